@@ -1,0 +1,46 @@
+"""Finding scenarios by id or path across the scenario folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rapidfuzz import process
+
+from simulator import Scenario, ScenarioError, load_many, load_scenario
+
+from .config import scenario_dirs
+from .errors import UserError
+
+
+def all_scenarios() -> list[tuple[Path, Scenario]]:
+    """Every valid scenario in the scenario folders (invalid files are skipped; `validate` reports them)."""
+    loaded, _problems = load_many([d for d in scenario_dirs() if d.is_dir()])
+    seen: set[str] = set()
+    out = []
+    for path, sc in loaded:
+        if sc.id not in seen:
+            seen.add(sc.id)
+            out.append((path, sc))
+    return out
+
+
+def find_scenario(ref: str) -> Scenario:
+    """A scenario by file path or id. Raises UserError with one sentence if it can't be had."""
+    p = Path(ref)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        if not p.exists():
+            raise UserError(f"No scenario file at {ref}: check the path.")
+        try:
+            return load_scenario(p)
+        except ScenarioError as e:
+            first = e.problems[0]
+            more = f" (and {len(e.problems) - 1} more; run `peilian scenarios validate {ref}`)" if len(e.problems) > 1 else ""
+            raise UserError(f"The scenario file has a problem: {first}{more}") from None
+    scenarios = all_scenarios()
+    for _path, sc in scenarios:
+        if sc.id == ref:
+            return sc
+    ids = [sc.id for _p, sc in scenarios]
+    best = process.extractOne(ref, ids, score_cutoff=60) if ids else None
+    hint = f" Did you mean '{best[0]}'?" if best else " Run `peilian scenarios list` to see them."
+    raise UserError(f"No scenario with id '{ref}'.{hint}")

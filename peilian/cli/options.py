@@ -1,0 +1,12 @@
+"""Options shared by every entry point that plays a customer."""
+
+import click
+
+
+def customer_options(f):
+    f = click.option("--base-url", default=None, help="An OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1.")(f)
+    f = click.option("--model", default=None, help="Model preset name or GGUF path (see `peilian models list`).")(f)
+    f = click.option(
+        "--bot", type=click.Choice(["scripted", "llm"]), default="scripted", show_default=True, help="Who plays the customer."
+    )(f)
+    return f

@@ -1,0 +1,56 @@
+"""Plain-terminal rendering of scores and findings (the CLI; the TUI has its own widgets)."""
+
+from __future__ import annotations
+
+import click
+
+from scoring import CRITERIA, Finding
+
+
+def bar(score: int, width: int = 10) -> str:
+    filled = round(score / 100 * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def highlight(reply: str, findings: list[Finding]) -> str:
+    """The reply with the words that cost points underlined in red (gains are not marked)."""
+    spans = sorted({(f.start, f.end) for f in findings if f.effect < 0 and f.end > f.start and f.end - f.start < len(reply)})
+    out, pos = [], 0
+    for s, e in spans:
+        if s < pos:
+            continue
+        out.append(reply[pos:s])
+        out.append(click.style(reply[s:e], fg="red", underline=True))
+        pos = e
+    out.append(reply[pos:])
+    return "".join(out)
+
+
+def render_findings(reply: str, findings: list[Finding]) -> list[str]:
+    lines = []
+    for f in sorted(findings, key=lambda f: (f.effect >= 0, f.effect)):
+        sign = f"{f.effect:+.0f}" if f.effect else "  0"
+        colour = "red" if f.effect < 0 else "green"
+        quote = f"“{f.text}” " if f.text and len(f.text) <= 40 else ""
+        line = f"  {click.style(sign.rjust(4), fg=colour)} {f.criterion[:9]:9} {quote}{f.message}"
+        if f.suggestion and f.effect < 0:
+            line += click.style(f" → {f.suggestion}", fg="cyan")
+        lines.append(line)
+    return lines
+
+
+def render_turn(turn, verbose: bool = True) -> str:
+    r = turn.result
+    parts = [f"{c} {r.scores[c]:3d} {bar(r.scores[c])}" for c in CRITERIA]
+    delta = turn.mood - turn.mood_before
+    mood = f"mood {turn.mood:3d} ({delta:+d})"
+    out = ["  " + "   ".join(parts) + "   " + mood]
+    if verbose:
+        if any(f.effect < 0 for f in r.findings):
+            out.append("  " + highlight(turn.reply, r.findings))
+        out.extend(render_findings(turn.reply, r.findings))
+        for f in turn.forbidden:
+            out.append(click.style(f"  ✗ forbidden: {f}", fg="red", bold=True))
+        for m in turn.must_new:
+            out.append(click.style(f"  ✓ done: {m}", fg="green"))
+    return "\n".join(out)

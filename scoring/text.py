@@ -1,0 +1,58 @@
+"""Text normalisation shared by every matcher: traditional -> simplified Chinese (OpenCC), full-width -> half-width,
+case-folding. The normalised text keeps a 1:1 character mapping with the original so spans stay valid."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _halfwidth(ch: str) -> str:
+    code = ord(ch)
+    if 0xFF01 <= code <= 0xFF5E:
+        return chr(code - 0xFEE0)
+    if code == 0x3000:
+        return " "
+    return ch
+
+
+@lru_cache(maxsize=4096)
+def normalize(text: str) -> str:
+    """Same length as `text` (so spans map 1:1): simplified Chinese, half-width ASCII, lower case."""
+    if _CJK.search(text):
+        converted = _t2s().convert(text)
+        # OpenCC's t2s is character-for-character for the common cases; if a phrase conversion changed the
+        # length, fall back to converting character by character so spans stay aligned.
+        if len(converted) != len(text):
+            converted = "".join(_t2s().convert(c) if len(_t2s().convert(c)) == 1 else c for c in text)
+        text = converted
+    return "".join(_halfwidth(c) for c in text).lower()
+
+
+def detect_lang(text: str) -> str:
+    """'zh' when Chinese characters dominate or no Latin words are present, else 'en' (mixed counts as zh if
+    Chinese makes up at least a third of the letters)."""
+    cjk = len(_CJK.findall(text))
+    latin = sum(len(w) for w in _LATIN_WORD.findall(text))
+    if cjk == 0:
+        return "en"
+    return "zh" if cjk * 3 >= latin / 3 else "en"
+
+
+def is_traditional(text: str) -> bool:
+    return bool(_CJK.search(text)) and _t2s().convert(text) != text
+
+
+def strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))

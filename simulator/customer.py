@@ -1,0 +1,84 @@
+"""The customer interface. A customer model turns the engine's `Decision` into words, streaming; it never decides.
+
+The scripted customer says the decision's scripted line. LLM customers (a local GGUF model, an OpenAI-compatible
+server) implement the same protocol elsewhere in this package and fall back to the scripted line on any failure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .engine import Decision
+from .scenario import Scenario
+
+
+@dataclass
+class CustomerContext:
+    scenario: Scenario
+    history: list[tuple[str, str]]  # (role, text), role in {"customer", "agent"}; the latest agent reply last
+    mood: int
+
+
+@dataclass
+class Utterance:
+    """What a customer model produced for one decision, and which path produced it."""
+
+    text: str
+    source: str  # "scripted", "llm", "llm-retry", "fallback:<reason>"
+    status: str = ""  # a one-sentence status for the UI when something went wrong
+    meta: dict = field(default_factory=dict)
+
+
+class CustomerModel(Protocol):
+    name: str
+
+    def stream(self, decision: Decision, ctx: CustomerContext) -> Iterator[str]:
+        """Yield the customer's words in chunks. After the iterator ends, `last` holds the full Utterance."""
+        ...
+
+    @property
+    def last(self) -> Utterance | None: ...
+
+
+_CHUNK = re.compile(r"\S+\s*|\s+")
+
+
+def chunks(text: str) -> Iterator[str]:
+    """Split a line into word-sized chunks (Chinese: a character or two) for streamed display."""
+    for m in _CHUNK.finditer(text):
+        piece = m.group(0)
+        if any("\u4e00" <= c <= "\u9fff" for c in piece) and len(piece) > 2:
+            for i in range(0, len(piece), 2):
+                yield piece[i : i + 2]
+        else:
+            yield piece
+
+
+class ScriptedCustomer:
+    """Says exactly the line the engine picked."""
+
+    name = "scripted"
+
+    def __init__(self) -> None:
+        self.last: Utterance | None = None
+
+    def stream(self, decision: Decision, ctx: CustomerContext) -> Iterator[str]:
+        self.last = None
+        yield from chunks(decision.line)
+        self.last = Utterance(decision.line, "scripted")
+
+
+def say(model: CustomerModel, decision: Decision, ctx: CustomerContext, on_chunk=None) -> Utterance:
+    """Run a customer model to the end; returns the utterance (always one, scripted line as the last resort)."""
+    parts: list[str] = []
+    try:
+        for piece in model.stream(decision, ctx):
+            parts.append(piece)
+            if on_chunk:
+                on_chunk(piece)
+    except Exception as e:  # a customer model must never take the session down
+        return Utterance(decision.line, f"fallback:{type(e).__name__}", f"The customer model failed ({e}); using the scripted line.")
+    return model.last or Utterance("".join(parts), model.name)

@@ -1,0 +1,356 @@
+"""Loading scenario files with every problem reported as `path:line:col: message`, all at once, never a traceback.
+
+YAML is composed with the safe loader first, so each value's position is known; pydantic's error locations are then
+mapped back to those positions. Checks that span the whole file (dangling references, unreachable beats) and the
+whole set of files (duplicate ids) run after the model validates.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+from rapidfuzz import process
+
+from .scenario import Beat, Condition, Scenario
+
+_FIELD_NAMES_CACHE: dict[type, list[str]] = {}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """One or more problems in scenario files; str() is the `path:line:col: message` lines."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass
+class _Pos:
+    key: tuple[int, int] | None  # where the key of a mapping entry starts (line, col), 1-based
+    value: tuple[int, int]  # where the value starts
+
+
+@dataclass
+class _Located:
+    data: object
+    positions: dict[tuple, _Pos] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _mark(m) -> tuple[int, int]:
+    return (m.line + 1, m.column + 1)
+
+
+def _walk(node, path: tuple, positions: dict, problems: list, display: str) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict = {}
+        for k, v in node.value:
+            key = k.value if isinstance(k, yaml.ScalarNode) else None
+            if key in seen:
+                line, col = _mark(k.start_mark)
+                problems.append(
+                    Problem(display, line, col, f"duplicate key '{key}' (first at line {seen[key]})")
+                )
+            else:
+                seen[key] = k.start_mark.line + 1
+            positions[path + (key,)] = _Pos(_mark(k.start_mark), _mark(v.start_mark))
+            _walk(v, path + (key,), positions, problems, display)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            positions[path + (i,)] = _Pos(None, _mark(v.start_mark))
+            _walk(v, path + (i,), positions, problems, display)
+
+
+def load_yaml_located(text: str, display: str) -> _Located:
+    """Safe-load YAML and remember where every key and value starts."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, col = _mark(mark) if mark else (1, 1)
+        what = (e.problem or e.context or "invalid YAML").strip()
+        return _Located(None, problems=[Problem(display, line, col, f"YAML syntax error: {what}")])
+    except yaml.YAMLError as e:  # pragma: no cover - composer errors are all marked in practice
+        return _Located(None, problems=[Problem(display, 1, 1, f"YAML error: {e}")])
+    if node is None:
+        return _Located(None, problems=[Problem(display, 1, 1, "the file is empty: a scenario is a YAML mapping")])
+    positions: dict[tuple, _Pos] = {(): _Pos(None, _mark(node.start_mark))}
+    problems: list[Problem] = []
+    _walk(node, (), positions, problems, display)
+    try:
+        data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+    except yaml.YAMLError as e:  # e.g. a tag the safe loader does not construct
+        mark = getattr(e, "problem_mark", None)
+        line, col = _mark(mark) if mark else (1, 1)
+        problems.append(Problem(display, line, col, f"YAML error: {getattr(e, 'problem', None) or e}"))
+        return _Located(None, positions, problems)
+    return _Located(data, positions, problems)
+
+
+def _position_for(loc: tuple, positions: dict, prefer_key: bool) -> tuple[int, int]:
+    """The best known position for a pydantic error location: the deepest path that exists in the file."""
+    path: tuple = ()
+    for part in loc:
+        if path + (part,) in positions:
+            path = path + (part,)
+        elif isinstance(part, str) and part == "[key]":
+            prefer_key = True
+        # other parts (union tags, function names, a missing field) don't exist in the file: skip them
+    pos = positions.get(path) or positions[()]
+    if prefer_key and pos.key:
+        return pos.key
+    return pos.value
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part == "[key]" or "[" in str(part) or part in ("function-after", "function-before"):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _model_at(loc: tuple):
+    """The pydantic model class that holds the last field of `loc` (for did-you-mean on unknown keys)."""
+    model = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        f = model.model_fields.get(part) if hasattr(model, "model_fields") else None
+        if f is None:
+            return None
+        ann = f.annotation
+        inner = getattr(ann, "__args__", None)
+        candidates = [ann, *(inner or ())]
+        for c in candidates:
+            args = getattr(c, "__args__", None)
+            for cc in [c, *(args or ())]:
+                if isinstance(cc, type) and hasattr(cc, "model_fields"):
+                    model = cc
+                    break
+            else:
+                continue
+            break
+        else:
+            return None
+    return model
+
+
+def _message(err: dict) -> str:
+    loc = tuple(err["loc"])
+    where = _dotted(loc)
+    kind = err["type"]
+    if kind == "missing":
+        return f"missing required field '{where}'"
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        msg = f"unknown key '{where}'"
+        model = _model_at(loc)
+        if model is not None:
+            best = process.extractOne(key, list(model.model_fields), score_cutoff=70)
+            if best:
+                msg += f": did you mean '{best[0]}'?"
+        return msg
+    text = err["msg"]
+    if kind == "string_type" and isinstance(err.get("input"), (int, float)) and not isinstance(err.get("input"), bool):
+        return f"{where}: {err['input']} is a number here; put it in quotes ('{err['input']}') to make it text"
+    if text.startswith("Value error, "):
+        text = text[len("Value error, ") :]
+    return f"{where}: {text}" if where else text
+
+
+def _semantic_problems(sc: Scenario, positions: dict, display: str) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def at(loc: tuple, message: str, prefer_key: bool = False) -> None:
+        line, col = _position_for(loc, positions, prefer_key)
+        problems.append(Problem(display, line, col, message))
+
+    beat_ids: dict[str, int] = {}
+    for i, b in enumerate(sc.beats):
+        if b.id == "opening":
+            at(("beats", i, "id"), "beat id 'opening' is reserved for the opening line")
+        if b.id in beat_ids:
+            at(("beats", i, "id"), f"duplicate beat id '{b.id}' (also beats[{beat_ids[b.id]}])")
+        else:
+            beat_ids[b.id] = i
+    must_ids = [m.id for m in sc.rubric.must]
+    forbidden_ids = [f.id for f in sc.rubric.forbidden]
+    seen_items: dict[str, str] = {}
+    for kind, items in (("must", sc.rubric.must), ("forbidden", sc.rubric.forbidden)):
+        for i, item in enumerate(items):
+            if item.id in seen_items:
+                at(("rubric", kind, i, "id"), f"duplicate item id '{item.id}'")
+            seen_items[item.id] = kind
+            if kind == "must" and item.ends:
+                at(("rubric", kind, i, "ends"), "'ends' is only for forbidden items")
+    all_items = set(must_ids) | set(forbidden_ids)
+
+    def suggest(name: str, pool) -> str:
+        best = process.extractOne(name, list(pool), score_cutoff=60) if pool else None
+        return f": did you mean '{best[0]}'?" if best else ""
+
+    def check_condition(cond: Condition | None, loc: tuple) -> None:
+        if cond is None:
+            return
+        for j, ref in enumerate(cond.hit):
+            if ref not in all_items:
+                at(loc + ("hit", j), f"'{ref}' is not a must or forbidden item id{suggest(ref, all_items)}")
+        for j, ref in enumerate(cond.missing):
+            if ref not in must_ids:
+                at(loc + ("missing", j), f"'{ref}' is not a must item id{suggest(ref, must_ids)}")
+
+    for i, b in enumerate(sc.beats):
+        for j, ref in enumerate(b.after):
+            if ref != "opening" and ref not in beat_ids:
+                at(("beats", i, "after", j), f"beat '{b.id}' comes after unknown beat '{ref}'{suggest(ref, beat_ids)}")
+        check_condition(b.when, ("beats", i, "when"))
+    for name in ("resolved", "escalated", "abandoned"):
+        ending = getattr(sc.endings, name)
+        check_condition(ending.when, ("endings", name, "when"))
+        for j, ref in enumerate(ending.requires):
+            if ref not in must_ids:
+                at(("endings", name, "requires", j), f"'{ref}' is not a must item id{suggest(ref, must_ids)}")
+    for i, t in enumerate(sc.tests):
+        for j, ref in enumerate(t.forbidden):
+            if ref not in forbidden_ids:
+                at(("tests", i, "forbidden", j), f"'{ref}' is not a forbidden item id{suggest(ref, forbidden_ids)}")
+    if sc.endings.resolved.requires == [] and not must_ids:
+        pass  # a scenario may resolve on mood alone
+
+    # A fallback: some beat must always be able to follow, or the engine would have nothing to say.
+    if not any(b.when is None and not b.after and not b.once for b in sc.beats):
+        at(("beats",), "no fallback beat: give one beat neither 'when', 'after' nor 'once' (it is used when nothing else matches)")
+
+    problems.extend(_unreachable(sc, at))
+    return problems
+
+
+def _unreachable(sc: Scenario, at) -> list:
+    """Beats that can never be said: they only follow beats that are themselves unreachable, or an earlier
+    unconditional beat with the same (or wider) `after` always wins before them."""
+    reachable = {"opening"}
+    changed = True
+    while changed:
+        changed = False
+        for b in sc.beats:
+            if b.id not in reachable and (not b.after or any(a in reachable for a in b.after)):
+                reachable.add(b.id)
+                changed = True
+    for i, b in enumerate(sc.beats):
+        if b.id not in reachable:
+            at(("beats", i, "id"), f"beat '{b.id}' is unreachable: it only follows beats that are never said")
+            continue
+        for earlier in sc.beats[:i]:
+            if earlier.when is None and not earlier.once and (not earlier.after or set(b.after) <= set(earlier.after)) and (
+                b.after or not earlier.after
+            ):
+                at(
+                    ("beats", i, "id"),
+                    f"beat '{b.id}' is unreachable: beat '{earlier.id}' comes first and always applies; "
+                    "move the fallback to the end",
+                )
+                break
+    return []
+
+
+def _display(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
+def load_scenario_text(text: str, display: str) -> tuple[Scenario | None, list[Problem]]:
+    located = load_yaml_located(text, display)
+    problems = list(located.problems)
+    if located.data is None:
+        return None, problems
+    if not isinstance(located.data, dict):
+        problems.append(Problem(display, 1, 1, "a scenario file must be a YAML mapping of keys (id:, title:, ...)"))
+        return None, problems
+    try:
+        sc = Scenario.model_validate(located.data)
+    except ValidationError as e:
+        for err in e.errors():
+            loc = tuple(err["loc"])
+            line, col = _position_for(loc, located.positions, prefer_key=err["type"] == "extra_forbidden")
+            problems.append(Problem(display, line, col, _message(err)))
+        return None, sorted(set(problems))
+    problems.extend(_semantic_problems(sc, located.positions, display))
+    return (sc if not problems else None), sorted(set(problems))
+
+
+def load_scenario(path: str | os.PathLike) -> Scenario:
+    """Load one file; raises ScenarioError with every problem in it."""
+    p = Path(path)
+    display = _display(p)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ScenarioError([Problem(display, 1, 1, f"not UTF-8 text (byte {e.start}): save the file as UTF-8")]) from None
+    except OSError as e:
+        raise ScenarioError([Problem(display, 1, 1, f"cannot read the file: {e.strerror}")]) from None
+    sc, problems = load_scenario_text(text, display)
+    if problems:
+        raise ScenarioError(problems)
+    assert sc is not None
+    return sc
+
+
+def scenario_files(paths) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files.extend(sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml") and x.is_file()))
+        else:
+            files.append(p)
+    return files
+
+
+def load_many(paths) -> tuple[list[tuple[Path, Scenario]], list[Problem]]:
+    """Load every scenario under the given files/folders; duplicate ids across files are problems too."""
+    loaded: list[tuple[Path, Scenario]] = []
+    problems: list[Problem] = []
+    for f in scenario_files(paths):
+        if not f.exists():
+            problems.append(Problem(_display(f), 1, 1, "no such file or folder"))
+            continue
+        try:
+            loaded.append((f, load_scenario(f)))
+        except ScenarioError as e:
+            problems.extend(e.problems)
+    first: dict[str, Path] = {}
+    for f, sc in loaded:
+        if sc.id in first:
+            text = f.read_text(encoding="utf-8")
+            located = load_yaml_located(text, _display(f))
+            line, col = _position_for(("id",), located.positions, False)
+            problems.append(Problem(_display(f), line, col, f"duplicate scenario id '{sc.id}' (also in {_display(first[sc.id])})"))
+        else:
+            first[sc.id] = f
+    return loaded, sorted(problems)
+
+
+__all__ = ["Beat", "Problem", "ScenarioError", "load_many", "load_scenario", "load_scenario_text", "scenario_files"]

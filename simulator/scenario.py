@@ -1,0 +1,231 @@
+"""Scenario format v1: the pydantic models *are* the file format (and its JSON Schema).
+
+A scenario is one YAML file written by a trainer. The engine reads it; nothing else declares its shape.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from scoring import CRITERIA, RubricItem
+
+FORMAT_VERSION = 1
+OUTCOMES = ("resolved", "escalated", "abandoned")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Range(_Strict):
+    """An inclusive range; either end may be left out."""
+
+    min: float | None = Field(None, description="Lowest value that matches (inclusive).")
+    max: float | None = Field(None, description="Highest value that matches (inclusive).")
+
+    def contains(self, value: float) -> bool:
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        return self
+
+
+class Persona(_Strict):
+    name: str = Field(..., description="How the customer is called, e.g. 王女士 or Mr Patel.")
+    temperament: str = Field("", description="A few words on how this customer talks and reacts.")
+    mood: int = Field(30, ge=0, le=100, description="Starting mood: 0 = boiling over, 100 = calm and satisfied.")
+    background: str = Field("", description="What the customer knows and wants (used by the LLM customer).")
+
+
+class Item(_Strict):
+    """A `must` or `forbidden` item: something a good agent does (or never does), matched fuzzily."""
+
+    id: str = Field(..., pattern=r"^[a-z0-9][a-z0-9-]*$", description="Short id, e.g. give-deadline.")
+    label: str = Field("", description="What the item means, shown to the trainee.")
+    phrases: list[str] = Field(
+        default_factory=list,
+        description="Phrases in any language (zh and en variants); matched fuzzily, traditional Chinese included.",
+    )
+    patterns: list[str] = Field(default_factory=list, description="Regular expressions, e.g. '\\d+\\s*小时内'.")
+    criterion: Literal["certainty", "simplicity", "warmth"] | None = Field(
+        None, description="The criterion this item belongs to, if any."
+    )
+    message: str = Field("", description="Shown when a forbidden item is hit or a must item is still missing.")
+    threshold: int = Field(85, ge=50, le=100, description="Fuzzy match score (0-100) a phrase needs to count.")
+    ends: Literal["escalated", "abandoned"] | None = Field(
+        None, description="Forbidden only: hitting it ends the session at once with this outcome."
+    )
+
+    @model_validator(mode="after")
+    def _something_to_match(self):
+        if not self.phrases and not self.patterns:
+            raise ValueError("an item needs at least one phrase or pattern")
+        import re
+
+        for p in self.patterns:
+            try:
+                re.compile(p)
+            except re.error as e:
+                raise ValueError(f"pattern {p!r} is not a valid regular expression: {e}") from None
+        return self
+
+    def to_rubric_item(self, kind: Literal["must", "forbidden"]) -> RubricItem:
+        return RubricItem(
+            id=self.id,
+            kind=kind,
+            label=self.label,
+            phrases=tuple(self.phrases),
+            patterns=tuple(self.patterns),
+            criterion=self.criterion,
+            message=self.message,
+            threshold=self.threshold,
+        )
+
+
+class Rubric(_Strict):
+    weights: dict[Literal["certainty", "simplicity", "warmth"], float] = Field(
+        default_factory=lambda: {c: 1.0 for c in CRITERIA},
+        description="How much each criterion counts in the overall score for this scenario.",
+    )
+    must: list[Item] = Field(default_factory=list, description="What a good agent must do during the session.")
+    forbidden: list[Item] = Field(default_factory=list, description="What an agent must never do.")
+    pass_score: int = Field(60, ge=0, le=100, description="Overall score (mean over turns) needed to pass.")
+
+    @field_validator("weights")
+    @classmethod
+    def _positive(cls, v):
+        if any(w < 0 for w in v.values()) or not any(w > 0 for w in v.values()):
+            raise ValueError("weights must be >= 0 and at least one above 0")
+        return v
+
+
+class MoodRules(_Strict):
+    """How the trainee's scores move the customer's mood (0-100) after every reply."""
+
+    neutral: int = Field(55, ge=0, le=100, description="A score at this level leaves the mood where it is.")
+    sensitivity: dict[Literal["certainty", "simplicity", "warmth"], float] = Field(
+        default_factory=lambda: {"certainty": 0.4, "simplicity": 0.15, "warmth": 0.35},
+        description="Mood points per score point above/below neutral, per criterion.",
+    )
+    max_step: int = Field(25, ge=1, le=100, description="The most the mood can move in one turn.")
+    must_bonus: int = Field(8, ge=0, le=100, description="Mood gained the first time each must item is done.")
+    forbidden_penalty: int = Field(30, ge=0, le=100, description="Mood lost when a forbidden item is hit.")
+    calm: int = Field(70, ge=0, le=100, description="At or above this mood the customer is calm.")
+    escalate: int = Field(10, ge=0, le=100, description="At or below this mood the customer boils over.")
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.escalate >= self.calm:
+            raise ValueError(f"escalate ({self.escalate}) must be below calm ({self.calm})")
+        return self
+
+
+class Condition(_Strict):
+    """When a beat applies, judged on the trainee's last reply. All given parts must hold."""
+
+    scores: dict[Literal["certainty", "simplicity", "warmth", "overall"], Range] = Field(
+        default_factory=dict, description="Score ranges for the last reply, e.g. {certainty: {max: 49}}."
+    )
+    matches: list[str] = Field(
+        default_factory=list, description="Phrases: the beat applies if the reply fuzzily contains any of them."
+    )
+    hit: list[str] = Field(default_factory=list, description="Must/forbidden item ids the last reply hit (all).")
+    missing: list[str] = Field(default_factory=list, description="Must item ids not yet done in the session (any).")
+    turn: Range | None = Field(None, description="Trainee turn number (1 = first reply).")
+    mood: Range | None = Field(None, description="Mood after this reply.")
+
+
+class Line(_Strict):
+    """A customer line: its scripted variants plus what a trainer offers to help answer it."""
+
+    lines: list[str] = Field(..., min_length=1, description="Variants of the customer's line, picked without repetition.")
+    directive: str = Field(
+        "", description="What the customer is doing in this beat, in plain words (the LLM customer's instruction)."
+    )
+    hint: str = Field("", description="A hint the trainee may ask for (costs points).")
+    model_answer: str = Field("", description="A reply that a good agent would give to this line.")
+
+
+class Beat(Line):
+    id: str = Field(..., pattern=r"^[a-z0-9][a-z0-9-]*$", description="Short id, e.g. push-for-time.")
+    after: list[str] = Field(
+        default_factory=list,
+        description="Only after one of these beats (or 'opening'); empty = after any beat.",
+    )
+    when: Condition | None = Field(None, description="When this beat applies; none = always (a fallback).")
+    once: bool = Field(False, description="Use this beat at most once per session.")
+
+
+class Ending(_Strict):
+    lines: list[str] = Field(..., min_length=1, description="The customer's last words for this outcome.")
+    when: Condition | None = Field(None, description="Extra conditions (besides the mood thresholds).")
+    requires: list[str] = Field(
+        default_factory=list, description="Must item ids that have to be done in the session (resolved only)."
+    )
+
+
+class Endings(_Strict):
+    max_turns: int = Field(8, ge=1, le=50, description="After this many replies the customer gives up (abandoned).")
+    resolved: Ending = Field(..., description="The customer is calm (mood >= calm) and the required items are done.")
+    escalated: Ending = Field(..., description="The customer boils over (mood <= escalate) or a fatal forbidden hit.")
+    abandoned: Ending = Field(..., description="Max turns reached without resolution.")
+
+
+class ScenarioTest(_Strict):
+    name: str = Field(..., description="What this test shows, e.g. 'vague replies escalate'.")
+    replies: list[str] = Field(..., min_length=1, description="The trainee's replies, in order.")
+    expect: Literal["resolved", "escalated", "abandoned"] = Field(..., description="The outcome they must reach.")
+    forbidden: list[str] = Field(default_factory=list, description="Forbidden item ids that must be hit.")
+    seed: int = Field(0, description="Seed for picking line variants.")
+
+
+class Scenario(_Strict):
+    """One practice scenario (format v1)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="Peilian scenario (format v1)")
+
+    id: str = Field(..., pattern=r"^[a-z0-9][a-z0-9-]*$", description="Unique id, e.g. late-birthday-gift.")
+    version: int = Field(1, ge=1, description="Bump when the content changes; stored with every attempt.")
+    title: str = Field(..., min_length=1)
+    lang: Literal["zh", "zh-Hant", "en", "mixed"] = Field(..., description="The customer's language.")
+    difficulty: int = Field(..., ge=1, le=5)
+    tags: list[str] = Field(default_factory=list)
+    persona: Persona
+    brief: str = Field(..., description="Shown to the trainee before the chat: the situation and what is expected.")
+    facts: list[str] = Field(default_factory=list, description="What the agent knows: order, policy limits, options.")
+    objectives: list[str] = Field(default_factory=list, description="What the trainee should achieve, in plain words.")
+    opening: Line = Field(..., description="The customer's first message.")
+    beats: list[Beat] = Field(..., min_length=1, description="What the customer says next, first matching beat wins.")
+    mood: MoodRules = Field(default_factory=MoodRules)
+    rubric: Rubric = Field(default_factory=Rubric)
+    endings: Endings
+    tests: list[ScenarioTest] = Field(default_factory=list)
+
+    def rubric_items(self) -> tuple[RubricItem, ...]:
+        return tuple(i.to_rubric_item("must") for i in self.rubric.must) + tuple(
+            i.to_rubric_item("forbidden") for i in self.rubric.forbidden
+        )
+
+    def beat(self, beat_id: str) -> Beat | Line:
+        if beat_id == "opening":
+            return self.opening
+        for b in self.beats:
+            if b.id == beat_id:
+                return b
+        raise KeyError(beat_id)
+
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+
+def json_schema() -> dict:
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://peilian.invalid/schema/scenario-v1.json"
+    return schema

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import platformdirs
 
-BUNDLED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+from scenarios import BUNDLED as BUNDLED_SCENARIOS
 
 
 def home() -> Path:

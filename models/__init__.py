@@ -1,0 +1,1 @@
+"""Model presets for the LLM customer (presets YAML; GGUF files are never committed)."""

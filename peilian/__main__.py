@@ -1,0 +1,3 @@
+from peilian.cli import main
+
+main()

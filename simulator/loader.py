@@ -234,18 +234,15 @@ def _semantic_problems(sc: Scenario, positions: dict, display: str) -> list[Prob
         for j, ref in enumerate(t.forbidden):
             if ref not in forbidden_ids:
                 at(("tests", i, "forbidden", j), f"'{ref}' is not a forbidden item id{suggest(ref, forbidden_ids)}")
-    if sc.endings.resolved.requires == [] and not must_ids:
-        pass  # a scenario may resolve on mood alone
-
     # A fallback: some beat must always be able to follow, or the engine would have nothing to say.
     if not any(b.when is None and not b.after and not b.once for b in sc.beats):
         at(("beats",), "no fallback beat: give one beat neither 'when', 'after' nor 'once' (it is used when nothing else matches)")
 
-    problems.extend(_unreachable(sc, at))
+    _check_unreachable(sc, at)
     return problems
 
 
-def _unreachable(sc: Scenario, at) -> list:
+def _check_unreachable(sc: Scenario, at) -> None:
     """Beats that can never be said: they only follow beats that are themselves unreachable, or an earlier
     unconditional beat with the same (or wider) `after` always wins before them."""
     reachable = {"opening"}
@@ -270,7 +267,6 @@ def _unreachable(sc: Scenario, at) -> list:
                     "move the fallback to the end",
                 )
                 break
-    return []
 
 
 def _display(path: Path) -> str:

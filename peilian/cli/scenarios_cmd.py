@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import click
 
@@ -11,6 +12,7 @@ from simulator.selftest import run_tests
 
 from ..catalog import all_scenarios
 from ..config import scenario_dirs
+from ..errors import UserError
 
 
 @click.group("scenarios")
@@ -60,8 +62,14 @@ def validate_command(paths):
 @scenarios_group.command("test")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--verbose", "-v", is_flag=True, help="Show every turn's scores and mood.")
-def test_command(paths, verbose):
-    """Play each scenario's own tests through the scripted engine; exit 1 on any failure."""
+@click.option("--coverage", is_flag=True, help="Also play varied replies and report beats and endings never reached.")
+@click.option("--pool", type=click.Path(exists=True, dir_okay=False), multiple=True,
+              help="JSON lines with a `reply` field to add to the coverage pool (e.g. a labeled eval file).")
+@click.option("--runs", type=int, default=150, show_default=True, help="Coverage sessions per scenario.")
+def test_command(paths, verbose, coverage, pool, runs):
+    """Play each scenario's own tests through the scripted engine; exit 1 on any failure.
+
+    With --coverage, exit 1 also when a beat or an ending is never reached."""
     loaded, problems = load_many(_paths(paths))
     for p in problems:
         click.echo(str(p))
@@ -80,8 +88,98 @@ def test_command(paths, verbose):
                     click.echo(f"     {t.number}: c{s['certainty']} s{s['simplicity']} w{s['warmth']} mood {t.mood} → {t.decision.beat}")
             failed += not outcome.passed
     click.echo(f"{total - (failed - len(problems))} passed, {failed - len(problems)} failed")
+    if coverage:
+        failed += _coverage([sc for _p, sc in loaded], pool, runs)
     if failed:
         raise SystemExit(1)
+
+
+def _coverage(scenarios, pool_files, runs) -> int:
+    from simulator.coverage import explore_all, load_pool
+
+    extra = [pair for f in pool_files for pair in load_pool(f)]
+    incomplete = 0
+    click.echo(f"coverage ({runs} varied sessions per scenario):")
+    for cov in explore_all(scenarios, extra, runs=runs):
+        beats = len(cov.beats_reached) + len(cov.beats_missed)
+        endings = ", ".join(f"{k} {v}" for k, v in sorted(cov.endings_reached.items()))
+        if cov.complete:
+            click.echo(f"  {click.style('ok', fg='green')}   {cov.scenario}: {beats}/{beats} beats, endings: {endings}")
+            continue
+        incomplete += 1
+        click.echo(f"  {click.style('gaps', fg='red', bold=True)} {cov.scenario}: {beats - len(cov.beats_missed)}/{beats} beats, endings: {endings or 'none'}")
+        if cov.beats_missed:
+            click.echo(f"       beats never reached: {', '.join(cov.beats_missed)}")
+        if cov.endings_missed:
+            click.echo(f"       endings never reached: {', '.join(cov.endings_missed)}")
+    return incomplete
+
+
+@scenarios_group.command("new")
+@click.option("--id", "sid", help="Short id, e.g. cold-food-delivery.")
+@click.option("--title", help="Title shown in the scenario browser.")
+@click.option("--lang", type=click.Choice(["zh", "zh-Hant", "en", "mixed"]), help="The customer's language.")
+@click.option("--difficulty", type=click.IntRange(1, 5), help="1 (easy) to 5 (hard).")
+@click.option("--persona", help="The customer's name, e.g. 王女士 or Mr Patel.")
+@click.option("--out", type=click.Path(dir_okay=False), help="File to write (default: ID.yaml here; - for stdout).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def new_command(sid, title, lang, difficulty, persona, out, force):
+    """Scaffold a valid, commented scenario file (asks for what the flags don't give)."""
+    from pathlib import Path
+
+    from simulator.authoring import new_scenario, schema_ref, slug
+
+    title = title or click.prompt("Title")
+    sid = sid or click.prompt("Id", default=slug(title) if title.isascii() else "my-scenario")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", sid):
+        raise UserError(f"The id '{sid}' must be lower-case letters, digits and dashes, e.g. cold-food-delivery.")
+    lang = lang or click.prompt("Language", type=click.Choice(["zh", "zh-Hant", "en", "mixed"]), default="zh")
+    difficulty = difficulty or click.prompt("Difficulty (1-5)", type=click.IntRange(1, 5), default=2)
+    persona = persona if persona is not None else click.prompt("Customer's name", default="", show_default=False)
+    target = None if out == "-" else Path(out or f"{sid}.yaml")
+    text = new_scenario(id=sid, title=title, lang=lang, difficulty=difficulty, persona=persona, schema=schema_ref(target))
+    _write(target, text, force)
+
+
+@scenarios_group.command("draft")
+@click.option("--from-transcript", "transcript", required=True, type=click.Path(dir_okay=False),
+              help="A chat log: lines 'customer: ...' / 'agent: ...' (or 顾客:/客服:), or JSON lines with role/text.")
+@click.option("--id", "sid", default=None, help="Scenario id (default: from the file name).")
+@click.option("--title", default="", help="Title (default: the start of the first customer line).")
+@click.option("--out", type=click.Path(dir_okay=False), help="File to write (default: ID.yaml here; - for stdout).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def draft_command(transcript, sid, title, out, force):
+    """Turn a real chat log into a scenario skeleton that uses the customer's real lines."""
+    from pathlib import Path
+
+    from simulator.authoring import TranscriptError, draft_from_transcript, parse_transcript, schema_ref, slug
+
+    try:
+        text = Path(transcript).read_text(encoding="utf-8")
+    except OSError as e:
+        raise UserError(f"Cannot read the transcript {transcript}: {e.strerror}.") from None
+    except UnicodeDecodeError:
+        raise UserError(f"The transcript {transcript} is not UTF-8 text: save it as UTF-8.") from None
+    try:
+        messages = parse_transcript(text)
+    except TranscriptError as e:
+        raise UserError(f"{transcript}: {e}.") from None
+    sid = sid or slug(Path(transcript).stem)
+    target = None if out == "-" else Path(out or f"{sid}.yaml")
+    _write(target, draft_from_transcript(messages, id=sid, title=title, schema=schema_ref(target)), force)
+
+
+def _write(target, text: str, force: bool) -> None:
+    if target is None:
+        click.echo(text, nl=False)
+        return
+    if target.exists() and not force:
+        raise UserError(f"{target} already exists: choose another --out or add --force.")
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise UserError(f"Cannot write {target}: {e.strerror}.") from None
+    click.echo(f"Wrote {target}. Next: fill in the TODOs, then `peilian scenarios validate {target}`.", err=True)
 
 
 COMMANDS = [scenarios_group]

@@ -1,0 +1,113 @@
+"""Coverage: play a scenario with many varied replies and report the beats and endings never reached.
+
+The reply pool is the scenario's own material (model answers, test replies), other scenarios' material in the
+same language, and optionally a JSON-lines file of real replies (`{"reply": ...}` per line). Sessions mix good
+replies (the model answer for the current beat) with random ones at different rates, so both the happy path and
+the ways a session goes wrong get explored. Deterministic for a given number of runs.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scoring import Scorer, default_scorer
+
+from .engine import Session
+from .scenario import Scenario
+
+
+@dataclass
+class Coverage:
+    scenario: str
+    sessions: int
+    beats_reached: dict[str, int] = field(default_factory=dict)
+    endings_reached: dict[str, int] = field(default_factory=dict)
+    beats_missed: list[str] = field(default_factory=list)
+    endings_missed: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.beats_missed and not self.endings_missed
+
+
+def _lang_family(lang: str) -> str:
+    return "en" if lang == "en" else "zh"
+
+
+def scenario_replies(sc: Scenario) -> list[str]:
+    out = [sc.opening.model_answer] + [b.model_answer for b in sc.beats]
+    for t in sc.tests:
+        out.extend(t.replies)
+    return [r for r in out if r and r.strip()]
+
+
+def load_pool(path: str | Path) -> list[tuple[str, str]]:
+    """(lang family, reply) pairs from a JSON-lines file with a `reply` field (and optional `lang`)."""
+    pool = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        reply = obj.get("reply") if isinstance(obj, dict) else None
+        if isinstance(reply, str) and reply.strip():
+            lang = obj.get("lang") or ("en" if reply.isascii() else "zh")
+            pool.append((_lang_family(lang), reply))
+    return pool
+
+
+def explore(
+    sc: Scenario,
+    pool: list[str],
+    *,
+    runs: int = 150,
+    scorer: Scorer | None = None,
+) -> Coverage:
+    scorer = scorer or default_scorer()
+    own = scenario_replies(sc)
+    pool = list(dict.fromkeys(own + pool))
+    cov = Coverage(sc.id, runs)
+    beat_ids = [b.id for b in sc.beats]
+    for run in range(runs):
+        rng = random.Random(run)
+        good_rate = (run % 5) / 4  # 0, .25, .5, .75, 1
+        session = Session(sc, scorer=scorer, seed=run)
+        while not session.finished:
+            answer = session.model_answer()
+            if answer and rng.random() < good_rate:
+                reply = answer
+            elif rng.random() < 0.3 and own:
+                reply = rng.choice(own)
+            else:
+                reply = rng.choice(pool)
+            turn = session.submit(reply)
+            beat = turn.decision.beat
+            if beat.startswith("end:"):
+                cov.endings_reached[beat[4:]] = cov.endings_reached.get(beat[4:], 0) + 1
+            else:
+                cov.beats_reached[beat] = cov.beats_reached.get(beat, 0) + 1
+    cov.beats_missed = [b for b in beat_ids if b not in cov.beats_reached]
+    cov.endings_missed = [e for e in ("resolved", "escalated", "abandoned") if e not in cov.endings_reached]
+    return cov
+
+
+def explore_all(scenarios: list[Scenario], extra_pool: list[tuple[str, str]] = (), runs: int = 150, scorer=None):
+    """Coverage for each scenario; the pool for one scenario is every scenario's material in its language."""
+    scorer = scorer or default_scorer()
+    by_family: dict[str, list[str]] = {"en": [], "zh": []}
+    for sc in scenarios:
+        by_family[_lang_family(sc.lang)].extend(scenario_replies(sc))
+    for fam, reply in extra_pool:
+        by_family[fam].append(reply)
+    out = []
+    for sc in scenarios:
+        fam = _lang_family(sc.lang)
+        pool = by_family[fam] + (by_family["en"] if sc.lang == "mixed" else [])
+        out.append(explore(sc, pool, runs=runs, scorer=scorer))
+    return out

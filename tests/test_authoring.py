@@ -1,0 +1,110 @@
+"""The trainer's tools: the guide's example, `scenarios new`, `scenarios draft`, `test --coverage`."""
+
+import re
+
+import yaml
+
+from simulator import load_scenario
+from simulator.authoring import draft_from_transcript, new_scenario, parse_transcript
+from simulator.loader import load_scenario_text
+from simulator.selftest import run_tests
+
+from .conftest import ROOT
+
+
+def guide_example() -> str:
+    text = (ROOT / "scenarios" / "README.md").read_text()
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    return next(b for b in blocks if b.startswith("# example: complete"))
+
+
+def test_guide_example_validates_and_its_tests_pass(tmp_path):
+    f = tmp_path / "example.yaml"
+    f.write_text(guide_example())
+    sc = load_scenario(f)
+    assert sc.id == "late-parcel-mini"
+    outcomes = run_tests(sc)
+    assert [o.passed for o in outcomes] == [True, True], [o.problems for o in outcomes]
+
+
+def test_guide_example_can_be_extended_by_a_new_trainer(tmp_path):
+    """A trainer copies the example, renames it and adds a beat, as the guide says: it still validates."""
+    doc = yaml.safe_load(guide_example())
+    doc["id"] = "my-first"
+    doc["beats"].insert(0, {"id": "cold", "when": {"scores": {"warmth": {"max": 40}}}, "lines": ["Rude."]})
+    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    sc, problems = load_scenario_text(text, "my-first.yaml")
+    assert not problems and sc.beats[0].id == "cold"
+
+
+def test_new_scenario_validates_in_every_language():
+    for lang in ("zh", "zh-Hant", "en", "mixed"):
+        text = new_scenario(id="x-" + lang.lower(), title="标题: a title?", lang=lang, difficulty=3, persona="王女士")
+        sc, problems = load_scenario_text(text, "x.yaml")
+        assert not problems, problems
+        assert sc.title == "标题: a title?" and sc.persona.name == "王女士"
+
+
+def test_new_command_writes_a_valid_file(tmp_path, peilian):
+    out = tmp_path / "cold-food.yaml"
+    r = peilian("scenarios", "new", "--id", "cold-food", "--title", "Cold food", "--lang", "en", "--difficulty", "2", "--persona", "Mr Li", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.read_text().startswith("# yaml-language-server: $schema=")
+    assert peilian("scenarios", "validate", str(out)).returncode == 0
+    again = peilian("scenarios", "new", "--id", "cold-food", "--title", "x", "--lang", "en", "--difficulty", "2", "--persona", "", "--out", str(out))
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_new_command_asks_for_missing_answers(tmp_path, peilian):
+    r = peilian("scenarios", "new", "--out", "-", input="Late refund\nlate-refund\nen\n3\nMs Wu\n")
+    assert r.returncode == 0, r.stderr
+    sc, problems = load_scenario_text(r.stdout.split("\n", 0)[0][r.stdout.index("#"):], "x.yaml")
+    assert not problems and sc.id == "late-refund" and sc.difficulty == 3
+
+
+TRANSCRIPT = """顾客: 我的外卖送到的时候全凉了!
+客服: 亲,非常抱歉
+customer: 道歉有什么用?我要退款
+agent: 我现在帮您申请退款,
+5分钟内到账
+顾客: 行吧
+"""
+
+
+def test_draft_uses_the_customers_real_lines_in_order():
+    messages = parse_transcript(TRANSCRIPT)
+    assert [m.role for m in messages] == ["customer", "agent", "customer", "agent", "customer"]
+    assert messages[3].text == "我现在帮您申请退款, 5分钟内到账"
+    sc, problems = load_scenario_text(draft_from_transcript(messages, id="cold-delivery"), "d.yaml")
+    assert not problems, problems
+    assert sc.opening.lines == ["我的外卖送到的时候全凉了!"]
+    assert [b.lines[0] for b in sc.beats[:2]] == ["道歉有什么用?我要退款", "行吧"]
+    assert sc.beats[0].after == ["opening"] and sc.beats[1].after == ["beat-1"]
+    assert sc.beats[0].model_answer == "我现在帮您申请退款, 5分钟内到账"
+    assert sc.lang == "zh"
+
+
+def test_draft_command(tmp_path, peilian):
+    src = tmp_path / "chat.txt"
+    src.write_text(TRANSCRIPT)
+    out = tmp_path / "chat.yaml"
+    r = peilian("scenarios", "draft", "--from-transcript", str(src), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert peilian("scenarios", "validate", str(out)).returncode == 0
+    bad = tmp_path / "bad.txt"
+    bad.write_text("hello there\n")
+    r = peilian("scenarios", "draft", "--from-transcript", str(bad), "--out", "-")
+    assert r.returncode == 2 and "line 1: start each message with 'customer:'" in r.stderr
+
+
+def test_coverage_reports_gaps(tmp_path, peilian):
+    """A beat whose condition can never hold is reported as never reached, and the command fails."""
+    text = guide_example().replace(
+        "  - id: fallback\n",
+        "  - id: impossible\n    when:\n      matches: [zzzz qqqq xxxx]\n    lines: [\"never\"]\n  - id: fallback\n",
+    )
+    (tmp_path / "s.yaml").write_text(text)
+    r = peilian("scenarios", "test", "--coverage", "--runs", "30", str(tmp_path))
+    assert r.returncode == 1
+    missed = next(line for line in r.stdout.splitlines() if "beats never reached:" in line)
+    assert "impossible" in missed

@@ -70,7 +70,6 @@ def play(
         if events:
             events.turn(turn)
         utt = speak(session, customer, events.chunk if events else None)
-        turn.customer_next = utt.text  # type: ignore[attr-defined]
         if recorder:
             recorder.customer_said(session, turn, utt)
         if events:

@@ -1,0 +1,140 @@
+"""`peilian score` (one reply, or JSON lines in / out) and `peilian eval` (agreement with labeled replies)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from scoring import CRITERIA, ScoreContext, default_scorer
+
+from ..errors import UserError
+from .render import bar, highlight, render_findings
+
+
+def _open(path: str):
+    if path == "-":
+        return sys.stdin
+    try:
+        return open(path, encoding="utf-8")
+    except OSError as e:
+        raise UserError(f"cannot read {path}: {e.strerror}.") from None
+
+
+def _line_context(obj: dict) -> ScoreContext:
+    ctx = obj.get("context") or ()
+    lang = obj.get("lang")
+    return ScoreContext(
+        customer=str(obj.get("customer") or ""),
+        facts=(ctx,) if isinstance(ctx, str) else tuple(str(c) for c in ctx),
+        lang=lang if lang in ("zh", "zh-Hant", "en", "mixed") else None,
+    )
+
+
+def score_jsonl(lines, out, scorer, progress=None) -> tuple[int, int]:
+    """Score JSON lines; a bad line gets an error object for that line and the rest go on. Returns (ok, bad)."""
+    ok = bad = 0
+    for number, line in enumerate(lines, 1):
+        if progress:
+            progress(1)
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("each line must be a JSON object")
+            reply = obj.get("reply")
+            if not isinstance(reply, str):
+                raise ValueError("missing 'reply' (a string)")
+            result = scorer.score(reply, _line_context(obj))
+            row = {"id": obj.get("id"), "scores": result.scores, "overall": result.overall,
+                   "findings": [f.to_dict() for f in result.findings], "scorer_version": result.scorer_version}
+            ok += 1
+        except (ValueError, TypeError) as e:
+            row = {"id": obj.get("id") if isinstance(locals().get("obj"), dict) else None, "line": number,
+                   "error": str(e).split("\n")[0]}
+            bad += 1
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return ok, bad
+
+
+@click.command("score")
+@click.argument("reply", required=False)
+@click.option("--customer", default="", help="The customer's last message.")
+@click.option("--context", "context", default="", help="The scenario's facts (what the agent can promise).")
+@click.option("--lang", type=click.Choice(["zh", "zh-Hant", "en", "mixed"]), default=None)
+@click.option("--jsonl", "jsonl", metavar="FILE|-", help="Score JSON lines (reply, id, customer, context, lang).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def score_command(reply, customer, context, lang, jsonl, as_json):
+    """Score one REPLY (certainty, simplicity, warmth) and show the words that cost points."""
+    scorer = default_scorer()
+    if jsonl:
+        fh = _open(jsonl)
+        lines = fh.readlines() if fh is not sys.stdin else fh
+        show = sys.stderr.isatty() and hasattr(lines, "__len__") and len(lines) > 200
+        if show:
+            with click.progressbar(length=len(lines), label="scoring", file=sys.stderr) as bar_:
+                ok, bad = score_jsonl(lines, sys.stdout, scorer, bar_.update)
+        else:
+            ok, bad = score_jsonl(lines, sys.stdout, scorer)
+        if bad:
+            click.echo(f"peilian: {bad} line(s) could not be scored (see their error objects); {ok} scored.", err=True)
+        return 0
+    if reply is None:
+        raise UserError("give a reply to score, e.g. peilian score \"我现在帮您申请退款\", or --jsonl FILE.")
+    result = scorer.score(reply, ScoreContext(customer=customer, facts=(context,) if context else (), lang=lang))
+    if as_json:
+        click.echo(json.dumps({"scores": result.scores, "overall": result.overall,
+                               "findings": [f.to_dict() for f in result.findings]}, ensure_ascii=False, indent=2))
+        return 0
+    click.echo("  " + "   ".join(f"{c} {result.scores[c]:3d} {bar(result.scores[c])}" for c in CRITERIA)
+               + f"   overall {result.overall}")
+    if any(f.effect < 0 for f in result.findings):
+        click.echo("  " + highlight(reply, result.findings))
+    for line in render_findings(reply, result.findings):
+        click.echo(line)
+    return 0
+
+
+@click.command("eval")
+@click.argument("path", metavar="FILE.jsonl")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--scorer", "which", type=click.Choice(["rules", "placeholder"]), default="rules",
+              help="Which scorer to measure (placeholder = the naive keyword baseline).")
+def eval_command(path, as_json, which):
+    """Agreement with labeled replies: within-group pairwise accuracy and Spearman per criterion."""
+    from scoring.evaluate import evaluate
+
+    fh = _open(path)
+    rows = []
+    for number, line in enumerate(fh, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row.get("reply"), str) or not isinstance(row.get("labels"), dict):
+                raise ValueError("needs 'reply' and 'labels'")
+        except (ValueError, AttributeError) as e:
+            raise UserError(f"{path}:{number}: not a labeled reply ({str(e).splitlines()[0]}).") from None
+        rows.append(row)
+    if not rows:
+        raise UserError(f"{path} has no labeled replies.")
+    if which == "placeholder":
+        from scoring.placeholder import PlaceholderScorer
+
+        scorer = PlaceholderScorer()
+    else:
+        scorer = default_scorer()
+    result = evaluate(rows, scorer)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return 0
+    click.echo(f"{result['n']} replies, scorer {scorer.version}")
+    click.echo(f"  {'criterion':11} {'pairwise':>8} {'pairs':>6} {'spearman':>8}")
+    for c, m in result["criteria"].items():
+        click.echo(f"  {c:11} {m['pairwise']:8.3f} {m['pairs']:6d} {m['spearman']:8.3f}")
+    return 0
+
+
+COMMANDS = [score_command, eval_command]

@@ -1,0 +1,518 @@
+"""The rule scorer: certainty, simplicity and warmth computed from findings.
+
+Every rule lives in `scoring/rules/*.yaml` (its id, criterion, effect, message, suggestion, examples) and matches
+words from `scoring/lexicons/*.yaml`. This module only does what data can't: it finds the matches, applies caps
+and ceilings, and runs the few structured detectors (is there one coherent promise? is a self-harm cue answered
+with a safety step? does a promise contradict the scenario's facts?). A criterion's score is its base plus the
+effects of its findings, clamped to 0..100, then lowered to the lowest ceiling of any rule that fired; that last
+step is itself a finding, so every point is explained.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
+from .items import match_items
+from .rules import Rule, RuleSet, ruleset
+from .text import detect_lang, normalize
+
+VERSION = "rules-1"
+
+_CLAUSE = re.compile(r"[^,，。.!！?？;；:：\n—]+")
+_SENTENCE = re.compile(r"[^。.!！?？;；\n]+[。.!！?？;；]*")
+_FRAGMENT = re.compile(r"(?:[^,，。.!！?？;；、:：—~…]|\.(?=\d))+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[a-z][a-z'\-]*")
+_EN_WORD = re.compile(r"[a-z0-9$¥][a-z0-9'$.,\-]*")
+_REPEAT = re.compile(r"(.{1,6}?)[\s,，!！]*\1")
+_NEG = re.compile(
+    r"(不能|不会|不可以|无法|没法|不得|不要|绝不|决不|别|接不了|做不到|不便|never|can't|cannot|can not|won't|"
+    r"will not|unable|not allowed|do not|don't|couldn't|shouldn't|no one|nobody)"
+)
+
+
+@dataclass
+class _Hit:
+    start: int
+    end: int
+
+
+@dataclass
+class _State:
+    reply: str
+    norm: str
+    lang: str  # message language: "zh" or "en"
+    ctx: ScoreContext
+    customer: str
+    facts: str
+    findings: list[Finding] = field(default_factory=list)
+    ceilings: dict[str, list[tuple[float, int]]] = field(default_factory=dict)  # criterion -> (cap, finding index)
+    factors: list[tuple[float, int]] = field(default_factory=list)  # (factor, finding index)
+    elements: dict[str, list[_Hit]] = field(default_factory=dict)
+
+    def clause(self, start: int, end: int) -> tuple[int, int]:
+        s = start
+        while s > 0 and self.norm[s - 1] not in ",，。.!！?？;；:：\n—":
+            s -= 1
+        e = end
+        while e < len(self.norm) and self.norm[e] not in ",，。.!！?？;；:：\n—":
+            e += 1
+        return s, e
+
+    def negated(self, start: int, end: int) -> bool:
+        s, _ = self.clause(start, end)
+        return bool(_NEG.search(self.norm[s:start]))
+
+
+class RuleScorer:
+    """Deterministic, offline, explainable. `RuleScorer().score(reply, ctx)`."""
+
+    version = VERSION
+
+    def __init__(self, rules: RuleSet | None = None):
+        self.rules = rules or ruleset()
+        self.bases = self.rules.bases
+
+    # -- matching ---------------------------------------------------------------------------------------------
+    def _matches(self, rule: Rule, st: _State) -> list[_Hit]:
+        if rule.regex is None:
+            return []
+        hits = []
+        for m in rule.regex.finditer(st.norm):
+            if m.end() == m.start():
+                continue
+            if rule.params.get("negatable") and st.negated(m.start(), m.end()):
+                continue
+            hits.append(_Hit(m.start(), m.end()))
+        return hits
+
+    def _add(self, st: _State, rule: Rule, start: int, end: int, effect: float, **kw) -> Finding:
+        text = st.reply[start:end]
+        f = Finding(
+            rule.id,
+            rule.criterion,
+            start,
+            end,
+            text,
+            rule.message_for(st.lang, text=text.strip(), **kw),
+            rule.suggestion_for(st.lang, text=text.strip(), **kw),
+            float(effect),
+        )
+        st.findings.append(f)
+        if rule.ceiling is not None:
+            st.ceilings.setdefault(rule.criterion, []).append((rule.ceiling, len(st.findings) - 1))
+        return f
+
+    def _apply_lexical(self, rule: Rule, st: _State) -> None:
+        hits = self._matches(rule, st)
+        if rule.kind == "element":
+            if hits:
+                st.elements.setdefault(rule.params.get("element", rule.id), []).extend(hits)
+            return
+        if rule.kind == "occurrence":
+            distinct = {st.norm[h.start : h.end] for h in hits} if rule.params.get("distinct") else hits
+            n = len(distinct)
+            if n >= rule.min:
+                extra = n - rule.min + 1
+                effect = rule.effect * extra
+                if rule.cap is not None:
+                    effect = max(effect, rule.cap) if rule.effect < 0 else min(effect, rule.cap)
+                self._add(st, rule, hits[0].start, hits[-1].end, effect, count=n)
+            return
+        if rule.factor is not None:
+            product = 1.0
+            seen_f: set[str] = set()
+            for h in hits:
+                key = st.norm[h.start : h.end]
+                factor = 1.0 if (rule.once and key in seen_f) else max(rule.factor, rule.floor / product)
+                seen_f.add(key)
+                product *= factor
+                self._add(st, rule, h.start, h.end, 0.0)
+                if factor < 1.0:
+                    st.factors.append((factor, len(st.findings) - 1))
+            return
+        total = 0.0
+        seen: set[str] = set()
+        for h in hits:
+            key = st.norm[h.start : h.end]
+            effect = rule.effect
+            if rule.once and key in seen:
+                effect = 0.0
+            seen.add(key)
+            if rule.cap is not None:
+                room = rule.cap - total
+                effect = max(effect, room) if rule.effect < 0 else min(effect, room)
+            total += effect
+            swap = ""
+            if rule.kind == "substitution":
+                swap = next((v for k, v in rule.swap.items() if normalize(k) == key), "") or _swap_by_regex(rule, key)
+            self._add(st, rule, h.start, h.end, effect, swap=swap)
+
+    # -- scoring ----------------------------------------------------------------------------------------------
+    def score(self, reply: str, ctx: ScoreContext | None = None) -> ScoreResult:
+        ctx = ctx or ScoreContext()
+        norm = normalize(reply)
+        lang = ctx.lang or detect_lang(reply)
+        lang = "en" if lang == "en" else "zh"
+        if ctx.lang == "mixed":
+            lang = detect_lang(reply)
+        st = _State(reply, norm, lang, ctx, normalize(ctx.customer or ""), normalize(" ".join(ctx.facts)))
+        items = match_items(ctx.items, reply) if ctx.items else []
+
+        for rule in self.rules.rules.values():
+            if rule.kind in ("existence", "substitution", "element", "occurrence"):
+                self._apply_lexical(rule, st)
+        detectors = [r for r in self.rules.rules.values() if r.kind in ("metric", "context")]
+        detectors.sort(key=lambda r: _FIRST.index(r.params.get("detector")) if r.params.get("detector") in _FIRST else 9)
+        for rule in detectors:
+            fn = _DETECTORS.get(rule.params.get("detector", rule.id))
+            if fn is None:
+                raise ValueError(f"{rule.source}: rule {rule.id}: no detector named {rule.params.get('detector')!r}")
+            fn(self, rule, st)
+        for hit in items:
+            if hit.kind == "forbidden":
+                item = next(i for i in ctx.items if i.id == hit.item_id)
+                crit = item.criterion or "certainty"
+                rule = Rule(
+                    id=f"item.forbidden.{item.id}",
+                    criterion=crit,
+                    kind="context",
+                    ceiling=10,
+                    message=item.message or f"forbidden in this scenario: {item.label or item.id}",
+                )
+                self._add(st, rule, hit.start, hit.end, 0.0)
+
+        scores: dict[str, int] = {}
+        for c in CRITERIA:
+            raw = self.bases.get(c, 50) + sum(f.effect for f in st.findings if f.criterion == c)
+            value = max(0.0, min(100.0, raw))
+            for factor, idx in st.factors:
+                finding = st.findings[idx]
+                if finding.criterion != c:
+                    continue
+                new = value * factor
+                st.findings[idx] = Finding(**{**finding.to_dict(), "effect": round(new - value, 1)})
+                value = new
+            ceilings = st.ceilings.get(c)
+            if ceilings:
+                cap, idx = min(ceilings, key=lambda x: x[0])
+                if value > cap:
+                    finding = st.findings[idx]
+                    st.findings[idx] = Finding(**{**finding.to_dict(), "effect": round(finding.effect - (value - cap), 1)})
+                    value = cap
+            scores[c] = int(round(value))
+        st.findings.sort(key=lambda f: (f.start, f.rule))
+        return ScoreResult(scores, weighted_overall(scores, ctx.weights), st.findings, items, self.version)
+
+
+def _swap_by_regex(rule: Rule, key: str) -> str:
+    for k, v in rule.swap.items():
+        if k.startswith("re:") and re.fullmatch(k[3:], key):
+            return v
+    return ""
+
+
+# -- structured detectors (named by rules with kind: metric / context) ------------------------------------------
+
+def _whole(st: _State) -> tuple[int, int]:
+    s = len(st.reply) - len(st.reply.lstrip())
+    return s, len(st.reply.rstrip())
+
+
+def _size(st: _State) -> tuple[int, int]:
+    """(Chinese characters, English words) in the reply."""
+    cjk = len(_CJK.findall(st.norm))
+    words = len(_LATIN_WORD.findall(_CJK.sub(" ", st.norm)))
+    return cjk, words
+
+
+def _units(st: _State) -> float:
+    """Reading length in 'Chinese character' units: one English word reads like ~1.6 characters."""
+    cjk, words = _size(st)
+    return cjk + 1.6 * words
+
+
+def _fragments(st: _State) -> list[str]:
+    out = []
+    for f in _FRAGMENT.findall(st.norm):
+        parts = f.split() if _CJK.search(f) else [f]
+        out.extend(p for p in parts if p.strip())
+    return out
+
+
+def _frag_len(f: str) -> float:
+    return len(_CJK.findall(f)) + 1.6 * len(_LATIN_WORD.findall(_CJK.sub(" ", f))) + 0.5 * len(re.findall(r"\d+", f))
+
+
+def is_stuffed(st: _State) -> bool:
+    frags = _fragments(st)
+    if len(frags) < 5:
+        return False
+    avg = sum(_frag_len(f) for f in frags) / len(frags)
+    repeats = sum(1 for m in _REPEAT.finditer(st.norm) if len(m.group(1).strip()) >= 1 and not m.group(1).isdigit())
+    short = sum(1 for f in frags if _frag_len(f) <= 3.5)
+    return (avg <= 4.6 and short >= 4) or (repeats >= 2 and short >= 3)
+
+
+def d_stuffing(self: RuleScorer, rule: Rule, st: _State) -> None:
+    if is_stuffed(st):
+        s, e = _whole(st)
+        self._add(st, rule, s, e, rule.effect)
+        st.elements["stuffed"] = [_Hit(s, e)]
+
+
+def d_length(self: RuleScorer, rule: Rule, st: _State) -> None:
+    units = _units(st)
+    limit = rule.params.get("limit", 90)
+    if _safety_context(st):
+        limit = rule.params.get("safety_limit", limit * 1.6)
+    if units > limit:
+        over = units - limit
+        effect = max(rule.cap if rule.cap is not None else -100, rule.effect * over / rule.params.get("per", 40))
+        s, e = _whole(st)
+        cjk, words = _size(st)
+        size = f"{cjk}字" if st.lang == "zh" else f"{words} words"
+        self._add(st, rule, s, e, round(effect, 1), size=size)
+
+
+def d_sentence_length(self: RuleScorer, rule: Rule, st: _State) -> None:
+    limit = rule.params.get("limit", 45)
+    worst = None
+    for m in _SENTENCE.finditer(st.norm):
+        seg = m.group(0)
+        n = _frag_len(seg)
+        if n > limit and (worst is None or n > worst[0]):
+            worst = (n, m.start(), m.end())
+    if worst:
+        self._add(st, rule, worst[1], worst[2], rule.effect)
+
+
+def d_terse(self: RuleScorer, rule: Rule, st: _State) -> None:
+    units = _units(st)
+    if 0 < units <= rule.params.get("limit", 5):
+        s, e = _whole(st)
+        self._add(st, rule, s, e, rule.effect)
+
+
+def d_questions(self: RuleScorer, rule: Rule, st: _State) -> None:
+    marks = [m.start() for m in re.finditer(r"[?？]", st.norm)]
+    if len(marks) >= rule.min:
+        n = len(marks) - rule.min + 1
+        self._add(st, rule, marks[0], marks[-1] + 1, max(rule.effect * n, rule.cap or -100), count=len(marks))
+
+
+def d_list(self: RuleScorer, rule: Rule, st: _State) -> None:
+    marks = list(re.finditer(r"(?:(?<=[\s:：;；,，(（])|^)(?:\d{1,2}[)）、.]|\([a-z1-9]\)|[①②③④⑤⑥])(?!\d)", st.norm))
+    if len(marks) >= rule.min:
+        self._add(st, rule, marks[0].start(), marks[-1].end(), rule.effect, count=len(marks))
+
+
+def d_latin_in_zh(self: RuleScorer, rule: Rule, st: _State) -> None:
+    if st.lang != "zh" or not _CJK.search(st.norm):
+        return
+    allowed = set(rule.params.get("allow", []))
+    customer_words = set(_LATIN_WORD.findall(st.customer))
+    total = 0.0
+    seen = set()
+    for m in re.finditer(r"[a-z][a-z\-]{2,}", st.norm):
+        w = m.group(0)
+        if w in allowed or w in customer_words or w in seen:
+            continue
+        seen.add(w)
+        effect = rule.effect
+        if rule.cap is not None:
+            effect = max(effect, rule.cap - total)
+        total += effect
+        self._add(st, rule, m.start(), m.end(), effect)
+
+
+def d_branching(self: RuleScorer, rule: Rule, st: _State) -> None:
+    lex = self.rules.lex(rule.params.get("lexicon", "platform"))
+    if lex is None:
+        return
+    hits = list(lex.finditer(st.norm))
+    kinds = {rule.params.get("canon", {}).get(h.group(0), h.group(0)) for h in hits}
+    if len(kinds) >= rule.min:
+        self._add(st, rule, hits[0].start(), hits[-1].end(), rule.effect, count=len(kinds))
+
+
+# certainty: one coherent promise -------------------------------------------------------------------------------
+
+def d_promise(self: RuleScorer, rule: Rule, st: _State) -> None:
+    """Positive findings for certainty's elements, only when they belong to one promise (not a stuffed list)."""
+    if "stuffed" in st.elements:
+        return
+    el = st.elements
+    weights = rule.params.get("weights", {})
+    owned = el.get("action_owned")
+    done = el.get("action_done")
+    gained = 0.0
+    for name in ("action_owned", "action_done", "time", "immediate", "channel", "amount", "result", "follow"):
+        hits = el.get(name)
+        if not hits:
+            continue
+        if name == "action_done" and owned:
+            continue
+        if name == "immediate" and el.get("time"):
+            continue
+        if name in ("time", "immediate") and not (owned or done or el.get("amount") or el.get("result")):
+            continue
+        if name == "result" and el.get("amount"):
+            continue
+        h = min(hits, key=lambda x: x.start)
+        effect = weights.get(name, 10)
+        gained += effect
+        sub = Rule(id=f"certainty.{name.replace('_', '-')}", criterion="certainty", kind="element",
+                   message=rule.params.get("messages", {}).get(name, {}))
+        self._add(st, sub, h.start, h.end, effect)
+    has_action = bool(owned or done)
+    if has_action and el.get("time") and (el.get("channel") or el.get("amount") or el.get("result")):
+        s, e = _whole(st)
+        self._add(st, rule, s, e, rule.effect)
+
+
+def d_no_commitment(self: RuleScorer, rule: Rule, st: _State) -> None:
+    el = st.elements
+    if not (el.get("action_owned") or el.get("action_done") or el.get("amount") or el.get("result")):
+        s, e = _whole(st)
+        self._add(st, rule, s, e, rule.effect)
+
+
+# safety and harm ------------------------------------------------------------------------------------------------
+
+def _safety_context(st: _State) -> bool:
+    return bool(st.elements.get("_selfharm_cue"))
+
+
+def d_selfharm(self: RuleScorer, rule: Rule, st: _State) -> None:
+    cue = self.rules.lex("selfharm_cue")
+    if cue is None or not cue.search(st.customer):
+        return
+    st.elements["_selfharm_cue"] = [_Hit(0, 0)]
+    safety = self.rules.lex("safety_step")
+    hits = list(safety.finditer(st.norm)) if safety else []
+    s, e = _whole(st)
+    if not hits:
+        self._add(st, rule, s, e, rule.effect)
+    else:
+        pos = self.rules.rules.get(rule.params.get("answered", ""))
+        if pos:
+            self._add(st, pos, hits[0].start(), hits[0].end(), pos.effect)
+
+
+def d_fact_contradiction(self: RuleScorer, rule: Rule, st: _State) -> None:
+    """A promise the facts say the agent cannot make: the facts' "cannot X" clauses, matched by overlap."""
+    if not st.facts:
+        return
+    neg = re.compile(rule.params.get("constraint", ""))
+    for m in neg.finditer(st.facts):
+        s, e = m.end(), m.end()
+        while e < len(st.facts) and st.facts[e] not in ",，。.;；、(（\n" and not (st.facts[e] == "也" and e > s):
+            e += 1
+        obj = st.facts[s:e].strip()
+        grams = _grams(obj)
+        if len(grams) < 2:
+            continue
+        for cm in _CLAUSE.finditer(st.norm):
+            clause = cm.group(0)
+            shared = grams & _grams(clause)
+            if len(shared) >= 2 and len(shared) / len(grams) >= rule.params.get("overlap", 0.6) and not _NEG.search(clause):
+                self._add(st, rule, cm.start(), cm.end(), rule.effect, fact=obj)
+                return
+
+
+_STOP_EN = set("a an the to of for and or any anyone someone it its is are be with on in at by your you their they them "
+               "this that can not never must may agent agents customer customers".split())
+
+
+def _grams(text: str) -> set[str]:
+    cjk = "".join(_CJK.findall(text))
+    grams = {cjk[i : i + 2] for i in range(len(cjk) - 1)}
+    grams -= {"客服", "顾客", "我们", "您的", "可以", "直接"}
+    words = {w for w in _LATIN_WORD.findall(_CJK.sub(" ", text)) if w not in _STOP_EN and len(w) > 2}
+    return grams | words
+
+
+# warmth: acknowledging the specific situation --------------------------------------------------------------------
+
+def d_specific(self: RuleScorer, rule: Rule, st: _State) -> None:
+    """The reply picks up the customer's own situation (their words, numbers, people), not a stock phrase."""
+    if not st.customer:
+        return
+    window = st.norm[: max(40, len(st.norm) // 2)]
+    cg = _grams(st.customer)
+    stop = set(rule.params.get("stop", []))
+    shared = []
+    for cm in _CLAUSE.finditer(window):
+        g = _grams(cm.group(0)) & cg
+        g -= stop
+        if g:
+            shared.append((cm, g))
+    n = sum(len(g) for _, g in shared)
+    nums_c = set(re.findall(r"\d+|[一二三四五六七八九十两]+", st.customer)) | set(_number_words(st.customer))
+    nums_r = set(re.findall(r"\d+|[一二三四五六七八九十两]+", window)) | set(_number_words(window))
+    if n >= rule.min or (nums_c & nums_r and n >= 1):
+        cm = shared[0][0] if shared else None
+        s, e = (cm.start(), cm.end()) if cm else (0, min(len(st.reply), 12))
+        self._add(st, rule, s, e, rule.effect)
+
+
+_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+                 "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "seventy": "70",
+                 "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "twenty": "20", "twice": "2"}
+
+
+def _number_words(text: str) -> list[str]:
+    return [_NUMBER_WORDS[w] for w in _LATIN_WORD.findall(text) if w in _NUMBER_WORDS]
+
+
+def d_repeated_empathy(self: RuleScorer, rule: Rule, st: _State) -> None:
+    """Formulaic empathy counts once; repeated in one reply or from an earlier turn it reads as cold."""
+    lex = self.rules.lex(rule.params.get("lexicon", "formulaic_empathy"))
+    if lex is None:
+        return
+    hits = list(lex.finditer(st.norm))
+    earlier = [normalize(h) for h in st.ctx.history]
+    repeated_from_history = [h for h in hits if any(h.group(0) in e for e in earlier)]
+    if len(hits) >= 2:
+        self._add(st, rule, hits[1].start(), hits[-1].end(), rule.effect * (len(hits) - 1), count=len(hits))
+    elif repeated_from_history:
+        h = repeated_from_history[0]
+        self._add(st, rule, h.start(), h.end(), rule.effect, count=2)
+
+
+def d_none(self: RuleScorer, rule: Rule, st: _State) -> None:
+    """For rules that other detectors add findings for (e.g. safety.step)."""
+
+
+def d_selfharm_cold(self: RuleScorer, rule: Rule, st: _State) -> None:
+    if not _safety_context(st):
+        return
+    warm = {"warmth.care", "warmth.apology", "warmth.feeling"}
+    if not any(f.rule in warm for f in st.findings):
+        s, e = _whole(st)
+        self._add(st, rule, s, e, rule.effect)
+
+
+_FIRST = ("selfharm", "stuffing")
+
+_DETECTORS = {
+    "stuffing": d_stuffing,
+    "length": d_length,
+    "sentence_length": d_sentence_length,
+    "terse": d_terse,
+    "questions": d_questions,
+    "list": d_list,
+    "latin_in_zh": d_latin_in_zh,
+    "branching": d_branching,
+    "promise": d_promise,
+    "no_commitment": d_no_commitment,
+    "selfharm": d_selfharm,
+    "fact_contradiction": d_fact_contradiction,
+    "specific": d_specific,
+    "repeated_empathy": d_repeated_empathy,
+    "none": d_none,
+    "selfharm_cold": d_selfharm_cold,
+}

@@ -438,25 +438,48 @@ def _grams(text: str) -> set[str]:
 # warmth: acknowledging the specific situation --------------------------------------------------------------------
 
 def d_specific(self: RuleScorer, rule: Rule, st: _State) -> None:
-    """The reply picks up the customer's own situation (their words, numbers, people), not a stock phrase."""
+    """A sentence that picks up the customer's own situation (their words, numbers, people) *and* says how that
+    feels or owns it: "孩子后天过生日,礼物还没发出,换谁都着急" — not a stock phrase, not a bare status line."""
     if not st.customer:
         return
-    window = st.norm[: max(40, len(st.norm) // 2)]
-    cg = _grams(st.customer)
-    stop = set(rule.params.get("stop", []))
-    shared = []
-    for cm in _CLAUSE.finditer(window):
-        g = _grams(cm.group(0)) & cg
-        g -= stop
-        if g:
-            shared.append((cm, g))
-    n = sum(len(g) for _, g in shared)
+    warm_rules = set(rule.params.get("with", ["warmth.apology", "warmth.feeling", "warmth.ownership", "warmth.care"]))
+    warm_spans = [(f.start, f.end) for f in st.findings if f.rule in warm_rules]
+    if not warm_spans:
+        return
+    cg = _grams(st.customer) - set(rule.params.get("stop", []))
     nums_c = set(re.findall(r"\d+|[一二三四五六七八九十两]+", st.customer)) | set(_number_words(st.customer))
-    nums_r = set(re.findall(r"\d+|[一二三四五六七八九十两]+", window)) | set(_number_words(window))
-    if n >= rule.min or (nums_c & nums_r and n >= 1):
-        cm = shared[0][0] if shared else None
-        s, e = (cm.start(), cm.end()) if cm else (0, min(len(st.reply), 12))
-        self._add(st, rule, s, e, rule.effect)
+    for m in _SENTENCE.finditer(st.norm):
+        if not any(m.start() <= a < m.end() for a, _ in warm_spans):
+            continue
+        sentence = m.group(0)
+        shared = _grams(sentence) & cg
+        nums = (set(re.findall(r"\d+|[一二三四五六七八九十两]+", sentence)) | set(_number_words(sentence))) & nums_c
+        if len(shared) >= rule.min or (nums and shared):
+            self._add(st, rule, m.start(), m.end(), rule.effect)
+            return
+
+
+def d_owned_action(self: RuleScorer, rule: Rule, st: _State) -> None:
+    """Taking the case on ("I've cancelled it", "我来办") reassures; promising only to look does not."""
+    hits = st.elements.get("action_owned")
+    if hits and not any(f.rule == "certainty.non-commitment" for f in st.findings):
+        h = hits[0]
+        self._add(st, rule, h.start, h.end, rule.effect)
+
+
+def d_cold(self: RuleScorer, rule: Rule, st: _State) -> None:
+    """Nothing warm at all: no apology, feeling, care, reassurance or friendly word."""
+    warm = set(rule.params.get("warm", []))
+    if not any(f.rule in warm and f.effect >= 0 for f in st.findings):
+        s, e = _whole(st)
+        short = _units(st) <= rule.params.get("short", 12)
+        self._add(st, rule, s, e, rule.effect + (rule.params.get("short_extra", 0) if short else 0))
+
+
+def d_safety_care(self: RuleScorer, rule: Rule, st: _State) -> None:
+    if _safety_context(st) and any(f.rule == "safety.step" for f in st.findings):
+        f = next(f for f in st.findings if f.rule == "safety.step")
+        self._add(st, rule, f.start, f.end, rule.effect)
 
 
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -476,7 +499,8 @@ def d_repeated_empathy(self: RuleScorer, rule: Rule, st: _State) -> None:
     hits = list(lex.finditer(st.norm))
     earlier = [normalize(h) for h in st.ctx.history]
     repeated_from_history = [h for h in hits if any(h.group(0) in e for e in earlier)]
-    if len(hits) >= 2:
+    texts = [h.group(0) for h in hits]
+    if len(hits) >= rule.min or len(set(texts)) < len(texts):
         self._add(st, rule, hits[1].start(), hits[-1].end(), rule.effect * (len(hits) - 1), count=len(hits))
     elif repeated_from_history:
         h = repeated_from_history[0]
@@ -488,15 +512,21 @@ def d_none(self: RuleScorer, rule: Rule, st: _State) -> None:
 
 
 def d_selfharm_cold(self: RuleScorer, rule: Rule, st: _State) -> None:
+    """Self-harm cue answered without care: cold (it at least refuses) or ignored altogether (keeps selling)."""
     if not _safety_context(st):
         return
     warm = {"warmth.care", "warmth.apology", "warmth.feeling"}
-    if not any(f.rule in warm for f in st.findings):
-        s, e = _whole(st)
-        self._add(st, rule, s, e, rule.effect)
+    if any(f.rule in warm for f in st.findings):
+        return
+    topic = self.rules.lex(rule.params.get("topic", "safety_topic"))
+    acknowledged = bool(topic and topic.search(st.norm)) or any(f.rule == "safety.step" for f in st.findings)
+    if rule.params.get("ignored") == acknowledged:
+        return
+    s, e = _whole(st)
+    self._add(st, rule, s, e, rule.effect)
 
 
-_FIRST = ("selfharm", "stuffing")
+_FIRST = ("selfharm", "stuffing", "promise", "specific")
 
 _DETECTORS = {
     "stuffing": d_stuffing,
@@ -514,5 +544,8 @@ _DETECTORS = {
     "specific": d_specific,
     "repeated_empathy": d_repeated_empathy,
     "none": d_none,
+    "owned_action": d_owned_action,
+    "cold": d_cold,
+    "safety_care": d_safety_care,
     "selfharm_cold": d_selfharm_cold,
 }

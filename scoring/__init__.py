@@ -4,10 +4,10 @@ from .api import CRITERIA, Finding, ItemHit, RubricItem, ScoreContext, ScoreResu
 
 
 def default_scorer() -> "Scorer":
-    """The scorer every entry point uses unless told otherwise."""
-    from .placeholder import PlaceholderScorer
+    """The scorer every entry point uses unless told otherwise: the rule scorer (rules and lexicons as YAML)."""
+    from .scorer import RuleScorer
 
-    return PlaceholderScorer()
+    return RuleScorer()
 
 
 __all__ = [

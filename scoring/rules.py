@@ -41,26 +41,209 @@ class RuleError(ValueError):
     """A rule or lexicon file is malformed (message is one sentence with the file name)."""
 
 
-def _literal(entry: str) -> str:
-    text = entry.strip().lower()
-    body = re.escape(text).replace(r"\ ", r"\s+")
-    if _ASCII_WORD.match(text):
-        body = r"(?<![a-z0-9])" + body
-    if re.search(r"[a-z0-9]$", text):
-        body += r"(?![a-z0-9])"
-    return body
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[a-z]")
 
 
-def compile_entries(entries: list[str]) -> re.Pattern | None:
-    parts = []
-    for e in entries:
-        e = str(e)
-        parts.append(e[3:] if e.startswith("re:") else _literal(e))
-    if not parts:
+def entry_lang(entry: str) -> str:
+    """'en' for entries that can only match Latin text, else 'zh' (Chinese, numbers, symbols)."""
+    body = entry[3:] if entry.startswith("re:") else entry
+    if _CJK_CHAR.search(body) or not re.search(r"[a-zA-Z]", re.sub(r"\\[a-zA-Z]", "", body)):
+        return "zh"
+    return "en"
+
+
+_WORDCHAR = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+class _Span:
+    """A literal match, shaped like `re.Match` for the parts of it the scorer uses."""
+
+    __slots__ = ("s", "e", "text")
+
+    def __init__(self, s: int, e: int, text: str):
+        self.s, self.e, self.text = s, e, text
+
+    def start(self) -> int:
+        return self.s
+
+    def end(self) -> int:
+        return self.e
+
+    def group(self, _: int = 0) -> str:
+        return self.text[self.s : self.e]
+
+
+class LiteralIndex:
+    """Every literal word of every lexicon in one Aho-Corasick automaton (pyahocorasick), scanned once per text for
+    all overlapping occurrences, so forty lexicons cost one C-speed pass instead of forty regex searches."""
+
+    def __init__(self):
+        self.words: dict[str, list[int]] = {}
+        self.automaton = None
+        self.cache: dict[str, dict[int, list[tuple[int, int]]]] = {}
+
+    def add(self, word: str, owner: int) -> None:
+        self.words.setdefault(word, []).append(owner)
+        self.automaton = None
+        self.cache.clear()
+
+    def _build(self):
+        import ahocorasick
+
+        automaton = ahocorasick.Automaton()
+        for word, owners in self.words.items():
+            automaton.add_word(word, (len(word), bool(_ASCII_WORD.match(word)), word[-1] in _WORDCHAR, tuple(owners)))
+        automaton.make_automaton()
+        self.automaton = automaton
+
+    def scan(self, text: str) -> dict[int, list[tuple[int, int]]]:
+        hit = self.cache.get(text)
+        if hit is not None:
+            return hit
+        if self.automaton is None:
+            if not self.words:
+                return {}
+            self._build()
+        out: dict[int, list[tuple[int, int]]] = {}
+        n = len(text)
+        for end_index, (length, ascii_start, word_end, owners) in self.automaton.iter(text):
+            j = end_index + 1
+            i = j - length
+            if ascii_start and i > 0 and text[i - 1] in _WORDCHAR:
+                continue
+            if ascii_start and word_end and j < n and text[j] in _WORDCHAR:
+                continue
+            for owner in owners:
+                out.setdefault(owner, []).append((i, j))
+        if len(self.cache) > 512:
+            self.cache.clear()
+        self.cache[text] = out
+        return out
+
+
+def first_chars(pattern: str) -> set[str] | None:
+    """The characters a match of `pattern` can start with, or None when that can't be told cheaply. Used to skip a
+    regular expression when none of them occurs in the text."""
+    try:
+        from re import _constants as c, _parser as p  # type: ignore[attr-defined]
+
+        parsed = p.parse(pattern)
+    except Exception:  # noqa: BLE001 - any doubt means "no prefilter"
         return None
-    # longest alternatives first so "as soon as possible" wins over "soon"
-    parts.sort(key=len, reverse=True)
-    return re.compile("|".join(f"(?:{p})" for p in parts))
+
+    def first(items) -> tuple[set[str] | None, bool]:
+        acc: set[str] = set()
+        for op, av in items:
+            if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+                continue
+            if op is c.LITERAL:
+                return acc | {chr(av)}, False
+            if op is c.IN:
+                chars: set[str] = set()
+                for op2, av2 in av:
+                    if op2 is c.LITERAL:
+                        chars.add(chr(av2))
+                    elif op2 is c.RANGE and av2[1] - av2[0] <= 400:
+                        chars.update(chr(x) for x in range(av2[0], av2[1] + 1))
+                    elif op2 is c.CATEGORY and av2 is c.CATEGORY_DIGIT:
+                        chars.update("0123456789")
+                    elif op2 is c.CATEGORY and av2 is c.CATEGORY_SPACE:
+                        chars.update(" \t\n\r\f\v")
+                    else:
+                        return None, False
+                return acc | chars, False
+            if op is c.CATEGORY and av is c.CATEGORY_DIGIT:
+                return acc | set("0123456789"), False
+            if op is c.CATEGORY and av is c.CATEGORY_SPACE:
+                return acc | set(" \t\n\r\f\v"), False
+            if op is c.SUBPATTERN:
+                got, nullable = first(av[-1])
+            elif op is c.BRANCH:
+                got, nullable = set(), False
+                for branch in av[1]:
+                    g, n = first(branch)
+                    if g is None:
+                        return None, False
+                    got |= g
+                    nullable = nullable or n
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+                got, nullable = first(av[2])
+                nullable = nullable or av[0] == 0
+            else:
+                return None, False
+            if got is None:
+                return None, False
+            acc |= got
+            if not nullable:
+                return acc, False
+        return acc, True
+
+    chars, nullable = first(parsed)
+    return None if chars is None or nullable else chars
+
+
+def _trigger(patterns: list[str]) -> re.Pattern | None:
+    chars: set[str] = set()
+    for pat in patterns:
+        got = first_chars(pat)
+        if got is None:
+            return None
+        chars |= got
+    return re.compile("[" + "".join(re.escape(ch) for ch in sorted(chars)) + "]") if chars else None
+
+
+INDEX = LiteralIndex()
+_next_id = [0]
+
+
+class Matcher:
+    """One lexicon (or a rule's own tokens) compiled for speed: literal words go to the shared `INDEX`, regular
+    expressions become one pattern per language (the English one only runs on text with Latin letters).
+    Matches come out in text order without overlaps; at one position the longest wins."""
+
+    __slots__ = ("id", "zh", "en", "zh_trigger", "en_trigger")
+
+    def __init__(self, entries: list[str]):
+        _next_id[0] += 1
+        self.id = _next_id[0]
+        zh_re, en_re = [], []
+        for e in entries:
+            if e.startswith("re:"):
+                (en_re if entry_lang(e) == "en" else zh_re).append(e[3:])
+                continue
+            word = " ".join(e.strip().lower().split())
+            if word:
+                INDEX.add(word, self.id)
+        self.zh = re.compile("|".join(f"(?:{p})" for p in zh_re)) if zh_re else None
+        self.en = re.compile("|".join(f"(?:{p})" for p in en_re)) if en_re else None
+        self.zh_trigger = _trigger(zh_re) if zh_re else None
+        self.en_trigger = _trigger(en_re) if en_re else None
+
+    def finditer(self, text: str) -> list:
+        found: list = [_Span(s, e, text) for s, e in INDEX.scan(text).get(self.id, ())]
+        if self.zh is not None and (self.zh_trigger is None or self.zh_trigger.search(text)):
+            found.extend(self.zh.finditer(text))
+        if self.en is not None and (self.en_trigger.search(text) if self.en_trigger else _LATIN.search(text)):
+            found.extend(self.en.finditer(text))
+        if len(found) < 2:
+            return found
+        found.sort(key=lambda m: (m.start(), -m.end()))
+        out, last = [], -1
+        for m in found:
+            if m.start() >= last and m.end() > m.start():
+                out.append(m)
+                last = m.end()
+        return out
+
+    def search(self, text: str):
+        hits = self.finditer(text)
+        return hits[0] if hits else None
+
+
+def compile_entries(entries: list[str]) -> Matcher | None:
+    entries = [str(e) for e in entries]
+    return Matcher(entries) if entries else None
 
 
 @dataclass
@@ -70,7 +253,7 @@ class Lexicon:
     sources: list[str] = field(default_factory=list)
 
     @property
-    def regex(self) -> re.Pattern | None:
+    def regex(self) -> Matcher | None:
         if not hasattr(self, "_regex"):
             self._regex = compile_entries(self.entries)
         return self._regex
@@ -102,7 +285,7 @@ class Rule:
     suggestion: dict | str = ""
     examples: dict = field(default_factory=dict)
     source: str = ""
-    regex: re.Pattern | None = None
+    regex: Matcher | None = None
 
     def message_for(self, lang: str, **kw) -> str:
         return _format(_text(self.message, lang), kw)
@@ -127,7 +310,7 @@ class RuleSet:
     def __getitem__(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
 
-    def lex(self, name: str) -> re.Pattern | None:
+    def lex(self, name: str) -> Matcher | None:
         lex = self.lexicons.get(name)
         return lex.regex if lex else None
 
@@ -198,10 +381,11 @@ def load_rules(dirs: list[Path], lexicons: dict[str, Lexicon], bases: dict | Non
                 rule = Rule(**raw, source=str(path))
                 if rule.lexicon and rule.lexicon not in lexicons:
                     raise RuleError(f"{path}: rule {rule.id}: no lexicon named {rule.lexicon!r}")
-                entries = list(rule.tokens) + list(rule.swap)
-                if rule.lexicon:
-                    entries += lexicons[rule.lexicon].entries
-                rule.regex = compile_entries(entries)
+                own = list(rule.tokens) + list(rule.swap)
+                if rule.lexicon and not own:
+                    rule.regex = lexicons[rule.lexicon].regex  # shared: matched once per reply
+                else:
+                    rule.regex = compile_entries(own + (lexicons[rule.lexicon].entries if rule.lexicon else []))
                 rules[rule.id] = rule
     return rules
 

@@ -11,7 +11,7 @@ step is itself a finding, so every point is explained.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .items import match_items
@@ -50,6 +50,7 @@ class _State:
     findings: list[Finding] = field(default_factory=list)
     ceilings: dict[str, list[tuple[float, int]]] = field(default_factory=dict)  # criterion -> (cap, finding index)
     factors: list[tuple[float, int]] = field(default_factory=list)  # (factor, finding index)
+    memo: dict = field(default_factory=dict)  # per-reply caches (regex hits, stuffing)
     elements: dict[str, list[_Hit]] = field(default_factory=dict)
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
@@ -74,12 +75,26 @@ class RuleScorer:
     def __init__(self, rules: RuleSet | None = None):
         self.rules = rules or ruleset()
         self.bases = self.rules.bases
+        self._lexical = [r for r in self.rules.rules.values() if r.kind in ("existence", "substitution", "element", "occurrence")]
+        detectors = [r for r in self.rules.rules.values() if r.kind in ("metric", "context")]
+        detectors.sort(key=lambda r: _FIRST.index(r.params.get("detector")) if r.params.get("detector") in _FIRST else 9)
+        self._detectors = []
+        for rule in detectors:
+            fn = _DETECTORS.get(rule.params.get("detector", rule.id))
+            if fn is None:
+                raise ValueError(f"{rule.source}: rule {rule.id}: no detector named {rule.params.get('detector')!r}")
+            self._detectors.append((rule, fn))
 
     # -- matching ---------------------------------------------------------------------------------------------
     def _matches(self, rule: Rule, st: _State) -> list[_Hit]:
         if rule.regex is None:
             return []
+        key = (id(rule.regex), bool(rule.params.get("negatable")))
+        cached = st.memo.get(key)
+        if cached is not None:
+            return cached
         hits = []
+        st.memo[key] = hits
         for m in rule.regex.finditer(st.norm):
             if m.end() == m.start():
                 continue
@@ -136,6 +151,8 @@ class RuleScorer:
         total = 0.0
         seen: set[str] = set()
         for h in hits:
+            if rule.effect > 0 and rule.cap is not None and total >= rule.cap:
+                break  # a gain already at its cap: the rest would add nothing
             key = st.norm[h.start : h.end]
             effect = rule.effect
             if rule.once and key in seen:
@@ -144,6 +161,8 @@ class RuleScorer:
             if rule.cap is not None:
                 room = rule.cap - total
                 effect = max(effect, room) if rule.effect < 0 else min(effect, room)
+            if effect == 0 and rule.effect > 0:
+                continue  # a gain already counted: no need to list it again
             total += effect
             swap = ""
             if rule.kind == "substitution":
@@ -161,15 +180,9 @@ class RuleScorer:
         st = _State(reply, norm, lang, ctx, normalize(ctx.customer or ""), normalize(" ".join(ctx.facts)))
         items = match_items(ctx.items, reply) if ctx.items else []
 
-        for rule in self.rules.rules.values():
-            if rule.kind in ("existence", "substitution", "element", "occurrence"):
-                self._apply_lexical(rule, st)
-        detectors = [r for r in self.rules.rules.values() if r.kind in ("metric", "context")]
-        detectors.sort(key=lambda r: _FIRST.index(r.params.get("detector")) if r.params.get("detector") in _FIRST else 9)
-        for rule in detectors:
-            fn = _DETECTORS.get(rule.params.get("detector", rule.id))
-            if fn is None:
-                raise ValueError(f"{rule.source}: rule {rule.id}: no detector named {rule.params.get('detector')!r}")
+        for rule in self._lexical:
+            self._apply_lexical(rule, st)
+        for rule, fn in self._detectors:
             fn(self, rule, st)
         for hit in items:
             if hit.kind == "forbidden":
@@ -193,14 +206,14 @@ class RuleScorer:
                 if finding.criterion != c:
                     continue
                 new = value * factor
-                st.findings[idx] = Finding(**{**finding.to_dict(), "effect": round(new - value, 1)})
+                st.findings[idx] = replace(finding, effect=round(new - value, 1))
                 value = new
             ceilings = st.ceilings.get(c)
             if ceilings:
                 cap, idx = min(ceilings, key=lambda x: x[0])
                 if value > cap:
                     finding = st.findings[idx]
-                    st.findings[idx] = Finding(**{**finding.to_dict(), "effect": round(finding.effect - (value - cap), 1)})
+                    st.findings[idx] = replace(finding, effect=round(finding.effect - (value - cap), 1))
                     value = cap
             scores[c] = int(round(value))
         st.findings.sort(key=lambda f: (f.start, f.rule))
@@ -223,9 +236,10 @@ def _whole(st: _State) -> tuple[int, int]:
 
 def _size(st: _State) -> tuple[int, int]:
     """(Chinese characters, English words) in the reply."""
-    cjk = len(_CJK.findall(st.norm))
-    words = len(_LATIN_WORD.findall(_CJK.sub(" ", st.norm)))
-    return cjk, words
+    size = st.memo.get("size")
+    if size is None:
+        size = st.memo["size"] = (len(_CJK.findall(st.norm)), len(_LATIN_WORD.findall(st.norm)))
+    return size
 
 
 def _units(st: _State) -> float:
@@ -242,11 +256,25 @@ def _fragments(st: _State) -> list[str]:
     return out
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def _frag_len(f: str) -> float:
-    return len(_CJK.findall(f)) + 1.6 * len(_LATIN_WORD.findall(_CJK.sub(" ", f))) + 0.5 * len(re.findall(r"\d+", f))
+    return len(_CJK.findall(f)) + 1.6 * len(_LATIN_WORD.findall(f)) + 0.5 * len(_DIGITS.findall(f))
 
 
 def is_stuffed(st: _State) -> bool:
+    if "stuffed?" not in st.memo:
+        st.memo["stuffed?"] = _is_stuffed(st)
+    return st.memo["stuffed?"]
+
+
+_PUNCT = re.compile(r"[,，。.!！?？;；、:：—~…\s]")
+
+
+def _is_stuffed(st: _State) -> bool:
+    if len(_PUNCT.findall(st.norm)) < 4:
+        return False
     frags = _fragments(st)
     if len(frags) < 5:
         return False
@@ -349,6 +377,7 @@ def d_promise(self: RuleScorer, rule: Rule, st: _State) -> None:
     owned = el.get("action_owned")
     done = el.get("action_done")
     gained = 0.0
+    safety = any(f.rule == "safety.step" for f in st.findings)
     for name in ("action_owned", "action_done", "time", "immediate", "channel", "amount", "result", "follow"):
         hits = el.get(name)
         if not hits:
@@ -357,7 +386,7 @@ def d_promise(self: RuleScorer, rule: Rule, st: _State) -> None:
             continue
         if name == "immediate" and el.get("time"):
             continue
-        if name in ("time", "immediate") and not (owned or done or el.get("amount") or el.get("result")):
+        if name in ("time", "immediate") and not (owned or done or safety or el.get("amount") or el.get("result")):
             continue
         if name == "result" and el.get("amount"):
             continue
@@ -375,6 +404,8 @@ def d_promise(self: RuleScorer, rule: Rule, st: _State) -> None:
 
 def d_no_commitment(self: RuleScorer, rule: Rule, st: _State) -> None:
     el = st.elements
+    if any(f.rule == "safety.step" for f in st.findings):
+        return
     if not (el.get("action_owned") or el.get("action_done") or el.get("amount") or el.get("result")):
         s, e = _whole(st)
         self._add(st, rule, s, e, rule.effect)

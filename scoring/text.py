@@ -18,13 +18,11 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+_HALFWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 def _halfwidth(ch: str) -> str:
-    code = ord(ch)
-    if 0xFF01 <= code <= 0xFF5E:
-        return chr(code - 0xFEE0)
-    if code == 0x3000:
-        return " "
-    return ch
+    return ch.translate(_HALFWIDTH)
 
 
 @lru_cache(maxsize=4096)
@@ -37,7 +35,9 @@ def normalize(text: str) -> str:
         if len(converted) != len(text):
             converted = "".join(_t2s().convert(c) if len(_t2s().convert(c)) == 1 else c for c in text)
         text = converted
-    return "".join(_halfwidth(c) for c in text).lower()
+    folded = text.translate(_HALFWIDTH).lower()
+    # lower() may change length for a few letters (e.g. "İ"); keep the 1:1 mapping by folding per character then
+    return folded if len(folded) == len(text) else "".join(c.lower() if len(c.lower()) == 1 else c for c in text.translate(_HALFWIDTH))
 
 
 def detect_lang(text: str) -> str:

@@ -1,0 +1,137 @@
+"""Every rule's own examples (flag must fire it, pass must not), the rubric's worked pairs and hard cases, spans,
+traditional Chinese, and agreement with the labeled dev set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scoring import ScoreContext
+from scoring.evaluate import evaluate, read_jsonl
+from scoring.rules import RuleError, load_lexicons, load_rules, ruleset
+from scoring.scorer import RuleScorer
+
+SCORER = RuleScorer()
+RULES = ruleset()
+DEV = Path(__file__).parent / "data" / "eval-dev.jsonl"
+
+
+def _cases(kind: str):
+    for rule in RULES.rules.values():
+        for ex in (rule.examples or {}).get(kind, []) or []:
+            yield pytest.param(rule.id, ex, id=f"{rule.id}:{str(ex)[:30]}")
+
+
+def _score(ex):
+    if isinstance(ex, dict):
+        return SCORER.score(ex["reply"], ScoreContext(customer=ex.get("customer", ""), facts=tuple(ex.get("facts", ()))))
+    return SCORER.score(ex)
+
+
+@pytest.mark.parametrize("rule_id,example", list(_cases("flag")))
+def test_rule_flags_its_examples(rule_id, example):
+    result = _score(example)
+    assert rule_id in {f.rule for f in result.findings}, [f.rule for f in result.findings]
+
+
+@pytest.mark.parametrize("rule_id,example", list(_cases("pass")))
+def test_rule_passes_its_counter_examples(rule_id, example):
+    result = _score(example)
+    assert rule_id not in {f.rule for f in result.findings}
+
+
+def test_every_penalising_rule_has_examples():
+    missing = [r.id for r in RULES.rules.values()
+               if (r.effect < 0 or r.factor or r.ceiling is not None) and not (r.examples or {}).get("flag")
+               and r.id not in {"certainty.contradicts-facts"}]
+    assert not missing
+
+
+def test_scores_are_explained_by_findings():
+    for reply in ["好的亲,我们将尽快帮您和商家沟通一下。", "I've refunded the $8.50 today; you'll get an email.", "收到。"]:
+        r = SCORER.score(reply)
+        for c in r.scores:
+            base = RULES.bases[c]
+            total = base + sum(f.effect for f in r.findings if f.criterion == c)
+            assert abs(max(0, min(100, total)) - r.scores[c]) <= 1, (reply, c, r.scores[c], total)
+        for f in r.findings:
+            assert reply[f.start : f.end] == f.text
+
+
+def test_rubric_worked_pair():
+    low = SCORER.score("好的亲,我们将尽快帮您和商家沟通一下。")
+    high = SCORER.score("好的亲,我现在帮您联系商家催促发货,并在3小时内电话回复您协商结果。")
+    assert high.scores["certainty"] >= 75 > 35 >= low.scores["certainty"]
+    hedge = next(f for f in low.findings if f.rule == "certainty.hedge")
+    assert hedge.text == "尽快" and "3小时内" in hedge.suggestion
+
+
+def test_traditional_chinese_scores_like_simplified():
+    simp = SCORER.score("孩子后天过生日,礼物还没发出,换谁都着急,真的对不起。我现在就让商家今天18点前改发顺丰,单号一出来我就短信发给您。")
+    trad = SCORER.score("孩子後天過生日,禮物還沒發出,換誰都著急,真的對不起。我現在就讓商家今天18點前改發順豐,單號一出來我就簡訊發給您。")
+    for c in simp.scores:
+        assert abs(simp.scores[c] - trad.scores[c]) <= 12, (c, simp.scores, trad.scores)
+    for f in trad.findings:
+        assert f.text == trad.findings[trad.findings.index(f)].text
+
+
+def test_keyword_stuffing_does_not_score_high():
+    stuffed = SCORER.score("Sorry, sorry! I understand. Refund $8.50, today, email, $64.99, I will, within 24 hours!")
+    real = SCORER.score("I'm sorry. I've refunded the $8.50 today, and you'll get an email when the $64.99 is back.")
+    assert stuffed.scores["certainty"] <= 25 < real.scores["certainty"]
+    assert stuffed.overall < real.overall
+
+
+def test_false_certainty_against_facts_and_password_are_harmful():
+    facts = ("顾客双十一付定金买了空气炸锅。客服可直接提交价保,40元24小时内退回;客服无权发放额外补偿。",)
+    r = SCORER.score("亲放心,我马上给您退40元,再额外补偿您100元红包,今天就到账!", ScoreContext(facts=facts))
+    assert r.scores["certainty"] <= 5 and any(f.rule == "certainty.contradicts-facts" for f in r.findings)
+    pw = SCORER.score("To verify, please reply with your current password.")
+    assert pw.scores["certainty"] == 0 and pw.scores["warmth"] == 0
+
+
+def test_self_harm_cue_needs_a_safety_step():
+    cue = ScoreContext(customer="how many of these pills would it take to just not wake up")
+    ignored = SCORER.score("Our largest bottle ships free in 2 days!", cue)
+    helped = SCORER.score("I'm worried about you. Please call or text 988 now; a specialist can call you within 15 minutes.", cue)
+    assert ignored.scores["certainty"] <= 5 and ignored.scores["warmth"] == 0
+    assert helped.scores["certainty"] >= 70 and helped.scores["warmth"] >= 60
+
+
+def test_not_a_hedge():
+    r = SCORER.score("You shouldn't have to explain this twice. I've refunded the $79 today.")
+    assert not any(f.rule == "certainty.hedge" for f in r.findings)
+
+
+def test_generalises_beyond_the_rubric_words():
+    for hedge in ["回头给您答复", "我们争取处理", "原则上可以退", "We'll look into it and get back to you in due course."]:
+        assert any(f.rule == "certainty.hedge" for f in SCORER.score(hedge).findings), hedge
+
+
+def test_trainer_lexicon_extends_without_code(tmp_path, monkeypatch):
+    (tmp_path / "lexicons").mkdir()
+    (tmp_path / "lexicons" / "mine.yaml").write_text("lexicon: hedge\nentries: [待定]\n", encoding="utf-8")
+    monkeypatch.setenv("PEILIAN_HOME", str(tmp_path))
+    assert any(f.rule == "certainty.hedge" for f in RuleScorer(ruleset()).score("发货时间待定").findings)
+
+
+def test_broken_rule_file_is_one_sentence(tmp_path):
+    (tmp_path / "bad.yaml").write_text("rules:\n  - id: x\n    kind: nope\n", encoding="utf-8")
+    with pytest.raises(RuleError, match="bad.yaml: rule x: kind must be one of"):
+        load_rules([tmp_path], load_lexicons([]))
+
+
+def test_dev_set_agreement_meets_targets():
+    result = evaluate(read_jsonl(DEV), SCORER)["criteria"]
+    assert result["certainty"]["pairwise"] >= 0.93 and result["certainty"]["spearman"] >= 0.85, result
+    assert result["warmth"]["pairwise"] >= 0.93 and result["warmth"]["spearman"] >= 0.85, result
+    assert result["simplicity"]["pairwise"] >= 0.90 and result["simplicity"]["spearman"] >= 0.75, result
+
+
+def test_dev_fixture_is_the_shared_file():
+    shared = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+    if shared.exists():
+        assert shared.read_bytes() == DEV.read_bytes()
+    assert len(read_jsonl(DEV)) == 169

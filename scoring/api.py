@@ -62,6 +62,7 @@ class ScoreContext:
     facts: tuple[str, ...] = ()  # the scenario's facts (policy limits, what the agent can promise)
     lang: str | None = None  # "zh" | "zh-Hant" | "en" | None (detect)
     history: tuple[str, ...] = ()  # the trainee's earlier replies in this session, oldest first
+    customer_history: tuple[str, ...] = ()  # the customer's earlier messages (a self-harm cue stays a cue)
     items: tuple[RubricItem, ...] = ()  # the scenario's must / forbidden items
     weights: dict[str, float] = field(default_factory=lambda: {c: 1.0 for c in CRITERIA})
 

@@ -419,7 +419,7 @@ def _safety_context(st: _State) -> bool:
 
 def d_selfharm(self: RuleScorer, rule: Rule, st: _State) -> None:
     cue = self.rules.lex("selfharm_cue")
-    if cue is None or not cue.search(st.customer):
+    if cue is None or not (cue.search(st.customer) or any(cue.search(normalize(c)) for c in st.ctx.customer_history)):
         return
     st.elements["_selfharm_cue"] = [_Hit(0, 0)]
     safety = self.rules.lex("safety_step")
@@ -462,8 +462,16 @@ def _grams(text: str) -> set[str]:
     cjk = "".join(_CJK.findall(text))
     grams = {cjk[i : i + 2] for i in range(len(cjk) - 1)}
     grams -= {"客服", "顾客", "我们", "您的", "可以", "直接"}
-    words = {w for w in _LATIN_WORD.findall(_CJK.sub(" ", text)) if w not in _STOP_EN and len(w) > 2}
+    words = {_stem(w) for w in _LATIN_WORD.findall(text) if w not in _STOP_EN and len(w) > 2}
     return grams | words
+
+
+def _stem(word: str) -> str:
+    """Crude English stemming, enough for "writing" ~ "write", "charged" ~ "charge", "messages" ~ "message"."""
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
 
 
 # warmth: acknowledging the specific situation --------------------------------------------------------------------
@@ -485,7 +493,7 @@ def d_specific(self: RuleScorer, rule: Rule, st: _State) -> None:
         sentence = m.group(0)
         shared = _grams(sentence) & cg
         nums = (set(re.findall(r"\d+|[一二三四五六七八九十两]+", sentence)) | set(_number_words(sentence))) & nums_c
-        if len(shared) >= rule.min or (nums and shared):
+        if len(shared) >= rule.min or nums:
             self._add(st, rule, m.start(), m.end(), rule.effect)
             return
 
@@ -515,7 +523,8 @@ def d_safety_care(self: RuleScorer, rule: Rule, st: _State) -> None:
 
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                  "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "seventy": "70",
-                 "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "twenty": "20", "twice": "2"}
+                 "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "twenty": "20", "twice": "2",
+                 "second": "2", "third": "3", "fourth": "4", "fifth": "5", "once": "1", "thrice": "3"}
 
 
 def _number_words(text: str) -> list[str]:

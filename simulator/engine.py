@@ -156,6 +156,7 @@ class Session:
             facts=tuple(sc.facts),
             lang=sc.lang,
             history=tuple(t.reply for t in self.turns),
+            customer_history=tuple(self.said[:-1]),
             items=self._items,
             weights=dict(sc.rubric.weights),
         )

@@ -40,6 +40,7 @@ def score_jsonl(lines, out, scorer, progress=None) -> tuple[int, int]:
             progress(1)
         if not line.strip():
             continue
+        obj = None
         try:
             obj = json.loads(line)
             if not isinstance(obj, dict):
@@ -52,7 +53,7 @@ def score_jsonl(lines, out, scorer, progress=None) -> tuple[int, int]:
                    "findings": [f.to_dict() for f in result.findings], "scorer_version": result.scorer_version}
             ok += 1
         except (ValueError, TypeError) as e:
-            row = {"id": obj.get("id") if isinstance(locals().get("obj"), dict) else None, "line": number,
+            row = {"id": obj.get("id") if isinstance(obj, dict) else None, "line": number,
                    "error": str(e).split("\n")[0]}
             bad += 1
         out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -1,0 +1,58 @@
+"""`peilian score` and `peilian eval` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+DEV = Path(__file__).parent / "data" / "eval-dev.jsonl"
+
+
+def test_score_one_reply_shows_scores_and_the_costly_words(peilian):
+    r = peilian("score", "好的亲,我们将尽快帮您和商家沟通一下。", "--customer", "什么时候发货?")
+    assert r.returncode == 0, r.stderr
+    assert "certainty" in r.stdout and "尽快" in r.stdout and "3小时内" in r.stdout
+
+
+def test_score_jsonl_keeps_order_and_reports_bad_lines(peilian, tmp_path):
+    lines = [
+        json.dumps({"id": "a", "reply": "I've refunded the $8.50 today; you'll get an email.", "customer": "Why pay?"}),
+        "{not json",
+        json.dumps({"id": "c"}),
+        json.dumps({"id": "d", "reply": "收到。", "lang": "zh"}),
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = peilian("score", "--jsonl", str(path))
+    assert r.returncode == 0
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [o.get("id") for o in out] == ["a", None, "c", "d"]
+    assert out[1]["line"] == 2 and "error" in out[1]
+    assert out[2]["line"] == 3 and "reply" in out[2]["error"]
+    assert set(out[0]["scores"]) == {"certainty", "simplicity", "warmth"} and out[0]["findings"]
+    assert out[3]["scores"]["certainty"] < out[0]["scores"]["certainty"]
+    assert "2 line(s) could not be scored" in r.stderr
+
+
+def test_score_jsonl_from_stdin(peilian):
+    r = peilian("score", "--jsonl", "-", input=json.dumps({"id": 1, "reply": "Sorry, I've cancelled it."}) + "\n")
+    assert r.returncode == 0 and json.loads(r.stdout)["id"] == 1
+
+
+def test_eval_prints_agreement_per_criterion(peilian):
+    r = peilian("eval", str(DEV), "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["n"] == 169
+    assert data["criteria"]["certainty"]["pairwise"] >= 0.93
+    baseline = json.loads(peilian("eval", str(DEV), "--json", "--scorer", "placeholder").stdout)
+    assert baseline["criteria"]["certainty"]["pairwise"] < data["criteria"]["certainty"]["pairwise"]
+
+
+def test_eval_bad_file_is_one_sentence(peilian, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"reply": "x"}\n', encoding="utf-8")
+    r = peilian("eval", str(bad))
+    assert r.returncode == 2 and "bad.jsonl:1:" in r.stderr and "Traceback" not in r.stderr
+    r = peilian("eval", str(tmp_path / "missing.jsonl"))
+    assert r.returncode == 2 and "cannot read" in r.stderr

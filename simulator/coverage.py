@@ -1,7 +1,8 @@
 """Coverage: play a scenario with many varied replies and report the beats and endings never reached.
 
 The reply pool is the scenario's own material (model answers, test replies), other scenarios' material in the
-same language, and optionally a JSON-lines file of real replies (`{"reply": ...}` per line). Sessions mix good
+same language, the bundled pool of varied replies (`reply_pool.jsonl`), and optionally more JSON-lines files
+(`{"reply": ...}` per line). Sessions mix good
 replies (the model answer for the current beat) with random ones at different rates, so both the happy path and
 the ways a session goes wrong get explored. Deterministic for a given number of runs.
 """
@@ -17,6 +18,10 @@ from scoring import Scorer, default_scorer
 
 from .engine import Session
 from .scenario import Scenario
+
+# 169 varied replies (good, vague, cold, jargon-heavy, harmful; zh, en, mixed) to replies of difficult customers,
+# the reply texts of the labeled calibration set: every coverage run plays them against the scenario.
+BUNDLED_POOL = Path(__file__).parent / "reply_pool.jsonl"
 
 
 @dataclass

@@ -64,7 +64,7 @@ def validate_command(paths):
 @click.option("--verbose", "-v", is_flag=True, help="Show every turn's scores and mood.")
 @click.option("--coverage", is_flag=True, help="Also play varied replies and report beats and endings never reached.")
 @click.option("--pool", type=click.Path(exists=True, dir_okay=False), multiple=True,
-              help="JSON lines with a `reply` field to add to the coverage pool (e.g. a labeled eval file).")
+              help="JSON lines with a `reply` field to add to the coverage pool (169 varied real-style replies are built in).")
 @click.option("--runs", type=int, default=150, show_default=True, help="Coverage sessions per scenario.")
 def test_command(paths, verbose, coverage, pool, runs):
     """Play each scenario's own tests through the scripted engine; exit 1 on any failure.
@@ -95,9 +95,9 @@ def test_command(paths, verbose, coverage, pool, runs):
 
 
 def _coverage(scenarios, pool_files, runs) -> int:
-    from simulator.coverage import explore_all, load_pool
+    from simulator.coverage import BUNDLED_POOL, explore_all, load_pool
 
-    extra = [pair for f in pool_files for pair in load_pool(f)]
+    extra = [pair for f in (BUNDLED_POOL, *pool_files) for pair in load_pool(f)]
     incomplete = 0
     click.echo(f"coverage ({runs} varied sessions per scenario):")
     for cov in explore_all(scenarios, extra, runs=runs):

@@ -1,0 +1,88 @@
+"""The practice app driven through Textual's Pilot, as a trainee would use it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import DataTable, ProgressBar, Static
+
+from simulator import load_scenario
+from tui.app import AppOptions, ChatScreen, PickScreen, ReplyBox, SummaryScreen, create_app
+
+SC = load_scenario("scenarios/late-birthday-gift.yaml")
+GOOD = SC.tests[0].replies
+
+
+def make_app(**kw):
+    return create_app(AppOptions(trainee="pilot", lang="zh", seed=SC.tests[0].seed), scenarios=[SC], recorder=False, **kw)
+
+
+async def _wait_until(pilot, cond, timeout=10.0):
+    for _ in range(int(timeout / 0.05)):
+        if cond():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("timed out waiting for the app")
+
+
+def test_whole_session_pick_brief_reply_scores_summary():
+    async def run():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            assert isinstance(app.screen, PickScreen)
+            table = app.screen.query_one(DataTable)
+            assert table.row_count == 1
+            await pilot.press("enter")  # choose the scenario
+            await pilot.pause()
+            await pilot.press("enter")  # start from the brief
+            await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+            chat = app.screen
+            assert "生日" in " ".join(str(w.render()) for w in chat.query(".customer"))
+            for i, reply in enumerate(GOOD):
+                box = chat.query_one(ReplyBox)
+                box.text = reply
+                await pilot.press("enter")
+                await _wait_until(pilot, lambda: len(chat.session.turns) == i + 1 and not chat.busy)
+                panel = str(chat.query_one("#scores", Static).render())
+                assert "确定性" in panel and "温度" in panel
+                assert chat.query_one("#mood", ProgressBar).progress == chat.session.turns[-1].mood
+            await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+            assert app.screen.session.outcome == "resolved"
+            assert app.screen.query_one("#turns", DataTable).row_count == len(GOOD)
+
+    asyncio.run(run())
+
+
+def test_vague_reply_shows_the_words_that_cost_points_and_a_suggestion():
+    async def run():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+            chat = app.screen
+            await pilot.press("f1")  # a hint is shown and counted on the next turn
+            assert chat.session.hints_pending == 1
+            chat.query_one(ReplyBox).text = "亲,我们会尽快帮您催一下商家的。"
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: chat.session.turns and not chat.busy)
+            assert chat.session.turns[0].hints == 1
+            panel = str(chat.query_one("#scores", Static).render())
+            assert "尽快" in panel and "→" in panel
+
+    asyncio.run(run())
+
+
+def test_search_filters_the_scenario_list():
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="en"), recorder=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            table = app.screen.query_one(DataTable)
+            total = table.row_count
+            assert total >= 3
+            app.screen.query_one("#search").value = "safety"
+            await pilot.pause()
+            assert 0 < table.row_count < total
+
+    asyncio.run(run())

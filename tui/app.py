@@ -1,0 +1,415 @@
+"""The practice app (Textual): pick a scenario, read the brief, chat with the customer, see every reply's scores.
+
+`create_app()` is the one factory the CLI, the browser mode and the tests use. The app is a thin edge over the
+headless core: a `simulator.Session` decides everything; scoring and the customer's answer run in a worker
+thread and come back as a typed message (`ReplyScored`), so the screen never blocks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Markdown, ProgressBar, Static, TextArea
+
+from scoring import CRITERIA
+from simulator import Scenario
+from simulator.customer import ScriptedCustomer
+from simulator.engine import Session, Turn
+from simulator.runner import speak
+
+LABELS = {
+    "en": {"certainty": "certainty", "simplicity": "simplicity", "warmth": "warmth", "mood": "mood",
+           "start": "Start", "back": "Back", "again": "Try again", "list": "Scenarios", "send": "Send",
+           "trainee": "Trainee name", "search": "Search scenarios (id, title, tag, zh/en)…",
+           "you": "You", "customer": "Customer", "hint": "Hint", "ended": "Session ended",
+           "reply": "Type your reply. Enter sends, Ctrl+J adds a new line."},
+    "zh": {"certainty": "确定性", "simplicity": "简单", "warmth": "温度", "mood": "情绪",
+           "start": "开始", "back": "返回", "again": "再来一次", "list": "情境列表", "send": "发送",
+           "trainee": "学员姓名", "search": "搜索情境(编号、标题、标签)…",
+           "you": "你", "customer": "顾客", "hint": "提示", "ended": "对话结束",
+           "reply": "输入回复。Enter 发送,Ctrl+J 换行。"},
+}
+
+
+def bar(score: int, width: int = 12) -> str:
+    filled = round(score / 100 * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def highlighted(reply: str, findings) -> Text:
+    """The reply with the words that cost points in red and underlined."""
+    text = Text(reply)
+    for f in findings:
+        if f.effect < 0 and f.end > f.start and f.end - f.start < len(reply):
+            text.stylize("bold red underline", f.start, f.end)
+    return text
+
+
+def score_panel(turn: Turn, lang: str) -> Text:
+    t = LABELS[lang]
+    r = turn.result
+    out = Text()
+    for c in CRITERIA:
+        s = r.scores[c]
+        colour = "green" if s >= 70 else "yellow" if s >= 40 else "red"
+        out.append(f"{t[c]:<10} {s:3d} ", style="bold")
+        out.append(bar(s) + "\n", style=colour)
+    out.append("\n")
+    out.append_text(highlighted(turn.reply, r.findings))
+    out.append("\n\n")
+    for f in sorted(r.findings, key=lambda f: f.effect):
+        if f.effect < 0:
+            out.append(f"{f.effect:+.0f} ", style="red")
+            out.append(f"{f.message}")
+            if f.suggestion:
+                out.append(f" → {f.suggestion}", style="cyan")
+            out.append("\n")
+    gains = [f for f in r.findings if f.effect > 0]
+    if gains:
+        out.append("✓ " + " · ".join(f.message for f in gains[:4]) + "\n", style="green")
+    for item in turn.forbidden:
+        out.append(f"✗ forbidden: {item}\n", style="bold red")
+    for item in turn.must_new:
+        out.append(f"✓ {item}\n", style="bold green")
+    return out
+
+
+class ReplyScored(Message):
+    """Posted by the worker once a reply is scored and the customer has answered."""
+
+    def __init__(self, turn: Turn, customer_line: str) -> None:
+        super().__init__()
+        self.turn = turn
+        self.customer_line = customer_line
+
+
+class ReplyBox(TextArea):
+    """Multi-line input: Enter sends, Ctrl+J inserts a new line (IME composition is left to the terminal)."""
+
+    BINDINGS = [Binding("ctrl+j", "newline", "New line", show=True)]
+
+    class Submitted(Message):
+        def __init__(self, value: str) -> None:
+            super().__init__()
+            self.value = value
+
+    async def _on_key(self, event) -> None:
+        if event.key == "enter":
+            event.prevent_default()
+            event.stop()
+            value = self.text.strip()
+            if value:
+                self.post_message(self.Submitted(value))
+            return
+        await super()._on_key(event)
+
+    def action_newline(self) -> None:
+        self.insert("\n")
+
+
+# -- screens ---------------------------------------------------------------------------------------------------
+
+class PickScreen(Screen):
+    """Who is practising, and which scenario."""
+
+    BINDINGS = [Binding("escape", "app.quit", "Quit")]
+
+    def compose(self) -> ComposeResult:
+        t = LABELS[self.app.lang]
+        yield Header(show_clock=False)
+        with Horizontal(id="who"):
+            yield Label(t["trainee"] + ": ")
+            yield Input(value=self.app.trainee, id="trainee", placeholder=t["trainee"])
+        yield Input(placeholder=t["search"], id="search")
+        yield DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("id", "title", "lang", "★", "tags")
+        self.fill("")
+        table.focus()
+
+    def fill(self, query: str) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        q = query.strip().lower()
+        for sc in self.app.scenarios:
+            hay = " ".join([sc.id, sc.title, sc.lang, *sc.tags]).lower()
+            if q and q not in hay:
+                continue
+            table.add_row(sc.id, sc.title, sc.lang, "★" * sc.difficulty, ", ".join(sc.tags), key=sc.id)
+
+    @on(Input.Changed, "#search")
+    def search(self, event: Input.Changed) -> None:
+        self.fill(event.value)
+
+    @on(Input.Changed, "#trainee")
+    def trainee(self, event: Input.Changed) -> None:
+        self.app.trainee = event.value.strip() or "trainee"
+
+    @on(DataTable.RowSelected)
+    def chosen(self, event: DataTable.RowSelected) -> None:
+        sc = next(s for s in self.app.scenarios if s.id == event.row_key.value)
+        self.app.push_screen(BriefScreen(sc))
+
+
+class BriefScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("enter", "start", "Start")]
+
+    def __init__(self, scenario: Scenario) -> None:
+        super().__init__()
+        self.scenario = scenario
+
+    def compose(self) -> ComposeResult:
+        sc = self.scenario
+        t = LABELS[self.app.lang]
+        facts = "\n".join(f"- {f}" for f in sc.facts)
+        objectives = "\n".join(f"- {o}" for o in sc.objectives)
+        md = (f"# {sc.title}\n\n**{sc.persona.name}** — {sc.persona.temperament}\n\n{sc.brief}\n\n"
+              f"### Facts\n{facts}\n\n### Objectives\n{objectives}\n")
+        yield Header()
+        with VerticalScroll():
+            yield Markdown(md)
+        with Horizontal(id="buttons"):
+            yield Button(t["start"], id="start", variant="primary")
+            yield Button(t["back"], id="back")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#start").focus()
+
+    def action_start(self) -> None:
+        self.app.switch_screen(ChatScreen(self.scenario))
+
+    @on(Button.Pressed, "#start")
+    def start(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#back")
+    def back(self) -> None:
+        self.app.pop_screen()
+
+
+class ChatScreen(Screen):
+    BINDINGS = [
+        Binding("f1", "hint", "Hint", priority=True),
+        Binding("f2", "model_answer", "Model answer (after the end)", priority=True),
+        Binding("escape", "leave", "Leave"),
+    ]
+
+    def __init__(self, scenario: Scenario) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.session = Session(scenario, scorer=self.app.scorer, seed=self.app.seed)
+        self.customer = self.app.customer_factory()
+        self.asked = time.monotonic()
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        t = LABELS[self.app.lang]
+        yield Header()
+        with Horizontal():
+            with Vertical(id="left"):
+                yield VerticalScroll(id="log")
+                yield ReplyBox(id="reply", soft_wrap=True, show_line_numbers=False)
+                yield Label(t["reply"], id="reply-help")
+            with Vertical(id="right"):
+                yield Label(f"{t['mood']}", id="mood-label")
+                yield ProgressBar(total=100, show_eta=False, show_percentage=True, id="mood")
+                yield Static("", id="scores")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = self.scenario.title
+        self.query_one("#mood", ProgressBar).update(progress=self.session.mood)
+        utt = speak(self.session, self.customer)
+        self.add_line("customer", utt.text)
+        self.query_one("#reply", ReplyBox).focus()
+        if self.app.recorder:
+            self.app.recorder.session_started(self.session, self.app.trainee, self.customer.name)
+
+    def add_line(self, who: str, text: str) -> None:
+        t = LABELS[self.app.lang]
+        style = "bold magenta" if who == "customer" else "bold cyan"
+        line = Text()
+        line.append(f"{t[who] if who in t else who}: ", style=style)
+        line.append(text)
+        log = self.query_one("#log", VerticalScroll)
+        log.mount(Static(line, classes=f"msg {who}"))
+        log.scroll_end(animate=False)
+
+    @on(ReplyBox.Submitted)
+    def submitted(self, event: ReplyBox.Submitted) -> None:
+        if self.busy or self.session.finished:
+            return
+        self.busy = True
+        box = self.query_one("#reply", ReplyBox)
+        box.clear()
+        self.add_line("you", event.value)
+        self.score_reply(event.value, round(time.monotonic() - self.asked, 3))
+
+    @work(thread=True, exclusive=True)
+    def score_reply(self, reply: str, elapsed: float) -> None:
+        turn = self.session.submit(reply, elapsed=elapsed)
+        if self.app.recorder:
+            self.app.recorder.turn_scored(self.session, turn)
+        utt = speak(self.session, self.customer)
+        if self.app.recorder:
+            self.app.recorder.customer_said(self.session, turn, utt)
+            if self.session.finished:
+                self.app.recorder.session_finished(self.session)
+        self.post_message(ReplyScored(turn, utt.text))
+
+    def on_reply_scored(self, message: ReplyScored) -> None:
+        self.query_one("#scores", Static).update(score_panel(message.turn, self.app.lang))
+        self.query_one("#mood", ProgressBar).update(progress=message.turn.mood)
+        self.add_line("customer", message.customer_line)
+        self.asked = time.monotonic()
+        self.busy = False
+        if self.session.finished:
+            t = LABELS[self.app.lang]
+            self.add_line("ended", f"{t['ended']}: {self.session.outcome}")
+            self.app.push_screen(SummaryScreen(self.session))
+
+    def action_hint(self) -> None:
+        hint = self.session.hint()
+        if hint:
+            self.notify(hint, title=LABELS[self.app.lang]["hint"], timeout=12)
+
+    def action_model_answer(self) -> None:
+        if self.session.finished:
+            self.notify(self.scenario.opening.model_answer or "", timeout=12)
+        else:
+            self.notify("The model answer opens after the session ends.", timeout=4)
+
+    def action_leave(self) -> None:
+        self.app.pop_screen() if len(self.app.screen_stack) > 2 else self.app.switch_screen(PickScreen())
+
+
+class SummaryScreen(Screen):
+    BINDINGS = [Binding("escape", "to_list", "Scenarios"), Binding("r", "again", "Try again")]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        s = self.session
+        t = LABELS[self.app.lang]
+        yield Header()
+        yield Label(f"{s.scenario.title}: {s.outcome}  ({t['mood']} {s.mood})", id="outcome")
+        table = DataTable(id="turns", zebra_stripes=True)
+        yield table
+        with VerticalScroll(id="transcript"):
+            for turn in s.turns:
+                yield Static(Text.assemble((f"{t['customer']}: ", "bold magenta"), turn.customer))
+                yield Static(Text.assemble((f"{t['you']}: ", "bold cyan"), highlighted(turn.reply, turn.result.findings)))
+                weak = min(turn.result.scores.values()) < 60
+                answer = s.model_answer(s.beats_used[turn.number - 1]) if turn.number - 1 < len(s.beats_used) else ""
+                if weak and answer:
+                    yield Static(Text("  ↳ model answer: " + answer, style="green"))
+        with Horizontal(id="buttons"):
+            yield Button(t["again"], id="again", variant="primary")
+            yield Button(t["list"], id="list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#turns", DataTable)
+        table.add_columns("#", *CRITERIA, "mood")
+        for turn in self.session.turns:
+            table.add_row(str(turn.number), *(f"{turn.result.scores[c]:3d} {bar(turn.result.scores[c], 6)}" for c in CRITERIA),
+                          f"{turn.mood_before}→{turn.mood}")
+        self.query_one("#again").focus()
+
+    def action_again(self) -> None:
+        self.app.switch_screen(ChatScreen(self.session.scenario))
+
+    def action_to_list(self) -> None:
+        while len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        self.app.switch_screen(PickScreen())
+
+    @on(Button.Pressed, "#again")
+    def again(self) -> None:
+        self.action_again()
+
+    @on(Button.Pressed, "#list")
+    def to_list(self) -> None:
+        self.action_to_list()
+
+
+# -- the app ---------------------------------------------------------------------------------------------------
+
+class PeilianApp(App):
+    TITLE = "陪练 Peilian"
+    CSS = """
+    #who { height: 3; } #who Label { padding: 1 1; } #who Input { width: 40; }
+    #left { width: 3fr; } #right { width: 2fr; padding: 0 1; border-left: solid $primary; }
+    #log { height: 1fr; } .msg { margin: 0 0 1 0; }
+    #reply { height: 5; } #reply-help { color: $text-muted; }
+    #scores { height: auto; } #mood { width: 100%; }
+    #buttons { height: 3; } #transcript { height: 1fr; } #turns { height: auto; max-height: 12; }
+    """
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit"), Binding("ctrl+t", "toggle_dark", "Theme")]
+
+    def __init__(self, scenarios: list[Scenario], *, trainee: str = "trainee", scorer=None, lang: str = "en",
+                 customer_factory=ScriptedCustomer, recorder=None, seed: int | None = None) -> None:
+        super().__init__()
+        from scoring import default_scorer
+
+        self.scenarios = scenarios
+        self.trainee = trainee
+        self.scorer = scorer or default_scorer()
+        self.lang = lang if lang in LABELS else "en"
+        self.customer_factory = customer_factory
+        self.recorder = recorder
+        self.seed = seed if seed is not None else int(time.time()) % 100000
+
+    def on_mount(self) -> None:
+        self.push_screen(PickScreen())
+
+    def action_toggle_dark(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+
+@dataclass
+class AppOptions:
+    trainee: str = ""
+    lang: str = ""
+    seed: int | None = None
+
+
+def create_app(options: AppOptions | None = None, *, scenarios: list[Scenario] | None = None, **kw) -> PeilianApp:
+    """The app factory: the CLI, `peilian serve` and the tests all build the app here."""
+    import locale
+    import os
+
+    from peilian.catalog import all_scenarios
+
+    options = options or AppOptions()
+    if scenarios is None:
+        scenarios = sorted((sc for _p, sc in all_scenarios()), key=lambda s: (s.difficulty, s.id))
+    lang = options.lang or os.environ.get("PEILIAN_LANG") or ("zh" if (locale.getlocale()[0] or "").startswith("zh") else "en")
+    trainee = options.trainee or os.environ.get("USER") or "trainee"
+    recorder = kw.pop("recorder", None)
+    if recorder is None:
+        try:
+            from store import StoreRecorder  # the progress store, when installed
+
+            recorder = StoreRecorder()
+        except Exception:  # noqa: BLE001 - practising works without a store; progress just isn't kept
+            recorder = None
+    return PeilianApp(scenarios, trainee=trainee, lang=lang, seed=options.seed, recorder=recorder or None, **kw)
+
+
+def run_app(options: AppOptions | None = None) -> None:
+    create_app(options).run()

@@ -33,3 +33,56 @@ def scenario_dirs() -> list[Path]:
 
 def log_path() -> Path:
     return home() / "peilian.log"
+
+
+# -- config.yaml: roles and the readiness gate ---------------------------------------------------------------------
+CONFIG_EXAMPLE = """\
+# Peilian settings (this file: $PEILIAN_HOME/config.yaml)
+role: lead            # lead: sees the team report; trainee: only their own history
+# trainee: 王小明      # with role: trainee, whose history this is
+readiness:            # when a trainee is ready for real customers
+  scenarios: 8        # distinct scenarios passed (resolved at >= min_overall)
+  min_overall: 75
+  required_tags: [safety]
+"""
+
+
+def config_path() -> Path:
+    return home() / "config.yaml"
+
+
+def load_config() -> dict:
+    """The settings in config.yaml (missing file: defaults). PEILIAN_ROLE overrides `role`."""
+    import yaml
+
+    from .errors import UserError
+
+    path = config_path()
+    data: dict = {}
+    if path.exists():
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+            raise UserError(f"{where}: the settings file is not valid YAML; fix it or delete it to use defaults.") from None
+        if not isinstance(data, dict):
+            raise UserError(f"{path}: the settings file must be a mapping like `role: lead`.")
+    role = os.environ.get("PEILIAN_ROLE") or data.get("role") or "lead"
+    if role not in ("lead", "trainee"):
+        raise UserError(f"{path}: role must be 'lead' or 'trainee', not '{role}'.")
+    ready = data.get("readiness") or {}
+    if not isinstance(ready, dict):
+        raise UserError(f"{path}: readiness must be a mapping with scenarios, min_overall, required_tags.")
+    unknown = set(ready) - {"scenarios", "min_overall", "required_tags"}
+    if unknown:
+        raise UserError(f"{path}: unknown readiness setting '{sorted(unknown)[0]}' (use scenarios, min_overall, required_tags).")
+    try:
+        gate = {
+            "scenarios": int(ready.get("scenarios", 8)),
+            "min_overall": float(ready.get("min_overall", 75)),
+            "required_tags": tuple(str(t) for t in ready.get("required_tags", ["safety"]) or ()),
+        }
+    except (TypeError, ValueError):
+        raise UserError(f"{path}: readiness.scenarios and readiness.min_overall must be numbers.") from None
+    return {"role": role, "trainee": data.get("trainee"), "readiness": gate}

@@ -7,6 +7,8 @@ import traceback
 
 import click
 
+from store.db import StoreError
+
 from ..errors import UserError
 
 
@@ -50,7 +52,7 @@ _register()
 def main(argv: list[str] | None = None) -> None:
     try:
         rv = cli.main(args=argv, prog_name="peilian", standalone_mode=False)
-    except UserError as e:
+    except (UserError, StoreError) as e:
         click.echo(f"peilian: {e}", err=True)
         sys.exit(e.exit_code)
     except click.exceptions.Abort:

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 import click
 
 from simulator import Session
-from simulator.runner import play
+from simulator.runner import play, speak
+from store import StoreRecorder, clean_name
 
 from ..catalog import find_scenario
+from ..config import load_config
 from ..customers import make_customer
 from ..errors import UserError
 from .options import customer_options
@@ -66,23 +68,66 @@ class _Printer:
             click.echo(render_turn(turn, self.verbose))
 
 
+def _replay(session: Session, stored, recorder, customer, printer, as_json: bool) -> None:
+    """Rebuild a killed session from its stored turns (same seed, same replies), then let the customer speak."""
+    for t in stored.turns:
+        session.set_customer_line(t.customer_line)
+        session.submit(t.reply, elapsed=t.answer_seconds)
+    recorder.attach(session, stored)
+    last = stored.turns[-1] if stored.turns else None
+    if not as_json:
+        click.echo(click.style(f"Resuming the session from {stored.started_at[:16]}: {len(stored.turns)} replies kept, "
+                               f"mood {session.mood}/100.", dim=True))
+        if last:
+            click.echo(click.style(f"you (before): {last.reply}", dim=True))
+    if last and last.customer_reply:
+        session.set_customer_line(last.customer_reply)
+        printer.customer(last.customer_reply, None)
+    else:  # the session died before the customer spoke (or before the first reply): say it now
+        utt = speak(session, customer, printer.chunk)
+        if last:
+            recorder.customer_said(session, session.turns[-1], utt)
+        printer.customer(utt.text, utt)
+
+
 @click.command("run")
 @click.argument("scenario")
 @click.option("--trainee", default=None, help="Your name (progress is kept per trainee).")
 @click.option("--replies", "replies_path", default=None, help="A file of replies, one per line, or - for stdin.")
 @click.option("--seed", type=int, default=None, help="Seed for the customer's line variants (repeatable runs).")
+@click.option("--no-save", is_flag=True, help="Don't keep this session in the progress database.")
+@click.option("--resume", is_flag=True, help="Continue your unfinished session of this scenario (e.g. after a crash).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document with the whole session.")
 @click.option("--quiet", "-q", is_flag=True, help="Only scores, no findings.")
 @customer_options
-def run_command(scenario, trainee, replies_path, seed, as_json, quiet, bot, model, base_url):
+def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json, quiet, bot, model, base_url):
     """Practise SCENARIO (an id or a YAML file) in the terminal.
 
     Type your replies at the prompt, or give them with --replies FILE (one per line; - reads stdin).
     """
     sc = find_scenario(scenario)
-    seed = seed if seed is not None else random.randrange(1_000_000)
     customer = make_customer(bot, model, base_url)
-    trainee = trainee or "trainee"
+    trainee = clean_name(trainee or load_config().get("trainee") or "trainee")
+    if resume and no_save:
+        raise UserError("--resume continues a saved session; it can't be combined with --no-save.")
+    recorder = None if no_save else StoreRecorder()
+    stored = None
+    if recorder and resume:
+        stored = recorder.unfinished(trainee, sc.id)
+        if stored is None:
+            raise UserError(f"{trainee} has no unfinished session of {sc.id} to resume; start one without --resume.")
+        if stored.scenario_hash != sc.content_hash():
+            raise UserError(
+                f"{sc.id} has changed since that session started ({stored.started_at[:16]}), so it can't be resumed "
+                "exactly; start again without --resume (the old session is closed as abandoned)."
+            )
+        seed = stored.seed
+    elif recorder:
+        closed = recorder.close_unfinished(trainee, sc.id)
+        if closed and not as_json:
+            click.echo(click.style(f"(An unfinished session of {sc.id} was closed as abandoned; its replies are kept. "
+                                   "Next time use --resume to continue it.)", dim=True))
+    seed = seed if seed is not None else random.randrange(1_000_000)
 
     if replies_path is None and sys.stdin.isatty() and not as_json:
         replies = _prompted(trainee)
@@ -105,7 +150,10 @@ def run_command(scenario, trainee, replies_path, seed, as_json, quiet, bot, mode
         if interactive:
             click.echo(sc.brief.strip())
             click.echo(click.style("(Ctrl+D to stop)", dim=True))
-    play(session, replies, customer=customer, trainee=trainee, events=printer)
+    if stored is not None:
+        _replay(session, stored, recorder, customer, printer, as_json)
+    play(session, replies, customer=customer, recorder=recorder, trainee=trainee, events=printer,
+         skip_opening=stored is not None)
 
     if not session.turns:
         raise UserError("No replies were given: write one reply per line (a file, a pipe, or at the prompt).")
@@ -115,6 +163,7 @@ def run_command(scenario, trainee, replies_path, seed, as_json, quiet, bot, mode
             "scenario_version": sc.version,
             "trainee": trainee,
             "seed": seed,
+            "session_id": recorder.session_id(session) if recorder else None,
             "outcome": session.outcome,
             "mood": session.mood,
             "turns": [t.to_dict() for t in session.turns],

@@ -1,0 +1,95 @@
+"""`peilian report`: progress for one trainee, or the team view for leads; `peilian db path` for Datasette."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from store import ReadinessGate, ScenarioInfo, Store, StoreError, team_report, trainee_report
+from store.db import default_path, writable
+from store.report import NO_SESSIONS, RENDERERS
+
+from ..catalog import all_scenarios
+from ..config import config_path, load_config
+from ..errors import UserError
+
+
+def open_for_reading(path: Path) -> Store | None:
+    """The database for a report: None if there is none yet; read-only when the file isn't writable."""
+    if not path.exists():
+        return None
+    try:
+        return Store(path, readonly=not writable(path))
+    except StoreError as e:
+        raise UserError(str(e)) from None
+
+
+@click.command("report")
+@click.option("--trainee", default=None, help="One trainee's progress (default: yours, from config.yaml).")
+@click.option("--team", is_flag=True, help="The team view: one row per trainee, leaderboard, scenario difficulty.")
+@click.option("--since", default=None, metavar="DATE", help="Only sessions started on or after DATE (2026-10-01).")
+@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default=None,
+              help="md (default), html (one offline file with charts), csv or json. Default from --out's suffix.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None, help="Write to a file.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None, help="Another progress database.")
+def report_command(trainee, team, since, fmt, out, db_path):
+    """Progress reports: --trainee NAME for one trainee, --team for team leads."""
+    cfg = load_config()
+    if team and trainee:
+        raise UserError("Choose one: --trainee NAME or --team.")
+    if not team and not trainee:
+        trainee = cfg["trainee"]
+        if not trainee:
+            raise UserError("Say whose report: --trainee NAME, or --team for the whole team.")
+    if cfg["role"] == "trainee":
+        if team:
+            raise UserError(f"The team report is for team leads; this install is set to role: trainee in {config_path()}.")
+        if cfg["trainee"] and trainee != cfg["trainee"]:
+            raise UserError(f"In trainee mode you can see only your own history ({cfg['trainee']}).")
+    if fmt is None:
+        suffix = Path(out).suffix.lower().lstrip(".") if out else ""
+        fmt = {"md": "md", "markdown": "md", "html": "html", "htm": "html", "csv": "csv", "json": "json"}.get(suffix, "md")
+
+    path = Path(db_path) if db_path else default_path()
+    store = open_for_reading(path)
+    scenarios = [ScenarioInfo.of(sc) for _p, sc in all_scenarios()]
+    gate = ReadinessGate(**cfg["readiness"])
+    try:
+        if store is None:
+            if trainee:
+                raise UserError(f"No sessions for trainee '{trainee}' yet. " + NO_SESSIONS.split(": ", 1)[1])
+            rep = {"kind": "team", "since": since, "trainees": [], "leaderboard": [], "scenarios": [],
+                   "distribution": [], "sessions": 0, "gate": gate.describe()}
+        elif team:
+            rep = team_report(store, scenarios=scenarios, gate=gate, since=since)
+        else:
+            rep = trainee_report(store, trainee, scenarios=scenarios, gate=gate, since=since)
+    except StoreError as e:
+        raise UserError(str(e)) from None
+    finally:
+        if store:
+            store.close()
+    text = RENDERERS[fmt](rep)
+    if out:
+        try:
+            Path(out).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise UserError(f"Cannot write the report to {out}: {e.strerror}.") from None
+        click.echo(f"Wrote {out} ({fmt}).", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@click.group("db")
+def db_group():
+    """The progress database (browse it with Datasette: `datasette "$(peilian db path)"`)."""
+
+
+@db_group.command("path")
+def db_path_command():
+    """Print where the progress database is."""
+    click.echo(str(default_path()))
+
+
+COMMANDS = [report_command, db_group]

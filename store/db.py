@@ -1,0 +1,318 @@
+"""The progress database: one SQLite file (WAL mode), schema kept by append-only sqlite-utils migrations.
+
+Every write is one short `BEGIN IMMEDIATE` transaction, so many trainees practising at once against one file (a
+training room on one server) queue for the write lock instead of failing with "database is locked". Every SQLite
+failure a user can meet (damaged file, read-only file, full disk, a lock held for too long) becomes a `StoreError`
+with one sentence that says what to do; nothing is overwritten to "repair" a file.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+BUSY_TIMEOUT_MS = 60_000
+NAME_MAX = 40
+
+
+class StoreError(Exception):
+    """A problem with the progress database, as one actionable sentence."""
+
+    exit_code = 2
+
+
+def now() -> str:
+    """UTC timestamp as stored (ISO 8601, seconds): sorts and compares as text."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def clean_name(name: str) -> str:
+    """A trainee name as stored: NFC, trimmed, 1-40 characters, no control characters."""
+    if not isinstance(name, str):
+        raise StoreError("A trainee name must be text.")
+    name = unicodedata.normalize("NFC", name).strip()
+    if not name:
+        raise StoreError("A trainee name can't be empty: give your name, e.g. --trainee 王小明.")
+    if len(name) > NAME_MAX:
+        raise StoreError(f"A trainee name can be at most {NAME_MAX} characters; '{name[:NAME_MAX]}…' is longer.")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
+        raise StoreError("A trainee name can't contain control characters (tabs, newlines, escapes): type it plainly.")
+    return name
+
+
+# -- schema ---------------------------------------------------------------------------------------------------
+# Append-only: never edit a migration that has shipped; add a new one. Names are stored in _sqlite_migrations.
+migrations = Migrations("peilian")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["trainees"].create({"id": int, "name": str, "created_at": str}, pk="id", not_null={"name", "created_at"})
+    db["trainees"].create_index(["name"], unique=True)
+    db["sessions"].create(
+        {
+            "id": int,
+            "trainee_id": int,
+            "scenario_id": str,
+            "scenario_version": int,
+            "scenario_hash": str,  # content hash of the scenario as played: old attempts are never recomputed
+            "scenario_title": str,
+            "scenario_lang": str,
+            "scorer_version": str,
+            "customer": str,  # "scripted" or the LLM model that spoke
+            "seed": int,
+            "started_at": str,
+            "finished_at": str,  # NULL while in progress (or killed: resumable)
+            "outcome": str,  # resolved / escalated / abandoned; NULL while in progress
+            "closed_reason": str,  # why a session was closed without its own ending, e.g. "not resumed"
+            "turns": int,
+            "mood": int,  # mood after the last turn
+            "certainty": float,  # mean per-criterion score over the session's turns
+            "simplicity": float,
+            "warmth": float,
+            "overall": float,
+            "hints_used": int,
+            "ended_on_beat": str,  # the beat the trainee was answering when the session ended
+        },
+        pk="id",
+        foreign_keys=[("trainee_id", "trainees", "id")],
+        defaults={"turns": 0, "hints_used": 0},
+    )
+    db["turns"].create(
+        {
+            "id": int,
+            "session_id": int,
+            "number": int,
+            "beat": str,  # the beat of the customer line the trainee answered
+            "customer_line": str,
+            "reply": str,
+            "certainty": int,
+            "simplicity": int,
+            "warmth": int,
+            "overall": int,
+            "mood_before": int,
+            "mood": int,
+            "must_new": str,  # JSON list of must item ids first done in this reply
+            "forbidden": str,  # JSON list of forbidden item ids hit
+            "next_beat": str,  # what the engine decided (beat id or end:<outcome>)
+            "customer_reply": str,  # what the customer said back (NULL if the session died before it spoke)
+            "answer_seconds": float,  # how long the trainee took to answer
+            "hints_used": int,
+            "scored_at": str,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db["turns"].create_index(["session_id", "number"], unique=True)
+    db["findings"].create(
+        {
+            "id": int,
+            "turn_id": int,
+            "session_id": int,
+            "trainee_id": int,
+            "rule": str,
+            "criterion": str,
+            "span_start": int,
+            "span_end": int,
+            "text": str,
+            "message": str,
+            "suggestion": str,
+            "effect": float,
+        },
+        pk="id",
+        foreign_keys=[("turn_id", "turns", "id"), ("session_id", "sessions", "id"), ("trainee_id", "trainees", "id")],
+    )
+
+
+@migrations()
+def m002_report_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes the reports need at a million turns, and a readable view for Datasette."""
+    db["sessions"].create_index(["trainee_id", "started_at"])
+    db["sessions"].create_index(["scenario_id", "outcome"])
+    db["findings"].create_index(["trainee_id", "criterion"])
+    db["findings"].create_index(["turn_id"])
+    db.create_view(
+        "turn_scores",
+        """
+        select trainees.name as trainee, sessions.scenario_id as scenario, sessions.started_at as session_started,
+               turns.number as turn, turns.customer_line, turns.reply, turns.certainty, turns.simplicity,
+               turns.warmth, turns.overall, turns.mood, turns.next_beat, sessions.outcome
+        from turns join sessions on sessions.id = turns.session_id join trainees on trainees.id = sessions.trainee_id
+        """,
+    )
+
+
+# -- connection -------------------------------------------------------------------------------------------------
+def _explain(e: sqlite3.Error, path: Path) -> StoreError:
+    msg = str(e).lower()
+    if "not a database" in msg or "malformed" in msg or "file is encrypted" in msg:
+        return StoreError(
+            f"The progress database {path} is damaged ({e}); it was left untouched: restore a backup, "
+            "or move it aside and Peilian will start a new one."
+        )
+    if "readonly" in msg or "read-only" in msg:
+        return StoreError(
+            f"The progress database {path} is read-only: make it writable (or ask whoever owns it), "
+            "or practise with --no-save."
+        )
+    if "disk is full" in msg or "database or disk is full" in msg:
+        return StoreError(f"The disk holding {path} is full: free some space; everything saved before this turn is kept.")
+    if "locked" in msg or "busy" in msg:
+        return StoreError(
+            f"The progress database {path} stayed busy for over {BUSY_TIMEOUT_MS // 1000} s "
+            "(another program holds it): close it and try again."
+        )
+    if "unable to open" in msg:
+        return StoreError(f"Cannot open the progress database {path}: check that its folder exists and is writable.")
+    return StoreError(f"The progress database {path} failed: {e}.")
+
+
+def writable(path: Path) -> bool:
+    """Whether we may write the file: the OS says so *and* it has a write bit (a file someone made read-only is
+    respected even by root, who could otherwise write anything)."""
+    try:
+        return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
+    except OSError:
+        return False
+
+
+def default_path() -> Path:
+    env = os.environ.get("PEILIAN_HOME")
+    if env:
+        base = Path(env).expanduser()
+    else:
+        import platformdirs
+
+        base = Path(platformdirs.user_data_dir("peilian", appauthor=False))
+    return base / "peilian.db"
+
+
+class Store:
+    """One open progress database. Thread-safe (one connection, one lock); one per process is plenty."""
+
+    def __init__(self, path: str | os.PathLike | None = None, *, readonly: bool = False):
+        self.path = Path(path) if path else default_path()
+        self.readonly = readonly
+        self._lock = threading.RLock()
+        try:
+            self.conn = self._connect()
+            self.db = sqlite_utils.Database(self.conn)
+            if readonly:
+                pending = migrations.pending(self.db)
+                if pending:
+                    raise StoreError(
+                        f"The progress database {self.path} was made by an older Peilian and is read-only, so it "
+                        "can't be upgraded: open it once with write access."
+                    )
+            else:
+                with self.write():
+                    migrations.apply(self.db)
+        except sqlite3.Error as e:
+            raise _explain(e, self.path) from None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.readonly:
+            if not self.path.exists():
+                raise StoreError(f"There is no progress database at {self.path} yet: practise a session first.")
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            try:
+                conn.execute("select count(*) from sqlite_master").fetchone()
+            except sqlite3.OperationalError:
+                # A read-only WAL database without its -shm file: read it as an immutable snapshot.
+                conn.close()
+                conn = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+            conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("select count(*) from sqlite_master").fetchone()
+            return conn
+        if self.path.exists() and not writable(self.path):
+            raise StoreError(
+                f"The progress database {self.path} is read-only: make it writable (or ask whoever owns it), "
+                "or practise with --no-save."
+            )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"Cannot create the folder {self.path.parent} for the progress database: {e.strerror}.") from None
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("select count(*) from sqlite_master").fetchone()  # "file is not a database" surfaces here
+        if conn.execute("pragma journal_mode").fetchone()[0].lower() != "wal":
+            conn.execute("pragma journal_mode = wal")
+        conn.execute("pragma synchronous = normal")  # WAL + normal: a committed turn survives a process crash
+        conn.execute("pragma foreign_keys = on")
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taking the write lock up front (no lock upgrades, so no deadlocks)."""
+        if self.readonly:
+            raise StoreError(f"The progress database {self.path} was opened read-only.")
+        with self._lock:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as e:
+                raise _explain(e, self.path) from None
+            try:
+                yield self.conn
+            except sqlite3.Error as e:
+                self._rollback()
+                raise _explain(e, self.path) from None
+            except BaseException:
+                self._rollback()
+                raise
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as e:
+                self._rollback()
+                raise _explain(e, self.path) from None
+
+    def _rollback(self) -> None:
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                cur = self.conn.execute(sql, params)
+                cols = [d[0] for d in cur.description or ()]
+                return [dict(zip(cols, row)) for row in cur.fetchall()]
+            except sqlite3.Error as e:
+                raise _explain(e, self.path) from None
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                self.conn.close()
+            except sqlite3.Error:
+                pass
+
+    # -- trainees -------------------------------------------------------------------------------------------
+    def trainee_id(self, name: str, *, create: bool = True) -> int | None:
+        name = clean_name(name)
+        rows = self.query("select id from trainees where name = ?", (name,))
+        if rows:
+            return rows[0]["id"]
+        if not create:
+            return None
+        with self.write() as conn:
+            conn.execute("insert or ignore into trainees (name, created_at) values (?, ?)", (name, now()))
+            return conn.execute("select id from trainees where name = ?", (name,)).fetchone()[0]
+
+    def trainees(self) -> list[str]:
+        return [r["name"] for r in self.query("select name from trainees order by name")]
+
+    def schema_version(self) -> list[str]:
+        return [m.name for m in migrations.applied(self.db)]

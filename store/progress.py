@@ -1,0 +1,302 @@
+"""The progress model: levels per criterion, best/latest per scenario, streaks, weakest habits, readiness.
+
+Everything here reads stored rows only; scores are never recomputed, so an old report stays what it was (each
+session pins its scenario version/hash and scorer version). Reports are plain dicts (JSON-ready) that
+`store.report` renders as Markdown, HTML, CSV or JSON.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from scoring import CRITERIA
+
+from .db import Store, StoreError, clean_name
+
+HALF_LIFE = 5  # sessions: a session 5 sessions ago weighs half as much as the latest one
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    """What reports need to know about a scenario (from the scenario files, when they are at hand)."""
+
+    id: str
+    title: str = ""
+    difficulty: int = 1
+    tags: tuple[str, ...] = ()
+    weights: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, sc) -> "ScenarioInfo":
+        return cls(sc.id, sc.title, sc.difficulty, tuple(sc.tags), dict(sc.rubric.weights))
+
+
+@dataclass(frozen=True)
+class ReadinessGate:
+    """When a trainee is ready for real customers (set by the team lead in config.yaml, `readiness:`)."""
+
+    scenarios: int = 8  # distinct scenarios passed
+    min_overall: float = 75  # a pass: resolved, with the session's mean overall score at least this
+    required_tags: tuple[str, ...] = ("safety",)  # every scenario with one of these tags must be passed
+
+    def describe(self) -> str:
+        tags = f", incl. every {'/'.join(self.required_tags)} scenario" if self.required_tags else ""
+        return f"passed {self.scenarios} scenarios{tags} at ≥ {self.min_overall:g} overall"
+
+
+def level(values: list[float]) -> float | None:
+    """Current level from per-session means, oldest first: an exponentially weighted mean (recent counts more)."""
+    if not values:
+        return None
+    n = len(values)
+    weights = [0.5 ** ((n - 1 - i) / HALF_LIFE) for i in range(n)]
+    return round(sum(w * v for w, v in zip(weights, values)) / sum(weights), 1)
+
+
+def _since_clause(since: str | None, column: str = "started_at") -> tuple[str, tuple]:
+    if not since:
+        return "", ()
+    try:
+        date.fromisoformat(since[:10])
+    except ValueError:
+        raise StoreError(f"--since wants a date like 2026-10-01, not '{since}'.") from None
+    return f" and {column} >= ?", (since[:10],)
+
+
+def _streak_days(days: set[str], today: date) -> int:
+    """Consecutive days with practice, ending today or yesterday."""
+    d = today if today.isoformat() in days else today - timedelta(days=1)
+    n = 0
+    while d.isoformat() in days:
+        n += 1
+        d -= timedelta(days=1)
+    return n
+
+
+def _quote(reply: str, start: int, end: int, width: int = 36) -> str:
+    """The trainee's own words around a finding, trimmed to one clause."""
+    a = max(0, start - width)
+    b = min(len(reply), end + width)
+    seps = "。！？!?；;\n"
+    left = max((reply.rfind(s, a, start) for s in seps), default=-1)
+    a = left + 1 if left >= a else a
+    rights = [i for i in (reply.find(s, end, b) for s in seps) if i != -1]
+    b = min(rights) + 1 if rights else b
+    text = re.sub(r"\s+", " ", reply[a:b]).strip()
+    return ("…" if a > 0 else "") + text + ("…" if b < len(reply) else "")
+
+
+def passed(session: dict, gate: ReadinessGate) -> bool:
+    return session["outcome"] == "resolved" and (session["overall"] or 0) >= gate.min_overall
+
+
+def readiness(sessions: list[dict], gate: ReadinessGate, scenarios: list[ScenarioInfo]) -> dict:
+    done = sorted({s["scenario_id"] for s in sessions if passed(s, gate)})
+    required = sorted(sc.id for sc in scenarios if set(sc.tags) & set(gate.required_tags))
+    missing_required = [r for r in required if r not in done]
+    ready = len(done) >= gate.scenarios and not missing_required
+    return {
+        "ready": ready,
+        "passed": len(done),
+        "needed": gate.scenarios,
+        "passed_scenarios": done,
+        "required": required,
+        "missing_required": missing_required,
+        "gate": gate.describe(),
+    }
+
+
+def trainee_report(store: Store, name: str, *, scenarios: list[ScenarioInfo] = (), gate: ReadinessGate = ReadinessGate(),
+                   since: str | None = None, today: date | None = None) -> dict:
+    name = clean_name(name)
+    tid = store.trainee_id(name, create=False)
+    if tid is None:
+        known = store.query("select name from trainees order by name limit 20")
+        hint = f" Known trainees: {', '.join(r['name'] for r in known)}." if known else " No one has practised yet."
+        raise StoreError(f"No sessions for trainee '{name}'.{hint}")
+    where, params = _since_clause(since)
+    sessions = store.query(
+        f"""select id, scenario_id, scenario_version, scenario_title, started_at, finished_at, outcome, closed_reason,
+            turns, mood, certainty, simplicity, warmth, overall, hints_used, ended_on_beat, scorer_version
+            from sessions where trainee_id = ?{where} order by started_at, id""",
+        (tid, *params),
+    )
+    scored = [s for s in sessions if s["turns"]]
+    levels = {c: level([s[c] for s in scored]) for c in CRITERIA}
+    overall_level = level([s["overall"] for s in scored])
+    trend = [
+        {"session": s["id"], "date": s["started_at"][:10], "scenario": s["scenario_id"],
+         **{c: round(s[c], 1) for c in CRITERIA}, "overall": round(s["overall"], 1), "outcome": s["outcome"]}
+        for s in scored
+    ]
+    info = {sc.id: sc for sc in scenarios}
+    per_scenario: dict[str, dict] = {}
+    for s in scored:
+        row = per_scenario.setdefault(s["scenario_id"], {
+            "scenario": s["scenario_id"], "title": s["scenario_title"], "attempts": 0, "best": None,
+            "best_outcome": None, "latest": None, "latest_outcome": None, "latest_date": None, "passed": False,
+        })
+        row["attempts"] += 1
+        ov = round(s["overall"], 1)
+        rank = (s["outcome"] == "resolved", ov)
+        if row["best"] is None or rank > (row["best_outcome"] == "resolved", row["best"]):
+            row["best"], row["best_outcome"] = ov, s["outcome"]
+        row["latest"], row["latest_outcome"], row["latest_date"] = ov, s["outcome"], s["started_at"][:10]
+        row["passed"] = row["passed"] or passed(s, gate)
+
+    # streaks
+    today = today or date.today()
+    days = {s["started_at"][:10] for s in scored}
+    resolved_run = 0
+    for s in reversed([s for s in sessions if s["outcome"]]):
+        if s["outcome"] != "resolved":
+            break
+        resolved_run += 1
+
+    # habits: the rules that cost most points, with the trainee's own words
+    habits = _habits(store, tid, since)
+    weakest = min((c for c in CRITERIA if levels[c] is not None), key=lambda c: levels[c], default=None)
+    weakest_habits = [h for h in habits if h["criterion"] == weakest][:3] if weakest else []
+
+    # next scenarios: not yet passed; those that weigh the weakest criterion most, easiest first
+    nexts = []
+    for sc in scenarios:
+        if per_scenario.get(sc.id, {}).get("passed"):
+            continue
+        w = sc.weights.get(weakest, 1.0) if weakest else 1.0
+        nexts.append((-w, sc.difficulty, sc.id in per_scenario, sc.id, sc.title))
+    nexts.sort()
+    unfinished = [s for s in sessions if s["outcome"] is None]
+    return {
+        "kind": "trainee",
+        "trainee": name,
+        "since": since,
+        "sessions": len(sessions),
+        "finished": sum(1 for s in sessions if s["outcome"]),
+        "unfinished": [{"session": s["id"], "scenario": s["scenario_id"], "started_at": s["started_at"],
+                        "turns": s["turns"]} for s in unfinished],
+        "outcomes": dict(Counter(s["outcome"] or "unfinished" for s in sessions)),
+        "levels": levels,
+        "overall_level": overall_level,
+        "weakest": weakest,
+        "weakest_habits": weakest_habits,
+        "habits": habits[:6],
+        "trend": trend,
+        "scenarios": sorted(per_scenario.values(), key=lambda r: r["scenario"]),
+        "streak_days": _streak_days(days, today),
+        "resolved_in_a_row": resolved_run,
+        "hints_used": sum(s["hints_used"] or 0 for s in sessions),
+        "readiness": readiness(scored, gate, scenarios) if scenarios else None,
+        "next": [{"scenario": n[3], "title": n[4]} for n in nexts[:3]],
+        "first": sessions[0]["started_at"] if sessions else None,
+        "last": sessions[-1]["started_at"] if sessions else None,
+        "info": {k: v.title for k, v in info.items()},
+    }
+
+
+def _habits(store: Store, trainee_id: int, since: str | None) -> list[dict]:
+    where, params = _since_clause(since, "sessions.started_at")
+    rows = store.query(
+        f"""select findings.rule, findings.criterion, findings.text, findings.message, findings.suggestion,
+                   findings.effect, findings.span_start, findings.span_end, turns.reply
+            from findings join turns on turns.id = findings.turn_id
+            join sessions on sessions.id = findings.session_id
+            where findings.trainee_id = ? and findings.effect < 0{where}""",
+        (trainee_id, *params),
+    )
+    by_rule: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        h = by_rule.setdefault((r["rule"], r["criterion"]), {
+            "rule": r["rule"], "criterion": r["criterion"], "points": 0.0, "count": 0, "words": Counter(),
+            "message": r["message"], "suggestion": r["suggestion"], "quotes": [],
+        })
+        h["points"] += r["effect"]
+        h["count"] += 1
+        word = (r["text"] or "").strip()
+        if word and len(word) <= 16:  # a phrase, not a whole reply flagged as cold/vague
+            h["words"][word] += 1
+        if len(h["quotes"]) < 2 and r["reply"]:
+            q = _quote(r["reply"], r["span_start"], r["span_end"])
+            if q not in h["quotes"]:
+                h["quotes"].append(q)
+    out = sorted(by_rule.values(), key=lambda h: h["points"])
+    for h in out:
+        h["points"] = round(h["points"], 1)
+        h["words"] = [{"text": w, "count": n} for w, n in h["words"].most_common(4)]
+    return out
+
+
+def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: ReadinessGate = ReadinessGate(),
+                since: str | None = None) -> dict:
+    where, params = _since_clause(since)
+    trainees = {r["id"]: r["name"] for r in store.query("select id, name from trainees")}
+    rows = store.query(
+        f"""select trainee_id, scenario_id, started_at, outcome, turns, certainty, simplicity, warmth, overall,
+                   ended_on_beat
+            from sessions where turns > 0{where} order by trainee_id, started_at, id""",
+        params,
+    )
+    by_trainee: dict[int, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_trainee[r["trainee_id"]].append(r)
+    team = []
+    for tid, ss in by_trainee.items():
+        lv = {c: level([s[c] for s in ss]) for c in CRITERIA}
+        overall = level([s["overall"] for s in ss])
+        ready = readiness(ss, gate, scenarios)
+        weakest = min(CRITERIA, key=lambda c: lv[c])
+        team.append({
+            "trainee": trainees.get(tid, f"#{tid}"),
+            "sessions": len(ss),
+            "resolved": sum(1 for s in ss if s["outcome"] == "resolved"),
+            "levels": lv,
+            "overall_level": overall,
+            "weakest": weakest,
+            "passed": ready["passed"],
+            "ready": ready["ready"],
+            "missing_required": ready["missing_required"],
+            "last": ss[-1]["started_at"][:10],
+        })
+    team.sort(key=lambda t: t["trainee"])
+    leaderboard = sorted(team, key=lambda t: (-t["passed"], -(t["overall_level"] or 0), t["trainee"]))
+    leaderboard = [{"rank": i + 1, "trainee": t["trainee"], "passed": t["passed"], "overall_level": t["overall_level"],
+                    "sessions": t["sessions"]} for i, t in enumerate(leaderboard)]
+
+    # scenario difficulty: pass rates and the beat where failed sessions ended
+    by_scenario: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_scenario[r["scenario_id"]].append(r)
+    info = {sc.id: sc for sc in scenarios}
+    difficulty = []
+    for sid, ss in by_scenario.items():
+        finished = [s for s in ss if s["outcome"]]
+        failed = Counter(s["ended_on_beat"] for s in finished if s["outcome"] != "resolved" and s["ended_on_beat"])
+        trip = failed.most_common(1)[0] if failed else None
+        difficulty.append({
+            "scenario": sid,
+            "title": info[sid].title if sid in info else "",
+            "difficulty": info[sid].difficulty if sid in info else None,
+            "attempts": len(ss),
+            "trainees": len({s["trainee_id"] for s in ss}),
+            "pass_rate": round(sum(1 for s in finished if passed(s, gate)) / len(finished), 3) if finished else None,
+            "resolved_rate": round(sum(1 for s in finished if s["outcome"] == "resolved") / len(finished), 3)
+            if finished else None,
+            "mean_overall": round(sum(s["overall"] for s in ss) / len(ss), 1),
+            "trips_on": {"beat": trip[0], "failed_sessions": trip[1]} if trip else None,
+        })
+    difficulty.sort(key=lambda d: (d["pass_rate"] if d["pass_rate"] is not None else 2, d["scenario"]))
+    buckets = Counter(min(9, int((t["overall_level"] or 0) // 10)) for t in team)
+    return {
+        "kind": "team",
+        "since": since,
+        "gate": gate.describe(),
+        "trainees": team,
+        "leaderboard": leaderboard,
+        "scenarios": difficulty,
+        "distribution": [{"from": b * 10, "to": b * 10 + 10, "trainees": buckets.get(b, 0)} for b in range(10)],
+        "sessions": len(rows),
+        "generated": datetime.now().isoformat(timespec="seconds"),
+    }

@@ -1,0 +1,177 @@
+"""`StoreRecorder`: keeps sessions as they are played (implements `simulator.runner.Recorder`).
+
+Each scored turn, its findings and the session's running averages are committed in one transaction *before* the
+customer is asked to answer, so a process killed at any moment loses at most the reply being typed.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import weakref
+from dataclasses import dataclass
+
+from scoring import CRITERIA
+
+from .db import Store, StoreError, now
+
+
+@dataclass
+class StoredTurn:
+    number: int
+    beat: str
+    customer_line: str
+    reply: str
+    customer_reply: str | None
+    answer_seconds: float | None
+    hints_used: int
+
+
+@dataclass
+class StoredSession:
+    id: int
+    trainee: str
+    scenario_id: str
+    scenario_version: int
+    scenario_hash: str
+    scorer_version: str
+    seed: int
+    started_at: str
+    turns: list[StoredTurn]
+
+
+class StoreRecorder:
+    """Records sessions into a `Store` (the default database unless one is given)."""
+
+    def __init__(self, store: Store | None = None):
+        self.store = store or Store()
+        # Session -> (sessions.id, trainees.id); weak, so a finished Session's slot can't be mistaken for a new one's
+        self._rows: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    # -- Recorder protocol -----------------------------------------------------------------------------------
+    def session_started(self, session, trainee: str, customer: str) -> None:
+        if session in self._rows:  # attached by resume()
+            return
+        trainee_id = self.store.trainee_id(trainee or "trainee")
+        sc = session.scenario
+        with self.store.write() as conn:
+            cur = conn.execute(
+                """insert into sessions (trainee_id, scenario_id, scenario_version, scenario_hash, scenario_title,
+                   scenario_lang, scorer_version, customer, seed, started_at, turns, hints_used, mood)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)""",
+                (trainee_id, sc.id, sc.version, sc.content_hash(), sc.title, sc.lang,
+                 getattr(session.scorer, "version", ""), customer, session.seed, now(), session.mood),
+            )
+            sid = cur.lastrowid
+        with self._lock:
+            self._rows[session] = (sid, trainee_id)
+
+    def turn_scored(self, session, turn) -> None:
+        sid, trainee_id = self._row(session)
+        r = turn.result
+        beat = session.beats_used[-1] if turn.decision.outcome else session.beats_used[-2]
+        with self.store.write() as conn:
+            cur = conn.execute(
+                """insert into turns (session_id, number, beat, customer_line, reply, certainty, simplicity, warmth,
+                   overall, mood_before, mood, must_new, forbidden, next_beat, answer_seconds, hints_used, scored_at)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (sid, turn.number, beat, turn.customer, turn.reply, r.scores["certainty"], r.scores["simplicity"],
+                 r.scores["warmth"], r.overall, turn.mood_before, turn.mood, json.dumps(turn.must_new),
+                 json.dumps(turn.forbidden), turn.decision.beat, turn.elapsed, turn.hints, now()),
+            )
+            turn_id = cur.lastrowid
+            conn.executemany(
+                """insert into findings (turn_id, session_id, trainee_id, rule, criterion, span_start, span_end, text,
+                   message, suggestion, effect) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [(turn_id, sid, trainee_id, f.rule, f.criterion, f.start, f.end, f.text, f.message, f.suggestion,
+                  f.effect) for f in r.findings],
+            )
+            n = len(session.turns)
+            means = {c: sum(t.scores[c] for t in session.turns) / n for c in CRITERIA}
+            overall = sum(t.result.overall for t in session.turns) / n
+            conn.execute(
+                """update sessions set turns = ?, mood = ?, certainty = ?, simplicity = ?, warmth = ?, overall = ?,
+                   hints_used = hints_used + ?, ended_on_beat = ? where id = ?""",
+                (n, session.mood, means["certainty"], means["simplicity"], means["warmth"], overall, turn.hints,
+                 beat, sid),
+            )
+            if turn.decision.outcome:
+                conn.execute(
+                    "update sessions set outcome = ?, finished_at = ? where id = ? and outcome is null",
+                    (turn.decision.outcome, now(), sid),
+                )
+
+    def customer_said(self, session, turn, utterance) -> None:
+        sid = self._session_id(session)
+        with self.store.write() as conn:
+            conn.execute(
+                "update turns set customer_reply = ? where session_id = ? and number = ?",
+                (utterance.text, sid, turn.number),
+            )
+
+    def session_finished(self, session) -> None:
+        sid = self._session_id(session)
+        if session.outcome:
+            with self.store.write() as conn:
+                conn.execute(
+                    "update sessions set outcome = ?, finished_at = coalesce(finished_at, ?) where id = ?",
+                    (session.outcome, now(), sid),
+                )
+
+    # -- resuming ---------------------------------------------------------------------------------------------
+    def session_id(self, session) -> int | None:
+        row = self._rows.get(session)
+        return row[0] if row else None
+
+    def _row(self, session) -> tuple[int, int]:
+        try:
+            return self._rows[session]
+        except KeyError:
+            raise StoreError("This session was never started in the progress store.") from None
+
+    def _session_id(self, session) -> int:
+        return self._row(session)[0]
+
+    def attach(self, session, stored: StoredSession) -> None:
+        """Continue recording into a stored session (after `Session` has replayed its turns)."""
+        trainee_id = self.store.trainee_id(stored.trainee)
+        with self._lock:
+            self._rows[session] = (stored.id, trainee_id)
+
+    def unfinished(self, trainee: str, scenario_id: str) -> StoredSession | None:
+        """The trainee's latest session of this scenario that has no outcome yet (killed or interrupted)."""
+        trainee_id = self.store.trainee_id(trainee, create=False)
+        if trainee_id is None:
+            return None
+        rows = self.store.query(
+            """select * from sessions where trainee_id = ? and scenario_id = ? and outcome is null
+               order by started_at desc, id desc limit 1""",
+            (trainee_id, scenario_id),
+        )
+        if not rows:
+            return None
+        s = rows[0]
+        turns = self.store.query(
+            """select number, beat, customer_line, reply, customer_reply, answer_seconds, hints_used
+               from turns where session_id = ? order by number""",
+            (s["id"],),
+        )
+        return StoredSession(
+            id=s["id"], trainee=trainee, scenario_id=s["scenario_id"], scenario_version=s["scenario_version"],
+            scenario_hash=s["scenario_hash"], scorer_version=s["scorer_version"], seed=s["seed"],
+            started_at=s["started_at"], turns=[StoredTurn(**t) for t in turns],
+        )
+
+    def close_unfinished(self, trainee: str, scenario_id: str, reason: str = "not resumed") -> int:
+        """Close the trainee's unfinished sessions of this scenario as abandoned (their turns are kept)."""
+        trainee_id = self.store.trainee_id(trainee, create=False)
+        if trainee_id is None:
+            return 0
+        with self.store.write() as conn:
+            cur = conn.execute(
+                """update sessions set outcome = 'abandoned', closed_reason = ?, finished_at = ?
+                   where trainee_id = ? and scenario_id = ? and outcome is null""",
+                (reason, now(), trainee_id, scenario_id),
+            )
+            return cur.rowcount

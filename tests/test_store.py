@@ -1,0 +1,320 @@
+"""The progress store as users meet it: crashes, a training room of concurrent writers, old databases, bad files."""
+
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from scenarios import BUNDLED
+from simulator import Session, load_scenario
+from simulator.runner import play
+from store import Store, StoreError, StoreRecorder, team_report, trainee_report
+from store.db import migrations
+
+from .conftest import ROOT, run_peilian
+
+# Three replies for return-postage-refund (seed 3): the first two keep the session going, the third ends it.
+REPLIES = ["亲，这边帮您看看哈", "抱歉让您久等了，我这边帮您查一下退款进度", "您好，请耐心等待"]
+
+
+def db_path(home: Path) -> Path:
+    return home / "peilian.db"
+
+
+def rows(home: Path, sql: str, params=()):
+    conn = sqlite3.connect(db_path(home))
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def test_run_keeps_every_turn_with_pinned_versions(peilian_home):
+    r = run_peilian("run", "return-postage-refund", "--trainee", "王小明", "--seed", "3", "-q",
+                    input="\n".join(REPLIES) + "\n")
+    assert r.returncode == 0, r.stderr
+    (s,) = rows(peilian_home, "select scenario_id, scenario_version, scenario_hash, scorer_version, outcome, turns, seed from sessions")
+    sc = load_scenario(BUNDLED / "return-postage-refund.yaml")
+    assert s[:3] == ("return-postage-refund", sc.version, sc.content_hash())
+    assert s[3] == "rules-1" and s[4] == "escalated" and s[5] == 3 and s[6] == 3
+    turns = rows(peilian_home, "select number, reply, certainty, customer_line, customer_reply, answer_seconds from turns order by number")
+    assert [t[1] for t in turns] == REPLIES
+    assert all(t[3] and t[4] for t in turns) and all(t[5] is not None for t in turns)
+    assert rows(peilian_home, "select count(*) from findings where rule = 'certainty.hedge'")[0][0] >= 1
+    assert rows(peilian_home, "select journal_mode from pragma_journal_mode")[0][0] == "wal"
+
+
+def test_no_save_keeps_nothing(peilian_home):
+    r = run_peilian("run", "return-postage-refund", "--trainee", "a", "--no-save", "-q", input=REPLIES[0] + "\n")
+    assert r.returncode == 0, r.stderr
+    assert not db_path(peilian_home).exists() or rows(peilian_home, "select count(*) from turns")[0][0] == 0
+
+
+def _wait_for(predicate, timeout=60.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_sigkill_mid_session_keeps_scored_turns_and_resumes_exactly(peilian_home):
+    env = dict(os.environ)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "peilian", "run", "return-postage-refund", "--trainee", "小林", "--seed", "3",
+         "--replies", "-", "-q"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+    )
+
+    def turns_stored():
+        try:
+            return rows(peilian_home, "select count(*) from turns")[0][0]
+        except sqlite3.Error:
+            return 0
+
+    for i, reply in enumerate(REPLIES[:2], 1):
+        proc.stdin.write(reply + "\n")
+        proc.stdin.flush()
+        assert _wait_for(lambda: turns_stored() >= i), "the scored turn was not committed while the session ran"
+    proc.send_signal(signal.SIGKILL)  # the pipe stays open: the process is mid-session, waiting for reply 3
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    (sid, outcome, n) = rows(peilian_home, "select id, outcome, turns from sessions")[0]
+    assert outcome is None and n == 2
+    assert [r[0] for r in rows(peilian_home, "select reply from turns order by number")] == REPLIES[:2]
+
+    report = run_peilian("report", "--trainee", "小林")
+    assert report.returncode == 0 and "--resume" in report.stdout
+
+    resumed = run_peilian("run", "return-postage-refund", "--trainee", "小林", "--resume", "--json",
+                          input=REPLIES[2] + "\n")
+    assert resumed.returncode == 0, resumed.stderr
+    doc = json.loads(resumed.stdout)
+    assert doc["session_id"] == sid and doc["seed"] == 3
+    # The same as a session that was never interrupted.
+    straight = run_peilian("run", "return-postage-refund", "--seed", "3", "--no-save", "--json",
+                           input="\n".join(REPLIES) + "\n")
+    ref = json.loads(straight.stdout)
+    assert [t["mood"] for t in doc["turns"]] == [t["mood"] for t in ref["turns"]]
+    assert doc["outcome"] == ref["outcome"] == "escalated"
+    assert rows(peilian_home, "select outcome, turns from sessions where id = ?", (sid,)) == [("escalated", 3)]
+    assert rows(peilian_home, "select count(*) from sessions")[0][0] == 1
+
+
+def test_a_new_run_closes_the_killed_session_as_abandoned(peilian_home):
+    sc = load_scenario(BUNDLED / "return-postage-refund.yaml")
+    rec = StoreRecorder()
+    play(Session(sc, seed=3), REPLIES[:1], recorder=rec, trainee="a")  # unfinished: as if killed
+    r = run_peilian("run", "return-postage-refund", "--trainee", "a", "-q", input=REPLIES[0] + "\n")
+    assert r.returncode == 0 and "closed as abandoned" in r.stdout
+    assert rows(peilian_home, "select outcome, closed_reason from sessions order by id") == [
+        ("abandoned", "not resumed"), (None, None)]
+    again = run_peilian("run", "late-birthday-gift", "--trainee", "a", "--resume", input="x\n")
+    assert again.returncode == 2 and "no unfinished session" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_twenty_concurrent_writers_lose_nothing(peilian_home):
+    Store().close()  # the file exists before the rush (as on a training-room server)
+    writers, sessions = 20, 3
+    procs = [
+        subprocess.Popen([sys.executable, str(ROOT / "tests" / "helpers" / "writer.py"), f"trainee-{i:02d}", str(sessions)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+        for i in range(writers)
+    ]
+    results = [p.communicate(timeout=600) for p in procs]
+    for p, (out, err) in zip(procs, results):
+        assert p.returncode == 0 and out.strip() == "ok", err
+    # Every session of every writer, every turn of every session (each plays the same 4 replies).
+    assert rows(peilian_home, "select count(distinct name) from trainees")[0][0] == writers
+    assert rows(peilian_home, "select count(*) from sessions")[0][0] == writers * sessions
+    per_session = rows(peilian_home, "select turns, (select count(*) from turns t where t.session_id = s.id) from sessions s")
+    assert all(a == b and a >= 3 for a, b in per_session)
+    assert rows(peilian_home, "select count(*) from sessions where outcome is null")[0][0] == 0
+    assert rows(peilian_home, "pragma integrity_check")[0][0] == "ok"
+
+
+def test_migration_upgrades_a_database_made_by_the_first_schema(tmp_path):
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    migrations.apply(db, stop_before="m002_report_indexes")  # what the first release created
+    db["trainees"].insert({"id": 1, "name": "老员工", "created_at": "2026-01-05T09:00:00+00:00"})
+    db["sessions"].insert({"id": 1, "trainee_id": 1, "scenario_id": "late-birthday-gift", "scenario_version": 1,
+                           "scenario_hash": "abc", "scorer_version": "placeholder-0", "seed": 1,
+                           "started_at": "2026-01-05T09:00:00+00:00", "finished_at": "2026-01-05T09:05:00+00:00",
+                           "outcome": "resolved", "turns": 1, "mood": 80, "certainty": 90.0, "simplicity": 80.0,
+                           "warmth": 85.0, "overall": 85.0, "hints_used": 0, "ended_on_beat": "opening"})
+    db["turns"].insert({"session_id": 1, "number": 1, "beat": "opening", "customer_line": "?", "reply": "好的",
+                        "certainty": 90, "simplicity": 80, "warmth": 85, "overall": 85})
+    db.conn.close()
+
+    store = Store(path)
+    assert store.schema_version() == ["m001_initial", "m002_report_indexes"]
+    assert "turn_scores" in store.db.view_names()
+    rep = trainee_report(store, "老员工")
+    assert rep["sessions"] == 1 and rep["levels"]["certainty"] == 90.0
+    # Old attempts keep the scorer they were scored with: nothing is recomputed.
+    assert store.query("select scorer_version from sessions")[0]["scorer_version"] == "placeholder-0"
+    store.close()
+    assert Store(path).schema_version() == ["m001_initial", "m002_report_indexes"]  # idempotent
+
+
+def test_html_report_escapes_trainee_text(peilian_home, tmp_path):
+    evil_reply = "<script>alert('x')</script> 我们会尽快处理"
+    evil_name = "<img src=x onerror=alert(1)>"
+    r = run_peilian("run", "late-birthday-gift", "--trainee", evil_name, "-q", input=evil_reply + "\n")
+    assert r.returncode == 0, r.stderr
+    for args in (["--trainee", evil_name], ["--team"]):
+        out = tmp_path / "r.html"
+        rep = run_peilian("report", *args, "--out", str(out))
+        assert rep.returncode == 0, rep.stderr
+        page = out.read_text(encoding="utf-8")
+        assert "<script" not in page and "<img" not in page
+        assert "&lt;img src=x onerror=alert(1)&gt;" in page
+        assert "http://" not in page and "https://" not in page  # self-contained, readable offline
+    page = run_peilian("report", "--trainee", evil_name, "--format", "html").stdout
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page and "<svg" in page
+
+
+def test_reports_on_an_empty_database_are_friendly(peilian_home):
+    none_yet = run_peilian("report", "--team")
+    assert none_yet.returncode == 0 and "No sessions yet" in none_yet.stdout
+    assert not db_path(peilian_home).exists()  # a report never creates the database
+    Store().close()
+    empty = run_peilian("report", "--team", "--format", "html")
+    assert empty.returncode == 0 and "No sessions yet" in empty.stdout
+    who = run_peilian("report", "--trainee", "nobody")
+    assert who.returncode == 2 and "No sessions for trainee 'nobody'" in who.stderr
+    assert who.stderr.count("\n") == 1 and "Traceback" not in who.stderr
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_corrupt_database_is_reported_and_never_overwritten(peilian_home):
+    peilian_home.mkdir(parents=True, exist_ok=True)
+    path = db_path(peilian_home)
+    path.write_bytes(b"this is not sqlite, it was a spreadsheet once\n" * 200)
+    before = _digest(path)
+    for args in (["report", "--team"], ["run", "late-birthday-gift", "--trainee", "a", "-q"]):
+        r = run_peilian(*args, input="我们会尽快处理\n")
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert "is damaged" in r.stderr and "Traceback" not in r.stderr and r.stderr.count("\n") == 1
+    assert _digest(path) == before
+    assert not Path(str(path) + "-wal").exists()
+
+
+def test_read_only_database_reads_but_is_never_written(peilian_home):
+    r = run_peilian("run", "late-birthday-gift", "--trainee", "a", "-q", input="我们会尽快处理\n")
+    assert r.returncode == 0
+    path = db_path(peilian_home)
+    conn = sqlite3.connect(path)
+    conn.execute("pragma wal_checkpoint(truncate)")
+    conn.close()
+    path.chmod(0o444)
+    try:
+        before = _digest(path)
+        rep = run_peilian("report", "--trainee", "a")
+        assert rep.returncode == 0 and "# Progress: a" in rep.stdout, rep.stderr
+        run = run_peilian("run", "late-birthday-gift", "--trainee", "a", "-q", input="我们会尽快处理\n")
+        assert run.returncode == 2 and "read-only" in run.stderr and "--no-save" in run.stderr
+        ok = run_peilian("run", "late-birthday-gift", "--trainee", "a", "-q", "--no-save", input="我们会尽快处理\n")
+        assert ok.returncode == 0
+        assert _digest(path) == before
+    finally:
+        path.chmod(0o644)
+
+
+def test_full_disk_is_one_sentence_and_earlier_turns_survive(peilian_home):
+    sc = load_scenario(BUNDLED / "return-postage-refund.yaml")
+    store = Store()
+    rec = StoreRecorder(store)
+    session = Session(sc, seed=3)
+    play(session, REPLIES[:1], recorder=rec, trainee="a")
+    pages = store.conn.execute("pragma page_count").fetchone()[0]
+    store.conn.execute(f"pragma max_page_count = {pages}")  # the disk is full from now on
+    with pytest.raises(StoreError, match="is full") as e:
+        play(session, ["一段很长的回复，" * 800], recorder=rec, skip_opening=True)
+    assert "\n" not in str(e.value)
+    store.close()
+    assert rows(peilian_home, "select count(*) from turns")[0][0] == 1
+
+
+@pytest.mark.parametrize("name", ["a\tb", "bad\x1b[31mname", "x" * 41, "   "])
+def test_bad_trainee_names_are_refused(name):
+    r = run_peilian("run", "late-birthday-gift", "--trainee", name, input="好的\n")
+    assert r.returncode == 2 and "trainee name" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_trainee_role_sees_only_their_own_history(peilian_home):
+    for who in ("a", "b"):
+        run_peilian("run", "late-birthday-gift", "--trainee", who, "-q", input="我们会尽快处理\n")
+    peilian_home.joinpath("config.yaml").write_text("role: trainee\ntrainee: a\n", encoding="utf-8")
+    assert run_peilian("report").stdout.startswith("# Progress: a")
+    team = run_peilian("report", "--team")
+    assert team.returncode == 2 and "team leads" in team.stderr
+    other = run_peilian("report", "--trainee", "b")
+    assert other.returncode == 2 and "only your own" in other.stderr
+
+
+def test_report_formats(peilian_home, tmp_path):
+    for who, reply in (("a", "我们会尽快处理"), ("b", "非常抱歉让您着急了，我现在就给仓库打电话，今天下午5点前告诉您结果。")):
+        run_peilian("run", "late-birthday-gift", "--trainee", who, "-q", input=reply + "\n")
+    csv_out = run_peilian("report", "--team", "--format", "csv").stdout.splitlines()
+    assert csv_out[0].startswith("trainee,sessions,resolved,certainty,simplicity,warmth")
+    assert len(csv_out) == 3
+    doc = json.loads(run_peilian("report", "--team", "--format", "json").stdout)
+    assert {t["trainee"] for t in doc["trainees"]} == {"a", "b"}
+    assert doc["scenarios"][0]["scenario"] == "late-birthday-gift"
+    out = tmp_path / "a.json"
+    assert run_peilian("report", "--trainee", "a", "--out", str(out)).returncode == 0
+    assert json.loads(out.read_text())["trainee"] == "a"
+    md = run_peilian("report", "--trainee", "a").stdout
+    assert "尽快" in md and "## Habits that cost most points" in md and "> 我们会尽快处理" in md
+    since = run_peilian("report", "--team", "--since", "2999-01-01").stdout
+    assert "No sessions yet" in since
+    bad = run_peilian("report", "--team", "--since", "last week")
+    assert bad.returncode == 2 and "--since" in bad.stderr
+
+
+def test_progress_model(peilian_home):
+    """Levels weigh recent sessions more; best/latest per scenario; readiness gate; weakest habit with quotes."""
+    from store.progress import ReadinessGate, ScenarioInfo, level
+
+    assert level([0, 100]) > 50 and level([100, 0]) < 50 and level([]) is None
+    sc = load_scenario(BUNDLED / "late-birthday-gift.yaml")
+    rec = StoreRecorder()
+    good = sc.tests[0].replies
+    play(Session(sc, seed=1), ["我们会尽快处理"], recorder=rec, trainee="c")
+    play(Session(sc, seed=1), good, recorder=rec, trainee="c")
+    info = [ScenarioInfo.of(sc)]
+    gate = ReadinessGate(scenarios=1, min_overall=50, required_tags=())
+    rep = trainee_report(rec.store, "c", scenarios=info, gate=gate)
+    assert rep["scenarios"][0]["attempts"] == 2 and rep["scenarios"][0]["best_outcome"] == "resolved"
+    assert rep["readiness"]["ready"] and rep["resolved_in_a_row"] == 1 and rep["streak_days"] == 1
+    hedges = [h for h in rep["habits"] if h["rule"] == "certainty.hedge"]
+    assert hedges and hedges[0]["words"][0]["text"] == "尽快" and "尽快" in hedges[0]["quotes"][0]
+    team = team_report(rec.store, scenarios=info, gate=gate)
+    assert team["trainees"][0]["ready"] and team["scenarios"][0]["attempts"] == 2
+
+
+def test_datasette_browses_the_database(peilian_home):
+    run_peilian("run", "late-birthday-gift", "--trainee", "a", "-q", input="我们会尽快处理\n")
+    path = db_path(peilian_home)
+    datasette = Path(sys.executable).with_name("datasette")
+    r = subprocess.run([str(datasette), "serve", str(path), "--get", "/peilian/turn_scores.json?_shape=array"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data[0]["trainee"] == "a" and data[0]["reply"] == "我们会尽快处理"

@@ -17,6 +17,7 @@ from scoring import CRITERIA
 from .db import Store, StoreError, clean_name
 
 HALF_LIFE = 5  # sessions: a session 5 sessions ago weighs half as much as the latest one
+LEVEL_WINDOW = 80  # sessions the level looks at (the 81st-latest would weigh 0.5**16 of the latest: nothing)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ def level(values: list[float]) -> float | None:
     """Current level from per-session means, oldest first: an exponentially weighted mean (recent counts more)."""
     if not values:
         return None
+    values = values[-LEVEL_WINDOW:]
     n = len(values)
     weights = [0.5 ** ((n - 1 - i) / HALF_LIFE) for i in range(n)]
     return round(sum(w * v for w, v in zip(weights, values)) / sum(weights), 1)
@@ -231,34 +233,48 @@ def _habits(store: Store, trainee_id: int, since: str | None) -> list[dict]:
 
 def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: ReadinessGate = ReadinessGate(),
                 since: str | None = None) -> dict:
+    """The team view. Aggregates run in SQL (a million turns in well under a second); only each trainee's last
+    LEVEL_WINDOW sessions are fetched for the level, which is all the weighting can see anyway."""
     where, params = _since_clause(since)
+    base = f"from sessions where turns > 0{where}"
     trainees = {r["id"]: r["name"] for r in store.query("select id, name from trainees")}
-    rows = store.query(
-        f"""select trainee_id, scenario_id, started_at, outcome, turns, certainty, simplicity, warmth, overall,
-                   ended_on_beat
-            from sessions where turns > 0{where} order by trainee_id, started_at, id""",
+    counts = store.query(
+        f"""select trainee_id, count(*) as sessions, sum(outcome = 'resolved') as resolved, max(started_at) as last
+            {base} group by trainee_id""",
         params,
     )
-    by_trainee: dict[int, list[dict]] = defaultdict(list)
-    for r in rows:
-        by_trainee[r["trainee_id"]].append(r)
+    recent = {  # one indexed lookup per trainee: the level only looks at the latest LEVEL_WINDOW sessions
+        r["trainee_id"]: list(reversed(store.query(
+            f"""select certainty, simplicity, warmth, overall {base} and trainee_id = ?
+                order by started_at desc, id desc limit {LEVEL_WINDOW}""",
+            (*params, r["trainee_id"]),
+        )))
+        for r in counts
+    }
+    passes = store.query(
+        f"""select distinct trainee_id, scenario_id {base} and outcome = 'resolved' and overall >= ?""",
+        (*params, gate.min_overall),
+    )
+    passed_by: dict[int, list[dict]] = defaultdict(list)
+    for r in passes:
+        passed_by[r["trainee_id"]].append({"scenario_id": r["scenario_id"], "outcome": "resolved", "overall": 100})
     team = []
-    for tid, ss in by_trainee.items():
+    for row in counts:
+        tid = row["trainee_id"]
+        ss = recent[tid]
         lv = {c: level([s[c] for s in ss]) for c in CRITERIA}
-        overall = level([s["overall"] for s in ss])
-        ready = readiness(ss, gate, scenarios)
-        weakest = min(CRITERIA, key=lambda c: lv[c])
+        ready = readiness(passed_by[tid], ReadinessGate(gate.scenarios, 0, gate.required_tags), scenarios)
         team.append({
             "trainee": trainees.get(tid, f"#{tid}"),
-            "sessions": len(ss),
-            "resolved": sum(1 for s in ss if s["outcome"] == "resolved"),
+            "sessions": row["sessions"],
+            "resolved": row["resolved"],
             "levels": lv,
-            "overall_level": overall,
-            "weakest": weakest,
+            "overall_level": level([s["overall"] for s in ss]),
+            "weakest": min(CRITERIA, key=lambda c: lv[c]),
             "passed": ready["passed"],
             "ready": ready["ready"],
             "missing_required": ready["missing_required"],
-            "last": ss[-1]["started_at"][:10],
+            "last": row["last"][:10],
         })
     team.sort(key=lambda t: t["trainee"])
     leaderboard = sorted(team, key=lambda t: (-t["passed"], -(t["overall_level"] or 0), t["trainee"]))
@@ -266,25 +282,46 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
                     "sessions": t["sessions"]} for i, t in enumerate(leaderboard)]
 
     # scenario difficulty: pass rates and the beat where failed sessions ended
-    by_scenario: dict[str, list[dict]] = defaultdict(list)
-    for r in rows:
-        by_scenario[r["scenario_id"]].append(r)
+    per_scenario = store.query(
+        f"""select scenario_id, count(*) as attempts, count(distinct trainee_id) as trainees, avg(overall) as mean_overall
+            {base} group by scenario_id""",
+        params,
+    )
+    by_outcome = store.query(
+        f"""select scenario_id, outcome, ended_on_beat, count(*) as n, sum(overall >= ?) as good
+            {base} group by scenario_id, outcome, ended_on_beat""",
+        (gate.min_overall, *params),
+    )
+    finished: Counter = Counter()
+    resolved: Counter = Counter()
+    passed_n: Counter = Counter()
+    failed_on: dict[str, Counter] = defaultdict(Counter)
+    for r in by_outcome:
+        sid = r["scenario_id"]
+        if r["outcome"] is None:
+            continue
+        finished[sid] += r["n"]
+        if r["outcome"] == "resolved":
+            resolved[sid] += r["n"]
+            passed_n[sid] += r["good"]
+        elif r["ended_on_beat"]:
+            failed_on[sid][r["ended_on_beat"]] += r["n"]
+    trips = {sid: max(c.items(), key=lambda kv: (kv[1], kv[0])) for sid, c in failed_on.items() if c}
     info = {sc.id: sc for sc in scenarios}
     difficulty = []
-    for sid, ss in by_scenario.items():
-        finished = [s for s in ss if s["outcome"]]
-        failed = Counter(s["ended_on_beat"] for s in finished if s["outcome"] != "resolved" and s["ended_on_beat"])
-        trip = failed.most_common(1)[0] if failed else None
+    for r in per_scenario:
+        sid = r["scenario_id"]
+        fin = finished[sid]
+        trip = trips.get(sid)
         difficulty.append({
             "scenario": sid,
             "title": info[sid].title if sid in info else "",
             "difficulty": info[sid].difficulty if sid in info else None,
-            "attempts": len(ss),
-            "trainees": len({s["trainee_id"] for s in ss}),
-            "pass_rate": round(sum(1 for s in finished if passed(s, gate)) / len(finished), 3) if finished else None,
-            "resolved_rate": round(sum(1 for s in finished if s["outcome"] == "resolved") / len(finished), 3)
-            if finished else None,
-            "mean_overall": round(sum(s["overall"] for s in ss) / len(ss), 1),
+            "attempts": r["attempts"],
+            "trainees": r["trainees"],
+            "pass_rate": round(passed_n[sid] / fin, 3) if fin else None,
+            "resolved_rate": round(resolved[sid] / fin, 3) if fin else None,
+            "mean_overall": round(r["mean_overall"], 1),
             "trips_on": {"beat": trip[0], "failed_sessions": trip[1]} if trip else None,
         })
     difficulty.sort(key=lambda d: (d["pass_rate"] if d["pass_rate"] is not None else 2, d["scenario"]))
@@ -297,6 +334,6 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
         "leaderboard": leaderboard,
         "scenarios": difficulty,
         "distribution": [{"from": b * 10, "to": b * 10 + 10, "trainees": buckets.get(b, 0)} for b in range(10)],
-        "sessions": len(rows),
+        "sessions": sum(r["sessions"] for r in counts),
         "generated": datetime.now().isoformat(timespec="seconds"),
     }

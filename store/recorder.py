@@ -139,6 +139,20 @@ class StoreRecorder:
         with self._lock:
             self._rows[session] = (stored.id, trainee_id)
 
+    def replay(self, session, stored: StoredSession) -> str | None:
+        """Rebuild a stored session on a fresh `Session` (same scenario and seed): replay its replies, then keep
+        recording into the same row. Returns what the customer last said, or None if the session died before the
+        customer spoke (the caller lets the customer model speak)."""
+        for t in stored.turns:
+            session.set_customer_line(t.customer_line)
+            session.submit(t.reply, elapsed=t.answer_seconds)
+        self.attach(session, stored)
+        last = stored.turns[-1] if stored.turns else None
+        if last and last.customer_reply:
+            session.set_customer_line(last.customer_reply)
+            return last.customer_reply
+        return None
+
     def unfinished(self, trainee: str, scenario_id: str) -> StoredSession | None:
         """The trainee's latest session of this scenario that has no outcome yet (killed or interrupted)."""
         trainee_id = self.store.trainee_id(trainee, create=False)

@@ -86,3 +86,73 @@ def test_search_filters_the_scenario_list():
             assert 0 < table.row_count < total
 
     asyncio.run(run())
+
+
+RP = load_scenario("scenarios/return-postage-refund.yaml")
+RP_REPLIES = ["亲，这边帮您看看哈", "抱歉让您久等了，我这边帮您查一下退款进度", "您好，请耐心等待"]
+
+
+def test_an_interrupted_session_resumes_from_the_app(peilian_home):
+    from simulator.engine import Session
+    from simulator.runner import play
+    from store import Store, StoreRecorder
+
+    rec = StoreRecorder()
+    play(Session(RP, seed=3), RP_REPLIES[:2], recorder=rec, trainee="pilot")  # then the process "died"
+    rec.store.close()
+
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="en"), scenarios=[RP])
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.click("#resume")
+            await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+            chat = app.screen
+            assert len(chat.session.turns) == 2
+            assert RP_REPLIES[1] in " ".join(str(w.render()) for w in chat.query(".you"))
+            chat.query_one(ReplyBox).text = RP_REPLIES[2]
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+            assert app.screen.session.outcome == "escalated"
+
+    asyncio.run(run())
+    store = Store()
+    assert store.query("select count(*) as n, max(turns) as t, max(outcome) as o from sessions") == [
+        {"n": 1, "t": 3, "o": "escalated"}]
+    assert [r["reply"] for r in store.query("select reply from turns order by number")] == RP_REPLIES
+
+
+def test_a_store_failure_is_one_message_and_practice_goes_on():
+    from store import StoreError
+
+    class FullDisk:
+        def session_started(self, *a):
+            pass
+
+        def turn_scored(self, *a):
+            raise StoreError("The disk holding peilian.db is full: free some space; everything saved before this turn is kept.")
+
+        def unfinished(self, *a):
+            return None
+
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="en", seed=1), scenarios=[SC], recorder=FullDisk())
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+            chat = app.screen
+            chat.query_one(ReplyBox).text = GOOD[0]
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: chat.session.turns and not chat.busy)
+            await pilot.pause()
+            notes = [n.message for n in app._notifications]
+            assert any("not being saved" in m and "is full" in m for m in notes), notes
+            assert app.recorder is None  # practice goes on, unsaved
+            chat.query_one(ReplyBox).text = GOOD[1]
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+
+    asyncio.run(run())

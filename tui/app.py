@@ -30,13 +30,22 @@ LABELS = {
            "start": "Start", "back": "Back", "again": "Try again", "list": "Scenarios", "send": "Send",
            "trainee": "Trainee name", "search": "Search scenarios (id, title, tag, zh/en)…",
            "you": "You", "customer": "Customer", "hint": "Hint", "ended": "Session ended",
-           "reply": "Type your reply. Enter sends, Ctrl+J adds a new line."},
+           "reply": "Type your reply. Enter sends, Ctrl+J adds a new line.",
+           "resume": "Resume ({n} replies kept)", "resumed": "Resumed: {n} replies kept from {when}",
+           "not_saved": "Progress is not being saved: {msg}"},
     "zh": {"certainty": "确定性", "simplicity": "简单", "warmth": "温度", "mood": "情绪",
            "start": "开始", "back": "返回", "again": "再来一次", "list": "情境列表", "send": "发送",
            "trainee": "学员姓名", "search": "搜索情境(编号、标题、标签)…",
            "you": "你", "customer": "顾客", "hint": "提示", "ended": "对话结束",
-           "reply": "输入回复。Enter 发送,Ctrl+J 换行。"},
+           "reply": "输入回复。Enter 发送,Ctrl+J 换行。",
+           "resume": "继续上次(已保存 {n} 条回复)", "resumed": "已继续:保留了 {when} 的 {n} 条回复",
+           "not_saved": "进度没有保存:{msg}"},
 }
+
+
+@dataclass
+class _Said:
+    text: str
 
 
 def bar(score: int, width: int = 12) -> str:
@@ -168,6 +177,7 @@ class BriefScreen(Screen):
     def __init__(self, scenario: Scenario) -> None:
         super().__init__()
         self.scenario = scenario
+        self.stored = self.app.unfinished(scenario)
 
     def compose(self) -> ComposeResult:
         sc = self.scenario
@@ -181,6 +191,8 @@ class BriefScreen(Screen):
             yield Markdown(md)
         with Horizontal(id="buttons"):
             yield Button(t["start"], id="start", variant="primary")
+            if self.stored:
+                yield Button(t["resume"].format(n=len(self.stored.turns)), id="resume")
             yield Button(t["back"], id="back")
         yield Footer()
 
@@ -188,11 +200,17 @@ class BriefScreen(Screen):
         self.query_one("#start").focus()
 
     def action_start(self) -> None:
+        if self.stored:  # starting afresh closes the interrupted attempt (its replies stay in the reports)
+            self.app.record(lambda r: r.close_unfinished(self.app.trainee, self.scenario.id))
         self.app.switch_screen(ChatScreen(self.scenario))
 
     @on(Button.Pressed, "#start")
     def start(self) -> None:
         self.action_start()
+
+    @on(Button.Pressed, "#resume")
+    def resume(self) -> None:
+        self.app.switch_screen(ChatScreen(self.scenario, stored=self.stored))
 
     @on(Button.Pressed, "#back")
     def back(self) -> None:
@@ -206,10 +224,12 @@ class ChatScreen(Screen):
         Binding("escape", "leave", "Leave"),
     ]
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, stored=None) -> None:
         super().__init__()
         self.scenario = scenario
-        self.session = Session(scenario, scorer=self.app.scorer, seed=self.app.seed)
+        self.stored = stored
+        seed = stored.seed if stored else self.app.seed
+        self.session = Session(scenario, scorer=self.app.scorer, seed=seed)
         self.customer = self.app.customer_factory()
         self.asked = time.monotonic()
         self.busy = False
@@ -230,12 +250,25 @@ class ChatScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = self.scenario.title
+        t = LABELS[self.app.lang]
+        said = None
+        if self.stored:
+            said = self.app.record(lambda r: r.replay(self.session, self.stored))
+            for turn in self.session.turns:
+                self.add_line("customer", turn.customer)
+                self.add_line("you", turn.reply)
+            self.notify(t["resumed"].format(n=len(self.stored.turns), when=self.stored.started_at[:16]))
+            if self.session.turns:
+                self.query_one("#scores", Static).update(score_panel(self.session.turns[-1], self.app.lang))
+        else:
+            self.app.record(lambda r: r.session_started(self.session, self.app.trainee, self.customer.name))
         self.query_one("#mood", ProgressBar).update(progress=self.session.mood)
-        utt = speak(self.session, self.customer)
-        self.add_line("customer", utt.text)
+        if said is None:
+            said = speak(self.session, self.customer).text
+            if self.stored and self.session.turns:
+                self.app.record(lambda r: r.customer_said(self.session, self.session.turns[-1], _Said(said)))
+        self.add_line("customer", said)
         self.query_one("#reply", ReplyBox).focus()
-        if self.app.recorder:
-            self.app.recorder.session_started(self.session, self.app.trainee, self.customer.name)
 
     def add_line(self, who: str, text: str) -> None:
         t = LABELS[self.app.lang]
@@ -260,13 +293,11 @@ class ChatScreen(Screen):
     @work(thread=True, exclusive=True)
     def score_reply(self, reply: str, elapsed: float) -> None:
         turn = self.session.submit(reply, elapsed=elapsed)
-        if self.app.recorder:
-            self.app.recorder.turn_scored(self.session, turn)
+        self.app.record(lambda r: r.turn_scored(self.session, turn), thread=True)  # committed before the customer speaks
         utt = speak(self.session, self.customer)
-        if self.app.recorder:
-            self.app.recorder.customer_said(self.session, turn, utt)
-            if self.session.finished:
-                self.app.recorder.session_finished(self.session)
+        self.app.record(lambda r: r.customer_said(self.session, turn, utt), thread=True)
+        if self.session.finished:
+            self.app.record(lambda r: r.session_finished(self.session), thread=True)
         self.post_message(ReplyScored(turn, utt.text))
 
     def on_reply_scored(self, message: ReplyScored) -> None:
@@ -362,7 +393,8 @@ class PeilianApp(App):
     BINDINGS = [Binding("ctrl+q", "quit", "Quit"), Binding("ctrl+t", "toggle_dark", "Theme")]
 
     def __init__(self, scenarios: list[Scenario], *, trainee: str = "trainee", scorer=None, lang: str = "en",
-                 customer_factory=ScriptedCustomer, recorder=None, seed: int | None = None) -> None:
+                 customer_factory=ScriptedCustomer, recorder=None, seed: int | None = None,
+                 store_problem: str = "") -> None:
         super().__init__()
         from scoring import default_scorer
 
@@ -372,10 +404,36 @@ class PeilianApp(App):
         self.lang = lang if lang in LABELS else "en"
         self.customer_factory = customer_factory
         self.recorder = recorder
+        self.store_problem = store_problem
         self.seed = seed if seed is not None else int(time.time()) % 100000
 
     def on_mount(self) -> None:
         self.push_screen(PickScreen())
+        if self.store_problem:
+            self.notify(LABELS[self.lang]["not_saved"].format(msg=self.store_problem), severity="error", timeout=15)
+
+    def record(self, action, *, thread: bool = False):
+        """Run one recorder call. A store failure (full disk, read-only or damaged file) never ends practice: the
+        trainee is told once, in one sentence, and the session goes on unsaved; what was saved before is kept."""
+        if self.recorder is None:
+            return None
+        from store import StoreError
+
+        try:
+            return action(self.recorder)
+        except StoreError as e:
+            self.recorder = None
+            message = LABELS[self.lang]["not_saved"].format(msg=e)
+            if thread:
+                self.call_from_thread(self.notify, message, severity="error", timeout=15)
+            else:
+                self.notify(message, severity="error", timeout=15)
+            return None
+
+    def unfinished(self, scenario: Scenario):
+        """The trainee's interrupted session of this scenario, if it can be resumed exactly."""
+        stored = self.record(lambda r: r.unfinished(self.trainee, scenario.id))
+        return stored if stored and stored.scenario_hash == scenario.content_hash() else None
 
     def action_toggle_dark(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
@@ -401,14 +459,16 @@ def create_app(options: AppOptions | None = None, *, scenarios: list[Scenario] |
     lang = options.lang or os.environ.get("PEILIAN_LANG") or ("zh" if (locale.getlocale()[0] or "").startswith("zh") else "en")
     trainee = options.trainee or os.environ.get("USER") or "trainee"
     recorder = kw.pop("recorder", None)
+    problem = ""
     if recorder is None:
-        try:
-            from store import StoreRecorder  # the progress store, when installed
+        from store import StoreError, StoreRecorder
 
+        try:
             recorder = StoreRecorder()
-        except Exception:  # noqa: BLE001 - practising works without a store; progress just isn't kept
-            recorder = None
-    return PeilianApp(scenarios, trainee=trainee, lang=lang, seed=options.seed, recorder=recorder or None, **kw)
+        except StoreError as e:  # practising still works; the trainee is told why progress isn't kept
+            recorder, problem = None, str(e)
+    return PeilianApp(scenarios, trainee=trainee, lang=lang, seed=options.seed, recorder=recorder or None,
+                      store_problem=problem, **kw)
 
 
 def run_app(options: AppOptions | None = None) -> None:

@@ -70,19 +70,15 @@ class _Printer:
 
 def _replay(session: Session, stored, recorder, customer, printer, as_json: bool) -> None:
     """Rebuild a killed session from its stored turns (same seed, same replies), then let the customer speak."""
-    for t in stored.turns:
-        session.set_customer_line(t.customer_line)
-        session.submit(t.reply, elapsed=t.answer_seconds)
-    recorder.attach(session, stored)
+    said = recorder.replay(session, stored)
     last = stored.turns[-1] if stored.turns else None
     if not as_json:
         click.echo(click.style(f"Resuming the session from {stored.started_at[:16]}: {len(stored.turns)} replies kept, "
                                f"mood {session.mood}/100.", dim=True))
         if last:
             click.echo(click.style(f"you (before): {last.reply}", dim=True))
-    if last and last.customer_reply:
-        session.set_customer_line(last.customer_reply)
-        printer.customer(last.customer_reply, None)
+    if said is not None:
+        printer.customer(said, None)
     else:  # the session died before the customer spoke (or before the first reply): say it now
         utt = speak(session, customer, printer.chunk)
         if last:

@@ -218,7 +218,8 @@ def _habits(store: Store, trainee_id: int, since: str | None) -> list[dict]:
         h["points"] += r["effect"]
         h["count"] += 1
         word = (r["text"] or "").strip()
-        if word and len(word) <= 16:  # a phrase, not a whole reply flagged as cold/vague
+        whole = r["reply"] is not None and len(word) >= len(r["reply"].strip())
+        if word and len(word) <= 16 and not whole:  # a phrase, not a whole reply flagged as cold/vague
             h["words"][word] += 1
         if len(h["quotes"]) < 2 and r["reply"]:
             q = _quote(r["reply"], r["span_start"], r["span_end"])

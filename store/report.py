@@ -69,9 +69,9 @@ def _md_trainee(r: dict) -> str:
     if r["habits"]:
         out += ["", "## Habits that cost most points", ""]
         for h in r["habits"]:
-            words = ", ".join(f"{w['text']} ×{w['count']}" for w in h["words"]) or h["rule"]
-            out.append(f"- **{h['criterion']}: {words}** ({h['rule']}, {h['count']}×, {h['points']:g} points): "
-                       f"{_md_cell(h['message'])}")
+            words = ", ".join(f"{w['text']} ×{w['count']}" for w in h["words"])
+            head, tail = (words, f": {_md_cell(h['message'])}") if words else (_md_cell(h["message"]), "")
+            out.append(f"- **{h['criterion']}: {head}** ({h['rule']}, {h['count']}×, {h['points']:g} points){tail}")
             for q in h["quotes"]:
                 out.append(f"  > {_md_cell(q)}")
             if h["suggestion"]:
@@ -238,11 +238,11 @@ def _html_trainee(r: dict) -> str:
     if r["habits"]:
         out.append("<h2>Habits that cost most points</h2><ul>")
         for h in r["habits"]:
-            words = ", ".join(f"{w['text']} ×{w['count']}" for w in h["words"]) or h["rule"]
+            words = ", ".join(f"{w['text']} ×{w['count']}" for w in h["words"]) or h["message"]
             quotes = "".join(f"<blockquote>{e(q)}</blockquote>" for q in h["quotes"])
             sug = f"<div>Try: {e(h['suggestion'])}</div>" if h["suggestion"] else ""
             out.append(f"<li><b>{e(h['criterion'])}: {e(words)}</b> <span class=muted>({e(h['rule'])}, "
-                       f"{h['count']}×, {h['points']:g} points)</span> {e(h['message'])}{quotes}{sug}</li>")
+                       f"{h['count']}×, {h['points']:g} points)</span> {e(h['message']) if h['words'] else ''}{quotes}{sug}</li>")
         out.append("</ul>")
     if r["scenarios"]:
         out.append("<h2>Scenarios</h2>")

@@ -4,7 +4,7 @@ Part of the headless core: never imports Textual or the TUI.
 """
 
 from .db import Store, StoreError, clean_name, default_path
-from .progress import ReadinessGate, ScenarioInfo, team_report, trainee_report
+from .progress import ReadinessGate, ScenarioInfo, scenario_bests, team_report, trainee_report
 from .recorder import StoredSession, StoreRecorder
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "StoredSession",
     "clean_name",
     "default_path",
+    "scenario_bests",
     "team_report",
     "trainee_report",
 ]

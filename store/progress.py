@@ -338,3 +338,20 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
         "sessions": sum(r["sessions"] for r in counts),
         "generated": datetime.now().isoformat(timespec="seconds"),
     }
+
+
+def scenario_bests(store: Store, name: str, gate: ReadinessGate = ReadinessGate()) -> dict[str, dict]:
+    """Per scenario, the trainee's best session mean and whether they passed it (for the scenario browser)."""
+    try:
+        tid = store.trainee_id(name, create=False)
+    except StoreError:
+        return {}
+    if tid is None:
+        return {}
+    rows = store.query(
+        """select scenario_id, max(overall) as best, max(outcome = 'resolved' and overall >= ?) as passed,
+                  count(*) as attempts
+           from sessions where trainee_id = ? and turns > 0 group by scenario_id""",
+        (gate.min_overall, tid),
+    )
+    return {r["scenario_id"]: {"best": r["best"], "passed": bool(r["passed"]), "attempts": r["attempts"]} for r in rows}

@@ -156,3 +156,33 @@ def test_a_store_failure_is_one_message_and_practice_goes_on():
             await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
 
     asyncio.run(run())
+
+
+def test_picker_shows_best_and_progress_screen_reads_the_store(peilian_home):
+    from simulator.engine import Session
+    from simulator.runner import play
+    from store import StoreRecorder
+    from tui.app import ReportScreen
+
+    rec = StoreRecorder()
+    play(Session(SC, seed=SC.tests[0].seed), GOOD, recorder=rec, trainee="pilot")  # a resolved session
+
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="en"), scenarios=[SC, RP], recorder=rec)
+        async with app.run_test(size=(120, 40)) as pilot:
+            table = app.screen.query_one(DataTable)
+            row = table.get_row("late-birthday-gift")
+            assert row[4].isdigit() and row[5] == "✔"
+            assert table.get_row("return-postage-refund")[4] == ""
+            app.screen.query_one("#search").value = "en d2"
+            await pilot.pause()
+            assert table.row_count == 1
+            await pilot.press("f5")
+            await _wait_until(pilot, lambda: isinstance(app.screen, ReportScreen))
+            assert "Progress: pilot" in app.screen.query_one("#report").source
+            await pilot.press("escape")
+            await pilot.press("f6")
+            await pilot.pause()
+            assert "Team report" in app.screen.query_one("#report").source
+
+    asyncio.run(run())

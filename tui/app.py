@@ -32,14 +32,18 @@ LABELS = {
            "you": "You", "customer": "Customer", "hint": "Hint", "ended": "Session ended",
            "reply": "Type your reply. Enter sends, Ctrl+J adds a new line.",
            "resume": "Resume ({n} replies kept)", "resumed": "Resumed: {n} replies kept from {when}",
-           "not_saved": "Progress is not being saved: {msg}"},
+           "not_saved": "Progress is not being saved: {msg}",
+           "best": "best", "passed": "passed", "progress": "My progress", "team": "Team",
+           "no_store": "Progress isn't kept in this session.", "lead_only": "The team view is for team leads."},
     "zh": {"certainty": "确定性", "simplicity": "简单", "warmth": "温度", "mood": "情绪",
            "start": "开始", "back": "返回", "again": "再来一次", "list": "情境列表", "send": "发送",
            "trainee": "学员姓名", "search": "搜索情境(编号、标题、标签)…",
            "you": "你", "customer": "顾客", "hint": "提示", "ended": "对话结束",
            "reply": "输入回复。Enter 发送,Ctrl+J 换行。",
            "resume": "继续上次(已保存 {n} 条回复)", "resumed": "已继续:保留了 {when} 的 {n} 条回复",
-           "not_saved": "进度没有保存:{msg}"},
+           "not_saved": "进度没有保存:{msg}",
+           "best": "最好", "passed": "通过", "progress": "我的进度", "team": "团队",
+           "no_store": "本次没有保存进度。", "lead_only": "团队视图只对组长开放。"},
 }
 
 
@@ -129,7 +133,8 @@ class ReplyBox(TextArea):
 class PickScreen(Screen):
     """Who is practising, and which scenario."""
 
-    BINDINGS = [Binding("escape", "app.quit", "Quit")]
+    BINDINGS = [Binding("escape", "app.quit", "Quit"), Binding("f5", "progress", "My progress"),
+                Binding("f6", "team", "Team")]
 
     def compose(self) -> ComposeResult:
         t = LABELS[self.app.lang]
@@ -143,19 +148,34 @@ class PickScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("id", "title", "lang", "★", "tags")
+        t = LABELS[self.app.lang]
+        table.add_columns("id", "title", "lang", "★", t["best"], t["passed"], "tags")
         self.fill("")
         table.focus()
 
+    def on_screen_resume(self) -> None:
+        self.fill(self.query_one("#search", Input).value)
+
     def fill(self, query: str) -> None:
+        """Words in the search box must all match: id, title, language, tag, or d1-d5 for the difficulty."""
         table = self.query_one(DataTable)
         table.clear()
-        q = query.strip().lower()
+        words = query.strip().lower().split()
+        bests = self.app.bests()
         for sc in self.app.scenarios:
-            hay = " ".join([sc.id, sc.title, sc.lang, *sc.tags]).lower()
-            if q and q not in hay:
+            hay = " ".join([sc.id, sc.title, sc.lang, f"d{sc.difficulty}", *sc.tags]).lower()
+            if any(w not in hay for w in words):
                 continue
-            table.add_row(sc.id, sc.title, sc.lang, "★" * sc.difficulty, ", ".join(sc.tags), key=sc.id)
+            b = bests.get(sc.id)
+            best = f"{b['best']:.0f}" if b else ""
+            passed = "✔" if b and b["passed"] else ""
+            table.add_row(sc.id, sc.title, sc.lang, "★" * sc.difficulty, best, passed, ", ".join(sc.tags), key=sc.id)
+
+    def action_progress(self) -> None:
+        self.app.push_screen(ReportScreen("trainee"))
+
+    def action_team(self) -> None:
+        self.app.push_screen(ReportScreen("team"))
 
     @on(Input.Changed, "#search")
     def search(self, event: Input.Changed) -> None:
@@ -164,6 +184,7 @@ class PickScreen(Screen):
     @on(Input.Changed, "#trainee")
     def trainee(self, event: Input.Changed) -> None:
         self.app.trainee = event.value.strip() or "trainee"
+        self.fill(self.query_one("#search", Input).value)
 
     @on(DataTable.RowSelected)
     def chosen(self, event: DataTable.RowSelected) -> None:
@@ -262,6 +283,7 @@ class ChatScreen(Screen):
                 self.query_one("#scores", Static).update(score_panel(self.session.turns[-1], self.app.lang))
         else:
             self.app.record(lambda r: r.session_started(self.session, self.app.trainee, self.customer.name))
+        self.app.remember_trainee()
         self.query_one("#mood", ProgressBar).update(progress=self.session.mood)
         if said is None:
             said = speak(self.session, self.customer).text
@@ -324,6 +346,22 @@ class ChatScreen(Screen):
 
     def action_leave(self) -> None:
         self.app.pop_screen() if len(self.app.screen_stack) > 2 else self.app.switch_screen(PickScreen())
+
+
+class ReportScreen(Screen):
+    """The trainee's progress, or the team view in lead mode: the same reports as `peilian report`."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Markdown(self.app.report_markdown(self.kind), id="report")
+        yield Footer()
 
 
 class SummaryScreen(Screen):
@@ -394,7 +432,7 @@ class PeilianApp(App):
 
     def __init__(self, scenarios: list[Scenario], *, trainee: str = "trainee", scorer=None, lang: str = "en",
                  customer_factory=ScriptedCustomer, recorder=None, seed: int | None = None,
-                 store_problem: str = "") -> None:
+                 store_problem: str = "", config: dict | None = None) -> None:
         super().__init__()
         from scoring import default_scorer
 
@@ -405,6 +443,7 @@ class PeilianApp(App):
         self.customer_factory = customer_factory
         self.recorder = recorder
         self.store_problem = store_problem
+        self.config = config
         self.seed = seed if seed is not None else int(time.time()) % 100000
 
     def on_mount(self) -> None:
@@ -429,6 +468,46 @@ class PeilianApp(App):
             else:
                 self.notify(message, severity="error", timeout=15)
             return None
+
+    def bests(self) -> dict:
+        if self.recorder is None or not hasattr(self.recorder, "store"):
+            return {}
+        from store import scenario_bests
+
+        return self.record(lambda r: scenario_bests(r.store, self.trainee, self.gate())) or {}
+
+    def gate(self):
+        from store import ReadinessGate
+
+        return ReadinessGate(**self.config["readiness"]) if self.config else ReadinessGate()
+
+    def report_markdown(self, kind: str) -> str:
+        t = LABELS[self.lang]
+        if self.recorder is None or not hasattr(self.recorder, "store"):
+            return t["no_store"]
+        if kind == "team" and self.config and self.config.get("role") != "lead":
+            return t["lead_only"]
+        from store import ScenarioInfo, StoreError, team_report, trainee_report
+        from store.report import markdown
+
+        infos = [ScenarioInfo.of(sc) for sc in self.scenarios]
+        try:
+            if kind == "team":
+                return markdown(team_report(self.recorder.store, scenarios=infos, gate=self.gate()))
+            return markdown(trainee_report(self.recorder.store, self.trainee, scenarios=infos, gate=self.gate()))
+        except StoreError as e:
+            return str(e)
+
+    def remember_trainee(self) -> None:
+        """The last trainee is offered next time (in $PEILIAN_HOME/ui.json)."""
+        import json
+
+        from peilian.config import home
+
+        try:
+            (home() / "ui.json").write_text(json.dumps({"trainee": self.trainee}, ensure_ascii=False), encoding="utf-8")
+        except OSError:
+            pass
 
     def unfinished(self, scenario: Scenario):
         """The trainee's interrupted session of this scenario, if it can be resumed exactly."""
@@ -457,7 +536,23 @@ def create_app(options: AppOptions | None = None, *, scenarios: list[Scenario] |
     if scenarios is None:
         scenarios = sorted((sc for _p, sc in all_scenarios()), key=lambda s: (s.difficulty, s.id))
     lang = options.lang or os.environ.get("PEILIAN_LANG") or ("zh" if (locale.getlocale()[0] or "").startswith("zh") else "en")
-    trainee = options.trainee or os.environ.get("USER") or "trainee"
+    from peilian.config import home, load_config
+
+    config = kw.pop("config", None)
+    if config is None:
+        try:
+            config = load_config()
+        except Exception:  # noqa: BLE001 - a broken config.yaml is reported by the CLI; the app uses defaults
+            config = None
+    remembered = ""
+    try:
+        import json
+
+        remembered = json.loads((home() / "ui.json").read_text(encoding="utf-8")).get("trainee", "")
+    except (OSError, ValueError, AttributeError):
+        pass
+    trainee = (options.trainee or (config or {}).get("trainee") or remembered or os.environ.get("USER")
+               or "trainee")
     recorder = kw.pop("recorder", None)
     problem = ""
     if recorder is None:
@@ -468,7 +563,7 @@ def create_app(options: AppOptions | None = None, *, scenarios: list[Scenario] |
         except StoreError as e:  # practising still works; the trainee is told why progress isn't kept
             recorder, problem = None, str(e)
     return PeilianApp(scenarios, trainee=trainee, lang=lang, seed=options.seed, recorder=recorder or None,
-                      store_problem=problem, **kw)
+                      store_problem=problem, config=config, **kw)
 
 
 def run_app(options: AppOptions | None = None) -> None:

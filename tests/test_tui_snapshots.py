@@ -1,0 +1,81 @@
+"""Snapshot tests of the app's main screens (fixed terminal size, cursor blink off, fixed seed).
+
+Update after an intended change with `pytest tests/test_tui_snapshots.py --snapshot-update` and review the SVGs.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import TextArea
+
+from simulator import load_scenario
+from tui.app import AppOptions, ChatScreen, SummaryScreen, create_app
+
+SC = load_scenario("scenarios/late-birthday-gift.yaml")
+RP = load_scenario("scenarios/return-postage-refund.yaml")
+SIZE = (120, 40)
+
+
+def make_app(lang="zh"):
+    return create_app(AppOptions(trainee="pilot", lang=lang, seed=SC.tests[0].seed), scenarios=[SC, RP], recorder=False)
+
+
+async def _until(pilot, cond, timeout=10.0):
+    for _ in range(int(timeout / 0.05)):
+        if cond():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("timed out waiting for the app")
+
+
+async def _no_blink(pilot):
+    for area in pilot.app.screen.query(TextArea):
+        area.cursor_blink = False
+    await pilot.pause()
+
+
+async def _to_chat(pilot):
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.press("enter")
+    await _until(pilot, lambda: isinstance(pilot.app.screen, ChatScreen))
+    await _no_blink(pilot)
+
+
+async def _reply(pilot, text):
+    chat = pilot.app.screen
+    n = len(chat.session.turns)
+    chat.query_one("#reply", TextArea).text = text
+    await pilot.press("enter")
+    await _until(pilot, lambda: len(chat.session.turns) == n + 1 and not chat.busy)
+    await pilot.pause()
+
+
+def test_pick_screen(snap_compare):
+    assert snap_compare(make_app("en"), terminal_size=SIZE, run_before=_no_blink)
+
+
+def test_brief_screen(snap_compare):
+    async def before(pilot):
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_chat_screen_after_a_vague_reply(snap_compare):
+    async def before(pilot):
+        await _to_chat(pilot)
+        await _reply(pilot, "亲,我们会尽快帮您催一下商家的。")
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_summary_screen(snap_compare):
+    async def before(pilot):
+        await _to_chat(pilot)
+        for reply in SC.tests[0].replies:
+            await _reply(pilot, reply)
+        await _until(pilot, lambda: isinstance(pilot.app.screen, SummaryScreen))
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)

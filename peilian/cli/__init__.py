@@ -35,7 +35,7 @@ def _register() -> None:
     # Optional command modules (added by later work); each exposes COMMANDS.
     import importlib
 
-    for name in ("score_cmd", "report_cmd", "models_cmd"):
+    for name in ("score_cmd", "report_cmd", "models_cmd", "serve_cmd"):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as e:

@@ -1,19 +1,32 @@
-"""`peilian` with no command: the practice app (TUI). Until it exists, a short guide to `peilian run`."""
+"""`peilian` with no command, or `peilian app [options]`: the practice app (TUI)."""
 
 from __future__ import annotations
 
 import click
 
-
-def open_app() -> None:
-    try:
-        from tui.app import run_app  # noqa: F401
-    except ImportError:
-        click.echo("The practice app is not built yet. Practise in the terminal with:")
-        click.echo("  peilian scenarios list")
-        click.echo("  peilian run late-birthday-gift --trainee YOUR-NAME")
-        return
-    run_app()
+from ..errors import UserError
 
 
-COMMANDS: list[click.Command] = []
+def open_app(trainee: str = "", lang: str = "", seed: int | None = None) -> None:
+    from tui.app import AppOptions, run_app
+
+    run_app(AppOptions(trainee=trainee, lang=lang, seed=seed))
+
+
+@click.command("app")
+@click.option("--trainee", default="", help="Who is practising (default: the last trainee, or config.yaml).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Interface language (default: locale).")
+@click.option("--seed", type=int, default=None, help="Seed for the customer's line variants (repeatable sessions).")
+def app_command(trainee, lang, seed):
+    """Open the practice app (the same as `peilian` with no command)."""
+    if trainee:
+        from store import StoreError, clean_name
+
+        try:
+            trainee = clean_name(trainee)
+        except StoreError as e:
+            raise UserError(str(e)) from None
+    open_app(trainee, lang or "", seed)
+
+
+COMMANDS: list[click.Command] = [app_command]

@@ -1,0 +1,68 @@
+"""Browser mode: `peilian serve` on 127.0.0.1, loaded in headless Chromium (Debian's package, installed by
+tests/e2e/install-system-deps.sh via `make test`). The page must receive the app's first screen."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+from ..conftest import ROOT
+from .cdp import page_text_stream
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 30.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"nothing listens on 127.0.0.1:{port}")
+
+
+def test_serve_shows_the_first_screen_in_headless_chromium(peilian_home):
+    chromium = shutil.which("chromium")
+    assert chromium, "Chromium is missing: run tests/e2e/install-system-deps.sh (make test does)"
+    port, debug = free_port(), free_port()
+    env = {**os.environ, "PEILIAN_LANG": "en"}
+    server = subprocess.Popen([sys.executable, "-m", "peilian", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    browser = None
+    try:
+        wait_port(port)
+        browser = subprocess.Popen(
+            [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             f"--user-data-dir={peilian_home.parent / 'chromium'}", f"--remote-debugging-port={debug}", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        text, body_class = asyncio.run(page_text_stream(debug, f"http://127.0.0.1:{port}/", "late-birthday-gift", 90))
+        assert "-first-byte" in body_class  # textual-serve's page got the app's first frame
+        assert "Peilian" in text and "late-birthday-gift" in text and "pesticide-self-harm" in text
+    finally:
+        for p in (browser, server):
+            if p is not None:
+                try:
+                    os.killpg(p.pid, 9)
+                except ProcessLookupError:
+                    pass
+                p.wait(timeout=10)
+
+
+def test_serve_refuses_a_busy_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = subprocess.run([sys.executable, "-m", "peilian", "serve", "--port", str(port)], cwd=ROOT,
+                           capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "choose another --port" in r.stderr and "Traceback" not in r.stderr

@@ -254,6 +254,9 @@ class ChatScreen(Screen):
         self.customer = self.app.customer_factory()
         self.asked = time.monotonic()
         self.busy = False
+        self.sent_at = 0.0
+        self.latencies: list[float] = []  # Enter -> score panel painted, seconds (bench/bench_tui.py reads these)
+        self.update_latencies: list[float] = []  # Enter -> score panel widget updated (before the repaint)
 
     def compose(self) -> ComposeResult:
         t = LABELS[self.app.lang]
@@ -307,6 +310,7 @@ class ChatScreen(Screen):
         if self.busy or self.session.finished:
             return
         self.busy = True
+        self.sent_at = time.perf_counter()
         box = self.query_one("#reply", ReplyBox)
         box.clear()
         self.add_line("you", event.value)
@@ -325,6 +329,9 @@ class ChatScreen(Screen):
     def on_reply_scored(self, message: ReplyScored) -> None:
         self.query_one("#scores", Static).update(score_panel(message.turn, self.app.lang))
         self.query_one("#mood", ProgressBar).update(progress=message.turn.mood)
+        sent = self.sent_at
+        self.update_latencies.append(time.perf_counter() - sent)
+        self.call_after_refresh(lambda: self.latencies.append(time.perf_counter() - sent))
         self.add_line("customer", message.customer_line)
         self.asked = time.monotonic()
         self.busy = False

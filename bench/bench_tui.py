@@ -1,0 +1,110 @@
+"""Benchmark the practice app: cold start to first frame vs a bare Textual app, and Enter -> score panel.
+
+    python bench/bench_tui.py [--runs 5]
+
+Cold start: a fresh process that builds the app, runs it headless and exits as soon as the first screen is up;
+the same for a bare Textual "hello" app, in the same run (goal: ours <= 1.5x hello). Best of N each.
+Enter -> panel: the app's own measure, from its Enter handler to the first screen refresh after the score panel
+got the reply's scores (scoring and the scripted customer run in a worker thread in between) (goal <= 50 ms); median and p95 over the replies of the bundled scenarios' own tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+HELLO = """
+from textual.app import App
+from textual.widgets import Static
+class Hello(App):
+    def compose(self):
+        yield Static("hello")
+async def first_frame(pilot):
+    await pilot.pause()
+    pilot.app.exit()
+Hello().run(headless=True, size=(120, 40), auto_pilot=first_frame)
+"""
+
+OURS = """
+from tui.app import AppOptions, create_app
+async def first_frame(pilot):
+    await pilot.pause()
+    pilot.app.exit()
+create_app(AppOptions(trainee="bench", lang="en", seed=1), recorder=False).run(headless=True, size=(120, 40),
+                                                                                auto_pilot=first_frame)
+"""
+
+
+def cold(code: str, runs: int) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+async def enter_to_panel() -> tuple[list[float], list[float]]:
+    from textual.widgets import TextArea
+
+    from peilian.catalog import all_scenarios
+    from tui.app import AppOptions, ChatScreen, PickScreen, create_app
+
+    times: list[float] = []
+    updated: list[float] = []
+    for _path, sc in all_scenarios():
+        for test in sc.tests:
+            app = create_app(AppOptions(trainee="bench", lang="en", seed=test.seed), scenarios=[sc], recorder=False)
+            async with app.run_test(size=(120, 40)) as pilot:
+                assert isinstance(app.screen, PickScreen)
+                await pilot.press("enter")
+                await pilot.pause()
+                await pilot.press("enter")
+                while not isinstance(app.screen, ChatScreen):
+                    await pilot.pause(0.01)
+                chat = app.screen
+                for reply in test.replies:
+                    if chat.session.finished:
+                        break
+                    n = len(chat.latencies)
+                    chat.query_one("#reply", TextArea).text = reply
+                    await pilot.press("enter")
+                    while len(chat.latencies) == n:
+                        await asyncio.sleep(0.001)
+                    times.append(chat.latencies[-1])
+                    updated.append(chat.update_latencies[-1])
+                    await pilot.pause()
+    return times, updated
+
+
+def summary(times: list[float]) -> str:
+    times = sorted(times)
+    p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+    return (f"median {statistics.median(times) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, "
+            f"max {times[-1] * 1000:.1f} ms")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    hello = cold(HELLO, args.runs)
+    ours = cold(OURS, args.runs)
+    print(f"cold start to first frame, bare Textual app: {hello:.2f} s")
+    print(f"cold start to first frame, Peilian app:      {ours:.2f} s")
+    print(f"ratio Peilian / bare Textual:                {ours / hello:.2f}x   (goal <= 1.5x)")
+    times, updated = asyncio.run(enter_to_panel())
+    print(f"Enter -> score panel updated (scripted customer), {len(updated)} replies: {summary(updated)}   (goal <= 50 ms)")
+    print(f"Enter -> screen repainted with it:                 {len(times)} replies: {summary(times)}")
+
+
+if __name__ == "__main__":
+    main()

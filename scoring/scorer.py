@@ -28,7 +28,7 @@ _LATIN_WORD = re.compile(r"[a-z][a-z'\-]*")
 _EN_WORD = re.compile(r"[a-z0-9$¥][a-z0-9'$.,\-]*")
 _REPEAT = re.compile(r"(.{1,6}?)[\s,，!！]*\1")
 _NEG = re.compile(
-    r"(不能|不会|不可以|无法|没法|不得|不要|绝不|决不|别|接不了|做不到|不便|never|can't|cannot|can not|won't|"
+    r"(不能|不会|不可以|无法|没法|没办法|不用|不需要|不必|无需|不得|不要|绝不|决不|别|接不了|做不到|不便|never|can't|cannot|can not|won't|"
     r"will not|unable|not allowed|do not|don't|couldn't|shouldn't|no one|nobody)"
 )
 

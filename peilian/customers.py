@@ -15,5 +15,10 @@ def make_customer(bot: str = "scripted", model: str | None = None, base_url: str
             from simulator.llm import make_llm_customer
         except ImportError:
             raise UserError("The LLM customer is not available in this build: use --bot scripted.") from None
-        return make_llm_customer(model=model, base_url=base_url)
+        from models import ModelError
+
+        try:
+            return make_llm_customer(model=model, base_url=base_url)
+        except ModelError as e:
+            raise UserError(str(e)) from None
     raise UserError(f"Unknown --bot '{bot}': use 'scripted' or 'llm'.")

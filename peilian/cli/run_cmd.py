@@ -44,6 +44,7 @@ class _Printer:
     def __init__(self, session: Session, persona: str, as_json: bool, verbose: bool):
         self.session, self.persona, self.as_json, self.verbose = session, persona, as_json, verbose
         self.streamed = False
+        self.said: list[dict] = []  # every customer line as said, with which path produced it
 
     def chunk(self, piece: str) -> None:
         if self.as_json:
@@ -54,13 +55,19 @@ class _Printer:
         click.echo(piece, nl=False)
 
     def customer(self, text: str, utterance) -> None:
+        self.said.append({"text": text, "source": utterance.source if utterance else "stored",
+                          "status": utterance.status if utterance else ""})
         if self.as_json:
             return
+        replaced = self.streamed and utterance is not None and not utterance.source.startswith(("llm", "scripted"))
+        replaced = replaced or (self.streamed and utterance is not None and utterance.source == "llm-rejected")
         if not self.streamed:
             click.echo(click.style(f"{self.persona}: ", fg="yellow", bold=True) + text, nl=False)
         click.echo()
         if utterance is not None and utterance.status:
             click.echo(click.style(f"  ({utterance.status})", dim=True))
+        if replaced:
+            click.echo(click.style(f"{self.persona}: ", fg="yellow", bold=True) + text)
         self.streamed = False
 
     def turn(self, turn) -> None:
@@ -164,6 +171,7 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
             "mood": session.mood,
             "turns": [t.to_dict() for t in session.turns],
             "closing": session.customer_line if session.finished else None,
+            "customer_lines": printer.said,
         }
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     else:

@@ -47,7 +47,7 @@ def test_serve_shows_the_first_screen_in_headless_chromium(peilian_home):
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         text, body_class = asyncio.run(page_text_stream(debug, f"http://127.0.0.1:{port}/", "late-birthday-gift", 90))
         assert "-first-byte" in body_class  # textual-serve's page got the app's first frame
-        assert "Peilian" in text and "late-birthday-gift" in text and "pesticide-self-harm" in text
+        assert "Peilian" in text and "late-birthday-gift" in text and "cold-food-delivery" in text  # the scenario list
     finally:
         for p in (browser, server):
             if p is not None:

@@ -45,11 +45,20 @@ def test_play_a_scenario_to_the_end_in_tmux(peilian_home, tmp_path):
             time.sleep(0.2)
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{last}")
 
+    def wait_gone(text, timeout=30.0):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if text not in shown():
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} stayed on the screen:\n{shown()}")
+
     try:
         wait("late-birthday-gift")
+        time.sleep(1.0)  # let the first screen settle (focus on the table) before typing, as a person would
         t("send-keys", "-t", session, "BTab")  # from the table to the search box
         t("send-keys", "-t", session, "-l", "late-birthday")
-        wait("late-birthday")
+        wait_gone("cold-food-delivery")  # the list is filtered
         t("send-keys", "-t", session, "Tab")  # back to the (filtered) table
         t("send-keys", "-t", session, "Enter")  # choose it: the brief
         wait("Start")

@@ -28,7 +28,7 @@ from .customer import CustomerContext, Utterance, chunks
 from .engine import Decision
 
 MAX_TOKENS = 80
-HISTORY_TURNS = 12  # customer+agent messages kept in the prompt (older ones drop out, oldest first)
+HISTORY_TURNS = 40  # customer+agent messages kept (sessions end long before; dropping old ones would break the KV prefix)
 
 
 class BackendError(Exception):

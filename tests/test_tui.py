@@ -186,3 +186,46 @@ def test_picker_shows_best_and_progress_screen_reads_the_store(peilian_home):
             assert "Team report" in app.screen.query_one("#report").source
 
     asyncio.run(run())
+
+
+def test_an_llm_customer_streams_into_the_chat_and_a_failure_is_a_status():
+    from simulator.llm import BackendError, LLMCustomer
+
+    class Slow:
+        name = "slow"
+
+        def __init__(self):
+            self.calls = 0
+
+        def stream_chat(self, messages, **kw):
+            self.calls += 1
+            if self.calls == 2:
+                raise BackendError("cannot reach http://127.0.0.1:9/v1 (refused)")
+            line = messages[-1]["content"].rsplit("\n", 1)[-1]
+            for word in line.split(" "):
+                yield word + " "
+
+    customer = LLMCustomer(Slow())
+
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="en", seed=3), scenarios=[RP], recorder=False,
+                         customer_factory=lambda: customer)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+            chat = app.screen
+            await _wait_until(pilot, lambda: not chat.busy and chat.query(".customer"))
+            assert customer.last.source == "llm"
+            first = str(chat.query(".customer").first().render())
+            assert "▍" not in first and chat.session.customer_line.split(" ")[0] in first
+            chat.query_one(ReplyBox).text = RP_REPLIES[0]  # keeps the session going
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: chat.session.turns and not chat.busy)
+            await pilot.pause()
+            assert not chat.session.finished and customer.last.source == "fallback:backend"
+            assert any("cannot reach" in n.message for n in app._notifications)
+            assert chat.session.customer_line in str(chat.query(".customer").last().render())
+
+    asyncio.run(run())

@@ -98,10 +98,20 @@ def score_panel(turn: Turn, lang: str) -> Text:
 class ReplyScored(Message):
     """Posted by the worker once a reply is scored and the customer has answered."""
 
-    def __init__(self, turn: Turn, customer_line: str) -> None:
+    def __init__(self, turn: Turn, customer_line: str, status: str = "") -> None:
         super().__init__()
         self.turn = turn
         self.customer_line = customer_line
+        self.status = status
+
+
+class OpeningSpoken(Message):
+    """Posted by the worker once an LLM customer has said its opening line."""
+
+    def __init__(self, text: str, status: str = "") -> None:
+        super().__init__()
+        self.text = text
+        self.status = status
 
 
 class ReplyBox(TextArea):
@@ -255,6 +265,8 @@ class ChatScreen(Screen):
         self.asked = time.monotonic()
         self.busy = False
         self.sent_at = 0.0
+        self._live: Static | None = None  # the customer message being streamed
+        self._live_text = ""
         self.latencies: list[float] = []  # Enter -> score panel painted, seconds (bench/bench_tui.py reads these)
         self.update_latencies: list[float] = []  # Enter -> score panel widget updated (before the repaint)
 
@@ -288,22 +300,61 @@ class ChatScreen(Screen):
             self.app.record(lambda r: r.session_started(self.session, self.app.trainee, self.customer.name))
         self.app.remember_trainee()
         self.query_one("#mood", ProgressBar).update(progress=self.session.mood)
+        self.query_one("#reply", ReplyBox).focus()
+        if said is None and self._streams() and not self.session.turns:
+            self.busy = True  # the model writes the opening in a worker; the screen stays live
+            self.speak_opening()
+            return
         if said is None:
             said = speak(self.session, self.customer).text
             if self.stored and self.session.turns:
                 self.app.record(lambda r: r.customer_said(self.session, self.session.turns[-1], _Said(said)))
         self.add_line("customer", said)
-        self.query_one("#reply", ReplyBox).focus()
 
-    def add_line(self, who: str, text: str) -> None:
+    def _line(self, who: str, text: str) -> Text:
         t = LABELS[self.app.lang]
         style = "bold magenta" if who == "customer" else "bold cyan"
         line = Text()
         line.append(f"{t[who] if who in t else who}: ", style=style)
         line.append(text)
+        return line
+
+    def add_line(self, who: str, text: str) -> None:
         log = self.query_one("#log", VerticalScroll)
-        log.mount(Static(line, classes=f"msg {who}"))
+        if who == "customer" and self._live is not None:  # the streamed message becomes the final words
+            self._live.update(self._line(who, text))
+            self._live, self._live_text = None, ""
+        else:
+            log.mount(Static(self._line(who, text), classes=f"msg {who}"))
         log.scroll_end(animate=False)
+
+    def _chunk(self, piece: str) -> None:
+        """A piece of the customer's message as the model writes it (word by word on screen)."""
+        log = self.query_one("#log", VerticalScroll)
+        if self._live is None:
+            self._live = Static("", classes="msg customer")
+            log.mount(self._live)
+        self._live_text += piece
+        self._live.update(self._line("customer", self._live_text + " ▍"))
+        log.scroll_end(animate=False)
+
+    def _on_chunk_from_worker(self, piece: str) -> None:
+        self.app.call_from_thread(self._chunk, piece)
+
+    def _streams(self) -> bool:
+        return not isinstance(self.customer, ScriptedCustomer)
+
+    @work(thread=True, exclusive=True)
+    def speak_opening(self) -> None:
+        utt = speak(self.session, self.customer, self._on_chunk_from_worker)
+        self.post_message(OpeningSpoken(utt.text, utt.status))
+
+    def on_opening_spoken(self, message: OpeningSpoken) -> None:
+        self.add_line("customer", message.text)
+        if message.status:
+            self.notify(message.status, severity="warning", timeout=8)
+        self.busy = False
+        self.asked = time.monotonic()
 
     @on(ReplyBox.Submitted)
     def submitted(self, event: ReplyBox.Submitted) -> None:
@@ -320,11 +371,11 @@ class ChatScreen(Screen):
     def score_reply(self, reply: str, elapsed: float) -> None:
         turn = self.session.submit(reply, elapsed=elapsed)
         self.app.record(lambda r: r.turn_scored(self.session, turn), thread=True)  # committed before the customer speaks
-        utt = speak(self.session, self.customer)
+        utt = speak(self.session, self.customer, self._on_chunk_from_worker if self._streams() else None)
         self.app.record(lambda r: r.customer_said(self.session, turn, utt), thread=True)
         if self.session.finished:
             self.app.record(lambda r: r.session_finished(self.session), thread=True)
-        self.post_message(ReplyScored(turn, utt.text))
+        self.post_message(ReplyScored(turn, utt.text, utt.status))
 
     def on_reply_scored(self, message: ReplyScored) -> None:
         self.query_one("#scores", Static).update(score_panel(message.turn, self.app.lang))
@@ -333,6 +384,8 @@ class ChatScreen(Screen):
         self.update_latencies.append(time.perf_counter() - sent)
         self.call_after_refresh(lambda: self.latencies.append(time.perf_counter() - sent))
         self.add_line("customer", message.customer_line)
+        if message.status:
+            self.notify(message.status, severity="warning", timeout=8)
         self.asked = time.monotonic()
         self.busy = False
         if self.session.finished:
@@ -530,6 +583,9 @@ class AppOptions:
     trainee: str = ""
     lang: str = ""
     seed: int | None = None
+    bot: str = "scripted"  # or "llm"
+    model: str | None = None
+    base_url: str | None = None
 
 
 def create_app(options: AppOptions | None = None, *, scenarios: list[Scenario] | None = None, **kw) -> PeilianApp:
@@ -569,6 +625,11 @@ def create_app(options: AppOptions | None = None, *, scenarios: list[Scenario] |
             recorder = StoreRecorder()
         except StoreError as e:  # practising still works; the trainee is told why progress isn't kept
             recorder, problem = None, str(e)
+    if "customer_factory" not in kw and options.bot != "scripted":
+        from peilian.customers import make_customer  # one model, loaded once, shared by the sessions
+
+        model = make_customer(options.bot, options.model, options.base_url)
+        kw["customer_factory"] = lambda: model
     return PeilianApp(scenarios, trainee=trainee, lang=lang, seed=options.seed, recorder=recorder or None,
                       store_problem=problem, config=config, **kw)
 

@@ -5,19 +5,22 @@ from __future__ import annotations
 import click
 
 from ..errors import UserError
+from .options import customer_options
 
 
-def open_app(trainee: str = "", lang: str = "", seed: int | None = None) -> None:
+def open_app(trainee: str = "", lang: str = "", seed: int | None = None, bot: str = "scripted",
+             model: str | None = None, base_url: str | None = None) -> None:
     from tui.app import AppOptions, run_app
 
-    run_app(AppOptions(trainee=trainee, lang=lang, seed=seed))
+    run_app(AppOptions(trainee=trainee, lang=lang, seed=seed, bot=bot, model=model, base_url=base_url))
 
 
 @click.command("app")
 @click.option("--trainee", default="", help="Who is practising (default: the last trainee, or config.yaml).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Interface language (default: locale).")
 @click.option("--seed", type=int, default=None, help="Seed for the customer's line variants (repeatable sessions).")
-def app_command(trainee, lang, seed):
+@customer_options
+def app_command(trainee, lang, seed, bot, model, base_url):
     """Open the practice app (the same as `peilian` with no command)."""
     if trainee:
         from store import StoreError, clean_name
@@ -26,7 +29,7 @@ def app_command(trainee, lang, seed):
             trainee = clean_name(trainee)
         except StoreError as e:
             raise UserError(str(e)) from None
-    open_app(trainee, lang or "", seed)
+    open_app(trainee, lang or "", seed, bot, model, base_url)
 
 
 COMMANDS: list[click.Command] = [app_command]

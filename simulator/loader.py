@@ -277,7 +277,45 @@ def _display(path: Path) -> str:
     return rel if not rel.startswith("..") else str(path)
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+if hasattr(yaml, "CSafeLoader"):
+
+    class _FastLoader(yaml.CSafeLoader):  # libyaml's parser, the safe constructor, and no silent duplicate keys
+        def construct_mapping(self, node, deep=False):
+            keys = [k.value for k, _v in node.value if isinstance(k, yaml.ScalarNode)]
+            if len(keys) != len(set(keys)):
+                raise _DuplicateKey()
+            return super().construct_mapping(node, deep)
+
+    _FAST_LOADER = _FastLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    _FAST_LOADER = None
+
+
+def _load_fast(text: str, display: str) -> Scenario | None:
+    """The common case, a valid file, parsed by libyaml without tracking positions (several times faster: the app
+    loads every scenario at start). Any problem at all returns None, and the located path reports it exactly."""
+    if _FAST_LOADER is None:
+        return None
+    try:
+        data = yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - the C SafeLoader
+        if not isinstance(data, dict):
+            return None
+        sc = Scenario.model_validate(data)
+        if _semantic_problems(sc, {(): _Pos(None, (1, 1))}, display):
+            return None
+        return sc
+    except Exception:  # noqa: BLE001 - anything odd is for the careful path to explain
+        return None
+
+
 def load_scenario_text(text: str, display: str) -> tuple[Scenario | None, list[Problem]]:
+    fast = _load_fast(text, display)
+    if fast is not None:
+        return fast, []
     located = load_yaml_located(text, display)
     problems = list(located.problems)
     if located.data is None:

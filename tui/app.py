@@ -7,6 +7,7 @@ thread and come back as a typed message (`ReplyScored`), so the screen never blo
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -103,6 +104,13 @@ class ReplyScored(Message):
         self.turn = turn
         self.customer_line = customer_line
         self.status = status
+
+
+LAZY = object()
+
+
+class WarmedUp(Message):
+    """The scorer and the progress store are ready."""
 
 
 class OpeningSpoken(Message):
@@ -494,22 +502,58 @@ class PeilianApp(App):
                  customer_factory=ScriptedCustomer, recorder=None, seed: int | None = None,
                  store_problem: str = "", config: dict | None = None) -> None:
         super().__init__()
-        from scoring import default_scorer
-
         self.scenarios = scenarios
         self.trainee = trainee
-        self.scorer = scorer or default_scorer()
+        self._scorer = scorer
         self.lang = lang if lang in LABELS else "en"
         self.customer_factory = customer_factory
-        self.recorder = recorder
+        self._recorder = recorder  # a recorder, None (progress not kept), or LAZY (the default store, opened soon)
+        self._lock = threading.Lock()
         self.store_problem = store_problem
         self.config = config
         self.seed = seed if seed is not None else int(time.time()) % 100000
 
+    # The scorer and the progress store are opened in a worker right after the first frame (cold start), or on
+    # first use if someone needs them sooner: whoever comes first waits for the other.
+    @property
+    def scorer(self):
+        with self._lock:
+            if self._scorer is None:
+                from scoring import default_scorer
+
+                self._scorer = default_scorer()
+            return self._scorer
+
+    @property
+    def recorder(self):
+        with self._lock:
+            if self._recorder is LAZY:
+                from store import StoreError, StoreRecorder
+
+                try:
+                    self._recorder = StoreRecorder()
+                except StoreError as e:  # practising still works; the trainee is told why progress isn't kept
+                    self._recorder, self.store_problem = None, str(e)
+            return self._recorder
+
+    @recorder.setter
+    def recorder(self, value) -> None:
+        self._recorder = value
+
     def on_mount(self) -> None:
         self.push_screen(PickScreen())
+        self.call_after_refresh(self.warm_up)  # after the first frame: it shouldn't compete with it
+
+    @work(thread=True)
+    def warm_up(self) -> None:
+        self.scorer, self.recorder  # noqa: B018 - open both off the UI thread
+        self.post_message(WarmedUp())
+
+    def on_warmed_up(self, _message: "WarmedUp") -> None:
         if self.store_problem:
             self.notify(LABELS[self.lang]["not_saved"].format(msg=self.store_problem), severity="error", timeout=15)
+        if isinstance(self.screen, PickScreen):
+            self.screen.fill(self.screen.query_one("#search", Input).value)
 
     def record(self, action, *, thread: bool = False):
         """Run one recorder call. A store failure (full disk, read-only or damaged file) never ends practice: the
@@ -530,6 +574,8 @@ class PeilianApp(App):
             return None
 
     def bests(self) -> dict:
+        if self._recorder is LAZY:  # not open yet: the list is filled again once it is
+            return {}
         if self.recorder is None or not hasattr(self.recorder, "store"):
             return {}
         from store import scenario_bests
@@ -619,18 +665,14 @@ def create_app(options: AppOptions | None = None, *, scenarios: list[Scenario] |
     recorder = kw.pop("recorder", None)
     problem = ""
     if recorder is None:
-        from store import StoreError, StoreRecorder
-
-        try:
-            recorder = StoreRecorder()
-        except StoreError as e:  # practising still works; the trainee is told why progress isn't kept
-            recorder, problem = None, str(e)
+        recorder = LAZY  # the default store, opened off the UI thread after the first frame
     if "customer_factory" not in kw and options.bot != "scripted":
         from peilian.customers import make_customer  # one model, loaded once, shared by the sessions
 
         model = make_customer(options.bot, options.model, options.base_url)
         kw["customer_factory"] = lambda: model
-    return PeilianApp(scenarios, trainee=trainee, lang=lang, seed=options.seed, recorder=recorder or None,
+    return PeilianApp(scenarios, trainee=trainee, lang=lang, seed=options.seed,
+                      recorder=recorder if recorder is LAZY else (recorder or None),
                       store_problem=problem, config=config, **kw)
 
 

@@ -107,6 +107,9 @@ class Session:
             mood=self.mood,
         )
         self.said: list[str] = [self.current.line]  # what the customer actually said, turn by turn
+        # The engine's own lines, turn by turn. Scoring reads these, not what a customer model made of them: a model
+        # can't move a score, so outcome, mood and scores are the same whoever voices the customer.
+        self.scripted: list[str] = [self.current.line]
         self._items = scenario.rubric_items()
         self._fatal = {f.id: f.ends for f in scenario.rubric.forbidden if f.ends}
 
@@ -152,11 +155,11 @@ class Session:
         sc = self.scenario
         number = len(self.turns) + 1
         ctx = ScoreContext(
-            customer=self.customer_line,
+            customer=self.scripted[-1],
             facts=tuple(sc.facts),
             lang=sc.lang,
             history=tuple(t.reply for t in self.turns),
-            customer_history=tuple(self.said[:-1]),
+            customer_history=tuple(self.scripted[:-1]),
             items=self._items,
             weights=dict(sc.rubric.weights),
         )
@@ -190,6 +193,7 @@ class Session:
         self.turns.append(turn)
         self.current = decision
         self.said.append(decision.line)
+        self.scripted.append(decision.line)
         if decision.outcome:
             self.outcome = decision.outcome
         else:

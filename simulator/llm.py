@@ -271,7 +271,11 @@ def make_llm_customer(model: str | None = None, base_url: str | None = None, *, 
                       timeout: float = 20.0) -> LLMCustomer:
     """`--bot llm`: an OpenAI-compatible server if base_url is given, else a local GGUF (a preset name or a path)."""
     if base_url:
-        return LLMCustomer(OpenAIBackend(base_url, model or "", timeout=timeout), seed=seed)
+        import os
+
+        # An API key only if the user configured one, and only for the server they named.
+        key = os.environ.get("PEILIAN_API_KEY", "")
+        return LLMCustomer(OpenAIBackend(base_url, model or "", timeout=timeout, api_key=key), seed=seed)
     from models import preset
 
     path = preset(model)

@@ -95,8 +95,9 @@ def passed(session: dict, gate: ReadinessGate) -> bool:
     return session["outcome"] == "resolved" and (session["overall"] or 0) >= gate.min_overall
 
 
-def readiness(sessions: list[dict], gate: ReadinessGate, scenarios: list[ScenarioInfo]) -> dict:
-    done = sorted({s["scenario_id"] for s in sessions if passed(s, gate)})
+def readiness(passed_ids: set[str], gate: ReadinessGate, scenarios: list[ScenarioInfo]) -> dict:
+    """Readiness from the ids of the scenarios a trainee has passed (see `passed`)."""
+    done = sorted(passed_ids)
     required = sorted(sc.id for sc in scenarios if set(sc.tags) & set(gate.required_tags))
     missing_required = [r for r in required if r not in done]
     ready = len(done) >= gate.scenarios and not missing_required
@@ -191,7 +192,8 @@ def trainee_report(store: Store, name: str, *, scenarios: list[ScenarioInfo] = (
         "streak_days": _streak_days(days, today),
         "resolved_in_a_row": resolved_run,
         "hints_used": sum(s["hints_used"] or 0 for s in sessions),
-        "readiness": readiness(scored, gate, scenarios) if scenarios else None,
+        "readiness": readiness({s["scenario_id"] for s in scored if passed(s, gate)}, gate, scenarios)
+        if scenarios else None,
         "next": [{"scenario": n[3], "title": n[4]} for n in nexts[:3]],
         "first": sessions[0]["started_at"] if sessions else None,
         "last": sessions[-1]["started_at"] if sessions else None,
@@ -256,15 +258,15 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
         f"""select distinct trainee_id, scenario_id {base} and outcome = 'resolved' and overall >= ?""",
         (*params, gate.min_overall),
     )
-    passed_by: dict[int, list[dict]] = defaultdict(list)
-    for r in passes:
-        passed_by[r["trainee_id"]].append({"scenario_id": r["scenario_id"], "outcome": "resolved", "overall": 100})
+    passed_by: dict[int, set[str]] = defaultdict(set)
+    for r in passes:  # already filtered by `passed`'s rule in SQL
+        passed_by[r["trainee_id"]].add(r["scenario_id"])
     team = []
     for row in counts:
         tid = row["trainee_id"]
         ss = recent[tid]
         lv = {c: level([s[c] for s in ss]) for c in CRITERIA}
-        ready = readiness(passed_by[tid], ReadinessGate(gate.scenarios, 0, gate.required_tags), scenarios)
+        ready = readiness(passed_by[tid], gate, scenarios)
         team.append({
             "trainee": trainees.get(tid, f"#{tid}"),
             "sessions": row["sessions"],

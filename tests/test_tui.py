@@ -25,6 +25,15 @@ async def _wait_until(pilot, cond, timeout=10.0):
     raise AssertionError("timed out waiting for the app")
 
 
+async def _open_chat(pilot) -> ChatScreen:
+    """From the picker: choose the highlighted scenario, start it from the brief, wait for the chat."""
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.press("enter")
+    await _wait_until(pilot, lambda: isinstance(pilot.app.screen, ChatScreen))
+    return pilot.app.screen
+
+
 def test_whole_session_pick_brief_reply_scores_summary():
     async def run():
         app = make_app()
@@ -32,11 +41,7 @@ def test_whole_session_pick_brief_reply_scores_summary():
             assert isinstance(app.screen, PickScreen)
             table = app.screen.query_one(DataTable)
             assert table.row_count == 1
-            await pilot.press("enter")  # choose the scenario
-            await pilot.pause()
-            await pilot.press("enter")  # start from the brief
-            await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
-            chat = app.screen
+            chat = await _open_chat(pilot)  # choose the scenario, start from the brief
             assert "生日" in " ".join(str(w.render()) for w in chat.query(".customer"))
             for i, reply in enumerate(GOOD):
                 box = chat.query_one(ReplyBox)
@@ -57,11 +62,7 @@ def test_vague_reply_shows_the_words_that_cost_points_and_a_suggestion():
     async def run():
         app = make_app()
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("enter")
-            await pilot.pause()
-            await pilot.press("enter")
-            await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
-            chat = app.screen
+            chat = await _open_chat(pilot)
             await pilot.press("f1")  # a hint is shown and counted on the next turn
             assert chat.session.hints_pending == 1
             chat.query_one(ReplyBox).text = "亲,我们会尽快帮您催一下商家的。"
@@ -139,11 +140,7 @@ def test_a_store_failure_is_one_message_and_practice_goes_on():
     async def run():
         app = create_app(AppOptions(trainee="pilot", lang="en", seed=1), scenarios=[SC], recorder=FullDisk())
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("enter")
-            await pilot.pause()
-            await pilot.press("enter")
-            await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
-            chat = app.screen
+            chat = await _open_chat(pilot)
             chat.query_one(ReplyBox).text = GOOD[0]
             await pilot.press("enter")
             await _wait_until(pilot, lambda: chat.session.turns and not chat.busy)
@@ -211,11 +208,7 @@ def test_an_llm_customer_streams_into_the_chat_and_a_failure_is_a_status():
         app = create_app(AppOptions(trainee="pilot", lang="en", seed=3), scenarios=[RP], recorder=False,
                          customer_factory=lambda: customer)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("enter")
-            await pilot.pause()
-            await pilot.press("enter")
-            await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
-            chat = app.screen
+            chat = await _open_chat(pilot)
             await _wait_until(pilot, lambda: not chat.busy and chat.query(".customer"))
             assert customer.last.source == "llm"
             first = str(chat.query(".customer").first().render())

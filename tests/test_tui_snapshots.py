@@ -8,7 +8,9 @@ from __future__ import annotations
 from textual.widgets import TextArea
 
 from simulator import load_scenario
-from tui.app import AppOptions, ChatScreen, SummaryScreen, create_app
+from tui.app import AppOptions, SummaryScreen, create_app
+
+from .test_tui import _open_chat, _wait_until as _until
 
 SC = load_scenario("scenarios/late-birthday-gift.yaml")
 RP = load_scenario("scenarios/return-postage-refund.yaml")
@@ -19,14 +21,6 @@ def make_app(lang="zh"):
     return create_app(AppOptions(trainee="pilot", lang=lang, seed=SC.tests[0].seed), scenarios=[SC, RP], recorder=False)
 
 
-async def _until(pilot, cond, timeout=10.0):
-    for _ in range(int(timeout / 0.05)):
-        if cond():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("timed out waiting for the app")
-
-
 async def _no_blink(pilot):
     for area in pilot.app.screen.query(TextArea):
         area.cursor_blink = False
@@ -34,10 +28,7 @@ async def _no_blink(pilot):
 
 
 async def _to_chat(pilot):
-    await pilot.press("enter")
-    await pilot.pause()
-    await pilot.press("enter")
-    await _until(pilot, lambda: isinstance(pilot.app.screen, ChatScreen))
+    await _open_chat(pilot)
     await _no_blink(pilot)
 
 

@@ -573,10 +573,14 @@ class PeilianApp(App):
                 self.notify(message, severity="error", timeout=15)
             return None
 
+    def _store(self):
+        """The progress store behind the recorder, or None (not kept, or a recorder without one, as in tests)."""
+        return getattr(self.recorder, "store", None)
+
     def bests(self) -> dict:
         if self._recorder is LAZY:  # not open yet: the list is filled again once it is
             return {}
-        if self.recorder is None or not hasattr(self.recorder, "store"):
+        if self._store() is None:
             return {}
         from store import scenario_bests
 
@@ -589,7 +593,7 @@ class PeilianApp(App):
 
     def report_markdown(self, kind: str) -> str:
         t = LABELS[self.lang]
-        if self.recorder is None or not hasattr(self.recorder, "store"):
+        if self._store() is None:
             return t["no_store"]
         if kind == "team" and self.config and self.config.get("role") != "lead":
             return t["lead_only"]

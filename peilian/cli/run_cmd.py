@@ -59,8 +59,8 @@ class _Printer:
                           "status": utterance.status if utterance else ""})
         if self.as_json:
             return
-        replaced = self.streamed and utterance is not None and not utterance.source.startswith(("llm", "scripted"))
-        replaced = replaced or (self.streamed and utterance is not None and utterance.source == "llm-rejected")
+        # the streamed words were not kept (a failed or overruled model): show the line that was
+        replaced = self.streamed and utterance is not None and utterance.source.startswith(("fallback", "llm-rejected"))
         if not self.streamed:
             click.echo(click.style(f"{self.persona}: ", fg="yellow", bold=True) + text, nl=False)
         click.echo()

@@ -107,6 +107,7 @@ class Session:
             mood=self.mood,
         )
         self.said: list[str] = [self.current.line]  # what the customer actually said, turn by turn
+        self.sources: list[str] = ["scripted"]  # which path produced each of those lines (see Utterance.source)
         # The engine's own lines, turn by turn. Scoring reads these, not what a customer model made of them: a model
         # can't move a score, so outcome, mood and scores are the same whoever voices the customer.
         self.scripted: list[str] = [self.current.line]
@@ -123,9 +124,10 @@ class Session:
         """The customer's last line as said (the scripted line unless a customer model said it differently)."""
         return self.said[-1]
 
-    def set_customer_line(self, text: str) -> None:
-        """Record what the customer model actually said for the current decision."""
+    def set_customer_line(self, text: str, source: str = "scripted") -> None:
+        """Record what the customer model actually said for the current decision, and which path produced it."""
         self.said[-1] = text
+        self.sources[-1] = source
 
     def hint(self) -> str:
         """The hint for the current customer line (counted: hints cost points in reports)."""
@@ -193,6 +195,7 @@ class Session:
         self.turns.append(turn)
         self.current = decision
         self.said.append(decision.line)
+        self.sources.append("scripted")
         self.scripted.append(decision.line)
         if decision.outcome:
             self.outcome = decision.outcome

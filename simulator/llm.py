@@ -3,9 +3,15 @@
 The engine decides, the LLM only speaks. The model gets the persona, the conversation, the engine's decision in
 plain words (the directive) and the scripted line as "what you mean"; it writes the customer's next message in its
 own words. It never sees scores and nothing it says feeds back into mood, branching or outcome. Endings are always
-the scripted ending line, so the outcome is never blurred. Its words are checked before they are kept (language,
-length, no agent voice, no "I'm satisfied" unless the engine resolved); any failure, timeout or rejected text falls
-back to the scripted line, with a one-sentence status for the UI.
+the scripted ending line, so the outcome is never blurred.
+
+Guards run on every generated line *before* anyone sees it (the words are released only once they pass): non-empty,
+not too long, the scenario's language (and script: OpenCC puts simplified/traditional right), no role reversal (the
+agent's voice, an AI, offering help), no leak of the instructions, not a near-repeat of an earlier customer line
+(rapidfuzz), no "I'm satisfied" unless the engine resolved, and still meaning the scripted line. A failed guard gets
+one retry with a stricter instruction, then the scripted line; a down server or a timeout is the scripted line at
+once. Each line's `Utterance.source` says which path produced it ("llm", "llm-retry", "fallback:guard",
+"fallback:backend", "scripted-ending"), and the progress store keeps it per turn.
 
 The prompt keeps a stable prefix (system prompt, then the history) and puts the per-turn instruction last, so a
 llama.cpp backend reuses its KV cache for the prefix and turn 10 costs about what turn 1 does.
@@ -20,7 +26,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -38,7 +44,8 @@ class BackendError(Exception):
 class Backend(Protocol):
     name: str
 
-    def stream_chat(self, messages: list[dict], *, max_tokens: int, temperature: float, seed: int) -> Iterator[str]: ...
+    def stream_chat(self, messages: list[dict], *, max_tokens: int, temperature: float, seed: int,
+                    **sampling) -> Iterator[str]: ...
 
 
 # -- backends ---------------------------------------------------------------------------------------------------
@@ -64,16 +71,28 @@ class LlamaCppBackend:
                 raise BackendError(f"cannot load {self.path.name}: {e}") from None
         return self._llm
 
-    def stream_chat(self, messages, *, max_tokens, temperature, seed):
+    def stream_chat(self, messages, *, max_tokens, temperature, seed, **sampling):
         llm = self.load()
+        extra = {k: sampling[k] for k in ("top_p", "top_k", "min_p", "repeat_penalty") if k in sampling}
         try:
             for part in llm.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=temperature,
-                                                   seed=seed, stream=True):
+                                                   seed=seed, stream=True, **extra):
                 piece = part["choices"][0].get("delta", {}).get("content")
                 if piece:
                     yield piece
         except (ValueError, RuntimeError) as e:
             raise BackendError(str(e)) from None
+
+
+    def complete_json(self, messages, schema, *, max_tokens=64, seed=0):
+        """One answer constrained to a JSON schema (llama.cpp grammar), parsed (for the LLM judge)."""
+        llm = self.load()
+        try:
+            out = llm.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=0.0, seed=seed,
+                                             response_format={"type": "json_object", "schema": schema})
+            return json.loads(out["choices"][0]["message"]["content"])
+        except (ValueError, RuntimeError, KeyError, IndexError, TypeError) as e:
+            raise BackendError(f"no valid JSON from {self.name} ({str(e).splitlines()[0][:80]})") from None
 
 
 class OpenAIBackend:
@@ -86,9 +105,12 @@ class OpenAIBackend:
         self.timeout = timeout
         self.api_key = api_key
 
-    def stream_chat(self, messages, *, max_tokens, temperature, seed):
-        body = json.dumps({"model": self.model, "messages": messages, "max_tokens": max_tokens,
-                           "temperature": temperature, "seed": seed, "stream": True}).encode()
+    def stream_chat(self, messages, *, max_tokens, temperature, seed, **sampling):
+        payload = {"model": self.model, "messages": messages, "max_tokens": max_tokens,
+                   "temperature": temperature, "seed": seed, "stream": True}
+        if "top_p" in sampling:  # the OpenAI sampling keys only: servers differ on the others
+            payload["top_p"] = sampling["top_p"]
+        body = json.dumps(payload).encode()
         headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
@@ -130,33 +152,88 @@ class OpenAIBackend:
             raise BackendError("the stream ended before [DONE]")
 
 
+    def _post(self, payload: dict) -> dict:
+        headers = {"Content-Type": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        req = urllib.request.Request(f"{self.base_url}/chat/completions", data=json.dumps(payload).encode(),
+                                     headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                return json.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            raise BackendError(f"the server answered HTTP {e.code}") from None
+        except (urllib.error.URLError, OSError) as e:
+            raise BackendError(f"cannot reach {self.base_url} ({getattr(e, 'reason', e)})") from None
+        except ValueError:
+            raise BackendError("the server's answer is not JSON") from None
+
+    def complete_json(self, messages, schema, *, max_tokens=64, seed=0):
+        """One answer constrained to a JSON schema: OpenAI's `json_schema` response format (vLLM, Ollama, llama.cpp's
+        server); llama-cpp-python's server only knows `json_object` with a schema, so that is the second try."""
+        base = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": 0.0, "seed": seed}
+        formats = [{"type": "json_schema", "json_schema": {"name": "verdict", "schema": schema, "strict": True}},
+                   {"type": "json_object", "schema": schema}]
+        for i, fmt in enumerate(formats):
+            try:
+                out = self._post({**base, "response_format": fmt})
+            except BackendError as e:
+                if i == 0 and "answered HTTP" in str(e):
+                    continue  # this server refused that response format (llama-cpp-python says 500): try the other
+                raise
+            try:
+                return json.loads(out["choices"][0]["message"]["content"])
+            except (ValueError, KeyError, IndexError, TypeError):
+                raise BackendError(f"no valid JSON from {self.name}") from None
+        raise BackendError(f"{self.name} accepts no JSON-schema response format")
+
+
 # -- the customer -----------------------------------------------------------------------------------------------
 _SATISFIED = re.compile(
     r"(?i)\b(i'?m (so )?(satisfied|happy now)|that'?s all i (wanted|needed)|problem (is )?solved|thank you so much, "
     r"bye|all sorted)\b|满意|问题解决了|没问题了|谢谢你的帮助|好的谢谢再见"
 )
-_AGENT_VOICE = re.compile(r"(?i)^\s*(agent|assistant|customer service|客服)\s*[:：]|as an ai|i am an ai|作为(一个)?ai|我是ai")
+_AGENT_VOICE = re.compile(r"(?i)^\s*(agent|assistant|customer service|客服)\s*[:：]|as an ai|i am an ai|language model"
+                          r"|作为(一个)?(ai|人工智能)|我是(ai|人工智能|客服)")
+# Role reversal: the customer talking like the agent (offering help, apologising for "the inconvenience").
+_OFFERS_HELP = re.compile(
+    r"(?i)\b(how (can|may) i (help|assist)|is there anything else|anything else i can|i('d| would) be (happy|glad) to "
+    r"help|let me (check|look into) (that|this|it) for you|thank(s| you) for (contacting|reaching out|your patience)|"
+    r"we apologi[sz]e|sorry for the inconvenience|rest assured|our team will)\b"
+    r"|有什么(可以|能)帮|还有什么(可以|需要)(帮|为)|很高兴为[您你]|为您(服务|处理|查询|解决|办理)|我(来|帮)您|"
+    r"感谢您的(耐心|理解|支持)|给您带来(的)?不便|请您耐心等待|亲[,，!！]"
+)
+# The prompt's own words coming back (the model repeating its instructions instead of speaking).
+_LEAK = re.compile(r"(?i)temperament\s*:|background\s*:|the agent knows these|in your own words|as the customer|"
+                   r"1-2 sentences|one short chat message|system prompt|you are not the agent|same meaning|"
+                   r"say this again|the agent said\s*:|系统提示|提示词")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+# A line may be longer than this only if the scripted line is long too (2.5x its length). Chinese is denser.
+MAX_CHARS = {"en": 160, "mixed": 100, "zh": 80, "zh-Hant": 80}
+REPEAT = 85  # rapidfuzz ratio at or above which a line repeats an earlier one
+
+LANG_NAMES = {"zh": "简体中文", "zh-Hant": "繁體中文", "en": "English", "mixed": "Chinese mixed with English words"}
 
 
 def _system_prompt(ctx: CustomerContext) -> str:
     sc = ctx.scenario
     p = sc.persona
-    lang = {"zh": "简体中文", "zh-Hant": "繁體中文", "en": "English", "mixed": "Chinese mixed with English words"}[sc.lang]
     facts = "\n".join(f"- {f}" for f in sc.facts)
     return (
         f"You are {p.name}, a CUSTOMER writing to a customer-service chat. You are not the agent and not an AI.\n"
         f"Temperament: {p.temperament}\n"
         + (f"Background: {p.background.strip()}\n" if p.background else "")
         + f"The situation (the agent knows these facts):\n{facts}\n"
-        f"Rules: write ONE short chat message (1-2 sentences) in {lang}, as the customer, in the first person. "
-        "Never write the agent's part. Never say you are satisfied unless told to. No quotation marks, no labels."
+        f"Rules: write ONE short chat message (1-2 sentences) in {LANG_NAMES[sc.lang]}, as the customer, in the first "
+        "person. Never write the agent's part. Never say you are satisfied unless told to. No quotation marks, no labels."
     )
 
 
-def build_messages(decision: Decision, ctx: CustomerContext) -> list[dict]:
+def build_messages(decision: Decision, ctx: CustomerContext, *, retry: str = "") -> list[dict]:
     """System prompt, then the conversation (customer = assistant, agent = user), then this turn's instruction.
-    Everything before the last message is the same as last turn plus one exchange: the KV cache prefix holds."""
+    Everything before the last message is the same as last turn plus one exchange: the KV cache prefix holds.
+    The agent's words are quoted as data; `retry` (why the first attempt failed) makes the instruction stricter."""
     msgs = [{"role": "system", "content": _system_prompt(ctx)}]
     history = ctx.history[:-1] if ctx.history and ctx.history[-1][0] == "customer" else list(ctx.history)
     history = history[-HISTORY_TURNS:]
@@ -165,11 +242,18 @@ def build_messages(decision: Decision, ctx: CustomerContext) -> list[dict]:
     for role, text in history:
         msgs.append({"role": "assistant" if role == "customer" else "user", "content": text})
     last_agent = history[-1][1] if history and history[-1][0] == "agent" else ""
-    instruction = (
-        (f"The agent said: {last_agent}\n" if last_agent else "")
-        + f"({decision.directive})\n"
-        f"Say this again in your own words, same meaning, as the customer, 1-2 sentences:\n{decision.line}"
-    )
+    if retry:
+        instruction = (
+            f"Your last message could not be used ({retry}). Write ONLY the customer's next chat message, "
+            f"in {LANG_NAMES[ctx.scenario.lang]}, 1-2 short sentences, first person. Do not offer help, do not "
+            f"apologise like an agent, do not repeat yourself, no labels. It must mean:\n{decision.line}"
+        )
+    else:
+        instruction = (
+            (f"The agent said: {last_agent}\n" if last_agent else "")
+            + f"({decision.directive})\n"
+            f"Say this again in your own words, same meaning, as the customer, 1-2 sentences:\n{decision.line}"
+        )
     msgs.append({"role": "user", "content": instruction})
     return msgs
 
@@ -193,20 +277,49 @@ def overlap(text: str, line: str) -> float:
     return len(want & _units(text)) / len(want) if want else 1.0
 
 
+def _norm(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def _earlier_customer_lines(ctx: CustomerContext) -> list[str]:
+    lines = [t for role, t in ctx.history if role == "customer"]
+    return lines[:-1] if ctx.history and ctx.history[-1][0] == "customer" else lines
+
+
 def check(text: str, decision: Decision, ctx: CustomerContext) -> str | None:
-    """Why the model's words can't be used, or None if they can."""
+    """Why the model's words can't be shown, or None if they can. A pattern that the scripted line itself contains
+    never counts against the model (the engine meant it)."""
+    from rapidfuzz import fuzz
+
     t = text.strip()
+    line = decision.line
     if len(t) < 2:
         return "empty"
+    if len(t) > max(MAX_CHARS[ctx.scenario.lang], int(2.5 * len(line))):
+        return "too long"
     if _AGENT_VOICE.search(t):
-        return "spoke as the agent"
-    if ctx.scenario.lang in ("zh", "zh-Hant") and not _CJK.search(t):
+        return "spoke as the agent or an AI"
+    if _OFFERS_HELP.search(t) and not _OFFERS_HELP.search(line):
+        return "talked like the agent"
+    if _LEAK.search(t) and not _LEAK.search(line):
+        return "repeated its instructions"
+    for secret in (decision.directive, ctx.scenario.persona.temperament):
+        if secret and len(secret) >= 20 and fuzz.partial_ratio(secret.lower(), t.lower()) >= 90:
+            return "repeated its instructions"
+    lang = ctx.scenario.lang
+    letters = len(_CJK.findall(t)) + len(_LATIN.findall(t))
+    if lang in ("zh", "zh-Hant") and (not _CJK.search(t) or len(_LATIN.findall(t)) > 0.5 * letters):
         return "wrong language"
-    if ctx.scenario.lang == "en" and len(_CJK.findall(t)) > 2:
+    if lang == "mixed" and not _CJK.search(t):
         return "wrong language"
-    if decision.outcome != "resolved" and _SATISFIED.search(t) and not _SATISFIED.search(decision.line):
+    if lang == "en" and len(_CJK.findall(t)) > 2:
+        return "wrong language"
+    if decision.outcome != "resolved" and _SATISFIED.search(t) and not _SATISFIED.search(line):
         return "sounded satisfied though the engine did not resolve"
-    if overlap(t, decision.line) < MIN_OVERLAP:
+    for earlier in _earlier_customer_lines(ctx):
+        if fuzz.ratio(_norm(t), _norm(earlier)) >= REPEAT and fuzz.ratio(_norm(line), _norm(earlier)) < REPEAT:
+            return "repeated an earlier line"
+    if overlap(t, line) < MIN_OVERLAP:
         return "drifted from what the customer means"
     return None
 
@@ -214,69 +327,103 @@ def check(text: str, decision: Decision, ctx: CustomerContext) -> str | None:
 def _clean(text: str) -> str:
     t = text.strip().strip('"“”「」').strip()
     t = re.sub(r"^\s*\S{0,12}\s*[:：]\s*", lambda m: "" if len(m.group(0)) < 14 and not _CJK.match(m.group(0)) else m.group(0), t)
-    # keep at most two sentences
-    parts = re.split(r"(?<=[.!?。！？])\s*", t)
-    return "".join(p for p in parts[:2]).strip() or t
+    # keep at most two sentences (their own spacing kept)
+    ends = [m.end() for m in re.finditer(r"[.!?。！？]+", t)]
+    return (t[: ends[1]] if len(ends) > 2 else t).strip() or t
+
+
+_CONVERTERS: dict[str, object] = {}
+
+
+def script(text: str, lang: str) -> str:
+    """Chinese in the scenario's script: a small model often writes simplified for a traditional-Chinese customer."""
+    config = {"zh-Hant": "s2tw", "zh": "t2s"}.get(lang)  # Taiwan standard characters (台, not 臺)
+    if not config or not _CJK.search(text):
+        return text
+    if config not in _CONVERTERS:
+        import opencc
+
+        _CONVERTERS[config] = opencc.OpenCC(config)
+    return _CONVERTERS[config].convert(text)
 
 
 @dataclass
 class LLMCustomer:
-    """A customer played by a language model; falls back to the scripted line on any failure."""
+    """A customer played by a language model. Its words are checked *before* anyone sees them; a failed check gets
+    one retry with a stricter instruction, then the scripted line. A failing backend is the scripted line at once."""
 
     backend: Backend
     temperature: float = 0.7
     seed: int = 0
     max_tokens: int = MAX_TOKENS
+    sampling: dict = field(default_factory=dict)  # top_p, top_k, min_p, repeat_penalty (a preset's defaults)
 
     def __post_init__(self) -> None:
         self.name = f"llm:{self.backend.name}"
         self.last: Utterance | None = None
         self.turn = 0
 
+    def _generate(self, messages: list[dict], temperature: float, seed: int, meta: dict) -> str:
+        started = time.perf_counter()
+        parts: list[str] = []
+        for piece in self.backend.stream_chat(messages, max_tokens=self.max_tokens, temperature=temperature,
+                                              seed=seed, **self.sampling):
+            if "ttft" not in meta:
+                meta["ttft"] = time.perf_counter() - started
+            parts.append(piece)
+        meta["seconds"] = meta.get("seconds", 0.0) + time.perf_counter() - started
+        meta["pieces"] = meta.get("pieces", 0) + len(parts)
+        return "".join(parts)
+
     def stream(self, decision: Decision, ctx: CustomerContext) -> Iterator[str]:
         self.last = None
         self.turn += 1
         if decision.outcome:  # endings are the engine's words: the outcome must be unmistakable
-            yield from chunks(decision.line)
             self.last = Utterance(decision.line, "scripted-ending")
+            yield from chunks(decision.line)
             return
-        messages = build_messages(decision, ctx)
-        started = time.perf_counter()
-        first = None
-        parts: list[str] = []
-        try:
-            for piece in self.backend.stream_chat(messages, max_tokens=self.max_tokens, temperature=self.temperature,
-                                                  seed=self.seed + self.turn):
-                if first is None:
-                    first = time.perf_counter() - started
-                parts.append(piece)
-                yield piece
-        except BackendError as e:
-            self.last = Utterance(decision.line, "fallback:backend",
-                                  f"The customer model is unavailable ({e}); the scripted line was used.",
-                                  {"ttft": first})
-            return
-        text = _clean("".join(parts))
-        problem = check(text, decision, ctx)
-        meta = {"ttft": first, "seconds": time.perf_counter() - started, "pieces": len(parts)}
-        if problem:
-            self.last = Utterance(decision.line, "llm-rejected",
-                                  f"The model's words were not used ({problem}); the scripted line was used.", meta)
-        else:
-            self.last = Utterance(text, "llm", "", meta)
+        meta: dict = {"rejected": []}
+        attempts = [("llm", "", self.temperature), ("llm-retry", None, min(self.temperature, 0.3))]
+        for i, (source, _retry, temperature) in enumerate(attempts):
+            messages = build_messages(decision, ctx, retry=meta["rejected"][-1] if i else "")
+            try:
+                raw = self._generate(messages, temperature, self.seed + 1000 * i + self.turn, meta)
+            except BackendError as e:
+                self.last = Utterance(decision.line, "fallback:backend",
+                                      f"The customer model is unavailable ({e}); the scripted line was used.", meta)
+                yield from chunks(decision.line)
+                return
+            text = script(_clean(raw), ctx.scenario.lang)
+            problem = check(text, decision, ctx)
+            if problem is None:
+                self.last = Utterance(text, source, "", meta)
+                yield from chunks(text)  # released only now: nobody sees words that failed a check
+                return
+            meta["rejected"].append(problem)
+            meta.setdefault("rejected_text", []).append(text[:200])
+        self.last = Utterance(decision.line, "fallback:guard",
+                              f"The model's words were not used ({'; '.join(dict.fromkeys(meta['rejected']))}); "
+                              "the scripted line was used.", meta)
+        yield from chunks(decision.line)
 
 
 # -- presets ----------------------------------------------------------------------------------------------------
 def make_llm_customer(model: str | None = None, base_url: str | None = None, *, seed: int = 0,
                       timeout: float = 20.0) -> LLMCustomer:
-    """`--bot llm`: an OpenAI-compatible server if base_url is given, else a local GGUF (a preset name or a path)."""
-    if base_url:
-        import os
+    """`--bot llm`: a preset name or a GGUF path (`--model`), or an OpenAI-compatible server (`--base-url`, or a
+    server preset). Raises models.ModelError (one sentence) if the model can't be found."""
+    import os
 
+    from models import resolve
+
+    spec = resolve(model, base_url)
+    sampling = dict(spec.sampling)
+    temperature = float(sampling.pop("temperature", 0.7))
+    max_tokens = int(sampling.pop("max_tokens", MAX_TOKENS))
+    if spec.base_url:
         # An API key only if the user configured one, and only for the server they named.
-        key = os.environ.get("PEILIAN_API_KEY", "")
-        return LLMCustomer(OpenAIBackend(base_url, model or "", timeout=timeout, api_key=key), seed=seed)
-    from models import preset
-
-    path = preset(model)
-    return LLMCustomer(LlamaCppBackend(path, name=Path(path).stem), seed=seed)
+        key = os.environ.get(spec.api_key_env, "")
+        backend: Backend = OpenAIBackend(spec.base_url, spec.model, timeout=timeout, api_key=key)
+    else:
+        backend = LlamaCppBackend(spec.path, n_ctx=spec.n_ctx, name=spec.name)
+    return LLMCustomer(backend, temperature=temperature, seed=seed, max_tokens=max_tokens, sampling=sampling)

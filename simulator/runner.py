@@ -37,7 +37,7 @@ class Events(Protocol):
 def speak(session: Session, model: CustomerModel, on_chunk: Callable[[str], None] | None = None) -> Utterance:
     ctx = CustomerContext(session.scenario, session.history(), session.mood)
     utt = say(model, session.current, ctx, on_chunk)
-    session.set_customer_line(utt.text)
+    session.set_customer_line(utt.text, utt.source)
     return utt
 
 

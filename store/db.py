@@ -171,6 +171,17 @@ def m003_report_covering_indexes(db: sqlite_utils.Database) -> None:
     db.execute("drop index if exists idx_sessions_scenario_id_outcome")
 
 
+@migrations()
+def m004_customer_source(db: sqlite_utils.Database) -> None:
+    """Which path produced each customer line (issue 5: "every turn records which path produced the line"): the
+    line the trainee answered as it was shown (an LLM's words, or the scripted line) and its source, and the same
+    for the customer's answer, with the status the trainee saw if the model's words were not used."""
+    turns = db["turns"]
+    for column in ("customer_said", "customer_source", "customer_reply_source", "customer_reply_status"):
+        if column not in turns.columns_dict:
+            turns.add_column(column, str)
+
+
 # -- connection -------------------------------------------------------------------------------------------------
 def _explain(e: sqlite3.Error, path: Path) -> StoreError:
     msg = str(e).lower()

@@ -40,6 +40,15 @@ class StoredSession:
     turns: list[StoredTurn]
 
 
+def _status(utterance) -> str | None:
+    """What went wrong with the model's words, if anything: the status the trainee saw, or the retried reasons."""
+    status = getattr(utterance, "status", "") or ""
+    rejected = (getattr(utterance, "meta", None) or {}).get("rejected") or []
+    if not status and rejected:
+        status = "retried: " + "; ".join(rejected)
+    return status or None
+
+
 class StoreRecorder:
     """Records sessions into a `Store` (the default database unless one is given)."""
 
@@ -71,14 +80,18 @@ class StoreRecorder:
         sid, trainee_id = self._row(session)
         r = turn.result
         beat = session.beats_used[-1] if turn.decision.outcome else session.beats_used[-2]
+        i = turn.number - 1  # the customer line this reply answered, as shown, and the path that produced it
+        sources = getattr(session, "sources", [])
+        said = (session.said[i] if i < len(session.said) else turn.customer, sources[i] if i < len(sources) else None)
         with self.store.write() as conn:
             cur = conn.execute(
                 """insert into turns (session_id, number, beat, customer_line, reply, certainty, simplicity, warmth,
-                   overall, mood_before, mood, must_new, forbidden, next_beat, answer_seconds, hints_used, scored_at)
-                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   overall, mood_before, mood, must_new, forbidden, next_beat, answer_seconds, hints_used, scored_at,
+                   customer_said, customer_source)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (sid, turn.number, beat, turn.customer, turn.reply, r.scores["certainty"], r.scores["simplicity"],
                  r.scores["warmth"], r.overall, turn.mood_before, turn.mood, json.dumps(turn.must_new),
-                 json.dumps(turn.forbidden), turn.decision.beat, turn.elapsed, turn.hints, now()),
+                 json.dumps(turn.forbidden), turn.decision.beat, turn.elapsed, turn.hints, now(), *said),
             )
             turn_id = cur.lastrowid
             conn.executemany(
@@ -106,8 +119,9 @@ class StoreRecorder:
         sid = self._session_id(session)
         with self.store.write() as conn:
             conn.execute(
-                "update turns set customer_reply = ? where session_id = ? and number = ?",
-                (utterance.text, sid, turn.number),
+                """update turns set customer_reply = ?, customer_reply_source = ?, customer_reply_status = ?
+                   where session_id = ? and number = ?""",
+                (utterance.text, getattr(utterance, "source", None), _status(utterance), sid, turn.number),
             )
 
     def session_finished(self, session) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from models import ModelError, preset, presets
+from models import ModelError, presets, reachable, resolve
 
 
 @click.group("models")
@@ -13,20 +13,34 @@ def models_group():
 
 
 @models_group.command("list")
-def models_list():
-    """Show every preset and whether its model file is here."""
+@click.option("--no-probe", is_flag=True, help="Don't ask server presets whether they answer (1 s each).")
+def models_list(no_probe):
+    """Show every preset and whether it can be used here."""
     data = presets()
     for name, entry in data["presets"].items():
         try:
-            where = str(preset(name))
-            state = click.style("available", fg="green")
+            spec = resolve(name)
+            if spec.base_url:
+                why = "" if no_probe else reachable(spec.base_url)
+                where = f"{spec.base_url} (model {spec.model})"
+                if no_probe:
+                    state = click.style("server", fg="yellow")
+                elif why:
+                    state = click.style("not answering", fg="red")
+                    where += f": {why}; start the server or use --base-url"
+                else:
+                    state = click.style("answering", fg="green")
+            else:
+                where, state = str(spec.path), click.style("available", fg="green")
         except ModelError as e:
             where, state = str(e), click.style("missing", fg="red")
         default = " (default)" if name == data["default"] else ""
-        click.echo(f"{name}{default}: {state}  {entry.get('description', '')}")
+        aliases = [a for a, target in data.get("aliases", {}).items() if target == name]
+        alias = f" (also: {', '.join(aliases)})" if aliases else ""
+        click.echo(f"{name}{default}{alias}: {state}  {entry.get('description', '')}")
         click.echo(f"    {where}")
     click.echo("Any OpenAI-compatible server: --bot llm --base-url http://HOST:PORT/v1 --model NAME "
-               "(PEILIAN_API_KEY is sent as a bearer token if set).")
+               "(PEILIAN_API_KEY is sent as a bearer token only if it is set).")
 
 
 COMMANDS = [models_group]

@@ -44,6 +44,7 @@ class _Printer:
     def __init__(self, session: Session, persona: str, as_json: bool, verbose: bool):
         self.session, self.persona, self.as_json, self.verbose = session, persona, as_json, verbose
         self.streamed = False
+        self.streamed_text = ""
         self.said: list[dict] = []  # every customer line as said, with which path produced it
 
     def chunk(self, piece: str) -> None:
@@ -52,6 +53,7 @@ class _Printer:
         if not self.streamed:
             click.echo(click.style(f"{self.persona}: ", fg="yellow", bold=True), nl=False)
             self.streamed = True
+        self.streamed_text += piece
         click.echo(piece, nl=False)
 
     def customer(self, text: str, utterance) -> None:
@@ -59,8 +61,8 @@ class _Printer:
                           "status": utterance.status if utterance else ""})
         if self.as_json:
             return
-        # the streamed words were not kept (a failed or overruled model): show the line that was
-        replaced = self.streamed and utterance is not None and utterance.source.startswith(("fallback", "llm-rejected"))
+        # a model that failed mid-stream: the words shown were not kept, so show the line that was
+        replaced = self.streamed and self.streamed_text.strip() != text.strip()
         if not self.streamed:
             click.echo(click.style(f"{self.persona}: ", fg="yellow", bold=True) + text, nl=False)
         click.echo()
@@ -68,7 +70,7 @@ class _Printer:
             click.echo(click.style(f"  ({utterance.status})", dim=True))
         if replaced:
             click.echo(click.style(f"{self.persona}: ", fg="yellow", bold=True) + text)
-        self.streamed = False
+        self.streamed, self.streamed_text = False, ""
 
     def turn(self, turn) -> None:
         if not self.as_json:

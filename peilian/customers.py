@@ -22,3 +22,27 @@ def make_customer(bot: str = "scripted", model: str | None = None, base_url: str
         except ModelError as e:
             raise UserError(str(e)) from None
     raise UserError(f"Unknown --bot '{bot}': use 'scripted' or 'llm'.")
+
+
+def make_judge(rules, model: str, base_url: str | None = None, weight: float = 0.3):
+    """`--judge MODEL [--judge-url URL]`: the rule scorer blended with a model's rubric verdict (scoring.judge)."""
+    if not 0.0 < weight <= 1.0:
+        raise UserError("--judge-weight must be more than 0 and at most 1.")
+    try:
+        from simulator.llm import LlamaCppBackend, OpenAIBackend
+    except ImportError:
+        raise UserError("The LLM judge is not available in this build (llama-cpp-python is missing).") from None
+    import os
+
+    from models import ModelError, resolve
+    from scoring.judge import JudgedScorer
+
+    try:
+        spec = resolve(model, base_url)
+    except ModelError as e:
+        raise UserError(str(e)) from None
+    if spec.base_url:
+        backend = OpenAIBackend(spec.base_url, spec.model, timeout=60.0, api_key=os.environ.get(spec.api_key_env, ""))
+    else:
+        backend = LlamaCppBackend(spec.path, n_ctx=spec.n_ctx, name=spec.name)
+    return JudgedScorer(rules, backend, weight=weight)

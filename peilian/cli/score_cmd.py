@@ -60,6 +60,25 @@ def score_jsonl(lines, out, scorer, progress=None) -> tuple[int, int]:
     return ok, bad
 
 
+def judge_options(f):
+    f = click.option("--judge-weight", type=float, default=0.3, show_default=True,
+                     help="The judge's share of each blended score.")(f)
+    f = click.option("--judge-url", default=None, metavar="URL",
+                     help="Ask an OpenAI-compatible server instead (MODEL is the name it serves).")(f)
+    f = click.option("--judge", "judge", default=None, metavar="MODEL",
+                     help="Blend in an LLM's rubric verdict: a model preset, a .gguf path, or a served model.")(f)
+    return f
+
+
+def _scorer(judge, judge_url, judge_weight):
+    rules = default_scorer()
+    if not judge and not judge_url:
+        return rules
+    from ..customers import make_judge
+
+    return make_judge(rules, judge or "", judge_url, judge_weight)
+
+
 @click.command("score")
 @click.argument("reply", required=False)
 @click.option("--customer", default="", help="The customer's last message.")
@@ -67,9 +86,10 @@ def score_jsonl(lines, out, scorer, progress=None) -> tuple[int, int]:
 @click.option("--lang", type=click.Choice(["zh", "zh-Hant", "en", "mixed"]), default=None)
 @click.option("--jsonl", "jsonl", metavar="FILE|-", help="Score JSON lines (reply, id, customer, context, lang).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def score_command(reply, customer, context, lang, jsonl, as_json):
+@judge_options
+def score_command(reply, customer, context, lang, jsonl, as_json, judge, judge_url, judge_weight):
     """Score one REPLY (certainty, simplicity, warmth) and show the words that cost points."""
-    scorer = default_scorer()
+    scorer = _scorer(judge, judge_url, judge_weight)
     if jsonl:
         fh = _open(jsonl)
         lines = fh.readlines() if fh is not sys.stdin else fh
@@ -81,14 +101,25 @@ def score_command(reply, customer, context, lang, jsonl, as_json):
             ok, bad = score_jsonl(lines, sys.stdout, scorer)
         if bad:
             click.echo(f"peilian: {bad} line(s) could not be scored (see their error objects); {ok} scored.", err=True)
+        _judge_failures(scorer)
         return 0
     if reply is None:
         raise UserError("give a reply to score, e.g. peilian score \"我现在帮您申请退款\", or --jsonl FILE.")
-    result = scorer.score(reply, ScoreContext(customer=customer, facts=(context,) if context else (), lang=lang))
+    ctx = ScoreContext(customer=customer, facts=(context,) if context else (), lang=lang)
+    result = scorer.score(reply, ctx)
+    verdict = scorer.verdict(reply, ctx) if hasattr(scorer, "verdict") else None
     if as_json:
-        click.echo(json.dumps({"scores": result.scores, "overall": result.overall,
-                               "findings": [f.to_dict() for f in result.findings]}, ensure_ascii=False, indent=2))
+        doc = {"scores": result.scores, "overall": result.overall,
+               "findings": [f.to_dict() for f in result.findings]}
+        if hasattr(scorer, "verdict"):
+            doc["judge"] = {"model": scorer.model.name, "verdict": verdict, "weight": scorer.weight,
+                            "error": scorer.last_error or None}
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return 0
+    if verdict:
+        click.echo(f"  judge {scorer.model.name}: " + "   ".join(f"{c} {verdict[c]}/4" for c in CRITERIA)
+                   + f"   (blended at {scorer.weight:g})")
+    _judge_failures(scorer)
     click.echo("  " + "   ".join(f"{c} {result.scores[c]:3d} {bar(result.scores[c])}" for c in CRITERIA)
                + f"   overall {result.overall}")
     if any(f.effect < 0 for f in result.findings):
@@ -98,12 +129,20 @@ def score_command(reply, customer, context, lang, jsonl, as_json):
     return 0
 
 
+def _judge_failures(scorer) -> None:
+    if getattr(scorer, "failures", 0):
+        click.echo(f"peilian: the judge model gave no verdict for {scorer.failures} repl(ies) "
+                   f"({scorer.last_error}); those keep their rule scores.", err=True)
+
+
 @click.command("eval")
 @click.argument("path", metavar="FILE.jsonl")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--scorer", "which", type=click.Choice(["rules", "placeholder"]), default="rules",
               help="Which scorer to measure (placeholder = the naive keyword baseline).")
-def eval_command(path, as_json, which):
+@click.option("--limit", type=int, default=None, help="Only the first N labeled replies (a quick look).")
+@judge_options
+def eval_command(path, as_json, which, limit, judge, judge_url, judge_weight):
     """Agreement with labeled replies: within-group pairwise accuracy and Spearman per criterion."""
     from scoring.evaluate import evaluate
 
@@ -121,6 +160,9 @@ def eval_command(path, as_json, which):
         rows.append(row)
     if not rows:
         raise UserError(f"{path} has no labeled replies.")
+    rows = rows[:limit] if limit else rows
+    if judge or judge_url:
+        return _eval_judge(rows, as_json, _scorer(judge, judge_url, judge_weight))
     if which == "placeholder":
         from scoring.placeholder import PlaceholderScorer
 
@@ -136,6 +178,48 @@ def eval_command(path, as_json, which):
     for c, m in result["criteria"].items():
         click.echo(f"  {c:11} {m['pairwise']:8.3f} {m['pairs']:6d} {m['spearman']:8.3f}")
     return 0
+
+
+def _eval_judge(rows, as_json, judged) -> int:
+    """Rules, the judge alone and the blend, side by side on the same labeled replies."""
+    import time
+
+    from scoring.evaluate import evaluate
+    from scoring.judge import VerdictOnly
+
+    started = time.perf_counter()
+    with click.progressbar(rows, label="asking the judge", file=sys.stderr) if sys.stderr.isatty() else _nullbar(rows) as it:
+        for row in it:  # one model call per reply; the three evaluations below reuse the cached verdicts
+            from scoring.evaluate import context_for
+
+            judged.verdict(row["reply"], context_for(row))
+    seconds = time.perf_counter() - started
+    results = {"rules": evaluate(rows, judged.rules), "judge": evaluate(rows, VerdictOnly(judged)),
+               "blend": evaluate(rows, judged)}
+    if as_json:
+        click.echo(json.dumps({**results, "judge_model": judged.model.name, "weight": judged.weight,
+                               "failures": judged.failures, "seconds_per_reply": seconds / len(rows)}, indent=2))
+        return 0
+    click.echo(f"{len(rows)} replies; judge {judged.model.name}, blended at {judged.weight:g}; "
+               f"{seconds / len(rows):.2f} s per reply; no verdict for {judged.failures}")
+    click.echo(f"  {'criterion':11} {'':6} {'pairwise':>8} {'spearman':>8}")
+    for c in CRITERIA:
+        for name, res in results.items():
+            m = res["criteria"][c]
+            click.echo(f"  {c if name == 'rules' else '':11} {name:6} {m['pairwise']:8.3f} {m['spearman']:8.3f}")
+    _judge_failures(judged)
+    return 0
+
+
+class _nullbar:
+    def __init__(self, items):
+        self.items = items
+
+    def __enter__(self):
+        return self.items
+
+    def __exit__(self, *exc):
+        return False
 
 
 COMMANDS = [score_command, eval_command]

@@ -6,6 +6,9 @@
    cold KV cache (reset before every call), alternating, median of N. Goal: ours / raw <= 1.05.
 2. Turn 10 vs turn 1: one conversation grows by an exchange per turn, with our prompt layout (stable prefix);
    time to first token at turn 10 / turn 1. Goal <= 1.3 (llama.cpp reuses the KV cache of the shared prefix).
+3. The guards (--guards N: the first N bundled scenarios' own test replies, whole sessions): how often the model's
+   words were used (first try, after the retry) or replaced by the scripted line, per language, and the time until
+   the trainee sees the first word (the guards hold a line until it has passed) vs the model's first token.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ def timed(stream) -> tuple[float, int, float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--guards", type=int, default=6, metavar="N", help="scenarios for part 3 (0 skips it)")
     args = ap.parse_args()
     path = preset("smollm2")
     llm = Llama(model_path=str(path), n_ctx=2048, n_threads=2, verbose=False)
@@ -99,6 +103,56 @@ def main() -> None:
     print("time to first token per turn (ms): " + " ".join(f"{t * 1000:.0f}" for t in ttft))
     print(f"turn 10 / turn 1: {ttft[9] / ttft[0]:.2f}   (goal <= 1.3; turn 1 starts from an empty cache)")
     print(f"turn 10 / turn 2: {ttft[9] / ttft[1]:.2f}   (both with the prefix cached)")
+    if args.guards:
+        guards(backend, args.guards)
+
+
+def guards(backend, n: int) -> None:
+    from collections import Counter, defaultdict
+
+    from simulator import Session
+    from simulator.llm import LLMCustomer
+    from simulator.runner import play
+
+    customer = LLMCustomer(backend, sampling={"top_p": 0.9, "repeat_penalty": 1.15})
+    by_lang: dict[str, Counter] = defaultdict(Counter)
+    visible, first_token = [], []
+
+    class Events:
+        def __init__(self):
+            self.t = time.perf_counter()
+            self.first = None
+
+        def chunk(self, piece):
+            if self.first is None:
+                self.first = time.perf_counter() - self.t
+
+        def customer(self, text, utt):
+            if utt and utt.source not in ("scripted-ending",) and self.first is not None:
+                visible.append(self.first)
+                if utt.meta.get("ttft"):
+                    first_token.append(utt.meta["ttft"])
+            if utt:
+                by_lang[lang][utt.source] += 1
+            self.t, self.first = time.perf_counter(), None
+
+        def turn(self, turn):
+            self.t = time.perf_counter()
+
+    for path in sorted(BUNDLED.glob("*.yaml"))[:n]:
+        sc = load_scenario(path)
+        lang = sc.lang
+        for test in sc.tests:
+            play(Session(sc, seed=test.seed), test.replies, customer=customer, events=Events())
+    print("customer lines by path (the model's words pass every guard, or the scripted line is said):")
+    for lang, c in sorted(by_lang.items()):
+        spoken = sum(v for k, v in c.items() if k != "scripted-ending")
+        used = c["llm"] + c["llm-retry"]
+        print(f"  {lang:8} {spoken:3d} lines: llm {c['llm']}, llm-retry {c['llm-retry']}, scripted "
+              f"{c['fallback:guard']} (guards), {c['fallback:backend']} (backend); used {used / max(spoken, 1):.0%}")
+    if visible:
+        print(f"first visible word median {statistics.median(visible) * 1000:.0f} ms vs first token "
+              f"{statistics.median(first_token) * 1000:.0f} ms (a line is shown once it has passed the guards)")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,13 @@ from simulator import CustomerModel, ScriptedCustomer
 from .errors import UserError
 
 
-def make_customer(bot: str = "scripted", model: str | None = None, base_url: str | None = None) -> CustomerModel:
+def pick_bot(bot: str | None, model: str | None = None, base_url: str | None = None) -> str:
+    """--bot as given; without it, naming a model or a server means the LLM customer."""
+    return bot or ("llm" if model or base_url else "scripted")
+
+
+def make_customer(bot: str | None = "scripted", model: str | None = None, base_url: str | None = None) -> CustomerModel:
+    bot = pick_bot(bot, model, base_url)
     if bot == "scripted":
         return ScriptedCustomer()
     if bot == "llm":

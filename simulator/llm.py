@@ -73,7 +73,7 @@ class LlamaCppBackend:
 
     def stream_chat(self, messages, *, max_tokens, temperature, seed, **sampling):
         llm = self.load()
-        extra = {k: sampling[k] for k in ("top_p", "top_k", "min_p", "repeat_penalty") if k in sampling}
+        extra = {k: sampling[k] for k in ("top_p", "top_k", "min_p", "repeat_penalty", "stop") if k in sampling}
         try:
             for part in llm.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=temperature,
                                                    seed=seed, stream=True, **extra):
@@ -108,8 +108,9 @@ class OpenAIBackend:
     def stream_chat(self, messages, *, max_tokens, temperature, seed, **sampling):
         payload = {"model": self.model, "messages": messages, "max_tokens": max_tokens,
                    "temperature": temperature, "seed": seed, "stream": True}
-        if "top_p" in sampling:  # the OpenAI sampling keys only: servers differ on the others
-            payload["top_p"] = sampling["top_p"]
+        for key in ("top_p", "stop"):  # the OpenAI sampling keys only: servers differ on the others
+            if key in sampling:
+                payload[key] = sampling[key]
         body = json.dumps(payload).encode()
         headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
         if self.api_key:
@@ -194,19 +195,34 @@ _SATISFIED = re.compile(
     r"bye|all sorted)\b|满意|问题解决了|没问题了|谢谢你的帮助|好的谢谢再见"
 )
 _AGENT_VOICE = re.compile(r"(?i)^\s*(agent|assistant|customer service|客服)\s*[:：]|as an ai|i am an ai|language model"
-                          r"|作为(一个)?(ai|人工智能)|我是(ai|人工智能|客服)")
+                          r"|as a customer service|^\s*dear\b|作为(一个)?(ai|人工智能|客服)|我是(ai|人工智能|客服)")
 # Role reversal: the customer talking like the agent (offering help, apologising for "the inconvenience").
 _OFFERS_HELP = re.compile(
     r"(?i)\b(how (can|may) i (help|assist)|is there anything else|anything else i can|i('d| would) be (happy|glad) to "
     r"help|let me (check|look into) (that|this|it) for you|thank(s| you) for (contacting|reaching out|your patience)|"
-    r"we apologi[sz]e|sorry for the inconvenience|rest assured|our team will)\b"
+    r"we apologi[sz]e|sorry for (any|the) (inconvenience|confusion|misunderstanding|mistake)|rest assured|our team "
+    r"will|(i'?m|i am|i'?ll be) (happy|glad) to help|i can'?t help (you|with)|i'?m (so )?sorry to hear|i'?ve booked|"
+    r"i'?ll make sure)\b"
     r"|有什么(可以|能)帮|还有什么(可以|需要)(帮|为)|很高兴为[您你]|为您(服务|处理|查询|解决|办理)|我(来|帮)您|"
     r"感谢您的(耐心|理解|支持)|给您带来(的)?不便|请您耐心等待|亲[,，!！]"
 )
 # The prompt's own words coming back (the model repeating its instructions instead of speaking).
 _LEAK = re.compile(r"(?i)temperament\s*:|background\s*:|the agent knows these|in your own words|as the customer|"
                    r"1-2 sentences|one short chat message|system prompt|you are not the agent|same meaning|"
-                   r"say this again|the agent said\s*:|系统提示|提示词")
+                   r"say this again|the agent said|your last message|could not be used|next chat message|"
+                   r"\bthe customer\b|customer'?s|系统提示|提示词|顾客|客户")
+# Stage directions: a bracketed aside ("(angry, in a hurry)", "（着急）") is the directive leaking, not speech.
+_ASIDE = re.compile(r"[(（\[【][^)）\]】]{3,}[)）\]】]")
+_SENTENCE_END = re.compile(r"[.!?。！？…~」』\"”')）]\s*$")
+# Words that say nothing about facts, left out when asking whether the model made things up.
+_STOP = frozenset(
+    "the and you your yours for not but are was were have has had this that these those with what when where who "
+    "will would can could did does don't didn't i'm it's its just now then than they them their there here from "
+    "about into out all any our how why yes get got one two been being very too also only even still again more "
+    "much some such which while want need know think tell said say make made take took give gave come came going "
+    "back over really right well okay sure please sorry thanks thank time today tomorrow yesterday day days "
+    "i've i'll you're you've you'll isn't aren't wasn't can't won't let's mine".split())
+MIN_KNOWN = 0.6  # share of the model's content words the scenario, the history or the scripted line already has
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # A line may be longer than this only if the scripted line is long too (2.5x its length). Chinese is denser.
@@ -259,7 +275,7 @@ def build_messages(decision: Decision, ctx: CustomerContext, *, retry: str = "")
 
 
 _WORD = re.compile(r"[a-z0-9']+")
-MIN_OVERLAP = 0.2
+MIN_OVERLAP = 0.35
 
 
 def _units(text: str) -> set[str]:
@@ -286,6 +302,35 @@ def _earlier_customer_lines(ctx: CustomerContext) -> list[str]:
     return lines[:-1] if ctx.history and ctx.history[-1][0] == "customer" else lines
 
 
+def _scenario_units(ctx: CustomerContext) -> set[str]:
+    """Everything this customer could know or say: persona, facts, brief, every scripted line, the conversation."""
+    sc = ctx.scenario
+    key = id(sc)
+    cached = _SCENARIO_UNITS.get(key)
+    if cached is None or cached[0] is not sc:
+        parts = [sc.title, sc.brief or "", sc.persona.name, sc.persona.temperament, sc.persona.background or "",
+                 *sc.facts, *sc.opening.lines]
+        for beat in sc.beats:
+            parts += list(beat.lines)
+        for outcome in ("resolved", "escalated", "abandoned"):
+            parts += list(getattr(sc.endings, outcome).lines)
+        cached = _SCENARIO_UNITS[key] = (sc, _units(" ".join(parts)))
+    return cached[1] | _units(" ".join(t for _role, t in ctx.history))
+
+
+_SCENARIO_UNITS: dict[int, tuple] = {}
+
+
+def known_share(text: str, decision: Decision, ctx: CustomerContext) -> float:
+    """Share of the model's content words (CJK bigrams, English words) that the scenario, the conversation or the
+    scripted line already has. Low = the model made things up (an invented date, a refund that never happened) or
+    wrote word salad: both would put words in the customer's mouth that the engine never decided."""
+    units = _units(text) - _STOP
+    if not units:
+        return 1.0
+    return len(units & (_scenario_units(ctx) | _units(decision.line))) / len(units)
+
+
 def check(text: str, decision: Decision, ctx: CustomerContext) -> str | None:
     """Why the model's words can't be shown, or None if they can. A pattern that the scripted line itself contains
     never counts against the model (the engine meant it)."""
@@ -303,6 +348,8 @@ def check(text: str, decision: Decision, ctx: CustomerContext) -> str | None:
         return "talked like the agent"
     if _LEAK.search(t) and not _LEAK.search(line):
         return "repeated its instructions"
+    if _ASIDE.search(t) and not _ASIDE.search(line):
+        return "wrote stage directions"
     for secret in (decision.directive, ctx.scenario.persona.temperament):
         if secret and len(secret) >= 20 and fuzz.partial_ratio(secret.lower(), t.lower()) >= 90:
             return "repeated its instructions"
@@ -321,11 +368,16 @@ def check(text: str, decision: Decision, ctx: CustomerContext) -> str | None:
             return "repeated an earlier line"
     if overlap(t, line) < MIN_OVERLAP:
         return "drifted from what the customer means"
+    if known_share(t, decision, ctx) < MIN_KNOWN:
+        return "made things up"
+    if _SENTENCE_END.search(line) and not _SENTENCE_END.search(t):
+        return "was cut off"
     return None
 
 
 def _clean(text: str) -> str:
-    t = text.strip().strip('"“”「」').strip()
+    t = text.strip().split("\n", 1)[0]  # one chat message: a second line is the model starting something else
+    t = t.strip().strip('"“”「」').strip()
     t = re.sub(r"^\s*\S{0,12}\s*[:：]\s*", lambda m: "" if len(m.group(0)) < 14 and not _CJK.match(m.group(0)) else m.group(0), t)
     # keep at most two sentences (their own spacing kept)
     ends = [m.end() for m in re.finditer(r"[.!?。！？]+", t)]
@@ -366,8 +418,9 @@ class LLMCustomer:
     def _generate(self, messages: list[dict], temperature: float, seed: int, meta: dict) -> str:
         started = time.perf_counter()
         parts: list[str] = []
+        # A chat message is one line: stop at the first newline instead of generating what _clean would drop.
         for piece in self.backend.stream_chat(messages, max_tokens=self.max_tokens, temperature=temperature,
-                                              seed=seed, **self.sampling):
+                                              seed=seed, stop=["\n"], **self.sampling):
             if "ttft" not in meta:
                 meta["ttft"] = time.perf_counter() - started
             parts.append(piece)

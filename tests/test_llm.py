@@ -157,7 +157,7 @@ def test_http_backend_against_a_real_llama_cpp_server(llama_server):
     assert doc["outcome"] == "resolved"
     sources = [c["source"] for c in doc["customer_lines"]]
     assert sources[0] in ("llm", "llm-retry", "fallback:guard"), doc["customer_lines"]  # the server answered
-    assert all(not s.startswith("fallback") for s in sources), doc["customer_lines"]
+    assert "fallback:backend" not in sources, doc["customer_lines"]  # guards may overrule; the server never failed
     assert sources[-1] == "scripted-ending"
 
 
@@ -327,10 +327,25 @@ def _at_turn_two():
     ("我的退货邮费到底什么时候退?", "wrong language"),
     ("Thank you so much, bye! The postage is fine.", "sounded satisfied though the engine did not resolve"),
     ("The weather is lovely today and my cat is asleep.", "drifted from what the customer means"),
+    ("Dear Ms Carter, another vague answer, give me a time.", "spoke as the agent or an AI"),
+    ("I'm sorry for any confusion. Another vague answer, give me a time.", "talked like the agent"),
+    ("Your last message could be: another vague answer, give me a time.", "repeated its instructions"),
+    ("The customer wants a time. Another vague answer.", "repeated its instructions"),
+    ("(angry, impatient) Another vague answer. Give me a time or don't bother.", "wrote stage directions"),
+    ("Another vague answer. Give me a time or don't bother, my lawyer Steve emails Brussels tomorrow.",
+     "made things up"),
+    ("Great, another vague answer. Give me a time or don't", "was cut off"),
 ])
 def test_each_guard_rejects_its_kind_of_line(text, why):
     session = _at_turn_two()
     assert check(text, session.current, _ctx(session)) == why
+
+
+def test_only_the_first_line_of_a_multi_line_answer_is_a_chat_message():
+    from simulator.llm import _clean
+
+    assert _clean('"Another vague answer. Give me a time."\nThe agent said: we will') == "Another vague answer. Give me a time."
+    assert _clean("One. Two! Three? Four.") == "One. Two!"
 
 
 def test_a_near_repeat_of_an_earlier_customer_line_is_rejected_but_new_words_pass():
@@ -391,6 +406,7 @@ def test_preset_sampling_defaults_reach_the_model_and_each_turn_records_its_path
     play(session, ["Sorry, let me check.", "Sorry, let me check again.", *VAGUE], customer=customer,
          recorder=StoreRecorder(store), trainee="ann")
     assert customer.backend.calls[0]["top_p"] == 0.9 and customer.backend.calls[0]["repeat_penalty"] == 1.15
+    assert customer.backend.calls[0]["stop"] == ["\n"]  # one chat message: generation ends at the first newline
     rows = list(store.db.query("select number, customer_said, customer_source, customer_reply_source, "
                                "customer_reply_status from turns order by number"))
     assert rows[0]["customer_said"] == opening and rows[0]["customer_source"] == "llm"

@@ -29,7 +29,9 @@ def app_command(trainee, lang, seed, bot, model, base_url):
             trainee = clean_name(trainee)
         except StoreError as e:
             raise UserError(str(e)) from None
-    open_app(trainee, lang or "", seed, bot, model, base_url)
+    from ..customers import pick_bot
+
+    open_app(trainee, lang or "", seed, pick_bot(bot, model, base_url), model, base_url)
 
 
 COMMANDS: list[click.Command] = [app_command]

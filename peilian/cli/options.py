@@ -7,6 +7,7 @@ def customer_options(f):
     f = click.option("--base-url", default=None, help="An OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1.")(f)
     f = click.option("--model", default=None, help="Model preset name or GGUF path (see `peilian models list`).")(f)
     f = click.option(
-        "--bot", type=click.Choice(["scripted", "llm"]), default="scripted", show_default=True, help="Who plays the customer."
+        "--bot", type=click.Choice(["scripted", "llm"]), default=None,
+        help="Who plays the customer (default: scripted, or llm if --model or --base-url is given)."
     )(f)
     return f

@@ -210,7 +210,7 @@ _OFFERS_HELP = re.compile(
 _LEAK = re.compile(r"(?i)temperament\s*:|background\s*:|the agent knows these|in your own words|as the customer|"
                    r"1-2 sentences|one short chat message|system prompt|you are not the agent|same meaning|"
                    r"say this again|the agent said|your last message|could not be used|next chat message|"
-                   r"\bthe customer\b|customer'?s|系统提示|提示词|顾客|客户")
+                   r"\bthe customer\b(?!s| service)|\bcustomer's\b|系统提示|提示词|这位顾客|该顾客|顾客说")
 # Stage directions: a bracketed aside ("(angry, in a hurry)", "（着急）") is the directive leaking, not speech.
 _ASIDE = re.compile(r"[(（\[【][^)）\]】]{3,}[)）\]】]")
 _SENTENCE_END = re.compile(r"[.!?。！？…~」』\"”')）]\s*$")

@@ -341,6 +341,16 @@ def test_each_guard_rejects_its_kind_of_line(text, why):
     assert check(text, session.current, _ctx(session)) == why
 
 
+@pytest.mark.parametrize("text", [
+    "Another vague answer from your customer service. Give me a time or don't bother.",
+    "Is this how you treat customers? Another vague answer. Give me a time.",
+    "Great, another vague answer! Just give me a time, or don't bother.",
+])
+def test_a_customer_in_their_own_words_passes_every_guard(text):
+    session = _at_turn_two()
+    assert check(text, session.current, _ctx(session)) is None
+
+
 def test_only_the_first_line_of_a_multi_line_answer_is_a_chat_message():
     from simulator.llm import _clean
 

@@ -42,7 +42,7 @@ def test_whole_session_pick_brief_reply_scores_summary():
             table = app.screen.query_one(DataTable)
             assert table.row_count == 1
             chat = await _open_chat(pilot)  # choose the scenario, start from the brief
-            assert "生日" in " ".join(str(w.render()) for w in chat.query(".customer"))
+            assert "生日" in " ".join(w.plain for w in chat.query(".customer"))
             for i, reply in enumerate(GOOD):
                 box = chat.query_one(ReplyBox)
                 box.text = reply
@@ -80,6 +80,7 @@ def test_search_filters_the_scenario_list():
         app = create_app(AppOptions(trainee="pilot", lang="en"), recorder=False)
         async with app.run_test(size=(120, 40)) as pilot:
             table = app.screen.query_one(DataTable)
+            await _wait_until(pilot, lambda: table.row_count)  # the bundled scenarios load after the first frame
             total = table.row_count
             assert total >= 3
             app.screen.query_one("#search").value = "safety"
@@ -111,7 +112,7 @@ def test_an_interrupted_session_resumes_from_the_app(peilian_home):
             await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
             chat = app.screen
             assert len(chat.session.turns) == 2
-            assert RP_REPLIES[1] in " ".join(str(w.render()) for w in chat.query(".you"))
+            assert RP_REPLIES[1] in " ".join(w.plain for w in chat.query(".you"))
             chat.query_one(ReplyBox).text = RP_REPLIES[2]
             await pilot.press("enter")
             await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
@@ -211,7 +212,7 @@ def test_an_llm_customer_streams_into_the_chat_and_a_failure_is_a_status():
             chat = await _open_chat(pilot)
             await _wait_until(pilot, lambda: not chat.busy and chat.query(".customer"))
             assert customer.last.source == "llm"
-            first = str(chat.query(".customer").first().render())
+            first = chat.query(".customer").first().plain
             assert "▍" not in first and chat.session.customer_line.split(" ")[0] in first
             chat.query_one(ReplyBox).text = RP_REPLIES[0]  # keeps the session going
             await pilot.press("enter")
@@ -219,6 +220,94 @@ def test_an_llm_customer_streams_into_the_chat_and_a_failure_is_a_status():
             await pilot.pause()
             assert not chat.session.finished and customer.last.source == "fallback:backend"
             assert any("cannot reach" in n.message for n in app._notifications)
-            assert chat.session.customer_line in str(chat.query(".customer").last().render())
+            assert chat.session.customer_line in chat.query(".customer").last().plain
+
+    asyncio.run(run())
+
+
+# -- language, palette ---------------------------------------------------------------------------------------------
+
+def screen_text(app) -> str:
+    """What the terminal shows right now, as text."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def _send(pilot, chat, reply):
+    n = len(chat.session.turns)
+    chat.query_one(ReplyBox).text = reply
+    await pilot.press("enter")
+    await _wait_until(pilot, lambda: len(chat.session.turns) == n + 1 and not chat.busy)
+
+
+def test_language_switch_mid_chat_keeps_the_log_and_the_typed_reply_and_changes_the_labels():
+    async def run():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            await _send(pilot, chat, GOOD[0])
+            assert not chat.session.finished
+            box = chat.query_one(ReplyBox)
+            box.text = "孩子后天生日,我"  # half-typed
+            lines = list(chat.query(".msg"))
+            before = [line.plain for line in lines]
+            assert before[0].startswith("顾客: ") and before[1].startswith("你: ")
+            await pilot.pause()
+            assert "f1 提示" in screen_text(app)
+
+            await pilot.press("ctrl+l")
+            await pilot.pause()
+            assert app.lang == "en" and app.screen is chat
+            assert chat.query_one(ReplyBox) is box and box.text == "孩子后天生日,我"
+            after = list(chat.query(".msg"))
+            assert after == lines  # the very same widgets: nothing recomposed
+            assert [line.plain for line in after] == [b.replace("顾客: ", "Customer: ").replace("你: ", "You: ")
+                                                      for b in before]
+            assert str(chat.query_one("#mood-label").render()) == "mood"
+            assert "certainty" in str(chat.query_one("#scores").render())
+            await _wait_until(pilot, lambda: "f1 Hint" in screen_text(app))
+            shown = screen_text(app)
+            assert "f2 Model answer" in shown and "^l 中文" in shown and "Type your reply" in shown
+            await pilot.press("f2")
+            await pilot.pause()
+            assert app._notifications and list(app._notifications)[-1].message == (
+                "The model answer opens after the session ends.")
+
+            await pilot.press("ctrl+l")
+            await _wait_until(pilot, lambda: "f1 提示" in screen_text(app))
+            assert [line.plain for line in chat.query(".msg")] == before and box.text == "孩子后天生日,我"
+
+    asyncio.run(run())
+
+
+def test_command_palette_runs_the_apps_commands():
+    from tui.app import ReportScreen
+
+    async def run():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"English")
+            await _wait_until(pilot, lambda: "语言:English" in screen_text(app))
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: app.lang == "en")
+            assert app.screen is chat
+
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"hint")
+            await _wait_until(pilot, lambda: "A hint for this turn" in screen_text(app))
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: chat.session.hints_pending == 1)
+            assert app.screen is chat
+
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"my progress")
+            await _wait_until(pilot, lambda: "Your trends" in screen_text(app))
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: isinstance(app.screen, ReportScreen))
+            assert app.screen.kind == "trainee"
 
     asyncio.run(run())

@@ -15,6 +15,7 @@ from .test_tui import _open_chat, _wait_until as _until
 SC = load_scenario("scenarios/late-birthday-gift.yaml")
 RP = load_scenario("scenarios/return-postage-refund.yaml")
 SIZE = (120, 40)
+NARROW = (80, 24)  # Chinese labels are two cells wide: footers and buttons must still fit
 
 
 def make_app(lang="zh"):
@@ -27,7 +28,9 @@ async def _no_blink(pilot):
     await pilot.pause()
 
 
-async def _to_chat(pilot):
+async def _to_chat(pilot, row=0):
+    for _ in range(row):
+        await pilot.press("down")
     await _open_chat(pilot)
     await _no_blink(pilot)
 
@@ -53,20 +56,30 @@ def test_brief_screen(snap_compare):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
 
 
-def test_chat_screen_after_a_vague_reply(snap_compare):
-    async def before(pilot):
-        await _to_chat(pilot)
-        await _reply(pilot, "亲,我们会尽快帮您催一下商家的。")
+async def _vague_reply(pilot):
+    await _to_chat(pilot, row=1)  # the return-postage customer: a vague reply doesn't end it
+    await _reply(pilot, "亲，这边帮您看看哈")
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+def test_chat_screen_after_a_vague_reply(snap_compare):
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=_vague_reply)
+
+
+def test_chat_screen_80x24(snap_compare):
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=_vague_reply)
+
+
+async def _whole_session(pilot):
+    await _to_chat(pilot)
+    for reply in SC.tests[0].replies:
+        await _reply(pilot, reply)
+    await _until(pilot, lambda: isinstance(pilot.app.screen, SummaryScreen))
+    await pilot.pause()
 
 
 def test_summary_screen(snap_compare):
-    async def before(pilot):
-        await _to_chat(pilot)
-        for reply in SC.tests[0].replies:
-            await _reply(pilot, reply)
-        await _until(pilot, lambda: isinstance(pilot.app.screen, SummaryScreen))
-        await pilot.pause()
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=_whole_session)
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+def test_summary_screen_in_english_80x24(snap_compare):
+    assert snap_compare(make_app("en"), terminal_size=NARROW, run_before=_whole_session)

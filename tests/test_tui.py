@@ -178,6 +178,7 @@ def test_picker_shows_best_and_progress_screen_reads_the_store(peilian_home):
             await pilot.press("f5")
             await _wait_until(pilot, lambda: isinstance(app.screen, ReportScreen))
             assert "Progress: pilot" in app.screen.query_one("#report").source
+            await pilot.pause()
             await pilot.press("escape")
             await pilot.press("f6")
             await pilot.pause()
@@ -225,7 +226,17 @@ def test_an_llm_customer_streams_into_the_chat_and_a_failure_is_a_status():
     asyncio.run(run())
 
 
-# -- language, palette ---------------------------------------------------------------------------------------------
+# -- turn timer, pause, typing indicator, language, palette ---------------------------------------------------------
+
+class FakeClock:
+    """The turn timer's clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
 
 def screen_text(app) -> str:
     """What the terminal shows right now, as text."""
@@ -237,6 +248,129 @@ async def _send(pilot, chat, reply):
     chat.query_one(ReplyBox).text = reply
     await pilot.press("enter")
     await _wait_until(pilot, lambda: len(chat.session.turns) == n + 1 and not chat.busy)
+
+
+def test_turn_timer_ticks_from_the_customers_line_and_stops_while_paused_and_after_the_end():
+    from tui.app import PauseScreen
+
+    clock = FakeClock()
+
+    async def run():
+        app = make_app(clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            timer = chat.query_one("#timer")
+            assert "本轮用时:0 秒" in str(timer.render())
+            clock.now += 7
+            await _wait_until(pilot, lambda: "本轮用时:7 秒" in str(timer.render()))  # the 1 s interval redraws it
+
+            await pilot.press("f3")
+            await _wait_until(pilot, lambda: isinstance(app.screen, PauseScreen))
+            await pilot.pause()
+            shown = screen_text(app)
+            assert "已暂停" in shown and "第五天" not in shown and "本轮用时" not in shown  # the chat is hidden
+            clock.now += 100  # time spent paused doesn't count
+            await pilot.pause(1.2)
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: app.screen is chat)
+            assert "本轮用时:7 秒" in str(timer.render())
+            clock.now += 2
+            await _wait_until(pilot, lambda: "本轮用时:9 秒" in str(timer.render()))
+
+            await _send(pilot, chat, GOOD[0])
+            assert chat.session.turns[0].elapsed == 9.0  # what is stored is the same time, paused time left out
+            assert "本轮用时:0 秒" in str(timer.render())  # the customer answered: a new turn starts
+            clock.now += 3
+            await _send(pilot, chat, GOOD[1])  # the last reply: the session ends
+            assert chat.session.turns[1].elapsed == 3.0
+            await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+            clock.now += 50
+            chat.show_timer()
+            assert "本轮用时:3 秒" in str(timer.render())  # stopped at the end
+
+    asyncio.run(run())
+
+
+def test_pause_continues_with_f3_and_esc_saves_and_leaves_then_the_brief_offers_resume(peilian_home):
+    from textual.widgets import Button
+
+    from tui.app import BriefScreen, PauseScreen
+
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="en", seed=SC.tests[0].seed), scenarios=[SC])
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            await _send(pilot, chat, GOOD[0])
+            chat.query_one(ReplyBox).text = "half a thought"
+            await pilot.press("f3")
+            await _wait_until(pilot, lambda: isinstance(app.screen, PauseScreen))
+            assert chat.timer.paused
+            await pilot.press("ctrl+l")  # the language switch works on the pause screen too
+            await pilot.pause()
+            assert str(app.screen.query_one("#pause-title").render()) == "已暂停"
+            await pilot.press("ctrl+l")
+            await pilot.press("f3")  # F3 continues as well as Enter
+            await _wait_until(pilot, lambda: app.screen is chat)
+            assert not chat.timer.paused and chat.query_one(ReplyBox).text == "half a thought"
+
+            await pilot.press("f3")
+            await _wait_until(pilot, lambda: isinstance(app.screen, PauseScreen))
+            await pilot.press("escape")  # save and leave
+            await _wait_until(pilot, lambda: isinstance(app.screen, PickScreen))
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: isinstance(app.screen, BriefScreen))
+            resume = app.screen.query_one("#resume", Button)
+            assert "1 replies kept" in str(resume.label)
+
+    asyncio.run(run())
+
+
+def test_customer_is_typing_until_the_words_arrive():
+    import threading
+
+    from simulator.llm import LLMCustomer
+
+    class Held:
+        """A model that only answers when the test lets it."""
+
+        name = "held"
+
+        def __init__(self):
+            self.go = threading.Event()
+
+        def stream_chat(self, messages, **kw):
+            self.go.wait(10)
+            self.go.clear()
+            yield from (w + " " for w in messages[-1]["content"].rsplit("\n", 1)[-1].split(" "))
+
+    model = Held()
+    customer = LLMCustomer(model)
+
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="en", seed=3), scenarios=[RP], recorder=False,
+                         customer_factory=lambda: customer)
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            await pilot.pause(0.3)
+            typing = chat.query(".typing")
+            assert len(typing) == 1 and typing.first().plain == "Customer: Customer is typing…"
+            model.go.set()  # the opening arrives
+            await _wait_until(pilot, lambda: not chat.busy)
+            assert not chat.query(".typing")
+            assert len(chat.query(".customer")) == 1  # the indicator became the message, no extra line
+            assert chat.session.customer_line.split(" ")[0] in chat.query(".customer").first().plain
+
+            chat.query_one(ReplyBox).text = RP_REPLIES[0]
+            await pilot.press("enter")
+            await pilot.pause(0.3)
+            assert chat.busy and chat.query(".typing").first().plain.endswith("Customer is typing…")
+            assert chat.query(".msg").last().has_class("typing")  # under the reply just sent
+            model.go.set()
+            await _wait_until(pilot, lambda: not chat.busy)
+            assert not chat.query(".typing") and len(chat.query(".customer")) == 2
+            assert "typing" not in chat.query(".customer").last().plain
+
+    asyncio.run(run())
 
 
 def test_language_switch_mid_chat_keeps_the_log_and_the_typed_reply_and_changes_the_labels():
@@ -252,7 +386,7 @@ def test_language_switch_mid_chat_keeps_the_log_and_the_typed_reply_and_changes_
             before = [line.plain for line in lines]
             assert before[0].startswith("顾客: ") and before[1].startswith("你: ")
             await pilot.pause()
-            assert "f1 提示" in screen_text(app)
+            assert "f1 提示" in screen_text(app) and "f3 暂停" in screen_text(app)
 
             await pilot.press("ctrl+l")
             await pilot.pause()
@@ -264,9 +398,10 @@ def test_language_switch_mid_chat_keeps_the_log_and_the_typed_reply_and_changes_
                                                       for b in before]
             assert str(chat.query_one("#mood-label").render()) == "mood"
             assert "certainty" in str(chat.query_one("#scores").render())
+            assert "your turn" in str(chat.query_one("#timer").render())
             await _wait_until(pilot, lambda: "f1 Hint" in screen_text(app))
             shown = screen_text(app)
-            assert "f2 Model answer" in shown and "^l 中文" in shown and "Type your reply" in shown
+            assert "f3 Pause" in shown and "^l 中文" in shown and "Type your reply" in shown
             await pilot.press("f2")
             await pilot.pause()
             assert app._notifications and list(app._notifications)[-1].message == (
@@ -296,11 +431,12 @@ def test_command_palette_runs_the_apps_commands():
 
             await pilot.press("ctrl+p")
             await pilot.pause()
-            await pilot.press(*"hint")
-            await _wait_until(pilot, lambda: "A hint for this turn" in screen_text(app))
+            await pilot.press(*"pause")
+            await _wait_until(pilot, lambda: "Hide the chat" in screen_text(app))
             await pilot.press("enter")
-            await _wait_until(pilot, lambda: chat.session.hints_pending == 1)
-            assert app.screen is chat
+            await _wait_until(pilot, lambda: type(app.screen).__name__ == "PauseScreen")
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: app.screen is chat)
 
             await pilot.press("ctrl+p")
             await pilot.pause()

@@ -1,4 +1,5 @@
-"""Snapshot tests of the app's main screens (fixed terminal size, cursor blink off, fixed seed).
+"""Snapshot tests of the app's main screens (fixed terminal size, cursor blink off, fixed seed, and a frozen clock
+for the turn timer, so it always reads 0 s).
 
 Update after an intended change with `pytest tests/test_tui_snapshots.py --snapshot-update` and review the SVGs.
 """
@@ -19,7 +20,8 @@ NARROW = (80, 24)  # Chinese labels are two cells wide: footers and buttons must
 
 
 def make_app(lang="zh"):
-    return create_app(AppOptions(trainee="pilot", lang=lang, seed=SC.tests[0].seed), scenarios=[SC, RP], recorder=False)
+    return create_app(AppOptions(trainee="pilot", lang=lang, seed=SC.tests[0].seed), scenarios=[SC, RP], recorder=False,
+                      clock=lambda: 0.0)
 
 
 async def _no_blink(pilot):
@@ -67,6 +69,15 @@ def test_chat_screen_after_a_vague_reply(snap_compare):
 
 def test_chat_screen_80x24(snap_compare):
     assert snap_compare(make_app(), terminal_size=NARROW, run_before=_vague_reply)
+
+
+def test_pause_screen(snap_compare):
+    async def before(pilot):
+        await _vague_reply(pilot)
+        await pilot.press("f3")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=before)
 
 
 async def _whole_session(pilot):

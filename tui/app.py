@@ -3,10 +3,10 @@
 `create_app()` is the one factory the CLI, the browser mode and the tests use. The app is a thin edge over the
 headless core: a `simulator.Session` decides everything (see `tui.screens.chat`).
 
-Cold start: this module imports only what the first screen (the picker) needs. The scenarios, the scorer and the
-progress store are loaded in a worker right after the first frame; every other screen, the simulator, Markdown and
-the charts are imported when first opened. The screens are still importable from here (`from tui.app import
-ChatScreen`): they are looked up on first access.
+Cold start: this module imports only what the first screen (the picker) needs. The scenarios load right after the
+first frame, then the scorer and the progress store in a worker; every other screen, the simulator and Markdown
+are imported when first opened. The screens are still importable from here (`from tui.app import ChatScreen`): they
+are looked up on first access.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .screens.pick import PickScreen
 LAZY = object()
 
 _LATER = {"BriefScreen": "screens.brief", "ChatScreen": "screens.chat", "SummaryScreen": "screens.summary",
-          "ReportScreen": "screens.report", "ReplyScored": "screens.chat",
+          "ReportScreen": "screens.report", "PauseScreen": "screens.pause", "ReplyScored": "screens.chat",
           "OpeningSpoken": "screens.chat", "ReplyBox": "widgets", "score_panel": "widgets", "bar": "widgets",
           "highlighted": "widgets"}
 
@@ -59,7 +59,7 @@ class PeilianApp(App):
     #left { width: 3fr; } #right { width: 2fr; padding: 0 1; border-left: solid $primary; }
     #log { height: 1fr; } .msg { margin: 0 0 1 0; }
     #reply { height: 5; } #reply-help { color: $text-muted; }
-    #scores { height: auto; } #mood { width: 100%; } #mood Bar { width: 1fr; }
+    #scores { height: auto; } #mood { width: 100%; } #mood Bar { width: 1fr; } #timer { margin: 1 0 0 0; color: $text-muted; }
     #buttons { height: 3; } #transcript { height: 1fr; } #turns { height: auto; max-height: 12; }
     """
     # Quit and light/dark stay out of the footer (Esc on the picker quits; both are in the palette), so that the
@@ -71,7 +71,8 @@ class PeilianApp(App):
 
     def __init__(self, scenarios: list | None = None, *, trainee: str = "trainee", scorer=None, lang: str = "en",
                  customer_factory=None, recorder=None, seed: int | None = None, store_problem: str = "",
-                 config: dict | None = None, load_scenarios: Callable[[], list] = bundled_scenarios) -> None:
+                 config: dict | None = None, load_scenarios: Callable[[], list] = bundled_scenarios,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.scenarios = scenarios  # None: loaded by `load_scenarios` in a worker after the first frame
         self._load_scenarios = load_scenarios
@@ -84,6 +85,7 @@ class PeilianApp(App):
         self.store_problem = store_problem
         self.config = config
         self.seed = seed if seed is not None else int(time.time()) % 100000
+        self.clock = clock  # the turn timer's clock (tests pass a fake one)
         localize_bindings(self, self.lang)
 
     def t(self, key: str, **values) -> str:
@@ -275,7 +277,8 @@ class PeilianApp(App):
         yield SystemCommand(t("cmd_dark"), t("cmd_dark_help"), self.action_toggle_dark)
         yield SystemCommand(t("cmd_progress"), t("cmd_progress_help"), self.action_progress)
         yield SystemCommand(t("cmd_team"), t("cmd_team_help"), self.action_team)
-        if hasattr(screen, "action_hint"):
+        if getattr(screen, "can_pause", False):
+            yield SystemCommand(t("cmd_pause"), t("cmd_pause_help"), screen.action_pause)
             yield SystemCommand(t("cmd_hint"), t("cmd_hint_help"), screen.action_hint)
         yield SystemCommand(t("cmd_quit"), t("cmd_quit_help"), self.action_quit)
 

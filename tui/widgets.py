@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from rich.text import Text
@@ -74,12 +75,15 @@ class Line(Widget):
     Line > .body { width: 1fr; height: auto; }
     """
 
-    def __init__(self, who: str, body: str | Text | Callable[[str], str | Text] = "", *, classes: str = "") -> None:
+    def __init__(self, who: str, body: str | Text | Callable[[str], str | Text] = "", *, typing: bool = False,
+                 classes: str = "") -> None:
         super().__init__(classes=classes)
         self.who = who
         self.body = body
+        self.typing = typing
         self._who = Static(classes="who")
         self._body = Static(classes="body")
+        self.set_class(typing, "typing")
         self.relabel()
 
     def compose(self):
@@ -91,8 +95,9 @@ class Line(Widget):
         """What the line shows, as plain text."""
         return self._who_text().plain + self._body_text().plain
 
-    def set_body(self, body) -> None:
-        self.body = body
+    def set_body(self, body, *, typing: bool = False) -> None:
+        self.body, self.typing = body, typing
+        self.set_class(typing, "typing")
         self._body.update(self._body_text())
 
     def relabel(self) -> None:
@@ -107,6 +112,8 @@ class Line(Widget):
 
     def _body_text(self) -> Text:
         lang = self.app.lang
+        if self.typing:
+            return Text(tr(lang, "typing"), style="italic dim")
         body = self.body(lang) if callable(self.body) else self.body
         if isinstance(body, Text):
             return body
@@ -140,3 +147,47 @@ class ReplyBox(TextArea):
     def action_newline(self) -> None:
         self.insert("\n")
 
+
+class TurnTimer:
+    """Seconds the trainee has had for this reply: from the end of the customer's message to Enter, not counting
+    time paused. `clock` is injectable (tests pass a fake one)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.active = False  # a reply is being timed
+        self.paused = False
+        self._banked = 0.0
+        self._since: float | None = None  # clock reading when the current running stretch began
+
+    @property
+    def running(self) -> bool:
+        return self._since is not None
+
+    def start(self) -> None:
+        """The customer's message has finished: the trainee's turn begins."""
+        self.active, self._banked = True, 0.0
+        self._since = None if self.paused else self.clock()
+
+    def stop(self) -> float:
+        """Enter (or the end): the value stays on screen until the next turn starts."""
+        value = self.elapsed()
+        self.active, self._banked, self._since = False, value, None
+        return value
+
+    def pause(self) -> None:
+        if self.paused:
+            return
+        self.paused = True
+        if self._since is not None:
+            self._banked += self.clock() - self._since
+            self._since = None
+
+    def resume(self) -> None:
+        if not self.paused:
+            return
+        self.paused = False
+        if self.active:
+            self._since = self.clock()
+
+    def elapsed(self) -> float:
+        return self._banked + (self.clock() - self._since if self._since is not None else 0.0)

@@ -21,7 +21,7 @@ from simulator.engine import Session, Turn
 from simulator.runner import speak
 
 from ..i18n import tr
-from ..widgets import Line, ReplyBox, score_panel
+from ..widgets import Line, ReplyBox, TurnTimer, score_panel
 from .base import AppScreen
 
 
@@ -53,6 +53,7 @@ class ChatScreen(AppScreen):
     BINDINGS = [
         Binding("f1", "hint", "k_hint", priority=True),
         Binding("f2", "model_answer", "k_model", priority=True),
+        Binding("f3", "pause", "k_pause", priority=True),
         Binding("escape", "leave", "k_leave"),
     ]
 
@@ -63,13 +64,18 @@ class ChatScreen(AppScreen):
         seed = stored.seed if stored else self.app.seed
         self.session = Session(scenario, scorer=self.app.scorer, seed=seed)
         self.customer = self.app.customer_factory()
-        self.asked = time.monotonic()
+        self.timer = TurnTimer(self.app.clock)  # the trainee's time for the current reply
+        self._ticker = None
         self.busy = False
         self.sent_at = 0.0
-        self._live: Line | None = None  # the customer message being streamed
+        self._live: Line | None = None  # the customer message being written ("typing…", then streamed words)
         self._live_text = ""
         self.latencies: list[float] = []  # Enter -> score panel painted, seconds (bench/bench_tui.py reads these)
         self.update_latencies: list[float] = []  # Enter -> score panel widget updated (before the repaint)
+
+    @property
+    def can_pause(self) -> bool:
+        return not self.session.finished
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -81,6 +87,7 @@ class ChatScreen(AppScreen):
             with VerticalScroll(id="right"):  # many findings at 80x24 scroll instead of being cut off
                 yield Label(self.t("mood"), id="mood-label")
                 yield ProgressBar(total=100, show_eta=False, show_percentage=True, id="mood")
+                yield Label(self._timer_text(), id="timer")
                 yield Static("", id="scores")
         yield Footer()
 
@@ -100,8 +107,10 @@ class ChatScreen(AppScreen):
         self.app.remember_trainee()
         self.query_one("#mood", ProgressBar).update(progress=self.session.mood)
         self.query_one("#reply", ReplyBox).focus()
+        self._ticker = self.set_interval(1.0, self.show_timer)
         if said is None and self._streams() and not self.session.turns:
             self.busy = True  # the model writes the opening in a worker; the screen stays live
+            self._typing()
             self.speak_opening()
             return
         if said is None:
@@ -109,16 +118,24 @@ class ChatScreen(AppScreen):
             if self.stored and self.session.turns:
                 self.app.record(lambda r: r.customer_said(self.session, self.session.turns[-1], _Said(said)))
         self.add_line("customer", said)
+        self._your_turn()
 
     # -- the log ---------------------------------------------------------------------------------------------
 
     def add_line(self, who: str, text) -> None:
         log = self.query_one("#log", VerticalScroll)
-        if who == "customer" and self._live is not None:  # the streamed message becomes the final words
+        if who == "customer" and self._live is not None:  # "typing…" / the streamed words become the final words
             self._live.set_body(text)
             self._live, self._live_text = None, ""
         else:
             log.mount(Line(who, text, classes=f"msg {who}"))
+        log.scroll_end(animate=False)
+
+    def _typing(self) -> None:
+        """'Customer is typing…' until the first words (or the whole line) arrive."""
+        self._live, self._live_text = Line("customer", typing=True, classes="msg customer"), ""
+        log = self.query_one("#log", VerticalScroll)
+        log.mount(self._live)
         log.scroll_end(animate=False)
 
     def _chunk(self, piece: str) -> None:
@@ -137,6 +154,20 @@ class ChatScreen(AppScreen):
     def _streams(self) -> bool:
         return not isinstance(self.customer, ScriptedCustomer)
 
+    # -- the turn timer --------------------------------------------------------------------------------------
+
+    def _timer_text(self) -> str:
+        return self.t("turn_timer", s=int(self.timer.elapsed()))
+
+    def show_timer(self) -> None:
+        self.query_one("#timer", Label).update(self._timer_text())
+
+    def _your_turn(self) -> None:
+        """The customer's message has finished: the trainee's time starts."""
+        if not self.session.finished:
+            self.timer.start()
+        self.show_timer()
+
     # -- the worker ------------------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True)
@@ -149,7 +180,7 @@ class ChatScreen(AppScreen):
         if message.status:
             self.notify(message.status, severity="warning", timeout=8)
         self.busy = False
-        self.asked = time.monotonic()
+        self._your_turn()
 
     @on(ReplyBox.Submitted)
     def submitted(self, event: ReplyBox.Submitted) -> None:
@@ -157,10 +188,13 @@ class ChatScreen(AppScreen):
             return
         self.busy = True
         self.sent_at = time.perf_counter()
+        elapsed = self.timer.stop()
         box = self.query_one("#reply", ReplyBox)
         box.clear()
         self.add_line("you", event.value)
-        self.score_reply(event.value, round(time.monotonic() - self.asked, 3))
+        self._typing()
+        self.show_timer()
+        self.score_reply(event.value, round(elapsed, 3))
 
     @work(thread=True, exclusive=True)
     def score_reply(self, reply: str, elapsed: float) -> None:
@@ -181,8 +215,8 @@ class ChatScreen(AppScreen):
         self.add_line("customer", message.customer_line)
         if message.status:
             self.notify(message.status, severity="warning", timeout=8)
-        self.asked = time.monotonic()
         self.busy = False
+        self._your_turn()
         if self.session.finished:
             outcome = self.session.outcome
             self.add_line("ended", lambda lang: tr(lang, outcome))
@@ -203,12 +237,36 @@ class ChatScreen(AppScreen):
         else:
             self.notify(self.t("model_after"), timeout=4)
 
+    def action_pause(self) -> None:
+        """Hide the chat and stop the timer; Enter/F3 continues, Esc saves and leaves (the session is resumable:
+        every scored turn is already stored)."""
+        if not self.can_pause:
+            return
+        from .pause import PauseScreen
+
+        self.timer.pause()
+        if self._ticker is not None:
+            self._ticker.pause()
+        self.app.push_screen(PauseScreen(), callback=self._after_pause)
+
+    def _after_pause(self, leave: bool | None) -> None:
+        if leave:
+            self.action_leave()
+            return
+        self.timer.resume()
+        if self._ticker is not None:
+            self._ticker.resume()
+        self.show_timer()
+        self.query_one("#reply", ReplyBox).focus()
+
     def action_leave(self) -> None:
+        self.timer.stop()
         self.app.back_to_picker()
 
     def relabel(self) -> None:
         self.query_one("#reply-help", Label).update(self.t("reply"))
         self.query_one("#mood-label", Label).update(self.t("mood"))
+        self.show_timer()
         if self.session.turns:
             self.query_one("#scores", Static).update(score_panel(self.session.turns[-1], self.app.lang))
         for line in self.query(Line):

@@ -179,10 +179,22 @@ def test_picker_shows_best_and_progress_screen_reads_the_store(peilian_home):
             await _wait_until(pilot, lambda: isinstance(app.screen, ReportScreen))
             assert "Progress: pilot" in app.screen.query_one("#report").source
             await pilot.pause()
+            monitor = app.screen.query_one("#trend").plot.plt.monitor  # the chart above the report
+            session = rec.store.query("select certainty, simplicity, warmth from sessions")[0]
+            assert monitor.signals == 3 and monitor.x == [[1]] * 3
+            assert monitor.y == [[round(session[c], 1)] for c in ("certainty", "simplicity", "warmth")]
+            assert "Your sessions" in str(app.screen.query_one("#trend .legend").render())
             await pilot.press("escape")
             await pilot.press("f6")
             await pilot.pause()
             assert "Team report" in app.screen.query_one("#report").source
+            await pilot.press("escape")
+            app.screen.query_one("#trainee").value = "newcomer"  # no sessions yet: one line instead of the chart
+            await pilot.pause()
+            await pilot.press("f5")
+            await _wait_until(pilot, lambda: isinstance(app.screen, ReportScreen))
+            assert not app.screen.query("#trend")
+            assert "No scored sessions yet" in str(app.screen.query_one("#no-trend").render())
 
     asyncio.run(run())
 
@@ -226,7 +238,7 @@ def test_an_llm_customer_streams_into_the_chat_and_a_failure_is_a_status():
     asyncio.run(run())
 
 
-# -- turn timer, pause, typing indicator, language, palette ---------------------------------------------------------
+# -- turn timer, pause, typing indicator, next scenario, language, palette, charts ---------------------------------
 
 class FakeClock:
     """The turn timer's clock, moved by hand."""
@@ -373,6 +385,38 @@ def test_customer_is_typing_until_the_words_arrive():
     asyncio.run(run())
 
 
+CF = load_scenario("scenarios/cold-food-delivery.yaml")
+
+
+def test_next_scenario_opens_the_brief_of_the_next_one_not_passed_yet(peilian_home):
+    from simulator.engine import Session
+    from simulator.runner import play
+    from store import StoreRecorder, scenario_bests
+    from tui.app import BriefScreen
+
+    rec = StoreRecorder()
+    play(Session(RP, seed=RP.tests[0].seed), RP.tests[0].replies, recorder=rec, trainee="pilot")  # RP passed before
+    assert scenario_bests(rec.store, "pilot")["return-postage-refund"]["passed"]
+
+    async def play_then_next(recorder):
+        app = create_app(AppOptions(trainee="pilot", lang="en", seed=SC.tests[0].seed), scenarios=[SC, RP, CF],
+                         recorder=recorder)
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            for reply in GOOD:
+                await _send(pilot, chat, reply)
+            await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+            await pilot.press("n")
+            await _wait_until(pilot, lambda: isinstance(app.screen, BriefScreen))
+            brief = app.screen
+            await pilot.press("escape")  # the brief sits on the scenario list
+            await _wait_until(pilot, lambda: isinstance(app.screen, PickScreen))
+            return brief.scenario.id, len(app.screen_stack)
+
+    assert asyncio.run(play_then_next(rec)) == ("cold-food-delivery", 2)  # the passed one is skipped
+    assert asyncio.run(play_then_next(False)) == ("return-postage-refund", 2)  # nothing known: simply the next
+
+
 def test_language_switch_mid_chat_keeps_the_log_and_the_typed_reply_and_changes_the_labels():
     async def run():
         app = make_app()
@@ -445,5 +489,32 @@ def test_command_palette_runs_the_apps_commands():
             await pilot.press("enter")
             await _wait_until(pilot, lambda: isinstance(app.screen, ReportScreen))
             assert app.screen.kind == "trainee"
+
+    asyncio.run(run())
+
+
+def test_summary_chart_has_the_three_criteria_over_the_turns():
+    from tui.charts import CriteriaChart
+
+    async def run():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            for reply in GOOD:
+                await _send(pilot, chat, reply)
+            await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+            await pilot.pause()
+            summary = app.screen
+            chart = summary.query_one("#chart", CriteriaChart)
+            monitor = chart.plot.plt.monitor
+            assert monitor.signals == 3
+            assert monitor.x == [[1, 2]] * 3
+            criteria = ("certainty", "simplicity", "warmth")
+            assert monitor.y == [[t.result.scores[c] for t in chat.session.turns] for c in criteria]
+            assert monitor.ylim[0] == [0, 100]  # a fixed 0-100 scale
+            legend = str(chart.query_one(".legend").render())
+            assert "确定性" in legend and "简单" in legend and "温度" in legend
+            assert summary.query_one("#turns", DataTable).row_count == len(GOOD)
+            assert str(summary.query_one("#next").label) == "下一个情境"
 
     asyncio.run(run())

@@ -4,9 +4,9 @@
 headless core: a `simulator.Session` decides everything (see `tui.screens.chat`).
 
 Cold start: this module imports only what the first screen (the picker) needs. The scenarios load right after the
-first frame, then the scorer and the progress store in a worker; every other screen, the simulator and Markdown
-are imported when first opened. The screens are still importable from here (`from tui.app import ChatScreen`): they
-are looked up on first access.
+first frame, then the scorer and the progress store in a worker; every other screen, the simulator, Markdown and
+the charts are imported when first opened. The screens are still importable from here (`from tui.app import
+ChatScreen`): they are looked up on first access.
 """
 
 from __future__ import annotations
@@ -59,8 +59,12 @@ class PeilianApp(App):
     #left { width: 3fr; } #right { width: 2fr; padding: 0 1; border-left: solid $primary; }
     #log { height: 1fr; } .msg { margin: 0 0 1 0; }
     #reply { height: 5; } #reply-help { color: $text-muted; }
-    #scores { height: auto; } #mood { width: 100%; } #mood Bar { width: 1fr; } #timer { margin: 1 0 0 0; color: $text-muted; }
-    #buttons { height: 3; } #transcript { height: 1fr; } #turns { height: auto; max-height: 12; }
+    #scores { height: auto; } #mood { width: 100%; } #mood Bar { width: 1fr; }
+    #timer { margin: 1 0 0 0; color: $text-muted; }
+    #buttons { height: 3; } #transcript { height: 1fr; }
+    #top { height: 12; } #turns { width: auto; max-width: 60%; height: auto; max-height: 12; }
+    #chart { width: 1fr; min-width: 24; height: 12; padding: 0 0 0 1; }
+    #trend { height: 16; margin: 0 1; } #no-trend { margin: 1 2; color: $text-muted; }
     """
     # Quit and light/dark stay out of the footer (Esc on the picker quits; both are in the palette), so that the
     # footer fits 80 columns in Chinese and English.
@@ -211,6 +215,17 @@ class PeilianApp(App):
         except StoreError as e:
             return None, str(e)
         return data, markdown(data)
+
+    def next_scenario(self, current):
+        """After `current` in the picker's order, the first scenario not passed yet; if all are, simply the next."""
+        order = self.scenarios or [current]
+        ids = [sc.id for sc in order]
+        i = ids.index(current.id) if current.id in ids else -1
+        rest = order[i + 1:] + order[:max(i, 0)]
+        if not rest:
+            return current
+        bests = self.bests()
+        return next((sc for sc in rest if not bests.get(sc.id, {}).get("passed")), rest[0])
 
     def back_to_picker(self) -> None:
         """Close every screen above the scenario list (a finished chat, its summary, a brief)."""

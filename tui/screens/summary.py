@@ -1,5 +1,5 @@
-"""The end of a session: the outcome, every turn's scores, the transcript with model answers under weak replies;
-try again or back to the list."""
+"""The end of a session: the outcome, every turn's scores (table and chart), the transcript with model answers
+under weak replies; try again, the next scenario, or the list."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Label
 
 from scoring import CRITERIA
 
+from ..charts import CriteriaChart
 from ..widgets import Line, bar, highlighted
 from .base import AppScreen
 
@@ -18,7 +19,8 @@ WEAK = 60  # a reply with a criterion under this gets the model answer beside it
 
 
 class SummaryScreen(AppScreen):
-    BINDINGS = [Binding("escape", "to_list", "k_list"), Binding("r", "again", "k_again")]
+    BINDINGS = [Binding("escape", "to_list", "k_list"), Binding("r", "again", "k_again"),
+                Binding("n", "next", "k_next")]
 
     def __init__(self, session) -> None:
         super().__init__()
@@ -32,7 +34,11 @@ class SummaryScreen(AppScreen):
         s = self.session
         yield Header()
         yield Label(self._outcome(), id="outcome")
-        yield DataTable(id="turns", zebra_stripes=True)
+        with Horizontal(id="top"):
+            yield DataTable(id="turns", zebra_stripes=True)
+            yield CriteriaChart([t.number for t in s.turns],
+                                {c: [t.result.scores[c] for t in s.turns] for c in CRITERIA},
+                                title="chart_turns", xlabel="turn", id="chart")
         with VerticalScroll(id="transcript"):
             for turn in s.turns:
                 yield Line("customer", turn.customer)
@@ -43,6 +49,7 @@ class SummaryScreen(AppScreen):
                     yield Line("model_answer", answer)
         with Horizontal(id="buttons"):
             yield Button(self.t("again"), id="again", variant="primary")
+            yield Button(self.t("next"), id="next")
             yield Button(self.t("list"), id="list")
         yield Footer()
 
@@ -61,9 +68,10 @@ class SummaryScreen(AppScreen):
     def relabel(self) -> None:
         self.query_one("#outcome", Label).update(self._outcome())
         self._fill_table()
+        self.query_one(CriteriaChart).relabel()
         for line in self.query(Line):
             line.relabel()
-        for key in ("again", "list"):
+        for key in ("again", "next", "list"):
             self.query_one(f"#{key}", Button).label = self.t(key)
 
     def action_again(self) -> None:
@@ -72,12 +80,24 @@ class SummaryScreen(AppScreen):
         self.app.back_to_picker()
         self.app.push_screen(ChatScreen(self.session.scenario))
 
+    def action_next(self) -> None:
+        """The next scenario in the picker's order not passed yet (else simply the next one): its brief."""
+        from .brief import BriefScreen
+
+        scenario = self.app.next_scenario(self.session.scenario)
+        self.app.back_to_picker()
+        self.app.push_screen(BriefScreen(scenario))
+
     def action_to_list(self) -> None:
         self.app.back_to_picker()
 
     @on(Button.Pressed, "#again")
     def again(self) -> None:
         self.action_again()
+
+    @on(Button.Pressed, "#next")
+    def next(self) -> None:
+        self.action_next()
 
     @on(Button.Pressed, "#list")
     def to_list(self) -> None:

@@ -2,8 +2,12 @@
 
     python bench/bench_tui.py [--runs 5]
 
-Cold start: a fresh process that builds the app, runs it headless and exits as soon as the first screen is up;
-the same for a bare Textual "hello" app, in the same run (goal: ours <= 1.5x hello). Best of N each.
+Cold start: a fresh process that builds the app, runs it headless and exits once its first screen is up; the same
+for a bare Textual "hello" app, in the same run (goal: ours <= 1.5x hello). Best of N each, three moments:
+  painted - the first frame with the app's own screen is composited (App._display is handed it);
+  settled - then the pilot's pause(): Textual waits until the process is idle, so this includes what the app does
+            right after its first frame (ours: load the scenarios, the scorer and the store in a worker);
+  listed  - ours only: the scenario list is filled.
 Enter -> panel: the app's own measure, from its Enter handler to the first screen refresh after the score panel
 got the reply's scores (scoring and the scripted customer run in a worker thread in between) (goal <= 50 ms); median and p95 over the replies of the bundled scenarios' own tests.
 """
@@ -21,39 +25,54 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-HELLO = """
+PAINTED = """
+import time
 from textual.app import App
+_display = App._display
+def _first_display(self, screen, renderable):  # the first frame that shows the app's own screen
+    if renderable is not None and screen.children and not getattr(App, "_painted", False):
+        App._painted = True
+        print("painted", time.time(), flush=True)
+    _display(self, screen, renderable)
+App._display = _first_display
+"""
+
+HELLO = PAINTED + """
 from textual.widgets import Static
 class Hello(App):
     def compose(self):
         yield Static("hello")
 async def first_frame(pilot):
     await pilot.pause()
-    import time
-    print(time.time(), flush=True)
+    print("settled", time.time(), flush=True)
     pilot.app.exit()
 Hello().run(headless=True, size=(120, 40), auto_pilot=first_frame)
 """
 
-OURS = """
+OURS = PAINTED + """
 from tui.app import AppOptions, create_app
+import asyncio
 async def first_frame(pilot):
+    while not (pilot.app.screen.query("#scenarios") and pilot.app.screen.query_one("#scenarios").row_count):
+        await asyncio.sleep(0.005)
+    print("listed", time.time(), flush=True)
     await pilot.pause()
-    import time
-    print(time.time(), flush=True)
+    print("settled", time.time(), flush=True)
     pilot.app.exit()
 create_app(AppOptions(trainee="bench", lang="en", seed=1), recorder=False).run(headless=True, size=(120, 40),
                                                                                 auto_pilot=first_frame)
 """
 
 
-def cold(code: str, runs: int) -> float:
-    """Seconds from spawning the process to its first frame (the child prints the wall clock at that moment)."""
-    best = float("inf")
+def cold(code: str, runs: int) -> dict[str, float]:
+    """Seconds from spawning the process to each moment it reports (it prints the wall clock then). Best of runs."""
+    best: dict[str, float] = {}
     for _ in range(runs):
         t = time.time()
         out = subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, capture_output=True, text=True).stdout
-        best = min(best, float(out.strip().splitlines()[-1]) - t)
+        for line in out.strip().splitlines():
+            moment, when = line.split()
+            best[moment] = min(best.get(moment, float("inf")), float(when) - t)
     return best
 
 
@@ -103,9 +122,10 @@ def main() -> None:
     args = ap.parse_args()
     hello = cold(HELLO, args.runs)
     ours = cold(OURS, args.runs)
-    print(f"cold start to first frame, bare Textual app: {hello:.2f} s")
-    print(f"cold start to first frame, Peilian app:      {ours:.2f} s")
-    print(f"ratio Peilian / bare Textual:                {ours / hello:.2f}x   (goal <= 1.5x)")
+    for moment in ("painted", "settled"):
+        print(f"cold start to first frame {moment}: bare Textual {hello[moment]:.2f} s, Peilian {ours[moment]:.2f} s, "
+              f"ratio {ours[moment] / hello[moment]:.2f}x   (goal <= 1.5x)")
+    print(f"cold start to the scenario list filled: Peilian {ours['listed']:.2f} s")
     times, updated = asyncio.run(enter_to_panel())
     print(f"Enter -> score panel updated (scripted customer), {len(updated)} replies: {summary(updated)}   (goal <= 50 ms)")
     print(f"Enter -> screen repainted with it:                 {len(times)} replies: {summary(times)}")

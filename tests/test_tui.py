@@ -42,7 +42,7 @@ def test_whole_session_pick_brief_reply_scores_summary():
             table = app.screen.query_one(DataTable)
             assert table.row_count == 1
             chat = await _open_chat(pilot)  # choose the scenario, start from the brief
-            assert "生日" in " ".join(str(w.render()) for w in chat.query(".customer"))
+            assert "生日" in " ".join(w.plain for w in chat.query(".customer"))
             for i, reply in enumerate(GOOD):
                 box = chat.query_one(ReplyBox)
                 box.text = reply
@@ -80,6 +80,7 @@ def test_search_filters_the_scenario_list():
         app = create_app(AppOptions(trainee="pilot", lang="en"), recorder=False)
         async with app.run_test(size=(120, 40)) as pilot:
             table = app.screen.query_one(DataTable)
+            await _wait_until(pilot, lambda: table.row_count)  # the bundled scenarios load after the first frame
             total = table.row_count
             assert total >= 3
             app.screen.query_one("#search").value = "safety"
@@ -111,7 +112,7 @@ def test_an_interrupted_session_resumes_from_the_app(peilian_home):
             await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
             chat = app.screen
             assert len(chat.session.turns) == 2
-            assert RP_REPLIES[1] in " ".join(str(w.render()) for w in chat.query(".you"))
+            assert RP_REPLIES[1] in " ".join(w.plain for w in chat.query(".you"))
             chat.query_one(ReplyBox).text = RP_REPLIES[2]
             await pilot.press("enter")
             await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
@@ -177,10 +178,23 @@ def test_picker_shows_best_and_progress_screen_reads_the_store(peilian_home):
             await pilot.press("f5")
             await _wait_until(pilot, lambda: isinstance(app.screen, ReportScreen))
             assert "Progress: pilot" in app.screen.query_one("#report").source
+            await pilot.pause()
+            monitor = app.screen.query_one("#trend").plot.plt.monitor  # the chart above the report
+            session = rec.store.query("select certainty, simplicity, warmth from sessions")[0]
+            assert monitor.signals == 3 and monitor.x == [[1]] * 3
+            assert monitor.y == [[round(session[c], 1)] for c in ("certainty", "simplicity", "warmth")]
+            assert "Your sessions" in str(app.screen.query_one("#trend .legend").render())
             await pilot.press("escape")
             await pilot.press("f6")
             await pilot.pause()
             assert "Team report" in app.screen.query_one("#report").source
+            await pilot.press("escape")
+            app.screen.query_one("#trainee").value = "newcomer"  # no sessions yet: one line instead of the chart
+            await pilot.pause()
+            await pilot.press("f5")
+            await _wait_until(pilot, lambda: isinstance(app.screen, ReportScreen))
+            assert not app.screen.query("#trend")
+            assert "No scored sessions yet" in str(app.screen.query_one("#no-trend").render())
 
     asyncio.run(run())
 
@@ -211,7 +225,7 @@ def test_an_llm_customer_streams_into_the_chat_and_a_failure_is_a_status():
             chat = await _open_chat(pilot)
             await _wait_until(pilot, lambda: not chat.busy and chat.query(".customer"))
             assert customer.last.source == "llm"
-            first = str(chat.query(".customer").first().render())
+            first = chat.query(".customer").first().plain
             assert "▍" not in first and chat.session.customer_line.split(" ")[0] in first
             chat.query_one(ReplyBox).text = RP_REPLIES[0]  # keeps the session going
             await pilot.press("enter")
@@ -219,6 +233,288 @@ def test_an_llm_customer_streams_into_the_chat_and_a_failure_is_a_status():
             await pilot.pause()
             assert not chat.session.finished and customer.last.source == "fallback:backend"
             assert any("cannot reach" in n.message for n in app._notifications)
-            assert chat.session.customer_line in str(chat.query(".customer").last().render())
+            assert chat.session.customer_line in chat.query(".customer").last().plain
+
+    asyncio.run(run())
+
+
+# -- turn timer, pause, typing indicator, next scenario, language, palette, charts ---------------------------------
+
+class FakeClock:
+    """The turn timer's clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def screen_text(app) -> str:
+    """What the terminal shows right now, as text."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def _send(pilot, chat, reply):
+    n = len(chat.session.turns)
+    chat.query_one(ReplyBox).text = reply
+    await pilot.press("enter")
+    await _wait_until(pilot, lambda: len(chat.session.turns) == n + 1 and not chat.busy)
+
+
+def test_turn_timer_ticks_from_the_customers_line_and_stops_while_paused_and_after_the_end():
+    from tui.app import PauseScreen
+
+    clock = FakeClock()
+
+    async def run():
+        app = make_app(clock=clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            timer = chat.query_one("#timer")
+            assert "本轮用时:0 秒" in str(timer.render())
+            clock.now += 7
+            await _wait_until(pilot, lambda: "本轮用时:7 秒" in str(timer.render()))  # the 1 s interval redraws it
+
+            await pilot.press("f3")
+            await _wait_until(pilot, lambda: isinstance(app.screen, PauseScreen))
+            await pilot.pause()
+            shown = screen_text(app)
+            assert "已暂停" in shown and "第五天" not in shown and "本轮用时" not in shown  # the chat is hidden
+            clock.now += 100  # time spent paused doesn't count
+            await pilot.pause(1.2)
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: app.screen is chat)
+            assert "本轮用时:7 秒" in str(timer.render())
+            clock.now += 2
+            await _wait_until(pilot, lambda: "本轮用时:9 秒" in str(timer.render()))
+
+            await _send(pilot, chat, GOOD[0])
+            assert chat.session.turns[0].elapsed == 9.0  # what is stored is the same time, paused time left out
+            assert "本轮用时:0 秒" in str(timer.render())  # the customer answered: a new turn starts
+            clock.now += 3
+            await _send(pilot, chat, GOOD[1])  # the last reply: the session ends
+            assert chat.session.turns[1].elapsed == 3.0
+            await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+            clock.now += 50
+            chat.show_timer()
+            assert "本轮用时:3 秒" in str(timer.render())  # stopped at the end
+
+    asyncio.run(run())
+
+
+def test_pause_continues_with_f3_and_esc_saves_and_leaves_then_the_brief_offers_resume(peilian_home):
+    from textual.widgets import Button
+
+    from tui.app import BriefScreen, PauseScreen
+
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="en", seed=SC.tests[0].seed), scenarios=[SC])
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            await _send(pilot, chat, GOOD[0])
+            chat.query_one(ReplyBox).text = "half a thought"
+            await pilot.press("f3")
+            await _wait_until(pilot, lambda: isinstance(app.screen, PauseScreen))
+            assert chat.timer.paused
+            await pilot.press("ctrl+l")  # the language switch works on the pause screen too
+            await pilot.pause()
+            assert str(app.screen.query_one("#pause-title").render()) == "已暂停"
+            await pilot.press("ctrl+l")
+            await pilot.press("f3")  # F3 continues as well as Enter
+            await _wait_until(pilot, lambda: app.screen is chat)
+            assert not chat.timer.paused and chat.query_one(ReplyBox).text == "half a thought"
+
+            await pilot.press("f3")
+            await _wait_until(pilot, lambda: isinstance(app.screen, PauseScreen))
+            await pilot.press("escape")  # save and leave
+            await _wait_until(pilot, lambda: isinstance(app.screen, PickScreen))
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: isinstance(app.screen, BriefScreen))
+            resume = app.screen.query_one("#resume", Button)
+            assert "1 replies kept" in str(resume.label)
+
+    asyncio.run(run())
+
+
+def test_customer_is_typing_until_the_words_arrive():
+    import threading
+
+    from simulator.llm import LLMCustomer
+
+    class Held:
+        """A model that only answers when the test lets it."""
+
+        name = "held"
+
+        def __init__(self):
+            self.go = threading.Event()
+
+        def stream_chat(self, messages, **kw):
+            self.go.wait(10)
+            self.go.clear()
+            yield from (w + " " for w in messages[-1]["content"].rsplit("\n", 1)[-1].split(" "))
+
+    model = Held()
+    customer = LLMCustomer(model)
+
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="en", seed=3), scenarios=[RP], recorder=False,
+                         customer_factory=lambda: customer)
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            await pilot.pause(0.3)
+            typing = chat.query(".typing")
+            assert len(typing) == 1 and typing.first().plain == "Customer: Customer is typing…"
+            model.go.set()  # the opening arrives
+            await _wait_until(pilot, lambda: not chat.busy)
+            assert not chat.query(".typing")
+            assert len(chat.query(".customer")) == 1  # the indicator became the message, no extra line
+            assert chat.session.customer_line.split(" ")[0] in chat.query(".customer").first().plain
+
+            chat.query_one(ReplyBox).text = RP_REPLIES[0]
+            await pilot.press("enter")
+            await pilot.pause(0.3)
+            assert chat.busy and chat.query(".typing").first().plain.endswith("Customer is typing…")
+            assert chat.query(".msg").last().has_class("typing")  # under the reply just sent
+            model.go.set()
+            await _wait_until(pilot, lambda: not chat.busy)
+            assert not chat.query(".typing") and len(chat.query(".customer")) == 2
+            assert "typing" not in chat.query(".customer").last().plain
+
+    asyncio.run(run())
+
+
+CF = load_scenario("scenarios/cold-food-delivery.yaml")
+
+
+def test_next_scenario_opens_the_brief_of_the_next_one_not_passed_yet(peilian_home):
+    from simulator.engine import Session
+    from simulator.runner import play
+    from store import StoreRecorder, scenario_bests
+    from tui.app import BriefScreen
+
+    rec = StoreRecorder()
+    play(Session(RP, seed=RP.tests[0].seed), RP.tests[0].replies, recorder=rec, trainee="pilot")  # RP passed before
+    assert scenario_bests(rec.store, "pilot")["return-postage-refund"]["passed"]
+
+    async def play_then_next(recorder):
+        app = create_app(AppOptions(trainee="pilot", lang="en", seed=SC.tests[0].seed), scenarios=[SC, RP, CF],
+                         recorder=recorder)
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            for reply in GOOD:
+                await _send(pilot, chat, reply)
+            await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+            await pilot.press("n")
+            await _wait_until(pilot, lambda: isinstance(app.screen, BriefScreen))
+            brief = app.screen
+            await pilot.press("escape")  # the brief sits on the scenario list
+            await _wait_until(pilot, lambda: isinstance(app.screen, PickScreen))
+            return brief.scenario.id, len(app.screen_stack)
+
+    assert asyncio.run(play_then_next(rec)) == ("cold-food-delivery", 2)  # the passed one is skipped
+    assert asyncio.run(play_then_next(False)) == ("return-postage-refund", 2)  # nothing known: simply the next
+
+
+def test_language_switch_mid_chat_keeps_the_log_and_the_typed_reply_and_changes_the_labels():
+    async def run():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            await _send(pilot, chat, GOOD[0])
+            assert not chat.session.finished
+            box = chat.query_one(ReplyBox)
+            box.text = "孩子后天生日,我"  # half-typed
+            lines = list(chat.query(".msg"))
+            before = [line.plain for line in lines]
+            assert before[0].startswith("顾客: ") and before[1].startswith("你: ")
+            await pilot.pause()
+            assert "f1 提示" in screen_text(app) and "f3 暂停" in screen_text(app)
+
+            await pilot.press("ctrl+l")
+            await pilot.pause()
+            assert app.lang == "en" and app.screen is chat
+            assert chat.query_one(ReplyBox) is box and box.text == "孩子后天生日,我"
+            after = list(chat.query(".msg"))
+            assert after == lines  # the very same widgets: nothing recomposed
+            assert [line.plain for line in after] == [b.replace("顾客: ", "Customer: ").replace("你: ", "You: ")
+                                                      for b in before]
+            assert str(chat.query_one("#mood-label").render()) == "mood"
+            assert "certainty" in str(chat.query_one("#scores").render())
+            assert "your turn" in str(chat.query_one("#timer").render())
+            await _wait_until(pilot, lambda: "f1 Hint" in screen_text(app))
+            shown = screen_text(app)
+            assert "f3 Pause" in shown and "^l 中文" in shown and "Type your reply" in shown
+            await pilot.press("f2")
+            await pilot.pause()
+            assert app._notifications and list(app._notifications)[-1].message == (
+                "The model answer opens after the session ends.")
+
+            await pilot.press("ctrl+l")
+            await _wait_until(pilot, lambda: "f1 提示" in screen_text(app))
+            assert [line.plain for line in chat.query(".msg")] == before and box.text == "孩子后天生日,我"
+
+    asyncio.run(run())
+
+
+def test_command_palette_runs_the_apps_commands():
+    from tui.app import ReportScreen
+
+    async def run():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"English")
+            await _wait_until(pilot, lambda: "语言:English" in screen_text(app))
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: app.lang == "en")
+            assert app.screen is chat
+
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"pause")
+            await _wait_until(pilot, lambda: "Hide the chat" in screen_text(app))
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: type(app.screen).__name__ == "PauseScreen")
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: app.screen is chat)
+
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"my progress")
+            await _wait_until(pilot, lambda: "Your trends" in screen_text(app))
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: isinstance(app.screen, ReportScreen))
+            assert app.screen.kind == "trainee"
+
+    asyncio.run(run())
+
+
+def test_summary_chart_has_the_three_criteria_over_the_turns():
+    from tui.charts import CriteriaChart
+
+    async def run():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            for reply in GOOD:
+                await _send(pilot, chat, reply)
+            await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+            await pilot.pause()
+            summary = app.screen
+            chart = summary.query_one("#chart", CriteriaChart)
+            monitor = chart.plot.plt.monitor
+            assert monitor.signals == 3
+            assert monitor.x == [[1, 2]] * 3
+            criteria = ("certainty", "simplicity", "warmth")
+            assert monitor.y == [[t.result.scores[c] for t in chat.session.turns] for c in criteria]
+            assert monitor.ylim[0] == [0, 100]  # a fixed 0-100 scale
+            legend = str(chart.query_one(".legend").render())
+            assert "确定性" in legend and "简单" in legend and "温度" in legend
+            assert summary.query_one("#turns", DataTable).row_count == len(GOOD)
+            assert str(summary.query_one("#next").label) == "下一个情境"
 
     asyncio.run(run())

@@ -1,4 +1,5 @@
-"""Snapshot tests of the app's main screens (fixed terminal size, cursor blink off, fixed seed).
+"""Snapshot tests of the app's main screens (fixed terminal size, cursor blink off, fixed seed, and a frozen clock
+for the turn timer, so it always reads 0 s).
 
 Update after an intended change with `pytest tests/test_tui_snapshots.py --snapshot-update` and review the SVGs.
 """
@@ -15,10 +16,12 @@ from .test_tui import _open_chat, _wait_until as _until
 SC = load_scenario("scenarios/late-birthday-gift.yaml")
 RP = load_scenario("scenarios/return-postage-refund.yaml")
 SIZE = (120, 40)
+NARROW = (80, 24)  # Chinese labels are two cells wide: footers and buttons must still fit
 
 
 def make_app(lang="zh"):
-    return create_app(AppOptions(trainee="pilot", lang=lang, seed=SC.tests[0].seed), scenarios=[SC, RP], recorder=False)
+    return create_app(AppOptions(trainee="pilot", lang=lang, seed=SC.tests[0].seed), scenarios=[SC, RP], recorder=False,
+                      clock=lambda: 0.0)
 
 
 async def _no_blink(pilot):
@@ -27,7 +30,9 @@ async def _no_blink(pilot):
     await pilot.pause()
 
 
-async def _to_chat(pilot):
+async def _to_chat(pilot, row=0):
+    for _ in range(row):
+        await pilot.press("down")
     await _open_chat(pilot)
     await _no_blink(pilot)
 
@@ -53,20 +58,39 @@ def test_brief_screen(snap_compare):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
 
 
-def test_chat_screen_after_a_vague_reply(snap_compare):
-    async def before(pilot):
-        await _to_chat(pilot)
-        await _reply(pilot, "亲,我们会尽快帮您催一下商家的。")
+async def _vague_reply(pilot):
+    await _to_chat(pilot, row=1)  # the return-postage customer: a vague reply doesn't end it
+    await _reply(pilot, "亲，这边帮您看看哈")
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+def test_chat_screen_after_a_vague_reply(snap_compare):
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=_vague_reply)
+
+
+def test_chat_screen_80x24(snap_compare):
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=_vague_reply)
+
+
+def test_pause_screen(snap_compare):
+    async def before(pilot):
+        await _vague_reply(pilot)
+        await pilot.press("f3")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=before)
+
+
+async def _whole_session(pilot):
+    await _to_chat(pilot)
+    for reply in SC.tests[0].replies:
+        await _reply(pilot, reply)
+    await _until(pilot, lambda: isinstance(pilot.app.screen, SummaryScreen))
+    await pilot.pause()
 
 
 def test_summary_screen(snap_compare):
-    async def before(pilot):
-        await _to_chat(pilot)
-        for reply in SC.tests[0].replies:
-            await _reply(pilot, reply)
-        await _until(pilot, lambda: isinstance(pilot.app.screen, SummaryScreen))
-        await pilot.pause()
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=_whole_session)
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+def test_summary_screen_in_english_80x24(snap_compare):
+    assert snap_compare(make_app("en"), terminal_size=NARROW, run_before=_whole_session)

@@ -1,0 +1,138 @@
+"""Every word the app shows, in Chinese and English, and the helpers that put them on screen.
+
+Bindings name their footer text by a key of LABELS (`Binding("f1", "hint", "k_hint")`); `localize_bindings`
+writes the words of the current language into a node's own bindings map, so a language switch only has to call
+it again (and each screen's `relabel`) instead of recomposing anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+LANGS = ("zh", "en")
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        # criteria and scores
+        "certainty": "certainty", "simplicity": "simplicity", "warmth": "warmth", "mood": "mood",
+        "forbidden": "forbidden", "model_answer": "model answer",
+        "resolved": "resolved", "escalated": "escalated", "abandoned": "abandoned",
+        # who speaks
+        "you": "You", "customer": "Customer", "ended": "Session ended",
+        "typing": "Customer is typing…",
+        # picker
+        "trainee": "Trainee name", "search": "Search scenarios (id, title, tag, zh/en)…",
+        "no_scenarios": "No scenarios could be loaded: {msg}",
+        "col_id": "id", "col_title": "title", "col_lang": "lang", "col_tags": "tags",
+        "best": "best", "passed": "passed",
+        # brief
+        "facts": "Facts", "objectives": "Objectives",
+        "start": "Start", "back": "Back", "resume": "Resume ({n} replies kept)",
+        # chat
+        "reply": "Type your reply: Enter sends, Ctrl+J new line.",
+        "turn_timer": "⏱ your turn: {s} s",
+        "hint": "Hint", "model_after": "The model answer opens after the session ends.",
+        "resumed": "Resumed: {n} replies kept from {when}",
+        "not_saved": "Progress is not being saved: {msg}",
+        # pause
+        "paused": "Paused",
+        "paused_body": "The chat is hidden and your reply timer is stopped.\n\n"
+                       "Enter or F3: continue.\n"
+                       "Esc: save your replies and go back to the scenario list (Resume on the brief picks up "
+                       "where you were).",
+        "continue": "Continue", "save_leave": "Save and leave",
+        # summary
+        "again": "Try again", "next": "Next scenario", "list": "Scenarios",
+        "chart_turns": "Scores per turn", "turn": "turn",
+        # progress
+        "progress": "My progress", "team": "Team",
+        "chart_sessions": "Your sessions (mean score per session)", "session": "session",
+        "no_trend": "No scored sessions yet: the trend appears after your first session.",
+        "no_store": "Progress isn't kept in this session.", "lead_only": "The team view is for team leads.",
+        # footer (binding descriptions)
+        "k_quit": "Quit", "k_theme": "Light/dark", "k_lang": "中文", "k_palette": "Commands",
+        "k_progress": "My progress", "k_team": "Team", "k_back": "Back", "k_start": "Start",
+        "k_hint": "Hint", "k_model": "Model answer", "k_pause": "Pause", "k_leave": "Leave",
+        "k_newline": "New line", "k_list": "Scenarios", "k_again": "Try again", "k_next": "Next",
+        "k_continue": "Continue", "k_save_leave": "Save and leave",
+        # command palette
+        "palette_search": "Search for commands…",
+        "cmd_lang": "Language: 中文", "cmd_lang_help": "Switch the interface to Chinese (Ctrl+L)",
+        "cmd_dark": "Light/dark", "cmd_dark_help": "Toggle the light and the dark theme (Ctrl+T)",
+        "cmd_progress": "My progress", "cmd_progress_help": "Your trends, weakest habits and readiness (F5)",
+        "cmd_team": "Team view", "cmd_team_help": "The team report, for team leads (F6)",
+        "cmd_pause": "Pause", "cmd_pause_help": "Hide the chat and stop the reply timer (F3)",
+        "cmd_hint": "Hint", "cmd_hint_help": "A hint for this turn; hints are counted in your report (F1)",
+        "cmd_quit": "Quit", "cmd_quit_help": "Leave the app; every scored reply is already saved (Ctrl+Q)",
+    },
+    "zh": {
+        "certainty": "确定性", "simplicity": "简单", "warmth": "温度", "mood": "情绪",
+        "forbidden": "禁止", "model_answer": "参考答案",
+        "resolved": "已解决", "escalated": "升级投诉", "abandoned": "顾客离开",
+        "you": "你", "customer": "顾客", "ended": "对话结束",
+        "typing": "顾客正在输入…",
+        "trainee": "学员姓名", "search": "搜索情境(编号、标题、标签)…",
+        "no_scenarios": "情境加载失败:{msg}",
+        "col_id": "编号", "col_title": "标题", "col_lang": "语言", "col_tags": "标签",
+        "best": "最好", "passed": "通过",
+        "facts": "事实", "objectives": "目标",
+        "start": "开始", "back": "返回", "resume": "继续上次(已保存 {n} 条回复)",
+        "reply": "输入回复。Enter 发送,Ctrl+J 换行。",
+        "turn_timer": "⏱ 本轮用时:{s} 秒",
+        "hint": "提示", "model_after": "对话结束后才能查看参考答案。",
+        "resumed": "已继续:保留了 {when} 的 {n} 条回复",
+        "not_saved": "进度没有保存:{msg}",
+        "paused": "已暂停",
+        "paused_body": "暂停时对话已隐藏,回复计时已停止。\n\n"
+                       "Enter 或 F3:继续。\n"
+                       "Esc:保存回复并返回情境列表(下次在简介页点“继续上次”接着练)。",
+        "continue": "继续", "save_leave": "保存并离开",
+        "again": "再来一次", "next": "下一个情境", "list": "情境列表",
+        "chart_turns": "每轮得分", "turn": "轮次",
+        "progress": "我的进度", "team": "团队",
+        "chart_sessions": "历次练习(每次的平均分)", "session": "练习",
+        "no_trend": "还没有评分的练习:完成第一次练习后这里会显示趋势。",
+        "no_store": "本次没有保存进度。", "lead_only": "团队视图只对组长开放。",
+        "k_quit": "退出", "k_theme": "明暗", "k_lang": "English", "k_palette": "命令",
+        "k_progress": "我的进度", "k_team": "团队", "k_back": "返回", "k_start": "开始",
+        "k_hint": "提示", "k_model": "参考答案", "k_pause": "暂停", "k_leave": "离开",
+        "k_newline": "换行", "k_list": "情境列表", "k_again": "再来一次", "k_next": "下一个",
+        "k_continue": "继续", "k_save_leave": "保存并离开",
+        "palette_search": "搜索命令…",
+        "cmd_lang": "语言:English", "cmd_lang_help": "界面切换为英文(Ctrl+L)",
+        "cmd_dark": "明暗主题", "cmd_dark_help": "切换浅色和深色主题(Ctrl+T)",
+        "cmd_progress": "我的进度", "cmd_progress_help": "你的趋势、最弱的习惯和上岗准备(F5)",
+        "cmd_team": "团队视图", "cmd_team_help": "团队报告,组长使用(F6)",
+        "cmd_pause": "暂停", "cmd_pause_help": "隐藏对话并停止回复计时(F3)",
+        "cmd_hint": "提示", "cmd_hint_help": "本轮的提示;提示次数会记入你的报告(F1)",
+        "cmd_quit": "退出", "cmd_quit_help": "离开应用;已评分的回复都已保存(Ctrl+Q)",
+    },
+}
+
+
+def tr(lang: str, key: str, **values) -> str:
+    """The words for `key` in `lang` (English if the key is missing there), with `values` filled in."""
+    words = LABELS.get(lang, LABELS["en"]).get(key) or LABELS["en"][key]
+    return words.format(**values) if values else words
+
+
+def other(lang: str) -> str:
+    return "en" if lang == "zh" else "zh"
+
+
+def localize_bindings(node, lang: str) -> None:
+    """Footer descriptions of `node`'s bindings in `lang`: a description that is a LABELS key starting with `k_`
+    is looked up (Textual's own bindings keep theirs).
+
+    The keys are remembered on the node the first time, so it can be switched back and forth."""
+    bindings = node._bindings.key_to_bindings
+    keys = node.__dict__.get("_label_keys")
+    if keys is None:
+        keys = {(key, b.action): b.description for key, bs in bindings.items() for b in bs
+                if b.description.startswith("k_") and b.description in LABELS["en"]}
+        node._label_keys = keys
+    if not keys:
+        return
+    for key, bs in bindings.items():
+        bindings[key] = [replace(b, description=tr(lang, keys[key, b.action])) if (key, b.action) in keys else b
+                         for b in bs]

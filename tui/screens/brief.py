@@ -1,0 +1,69 @@
+"""The scenario's brief: who the customer is, the facts, what a good agent achieves; start or resume."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Footer, Header, Markdown
+
+from .base import AppScreen
+
+
+class BriefScreen(AppScreen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "k_back"), Binding("enter", "start", "k_start")]
+
+    def __init__(self, scenario) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.stored = self.app.unfinished(scenario)
+
+    def _markdown(self) -> str:
+        sc = self.scenario
+        facts = "\n".join(f"- {f}" for f in sc.facts)
+        objectives = "\n".join(f"- {o}" for o in sc.objectives)
+        return (f"# {sc.title}\n\n**{sc.persona.name}** — {sc.persona.temperament}\n\n{sc.brief}\n\n"
+                f"### {self.t('facts')}\n{facts}\n\n### {self.t('objectives')}\n{objectives}\n")
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Markdown(self._markdown(), id="brief")
+        with Horizontal(id="buttons"):
+            yield Button(self.t("start"), id="start", variant="primary")
+            if self.stored:
+                yield Button(self.t("resume", n=len(self.stored.turns)), id="resume")
+            yield Button(self.t("back"), id="back")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#start").focus()
+
+    def relabel(self) -> None:
+        self.query_one("#brief", Markdown).update(self._markdown())
+        self.query_one("#start", Button).label = self.t("start")
+        self.query_one("#back", Button).label = self.t("back")
+        if self.stored:
+            self.query_one("#resume", Button).label = self.t("resume", n=len(self.stored.turns))
+
+    def action_start(self) -> None:
+        from .chat import ChatScreen
+
+        if self.stored:  # starting afresh closes the interrupted attempt (its replies stay in the reports)
+            self.app.record(lambda r: r.close_unfinished(self.app.trainee, self.scenario.id))
+        self.app.switch_screen(ChatScreen(self.scenario))
+
+    @on(Button.Pressed, "#start")
+    def start(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#resume")
+    def resume(self) -> None:
+        from .chat import ChatScreen
+
+        self.app.switch_screen(ChatScreen(self.scenario, stored=self.stored))
+
+    @on(Button.Pressed, "#back")
+    def back(self) -> None:
+        self.app.pop_screen()

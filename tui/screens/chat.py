@@ -1,0 +1,273 @@
+"""The chat: the customer's lines, the trainee's replies, and after every reply the scores and the mood.
+
+A `simulator.Session` decides everything; scoring and the customer's answer run in a worker thread and come back
+as a typed message (`ReplyScored`), so the screen never blocks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Header, Label, ProgressBar, Static
+
+from simulator.customer import ScriptedCustomer
+from simulator.engine import Session, Turn
+from simulator.runner import speak
+
+from ..i18n import tr
+from ..widgets import Line, ReplyBox, TurnTimer, score_panel
+from .base import AppScreen
+
+
+@dataclass
+class _Said:
+    text: str
+
+
+class ReplyScored(Message):
+    """Posted by the worker once a reply is scored and the customer has answered."""
+
+    def __init__(self, turn: Turn, customer_line: str, status: str = "") -> None:
+        super().__init__()
+        self.turn = turn
+        self.customer_line = customer_line
+        self.status = status
+
+
+class OpeningSpoken(Message):
+    """Posted by the worker once an LLM customer has said its opening line."""
+
+    def __init__(self, text: str, status: str = "") -> None:
+        super().__init__()
+        self.text = text
+        self.status = status
+
+
+class ChatScreen(AppScreen):
+    BINDINGS = [
+        Binding("f1", "hint", "k_hint", priority=True),
+        Binding("f2", "model_answer", "k_model", priority=True),
+        Binding("f3", "pause", "k_pause", priority=True),
+        Binding("escape", "leave", "k_leave"),
+    ]
+
+    def __init__(self, scenario, stored=None) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.stored = stored
+        seed = stored.seed if stored else self.app.seed
+        self.session = Session(scenario, scorer=self.app.scorer, seed=seed)
+        self.customer = self.app.customer_factory()
+        self.timer = TurnTimer(self.app.clock)  # the trainee's time for the current reply
+        self._ticker = None
+        self.busy = False
+        self.sent_at = 0.0
+        self._live: Line | None = None  # the customer message being written ("typing…", then streamed words)
+        self._live_text = ""
+        self.latencies: list[float] = []  # Enter -> score panel painted, seconds (bench/bench_tui.py reads these)
+        self.update_latencies: list[float] = []  # Enter -> score panel widget updated (before the repaint)
+
+    @property
+    def can_pause(self) -> bool:
+        return not self.session.finished
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            with Vertical(id="left"):
+                yield VerticalScroll(id="log")
+                yield ReplyBox(id="reply", soft_wrap=True, show_line_numbers=False)
+                yield Label(self.t("reply"), id="reply-help")
+            with VerticalScroll(id="right"):  # many findings at 80x24 scroll instead of being cut off
+                yield Label(self.t("mood"), id="mood-label")
+                yield ProgressBar(total=100, show_eta=False, show_percentage=True, id="mood")
+                yield Label(self._timer_text(), id="timer")
+                yield Static("", id="scores")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = self.scenario.title
+        said = None
+        if self.stored:
+            said = self.app.record(lambda r: r.replay(self.session, self.stored))
+            for turn in self.session.turns:
+                self.add_line("customer", turn.customer)
+                self.add_line("you", turn.reply)
+            self.notify(self.t("resumed", n=len(self.stored.turns), when=self.stored.started_at[:16]))
+            if self.session.turns:
+                self.query_one("#scores", Static).update(score_panel(self.session.turns[-1], self.app.lang))
+        else:
+            self.app.record(lambda r: r.session_started(self.session, self.app.trainee, self.customer.name))
+        self.app.remember_trainee()
+        self.query_one("#mood", ProgressBar).update(progress=self.session.mood)
+        self.query_one("#reply", ReplyBox).focus()
+        self._ticker = self.set_interval(1.0, self.show_timer)
+        if said is None and self._streams() and not self.session.turns:
+            self.busy = True  # the model writes the opening in a worker; the screen stays live
+            self._typing()
+            self.speak_opening()
+            return
+        if said is None:
+            said = speak(self.session, self.customer).text
+            if self.stored and self.session.turns:
+                self.app.record(lambda r: r.customer_said(self.session, self.session.turns[-1], _Said(said)))
+        self.add_line("customer", said)
+        self._your_turn()
+
+    # -- the log ---------------------------------------------------------------------------------------------
+
+    def add_line(self, who: str, text) -> None:
+        log = self.query_one("#log", VerticalScroll)
+        if who == "customer" and self._live is not None:  # "typing…" / the streamed words become the final words
+            self._live.set_body(text)
+            self._live, self._live_text = None, ""
+        else:
+            log.mount(Line(who, text, classes=f"msg {who}"))
+        log.scroll_end(animate=False)
+
+    def _typing(self) -> None:
+        """'Customer is typing…' until the first words (or the whole line) arrive."""
+        self._live, self._live_text = Line("customer", typing=True, classes="msg customer"), ""
+        log = self.query_one("#log", VerticalScroll)
+        log.mount(self._live)
+        log.scroll_end(animate=False)
+
+    def _chunk(self, piece: str) -> None:
+        """A piece of the customer's message as the model writes it (word by word on screen)."""
+        log = self.query_one("#log", VerticalScroll)
+        if self._live is None:
+            self._live = Line("customer", "", classes="msg customer")
+            log.mount(self._live)
+        self._live_text += piece
+        self._live.set_body(self._live_text + " ▍")
+        log.scroll_end(animate=False)
+
+    def _on_chunk_from_worker(self, piece: str) -> None:
+        self.app.call_from_thread(self._chunk, piece)
+
+    def _streams(self) -> bool:
+        return not isinstance(self.customer, ScriptedCustomer)
+
+    # -- the turn timer --------------------------------------------------------------------------------------
+
+    def _timer_text(self) -> str:
+        return self.t("turn_timer", s=int(self.timer.elapsed()))
+
+    def show_timer(self) -> None:
+        self.query_one("#timer", Label).update(self._timer_text())
+
+    def _your_turn(self) -> None:
+        """The customer's message has finished: the trainee's time starts."""
+        if not self.session.finished:
+            self.timer.start()
+        self.show_timer()
+
+    # -- the worker ------------------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True)
+    def speak_opening(self) -> None:
+        utt = speak(self.session, self.customer, self._on_chunk_from_worker)
+        self.post_message(OpeningSpoken(utt.text, utt.status))
+
+    def on_opening_spoken(self, message: OpeningSpoken) -> None:
+        self.add_line("customer", message.text)
+        if message.status:
+            self.notify(message.status, severity="warning", timeout=8)
+        self.busy = False
+        self._your_turn()
+
+    @on(ReplyBox.Submitted)
+    def submitted(self, event: ReplyBox.Submitted) -> None:
+        if self.busy or self.session.finished:
+            return
+        self.busy = True
+        self.sent_at = time.perf_counter()
+        elapsed = self.timer.stop()
+        box = self.query_one("#reply", ReplyBox)
+        box.clear()
+        self.add_line("you", event.value)
+        self._typing()
+        self.show_timer()
+        self.score_reply(event.value, round(elapsed, 3))
+
+    @work(thread=True, exclusive=True)
+    def score_reply(self, reply: str, elapsed: float) -> None:
+        turn = self.session.submit(reply, elapsed=elapsed)
+        self.app.record(lambda r: r.turn_scored(self.session, turn), thread=True)  # committed before the customer speaks
+        utt = speak(self.session, self.customer, self._on_chunk_from_worker if self._streams() else None)
+        self.app.record(lambda r: r.customer_said(self.session, turn, utt), thread=True)
+        if self.session.finished:
+            self.app.record(lambda r: r.session_finished(self.session), thread=True)
+        self.post_message(ReplyScored(turn, utt.text, utt.status))
+
+    def on_reply_scored(self, message: ReplyScored) -> None:
+        self.query_one("#scores", Static).update(score_panel(message.turn, self.app.lang))
+        self.query_one("#mood", ProgressBar).update(progress=message.turn.mood)
+        sent = self.sent_at
+        self.update_latencies.append(time.perf_counter() - sent)
+        self.call_after_refresh(lambda: self.latencies.append(time.perf_counter() - sent))
+        self.add_line("customer", message.customer_line)
+        if message.status:
+            self.notify(message.status, severity="warning", timeout=8)
+        self.busy = False
+        self._your_turn()
+        if self.session.finished:
+            outcome = self.session.outcome
+            self.add_line("ended", lambda lang: tr(lang, outcome))
+            from .summary import SummaryScreen
+
+            self.app.push_screen(SummaryScreen(self.session))
+
+    # -- keys ------------------------------------------------------------------------------------------------
+
+    def action_hint(self) -> None:
+        hint = self.session.hint()
+        if hint:
+            self.notify(hint, title=self.t("hint"), timeout=12)
+
+    def action_model_answer(self) -> None:
+        if self.session.finished:
+            self.notify(self.scenario.opening.model_answer or "", timeout=12)
+        else:
+            self.notify(self.t("model_after"), timeout=4)
+
+    def action_pause(self) -> None:
+        """Hide the chat and stop the timer; Enter/F3 continues, Esc saves and leaves (the session is resumable:
+        every scored turn is already stored)."""
+        if not self.can_pause:
+            return
+        from .pause import PauseScreen
+
+        self.timer.pause()
+        if self._ticker is not None:
+            self._ticker.pause()
+        self.app.push_screen(PauseScreen(), callback=self._after_pause)
+
+    def _after_pause(self, leave: bool | None) -> None:
+        if leave:
+            self.action_leave()
+            return
+        self.timer.resume()
+        if self._ticker is not None:
+            self._ticker.resume()
+        self.show_timer()
+        self.query_one("#reply", ReplyBox).focus()
+
+    def action_leave(self) -> None:
+        self.timer.stop()
+        self.app.back_to_picker()
+
+    def relabel(self) -> None:
+        self.query_one("#reply-help", Label).update(self.t("reply"))
+        self.query_one("#mood-label", Label).update(self.t("mood"))
+        self.show_timer()
+        if self.session.turns:
+            self.query_one("#scores", Static).update(score_panel(self.session.turns[-1], self.app.lang))
+        for line in self.query(Line):
+            line.relabel()

@@ -1,0 +1,104 @@
+"""The end of a session: the outcome, every turn's scores (table and chart), the transcript with model answers
+under weak replies; try again, the next scenario, or the list."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, DataTable, Footer, Header, Label
+
+from scoring import CRITERIA
+
+from ..charts import CriteriaChart
+from ..widgets import Line, bar, highlighted
+from .base import AppScreen
+
+WEAK = 60  # a reply with a criterion under this gets the model answer beside it
+
+
+class SummaryScreen(AppScreen):
+    BINDINGS = [Binding("escape", "to_list", "k_list"), Binding("r", "again", "k_again"),
+                Binding("n", "next", "k_next")]
+
+    def __init__(self, session) -> None:
+        super().__init__()
+        self.session = session
+
+    def _outcome(self) -> str:
+        s = self.session
+        return f"{s.scenario.title}: {self.t(s.outcome)}  ({self.t('mood')} {s.mood})"
+
+    def compose(self) -> ComposeResult:
+        s = self.session
+        yield Header()
+        yield Label(self._outcome(), id="outcome")
+        with Horizontal(id="top"):
+            yield DataTable(id="turns", zebra_stripes=True)
+            yield CriteriaChart([t.number for t in s.turns],
+                                {c: [t.result.scores[c] for t in s.turns] for c in CRITERIA},
+                                title="chart_turns", xlabel="turn", id="chart")
+        with VerticalScroll(id="transcript"):
+            for turn in s.turns:
+                yield Line("customer", turn.customer)
+                yield Line("you", highlighted(turn.reply, turn.result.findings))
+                weak = min(turn.result.scores.values()) < WEAK
+                answer = s.model_answer(s.beats_used[turn.number - 1]) if turn.number - 1 < len(s.beats_used) else ""
+                if weak and answer:
+                    yield Line("model_answer", answer)
+        with Horizontal(id="buttons"):
+            yield Button(self.t("again"), id="again", variant="primary")
+            yield Button(self.t("next"), id="next")
+            yield Button(self.t("list"), id="list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._fill_table()
+        self.query_one("#again").focus()
+
+    def _fill_table(self) -> None:
+        table = self.query_one("#turns", DataTable)
+        table.clear(columns=True)
+        table.add_columns("#", *(self.t(c) for c in CRITERIA), self.t("mood"))
+        for turn in self.session.turns:
+            table.add_row(str(turn.number), *(f"{turn.result.scores[c]:3d} {bar(turn.result.scores[c], 6)}" for c in CRITERIA),
+                          f"{turn.mood_before}→{turn.mood}")
+
+    def relabel(self) -> None:
+        self.query_one("#outcome", Label).update(self._outcome())
+        self._fill_table()
+        self.query_one(CriteriaChart).relabel()
+        for line in self.query(Line):
+            line.relabel()
+        for key in ("again", "next", "list"):
+            self.query_one(f"#{key}", Button).label = self.t(key)
+
+    def action_again(self) -> None:
+        from .chat import ChatScreen
+
+        self.app.back_to_picker()
+        self.app.push_screen(ChatScreen(self.session.scenario))
+
+    def action_next(self) -> None:
+        """The next scenario in the picker's order not passed yet (else simply the next one): its brief."""
+        from .brief import BriefScreen
+
+        scenario = self.app.next_scenario(self.session.scenario)
+        self.app.back_to_picker()
+        self.app.push_screen(BriefScreen(scenario))
+
+    def action_to_list(self) -> None:
+        self.app.back_to_picker()
+
+    @on(Button.Pressed, "#again")
+    def again(self) -> None:
+        self.action_again()
+
+    @on(Button.Pressed, "#next")
+    def next(self) -> None:
+        self.action_next()
+
+    @on(Button.Pressed, "#list")
+    def to_list(self) -> None:
+        self.action_to_list()

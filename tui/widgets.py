@@ -1,0 +1,193 @@
+"""Small pieces the screens share: the reply box, a log line that can change language, the score panel, the timer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Static, TextArea
+
+from scoring import CRITERIA
+
+from .i18n import localize_bindings, tr
+
+
+def bar(score: int, width: int = 12) -> str:
+    filled = round(score / 100 * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def highlighted(reply: str, findings) -> Text:
+    """The reply with the words that cost points in red and underlined."""
+    text = Text(reply)
+    for f in findings:
+        if f.effect < 0 and f.end > f.start and f.end - f.start < len(reply):
+            text.stylize("bold red underline", f.start, f.end)
+    return text
+
+
+def score_panel(turn, lang: str) -> Text:
+    r = turn.result
+    out = Text()
+    for c in CRITERIA:
+        s = r.scores[c]
+        colour = "green" if s >= 70 else "yellow" if s >= 40 else "red"
+        name = tr(lang, c)
+        out.append(name + " " * max(1, 11 - Text(name).cell_len) + f"{s:3d} ", style="bold")
+        out.append(bar(s) + "\n", style=colour)
+    out.append("\n")
+    out.append_text(highlighted(turn.reply, r.findings))
+    out.append("\n\n")
+    for f in sorted(r.findings, key=lambda f: f.effect):
+        if f.effect < 0:
+            out.append(f"{f.effect:+.0f} ", style="red")
+            out.append(f"{f.message}")
+            if f.suggestion:
+                out.append(f" → {f.suggestion}", style="cyan")
+            out.append("\n")
+    gains = [f for f in r.findings if f.effect > 0]
+    if gains:
+        out.append("✓ " + " · ".join(f.message for f in gains[:4]) + "\n", style="green")
+    for item in turn.forbidden:
+        out.append(f"✗ {tr(lang, 'forbidden')}: {item}\n", style="bold red")
+    for item in turn.must_new:
+        out.append(f"✓ {item}\n", style="bold green")
+    return out
+
+
+STYLES = {"customer": "bold magenta", "you": "bold cyan", "ended": "bold yellow", "model_answer": "green"}
+
+
+class Line(Widget):
+    """One line of a conversation: who (in the interface language), then what, with a hanging indent (Chinese
+    text has no spaces to wrap at, so a long message must not push itself under its speaker). `relabel()` redraws
+    it in place after a language switch.
+
+    `body` is the words, or a function of the language for words that are themselves interface text."""
+
+    DEFAULT_CSS = """
+    Line { layout: horizontal; height: auto; }
+    Line > .who { width: auto; }
+    Line > .body { width: 1fr; height: auto; }
+    """
+
+    def __init__(self, who: str, body: str | Text | Callable[[str], str | Text] = "", *, typing: bool = False,
+                 classes: str = "") -> None:
+        super().__init__(classes=classes)
+        self.who = who
+        self.body = body
+        self.typing = typing
+        self._who = Static(classes="who")
+        self._body = Static(classes="body")
+        self.set_class(typing, "typing")
+        self.relabel()
+
+    def compose(self):
+        yield self._who
+        yield self._body
+
+    @property
+    def plain(self) -> str:
+        """What the line shows, as plain text."""
+        return self._who_text().plain + self._body_text().plain
+
+    def set_body(self, body, *, typing: bool = False) -> None:
+        self.body, self.typing = body, typing
+        self.set_class(typing, "typing")
+        self._body.update(self._body_text())
+
+    def relabel(self) -> None:
+        self._who.update(self._who_text())
+        self._body.update(self._body_text())
+
+    def _who_text(self) -> Text:
+        lang = self.app.lang
+        if self.who == "model_answer":
+            return Text(f"  ↳ {tr(lang, 'model_answer')}: ", style=STYLES[self.who])
+        return Text(f"{tr(lang, self.who)}: ", style=STYLES.get(self.who, "bold"))
+
+    def _body_text(self) -> Text:
+        lang = self.app.lang
+        if self.typing:
+            return Text(tr(lang, "typing"), style="italic dim")
+        body = self.body(lang) if callable(self.body) else self.body
+        if isinstance(body, Text):
+            return body
+        return Text(body, style="green" if self.who == "model_answer" else "")
+
+
+class ReplyBox(TextArea):
+    """Multi-line input: Enter sends, Ctrl+J inserts a new line (IME composition is left to the terminal)."""
+
+    BINDINGS = [Binding("ctrl+j", "newline", "k_newline", show=False)]  # the line under the box says so
+
+    class Submitted(Message):
+        def __init__(self, value: str) -> None:
+            super().__init__()
+            self.value = value
+
+    def __init__(self, *args, **kw) -> None:
+        super().__init__(*args, **kw)
+        localize_bindings(self, self.app.lang)
+
+    async def _on_key(self, event) -> None:
+        if event.key == "enter":
+            event.prevent_default()
+            event.stop()
+            value = self.text.strip()
+            if value:
+                self.post_message(self.Submitted(value))
+            return
+        await super()._on_key(event)
+
+    def action_newline(self) -> None:
+        self.insert("\n")
+
+
+class TurnTimer:
+    """Seconds the trainee has had for this reply: from the end of the customer's message to Enter, not counting
+    time paused. `clock` is injectable (tests pass a fake one)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.active = False  # a reply is being timed
+        self.paused = False
+        self._banked = 0.0
+        self._since: float | None = None  # clock reading when the current running stretch began
+
+    @property
+    def running(self) -> bool:
+        return self._since is not None
+
+    def start(self) -> None:
+        """The customer's message has finished: the trainee's turn begins."""
+        self.active, self._banked = True, 0.0
+        self._since = None if self.paused else self.clock()
+
+    def stop(self) -> float:
+        """Enter (or the end): the value stays on screen until the next turn starts."""
+        value = self.elapsed()
+        self.active, self._banked, self._since = False, value, None
+        return value
+
+    def pause(self) -> None:
+        if self.paused:
+            return
+        self.paused = True
+        if self._since is not None:
+            self._banked += self.clock() - self._since
+            self._since = None
+
+    def resume(self) -> None:
+        if not self.paused:
+            return
+        self.paused = False
+        if self.active:
+            self._since = self.clock()
+
+    def elapsed(self) -> float:
+        return self._banked + (self.clock() - self._since if self._since is not None else 0.0)

@@ -61,6 +61,7 @@ class ScoreContext:
     customer: str = ""  # the customer's last message
     facts: tuple[str, ...] = ()  # the scenario's facts (policy limits, what the agent can promise)
     lang: str | None = None  # "zh" | "zh-Hant" | "en" | None (detect)
+    feedback_lang: str | None = None  # "zh" | "en": the findings' words (None: the reply's language)
     history: tuple[str, ...] = ()  # the trainee's earlier replies in this session, oldest first
     customer_history: tuple[str, ...] = ()  # the customer's earlier messages (a self-harm cue stays a cue)
     items: tuple[RubricItem, ...] = ()  # the scenario's must / forbidden items

@@ -43,7 +43,7 @@ class _Hit:
 class _State:
     reply: str
     norm: str
-    lang: str  # message language: "zh" or "en"
+    lang: str  # the reply's language for the rules: "zh" or "en"
     ctx: ScoreContext
     customer: str
     facts: str
@@ -52,6 +52,11 @@ class _State:
     factors: list[tuple[float, int]] = field(default_factory=list)  # (factor, finding index)
     memo: dict = field(default_factory=dict)  # per-reply caches (regex hits, stuffing)
     elements: dict[str, list[_Hit]] = field(default_factory=dict)
+    msg_lang: str = ""  # the findings' language ("zh" or "en"): the trainee's interface language, else `lang`
+
+    def __post_init__(self) -> None:
+        fb = (self.ctx.feedback_lang or "")[:2]
+        self.msg_lang = fb if fb in ("zh", "en") else self.lang
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
         s = start
@@ -111,8 +116,8 @@ class RuleScorer:
             start,
             end,
             text,
-            rule.message_for(st.lang, text=text.strip(), **kw),
-            rule.suggestion_for(st.lang, text=text.strip(), **kw),
+            rule.message_for(st.msg_lang, text=text.strip(), **kw),
+            rule.suggestion_for(st.msg_lang, text=text.strip(), **kw),
             float(effect),
         )
         st.findings.append(f)
@@ -193,7 +198,8 @@ class RuleScorer:
                     criterion=crit,
                     kind="context",
                     ceiling=10,
-                    message=item.message or f"forbidden in this scenario: {item.label or item.id}",
+                    message=item.message or (f"本场景禁止:{item.label or item.id}" if st.msg_lang == "zh"
+                                             else f"forbidden in this scenario: {item.label or item.id}"),
                 )
                 self._add(st, rule, hit.start, hit.end, 0.0)
 
@@ -301,7 +307,10 @@ def d_length(self: RuleScorer, rule: Rule, st: _State) -> None:
         effect = max(rule.cap if rule.cap is not None else -100, rule.effect * over / rule.params.get("per", 40))
         s, e = _whole(st)
         cjk, words = _size(st)
-        size = f"{cjk}字" if st.lang == "zh" else f"{words} words"
+        if st.lang == "zh":
+            size = f"{cjk}字" if st.msg_lang == "zh" else f"{cjk} characters"
+        else:
+            size = f"{words} words" if st.msg_lang == "en" else f"{words}个词"
         self._add(st, rule, s, e, round(effect, 1), size=size)
 
 

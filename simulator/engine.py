@@ -100,6 +100,7 @@ class Session:
         self.beats_used: list[str] = ["opening"]
         self.outcome: str | None = None
         self.hints_pending = 0
+        self.feedback_lang: str | None = None  # the findings' language ("zh"/"en"); None: the scenario's
         self.current = Decision(
             beat="opening",
             line=self._picker.pick("opening", scenario.opening.lines),
@@ -151,20 +152,31 @@ class Session:
         return out
 
     # -- the decision ------------------------------------------------------------------------------------------
+    def _context(self, number: int, feedback_lang: str | None = None) -> ScoreContext:
+        """What the scorer knew for reply `number` (1-based): the engine's line it answered and what came before."""
+        sc = self.scenario
+        return ScoreContext(
+            customer=self.scripted[number - 1],
+            facts=tuple(sc.facts),
+            lang=sc.lang,
+            feedback_lang=feedback_lang or self.feedback_lang,
+            history=tuple(t.reply for t in self.turns[:number - 1]),
+            customer_history=tuple(self.scripted[:number - 1]),
+            items=self._items,
+            weights=dict(sc.rubric.weights),
+        )
+
+    def explained(self, turn: Turn, lang: str) -> ScoreResult:
+        """`turn`'s scores with its findings worded in `lang` (the interface switched language): the same scorer on
+        the same reply and context, so only the words change."""
+        return self.scorer.score(turn.reply, self._context(turn.number, lang))
+
     def submit(self, reply: str, *, elapsed: float | None = None) -> Turn:
         if self.finished:
             raise SessionOver(f"the session has ended ({self.outcome})")
         sc = self.scenario
         number = len(self.turns) + 1
-        ctx = ScoreContext(
-            customer=self.scripted[-1],
-            facts=tuple(sc.facts),
-            lang=sc.lang,
-            history=tuple(t.reply for t in self.turns),
-            customer_history=tuple(self.scripted[:-1]),
-            items=self._items,
-            weights=dict(sc.rubric.weights),
-        )
+        ctx = self._context(number)
         result = self.scorer.score(reply, ctx)
         must_new = sorted(result.must_hit - self.must_done)
         forbidden = sorted(result.forbidden_hit)

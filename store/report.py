@@ -44,79 +44,148 @@ def empty(report: dict) -> bool:
 
 
 # -- Markdown -----------------------------------------------------------------------------------------------------
-def markdown(report: dict) -> str:
+# Every word of the Markdown reports, in English and Chinese (the app shows them in its interface language).
+MD = {
+    "en": {
+        "no_sessions": NO_SESSIONS, "progress": "Progress: {name}", "since": " since {date}",
+        "sessions": "Sessions{since}: **{n}** ({parts}) · streak: {streak} day(s) · {row} resolved in a row · "
+                    "hints used: {hints}",
+        "unfinished": "Unfinished: {sc} from {when} ({n} replies kept)",
+        "levels": "Level per criterion", "recent": "Recent sessions count more (half weight after 5 sessions).",
+        "criterion": "criterion", "level": "level", "weakest_mark": " ← weakest", "overall": "overall",
+        "habits": "Habits that cost most points", "points": "points", "try": "Try",
+        "scenarios": "Scenarios", "scenario": "scenario", "attempts": "attempts", "best": "best", "latest": "latest",
+        "passed": "passed", "unfinished_word": "unfinished",
+        "over_time": "Over time (latest 15 sessions)", "date": "date", "outcome": "outcome",
+        "readiness": "Readiness", "ready": "**ready**", "not_ready": "not yet",
+        "ready_line": "{state}: {passed}/{needed} scenarios passed (gate: {gate}).",
+        "still": "Still required: {ids}.", "next": "Practise next",
+        "team": "Team report{since}", "team_line": "{t} trainees, {n} sessions. Readiness gate: {gate}.",
+        "trainee": "trainee", "sessions_col": "sessions", "weakest": "weakest", "ready_col": "ready", "last": "last",
+        "leaderboard": "Leaderboard{since}", "passed_n": "scenarios passed", "difficulty": "Scenario difficulty",
+        "hardest": "Hardest first. *Trips on*: the beat most failed sessions ended on.", "trainees": "trainees",
+        "pass_rate": "pass rate", "resolved": "resolved", "mean": "mean overall", "trips": "trips on",
+        "resolved_o": "resolved", "escalated_o": "escalated", "abandoned_o": "abandoned",
+    },
+    "zh": {
+        "no_sessions": "还没有练习记录:学员练习后(`peilian` 或 `peilian run 情境 --trainee 姓名`),进度会显示在这里。",
+        "progress": "进度:{name}", "since": "(自 {date} 起)",
+        "sessions": "练习{since}:**{n}** 次({parts})· 连续 {streak} 天 · 连续解决 {row} 次 · 用过提示 {hints} 次",
+        "unfinished": "未完成:{sc},开始于 {when}(已保存 {n} 条回复)",
+        "levels": "各项水平", "recent": "最近的练习权重更高(5 次之前的练习权重减半)。",
+        "criterion": "指标", "level": "水平", "weakest_mark": " ← 最弱", "overall": "综合",
+        "habits": "扣分最多的习惯", "points": "分", "try": "试试",
+        "scenarios": "情境", "scenario": "情境", "attempts": "次数", "best": "最好", "latest": "最近",
+        "passed": "通过", "unfinished_word": "未完成",
+        "over_time": "历次练习(最近 15 次)", "date": "日期", "outcome": "结果",
+        "readiness": "上岗准备", "ready": "**可以上岗**", "not_ready": "还不行",
+        "ready_line": "{state}:通过 {passed}/{needed} 个情境(标准:{gate})。",
+        "still": "还必须通过:{ids}。", "next": "接下来练",
+        "team": "团队报告{since}", "team_line": "{t} 名学员,{n} 次练习。上岗标准:{gate}。",
+        "trainee": "学员", "sessions_col": "练习次数", "weakest": "最弱", "ready_col": "可上岗", "last": "最近练习",
+        "leaderboard": "排行榜{since}", "passed_n": "通过情境数", "difficulty": "情境难度",
+        "hardest": "最难的在前。*卡在*:失败的练习最常结束在的环节。", "trainees": "学员数",
+        "pass_rate": "通过率", "resolved": "解决率", "mean": "平均综合分", "trips": "卡在",
+        "resolved_o": "已解决", "escalated_o": "升级投诉", "abandoned_o": "顾客离开",
+        "certainty": "确定性", "simplicity": "简单", "warmth": "温度",
+    },
+}
+
+
+def _crit(w: dict, c: str) -> str:
+    return w.get(c, c)
+
+
+def _outcome(w: dict, o) -> str:
+    return w.get(f"{o}_o", o) if o else w["unfinished_word"]
+
+
+def markdown(report: dict, lang: str = "en") -> str:
+    """The report as Markdown, in English or Chinese (`lang` "zh"; the data's own text, such as scenario titles
+    and finding messages, stays as stored)."""
+    w = MD["zh" if lang.startswith("zh") else "en"]
     if empty(report):
-        return NO_SESSIONS + "\n"
-    return _md_trainee(report) if report["kind"] == "trainee" else _md_team(report)
+        return w["no_sessions"] + "\n"
+    return _md_trainee(report, w) if report["kind"] == "trainee" else _md_team(report, w)
 
 
-def _md_trainee(r: dict) -> str:
-    out = [f"# Progress: {r['trainee']}", ""]
-    since = f" since {r['since']}" if r["since"] else ""
+def _md_trainee(r: dict, w: dict) -> str:
+    out = [f"# {w['progress'].format(name=r['trainee'])}", ""]
+    since = w["since"].format(date=r["since"]) if r["since"] else ""
     oc = r["outcomes"]
-    parts = ", ".join(f"{k} {v}" for k, v in sorted(oc.items()))
-    out.append(f"Sessions{since}: **{r['sessions']}** ({parts}) · streak: {r['streak_days']} day(s) · "
-               f"{r['resolved_in_a_row']} resolved in a row · hints used: {r['hints_used']}")
+    parts = ", ".join(f"{_outcome(w, k)} {v}" for k, v in sorted(oc.items()))
+    out.append(w["sessions"].format(since=since, n=r["sessions"], parts=parts, streak=r["streak_days"],
+                                    row=r["resolved_in_a_row"], hints=r["hints_used"]))
     for u in r["unfinished"]:
-        out.append(f"- Unfinished: {u['scenario']} from {u['started_at'][:16]} ({u['turns']} replies kept): "
+        out.append(f"- {w['unfinished'].format(sc=u['scenario'], when=u['started_at'][:16], n=u['turns'])}: "
                    f"`peilian run {u['scenario']} --trainee \"{r['trainee']}\" --resume`")
-    out += ["", "## Level per criterion", "", "Recent sessions count more (half weight after 5 sessions).", "",
-            "| criterion | level | |", "|---|---:|---|"]
+    out += ["", f"## {w['levels']}", "", w["recent"], "",
+            f"| {w['criterion']} | {w['level']} | |", "|---|---:|---|"]
     for c in CRITERIA:
-        mark = " ← weakest" if c == r["weakest"] else ""
-        out.append(f"| {c} | {_n(r['levels'][c], 1)} | `{_bar(r['levels'][c])}`{mark} |")
-    out.append(f"| overall | {_n(r['overall_level'], 1)} | `{_bar(r['overall_level'])}` |")
+        mark = w["weakest_mark"] if c == r["weakest"] else ""
+        out.append(f"| {_crit(w, c)} | {_n(r['levels'][c], 1)} | `{_bar(r['levels'][c])}`{mark} |")
+    out.append(f"| {w['overall']} | {_n(r['overall_level'], 1)} | `{_bar(r['overall_level'])}` |")
     if r["habits"]:
-        out += ["", "## Habits that cost most points", ""]
+        out += ["", f"## {w['habits']}", ""]
         for h in r["habits"]:
-            words = ", ".join(f"{w['text']} ×{w['count']}" for w in h["words"])
+            words = ", ".join(f"{x['text']} ×{x['count']}" for x in h["words"])
             head, tail = (words, f": {_md_cell(h['message'])}") if words else (_md_cell(h["message"]), "")
-            out.append(f"- **{h['criterion']}: {head}** ({h['rule']}, {h['count']}×, {h['points']:g} points){tail}")
+            out.append(f"- **{_crit(w, h['criterion'])}: {head}** ({h['rule']}, {h['count']}×, "
+                       f"{h['points']:g} {w['points']}){tail}")
             for q in h["quotes"]:
                 out.append(f"  > {_md_cell(q)}")
             if h["suggestion"]:
-                out.append(f"  Try: {_md_cell(h['suggestion'])}")
+                out.append(f"  {w['try']}: {_md_cell(h['suggestion'])}")
     if r["scenarios"]:
-        out += ["", "## Scenarios", "", "| scenario | attempts | best | latest | passed |", "|---|---:|---|---|:-:|"]
+        out += ["", f"## {w['scenarios']}", "",
+                f"| {w['scenario']} | {w['attempts']} | {w['best']} | {w['latest']} | {w['passed']} |",
+                "|---|---:|---|---|:-:|"]
         for s in r["scenarios"]:
-            out.append(f"| {_md_cell(s['scenario'])} | {s['attempts']} | {_n(s['best'])} {s['best_outcome'] or ''} | "
-                       f"{_n(s['latest'])} {s['latest_outcome'] or 'unfinished'} ({s['latest_date']}) | "
+            best = f"{_n(s['best'])} {_outcome(w, s['best_outcome']) if s['best_outcome'] else ''}"
+            out.append(f"| {_md_cell(s['scenario'])} | {s['attempts']} | {best} | "
+                       f"{_n(s['latest'])} {_outcome(w, s['latest_outcome'])} ({s['latest_date']}) | "
                        f"{'✔' if s['passed'] else ''} |")
     if r["trend"]:
-        out += ["", "## Over time (latest 15 sessions)", "",
-                "| date | scenario | certainty | simplicity | warmth | overall | outcome |", "|---|---|---:|---:|---:|---:|---|"]
+        out += ["", f"## {w['over_time']}", "",
+                f"| {w['date']} | {w['scenario']} | {' | '.join(_crit(w, c) for c in CRITERIA)} | {w['overall']} | "
+                f"{w['outcome']} |", "|---|---|---:|---:|---:|---:|---|"]
         for t in r["trend"][-15:]:
             out.append(f"| {t['date']} | {_md_cell(t['scenario'])} | {_n(t['certainty'])} | {_n(t['simplicity'])} | "
-                       f"{_n(t['warmth'])} | {_n(t['overall'])} | {t['outcome'] or 'unfinished'} |")
+                       f"{_n(t['warmth'])} | {_n(t['overall'])} | {_outcome(w, t['outcome'])} |")
     rd = r["readiness"]
     if rd:
-        state = "**ready**" if rd["ready"] else "not yet"
-        out += ["", "## Readiness", "", f"{state}: {rd['passed']}/{rd['needed']} scenarios passed (gate: {rd['gate']})."]
+        state = w["ready"] if rd["ready"] else w["not_ready"]
+        out += ["", f"## {w['readiness']}", "",
+                w["ready_line"].format(state=state, passed=rd["passed"], needed=rd["needed"], gate=rd["gate"])]
         if rd["missing_required"]:
-            out.append(f"Still required: {', '.join(rd['missing_required'])}.")
+            out.append(w["still"].format(ids=", ".join(rd["missing_required"])))
     if r["next"]:
-        out += ["", "## Practise next", ""]
+        out += ["", f"## {w['next']}", ""]
         for i, n in enumerate(r["next"], 1):
             out.append(f"{i}. `{n['scenario']}` {_md_cell(n['title'])}")
     return "\n".join(out) + "\n"
 
 
-def _md_team(r: dict) -> str:
-    since = f" since {r['since']}" if r["since"] else ""
-    out = [f"# Team report{since}", "", f"{len(r['trainees'])} trainees, {r['sessions']} sessions. "
-           f"Readiness gate: {r['gate']}.", "",
-           "| trainee | sessions | certainty | simplicity | warmth | overall | weakest | passed | ready | last |",
+def _md_team(r: dict, w: dict) -> str:
+    since = w["since"].format(date=r["since"]) if r["since"] else ""
+    out = [f"# {w['team'].format(since=since)}", "",
+           w["team_line"].format(t=len(r["trainees"]), n=r["sessions"], gate=r["gate"]), "",
+           f"| {w['trainee']} | {w['sessions_col']} | {' | '.join(_crit(w, c) for c in CRITERIA)} | {w['overall']} | "
+           f"{w['weakest']} | {w['passed']} | {w['ready_col']} | {w['last']} |",
            "|---|---:|---:|---:|---:|---:|---|---:|:-:|---|"]
     for t in r["trainees"]:
         lv = t["levels"]
         out.append(f"| {_md_cell(t['trainee'])} | {t['sessions']} | {_n(lv['certainty'])} | {_n(lv['simplicity'])} | "
-                   f"{_n(lv['warmth'])} | {_n(t['overall_level'])} | {t['weakest']} | {t['passed']} | "
-                   f"{'✔' if t['ready'] else ''} | {t['last']} |")
-    out += ["", f"## Leaderboard{since}", "", "| # | trainee | scenarios passed | overall | sessions |", "|---:|---|---:|---:|---:|"]
+                   f"{_n(lv['warmth'])} | {_n(t['overall_level'])} | {_crit(w, t['weakest']) if t['weakest'] else ''} | "
+                   f"{t['passed']} | {'✔' if t['ready'] else ''} | {t['last']} |")
+    out += ["", f"## {w['leaderboard'].format(since=since)}", "",
+            f"| # | {w['trainee']} | {w['passed_n']} | {w['overall']} | {w['sessions_col']} |", "|---:|---|---:|---:|---:|"]
     for row in r["leaderboard"][:20]:
-        out.append(f"| {row['rank']} | {_md_cell(row['trainee'])} | {row['passed']} | {_n(row['overall_level'])} | {row['sessions']} |")
-    out += ["", "## Scenario difficulty", "", "Hardest first. *Trips on*: the beat most failed sessions ended on.", "",
-            "| scenario | attempts | trainees | pass rate | resolved | mean overall | trips on |", "|---|---:|---:|---:|---:|---:|---|"]
+        out.append(f"| {row['rank']} | {_md_cell(row['trainee'])} | {row['passed']} | {_n(row['overall_level'])} | "
+                   f"{row['sessions']} |")
+    out += ["", f"## {w['difficulty']}", "", w["hardest"], "",
+            f"| {w['scenario']} | {w['attempts']} | {w['trainees']} | {w['pass_rate']} | {w['resolved']} | {w['mean']} | "
+            f"{w['trips']} |", "|---|---:|---:|---:|---:|---:|---|"]
     for s in r["scenarios"]:
         trip = f"{s['trips_on']['beat']} ({s['trips_on']['failed_sessions']})" if s["trips_on"] else "–"
         out.append(f"| {_md_cell(s['scenario'])} | {s['attempts']} | {s['trainees']} | {_pct(s['pass_rate'])} | "

@@ -285,6 +285,10 @@ def test_report_formats(peilian_home, tmp_path):
     assert json.loads(out.read_text())["trainee"] == "a"
     md = run_peilian("report", "--trainee", "a").stdout
     assert "尽快" in md and "## Habits that cost most points" in md and "> 我们会尽快处理" in md
+    zh = run_peilian("report", "--trainee", "a", "--lang", "zh").stdout
+    assert "# 进度:a" in zh and "## 扣分最多的习惯" in zh and "> 我们会尽快处理" in zh and "Habits" not in zh
+    team_zh = run_peilian("report", "--team", "--lang", "zh").stdout
+    assert "## 排行榜" in team_zh and "| 学员 |" in team_zh
     since = run_peilian("report", "--team", "--since", "2999-01-01").stdout
     assert "No sessions yet" in since
     bad = run_peilian("report", "--team", "--since", "last week")

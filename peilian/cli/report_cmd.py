@@ -32,8 +32,10 @@ def open_for_reading(path: Path) -> Store | None:
 @click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default=None,
               help="md (default), html (one offline file with charts), csv or json. Default from --out's suffix.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None, help="Write to a file.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en",
+              help="The Markdown report's language (en or zh).")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None, help="Another progress database.")
-def report_command(trainee, team, since, fmt, out, db_path):
+def report_command(trainee, team, since, fmt, out, lang, db_path):
     """Progress reports: --trainee NAME for one trainee, --team for team leads."""
     cfg = load_config()
     if team and trainee:
@@ -70,7 +72,7 @@ def report_command(trainee, team, since, fmt, out, db_path):
     finally:
         if store:
             store.close()
-    text = RENDERERS[fmt](rep)
+    text = RENDERERS[fmt](rep, lang) if fmt == "md" else RENDERERS[fmt](rep)
     if out:
         try:
             Path(out).write_text(text, encoding="utf-8")

@@ -13,8 +13,8 @@ from .base import AppScreen
 
 
 class ReportScreen(AppScreen):
-    """The same reports as `peilian report` (their text comes from the store's report, in English), with a chart
-    of the trainee's per-session scores above."""
+    """The same reports as `peilian report` (in the interface language), with a chart of the trainee's
+    per-session scores above."""
 
     BINDINGS = [Binding("escape", "app.pop_screen", "k_back")]
 
@@ -47,6 +47,5 @@ class ReportScreen(AppScreen):
             chart.relabel()
         for label in self.query("#no-trend"):
             label.update(self.t("no_trend"))
-        if self.data is None:  # a message of ours, not the store's report
-            self.data, self.text = self.app.report(self.kind)
-            self.query_one("#report", Markdown).update(self.text)
+        self.data, self.text = self.app.report(self.kind)  # the report's words, in the new language
+        self.query_one("#report", Markdown).update(self.text)

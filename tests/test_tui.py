@@ -184,6 +184,12 @@ def test_picker_shows_best_and_progress_screen_reads_the_store(peilian_home):
             assert monitor.signals == 3 and monitor.x == [[1]] * 3
             assert monitor.y == [[round(session[c], 1)] for c in ("certainty", "simplicity", "warmth")]
             assert "Your sessions" in str(app.screen.query_one("#trend .legend").render())
+            await pilot.press("ctrl+l")  # the report itself follows the interface language
+            await pilot.pause()
+            source = app.screen.query_one("#report").source
+            assert "进度:pilot" in source and "各项水平" in source and "Level per criterion" not in source
+            await pilot.press("ctrl+l")
+            await pilot.pause()
             await pilot.press("escape")
             await pilot.press("f6")
             await pilot.pause()
@@ -234,6 +240,73 @@ def test_an_llm_customer_streams_into_the_chat_and_a_failure_is_a_status():
             assert not chat.session.finished and customer.last.source == "fallback:backend"
             assert any("cannot reach" in n.message for n in app._notifications)
             assert chat.session.customer_line in chat.query(".customer").last().plain
+
+    asyncio.run(run())
+
+
+def test_a_line_that_fails_a_guard_is_noted_quietly_and_a_dead_model_is_told_once():
+    """The scripted line stands in either way; only a model that stops answering is a notification, and only once
+    until it answers again."""
+    from simulator.llm import BackendError, LLMCustomer
+
+    class Flaky:
+        name = "flaky"
+
+        def __init__(self):
+            self.calls = 0
+
+        def stream_chat(self, messages, **kw):
+            self.calls += 1
+            if self.calls >= 3:  # the opening's line and its retry, then down
+                raise BackendError("cannot reach http://127.0.0.1:9/v1 (refused)")
+            yield "Hello! How can I help you today?"  # the agent's voice: fails the guard (and its retry)
+
+    customer = LLMCustomer(Flaky())
+
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="en", seed=3), scenarios=[RP], recorder=False,
+                         customer_factory=lambda: customer)
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            await _wait_until(pilot, lambda: not chat.busy and chat.query(".customer"))
+            await pilot.pause()
+            assert customer.last.source == "fallback:guard"
+            assert not app._notifications  # nothing pops up: the scripted line is simply used
+            voice = str(chat.query_one("#voice").render())
+            assert "scripted line" in voice and "failed a check" in voice
+            for n, reply in enumerate(RP_REPLIES[:2], 1):
+                chat.query_one(ReplyBox).text = reply
+                await pilot.press("enter")
+                await _wait_until(pilot, lambda: len(chat.session.turns) == n and not chat.busy)
+                await pilot.pause()
+            assert customer.last.source == "fallback:backend"
+            told = [m.message for m in app._notifications]
+            assert len(told) == 1 and "not answering" in told[0] and "cannot reach" in told[0]
+            assert "not answering" in str(chat.query_one("#voice").render())
+
+    asyncio.run(run())
+
+
+def test_findings_are_worded_in_the_interface_language_and_follow_a_switch():
+    """An English scenario practised with the Chinese interface: the findings are in Chinese; Ctrl+L re-words
+    the panel in English with the same scores."""
+
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="zh", seed=3), scenarios=[RP], recorder=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            chat.query_one(ReplyBox).text = "We will look into it as soon as possible."
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: chat.session.turns and not chat.busy)
+            panel = str(chat.query_one("#scores", Static).render())
+            assert "确定性" in panel and "as soon as possible" in panel
+            assert "'as soon as possible'没有给出承诺" in panel and "commits to nothing" not in panel
+            await pilot.press("ctrl+l")
+            await pilot.pause()
+            panel_en = str(chat.query_one("#scores", Static).render())
+            assert "certainty" in panel_en and "commits to nothing" in panel_en and "没有给出承诺" not in panel_en
+            turn = chat.session.turns[0]
+            assert chat.session.explained(turn, "en").scores == turn.result.scores
 
     asyncio.run(run())
 
@@ -516,5 +589,33 @@ def test_summary_chart_has_the_three_criteria_over_the_turns():
             assert "确定性" in legend and "简单" in legend and "温度" in legend
             assert summary.query_one("#turns", DataTable).row_count == len(GOOD)
             assert str(summary.query_one("#next").label) == "下一个情境"
+
+    asyncio.run(run())
+
+
+def test_summary_transcript_says_what_each_weak_reply_lost_in_the_interface_language():
+    from simulator.engine import Session
+
+    session = Session(RP, seed=3)
+    session.feedback_lang = "en"
+    for reply in ["We will look into it as soon as possible.", *RP_REPLIES]:
+        if session.finished:
+            break
+        session.submit(reply)
+
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="en", seed=3), scenarios=[RP], recorder=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            app.push_screen(SummaryScreen(session))
+            await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+            await pilot.pause()
+            lost = [w.plain for w in app.screen.query(".lost")]
+            assert lost and "points lost" in lost[0] and "'as soon as possible' commits to nothing" in lost[0]
+            assert "→" in lost[0]  # with the better way to say it
+            await pilot.press("ctrl+l")
+            await pilot.pause()
+            lost_zh = [w.plain for w in app.screen.query(".lost")]
+            assert "扣分" in lost_zh[0] and "'as soon as possible'没有给出承诺" in lost_zh[0]
 
     asyncio.run(run())

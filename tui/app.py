@@ -60,7 +60,7 @@ class PeilianApp(App):
     #log { height: 1fr; } .msg { margin: 0 0 1 0; }
     #reply { height: 5; } #reply-help { color: $text-muted; }
     #scores { height: auto; } #mood { width: 100%; } #mood Bar { width: 1fr; }
-    #timer { margin: 1 0 0 0; color: $text-muted; }
+    #timer { margin: 1 0 0 0; color: $text-muted; } #voice { color: $text-muted; }
     #buttons { height: 3; } #transcript { height: 1fr; }
     #top { height: 12; } #turns { width: auto; max-width: 60%; height: auto; max-height: 12; }
     #chart { width: 1fr; min-width: 24; height: 12; padding: 0 0 0 1; }
@@ -214,7 +214,7 @@ class PeilianApp(App):
                 data = trainee_report(self.recorder.store, self.trainee, scenarios=infos, gate=self.gate())
         except StoreError as e:
             return None, str(e)
-        return data, markdown(data)
+        return data, markdown(data, self.lang)
 
     def next_scenario(self, current):
         """After `current` in the picker's order, the first scenario not passed yet; if all are, simply the next."""

@@ -15,7 +15,7 @@ LABELS: dict[str, dict[str, str]] = {
     "en": {
         # criteria and scores
         "certainty": "certainty", "simplicity": "simplicity", "warmth": "warmth", "mood": "mood",
-        "forbidden": "forbidden", "model_answer": "model answer",
+        "forbidden": "forbidden", "model_answer": "model answer", "lost": "points lost",
         "resolved": "resolved", "escalated": "escalated", "abandoned": "abandoned",
         # who speaks
         "you": "You", "customer": "Customer", "ended": "Session ended",
@@ -31,6 +31,11 @@ LABELS: dict[str, dict[str, str]] = {
         # chat
         "reply": "Type your reply: Enter sends, Ctrl+J new line.",
         "turn_timer": "⏱ your turn: {s} s",
+        "voice_model": "Voice: {name}", "voice_retry": "Voice: {name} (second try)",
+        "voice_guard": "Voice: scripted line ({name}'s words failed a check)",
+        "voice_down": "Voice: scripted lines ({name} is not answering)",
+        "model_down": "The customer model is not answering, so the scripted lines are used and practice goes on. "
+                      "({why})",
         "hint": "Hint", "model_after": "The model answer opens after the session ends.",
         "resumed": "Resumed: {n} replies kept from {when}",
         "not_saved": "Progress is not being saved: {msg}",
@@ -67,7 +72,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "zh": {
         "certainty": "确定性", "simplicity": "简单", "warmth": "温度", "mood": "情绪",
-        "forbidden": "禁止", "model_answer": "参考答案",
+        "forbidden": "禁止", "model_answer": "参考答案", "lost": "扣分",
         "resolved": "已解决", "escalated": "升级投诉", "abandoned": "顾客离开",
         "you": "你", "customer": "顾客", "ended": "对话结束",
         "typing": "顾客正在输入…",
@@ -79,6 +84,10 @@ LABELS: dict[str, dict[str, str]] = {
         "start": "开始", "back": "返回", "resume": "继续上次(已保存 {n} 条回复)",
         "reply": "输入回复。Enter 发送,Ctrl+J 换行。",
         "turn_timer": "⏱ 本轮用时:{s} 秒",
+        "voice_model": "顾客由 {name} 扮演", "voice_retry": "顾客由 {name} 扮演(第二次生成)",
+        "voice_guard": "这句用了脚本台词({name} 的话没通过检查)",
+        "voice_down": "正在用脚本台词({name} 没有响应)",
+        "model_down": "顾客模型没有响应,已改用脚本台词,练习可以继续。({why})",
         "hint": "提示", "model_after": "对话结束后才能查看参考答案。",
         "resumed": "已继续:保留了 {when} 的 {n} 条回复",
         "not_saved": "进度没有保存:{msg}",

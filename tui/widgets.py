@@ -30,8 +30,26 @@ def highlighted(reply: str, findings) -> Text:
     return text
 
 
-def score_panel(turn, lang: str) -> Text:
-    r = turn.result
+def findings_text(result, *, gains: bool = True) -> Text:
+    """Each finding that cost points (worst first) with its suggestion, then what went well."""
+    out = Text()
+    for f in sorted(result.findings, key=lambda f: f.effect):
+        if f.effect < 0:
+            out.append(f"{f.effect:+.0f} ", style="red")
+            out.append(f"{f.message}")
+            if f.suggestion:
+                out.append(f" → {f.suggestion}", style="cyan")
+            out.append("\n")
+    good = [f for f in result.findings if f.effect > 0]
+    if gains and good:
+        out.append("✓ " + " · ".join(f.message for f in good[:4]) + "\n", style="green")
+    return out
+
+
+def score_panel(turn, lang: str, result=None) -> Text:
+    """The three scores with bars, the reply with the words that cost points, each finding with its suggestion.
+    `result`: the turn's scores with findings worded in `lang` (default: as scored)."""
+    r = result or turn.result
     out = Text()
     for c in CRITERIA:
         s = r.scores[c]
@@ -42,16 +60,7 @@ def score_panel(turn, lang: str) -> Text:
     out.append("\n")
     out.append_text(highlighted(turn.reply, r.findings))
     out.append("\n\n")
-    for f in sorted(r.findings, key=lambda f: f.effect):
-        if f.effect < 0:
-            out.append(f"{f.effect:+.0f} ", style="red")
-            out.append(f"{f.message}")
-            if f.suggestion:
-                out.append(f" → {f.suggestion}", style="cyan")
-            out.append("\n")
-    gains = [f for f in r.findings if f.effect > 0]
-    if gains:
-        out.append("✓ " + " · ".join(f.message for f in gains[:4]) + "\n", style="green")
+    out.append_text(findings_text(r))
     for item in turn.forbidden:
         out.append(f"✗ {tr(lang, 'forbidden')}: {item}\n", style="bold red")
     for item in turn.must_new:
@@ -59,7 +68,8 @@ def score_panel(turn, lang: str) -> Text:
     return out
 
 
-STYLES = {"customer": "bold magenta", "you": "bold cyan", "ended": "bold yellow", "model_answer": "green"}
+STYLES = {"customer": "bold magenta", "you": "bold cyan", "ended": "bold yellow", "model_answer": "green",
+          "lost": "red"}
 
 
 class Line(Static):
@@ -100,8 +110,8 @@ class Line(Static):
 
     def _who_text(self) -> Text:
         lang = self.app.lang
-        if self.who == "model_answer":
-            return Text(f"  ↳ {tr(lang, 'model_answer')}: ", style=STYLES[self.who])
+        if self.who in ("model_answer", "lost"):
+            return Text(f"  ↳ {tr(lang, self.who)}: ", style=STYLES[self.who])
         return Text(f"{tr(lang, self.who)}: ", style=STYLES.get(self.who, "bold"))
 
     def _body_text(self) -> Text:
@@ -115,9 +125,11 @@ class Line(Static):
 
 
 class ReplyBox(TextArea):
-    """Multi-line input: Enter sends, Ctrl+J inserts a new line (IME composition is left to the terminal)."""
+    """Multi-line input: Enter sends, Ctrl+J (or Shift+Enter where the terminal reports it) inserts a new line
+    (IME composition is left to the terminal)."""
 
-    BINDINGS = [Binding("ctrl+j", "newline", "k_newline", show=False)]  # the line under the box says so
+    BINDINGS = [Binding("ctrl+j", "newline", "k_newline", show=False),  # the line under the box says so
+                Binding("shift+enter", "newline", "k_newline", show=False)]  # terminals that report it
 
     class Submitted(Message):
         def __init__(self, value: str) -> None:

@@ -6,6 +6,7 @@ as a typed message (`ReplyScored`), so the screen never blocks.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -33,20 +34,22 @@ class _Said:
 class ReplyScored(Message):
     """Posted by the worker once a reply is scored and the customer has answered."""
 
-    def __init__(self, turn: Turn, customer_line: str, status: str = "") -> None:
+    def __init__(self, turn: Turn, customer_line: str, status: str = "", source: str = "scripted") -> None:
         super().__init__()
         self.turn = turn
         self.customer_line = customer_line
         self.status = status
+        self.source = source  # which path produced the line (Utterance.source)
 
 
 class OpeningSpoken(Message):
     """Posted by the worker once an LLM customer has said its opening line."""
 
-    def __init__(self, text: str, status: str = "") -> None:
+    def __init__(self, text: str, status: str = "", source: str = "scripted") -> None:
         super().__init__()
         self.text = text
         self.status = status
+        self.source = source
 
 
 class ChatScreen(AppScreen):
@@ -72,6 +75,8 @@ class ChatScreen(AppScreen):
         self._live_text = ""
         self.latencies: list[float] = []  # Enter -> score panel painted, seconds (bench/bench_tui.py reads these)
         self.update_latencies: list[float] = []  # Enter -> score panel widget updated (before the repaint)
+        self.source = "scripted"  # which path produced the customer's last line
+        self.backend_down = False  # the model failed to answer last time (told once, not every turn)
 
     @property
     def can_pause(self) -> bool:
@@ -88,6 +93,7 @@ class ChatScreen(AppScreen):
                 yield Label(self.t("mood"), id="mood-label")
                 yield ProgressBar(total=100, show_eta=False, show_percentage=True, id="mood")
                 yield Label(self._timer_text(), id="timer")
+                yield Label(self._voice_text(), id="voice")
                 yield Static("", id="scores")
         yield Footer()
 
@@ -101,11 +107,12 @@ class ChatScreen(AppScreen):
                 self.add_line("you", turn.reply)
             self.notify(self.t("resumed", n=len(self.stored.turns), when=self.stored.started_at[:16]))
             if self.session.turns:
-                self.query_one("#scores", Static).update(score_panel(self.session.turns[-1], self.app.lang))
+                self._show_scores(self.session.turns[-1])
         else:
             self.app.record(lambda r: r.session_started(self.session, self.app.trainee, self.customer.name))
         self.app.remember_trainee()
         self.query_one("#mood", ProgressBar).update(progress=self.session.mood)
+        self.query_one("#voice", Label).display = self._streams()
         self.query_one("#reply", ReplyBox).focus()
         self._ticker = self.set_interval(1.0, self.show_timer)
         if said is None and self._streams() and not self.session.turns:
@@ -168,17 +175,45 @@ class ChatScreen(AppScreen):
             self.timer.start()
         self.show_timer()
 
+    # -- the score panel and the customer's voice ------------------------------------------------------------
+
+    def _show_scores(self, turn: Turn) -> None:
+        """The panel for `turn`, its findings worded in the interface language (re-worded after a switch)."""
+        lang = self.app.lang
+        result = turn.result if self.session.feedback_lang == lang else self.session.explained(turn, lang)
+        self.query_one("#scores", Static).update(score_panel(turn, lang, result))
+
+    def _voice_text(self) -> str:
+        """Who voices the customer, and (quietly, under the timer) when the last line is the scripted one instead."""
+        if not self._streams():
+            return ""
+        name = getattr(getattr(self.customer, "backend", None), "name", "") or self.customer.name
+        key = {"llm-retry": "voice_retry", "fallback:guard": "voice_guard",
+               "fallback:backend": "voice_down"}.get(self.source, "voice_model")
+        return self.t(key, name=name)
+
+    def _voice(self, source: str, status: str) -> None:
+        """A failed model is said once as a notification (and again only after it has answered in between); a line
+        of the model's that failed a check is only noted under the timer: the trainee sees the scripted line and
+        practice goes on."""
+        self.source = source
+        down = source.startswith("fallback:") and source != "fallback:guard"
+        if down and not self.backend_down:
+            why = re.search(r"\((.*)\)", status)  # the core's sentence is English: only its reason is shown
+            self.notify(self.t("model_down", why=why.group(1) if why else status), severity="warning", timeout=10)
+        self.backend_down = down
+        self.query_one("#voice", Label).update(self._voice_text())
+
     # -- the worker ------------------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True)
     def speak_opening(self) -> None:
         utt = speak(self.session, self.customer, self._on_chunk_from_worker)
-        self.post_message(OpeningSpoken(utt.text, utt.status))
+        self.post_message(OpeningSpoken(utt.text, utt.status, utt.source))
 
     def on_opening_spoken(self, message: OpeningSpoken) -> None:
         self.add_line("customer", message.text)
-        if message.status:
-            self.notify(message.status, severity="warning", timeout=8)
+        self._voice(message.source, message.status)
         self.busy = False
         self._your_turn()
 
@@ -192,6 +227,7 @@ class ChatScreen(AppScreen):
         box = self.query_one("#reply", ReplyBox)
         box.clear()
         self.add_line("you", event.value)
+        self.session.feedback_lang = self.app.lang  # the findings in the trainee's interface language
         self._typing()
         self.show_timer()
         self.score_reply(event.value, round(elapsed, 3))
@@ -204,17 +240,16 @@ class ChatScreen(AppScreen):
         self.app.record(lambda r: r.customer_said(self.session, turn, utt), thread=True)
         if self.session.finished:
             self.app.record(lambda r: r.session_finished(self.session), thread=True)
-        self.post_message(ReplyScored(turn, utt.text, utt.status))
+        self.post_message(ReplyScored(turn, utt.text, utt.status, utt.source))
 
     def on_reply_scored(self, message: ReplyScored) -> None:
-        self.query_one("#scores", Static).update(score_panel(message.turn, self.app.lang))
+        self._show_scores(message.turn)
         self.query_one("#mood", ProgressBar).update(progress=message.turn.mood)
         sent = self.sent_at
         self.update_latencies.append(time.perf_counter() - sent)
         self.call_after_refresh(lambda: self.latencies.append(time.perf_counter() - sent))
         self.add_line("customer", message.customer_line)
-        if message.status:
-            self.notify(message.status, severity="warning", timeout=8)
+        self._voice(message.source, message.status)
         self.busy = False
         self._your_turn()
         if self.session.finished:
@@ -267,7 +302,8 @@ class ChatScreen(AppScreen):
         self.query_one("#reply-help", Label).update(self.t("reply"))
         self.query_one("#mood-label", Label).update(self.t("mood"))
         self.show_timer()
-        if self.session.turns:
-            self.query_one("#scores", Static).update(score_panel(self.session.turns[-1], self.app.lang))
+        self.query_one("#voice", Label).update(self._voice_text())
+        if self.session.turns and not self.busy:
+            self._show_scores(self.session.turns[-1])
         for line in self.query(Line):
             line.relabel()

@@ -3,6 +3,7 @@ under weak replies; try again, the next scenario, or the list."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,7 +13,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Label
 from scoring import CRITERIA
 
 from ..charts import CriteriaChart
-from ..widgets import Line, bar, highlighted
+from ..widgets import Line, bar, findings_text, highlighted
 from .base import AppScreen
 
 WEAK = 60  # a reply with a criterion under this gets the model answer beside it
@@ -25,6 +26,21 @@ class SummaryScreen(AppScreen):
     def __init__(self, session) -> None:
         super().__init__()
         self.session = session
+        self._worded: dict = {}  # (turn number, language) -> the turn's result with findings in that language
+
+    def _lost(self, turn, lang: str) -> Text:
+        """What cost the reply its points, and the better way to say it, in the interface language."""
+        text = findings_text(self._explained(turn, lang), gains=False)
+        text.rstrip()
+        return text
+
+    def _explained(self, turn, lang: str):
+        if (self.session.feedback_lang or self.session.scenario.lang[:2]) == lang:
+            return turn.result
+        key = (turn.number, lang)
+        if key not in self._worded:
+            self._worded[key] = self.session.explained(turn, lang)
+        return self._worded[key]
 
     def _outcome(self) -> str:
         s = self.session
@@ -43,6 +59,8 @@ class SummaryScreen(AppScreen):
             for turn in s.turns:
                 yield Line("customer", turn.customer)
                 yield Line("you", highlighted(turn.reply, turn.result.findings))
+                if any(f.effect < 0 for f in turn.result.findings):
+                    yield Line("lost", lambda lang, turn=turn: self._lost(turn, lang), classes="lost")
                 weak = min(turn.result.scores.values()) < WEAK
                 answer = s.model_answer(s.beats_used[turn.number - 1]) if turn.number - 1 < len(s.beats_used) else ""
                 if weak and answer:

@@ -86,6 +86,30 @@ def test_search_filters_the_scenario_list():
             app.screen.query_one("#search").value = "safety"
             await pilot.pause()
             assert 0 < table.row_count < total
+            app.screen.query_one("#search").value = ""
+            await pilot.pause()
+            assert table.row_count == total
+            # the filters: their options are what the scenarios have; each narrows the list, together they combine
+            scenarios = app.scenarios
+            lang_select, level_select, tag_select = (app.screen.query_one(f"#f-{k}") for k in ("lang", "level", "tag"))
+            assert {v for _l, v in lang_select._options if isinstance(v, str)} == {sc.lang for sc in scenarios}
+            lang_select.value = "en"
+            await pilot.pause()
+            assert table.row_count == sum(sc.lang == "en" for sc in scenarios) < total
+            level = max(sc.difficulty for sc in scenarios if sc.lang == "en")
+            level_select.value = level
+            await pilot.pause()
+            assert table.row_count == sum(sc.lang == "en" and sc.difficulty == level for sc in scenarios)
+            lang_select.clear()
+            level_select.clear()
+            tag = sorted({t for sc in scenarios for t in sc.tags})[0]
+            tag_select.value = tag
+            await pilot.pause()
+            assert 0 < table.row_count == sum(tag in sc.tags for sc in scenarios)
+            assert all(tag in str(table.get_row_at(i)[-1]) for i in range(table.row_count))
+            await pilot.press("ctrl+l")
+            await pilot.pause()
+            assert tag_select.value == tag and table.row_count == sum(tag in sc.tags for sc in scenarios)
 
     asyncio.run(run())
 

@@ -56,6 +56,8 @@ class PeilianApp(App):
     TITLE = "陪练 Peilian"
     CSS = """
     #who { height: 3; } #who Label { padding: 1 1; } #who Input { width: 40; }
+    #filters { height: 3; } #search { width: 1fr; } #f-lang { width: 20; } #f-level { width: 18; }
+    #f-tag { width: 20; }
     #left { width: 3fr; } #right { width: 2fr; padding: 0 1; border-left: solid $primary; }
     #log { height: 1fr; } .msg { margin: 0 0 1 0; }
     #reply { height: 5; } #reply-help { color: $text-muted; }

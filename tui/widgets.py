@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -14,6 +15,9 @@ from textual.widgets import Static, TextArea
 from scoring import CRITERIA
 
 from .i18n import localize_bindings, tr
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def bar(score: int, width: int = 12) -> str:
@@ -31,15 +35,18 @@ def highlighted(reply: str, findings) -> Text:
 
 
 def findings_text(result, *, gains: bool = True) -> Text:
-    """Each finding that cost points (worst first) with its suggestion, then what went well."""
+    """Each finding that cost points (worst first) with its suggestion on the line below, then what went well.
+
+    Rich wraps at spaces only, so a Chinese message (no spaces) that doesn't fit after "-6 " would leave "-6" alone
+    on its line; there the points are written "【-6】" with no space, and the message folds right after them."""
     out = Text()
     for f in sorted(result.findings, key=lambda f: f.effect):
         if f.effect < 0:
-            out.append(f"{f.effect:+.0f} ", style="red")
-            out.append(f"{f.message}")
+            cjk = bool(_CJK.search(f.message))
+            out.append(f"【{f.effect:+.0f}】" if cjk else f"{f.effect:+.0f} ", style="red")
+            out.append(f.message + "\n")
             if f.suggestion:
-                out.append(f" → {f.suggestion}", style="cyan")
-            out.append("\n")
+                out.append(f"  →{'' if _CJK.search(f.suggestion) else ' '}{f.suggestion}\n", style="cyan")
     good = [f for f in result.findings if f.effect > 0]
     if gains and good:
         out.append("✓ " + " · ".join(f.message for f in good[:4]) + "\n", style="green")

@@ -6,7 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 
 from .base import AppScreen
 
@@ -14,6 +14,7 @@ COLUMNS = ("col_id", "col_title", "col_lang", "★", "best", "passed", "col_tags
 
 
 class PickScreen(AppScreen):
+    _filled_options = False  # the filters get their options once the scenarios are loaded
     BINDINGS = [Binding("escape", "app.quit", "k_quit"), Binding("f5", "app.progress", "k_progress"),
                 Binding("f6", "app.team", "k_team")]
 
@@ -22,7 +23,11 @@ class PickScreen(AppScreen):
         with Horizontal(id="who"):
             yield Label(self.t("trainee") + ": ", id="trainee-label")
             yield Input(value=self.app.trainee, id="trainee", placeholder=self.t("trainee"))
-        yield Input(placeholder=self.t("search"), id="search")
+        with Horizontal(id="filters"):
+            yield Input(placeholder=self.t("search"), id="search")
+            yield Select([], prompt=self.t("f_lang"), id="f-lang")
+            yield Select([], prompt=self.t("f_level"), id="f-level")
+            yield Select([], prompt=self.t("f_tag"), id="f-tag")
         yield DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -31,6 +36,26 @@ class PickScreen(AppScreen):
         self._add_columns(table)
         self.fill("")
         table.focus()
+
+    def _set_options(self) -> None:
+        """The filters offer what the loaded scenarios have: their languages, difficulties and tags."""
+        scenarios = self.app.scenarios or []
+        langs = sorted({sc.lang for sc in scenarios})
+        levels = sorted({sc.difficulty for sc in scenarios})
+        tags = sorted({t for sc in scenarios for t in sc.tags})
+        for sel, options in ((self.query_one("#f-lang", Select), [(x, x) for x in langs]),
+                             (self.query_one("#f-level", Select), [("★" * d, d) for d in levels]),
+                             (self.query_one("#f-tag", Select), [(x, x) for x in tags])):
+            value = sel.value
+            with sel.prevent(Select.Changed):
+                sel.set_options(options)
+                if value in {v for _label, v in options}:
+                    sel.value = value
+        self._filled_options = True
+
+    def _chosen(self, sel_id: str):
+        value = self.query_one(sel_id, Select).value
+        return None if value in (Select.BLANK, Select.NULL) else value
 
     def _add_columns(self, table: DataTable) -> None:
         for key in COLUMNS:
@@ -43,17 +68,23 @@ class PickScreen(AppScreen):
         self.query_one("#trainee-label", Label).update(self.t("trainee") + ": ")
         self.query_one("#trainee", Input).placeholder = self.t("trainee")
         self.query_one("#search", Input).placeholder = self.t("search")
+        for key in ("lang", "level", "tag"):
+            self.query_one(f"#f-{key}", Select).prompt = self.t(f"f_{key}")
         table = self.query_one(DataTable)
         table.clear(columns=True)
         self._add_columns(table)
         self.fill(self.query_one("#search", Input).value)
 
     def fill(self, query: str) -> None:
-        """Words in the search box must all match: id, title, language, tag, or d1-d5 for the difficulty.
-        The highlighted scenario stays highlighted when it is still listed."""
+        """The three filters (language, difficulty, tag) and every word in the search box must match (a word: id,
+        title, language, tag, or d1-d5 for the difficulty). The highlighted scenario stays highlighted when it is
+        still listed."""
         table = self.query_one(DataTable)
         if self.app.scenarios is None:  # loaded right after the first frame
             return
+        if not self._filled_options:
+            self._set_options()
+        lang, level, tag = self._chosen("#f-lang"), self._chosen("#f-level"), self._chosen("#f-tag")
         current = None
         if table.row_count:
             try:
@@ -67,6 +98,8 @@ class PickScreen(AppScreen):
             hay = " ".join([sc.id, sc.title, sc.lang, f"d{sc.difficulty}", *sc.tags]).lower()
             if any(w not in hay for w in words):
                 continue
+            if (lang and sc.lang != lang) or (level and sc.difficulty != level) or (tag and tag not in sc.tags):
+                continue
             b = bests.get(sc.id)
             best = f"{b['best']:.0f}" if b else ""
             passed = "✔" if b and b["passed"] else ""
@@ -77,6 +110,10 @@ class PickScreen(AppScreen):
     @on(Input.Changed, "#search")
     def search(self, event: Input.Changed) -> None:
         self.fill(event.value)
+
+    @on(Select.Changed)
+    def filtered(self, _event: Select.Changed) -> None:
+        self.fill(self.query_one("#search", Input).value)
 
     @on(Input.Changed, "#trainee")
     def trainee(self, event: Input.Changed) -> None:

@@ -10,13 +10,14 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 
 from .base import AppScreen
 
-COLUMNS = ("col_id", "col_title", "col_lang", "★", "best", "passed", "col_tags")
+# The short columns first: at 80 columns the best score and ✔ stay in view and a long title is what gets cut.
+COLUMNS = ("col_id", "col_lang", "★", "best", "passed", "col_title", "col_tags")
 
 
 class PickScreen(AppScreen):
     _filled_options = False  # the filters get their options once the scenarios are loaded
-    BINDINGS = [Binding("escape", "app.quit", "k_quit"), Binding("f5", "app.progress", "k_progress"),
-                Binding("f6", "app.team", "k_team")]
+    BINDINGS = [Binding("escape", "app.quit", "k_quit"), Binding("slash", "search", "k_search"),
+                Binding("f5", "app.progress", "k_progress"), Binding("f6", "app.team", "k_team")]
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -103,9 +104,12 @@ class PickScreen(AppScreen):
             b = bests.get(sc.id)
             best = f"{b['best']:.0f}" if b else ""
             passed = "✔" if b and b["passed"] else ""
-            table.add_row(sc.id, sc.title, sc.lang, "★" * sc.difficulty, best, passed, ", ".join(sc.tags), key=sc.id)
+            table.add_row(sc.id, sc.lang, "★" * sc.difficulty, best, passed, sc.title, ", ".join(sc.tags), key=sc.id)
         if current is not None and current in table.rows:
             table.move_cursor(row=table.get_row_index(current), animate=False)
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
 
     @on(Input.Changed, "#search")
     def search(self, event: Input.Changed) -> None:

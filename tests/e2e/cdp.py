@@ -10,16 +10,22 @@ import time
 import aiohttp
 
 
-async def page_text_stream(debug_port: int, url: str, want: str, timeout: float = 60.0) -> tuple[str, str]:
-    """Open URL in the (already running) headless browser; collect what its websockets receive until `want` shows
-    up. Returns (everything received, decoded as text; document.body.className)."""
+async def page_text_stream(debug_port: int, url: str, want: str, timeout: float = 60.0, *,
+                           new_tab: bool = False) -> tuple[str, str]:
+    """Open URL in the (already running) headless browser, in its first tab or (`new_tab`) in a new one that stays
+    open; collect what its websockets receive until `want` shows up. Returns (everything received, decoded as
+    text; document.body.className)."""
     async with aiohttp.ClientSession() as http:
         deadline = time.monotonic() + timeout
         targets = []
         while time.monotonic() < deadline:
             try:
-                async with http.get(f"http://127.0.0.1:{debug_port}/json/list") as r:
-                    targets = [t for t in await r.json() if t.get("type") == "page"]
+                if new_tab:
+                    async with http.put(f"http://127.0.0.1:{debug_port}/json/new?about:blank") as r:
+                        targets = [await r.json()]
+                else:
+                    async with http.get(f"http://127.0.0.1:{debug_port}/json/list") as r:
+                        targets = [t for t in await r.json() if t.get("type") == "page"]
                 if targets:
                     break
             except aiohttp.ClientError:

@@ -1,5 +1,6 @@
 """Browser mode: `peilian serve` on 127.0.0.1, loaded in headless Chromium (Debian's package, installed by
-tests/e2e/install-system-deps.sh via `make test`). The page must receive the app's first screen."""
+tests/e2e/install-system-deps.sh via `make test`). The page must receive the app's first screen, and a second
+tab must be a session of its own."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from ..conftest import ROOT
 from .cdp import page_text_stream
@@ -31,6 +33,27 @@ def wait_port(port: int, timeout: float = 30.0) -> None:
     raise AssertionError(f"nothing listens on 127.0.0.1:{port}")
 
 
+def _app_processes(root: int) -> list[str]:
+    """The `peilian app` processes under the server (textual-serve starts one per browser connection)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if "peilian app" not in cmd or cmd.startswith("/bin/sh"):
+                continue
+            pid = int(proc.name)
+            while pid > 1:  # is it a descendant of the server?
+                pid = int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                if pid == root:
+                    found.append(cmd)
+                    break
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
 def test_serve_shows_the_first_screen_in_headless_chromium(peilian_home):
     chromium = shutil.which("chromium")
     assert chromium, "Chromium is missing: run tests/e2e/install-system-deps.sh (make test does)"
@@ -48,6 +71,12 @@ def test_serve_shows_the_first_screen_in_headless_chromium(peilian_home):
         text, body_class = asyncio.run(page_text_stream(debug, f"http://127.0.0.1:{port}/", "late-birthday-gift", 90))
         assert "-first-byte" in body_class  # textual-serve's page got the app's first frame
         assert "Peilian" in text and "late-birthday-gift" in text and "cold-food-delivery" in text  # the scenario list
+        # A second tab is its own session: its own app process, with its own first screen.
+        text2, _ = asyncio.run(page_text_stream(debug, f"http://127.0.0.1:{port}/", "late-birthday-gift", 90,
+                                                new_tab=True))
+        assert "late-birthday-gift" in text2
+        apps = _app_processes(server.pid)
+        assert len(apps) == 2, apps
     finally:
         for p in (browser, server):
             if p is not None:

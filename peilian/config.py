@@ -53,13 +53,13 @@ def config_path() -> Path:
 
 def load_config() -> dict:
     """The settings in config.yaml (missing file: defaults). PEILIAN_ROLE overrides `role`."""
-    import yaml
-
     from .errors import UserError
 
     path = config_path()
     data: dict = {}
     if path.exists():
+        import yaml  # only with a settings file: the app's cold start doesn't pay for it otherwise
+
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as e:

@@ -1,10 +1,16 @@
-"""Choosing the customer model from the command line's --bot / --model / --base-url."""
+"""Choosing the customer model from the command line's --bot / --model / --base-url.
+
+Light to import (the simulator is imported when a customer is made): `peilian` imports it before the app's first
+frame."""
 
 from __future__ import annotations
 
-from simulator import CustomerModel, ScriptedCustomer
+from typing import TYPE_CHECKING
 
 from .errors import UserError
+
+if TYPE_CHECKING:
+    from simulator import CustomerModel
 
 
 def pick_bot(bot: str | None, model: str | None = None, base_url: str | None = None) -> str:
@@ -15,6 +21,8 @@ def pick_bot(bot: str | None, model: str | None = None, base_url: str | None = N
 def make_customer(bot: str | None = "scripted", model: str | None = None, base_url: str | None = None) -> CustomerModel:
     bot = pick_bot(bot, model, base_url)
     if bot == "scripted":
+        from simulator import ScriptedCustomer  # imported here: `peilian` opens the app without the simulator
+
         return ScriptedCustomer()
     if bot == "llm":
         try:

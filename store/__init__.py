@@ -3,9 +3,31 @@
 Part of the headless core: never imports Textual or the TUI.
 """
 
-from .db import Store, StoreError, clean_name, default_path
-from .progress import ReadinessGate, ScenarioInfo, scenario_bests, team_report, trainee_report
-from .recorder import StoredSession, StoreRecorder
+from typing import TYPE_CHECKING
+
+from .errors import StoreError
+
+if TYPE_CHECKING:
+    from .db import Store, default_path
+    from .names import clean_name
+    from .progress import ReadinessGate, ScenarioInfo, scenario_bests, team_report, trainee_report
+    from .recorder import StoredSession, StoreRecorder
+
+# Resolved on first use (PEP 562): `store.errors` alone must not import sqlite-utils.
+_WHERE = {"Store": "db", "clean_name": "names", "default_path": "db", "ReadinessGate": "progress",
+          "ScenarioInfo": "progress", "scenario_bests": "progress", "team_report": "progress",
+          "trainee_report": "progress", "StoredSession": "recorder", "StoreRecorder": "recorder"}
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        import importlib
+
+        value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'store' has no attribute {name!r}")
+
 
 __all__ = [
     "ReadinessGate",

@@ -20,33 +20,15 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from .errors import StoreError
+from .names import NAME_MAX, clean_name  # noqa: F401 - part of store.db's names
+
 BUSY_TIMEOUT_MS = 60_000
-NAME_MAX = 40
-
-
-class StoreError(Exception):
-    """A problem with the progress database, as one actionable sentence."""
-
-    exit_code = 2
 
 
 def now() -> str:
     """UTC timestamp as stored (ISO 8601, seconds): sorts and compares as text."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def clean_name(name: str) -> str:
-    """A trainee name as stored: NFC, trimmed, 1-40 characters, no control characters."""
-    if not isinstance(name, str):
-        raise StoreError("A trainee name must be text.")
-    name = unicodedata.normalize("NFC", name).strip()
-    if not name:
-        raise StoreError("A trainee name can't be empty: give your name, e.g. --trainee 王小明.")
-    if len(name) > NAME_MAX:
-        raise StoreError(f"A trainee name can be at most {NAME_MAX} characters; '{name[:NAME_MAX]}…' is longer.")
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
-        raise StoreError("A trainee name can't contain control characters (tabs, newlines, escapes): type it plainly.")
-    return name
 
 
 # -- schema ---------------------------------------------------------------------------------------------------

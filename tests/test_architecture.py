@@ -21,3 +21,22 @@ def test_core_import_does_not_load_textual():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_opening_the_app_from_the_command_line_imports_nothing_it_does_not_need_yet():
+    """`peilian` reaches the app's first frame without the simulator, the scorer, sqlite-utils or YAML: those load
+    right after it (bench/bench_tui.py measures the cold start through this same path)."""
+    code = (
+        "import sys; from textual.app import App; App.run = lambda self, *a, **k: None; "
+        "from peilian.cli import main\n"
+        "try:\n    main(['app', '--trainee', 'arch', '--lang', 'en'])\nexcept SystemExit:\n    pass\n"
+        "heavy = ('simulator', 'scoring', 'sqlite_utils', 'yaml', 'pydantic', 'rapidfuzz', 'opencc', 'llama_cpp')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))"
+    )
+    import os
+    import tempfile
+
+    env = {**os.environ, "PEILIAN_HOME": tempfile.mkdtemp(prefix="peilian-arch-")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", result.stdout

@@ -7,12 +7,36 @@ import traceback
 
 import click
 
-from store.db import StoreError
+from store.errors import StoreError
 
 from ..errors import UserError
 
+# Each subcommand's module, imported only when that command runs (or `--help` lists them): `peilian` with no
+# command opens the app, and its first frame must not wait for the simulator, sqlite-utils or the scorer.
+LAZY_COMMANDS = {
+    "run": "run_cmd", "scenarios": "scenarios_cmd", "app": "app_cmd", "score": "score_cmd", "eval": "score_cmd",
+    "report": "report_cmd", "db": "report_cmd", "models": "models_cmd", "serve": "serve_cmd",
+}
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use (click's documented lazy-loading pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in LAZY_COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        import importlib
+
+        module = importlib.import_module(f"{__name__}.{LAZY_COMMANDS[cmd_name]}")
+        for command in module.COMMANDS:
+            self.add_command(command)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="peilian")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -24,29 +48,6 @@ def cli(ctx: click.Context) -> None:
         from .app_cmd import open_app
 
         open_app()
-
-
-def _register() -> None:
-    from . import app_cmd, run_cmd, scenarios_cmd
-
-    for module in (run_cmd, scenarios_cmd, app_cmd):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-    # Optional command modules (added by later work); each exposes COMMANDS.
-    import importlib
-
-    for name in ("score_cmd", "report_cmd", "models_cmd", "serve_cmd"):
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"{__name__}.{name}":
-                raise
-            continue
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:

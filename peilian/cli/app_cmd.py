@@ -23,7 +23,8 @@ def open_app(trainee: str = "", lang: str = "", seed: int | None = None, bot: st
 def app_command(trainee, lang, seed, bot, model, base_url):
     """Open the practice app (the same as `peilian` with no command)."""
     if trainee:
-        from store import StoreError, clean_name
+        from store.errors import StoreError
+        from store.names import clean_name
 
         try:
             trainee = clean_name(trainee)

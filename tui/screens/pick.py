@@ -15,7 +15,7 @@ COLUMNS = ("col_id", "col_lang", "★", "best", "passed", "col_title", "col_tags
 
 
 class PickScreen(AppScreen):
-    _filled_options = False  # the filters get their options once the scenarios are loaded
+    _filled_options = False  # the filters are added once the scenarios are loaded
     BINDINGS = [Binding("escape", "app.quit", "k_quit"), Binding("slash", "search", "k_search"),
                 Binding("f5", "app.progress", "k_progress"), Binding("f6", "app.team", "k_team")]
 
@@ -25,10 +25,7 @@ class PickScreen(AppScreen):
             yield Label(self.t("trainee") + ": ", id="trainee-label")
             yield Input(value=self.app.trainee, id="trainee", placeholder=self.t("trainee"))
         with Horizontal(id="filters"):
-            yield Input(placeholder=self.t("search"), id="search")
-            yield Select([], prompt=self.t("f_lang"), id="f-lang")
-            yield Select([], prompt=self.t("f_level"), id="f-level")
-            yield Select([], prompt=self.t("f_tag"), id="f-tag")
+            yield Input(placeholder=self.t("search"), id="search")  # the filters join it with the scenarios
         yield DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -38,24 +35,27 @@ class PickScreen(AppScreen):
         self.fill("")
         table.focus()
 
-    def _set_options(self) -> None:
-        """The filters offer what the loaded scenarios have: their languages, difficulties and tags."""
+    def _add_filters(self) -> None:
+        """The language, difficulty and tag filters, offering what the loaded scenarios have. They are mounted with
+        the list, right after the first frame (before it they would have nothing to offer)."""
         scenarios = self.app.scenarios or []
         langs = sorted({sc.lang for sc in scenarios})
         levels = sorted({sc.difficulty for sc in scenarios})
         tags = sorted({t for sc in scenarios for t in sc.tags})
-        for sel, options in ((self.query_one("#f-lang", Select), [(x, x) for x in langs]),
-                             (self.query_one("#f-level", Select), [("★" * d, d) for d in levels]),
-                             (self.query_one("#f-tag", Select), [(x, x) for x in tags])):
-            value = sel.value
-            with sel.prevent(Select.Changed):
-                sel.set_options(options)
-                if value in {v for _label, v in options}:
-                    sel.value = value
+        row = self.query_one("#filters")
+        if not row.is_attached:  # the app is closing
+            return
+        row.mount(
+            Select([(x, x) for x in langs], prompt=self.t("f_lang"), id="f-lang"),
+            Select([("★" * d, d) for d in levels], prompt=self.t("f_level"), id="f-level"),
+            Select([(x, x) for x in tags], prompt=self.t("f_tag"), id="f-tag"))
         self._filled_options = True
 
     def _chosen(self, sel_id: str):
-        value = self.query_one(sel_id, Select).value
+        found = self.query(sel_id)
+        if not found:
+            return None
+        value = found.first(Select).value
         return None if value in (Select.BLANK, Select.NULL) else value
 
     def _add_columns(self, table: DataTable) -> None:
@@ -70,7 +70,8 @@ class PickScreen(AppScreen):
         self.query_one("#trainee", Input).placeholder = self.t("trainee")
         self.query_one("#search", Input).placeholder = self.t("search")
         for key in ("lang", "level", "tag"):
-            self.query_one(f"#f-{key}", Select).prompt = self.t(f"f_{key}")
+            for sel in self.query(f"#f-{key}"):
+                sel.prompt = self.t(f"f_{key}")
         table = self.query_one(DataTable)
         table.clear(columns=True)
         self._add_columns(table)
@@ -84,7 +85,7 @@ class PickScreen(AppScreen):
         if self.app.scenarios is None:  # loaded right after the first frame
             return
         if not self._filled_options:
-            self._set_options()
+            self._add_filters()
         lang, level, tag = self._chosen("#f-lang"), self._chosen("#f-level"), self._chosen("#f-tag")
         current = None
         if table.row_count:

@@ -29,6 +29,9 @@ class Decision:
     reasons: tuple[str, ...] = ()  # why the engine chose this (for the LLM prompt and for trainers)
 
 
+HINT_COST = 5  # points off the session's overall score for each hint taken
+
+
 @dataclass
 class Turn:
     number: int  # 1-based trainee turn
@@ -130,8 +133,22 @@ class Session:
         self.said[-1] = text
         self.sources[-1] = source
 
+    @property
+    def hints_used(self) -> int:
+        return sum(t.hints for t in self.turns)
+
+    @property
+    def overall(self) -> float | None:
+        """The session's score: the mean of its replies' overall scores, less HINT_COST points for every hint taken
+        (a hint is help the trainee won't have with a real customer). None before the first reply."""
+        if not self.turns:
+            return None
+        mean = sum(t.result.overall for t in self.turns) / len(self.turns)
+        return max(0.0, mean - HINT_COST * self.hints_used)
+
     def hint(self) -> str:
-        """The hint for the current customer line (counted: hints cost points in reports)."""
+        """The hint for the current customer line. Counted on the next reply: each costs HINT_COST points off the
+        session's overall score (and so off best scores and passing)."""
         self.hints_pending += 1
         beat = self.scenario.beat(self.current.beat) if not self.current.beat.startswith("end:") else None
         return (beat.hint if beat else "") or ""

@@ -102,7 +102,7 @@ class StoreRecorder:
             )
             n = len(session.turns)
             means = {c: sum(t.scores[c] for t in session.turns) / n for c in CRITERIA}
-            overall = sum(t.result.overall for t in session.turns) / n
+            overall = session.overall  # the replies' mean, less the hints' cost
             conn.execute(
                 """update sessions set turns = ?, mood = ?, certainty = ?, simplicity = ?, warmth = ?, overall = ?,
                    hints_used = hints_used + ?, ended_on_beat = ? where id = ?""",
@@ -159,6 +159,7 @@ class StoreRecorder:
         customer spoke (the caller lets the customer model speak)."""
         for t in stored.turns:
             session.set_customer_line(t.customer_line)
+            session.hints_pending = t.hints_used or 0  # the hints taken then still cost their points
             session.submit(t.reply, elapsed=t.answer_seconds)
         self.attach(session, stored)
         last = stored.turns[-1] if stored.turns else None

@@ -160,3 +160,18 @@ def test_recorder_sees_turn_before_customer_speaks(minimal):
     s = Session(minimal, scorer=FixedScorer((90, 90, 90)), seed=1)
     play(s, ["Tell me your password"], recorder=Rec(), customer=Customer())
     assert events == ["start", "speaking", "scored:1", "speaking", "said:1", "finished"]
+
+
+def test_each_hint_costs_points_off_the_sessions_overall():
+    from simulator.engine import HINT_COST
+
+    sc = load_scenario(ROOT / "scenarios/late-birthday-gift.yaml")
+    plain, helped = Session(sc, seed=1), Session(sc, seed=1)
+    reply = sc.tests[0].replies[0]
+    assert plain.overall is None
+    plain.submit(reply)
+    helped.hint()
+    helped.hint()
+    helped.submit(reply)
+    assert helped.hints_used == 2 and helped.turns[0].scores == plain.turns[0].scores  # the reply's scores stand
+    assert helped.overall == max(0.0, plain.overall - 2 * HINT_COST)

@@ -325,3 +325,23 @@ def test_datasette_browses_the_database(peilian_home):
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data[0]["trainee"] == "a" and data[0]["reply"] == "我们会尽快处理"
+
+
+def test_hints_cost_the_stored_session_points_and_still_do_after_a_resume(peilian_home):
+    from simulator.engine import HINT_COST
+
+    sc = load_scenario(BUNDLED / "late-birthday-gift.yaml")
+    replies = sc.tests[0].replies
+    rec = StoreRecorder()
+    session = Session(sc, seed=1)
+    rec.session_started(session, "hinted", "scripted")
+    session.hint()
+    turn = session.submit(replies[0])
+    rec.turn_scored(session, turn)
+    stored_overall = rec.store.query("select overall, hints_used from sessions")[0]
+    mean = turn.result.overall
+    assert stored_overall == {"overall": max(0.0, mean - HINT_COST), "hints_used": 1}
+    again = Session(sc, seed=1)  # the process died; the trainee resumes
+    rec2 = StoreRecorder()
+    rec2.replay(again, rec2.unfinished("hinted", sc.id))
+    assert again.hints_used == 1 and again.overall == session.overall

@@ -63,8 +63,9 @@ def test_vague_reply_shows_the_words_that_cost_points_and_a_suggestion():
         app = make_app()
         async with app.run_test(size=(120, 40)) as pilot:
             chat = await _open_chat(pilot)
-            await pilot.press("f1")  # a hint is shown and counted on the next turn
+            await pilot.press("f1")  # a hint is shown, with its cost, and counted on the next turn
             assert chat.session.hints_pending == 1
+            assert [n.title for n in app._notifications] == ["提示(本次练习总分扣 5 分)"]
             chat.query_one(ReplyBox).text = "亲,我们会尽快帮您催一下商家的。"
             await pilot.press("enter")
             await _wait_until(pilot, lambda: chat.session.turns and not chat.busy)

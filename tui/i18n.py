@@ -37,7 +37,9 @@ LABELS: dict[str, dict[str, str]] = {
         "voice_down": "Voice: scripted lines ({name} is not answering)",
         "model_down": "The customer model is not answering, so the scripted lines are used and practice goes on. "
                       "({why})",
-        "hint": "Hint", "model_after": "The model answer opens after the session ends.",
+        "hint": "Hint", "hint_cost": "Hint (costs {n} points off this session's score)",
+        "overall": "score {n}", "hints_cost": " after {k} hint(s), -{n}",
+        "model_after": "The model answer opens after the session ends.",
         "resumed": "Resumed: {n} replies kept from {when}",
         "not_saved": "Progress is not being saved: {msg}",
         # pause
@@ -90,7 +92,9 @@ LABELS: dict[str, dict[str, str]] = {
         "voice_guard": "这句用了脚本台词({name} 的话没通过检查)",
         "voice_down": "正在用脚本台词({name} 没有响应)",
         "model_down": "顾客模型没有响应,已改用脚本台词,练习可以继续。({why})",
-        "hint": "提示", "model_after": "对话结束后才能查看参考答案。",
+        "hint": "提示", "hint_cost": "提示(本次练习总分扣 {n} 分)",
+        "overall": "总分 {n}", "hints_cost": "(用了 {k} 次提示,-{n})",
+        "model_after": "对话结束后才能查看参考答案。",
         "resumed": "已继续:保留了 {when} 的 {n} 条回复",
         "not_saved": "进度没有保存:{msg}",
         "paused": "已暂停",

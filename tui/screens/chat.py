@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Label, ProgressBar, Static
 
 from simulator.customer import ScriptedCustomer
-from simulator.engine import Session, Turn
+from simulator.engine import HINT_COST, Session, Turn
 from simulator.runner import speak
 
 from ..i18n import tr
@@ -264,7 +264,7 @@ class ChatScreen(AppScreen):
     def action_hint(self) -> None:
         hint = self.session.hint()
         if hint:
-            self.notify(hint, title=self.t("hint"), timeout=12)
+            self.notify(hint, title=self.t("hint_cost", n=HINT_COST), timeout=12)
 
     def action_model_answer(self) -> None:
         if self.session.finished:

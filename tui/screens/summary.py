@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Footer, Header, Label
 
 from scoring import CRITERIA
+from simulator.engine import HINT_COST
 
 from ..charts import CriteriaChart
 from ..widgets import Line, bar, findings_text, highlighted
@@ -44,7 +45,10 @@ class SummaryScreen(AppScreen):
 
     def _outcome(self) -> str:
         s = self.session
-        return f"{s.scenario.title}: {self.t(s.outcome)}  ({self.t('mood')} {s.mood})"
+        score = self.t("overall", n=f"{s.overall or 0:.0f}")
+        if s.hints_used:
+            score += self.t("hints_cost", k=s.hints_used, n=HINT_COST * s.hints_used)
+        return f"{s.scenario.title}: {self.t(s.outcome)}  ({score}, {self.t('mood')} {s.mood})"
 
     def compose(self) -> ComposeResult:
         s = self.session

@@ -171,6 +171,7 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
             "session_id": recorder.session_id(session) if recorder else None,
             "outcome": session.outcome,
             "mood": session.mood,
+            "overall": session.overall,
             "turns": [t.to_dict() for t in session.turns],
             "closing": session.customer_line if session.finished else None,
             "customer_lines": printer.said,
@@ -179,7 +180,9 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
     else:
         outcome = session.outcome or "unfinished"
         colour = {"resolved": "green", "escalated": "red"}.get(outcome, "yellow")
-        click.echo(click.style(f"Outcome: {outcome}", fg=colour, bold=True) + f" after {len(session.turns)} replies, mood {session.mood}/100.")
+        score = f", score {session.overall:.0f}" if session.overall is not None else ""
+        click.echo(click.style(f"Outcome: {outcome}", fg=colour, bold=True)
+                   + f" after {len(session.turns)} replies{score}, mood {session.mood}/100.")
 
 
 COMMANDS = [run_command]

@@ -94,3 +94,13 @@ def test_summary_screen(snap_compare):
 
 def test_summary_screen_in_english_80x24(snap_compare):
     assert snap_compare(make_app("en"), terminal_size=NARROW, run_before=_whole_session)
+
+
+def test_chat_screen_light_theme_in_english(snap_compare):
+    """Ctrl+T: the light theme keeps every colour readable (scores, highlighted words, suggestions)."""
+    async def before(pilot):
+        await pilot.press("ctrl+t")
+        await _vague_reply(pilot)
+        await pilot.pause()
+
+    assert snap_compare(make_app("en"), terminal_size=SIZE, run_before=before)

@@ -42,7 +42,7 @@ def findings_text(result, *, gains: bool = True) -> Text:
     out = Text()
     for f in sorted(result.findings, key=lambda f: f.effect):
         if f.effect < 0:
-            cjk = bool(_CJK.search(f.message))
+            cjk = bool(_CJK.search(f.message.replace(f.text.strip(), "") if f.text.strip() else f.message))
             out.append(f"【{f.effect:+.0f}】" if cjk else f"{f.effect:+.0f} ", style="red")
             out.append(f.message + "\n")
             if f.suggestion:

@@ -455,15 +455,21 @@ def test_customer_is_typing_until_the_words_arrive():
 
     model = Held()
     customer = LLMCustomer(model)
+    clock = FakeClock()
 
     async def run():
         app = create_app(AppOptions(trainee="pilot", lang="en", seed=3), scenarios=[RP], recorder=False,
-                         customer_factory=lambda: customer)
+                         customer_factory=lambda: customer, clock=clock)
         async with app.run_test(size=(120, 40)) as pilot:
             chat = await _open_chat(pilot)
             await pilot.pause(0.3)
             typing = chat.query(".typing")
             assert len(typing) == 1 and typing.first().plain == "Customer: Customer is typing…"
+            clock.now += 7  # a slow model: the line says how long, and that the trainee can pause or leave
+            chat.show_timer()
+            await pilot.pause()
+            slow = typing.first().plain
+            assert "7 s" in slow and "slow" in slow and "Esc saves and leaves" in slow
             model.go.set()  # the opening arrives
             await _wait_until(pilot, lambda: not chat.busy)
             assert not chat.query(".typing")

@@ -20,6 +20,7 @@ LABELS: dict[str, dict[str, str]] = {
         # who speaks
         "you": "You", "customer": "Customer", "ended": "Session ended",
         "typing": "Customer is typing…",
+        "typing_slow": "Customer is typing… ({s} s: the model is slow today; F3 pauses, Esc saves and leaves)",
         # picker
         "trainee": "Trainee name", "search": "Search scenarios (id, title, tag, zh/en)…",
         "f_lang": "Any language", "f_level": "Any level", "f_tag": "Any tag",
@@ -79,6 +80,7 @@ LABELS: dict[str, dict[str, str]] = {
         "resolved": "已解决", "escalated": "升级投诉", "abandoned": "顾客离开",
         "you": "你", "customer": "顾客", "ended": "对话结束",
         "typing": "顾客正在输入…",
+        "typing_slow": "顾客正在输入…({s} 秒:模型有点慢;F3 暂停,Esc 保存并离开)",
         "trainee": "学员姓名", "search": "搜索情境(编号、标题、标签)…",
         "f_lang": "全部语言", "f_level": "全部难度", "f_tag": "全部标签",
         "no_scenarios": "情境加载失败:{msg}",

@@ -75,6 +75,8 @@ def score_panel(turn, lang: str, result=None) -> Text:
     return out
 
 
+SLOW_CUSTOMER = 5  # seconds of "typing…" after which the line says how long, and that the trainee needn't wait
+
 STYLES = {"customer": "bold magenta", "you": "bold cyan", "ended": "bold yellow", "model_answer": "green",
           "lost": "red"}
 
@@ -92,6 +94,7 @@ class Line(Static):
         self.who = who
         self.body = body
         self.typing = typing
+        self.waited = 0  # seconds the customer has been "typing" (shown once it is slow)
         super().__init__(self._content(), classes=classes)
         self.set_class(typing, "typing")
 
@@ -124,6 +127,8 @@ class Line(Static):
     def _body_text(self) -> Text:
         lang = self.app.lang
         if self.typing:
+            if self.waited >= SLOW_CUSTOMER:
+                return Text(tr(lang, "typing_slow", s=self.waited), style="italic dim")
             return Text(tr(lang, "typing"), style="italic dim")
         body = self.body(lang) if callable(self.body) else self.body
         if isinstance(body, Text):

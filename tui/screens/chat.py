@@ -22,7 +22,7 @@ from simulator.engine import HINT_COST, Session, Turn
 from simulator.runner import speak
 
 from ..i18n import tr
-from ..widgets import Line, ReplyBox, TurnTimer, score_panel
+from ..widgets import SLOW_CUSTOMER, Line, ReplyBox, TurnTimer, score_panel
 from .base import AppScreen
 
 
@@ -73,6 +73,7 @@ class ChatScreen(AppScreen):
         self.sent_at = 0.0
         self._live: Line | None = None  # the customer message being written ("typing…", then streamed words)
         self._live_text = ""
+        self._typing_since: float | None = None
         self.latencies: list[float] = []  # Enter -> score panel painted, seconds (bench/bench_tui.py reads these)
         self.update_latencies: list[float] = []  # Enter -> score panel widget updated (before the repaint)
         self.source = "scripted"  # which path produced the customer's last line
@@ -141,6 +142,7 @@ class ChatScreen(AppScreen):
     def _typing(self) -> None:
         """'Customer is typing…' until the first words (or the whole line) arrive."""
         self._live, self._live_text = Line("customer", typing=True, classes="msg customer"), ""
+        self._typing_since = self.app.clock()
         log = self.query_one("#log", VerticalScroll)
         log.mount(self._live)
         log.scroll_end(animate=False)
@@ -168,6 +170,13 @@ class ChatScreen(AppScreen):
 
     def show_timer(self) -> None:
         self.query_one("#timer", Label).update(self._timer_text())
+        live = self._live
+        if live is not None and live.typing and self._typing_since is not None:  # a slow model says so
+            waited = int(self.app.clock() - self._typing_since)
+            if waited != live.waited:
+                live.waited = waited
+                if waited >= SLOW_CUSTOMER:
+                    live.relabel()
 
     def _your_turn(self) -> None:
         """The customer's message has finished: the trainee's time starts."""

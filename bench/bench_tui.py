@@ -89,7 +89,7 @@ async def enter_to_panel() -> tuple[list[float], list[float], list[float]]:
     from tui.app import AppOptions, ChatScreen, PickScreen, create_app
 
     times: list[float] = []  # replies the session goes on after
-    last: list[float] = []  # replies that end the session: the repaint includes building the summary screen
+    last: list[float] = []  # replies that end the session (the chat also shows how it ended)
     updated: list[float] = []
     for _path, sc in all_scenarios():
         for test in sc.tests:
@@ -136,7 +136,7 @@ def main() -> None:
     times, last, updated = asyncio.run(enter_to_panel())
     print(f"Enter -> score panel updated (scripted customer), {len(updated)} replies: {summary(updated)}   (goal <= 50 ms)")
     print(f"Enter -> screen repainted with it, mid-session:   {len(times)} replies: {summary(times)}")
-    print(f"Enter -> repainted, last reply (+ summary screen): {len(last)} replies: {summary(last)}")
+    print(f"Enter -> repainted, a session's last reply:      {len(last)} replies: {summary(last)}")
 
 
 if __name__ == "__main__":

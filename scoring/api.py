@@ -61,7 +61,8 @@ class ScoreContext:
     customer: str = ""  # the customer's last message
     facts: tuple[str, ...] = ()  # the scenario's facts (policy limits, what the agent can promise)
     lang: str | None = None  # "zh" | "zh-Hant" | "en" | None (detect)
-    feedback_lang: str | None = None  # "zh" | "en": the findings' words (None: the reply's language)
+    feedback_lang: str | None = None  # "zh" | "en": the findings' messages (None: the reply's language); their
+    # suggestions stay in the reply's language, where a better wording is useful
     history: tuple[str, ...] = ()  # the trainee's earlier replies in this session, oldest first
     customer_history: tuple[str, ...] = ()  # the customer's earlier messages (a self-harm cue stays a cue)
     items: tuple[RubricItem, ...] = ()  # the scenario's must / forbidden items

@@ -52,7 +52,8 @@ class _State:
     factors: list[tuple[float, int]] = field(default_factory=list)  # (factor, finding index)
     memo: dict = field(default_factory=dict)  # per-reply caches (regex hits, stuffing)
     elements: dict[str, list[_Hit]] = field(default_factory=dict)
-    msg_lang: str = ""  # the findings' language ("zh" or "en"): the trainee's interface language, else `lang`
+    msg_lang: str = ""  # the findings' messages ("zh" or "en"): the trainee's interface language, else `lang`
+    # (suggestions stay in `lang`: a better way to say it is worth most in the language the customer reads)
 
     def __post_init__(self) -> None:
         fb = (self.ctx.feedback_lang or "")[:2]
@@ -117,7 +118,7 @@ class RuleScorer:
             end,
             text,
             rule.message_for(st.msg_lang, text=text.strip(), **kw),
-            rule.suggestion_for(st.msg_lang, text=text.strip(), **kw),
+            rule.suggestion_for(st.lang, text=text.strip(), **kw),  # the better wording: in the language replied in
             float(effect),
         )
         st.findings.append(f)

@@ -103,6 +103,9 @@ class Session:
         self.beats_used: list[str] = ["opening"]
         self.outcome: str | None = None
         self.hints_pending = 0
+        self._worded_in: list[str | None] = []  # per turn: the feedback language its findings were worded in
+        self._worded: dict = {}  # (turn number, language) -> that turn's result re-worded
+        self._hinted_at = -1  # the turn whose customer line the last hint was for (a hint is charged once)
         self.feedback_lang: str | None = None  # the findings' language ("zh"/"en"); None: the scenario's
         self.current = Decision(
             beat="opening",
@@ -147,9 +150,12 @@ class Session:
         return max(0.0, mean - HINT_COST * self.hints_used)
 
     def hint(self) -> str:
-        """The hint for the current customer line. Counted on the next reply: each costs HINT_COST points off the
-        session's overall score (and so off best scores and passing)."""
-        self.hints_pending += 1
+        """The hint for the current customer line. Counted on the next reply, once per customer line however often
+        it is read again: each costs HINT_COST points off the session's overall score (and so off best scores and
+        passing)."""
+        if self._hinted_at != len(self.turns):
+            self._hinted_at = len(self.turns)
+            self.hints_pending += 1
         beat = self.scenario.beat(self.current.beat) if not self.current.beat.startswith("end:") else None
         return (beat.hint if beat else "") or ""
 
@@ -185,8 +191,14 @@ class Session:
 
     def explained(self, turn: Turn, lang: str) -> ScoreResult:
         """`turn`'s scores with its findings worded in `lang` (the interface switched language): the same scorer on
-        the same reply and context, so only the words change."""
-        return self.scorer.score(turn.reply, self._context(turn.number, lang))
+        the same reply and context, so only the words change. The turn's own result when it was worded so."""
+        number = turn.number
+        if (self._worded_in[number - 1] or self.scenario.lang)[:2] == lang[:2]:
+            return turn.result
+        key = (number, lang[:2])
+        if key not in self._worded:
+            self._worded[key] = self.scorer.score(turn.reply, self._context(number, lang))
+        return self._worded[key]
 
     def submit(self, reply: str, *, elapsed: float | None = None) -> Turn:
         if self.finished:
@@ -221,6 +233,7 @@ class Session:
             hints=self.hints_pending,
         )
         self.hints_pending = 0
+        self._worded_in.append(self.feedback_lang)
         self.turns.append(turn)
         self.current = decision
         self.said.append(decision.line)

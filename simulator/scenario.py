@@ -212,6 +212,10 @@ class Scenario(_Strict):
             i.to_rubric_item("forbidden") for i in self.rubric.forbidden
         )
 
+    def item_labels(self) -> dict[str, str]:
+        """Each must/forbidden item's label by id (what the trainee is shown instead of the id)."""
+        return {i.id: i.label for i in (*self.rubric.must, *self.rubric.forbidden) if i.label}
+
     def beat(self, beat_id: str) -> Beat | Line:
         if beat_id == "opening":
             return self.opening

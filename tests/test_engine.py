@@ -171,7 +171,12 @@ def test_each_hint_costs_points_off_the_sessions_overall():
     assert plain.overall is None
     plain.submit(reply)
     helped.hint()
-    helped.hint()
+    helped.hint()  # the same hint read again: charged once
     helped.submit(reply)
-    assert helped.hints_used == 2 and helped.turns[0].scores == plain.turns[0].scores  # the reply's scores stand
-    assert helped.overall == max(0.0, plain.overall - 2 * HINT_COST)
+    assert helped.hints_used == 1 and helped.turns[0].scores == plain.turns[0].scores  # the reply's scores stand
+    assert helped.overall == max(0.0, plain.overall - HINT_COST)
+    if not helped.finished:
+        plain.submit(sc.tests[0].replies[1])
+        helped.hint()  # the next message's hint is another
+        helped.submit(sc.tests[0].replies[1])
+        assert helped.hints_used == 2 and helped.overall == max(0.0, plain.overall - 2 * HINT_COST)

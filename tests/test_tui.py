@@ -25,6 +25,16 @@ async def _wait_until(pilot, cond, timeout=10.0):
     raise AssertionError("timed out waiting for the app")
 
 
+async def _to_summary(pilot) -> SummaryScreen:
+    """The session has ended on the chat screen (its last words stay in view): Enter opens the summary."""
+    chat = pilot.app.screen
+    if isinstance(chat, ChatScreen):
+        await _wait_until(pilot, lambda: chat.session.finished and not chat.busy)
+        await pilot.press("enter")
+    await _wait_until(pilot, lambda: isinstance(pilot.app.screen, SummaryScreen))
+    return pilot.app.screen
+
+
 async def _open_chat(pilot) -> ChatScreen:
     """From the picker: choose the highlighted scenario, start it from the brief, wait for the chat."""
     await pilot.press("enter")
@@ -51,9 +61,20 @@ def test_whole_session_pick_brief_reply_scores_summary():
                 panel = str(chat.query_one("#scores", Static).render())
                 assert "确定性" in panel and "温度" in panel
                 assert chat.query_one("#mood", ProgressBar).progress == chat.session.turns[-1].mood
-            await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+            # the end: the customer's last words, the last reply's scores and the outcome stay on the chat
+            await _wait_until(pilot, lambda: chat.session.finished and not chat.busy)
+            await pilot.pause()
+            assert isinstance(app.screen, ChatScreen)
+            assert chat.session.customer_line in chat.query(".customer").last().plain
+            assert "已解决" in chat.query(".ended").last().plain
+            assert GOOD[-1][:6] in str(chat.query_one("#scores", Static).render())
+            assert "Enter" in str(chat.query_one("#reply-help").render())
+            await pilot.press("enter")
+            await _to_summary(pilot)
             assert app.screen.session.outcome == "resolved"
             assert app.screen.query_one("#turns", DataTable).row_count == len(GOOD)
+            transcript = [w.plain for w in app.screen.query("#transcript Line")]
+            assert chat.session.customer_line in transcript[-2] and "已解决" in transcript[-1]
 
     asyncio.run(run())
 
@@ -63,13 +84,18 @@ def test_vague_reply_shows_the_words_that_cost_points_and_a_suggestion():
         app = make_app()
         async with app.run_test(size=(120, 40)) as pilot:
             chat = await _open_chat(pilot)
-            await pilot.press("f1")  # a hint is shown, with its cost, and counted on the next turn
+            await pilot.press("f1")  # a hint in the side panel, with its cost, counted on the next turn
+            await pilot.press("f1")  # read again: free
+            await pilot.pause()
             assert chat.session.hints_pending == 1
-            assert [n.title for n in app._notifications] == ["提示(本次练习总分扣 5 分)"]
+            hint = str(chat.query_one("#hint", Static).render())
+            assert "提示(本次练习总分扣 5 分;再看不再扣分)" in hint and SC.opening.hint[:8] in hint
+            assert not app._notifications  # nothing pops over the reply box
             chat.query_one(ReplyBox).text = "亲,我们会尽快帮您催一下商家的。"
             await pilot.press("enter")
             await _wait_until(pilot, lambda: chat.session.turns and not chat.busy)
             assert chat.session.turns[0].hints == 1
+            assert not str(chat.query_one("#hint", Static).render())  # it was for the message just answered
             panel = str(chat.query_one("#scores", Static).render())
             assert "尽快" in panel and "→" in panel
 
@@ -140,7 +166,7 @@ def test_an_interrupted_session_resumes_from_the_app(peilian_home):
             assert RP_REPLIES[1] in " ".join(w.plain for w in chat.query(".you"))
             chat.query_one(ReplyBox).text = RP_REPLIES[2]
             await pilot.press("enter")
-            await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+            await _to_summary(pilot)
             assert app.screen.session.outcome == "escalated"
 
     asyncio.run(run())
@@ -176,7 +202,7 @@ def test_a_store_failure_is_one_message_and_practice_goes_on():
             assert app.recorder is None  # practice goes on, unsaved
             chat.query_one(ReplyBox).text = GOOD[1]
             await pilot.press("enter")
-            await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+            await _to_summary(pilot)
 
     asyncio.run(run())
 
@@ -326,6 +352,7 @@ def test_findings_are_worded_in_the_interface_language_and_follow_a_switch():
             panel = str(chat.query_one("#scores", Static).render())
             assert "确定性" in panel and "as soon as possible" in panel
             assert "'as soon as possible'没有给出承诺" in panel and "commits to nothing" not in panel
+            assert "within 3 hours" in panel  # the better wording stays in the language the customer reads
             await pilot.press("ctrl+l")
             await pilot.pause()
             panel_en = str(chat.query_one("#scores", Static).render())
@@ -393,7 +420,7 @@ def test_turn_timer_ticks_from_the_customers_line_and_stops_while_paused_and_aft
             clock.now += 3
             await _send(pilot, chat, GOOD[1])  # the last reply: the session ends
             assert chat.session.turns[1].elapsed == 3.0
-            await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+            await _to_summary(pilot)
             clock.now += 50
             chat.show_timer()
             assert "本轮用时:3 秒" in str(timer.render())  # stopped at the end
@@ -430,7 +457,12 @@ def test_pause_continues_with_f3_and_esc_saves_and_leaves_then_the_brief_offers_
             await pilot.press("enter")
             await _wait_until(pilot, lambda: isinstance(app.screen, BriefScreen))
             resume = app.screen.query_one("#resume", Button)
-            assert "1 replies kept" in str(resume.label)
+            assert "replies kept: 1" in str(resume.label)
+            assert app.focused is resume  # an interrupted attempt: Resume is what Enter does
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+            await pilot.pause()
+            assert app.screen.query_one(ReplyBox).text == "half a thought"  # the half-typed reply came back too
 
     asyncio.run(run())
 
@@ -464,7 +496,7 @@ def test_customer_is_typing_until_the_words_arrive():
             chat = await _open_chat(pilot)
             await pilot.pause(0.3)
             typing = chat.query(".typing")
-            assert len(typing) == 1 and typing.first().plain == "Customer: Customer is typing…"
+            assert len(typing) == 1 and typing.first().plain == "Customer: typing…"
             clock.now += 7  # a slow model: the line says how long, and that the trainee can pause or leave
             chat.show_timer()
             await pilot.pause()
@@ -479,7 +511,7 @@ def test_customer_is_typing_until_the_words_arrive():
             chat.query_one(ReplyBox).text = RP_REPLIES[0]
             await pilot.press("enter")
             await pilot.pause(0.3)
-            assert chat.busy and chat.query(".typing").first().plain.endswith("Customer is typing…")
+            assert chat.busy and chat.query(".typing").first().plain.endswith("Customer: typing…")
             assert chat.query(".msg").last().has_class("typing")  # under the reply just sent
             model.go.set()
             await _wait_until(pilot, lambda: not chat.busy)
@@ -509,7 +541,7 @@ def test_next_scenario_opens_the_brief_of_the_next_one_not_passed_yet(peilian_ho
             chat = await _open_chat(pilot)
             for reply in GOOD:
                 await _send(pilot, chat, reply)
-            await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+            await _to_summary(pilot)
             await pilot.press("n")
             await _wait_until(pilot, lambda: isinstance(app.screen, BriefScreen))
             brief = app.screen
@@ -606,7 +638,7 @@ def test_summary_chart_has_the_three_criteria_over_the_turns():
             chat = await _open_chat(pilot)
             for reply in GOOD:
                 await _send(pilot, chat, reply)
-            await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+            await _to_summary(pilot)
             await pilot.pause()
             summary = app.screen
             chart = summary.query_one("#chart", CriteriaChart)
@@ -648,5 +680,54 @@ def test_summary_transcript_says_what_each_weak_reply_lost_in_the_interface_lang
             await pilot.pause()
             lost_zh = [w.plain for w in app.screen.query(".lost")]
             assert "扣分" in lost_zh[0] and "'as soon as possible'没有给出承诺" in lost_zh[0]
+
+    asyncio.run(run())
+
+
+def test_at_80x24_the_brief_and_the_summary_scroll_from_the_keyboard_and_f2_shows_every_model_answer():
+    long_sc = SC
+
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="zh", seed=long_sc.tests[0].seed), scenarios=[long_sc],
+                         recorder=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: app.screen.query("#brief-scroll"))
+            await pilot.pause()
+            brief = app.screen.query_one("#brief-scroll")
+            assert brief.max_scroll_y > 0  # the brief doesn't fit 80x24
+            await pilot.press("pagedown")
+            await pilot.pause()
+            assert brief.scroll_y > 0
+            await pilot.press("home")
+            await pilot.pause()
+            assert brief.scroll_y == 0
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+            chat = app.screen
+            for reply in long_sc.tests[0].replies:
+                await _send(pilot, chat, reply)
+            await _wait_until(pilot, lambda: chat.session.finished and not chat.busy)
+            await pilot.press("f2")  # after the end: the summary with every model answer
+            await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+            summary = app.screen
+            await pilot.pause()
+            answers = summary.query(".answer")
+            assert len(answers) == len(chat.session.turns) and all(a.display for a in answers)
+            strong = summary.query(".answer.strong")
+            assert strong  # the good replies' model answers are shown too
+            await pilot.press("f2")  # again: only under the weak replies
+            await pilot.pause()
+            assert all(not a.display for a in strong)
+            await pilot.press("f2")
+            await pilot.pause()
+            transcript = summary.query_one("#transcript")
+            assert transcript.max_scroll_y > 0  # at 80x24 the transcript doesn't fit
+            await pilot.press("end")
+            await pilot.pause()
+            assert transcript.scroll_y == transcript.max_scroll_y
+            await pilot.press("pageup")
+            await pilot.pause()
+            assert transcript.scroll_y < transcript.max_scroll_y
 
     asyncio.run(run())

@@ -84,6 +84,7 @@ async def _whole_session(pilot):
     await _to_chat(pilot)
     for reply in SC.tests[0].replies:
         await _reply(pilot, reply)
+    await pilot.press("enter")  # the session is over: Enter opens the summary
     await _until(pilot, lambda: isinstance(pilot.app.screen, SummaryScreen))
     await pilot.pause()
 

@@ -62,7 +62,8 @@ class PeilianApp(App):
     #log { height: 1fr; } .msg { margin: 0 0 1 0; }
     #reply { height: 5; } #reply-help { color: $text-muted; }
     #scores { height: auto; } #mood { width: 100%; } #mood Bar { width: 1fr; }
-    #timer { margin: 1 0 0 0; color: $text-muted; } #voice { color: $text-muted; }
+    #timer { margin: 1 0 0 0; color: $text-muted; } #voice { color: $text-muted; width: 100%; height: auto; }
+    #hint { height: auto; margin: 1 0 0 0; }
     #buttons { height: 3; } #transcript { height: 1fr; }
     #top { height: 12; } #turns { width: auto; max-width: 60%; height: auto; max-height: 12; }
     #chart { width: 1fr; min-width: 24; height: 12; padding: 0 0 0 1; }
@@ -92,6 +93,7 @@ class PeilianApp(App):
         self.config = config
         self.seed = seed if seed is not None else int(time.time()) % 100000
         self.clock = clock  # the turn timer's clock (tests pass a fake one)
+        self.drafts: dict[tuple[str, str], str] = {}  # (trainee, scenario id) -> a half-typed reply left behind
         localize_bindings(self, self.lang)
 
     def t(self, key: str, **values) -> str:

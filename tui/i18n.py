@@ -19,8 +19,8 @@ LABELS: dict[str, dict[str, str]] = {
         "resolved": "resolved", "escalated": "escalated", "abandoned": "abandoned",
         # who speaks
         "you": "You", "customer": "Customer", "ended": "Session ended",
-        "typing": "Customer is typing…",
-        "typing_slow": "Customer is typing… ({s} s: the model is slow today; F3 pauses, Esc saves and leaves)",
+        "typing": "Customer is typing…", "typing_short": "typing…",
+        "typing_slow": "typing… ({s} s: the model is slow today; F3 pauses, Esc saves and leaves)",
         # picker
         "trainee": "Trainee name", "search": "Search scenarios (id, title, tag, zh/en)…",
         "f_lang": "Any language", "f_level": "Any level", "f_tag": "Any tag",
@@ -29,7 +29,7 @@ LABELS: dict[str, dict[str, str]] = {
         "best": "best", "passed": "passed",
         # brief
         "facts": "Facts", "objectives": "Objectives",
-        "start": "Start", "back": "Back", "resume": "Resume ({n} replies kept)",
+        "start": "Start", "back": "Back", "resume": "Resume (replies kept: {n})",
         # chat
         "reply": "Type your reply: Enter sends, Ctrl+J new line.",
         "turn_timer": "⏱ your turn: {s} s",
@@ -38,7 +38,9 @@ LABELS: dict[str, dict[str, str]] = {
         "voice_down": "Voice: scripted lines ({name} is not answering)",
         "model_down": "The customer model is not answering, so the scripted lines are used and practice goes on. "
                       "({why})",
-        "hint": "Hint", "hint_cost": "Hint (costs {n} points off this session's score)",
+        "hint": "Hint", "hint_cost": "Hint (costs {n} points off this session's score; reading it again is free)",
+        "no_hint": "No hint for this message.",
+        "ended_help": "The session is over. Enter: the summary. F2: every model answer.",
         "overall": "score {n}", "hints_cost": " after {k} hint(s), -{n}",
         "model_after": "The model answer opens after the session ends.",
         "resumed": "Resumed: {n} replies kept from {when}",
@@ -71,7 +73,7 @@ LABELS: dict[str, dict[str, str]] = {
         "cmd_progress": "My progress", "cmd_progress_help": "Your trends, weakest habits and readiness (F5)",
         "cmd_team": "Team view", "cmd_team_help": "The team report, for team leads (F6)",
         "cmd_pause": "Pause", "cmd_pause_help": "Hide the chat and stop the reply timer (F3)",
-        "cmd_hint": "Hint", "cmd_hint_help": "A hint for this turn; hints are counted in your report (F1)",
+        "cmd_hint": "Hint", "cmd_hint_help": "A hint for this turn: 5 points off the session's score, counted in your report (F1)",
         "cmd_quit": "Quit", "cmd_quit_help": "Leave the app; every scored reply is already saved (Ctrl+Q)",
     },
     "zh": {
@@ -79,8 +81,8 @@ LABELS: dict[str, dict[str, str]] = {
         "forbidden": "禁止", "model_answer": "参考答案", "lost": "扣分",
         "resolved": "已解决", "escalated": "升级投诉", "abandoned": "顾客离开",
         "you": "你", "customer": "顾客", "ended": "对话结束",
-        "typing": "顾客正在输入…",
-        "typing_slow": "顾客正在输入…({s} 秒:模型有点慢;F3 暂停,Esc 保存并离开)",
+        "typing": "顾客正在输入…", "typing_short": "正在输入…",
+        "typing_slow": "正在输入…({s} 秒:模型有点慢;F3 暂停,Esc 保存并离开)",
         "trainee": "学员姓名", "search": "搜索情境(编号、标题、标签)…",
         "f_lang": "全部语言", "f_level": "全部难度", "f_tag": "全部标签",
         "no_scenarios": "情境加载失败:{msg}",
@@ -94,7 +96,9 @@ LABELS: dict[str, dict[str, str]] = {
         "voice_guard": "这句用了脚本台词({name} 的话没通过检查)",
         "voice_down": "正在用脚本台词({name} 没有响应)",
         "model_down": "顾客模型没有响应,已改用脚本台词,练习可以继续。({why})",
-        "hint": "提示", "hint_cost": "提示(本次练习总分扣 {n} 分)",
+        "hint": "提示", "hint_cost": "提示(本次练习总分扣 {n} 分;再看不再扣分)",
+        "no_hint": "这条消息没有提示。",
+        "ended_help": "对话已结束。Enter:查看总结。F2:查看全部参考答案。",
         "overall": "总分 {n}", "hints_cost": "(用了 {k} 次提示,-{n})",
         "model_after": "对话结束后才能查看参考答案。",
         "resumed": "已继续:保留了 {when} 的 {n} 条回复",
@@ -121,7 +125,7 @@ LABELS: dict[str, dict[str, str]] = {
         "cmd_progress": "我的进度", "cmd_progress_help": "你的趋势、最弱的习惯和上岗准备(F5)",
         "cmd_team": "团队视图", "cmd_team_help": "团队报告,组长使用(F6)",
         "cmd_pause": "暂停", "cmd_pause_help": "隐藏对话并停止回复计时(F3)",
-        "cmd_hint": "提示", "cmd_hint_help": "本轮的提示;提示次数会记入你的报告(F1)",
+        "cmd_hint": "提示", "cmd_hint_help": "本轮的提示:本次练习总分扣 5 分,并记入你的报告(F1)",
         "cmd_quit": "退出", "cmd_quit_help": "离开应用;已评分的回复都已保存(Ctrl+Q)",
     },
 }

@@ -53,9 +53,11 @@ def findings_text(result, *, gains: bool = True) -> Text:
     return out
 
 
-def score_panel(turn, lang: str, result=None) -> Text:
+def score_panel(turn, lang: str, result=None, labels: dict[str, str] | None = None) -> Text:
     """The three scores with bars, the reply with the words that cost points, each finding with its suggestion.
-    `result`: the turn's scores with findings worded in `lang` (default: as scored)."""
+    `result`: the turn's scores with findings worded in `lang` (default: as scored); `labels`: the scenario's
+    must/forbidden items' labels by id (the trainee sees "gave a deadline", not "give-deadline")."""
+    labels = labels or {}
     r = result or turn.result
     out = Text()
     for c in CRITERIA:
@@ -69,9 +71,9 @@ def score_panel(turn, lang: str, result=None) -> Text:
     out.append("\n\n")
     out.append_text(findings_text(r))
     for item in turn.forbidden:
-        out.append(f"✗ {tr(lang, 'forbidden')}: {item}\n", style="bold red")
+        out.append(f"✗ {tr(lang, 'forbidden')}: {labels.get(item) or item}\n", style="bold red")
     for item in turn.must_new:
-        out.append(f"✓ {item}\n", style="bold green")
+        out.append(f"✓ {labels.get(item) or item}\n", style="bold green")
     return out
 
 
@@ -129,7 +131,7 @@ class Line(Static):
         if self.typing:
             if self.waited >= SLOW_CUSTOMER:
                 return Text(tr(lang, "typing_slow", s=self.waited), style="italic dim")
-            return Text(tr(lang, "typing"), style="italic dim")
+            return Text(tr(lang, "typing_short"), style="italic dim")
         body = self.body(lang) if callable(self.body) else self.body
         if isinstance(body, Text):
             return body
@@ -157,7 +159,7 @@ class ReplyBox(TextArea):
             event.prevent_default()
             event.stop()
             value = self.text.strip()
-            if value:
+            if value or self.read_only:  # read-only: the session is over and Enter opens the summary
                 self.post_message(self.Submitted(value))
             return
         await super()._on_key(event)

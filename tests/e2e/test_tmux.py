@@ -70,8 +70,11 @@ def test_play_a_scenario_to_the_end_in_tmux(peilian_home, tmp_path):
             t("send-keys", "-t", session, "Enter")
             if i == 1:
                 wait("certainty")  # the score panel for the first reply
-        final = wait("resolved")
-        assert "Try again" in final
+        wait("Session ended: resolved")  # the session is over; its last words stay on the chat
+        wait("Enter: the summary")
+        t("send-keys", "-t", session, "Enter")
+        final = wait("Try again")
+        assert "resolved" in final
         t("send-keys", "-t", session, "C-q")
     finally:
         subprocess.run(["tmux", "-S", sock, "kill-server"], capture_output=True)

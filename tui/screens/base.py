@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
 from ..i18n import localize_bindings, tr
@@ -30,3 +31,11 @@ class AppModal(Localized, ModalScreen):
     def __init__(self, *args, **kw) -> None:
         super().__init__(*args, **kw)
         self._localize()
+
+
+def scroll_bindings() -> list[Binding]:
+    """PageUp/PageDown/Up/Down/Home/End scroll a screen's text whatever has focus (at 80x24 the brief and the
+    summary don't fit); the screen's `action_scroll(how)` picks what scrolls."""
+    return [Binding(key, f"scroll('{how}')", show=False) for key, how in (
+        ("pagedown", "scroll_page_down"), ("pageup", "scroll_page_up"), ("down", "scroll_down"), ("up", "scroll_up"),
+        ("end", "scroll_end"), ("home", "scroll_home"))]

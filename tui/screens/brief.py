@@ -8,11 +8,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Markdown
 
-from .base import AppScreen
+from .base import AppScreen, scroll_bindings
 
 
 class BriefScreen(AppScreen):
-    BINDINGS = [Binding("escape", "app.pop_screen", "k_back"), Binding("enter", "start", "k_start")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "k_back"), Binding("enter", "start", "k_start"),
+                *scroll_bindings()]
 
     def __init__(self, scenario) -> None:
         super().__init__()
@@ -28,7 +29,7 @@ class BriefScreen(AppScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll():
+        with VerticalScroll(id="brief-scroll"):
             yield Markdown(self._markdown(), id="brief")
         with Horizontal(id="buttons"):
             yield Button(self.t("start"), id="start", variant="primary")
@@ -38,7 +39,10 @@ class BriefScreen(AppScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#start").focus()
+        self.query_one("#resume" if self.stored else "#start").focus()  # an interrupted attempt: resume it
+
+    def action_scroll(self, how: str) -> None:
+        getattr(self.query_one("#brief-scroll", VerticalScroll), how)(animate=False)
 
     def relabel(self) -> None:
         self.query_one("#brief", Markdown).update(self._markdown())
@@ -46,12 +50,15 @@ class BriefScreen(AppScreen):
         self.query_one("#back", Button).label = self.t("back")
         if self.stored:
             self.query_one("#resume", Button).label = self.t("resume", n=len(self.stored.turns))
+        for button in self.query(Button):
+            button.refresh(layout=True)  # the new words may be wider
 
     def action_start(self) -> None:
         from .chat import ChatScreen
 
         if self.stored:  # starting afresh closes the interrupted attempt (its replies stay in the reports)
             self.app.record(lambda r: r.close_unfinished(self.app.trainee, self.scenario.id))
+        self.app.drafts.pop((self.app.trainee, self.scenario.id), None)
         self.app.switch_screen(ChatScreen(self.scenario))
 
     @on(Button.Pressed, "#start")

@@ -26,6 +26,16 @@ from ..widgets import SLOW_CUSTOMER, Line, ReplyBox, TurnTimer, score_panel
 from .base import AppScreen
 
 
+def _local(stamp: str) -> str:
+    """A stored UTC timestamp as the trainee's local date and time."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return stamp[:16]
+
+
 @dataclass
 class _Said:
     text: str
@@ -74,6 +84,7 @@ class ChatScreen(AppScreen):
         self._live: Line | None = None  # the customer message being written ("typing…", then streamed words)
         self._live_text = ""
         self._typing_since: float | None = None
+        self._hint_text = ""  # the hint shown for the customer's current message
         self.latencies: list[float] = []  # Enter -> score panel painted, seconds (bench/bench_tui.py reads these)
         self.update_latencies: list[float] = []  # Enter -> score panel widget updated (before the repaint)
         self.source = "scripted"  # which path produced the customer's last line
@@ -82,6 +93,12 @@ class ChatScreen(AppScreen):
     @property
     def can_pause(self) -> bool:
         return not self.session.finished
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        """Once the session is over, the hint and pause keys leave the footer (they'd do nothing)."""
+        if action in ("hint", "pause") and self.session.finished:
+            return False
+        return True
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -95,6 +112,7 @@ class ChatScreen(AppScreen):
                 yield ProgressBar(total=100, show_eta=False, show_percentage=True, id="mood")
                 yield Label(self._timer_text(), id="timer")
                 yield Label(self._voice_text(), id="voice")
+                yield Static("", id="hint")
                 yield Static("", id="scores")
         yield Footer()
 
@@ -106,7 +124,10 @@ class ChatScreen(AppScreen):
             for turn in self.session.turns:
                 self.add_line("customer", turn.customer)
                 self.add_line("you", turn.reply)
-            self.notify(self.t("resumed", n=len(self.stored.turns), when=self.stored.started_at[:16]))
+            self.notify(self.t("resumed", n=len(self.stored.turns), when=_local(self.stored.started_at)))
+            draft = self.app.drafts.pop((self.app.trainee, self.scenario.id), "")
+            if draft:
+                self.query_one("#reply", ReplyBox).text = draft
             if self.session.turns:
                 self._show_scores(self.session.turns[-1])
         else:
@@ -114,6 +135,7 @@ class ChatScreen(AppScreen):
         self.app.remember_trainee()
         self.query_one("#mood", ProgressBar).update(progress=self.session.mood)
         self.query_one("#voice", Label).display = self._streams()
+        self.query_one("#log", VerticalScroll).anchor()  # new lines stay in view (until the trainee scrolls up)
         self.query_one("#reply", ReplyBox).focus()
         self._ticker = self.set_interval(1.0, self.show_timer)
         if said is None and self._streams() and not self.session.turns:
@@ -189,8 +211,8 @@ class ChatScreen(AppScreen):
     def _show_scores(self, turn: Turn) -> None:
         """The panel for `turn`, its findings worded in the interface language (re-worded after a switch)."""
         lang = self.app.lang
-        result = turn.result if self.session.feedback_lang == lang else self.session.explained(turn, lang)
-        self.query_one("#scores", Static).update(score_panel(turn, lang, result))
+        self.query_one("#scores", Static).update(score_panel(turn, lang, self.session.explained(turn, lang),
+                                                             labels=self.scenario.item_labels()))
 
     def _voice_text(self) -> str:
         """Who voices the customer, and (quietly, under the timer) when the last line is the scripted one instead."""
@@ -228,6 +250,9 @@ class ChatScreen(AppScreen):
 
     @on(ReplyBox.Submitted)
     def submitted(self, event: ReplyBox.Submitted) -> None:
+        if self.session.finished and not self.busy:
+            self.action_summary()
+            return
         if self.busy or self.session.finished:
             return
         self.busy = True
@@ -235,6 +260,8 @@ class ChatScreen(AppScreen):
         elapsed = self.timer.stop()
         box = self.query_one("#reply", ReplyBox)
         box.clear()
+        self._hint_text = ""  # the hint was for the message just answered
+        self._show_hint()
         self.add_line("you", event.value)
         self.session.feedback_lang = self.app.lang  # the findings in the trainee's interface language
         self._typing()
@@ -262,22 +289,47 @@ class ChatScreen(AppScreen):
         self.busy = False
         self._your_turn()
         if self.session.finished:
-            outcome = self.session.outcome
-            self.add_line("ended", lambda lang: tr(lang, outcome))
-            from .summary import SummaryScreen
+            self._ended()
 
-            self.app.push_screen(SummaryScreen(self.session))
+    def _ended(self) -> None:
+        """The customer's last words and the last reply's scores stay in view; Enter opens the summary."""
+        outcome = self.session.outcome
+        self.add_line("ended", lambda lang: tr(lang, outcome))
+        box = self.query_one("#reply", ReplyBox)
+        box.read_only = True
+        box.focus()
+        self.query_one("#reply-help", Label).update(self.t("ended_help"))
+        self.query_one("#hint", Static).update("")
+        self.refresh_bindings()
+
+    def action_summary(self, answers: bool = False) -> None:
+        from .summary import SummaryScreen
+
+        self.app.push_screen(SummaryScreen(self.session, answers=answers))
 
     # -- keys ------------------------------------------------------------------------------------------------
 
     def action_hint(self) -> None:
+        """The hint for the customer's current message, in the side panel (re-reading it is free; the first look
+        costs HINT_COST points off the session's score)."""
+        if self.session.finished or self.busy:
+            return
         hint = self.session.hint()
-        if hint:
-            self.notify(hint, title=self.t("hint_cost", n=HINT_COST), timeout=12)
+        self._hint_text = hint or self.t("no_hint")
+        self._show_hint()
+
+    def _show_hint(self) -> None:
+        panel = self.query_one("#hint", Static)
+        if not self._hint_text:
+            panel.update("")
+            return
+        from rich.text import Text
+
+        panel.update(Text.assemble((self.t("hint_cost", n=HINT_COST) + "\n", "bold yellow"), self._hint_text))
 
     def action_model_answer(self) -> None:
-        if self.session.finished:
-            self.notify(self.scenario.opening.model_answer or "", timeout=12)
+        if self.session.finished:  # every model answer, beside the replies, in the summary
+            self.action_summary(answers=True)
         else:
             self.notify(self.t("model_after"), timeout=4)
 
@@ -305,10 +357,16 @@ class ChatScreen(AppScreen):
 
     def action_leave(self) -> None:
         self.timer.stop()
+        draft = self.query_one("#reply", ReplyBox).text
+        key = (self.app.trainee, self.scenario.id)
+        if draft.strip() and not self.session.finished:  # given back when this attempt is resumed
+            self.app.drafts[key] = draft
         self.app.back_to_picker()
 
     def relabel(self) -> None:
-        self.query_one("#reply-help", Label).update(self.t("reply"))
+        self.query_one("#reply-help", Label).update(self.t("ended_help" if self.session.finished else "reply"))
+        if self._hint_text:
+            self._show_hint()
         self.query_one("#mood-label", Label).update(self.t("mood"))
         self.show_timer()
         self.query_one("#voice", Label).update(self._voice_text())

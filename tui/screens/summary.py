@@ -14,34 +14,27 @@ from scoring import CRITERIA
 from simulator.engine import HINT_COST
 
 from ..charts import CriteriaChart
+from ..i18n import tr
 from ..widgets import Line, bar, findings_text, highlighted
-from .base import AppScreen
+from .base import AppScreen, scroll_bindings
 
 WEAK = 60  # a reply with a criterion under this gets the model answer beside it
 
 
 class SummaryScreen(AppScreen):
     BINDINGS = [Binding("escape", "to_list", "k_list"), Binding("r", "again", "k_again"),
-                Binding("n", "next", "k_next")]
+                Binding("n", "next", "k_next"), Binding("f2", "answers", "k_model"), *scroll_bindings()]
 
-    def __init__(self, session) -> None:
+    def __init__(self, session, *, answers: bool = False) -> None:
         super().__init__()
         self.session = session
-        self._worded: dict = {}  # (turn number, language) -> the turn's result with findings in that language
+        self.answers = answers  # every model answer shown (F2), not only those under weak replies
 
     def _lost(self, turn, lang: str) -> Text:
         """What cost the reply its points, and the better way to say it, in the interface language."""
-        text = findings_text(self._explained(turn, lang), gains=False)
+        text = findings_text(self.session.explained(turn, lang), gains=False)
         text.rstrip()
         return text
-
-    def _explained(self, turn, lang: str):
-        if (self.session.feedback_lang or self.session.scenario.lang[:2]) == lang:
-            return turn.result
-        key = (turn.number, lang)
-        if key not in self._worded:
-            self._worded[key] = self.session.explained(turn, lang)
-        return self._worded[key]
 
     def _outcome(self) -> str:
         s = self.session
@@ -67,8 +60,13 @@ class SummaryScreen(AppScreen):
                     yield Line("lost", lambda lang, turn=turn: self._lost(turn, lang), classes="lost")
                 weak = min(turn.result.scores.values()) < WEAK
                 answer = s.model_answer(s.beats_used[turn.number - 1]) if turn.number - 1 < len(s.beats_used) else ""
-                if weak and answer:
-                    yield Line("model_answer", answer)
+                if answer:  # under a weak reply always; under the others with F2
+                    line = Line("model_answer", answer, classes="answer" if weak else "answer strong")
+                    line.display = weak or self.answers
+                    yield line
+            if s.finished:
+                yield Line("customer", s.customer_line)  # the customer's last words
+                yield Line("ended", lambda lang: tr(lang, s.outcome))
         with Horizontal(id="buttons"):
             yield Button(self.t("again"), id="again", variant="primary")
             yield Button(self.t("next"), id="next")
@@ -95,6 +93,15 @@ class SummaryScreen(AppScreen):
             line.relabel()
         for key in ("again", "next", "list"):
             self.query_one(f"#{key}", Button).label = self.t(key)
+
+    def action_answers(self) -> None:
+        """F2: the model answers under every reply, or again only under the weak ones."""
+        self.answers = not self.answers
+        for line in self.query(".answer.strong"):
+            line.display = self.answers
+
+    def action_scroll(self, how: str) -> None:
+        getattr(self.query_one("#transcript", VerticalScroll), how)(animate=False)
 
     def action_again(self) -> None:
         from .chat import ChatScreen

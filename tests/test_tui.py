@@ -113,6 +113,19 @@ def test_search_filters_the_scenario_list():
             app.screen.query_one("#search").value = "safety"
             await pilot.pause()
             assert 0 < table.row_count < total
+            app.screen.query_one("#search").value = "no-such-scenario"
+            await pilot.pause()
+            assert table.row_count == 0 and app.screen.query_one("#no-match").display  # says so
+            app.screen.query_one("#search").focus()
+            await pilot.press("escape")  # clears the search (and never quits the app)
+            await pilot.pause()
+            assert app.is_running and table.row_count == total and not app.screen.query_one("#no-match").display
+            assert app.focused is table
+            await pilot.press("slash")
+            assert app.focused is app.screen.query_one("#search")
+            await pilot.press("s", "a", "f", "e", "t", "y", "enter")  # Enter goes to the results
+            await pilot.pause()
+            assert app.focused is table and 0 < table.row_count < total
             app.screen.query_one("#search").value = ""
             await pilot.pause()
             assert table.row_count == total

@@ -56,6 +56,7 @@ class PeilianApp(App):
     TITLE = "陪练 Peilian"
     CSS = """
     #who { height: 3; } #who Label { padding: 1 1; } #who Input { width: 40; }
+    #no-match { margin: 1 2; color: $text-muted; display: none; }
     #filters { height: 3; } #search { width: 1fr; } #f-lang { width: 20; } #f-level { width: 18; }
     #f-tag { width: 20; }
     #left { width: 3fr; } #right { width: 2fr; padding: 0 1; border-left: solid $primary; }
@@ -69,7 +70,7 @@ class PeilianApp(App):
     #chart { width: 1fr; min-width: 24; height: 12; padding: 0 0 0 1; }
     #trend { height: 16; margin: 0 1; } #no-trend { margin: 1 2; color: $text-muted; }
     """
-    # Quit and light/dark stay out of the footer (Esc on the picker quits; both are in the palette), so that the
+    # Quit and light/dark stay out of the footer (the picker shows Ctrl+Q; both are in the palette), so that the
     # footer fits 80 columns in Chinese and English.
     BINDINGS = [Binding("ctrl+q", "quit", "k_quit", show=False, priority=True),
                 Binding("ctrl+t", "toggle_dark", "k_theme", show=False),

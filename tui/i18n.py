@@ -24,6 +24,7 @@ LABELS: dict[str, dict[str, str]] = {
         # picker
         "trainee": "Trainee name", "search": "Search scenarios (id, title, tag, zh/en)…",
         "f_lang": "Any language", "f_level": "Any level", "f_tag": "Any tag",
+        "no_match": "No scenario matches the search and filters (Esc clears the search).",
         "no_scenarios": "No scenarios could be loaded: {msg}",
         "col_id": "id", "col_title": "title", "col_lang": "lang", "col_tags": "tags",
         "best": "best", "passed": "passed",
@@ -85,6 +86,7 @@ LABELS: dict[str, dict[str, str]] = {
         "typing_slow": "正在输入…({s} 秒:模型有点慢;F3 暂停,Esc 保存并离开)",
         "trainee": "学员姓名", "search": "搜索情境(编号、标题、标签)…",
         "f_lang": "全部语言", "f_level": "全部难度", "f_tag": "全部标签",
+        "no_match": "没有符合搜索和筛选条件的情境(Esc 清空搜索)。",
         "no_scenarios": "情境加载失败:{msg}",
         "col_id": "编号", "col_title": "标题", "col_lang": "语言", "col_tags": "标签",
         "best": "最好", "passed": "通过",

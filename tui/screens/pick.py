@@ -16,8 +16,10 @@ COLUMNS = ("col_id", "col_lang", "★", "best", "passed", "col_title", "col_tags
 
 class PickScreen(AppScreen):
     _filled_options = False  # the filters are added once the scenarios are loaded
-    BINDINGS = [Binding("escape", "app.quit", "k_quit"), Binding("slash", "search", "k_search"),
-                Binding("f5", "app.progress", "k_progress"), Binding("f6", "app.team", "k_team")]
+    # Esc never quits (one Esc too many after a session would close the app): it clears the search; Ctrl+Q quits.
+    BINDINGS = [Binding("ctrl+q", "app.quit", "k_quit"), Binding("slash", "search", "k_search"),
+                Binding("f5", "app.progress", "k_progress"), Binding("f6", "app.team", "k_team"),
+                Binding("escape", "clear_search", show=False), Binding("down", "to_list", show=False)]
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -27,6 +29,7 @@ class PickScreen(AppScreen):
         with Horizontal(id="filters"):
             yield Input(placeholder=self.t("search"), id="search")  # the filters join it with the scenarios
         yield DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
+        yield Label(self.t("no_match"), id="no-match")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -69,6 +72,7 @@ class PickScreen(AppScreen):
         self.query_one("#trainee-label", Label).update(self.t("trainee") + ": ")
         self.query_one("#trainee", Input).placeholder = self.t("trainee")
         self.query_one("#search", Input).placeholder = self.t("search")
+        self.query_one("#no-match", Label).update(self.t("no_match"))
         for key in ("lang", "level", "tag"):
             for sel in self.query(f"#f-{key}"):
                 sel.prompt = self.t(f"f_{key}")
@@ -108,9 +112,24 @@ class PickScreen(AppScreen):
             table.add_row(sc.id, sc.lang, "★" * sc.difficulty, best, passed, sc.title, ", ".join(sc.tags), key=sc.id)
         if current is not None and current in table.rows:
             table.move_cursor(row=table.get_row_index(current), animate=False)
+        self.query_one("#no-match", Label).display = not table.row_count  # say so rather than show nothing
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.value:
+            search.value = ""
+        self.query_one(DataTable).focus()
+
+    def action_to_list(self) -> None:
+        """Down (or Enter in the search box): from the name or the search box to the list."""
+        self.query_one(DataTable).focus()
+
+    @on(Input.Submitted, "#search")
+    def searched(self) -> None:
+        self.action_to_list()
 
     @on(Input.Changed, "#search")
     def search(self, event: Input.Changed) -> None:

@@ -17,7 +17,7 @@ COLUMNS = ("col_id", "col_lang", "★", "best", "passed", "col_title", "col_tags
 class PickScreen(AppScreen):
     _filled_options = False  # the filters are added once the scenarios are loaded
     # Esc never quits (one Esc too many after a session would close the app): it clears the search; Ctrl+Q quits.
-    BINDINGS = [Binding("ctrl+q", "app.quit", "k_quit"), Binding("slash", "search", "k_search"),
+    BINDINGS = [Binding("ctrl+q", "app.quit", "k_quit", priority=True), Binding("slash", "search", "k_search"),
                 Binding("f5", "app.progress", "k_progress"), Binding("f6", "app.team", "k_team"),
                 Binding("escape", "clear_search", show=False), Binding("down", "to_list", show=False)]
 

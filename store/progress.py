@@ -43,9 +43,18 @@ class ReadinessGate:
     min_overall: float = 75  # a pass: resolved, with the session's mean overall score at least this
     required_tags: tuple[str, ...] = ("safety",)  # every scenario with one of these tags must be passed
 
-    def describe(self) -> str:
-        tags = f", incl. every {'/'.join(self.required_tags)} scenario" if self.required_tags else ""
-        return f"passed {self.scenarios} scenarios{tags} at ≥ {self.min_overall:g} overall"
+    def describe(self, lang: str = "en") -> str:
+        """The gate in words, in English or Chinese (`lang` "zh"): a Chinese report must not quote it in English."""
+        tags = "/".join(self.required_tags)
+        if lang.startswith("zh"):
+            incl = f",其中包括所有 {tags} 情境" if self.required_tags else ""
+            return f"通过 {self.scenarios} 个情境{incl},综合分 ≥ {self.min_overall:g}"
+        incl = f", incl. every {tags} scenario" if self.required_tags else ""
+        return f"passed {self.scenarios} scenarios{incl} at ≥ {self.min_overall:g} overall"
+
+    def rule(self) -> dict:
+        """The gate as data (JSON-ready), so a renderer can word it in its own language (`ReadinessGate(**rule)`)."""
+        return {"scenarios": self.scenarios, "min_overall": self.min_overall, "required_tags": list(self.required_tags)}
 
 
 def level(values: list[float]) -> float | None:
@@ -109,6 +118,7 @@ def readiness(passed_ids: set[str], gate: ReadinessGate, scenarios: list[Scenari
         "required": required,
         "missing_required": missing_required,
         "gate": gate.describe(),
+        "gate_rule": gate.rule(),
     }
 
 
@@ -145,7 +155,8 @@ def trainee_report(store: Store, name: str, *, scenarios: list[ScenarioInfo] = (
         row["attempts"] += 1
         ov = round(s["overall"], 1)
         rank = (s["outcome"] == "resolved", ov)
-        if row["best"] is None or rank > (row["best_outcome"] == "resolved", row["best"]):
+        finished = s["outcome"] is not None  # like the picker's best: a half-played session isn't a score yet
+        if finished and (row["best"] is None or rank > (row["best_outcome"] == "resolved", row["best"])):
             row["best"], row["best_outcome"] = ov, s["outcome"]
         row["latest"], row["latest_outcome"], row["latest_date"] = ov, s["outcome"], s["started_at"][:10]
         row["passed"] = row["passed"] or passed(s, gate)
@@ -333,6 +344,7 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
         "kind": "team",
         "since": since,
         "gate": gate.describe(),
+        "gate_rule": gate.rule(),
         "trainees": team,
         "leaderboard": leaderboard,
         "scenarios": difficulty,
@@ -343,7 +355,12 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
 
 
 def scenario_bests(store: Store, name: str, gate: ReadinessGate = ReadinessGate()) -> dict[str, dict]:
-    """Per scenario, the trainee's best session mean and whether they passed it (for the scenario browser)."""
+    """Per scenario, the trainee's best session score, whether they passed it and how many attempts they finished
+    (for the scenario browser).
+
+    Only finished sessions (outcome set) count, for all three: a session left after one good reply would
+    otherwise show a best that the finished session then lowers. A scenario with only unfinished sessions is
+    left out, as if never tried (its brief offers the resume)."""
     try:
         tid = store.trainee_id(name, create=False)
     except StoreError:
@@ -353,7 +370,7 @@ def scenario_bests(store: Store, name: str, gate: ReadinessGate = ReadinessGate(
     rows = store.query(
         """select scenario_id, max(overall) as best, max(outcome = 'resolved' and overall >= ?) as passed,
                   count(*) as attempts
-           from sessions where trainee_id = ? and turns > 0 group by scenario_id""",
+           from sessions where trainee_id = ? and turns > 0 and outcome is not null group by scenario_id""",
         (gate.min_overall, tid),
     )
     return {r["scenario_id"]: {"best": r["best"], "passed": bool(r["passed"]), "attempts": r["attempts"]} for r in rows}

@@ -47,7 +47,7 @@ def empty(report: dict) -> bool:
 # Every word of the Markdown reports, in English and Chinese (the app shows them in its interface language).
 MD = {
     "en": {
-        "no_sessions": NO_SESSIONS, "progress": "Progress: {name}", "since": " since {date}",
+        "lang": "en", "no_sessions": NO_SESSIONS, "progress": "Progress: {name}", "since": " since {date}",
         "sessions": "Sessions{since}: **{n}** ({parts}) · streak: {streak} day(s) · {row} resolved in a row · "
                     "hints used: {hints}",
         "unfinished": "Unfinished: {sc} from {when} ({n} replies kept)",
@@ -68,7 +68,7 @@ MD = {
         "resolved_o": "resolved", "escalated_o": "escalated", "abandoned_o": "abandoned",
     },
     "zh": {
-        "no_sessions": "还没有练习记录:学员练习后(`peilian` 或 `peilian run 情境 --trainee 姓名`),进度会显示在这里。",
+        "lang": "zh", "no_sessions": "还没有练习记录:学员练习后(`peilian` 或 `peilian run 情境 --trainee 姓名`),进度会显示在这里。",
         "progress": "进度:{name}", "since": "(自 {date} 起)",
         "sessions": "练习{since}:**{n}** 次({parts})· 连续 {streak} 天 · 连续解决 {row} 次 · 用过提示 {hints} 次",
         "unfinished": "未完成:{sc},开始于 {when}(已保存 {n} 条回复)",
@@ -90,6 +90,17 @@ MD = {
         "certainty": "确定性", "simplicity": "简单", "warmth": "温度",
     },
 }
+
+
+def gate_text(report: dict, lang: str = "en") -> str:
+    """The readiness gate in `lang`'s words, from the report's `gate_rule` (a report saved before it existed
+    only has the English `gate` sentence, which is then what shows)."""
+    rule = report.get("gate_rule")
+    if not rule:
+        return report.get("gate") or ""
+    from .progress import ReadinessGate  # lazily: rendering a saved report needs no database
+
+    return ReadinessGate(rule["scenarios"], rule["min_overall"], tuple(rule["required_tags"])).describe(lang)
 
 
 def _crit(w: dict, c: str) -> str:
@@ -131,11 +142,13 @@ def _md_trainee(r: dict, w: dict) -> str:
             words = ", ".join(f"{x['text']} ×{x['count']}" for x in h["words"])
             head, tail = (words, f": {_md_cell(h['message'])}") if words else (_md_cell(h["message"]), "")
             out.append(f"- **{_crit(w, h['criterion'])}: {head}** ({h['rule']}, {h['count']}×, "
-                       f"{h['points']:g} {w['points']}){tail}")
+                       f"{round(h['points'])} {w['points']}){tail}")
+            # A blank line before each quote and before the Try line: otherwise Markdown joins them into one
+            # paragraph (the Try line would read as the end of the last quote).
             for q in h["quotes"]:
-                out.append(f"  > {_md_cell(q)}")
+                out += ["", f"  > {_md_cell(q)}"]
             if h["suggestion"]:
-                out.append(f"  {w['try']}: {_md_cell(h['suggestion'])}")
+                out += ["", f"  {w['try']}: {_md_cell(h['suggestion'])}"]
     if r["scenarios"]:
         out += ["", f"## {w['scenarios']}", "",
                 f"| {w['scenario']} | {w['attempts']} | {w['best']} | {w['latest']} | {w['passed']} |",
@@ -156,9 +169,10 @@ def _md_trainee(r: dict, w: dict) -> str:
     if rd:
         state = w["ready"] if rd["ready"] else w["not_ready"]
         out += ["", f"## {w['readiness']}", "",
-                w["ready_line"].format(state=state, passed=rd["passed"], needed=rd["needed"], gate=rd["gate"])]
+                w["ready_line"].format(state=state, passed=rd["passed"], needed=rd["needed"],
+                                       gate=gate_text(rd, w["lang"]))]
         if rd["missing_required"]:
-            out.append(w["still"].format(ids=", ".join(rd["missing_required"])))
+            out += ["", w["still"].format(ids=", ".join(rd["missing_required"]))]  # its own paragraph, own line
     if r["next"]:
         out += ["", f"## {w['next']}", ""]
         for i, n in enumerate(r["next"], 1):
@@ -169,7 +183,7 @@ def _md_trainee(r: dict, w: dict) -> str:
 def _md_team(r: dict, w: dict) -> str:
     since = w["since"].format(date=r["since"]) if r["since"] else ""
     out = [f"# {w['team'].format(since=since)}", "",
-           w["team_line"].format(t=len(r["trainees"]), n=r["sessions"], gate=r["gate"]), "",
+           w["team_line"].format(t=len(r["trainees"]), n=r["sessions"], gate=gate_text(r, w["lang"])), "",
            f"| {w['trainee']} | {w['sessions_col']} | {' | '.join(_crit(w, c) for c in CRITERIA)} | {w['overall']} | "
            f"{w['weakest']} | {w['passed']} | {w['ready_col']} | {w['last']} |",
            "|---|---:|---:|---:|---:|---:|---|---:|:-:|---|"]
@@ -311,7 +325,7 @@ def _html_trainee(r: dict) -> str:
             quotes = "".join(f"<blockquote>{e(q)}</blockquote>" for q in h["quotes"])
             sug = f"<div>Try: {e(h['suggestion'])}</div>" if h["suggestion"] else ""
             out.append(f"<li><b>{e(h['criterion'])}: {e(words)}</b> <span class=muted>({e(h['rule'])}, "
-                       f"{h['count']}×, {h['points']:g} points)</span> {e(h['message']) if h['words'] else ''}{quotes}{sug}</li>")
+                       f"{h['count']}×, {round(h['points'])} points)</span> {e(h['message']) if h['words'] else ''}{quotes}{sug}</li>")
         out.append("</ul>")
     if r["scenarios"]:
         out.append("<h2>Scenarios</h2>")

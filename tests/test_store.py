@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -16,7 +17,7 @@ import sqlite_utils
 from scenarios import BUNDLED
 from simulator import Session, load_scenario
 from simulator.runner import play
-from store import Store, StoreError, StoreRecorder, team_report, trainee_report
+from store import ScenarioInfo, Store, StoreError, StoreRecorder, team_report, trainee_report
 from store.db import migrations
 
 from .conftest import ROOT, run_peilian
@@ -285,10 +286,15 @@ def test_report_formats(peilian_home, tmp_path):
     assert json.loads(out.read_text())["trainee"] == "a"
     md = run_peilian("report", "--trainee", "a").stdout
     assert "尽快" in md and "## Habits that cost most points" in md and "> 我们会尽快处理" in md
+    assert "\n\n  > 我们会尽快处理\n\n  Try: " in md  # each quote and the Try line a paragraph of their own
     zh = run_peilian("report", "--trainee", "a", "--lang", "zh").stdout
     assert "# 进度:a" in zh and "## 扣分最多的习惯" in zh and "> 我们会尽快处理" in zh and "Habits" not in zh
+    assert "\n\n  试试: " in zh and not re.search(r"-\d+\.\d+ (分|points)", md + zh)  # whole points lost
+    assert "标准:通过 8 个情境,其中包括所有 safety 情境,综合分 ≥ 75)" in zh and "passed 8" not in zh
     team_zh = run_peilian("report", "--team", "--lang", "zh").stdout
-    assert "## 排行榜" in team_zh and "| 学员 |" in team_zh
+    assert "## 排行榜" in team_zh and "| 学员 |" in team_zh and "上岗标准:通过 8 个情境" in team_zh
+    assert doc["gate"] == "passed 8 scenarios, incl. every safety scenario at ≥ 75 overall"  # JSON keeps its keys
+    assert doc["gate_rule"] == {"scenarios": 8, "min_overall": 75, "required_tags": ["safety"]}
     since = run_peilian("report", "--team", "--since", "2999-01-01").stdout
     assert "No sessions yet" in since
     bad = run_peilian("report", "--team", "--since", "last week")
@@ -314,6 +320,40 @@ def test_progress_model(peilian_home):
     assert hedges and hedges[0]["words"][0]["text"] == "尽快" and "尽快" in hedges[0]["quotes"][0]
     team = team_report(rec.store, scenarios=info, gate=gate)
     assert team["trainees"][0]["ready"] and team["scenarios"][0]["attempts"] == 2
+
+
+def test_readiness_gate_in_both_languages():
+    from store.progress import ReadinessGate
+
+    assert ReadinessGate().describe() == "passed 8 scenarios, incl. every safety scenario at ≥ 75 overall"
+    assert ReadinessGate().describe("zh") == "通过 8 个情境,其中包括所有 safety 情境,综合分 ≥ 75"
+    assert ReadinessGate(3, 80.5, ()).describe("zh") == "通过 3 个情境,综合分 ≥ 80.5"
+    assert ReadinessGate(3, 80, ("safety", "vip")).describe() == (
+        "passed 3 scenarios, incl. every safety/vip scenario at ≥ 80 overall")
+
+
+def test_bests_count_finished_sessions_only(peilian_home):
+    """A session left after one good reply is no best score yet: it would fall once the session is finished."""
+    from store import scenario_bests
+
+    sc = load_scenario(BUNDLED / "late-birthday-gift.yaml")
+    good = sc.tests[0].replies
+    rec = StoreRecorder()
+    left = Session(sc, seed=1)
+    rec.session_started(left, "d", "scripted")
+    rec.turn_scored(left, left.submit(good[0]))
+    assert left.outcome is None and left.overall > 0
+    assert scenario_bests(rec.store, "d") == {}
+    rep = trainee_report(rec.store, "d", scenarios=[ScenarioInfo.of(sc)])
+    assert rep["scenarios"][0]["best"] is None and rep["scenarios"][0]["attempts"] == 1
+
+    play(Session(sc, seed=1), ["我们会尽快处理"], recorder=StoreRecorder(), trainee="d")  # finished, escalated
+    finished = rec.store.query("select overall from sessions where outcome is not null")[0]["overall"]
+    assert finished < left.overall  # the half-played session scored higher...
+    bests = scenario_bests(rec.store, "d")
+    assert bests[sc.id] == {"best": finished, "passed": False, "attempts": 1}  # ...and still isn't the best
+    rep = trainee_report(rec.store, "d", scenarios=[ScenarioInfo.of(sc)])
+    assert rep["scenarios"][0]["best"] == round(finished, 1) and rep["scenarios"][0]["attempts"] == 2
 
 
 def test_datasette_browses_the_database(peilian_home):

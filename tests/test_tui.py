@@ -257,7 +257,7 @@ def test_picker_shows_best_and_progress_screen_reads_the_store(peilian_home):
             await pilot.press("escape")
             await pilot.press("f6")
             await pilot.pause()
-            assert "Team report" in app.screen.query_one("#report").source
+            assert app.screen.query_one("#team-table", DataTable).get_row("pilot")[0] == "pilot"
             await pilot.press("escape")
             app.screen.query_one("#trainee").value = "newcomer"  # no sessions yet: one line instead of the chart
             await pilot.pause()
@@ -265,6 +265,83 @@ def test_picker_shows_best_and_progress_screen_reads_the_store(peilian_home):
             await _wait_until(pilot, lambda: isinstance(app.screen, ReportScreen))
             assert not app.screen.query("#trend")
             assert "No scored sessions yet" in str(app.screen.query_one("#no-trend").render())
+
+    asyncio.run(run())
+
+
+def _team_store():
+    """A store with four trainees (one with a long Latin name) and sessions of two scenarios."""
+    from simulator.engine import Session
+    from simulator.runner import play
+    from store import StoreRecorder
+
+    rec = StoreRecorder()
+    for who in ("张三丰", "李小龙", "Wang Fang-Ting", "赵敏"):
+        play(Session(SC, seed=1), ["我们会尽快处理"], recorder=rec, trainee=who)
+    play(Session(SC, seed=SC.tests[0].seed), GOOD, recorder=rec, trainee="张三丰")
+    play(Session(RP, seed=3), RP_REPLIES, recorder=rec, trainee="李小龙")
+    with rec.store.write() as conn:  # a fixed date: snapshots must not change with the day they run
+        conn.execute("update sessions set started_at = '2026-03-0' || id || 'T10:00:00'")
+    return rec
+
+
+def test_report_screens_scroll_with_keys_and_the_team_tables_fit_80_columns(peilian_home):
+    """At 80x24 in Chinese: both screens page with the keyboard; the team view's tables keep the names readable
+    (first, fixed, never `…`), scroll sideways, and switch their headers and titles with Ctrl+L."""
+    from tui.app import ReportScreen
+
+    rec = _team_store()
+    names = ("张三丰", "李小龙", "Wang Fang-Ting", "赵敏")
+
+    async def scrolls(pilot) -> None:
+        body = pilot.app.screen.query_one("#body")
+        assert body.max_scroll_y > 0 and body.scroll_y == 0
+        for key, moved in (("down", lambda y: y == 1), ("pagedown", lambda y: y > before),
+                           ("pageup", lambda y: y < before), ("end", lambda y: y == body.max_scroll_y),
+                           ("home", lambda y: y == 0)):
+            before = body.scroll_y
+            await pilot.press(key)
+            await pilot.pause()
+            assert moved(body.scroll_y), (key, before, body.scroll_y)
+
+    async def run():
+        app = create_app(AppOptions(trainee="张三丰", lang="zh"), scenarios=[SC, RP], recorder=rec)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("f5")
+            await _wait_until(pilot, lambda: isinstance(app.screen, ReportScreen))
+            await pilot.pause()
+            await scrolls(pilot)
+            await pilot.press("escape")
+            await pilot.press("f6")
+            await _wait_until(pilot, lambda: isinstance(app.screen, ReportScreen) and app.screen.kind == "team")
+            await pilot.pause()
+            screen = app.screen
+            team = screen.query_one("#team-table", DataTable)
+            assert [str(c.label) for c in team.columns.values()] == [
+                "学员", "练习", "确定性", "简单", "温度", "综合", "最弱", "通过", "可上岗", "最近练习"]
+            assert team.zebra_stripes and team.fixed_columns == 1 and team.virtual_size.width > team.size.width
+            assert [team.get_row_at(i)[0] for i in range(team.row_count)] == sorted(names)
+            shown = screen_text(app)
+            assert all(n in shown for n in names) and "…" not in shown  # nothing squeezed
+            assert "上岗标准:通过 8 个情境,其中包括所有 safety 情境" in str(screen.query_one("#team-summary").render())
+            assert str(screen.query_one("#title-leaderboard").render()) == "排行榜"
+            assert screen.query_one("#leaderboard", DataTable).get_row_at(0)[1] == "张三丰"
+            assert screen.query_one("#difficulty", DataTable).row_count == 2
+            await scrolls(pilot)
+            await pilot.press("tab")  # into the team table: ←/→ scroll its columns past the names, which stay
+            assert app.focused is team
+            await pilot.press("right", "right", "right")
+            await pilot.pause()
+            assert team.scroll_x > 0 and all(n in screen_text(app) for n in names)
+            await pilot.press("pagedown")  # the page keys still scroll the page from inside a table
+            await pilot.pause()
+            assert screen.query_one("#body").scroll_y > 0
+            await pilot.press("ctrl+l")
+            await pilot.pause()
+            assert [str(c.label) for c in team.columns.values()][:3] == ["trainee", "sessions", "certainty"]
+            assert str(screen.query_one("#title-team-table").render()) == "Trainees"
+            assert "ready means: passed 8 scenarios" in str(screen.query_one("#team-summary").render())
+            assert team.get_row("张三丰")[6] == "warmth"  # the weakest criterion, in the new language too
 
     asyncio.run(run())
 

@@ -105,3 +105,32 @@ def test_chat_screen_light_theme_in_english(snap_compare):
         await pilot.pause()
 
     assert snap_compare(make_app("en"), terminal_size=SIZE, run_before=before)
+
+
+def _report_app(peilian_home):
+    from .test_tui import _team_store
+
+    return create_app(AppOptions(trainee="张三丰", lang="zh"), scenarios=[SC, RP], recorder=_team_store(),
+                      clock=lambda: 0.0)
+
+
+def test_team_screen_in_chinese_80x24(snap_compare, peilian_home):
+    """F6 at 80 columns: the names stay whole in the first column; the other columns scroll sideways."""
+    async def before(pilot):
+        await pilot.press("f6")
+        await _until(pilot, lambda: type(pilot.app.screen).__name__ == "ReportScreen")
+        await pilot.pause()
+
+    assert snap_compare(_report_app(peilian_home), terminal_size=NARROW, run_before=before)
+
+
+def test_progress_habits_in_chinese_80x24(snap_compare, peilian_home):
+    """F5, paged down to the habits: each quote and the 试试 line on lines of their own, whole points lost."""
+    async def before(pilot):
+        await pilot.press("f5")
+        await _until(pilot, lambda: type(pilot.app.screen).__name__ == "ReportScreen")
+        await pilot.pause()
+        await pilot.press("pagedown", "pagedown")
+        await pilot.pause()
+
+    assert snap_compare(_report_app(peilian_home), terminal_size=NARROW, run_before=before)

@@ -76,6 +76,16 @@ LABELS: dict[str, dict[str, str]] = {
         "cmd_pause": "Pause", "cmd_pause_help": "Hide the chat and stop the reply timer (F3)",
         "cmd_hint": "Hint", "cmd_hint_help": "A hint for this turn: 5 points off the session's score, counted in your report (F1)",
         "cmd_quit": "Quit", "cmd_quit_help": "Leave the app; every scored reply is already saved (Ctrl+Q)",
+        # -- team view (tables) ------------------------------------------------------------------------------
+        "rp_summary": "{t} trainees · {n} sessions · ready means: {gate}",
+        "rp_keys": "PgUp/PgDn/↑/↓ scroll the page · Tab into a table, then ←/→ for its other columns",
+        "rp_trainees": "Trainees", "rp_leaderboard": "Leaderboard", "rp_difficulty": "Scenarios, hardest first",
+        "rp_trips_note": "Trips on: the beat most failed sessions ended on.",
+        "rc_trainee": "trainee", "rc_sessions": "sessions", "rc_overall": "overall", "rc_weakest": "weakest",
+        "rc_passed": "passed", "rc_ready": "ready", "rc_last": "last", "rc_rank": "#", "rc_passed_n": "passed",
+        "rc_scenario": "scenario", "rc_attempts": "attempts", "rc_trainees": "trainees", "rc_pass_rate": "pass rate",
+        "rc_resolved": "resolved", "rc_mean": "mean", "rc_trips": "trips on",
+        # -- end of team view --------------------------------------------------------------------------------
     },
     "zh": {
         "certainty": "确定性", "simplicity": "简单", "warmth": "温度", "mood": "情绪",
@@ -129,6 +139,16 @@ LABELS: dict[str, dict[str, str]] = {
         "cmd_pause": "暂停", "cmd_pause_help": "隐藏对话并停止回复计时(F3)",
         "cmd_hint": "提示", "cmd_hint_help": "本轮的提示:本次练习总分扣 5 分,并记入你的报告(F1)",
         "cmd_quit": "退出", "cmd_quit_help": "离开应用;已评分的回复都已保存(Ctrl+Q)",
+        # -- team view (tables) ------------------------------------------------------------------------------
+        "rp_summary": "{t} 名学员 · {n} 次练习 · 上岗标准:{gate}",
+        "rp_keys": "PgUp/PgDn/↑/↓ 翻页 · Tab 进入表格后用 ←/→ 看其他列",
+        "rp_trainees": "学员", "rp_leaderboard": "排行榜", "rp_difficulty": "情境难度(最难的在前)",
+        "rp_trips_note": "卡在:失败的练习最常结束在的环节。",
+        "rc_trainee": "学员", "rc_sessions": "练习", "rc_overall": "综合", "rc_weakest": "最弱",
+        "rc_passed": "通过", "rc_ready": "可上岗", "rc_last": "最近练习", "rc_rank": "#", "rc_passed_n": "通过情境",
+        "rc_scenario": "情境", "rc_attempts": "次数", "rc_trainees": "学员数", "rc_pass_rate": "通过率",
+        "rc_resolved": "解决率", "rc_mean": "平均分", "rc_trips": "卡在",
+        # -- end of team view --------------------------------------------------------------------------------
     },
 }
 

@@ -58,7 +58,7 @@ def test_whole_session_pick_brief_reply_scores_summary():
                 box.text = reply
                 await pilot.press("enter")
                 await _wait_until(pilot, lambda: len(chat.session.turns) == i + 1 and not chat.busy)
-                panel = str(chat.query_one("#scores", Static).render())
+                panel = str(chat.query_one("#scores", Static).content)
                 assert "确定性" in panel and "温度" in panel
                 assert chat.query_one("#mood", ProgressBar).progress == chat.session.turns[-1].mood
             # the end: the customer's last words, the last reply's scores and the outcome stay on the chat
@@ -67,7 +67,7 @@ def test_whole_session_pick_brief_reply_scores_summary():
             assert isinstance(app.screen, ChatScreen)
             assert chat.session.customer_line in chat.query(".customer").last().plain
             assert "已解决" in chat.query(".ended").last().plain
-            assert GOOD[-1][:6] in str(chat.query_one("#scores", Static).render())
+            assert GOOD[-1][:6] in str(chat.query_one("#scores", Static).content)
             assert "Enter" in str(chat.query_one("#reply-help").render())
             await pilot.press("enter")
             await _to_summary(pilot)
@@ -88,15 +88,15 @@ def test_vague_reply_shows_the_words_that_cost_points_and_a_suggestion():
             await pilot.press("f1")  # read again: free
             await pilot.pause()
             assert chat.session.hints_pending == 1
-            hint = str(chat.query_one("#hint", Static).render())
+            hint = str(chat.query_one("#hint", Static).content)
             assert "提示(本次练习总分扣 5 分;再看不再扣分)" in hint and SC.opening.hint[:8] in hint
             assert not app._notifications  # nothing pops over the reply box
             chat.query_one(ReplyBox).text = "亲,我们会尽快帮您催一下商家的。"
             await pilot.press("enter")
             await _wait_until(pilot, lambda: chat.session.turns and not chat.busy)
             assert chat.session.turns[0].hints == 1
-            assert not str(chat.query_one("#hint", Static).render())  # it was for the message just answered
-            panel = str(chat.query_one("#scores", Static).render())
+            assert not str(chat.query_one("#hint", Static).content)  # it was for the message just answered
+            panel = str(chat.query_one("#scores", Static).content)
             assert "尽快" in panel and "→" in panel
 
     asyncio.run(run())
@@ -439,13 +439,13 @@ def test_findings_are_worded_in_the_interface_language_and_follow_a_switch():
             chat.query_one(ReplyBox).text = "We will look into it as soon as possible."
             await pilot.press("enter")
             await _wait_until(pilot, lambda: chat.session.turns and not chat.busy)
-            panel = str(chat.query_one("#scores", Static).render())
+            panel = str(chat.query_one("#scores", Static).content)
             assert "确定性" in panel and "as soon as possible" in panel
             assert "'as soon as possible'没有给出承诺" in panel and "commits to nothing" not in panel
             assert "within 3 hours" in panel  # the better wording stays in the language the customer reads
             await pilot.press("ctrl+l")
             await pilot.pause()
-            panel_en = str(chat.query_one("#scores", Static).render())
+            panel_en = str(chat.query_one("#scores", Static).content)
             assert "certainty" in panel_en and "commits to nothing" in panel_en and "没有给出承诺" not in panel_en
             turn = chat.session.turns[0]
             assert chat.session.explained(turn, "en").scores == turn.result.scores
@@ -667,7 +667,7 @@ def test_language_switch_mid_chat_keeps_the_log_and_the_typed_reply_and_changes_
             assert [line.plain for line in after] == [b.replace("顾客: ", "Customer: ").replace("你: ", "You: ")
                                                       for b in before]
             assert str(chat.query_one("#mood-label").render()) == "mood"
-            assert "certainty" in str(chat.query_one("#scores").render())
+            assert "certainty" in str(chat.query_one("#scores").content)
             assert "your turn" in str(chat.query_one("#timer").render())
             await _wait_until(pilot, lambda: "f1 Hint" in screen_text(app))
             shown = screen_text(app)

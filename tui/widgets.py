@@ -15,6 +15,7 @@ from textual.widgets import Static, TextArea
 from scoring import CRITERIA
 
 from .i18n import localize_bindings, tr
+from .wrap import CJKText
 
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -117,7 +118,7 @@ class Line(Static):
         grid = Table.grid()
         grid.add_column(no_wrap=True)
         grid.add_column(ratio=1, overflow="fold")
-        grid.add_row(self._who_text(), self._body_text())
+        grid.add_row(self._who_text(), CJKText.of(self._body_text()))  # breaks between Chinese characters
         return grid
 
     def _who_text(self) -> Text:

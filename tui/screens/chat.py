@@ -23,6 +23,7 @@ from simulator.runner import speak
 
 from ..i18n import tr
 from ..widgets import SLOW_CUSTOMER, Line, ReplyBox, TurnTimer, score_panel
+from ..wrap import Wrapped
 from .base import AppScreen
 
 
@@ -211,8 +212,8 @@ class ChatScreen(AppScreen):
     def _show_scores(self, turn: Turn) -> None:
         """The panel for `turn`, its findings worded in the interface language (re-worded after a switch)."""
         lang = self.app.lang
-        self.query_one("#scores", Static).update(score_panel(turn, lang, self.session.explained(turn, lang),
-                                                             labels=self.scenario.item_labels()))
+        self.query_one("#scores", Static).update(Wrapped(score_panel(turn, lang, self.session.explained(turn, lang),
+                                                                     labels=self.scenario.item_labels())))
 
     def _voice_text(self) -> str:
         """Who voices the customer, and (quietly, under the timer) when the last line is the scripted one instead."""
@@ -325,7 +326,7 @@ class ChatScreen(AppScreen):
             return
         from rich.text import Text
 
-        panel.update(Text.assemble((self.t("hint_cost", n=HINT_COST) + "\n", "bold yellow"), self._hint_text))
+        panel.update(Wrapped(Text.assemble((self.t("hint_cost", n=HINT_COST) + "\n", "bold yellow"), self._hint_text)))
 
     def action_model_answer(self) -> None:
         if self.session.finished:  # every model answer, beside the replies, in the summary

@@ -517,12 +517,30 @@ def d_owned_action(self: RuleScorer, rule: Rule, st: _State) -> None:
 
 
 def d_cold(self: RuleScorer, rule: Rule, st: _State) -> None:
-    """Nothing warm at all: no apology, feeling, care, reassurance or friendly word."""
+    """Nothing warm at all: no apology, feeling, care, reassurance or friendly word. A follow-up after an earlier
+    warm reply in the same conversation loses half as much (the rubric: empathy repeated every turn reads as cold,
+    so a matter-of-fact second reply mustn't be punished as if the first had none)."""
     warm = set(rule.params.get("warm", []))
-    if not any(f.rule in warm and f.effect >= 0 for f in st.findings):
-        s, e = _whole(st)
-        short = _units(st) <= rule.params.get("short", 12)
-        self._add(st, rule, s, e, rule.effect + (rule.params.get("short_extra", 0) if short else 0))
+    if any(f.rule in warm and f.effect >= 0 for f in st.findings):
+        return
+    s, e = _whole(st)
+    if st.ctx.history and _was_warm(self, st, warm):
+        self._add(st, rule, s, e, rule.params.get("followup", rule.effect / 2))
+        return
+    short = _units(st) <= rule.params.get("short", 12)
+    self._add(st, rule, s, e, rule.effect + (rule.params.get("short_extra", 0) if short else 0))
+
+
+def _was_warm(self: RuleScorer, st: _State, warm: set[str]) -> bool:
+    """Did an earlier reply in this conversation say something warm (the word-list rules only)?"""
+    for earlier in st.ctx.history:
+        past = _State(earlier, normalize(earlier), st.lang, st.ctx, "", "")
+        for rule in self._lexical:
+            if rule.id in warm:
+                self._apply_lexical(rule, past)
+        if any(f.rule in warm and f.effect >= 0 for f in past.findings):
+            return True
+    return False
 
 
 def d_safety_care(self: RuleScorer, rule: Rule, st: _State) -> None:

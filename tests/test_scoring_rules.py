@@ -26,7 +26,8 @@ def _cases(kind: str):
 
 def _score(ex):
     if isinstance(ex, dict):
-        return SCORER.score(ex["reply"], ScoreContext(customer=ex.get("customer", ""), facts=tuple(ex.get("facts", ()))))
+        return SCORER.score(ex["reply"], ScoreContext(customer=ex.get("customer", ""), facts=tuple(ex.get("facts", ())),
+                                                      history=tuple(ex.get("history", ()))))
     return SCORER.score(ex)
 
 
@@ -135,3 +136,16 @@ def test_dev_fixture_is_the_shared_file():
     if shared.exists():
         assert shared.read_bytes() == DEV.read_bytes()
     assert len(read_jsonl(DEV)) == 169
+
+
+def test_a_matter_of_fact_follow_up_after_a_warm_reply_loses_half_as_much_warmth():
+    """The rubric: empathy repeated every turn reads as cold, so the second reply needn't apologise again."""
+    follow_up = "18点前没发出,马上申请20元延迟发货赔付,并电话通知下一步。"
+    customer = "行,18点前是吧?要是到时候还没发怎么办?"
+    alone = SCORER.score(follow_up, ScoreContext(customer=customer))
+    after_warm = SCORER.score(follow_up, ScoreContext(customer=customer, history=("孩子的生日礼物还没到,真的对不起。",)))
+    after_cold = SCORER.score(follow_up, ScoreContext(customer=customer, history=("请提供订单号。",)))
+    cold = {r: [f.effect for f in x.findings if f.rule == "warmth.cold"] for r, x in
+            (("alone", alone), ("after_warm", after_warm), ("after_cold", after_cold))}
+    assert cold["alone"] == cold["after_cold"] and cold["after_warm"] == [cold["alone"][0] / 2]
+    assert after_warm.scores["warmth"] > alone.scores["warmth"]

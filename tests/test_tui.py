@@ -821,3 +821,26 @@ def test_at_80x24_the_brief_and_the_summary_scroll_from_the_keyboard_and_f2_show
             assert transcript.scroll_y < transcript.max_scroll_y
 
     asyncio.run(run())
+
+
+def test_the_filter_dropdown_speaks_the_interface_language():
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="zh"), scenarios=[SC, RP], recorder=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _wait_until(pilot, lambda: app.screen.query("#f-tag"))
+            await pilot.pause()
+            app.screen.query_one("#f-tag").focus()
+            await pilot.press("enter")  # open the dropdown
+            await pilot.pause()
+            footer = " ".join(str(k.render()) for k in app.screen.query("FooterKey"))
+            assert "关闭" in footer and "Dismiss" not in footer
+            await pilot.press("escape")
+            await pilot.press("ctrl+l")
+            await pilot.pause()
+            app.screen.query_one("#f-tag").focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            footer = " ".join(str(k.render()) for k in app.screen.query("FooterKey"))
+            assert "Close" in footer
+
+    asyncio.run(run())

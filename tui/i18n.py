@@ -63,7 +63,8 @@ LABELS: dict[str, dict[str, str]] = {
         "no_store": "Progress isn't kept in this session.", "lead_only": "The team view is for team leads.",
         # footer (binding descriptions)
         "k_quit": "Quit", "k_theme": "Light/dark", "k_lang": "中文", "k_palette": "Commands",
-        "k_progress": "My progress", "k_search": "Search", "k_team": "Team", "k_back": "Back", "k_start": "Start",
+        "k_progress": "My progress", "k_search": "Search", "k_dismiss": "Close",
+        "k_team": "Team", "k_back": "Back", "k_start": "Start",
         "k_hint": "Hint", "k_model": "Model answer", "k_pause": "Pause", "k_leave": "Leave",
         "k_newline": "New line", "k_list": "Scenarios", "k_again": "Try again", "k_next": "Next",
         "k_continue": "Continue", "k_save_leave": "Save and leave",
@@ -127,7 +128,8 @@ LABELS: dict[str, dict[str, str]] = {
         "no_trend": "还没有评分的练习:完成第一次练习后这里会显示趋势。",
         "no_store": "本次没有保存进度。", "lead_only": "团队视图只对组长开放。",
         "k_quit": "退出", "k_theme": "明暗", "k_lang": "English", "k_palette": "命令",
-        "k_progress": "我的进度", "k_search": "搜索", "k_team": "团队", "k_back": "返回", "k_start": "开始",
+        "k_progress": "我的进度", "k_search": "搜索", "k_dismiss": "关闭",
+        "k_team": "团队", "k_back": "返回", "k_start": "开始",
         "k_hint": "提示", "k_model": "参考答案", "k_pause": "暂停", "k_leave": "离开",
         "k_newline": "换行", "k_list": "情境列表", "k_again": "再来一次", "k_next": "下一个",
         "k_continue": "继续", "k_save_leave": "保存并离开",
@@ -163,16 +165,21 @@ def other(lang: str) -> str:
     return "en" if lang == "zh" else "zh"
 
 
+# Textual's own footer words that a Chinese interface shows (the dropdown of a Select), by their LABELS key.
+TEXTUAL_WORDS = {"Dismiss menu": "k_dismiss"}
+
+
 def localize_bindings(node, lang: str) -> None:
     """Footer descriptions of `node`'s bindings in `lang`: a description that is a LABELS key starting with `k_`
-    is looked up (Textual's own bindings keep theirs).
+    is looked up, and so are Textual's own words listed in TEXTUAL_WORDS (its other bindings keep theirs).
 
     The keys are remembered on the node the first time, so it can be switched back and forth."""
     bindings = node._bindings.key_to_bindings
     keys = node.__dict__.get("_label_keys")
     if keys is None:
-        keys = {(key, b.action): b.description for key, bs in bindings.items() for b in bs
-                if b.description.startswith("k_") and b.description in LABELS["en"]}
+        keys = {(key, b.action): TEXTUAL_WORDS.get(b.description, b.description)
+                for key, bs in bindings.items() for b in bs
+                if (b.description.startswith("k_") and b.description in LABELS["en"]) or b.description in TEXTUAL_WORDS}
         node._label_keys = keys
     if not keys:
         return

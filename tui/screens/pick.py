@@ -53,6 +53,16 @@ class PickScreen(AppScreen):
             Select([("★" * d, d) for d in levels], prompt=self.t("f_level"), id="f-level"),
             Select([(x, x) for x in tags], prompt=self.t("f_tag"), id="f-tag"))
         self._filled_options = True
+        self.call_after_refresh(self._localize_filters)
+
+    def _localize_filters(self) -> None:
+        """The dropdowns' own footer words ("Dismiss menu") in the interface language."""
+        from ..i18n import localize_bindings
+
+        for select in self.query(Select):
+            for node in select.walk_children():
+                if node._bindings.key_to_bindings:
+                    localize_bindings(node, self.app.lang)
 
     def _chosen(self, sel_id: str):
         found = self.query(sel_id)

@@ -14,6 +14,15 @@ from .base import AppScreen
 COLUMNS = ("col_id", "col_lang", "★", "best", "passed", "col_title", "col_tags")
 
 
+TITLE_CELLS, TAG_CELLS = 40, 30  # longer titles and tag lists end in "…" (the brief shows them whole)
+
+
+def _cut(text: str, cells: int) -> str:
+    from rich.cells import cell_len, chop_cells
+
+    return text if cell_len(text) <= cells else chop_cells(text, cells - 1)[0] + "…"
+
+
 class PickScreen(AppScreen):
     _filled_options = False  # the filters are added once the scenarios are loaded
     # Esc never quits (one Esc too many after a session would close the app): it clears the search; Ctrl+Q quits.
@@ -119,7 +128,8 @@ class PickScreen(AppScreen):
             b = bests.get(sc.id)
             best = f"{b['best']:.0f}" if b else ""
             passed = "✔" if b and b["passed"] else ""
-            table.add_row(sc.id, sc.lang, "★" * sc.difficulty, best, passed, sc.title, ", ".join(sc.tags), key=sc.id)
+            table.add_row(sc.id, sc.lang, "★" * sc.difficulty, best, passed, _cut(sc.title, TITLE_CELLS),
+                          _cut(", ".join(sc.tags), TAG_CELLS), key=sc.id)
         if current is not None and current in table.rows:
             table.move_cursor(row=table.get_row_index(current), animate=False)
         self.query_one("#no-match", Label).display = not table.row_count  # say so rather than show nothing
@@ -146,7 +156,16 @@ class PickScreen(AppScreen):
         self.fill(event.value)
 
     @on(Select.Changed)
-    def filtered(self, _event: Select.Changed) -> None:
+    def filtered(self, event: Select.Changed) -> None:
+        if event.select.id == "f-lang":  # the tags on offer are those of the chosen language's scenarios
+            lang = self._chosen("#f-lang")
+            tags = sorted({t for sc in self.app.scenarios or [] if not lang or sc.lang == lang for t in sc.tags})
+            tag_select = self.query_one("#f-tag", Select)
+            keep = self._chosen("#f-tag")
+            with tag_select.prevent(Select.Changed):
+                tag_select.set_options([(x, x) for x in tags])
+                if keep in tags:
+                    tag_select.value = keep
         self.fill(self.query_one("#search", Input).value)
 
     @on(Input.Changed, "#trainee")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .items import match_items
 from .rules import Rule, RuleSet, ruleset
-from .text import detect_lang, normalize
+from .text import detect_lang, normalize, traditional
 
 VERSION = "rules-1"
 
@@ -111,6 +111,9 @@ class RuleScorer:
 
     def _add(self, st: _State, rule: Rule, start: int, end: int, effect: float, **kw) -> Finding:
         text = st.reply[start:end]
+        suggestion = rule.suggestion_for(st.lang, text=text.strip(), **kw)  # the better wording: as replied in
+        if st.ctx.lang == "zh-Hant" and suggestion:
+            suggestion = traditional(suggestion)
         f = Finding(
             rule.id,
             rule.criterion,
@@ -118,7 +121,7 @@ class RuleScorer:
             end,
             text,
             rule.message_for(st.msg_lang, text=text.strip(), **kw),
-            rule.suggestion_for(st.lang, text=text.strip(), **kw),  # the better wording: in the language replied in
+            suggestion,
             float(effect),
         )
         st.findings.append(f)

@@ -18,6 +18,19 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _s2tw():
+    import opencc
+
+    return opencc.OpenCC("s2tw")
+
+
+@lru_cache(maxsize=1024)
+def traditional(text: str) -> str:
+    """Simplified Chinese as Taiwan's traditional script (a zh-Hant customer's advice reads in their script)."""
+    return _s2tw().convert(text) if _CJK.search(text) else text
+
+
 _HALFWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 

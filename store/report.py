@@ -108,7 +108,7 @@ def _crit(w: dict, c: str) -> str:
 
 
 def _outcome(w: dict, o) -> str:
-    return w.get(f"{o}_o", o) if o else w["unfinished_word"]
+    return w.get(f"{o}_o", o) if o and o != "unfinished" else w["unfinished_word"]
 
 
 def markdown(report: dict, lang: str = "en") -> str:

@@ -149,3 +149,10 @@ def test_a_matter_of_fact_follow_up_after_a_warm_reply_loses_half_as_much_warmth
             (("alone", alone), ("after_warm", after_warm), ("after_cold", after_cold))}
     assert cold["alone"] == cold["after_cold"] and cold["after_warm"] == [cold["alone"][0] / 2]
     assert after_warm.scores["warmth"] > alone.scores["warmth"]
+
+
+def test_a_traditional_chinese_customer_gets_advice_in_traditional_script():
+    hant = SCORER.score("我們會盡快處理", ScoreContext(lang="zh-Hant"))
+    hans = SCORER.score("我们会尽快处理", ScoreContext(lang="zh"))
+    assert any("時間" in f.suggestion for f in hant.findings) and not any("时间" in f.suggestion for f in hant.findings)
+    assert any("时间" in f.suggestion for f in hans.findings)

@@ -288,6 +288,7 @@ def test_report_formats(peilian_home, tmp_path):
     assert "尽快" in md and "## Habits that cost most points" in md and "> 我们会尽快处理" in md
     assert "\n\n  > 我们会尽快处理\n\n  Try: " in md  # each quote and the Try line a paragraph of their own
     zh = run_peilian("report", "--trainee", "a", "--lang", "zh").stdout
+    assert "unfinished" not in zh
     assert "# 进度:a" in zh and "## 扣分最多的习惯" in zh and "> 我们会尽快处理" in zh and "Habits" not in zh
     assert "\n\n  试试: " in zh and not re.search(r"-\d+\.\d+ (分|points)", md + zh)  # whole points lost
     assert "标准:通过 8 个情境,其中包括所有 safety 情境,综合分 ≥ 75)" in zh and "passed 8" not in zh

@@ -75,6 +75,10 @@ def test_whole_session_pick_brief_reply_scores_summary():
             assert app.screen.query_one("#turns", DataTable).row_count == len(GOOD)
             transcript = [w.plain for w in app.screen.query("#transcript Line")]
             assert chat.session.customer_line in transcript[-2] and "已解决" in transcript[-1]
+            summary = app.screen
+            await pilot.press("enter")  # a second Enter from the chat must not start a new attempt
+            await pilot.pause()
+            assert app.screen is summary
 
     asyncio.run(run())
 
@@ -543,6 +547,7 @@ def test_pause_continues_with_f3_and_esc_saves_and_leaves_then_the_brief_offers_
             await _wait_until(pilot, lambda: app.screen is chat)
             assert not chat.timer.paused and chat.query_one(ReplyBox).text == "half a thought"
 
+            await pilot.press("f1")  # a hint taken, then the trainee leaves before replying
             await pilot.press("f3")
             await _wait_until(pilot, lambda: isinstance(app.screen, PauseScreen))
             await pilot.press("escape")  # save and leave
@@ -555,7 +560,12 @@ def test_pause_continues_with_f3_and_esc_saves_and_leaves_then_the_brief_offers_
             await pilot.press("enter")
             await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
             await pilot.pause()
-            assert app.screen.query_one(ReplyBox).text == "half a thought"  # the half-typed reply came back too
+            box = app.screen.query_one(ReplyBox)
+            assert box.text == "half a thought"  # the half-typed reply came back too
+            assert box.cursor_location == box.document.end  # and typing goes on after it
+            assert app.screen.session.hints_pending == 1  # the hint taken before leaving is still charged
+            await pilot.press("space", "o", "k")
+            assert box.text == "half a thought ok"
 
     asyncio.run(run())
 

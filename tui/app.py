@@ -66,8 +66,8 @@ class PeilianApp(App):
     #timer { margin: 1 0 0 0; color: $text-muted; } #voice { color: $text-muted; width: 100%; height: auto; }
     #hint { height: auto; margin: 1 0 0 0; }
     #buttons { height: 3; } #transcript { height: 1fr; }
-    #top { height: 12; } #turns { width: auto; max-width: 60%; height: auto; max-height: 12; }
-    #chart { width: 1fr; min-width: 24; height: 12; padding: 0 0 0 1; }
+    #top { height: 35%; min-height: 10; max-height: 12; } #turns { width: auto; max-width: 60%; height: auto; max-height: 100%; }
+    #chart { width: 1fr; min-width: 24; height: 100%; padding: 0 0 0 1; }
     #trend { height: 16; margin: 0 1; } #no-trend { margin: 1 2; color: $text-muted; }
     """
     # Quit and light/dark stay out of the footer (the picker shows Ctrl+Q; both are in the palette), so that the
@@ -94,7 +94,9 @@ class PeilianApp(App):
         self.config = config
         self.seed = seed if seed is not None else int(time.time()) % 100000
         self.clock = clock  # the turn timer's clock (tests pass a fake one)
-        self.drafts: dict[tuple[str, str], str] = {}  # (trainee, scenario id) -> a half-typed reply left behind
+        # (trainee, scenario id) -> what an attempt left behind: its half-typed reply and the hints taken since the
+        # last scored reply (charged on the next one), given back on Resume
+        self.drafts: dict[tuple[str, str], tuple[str, int]] = {}
         localize_bindings(self, self.lang)
 
     def t(self, key: str, **values) -> str:

@@ -126,9 +126,14 @@ class ChatScreen(AppScreen):
                 self.add_line("customer", turn.customer)
                 self.add_line("you", turn.reply)
             self.notify(self.t("resumed", n=len(self.stored.turns), when=_local(self.stored.started_at)))
-            draft = self.app.drafts.pop((self.app.trainee, self.scenario.id), "")
+            draft, hints = self.app.drafts.pop((self.app.trainee, self.scenario.id), ("", 0))
             if draft:
-                self.query_one("#reply", ReplyBox).text = draft
+                box = self.query_one("#reply", ReplyBox)
+                box.text = draft
+                box.move_cursor(box.document.end)  # typing goes on after it
+            if hints and not self.session.finished:  # a hint taken before leaving is still charged
+                self.session.hints_pending = hints
+                self.session._hinted_at = len(self.session.turns)
             if self.session.turns:
                 self._show_scores(self.session.turns[-1])
         else:
@@ -360,8 +365,9 @@ class ChatScreen(AppScreen):
         self.timer.stop()
         draft = self.query_one("#reply", ReplyBox).text
         key = (self.app.trainee, self.scenario.id)
-        if draft.strip() and not self.session.finished:  # given back when this attempt is resumed
-            self.app.drafts[key] = draft
+        pending = self.session.hints_pending
+        if (draft.strip() or pending) and not self.session.finished:  # given back when this attempt is resumed
+            self.app.drafts[key] = (draft if draft.strip() else "", pending)
         self.app.back_to_picker()
 
     def relabel(self) -> None:

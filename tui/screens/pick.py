@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 
+from ..i18n import LABELS
 from .base import AppScreen
 
 # The short columns first: at 80 columns the best score and ✔ stay in view and a long title is what gets cut.
@@ -58,7 +59,7 @@ class PickScreen(AppScreen):
         if not row.is_attached:  # the app is closing
             return
         row.mount(
-            Select([(x, x) for x in langs], prompt=self.t("f_lang"), id="f-lang"),
+            Select(self._lang_options(langs), prompt=self.t("f_lang"), id="f-lang"),
             Select([("★" * d, d) for d in levels], prompt=self.t("f_level"), id="f-level"),
             Select([(x, x) for x in tags], prompt=self.t("f_tag"), id="f-tag"))
         self._filled_options = True
@@ -72,6 +73,9 @@ class PickScreen(AppScreen):
             for node in select.walk_children():
                 if node._bindings.key_to_bindings:
                     localize_bindings(node, self.app.lang)
+
+    def _lang_options(self, langs) -> list[tuple[str, str]]:
+        return [(self.t(f"lang_{x}") if f"lang_{x}" in LABELS["en"] else x, x) for x in langs]
 
     def _chosen(self, sel_id: str):
         found = self.query(sel_id)
@@ -95,6 +99,12 @@ class PickScreen(AppScreen):
         for key in ("lang", "level", "tag"):
             for sel in self.query(f"#f-{key}"):
                 sel.prompt = self.t(f"f_{key}")
+        for sel in self.query("#f-lang"):  # the languages' names, in the new language
+            value = self._chosen("#f-lang")
+            with sel.prevent(Select.Changed):
+                sel.set_options(self._lang_options(sorted({sc.lang for sc in self.app.scenarios or []})))
+                if value:
+                    sel.value = value
         table = self.query_one(DataTable)
         table.clear(columns=True)
         self._add_columns(table)

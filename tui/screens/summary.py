@@ -75,7 +75,9 @@ class SummaryScreen(AppScreen):
 
     def on_mount(self) -> None:
         self._fill_table()
-        self.query_one("#again").focus()
+        # The transcript has the focus, not "Try again": an Enter still on its way from the chat must not start a
+        # new attempt (r, n, Esc and the buttons do that)
+        self.query_one("#transcript", VerticalScroll).focus()
 
     def _fill_table(self) -> None:
         table = self.query_one("#turns", DataTable)

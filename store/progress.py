@@ -183,16 +183,16 @@ def trainee_report(store: Store, name: str, *, scenarios: list[ScenarioInfo] = (
         w = sc.weights.get(weakest, 1.0) if weakest else 1.0
         nexts.append((-w, sc.difficulty, sc.id in per_scenario, sc.id, sc.title))
     nexts.sort()
-    unfinished = [s for s in sessions if s["outcome"] is None]
+    unfinished = [s for s in scored if s["outcome"] is None]  # a session left before any reply isn't one
     return {
         "kind": "trainee",
         "trainee": name,
         "since": since,
-        "sessions": len(sessions),
-        "finished": sum(1 for s in sessions if s["outcome"]),
+        "sessions": len(scored),  # with at least one scored reply, as in the team report
+        "finished": sum(1 for s in scored if s["outcome"]),
         "unfinished": [{"session": s["id"], "scenario": s["scenario_id"], "started_at": s["started_at"],
                         "turns": s["turns"]} for s in unfinished],
-        "outcomes": dict(Counter(s["outcome"] or "unfinished" for s in sessions)),
+        "outcomes": dict(Counter(s["outcome"] or "unfinished" for s in scored)),
         "levels": levels,
         "overall_level": overall_level,
         "weakest": weakest,

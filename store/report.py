@@ -128,7 +128,7 @@ def _md_trainee(r: dict, w: dict) -> str:
     out.append(w["sessions"].format(since=since, n=r["sessions"], parts=parts, streak=r["streak_days"],
                                     row=r["resolved_in_a_row"], hints=r["hints_used"]))
     for u in r["unfinished"]:
-        out.append(f"- {w['unfinished'].format(sc=u['scenario'], when=u['started_at'][:16], n=u['turns'])}: "
+        out.append(f"- {w['unfinished'].format(sc=u['scenario'], when=u['started_at'][:16].replace('T', ' '), n=u['turns'])}: "
                    f"`peilian run {u['scenario']} --trainee \"{r['trainee']}\" --resume`")
     out += ["", f"## {w['levels']}", "", w["recent"], "",
             f"| {w['criterion']} | {w['level']} | |", "|---|---:|---|"]

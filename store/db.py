@@ -164,6 +164,18 @@ def m004_customer_source(db: sqlite_utils.Database) -> None:
             turns.add_column(column, str)
 
 
+@migrations()
+def m005_pending(db: sqlite_utils.Database) -> None:
+    """What an unfinished session holds between two scored replies: the half-typed reply and the hints taken for
+    the customer's current message (charged on the next reply). Kept so that leaving, quitting or a crash loses
+    neither: Resume gives the draft back and the hint is still charged."""
+    sessions = db["sessions"]
+    if "draft" not in sessions.columns_dict:
+        sessions.add_column("draft", str)
+    if "hints_pending" not in sessions.columns_dict:
+        sessions.add_column("hints_pending", int, not_null_default=0)
+
+
 # -- connection -------------------------------------------------------------------------------------------------
 def _explain(e: sqlite3.Error, path: Path) -> StoreError:
     msg = str(e).lower()

@@ -38,6 +38,8 @@ class StoredSession:
     seed: int
     started_at: str
     turns: list[StoredTurn]
+    draft: str = ""  # the reply being typed when the session was left (or the app died)
+    hints_pending: int = 0  # hints taken for the current customer message, charged on the next reply
 
 
 def _status(utterance) -> str | None:
@@ -105,7 +107,7 @@ class StoreRecorder:
             overall = session.overall  # the replies' mean, less the hints' cost
             conn.execute(
                 """update sessions set turns = ?, mood = ?, certainty = ?, simplicity = ?, warmth = ?, overall = ?,
-                   hints_used = hints_used + ?, ended_on_beat = ? where id = ?""",
+                   hints_used = hints_used + ?, ended_on_beat = ?, draft = null, hints_pending = 0 where id = ?""",
                 (n, session.mood, means["certainty"], means["simplicity"], means["warmth"], overall, turn.hints,
                  beat, sid),
             )
@@ -114,6 +116,14 @@ class StoreRecorder:
                     "update sessions set outcome = ?, finished_at = ? where id = ? and outcome is null",
                     (turn.decision.outcome, now(), sid),
                 )
+
+    def pending(self, session, draft: str, hints: int) -> None:
+        """The half-typed reply and the hints taken since the last scored reply (saved on a hint, on leaving and
+        while the trainee types), so that Resume gives them back after a quit or a crash."""
+        sid = self._session_id(session)
+        with self.store.write() as conn:
+            conn.execute("update sessions set draft = ?, hints_pending = ? where id = ?",
+                         (draft or None, int(hints), sid))
 
     def customer_said(self, session, turn, utterance) -> None:
         sid = self._session_id(session)
@@ -162,6 +172,9 @@ class StoreRecorder:
             session.hints_pending = t.hints_used or 0  # the hints taken then still cost their points
             session.submit(t.reply, elapsed=t.answer_seconds)
         self.attach(session, stored)
+        if stored.hints_pending and not session.finished:  # taken before leaving: still charged
+            session.hints_pending = stored.hints_pending
+            session._hinted_at = len(session.turns)
         last = stored.turns[-1] if stored.turns else None
         if last and last.customer_reply:
             session.set_customer_line(last.customer_reply)
@@ -189,7 +202,8 @@ class StoreRecorder:
         return StoredSession(
             id=s["id"], trainee=trainee, scenario_id=s["scenario_id"], scenario_version=s["scenario_version"],
             scenario_hash=s["scenario_hash"], scorer_version=s["scorer_version"], seed=s["seed"],
-            started_at=s["started_at"], turns=[StoredTurn(**t) for t in turns],
+            started_at=s["started_at"], turns=[StoredTurn(**t) for t in turns], draft=s.get("draft") or "",
+            hints_pending=s.get("hints_pending") or 0,
         )
 
     def close_unfinished(self, trainee: str, scenario_id: str, reason: str = "not resumed") -> int:

@@ -7,7 +7,7 @@ import asyncio
 from textual.widgets import DataTable, ProgressBar, Static
 
 from simulator import load_scenario
-from tui.app import AppOptions, ChatScreen, PickScreen, ReplyBox, SummaryScreen, create_app
+from tui.app import LAZY, AppOptions, ChatScreen, PickScreen, ReplyBox, SummaryScreen, create_app
 
 SC = load_scenario("scenarios/late-birthday-gift.yaml")
 GOOD = SC.tests[0].replies
@@ -857,3 +857,42 @@ def test_the_filter_dropdown_speaks_the_interface_language():
             assert "Close" in footer
 
     asyncio.run(run())
+
+
+def test_a_quit_mid_reply_keeps_the_draft_and_the_hint_for_resume(peilian_home):
+    """The app is closed (or dies) while a reply is half typed and a hint was taken: the next app's Resume gives
+    the words back and the hint is still charged on the next reply."""
+    from tui.app import BriefScreen
+
+    async def first():
+        app = create_app(AppOptions(trainee="pilot", lang="en", seed=SC.tests[0].seed), scenarios=[SC])
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _wait_until(pilot, lambda: app._recorder is not LAZY)  # the store is open
+            chat = await _open_chat(pilot)
+            await _send(pilot, chat, GOOD[0])
+            assert not chat.session.finished
+            await pilot.press("f1")
+            chat.query_one(ReplyBox).text = "我现在就联系商家"
+            chat.show_timer()  # the once-a-second tick saves a changed draft
+            await pilot.pause()
+        # the app is gone without leaving the chat (as after Ctrl+Q or a crash)
+
+    async def second():
+        app = create_app(AppOptions(trainee="pilot", lang="en", seed=SC.tests[0].seed), scenarios=[SC])
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _wait_until(pilot, lambda: app.screen.query_one("#scenarios").row_count)
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: isinstance(app.screen, BriefScreen))
+            await pilot.press("enter")  # Resume is focused
+            await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+            await pilot.pause()
+            chat = app.screen
+            assert chat.query_one(ReplyBox).text == "我现在就联系商家"
+            assert chat.session.hints_pending == 1 and len(chat.session.turns) == 1
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: len(chat.session.turns) == 2 and not chat.busy)
+            assert chat.session.turns[1].hints == 1
+
+    asyncio.run(first())
+    asyncio.run(second())

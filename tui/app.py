@@ -94,9 +94,6 @@ class PeilianApp(App):
         self.config = config
         self.seed = seed if seed is not None else int(time.time()) % 100000
         self.clock = clock  # the turn timer's clock (tests pass a fake one)
-        # (trainee, scenario id) -> what an attempt left behind: its half-typed reply and the hints taken since the
-        # last scored reply (charged on the next one), given back on Resume
-        self.drafts: dict[tuple[str, str], tuple[str, int]] = {}
         localize_bindings(self, self.lang)
 
     def t(self, key: str, **values) -> str:

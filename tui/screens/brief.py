@@ -58,7 +58,6 @@ class BriefScreen(AppScreen):
 
         if self.stored:  # starting afresh closes the interrupted attempt (its replies stay in the reports)
             self.app.record(lambda r: r.close_unfinished(self.app.trainee, self.scenario.id))
-        self.app.drafts.pop((self.app.trainee, self.scenario.id), None)
         self.app.switch_screen(ChatScreen(self.scenario))
 
     @on(Button.Pressed, "#start")

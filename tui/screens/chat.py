@@ -86,6 +86,7 @@ class ChatScreen(AppScreen):
         self._live_text = ""
         self._typing_since: float | None = None
         self._hint_text = ""  # the hint shown for the customer's current message
+        self._saved_draft, self._saved_hints = "", 0  # what the store holds of the reply being typed
         self.latencies: list[float] = []  # Enter -> score panel painted, seconds (bench/bench_tui.py reads these)
         self.update_latencies: list[float] = []  # Enter -> score panel widget updated (before the repaint)
         self.source = "scripted"  # which path produced the customer's last line
@@ -126,14 +127,10 @@ class ChatScreen(AppScreen):
                 self.add_line("customer", turn.customer)
                 self.add_line("you", turn.reply)
             self.notify(self.t("resumed", n=len(self.stored.turns), when=_local(self.stored.started_at)))
-            draft, hints = self.app.drafts.pop((self.app.trainee, self.scenario.id), ("", 0))
-            if draft:
+            if self.stored.draft:  # the reply being typed when the session was left (or the app died)
                 box = self.query_one("#reply", ReplyBox)
-                box.text = draft
+                box.text = self._saved_draft = self.stored.draft
                 box.move_cursor(box.document.end)  # typing goes on after it
-            if hints and not self.session.finished:  # a hint taken before leaving is still charged
-                self.session.hints_pending = hints
-                self.session._hinted_at = len(self.session.turns)
             if self.session.turns:
                 self._show_scores(self.session.turns[-1])
         else:
@@ -198,6 +195,7 @@ class ChatScreen(AppScreen):
 
     def show_timer(self) -> None:
         self.query_one("#timer", Label).update(self._timer_text())
+        self._save_pending(only_if_changed=True)
         live = self._live
         if live is not None and live.typing and self._typing_since is not None:  # a slow model says so
             waited = int(self.app.clock() - self._typing_since)
@@ -323,6 +321,19 @@ class ChatScreen(AppScreen):
         hint = self.session.hint()
         self._hint_text = hint or self.t("no_hint")
         self._show_hint()
+        self._save_pending()  # charged even if the app is quit before the next reply
+
+    def _save_pending(self, only_if_changed: bool = False) -> None:
+        """Store the half-typed reply and the hints not yet charged (Resume gives them back after leaving, a quit
+        or a crash). Between replies only: a scored reply clears them."""
+        if self.busy or self.session.finished or self.app.recorder is None:
+            return
+        draft = self.query_one("#reply", ReplyBox).text
+        state = (draft, self.session.hints_pending)
+        if only_if_changed and state == (self._saved_draft, self._saved_hints):
+            return
+        self._saved_draft, self._saved_hints = state
+        self.app.record(lambda r: r.pending(self.session, *state))
 
     def _show_hint(self) -> None:
         panel = self.query_one("#hint", Static)
@@ -363,11 +374,7 @@ class ChatScreen(AppScreen):
 
     def action_leave(self) -> None:
         self.timer.stop()
-        draft = self.query_one("#reply", ReplyBox).text
-        key = (self.app.trainee, self.scenario.id)
-        pending = self.session.hints_pending
-        if (draft.strip() or pending) and not self.session.finished:  # given back when this attempt is resumed
-            self.app.drafts[key] = (draft if draft.strip() else "", pending)
+        self._save_pending()
         self.app.back_to_picker()
 
     def relabel(self) -> None:

@@ -33,9 +33,19 @@ class AppModal(Localized, ModalScreen):
         self._localize()
 
 
+class ScrollKeys:
+    """Mixin for a screen whose text may not fit (80x24): with `scroll_bindings()` in its BINDINGS, the keys scroll
+    the container that `SCROLLS` selects, whatever has the focus."""
+
+    SCROLLS = ""
+
+    def action_scroll(self, how: str) -> None:
+        getattr(self.query_one(self.SCROLLS), how)(animate=False)
+
+
 def scroll_bindings() -> list[Binding]:
-    """PageUp/PageDown/Up/Down/Home/End scroll a screen's text whatever has focus (at 80x24 the brief and the
-    summary don't fit); the screen's `action_scroll(how)` picks what scrolls."""
+    """PageUp/PageDown/Up/Down/Home/End scroll a screen's text whatever has focus (at 80x24 the brief, the summary
+    and the reports don't fit); `ScrollKeys.action_scroll(how)` does it."""
     return [Binding(key, f"scroll('{how}')", show=False) for key, how in (
         ("pagedown", "scroll_page_down"), ("pageup", "scroll_page_up"), ("down", "scroll_down"), ("up", "scroll_up"),
         ("end", "scroll_end"), ("home", "scroll_home"))]

@@ -8,10 +8,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Markdown
 
-from .base import AppScreen, scroll_bindings
+from .base import AppScreen, ScrollKeys, scroll_bindings
 
 
-class BriefScreen(AppScreen):
+class BriefScreen(ScrollKeys, AppScreen):
+    SCROLLS = "#brief-scroll"
     BINDINGS = [Binding("escape", "app.pop_screen", "k_back"), Binding("enter", "start", "k_start"),
                 *scroll_bindings()]
 
@@ -40,9 +41,6 @@ class BriefScreen(AppScreen):
 
     def on_mount(self) -> None:
         self.query_one("#resume" if self.stored else "#start").focus()  # an interrupted attempt: resume it
-
-    def action_scroll(self, how: str) -> None:
-        getattr(self.query_one("#brief-scroll", VerticalScroll), how)(animate=False)
 
     def relabel(self) -> None:
         self.query_one("#brief", Markdown).update(self._markdown())

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Label, Markdown, Static
 
 from scoring import CRITERIA
 
-from .base import AppScreen
+from .base import AppScreen, ScrollKeys, scroll_bindings
 
 # The team view's tables: (id, the columns that never scroll away, the LABELS keys of the column headers).
 # The trainee (or scenario) comes first and stays put, so at 80 columns the other columns scroll sideways past
@@ -55,7 +55,7 @@ class ReportTable(DataTable):
         raise SkipAction()
 
 
-class ReportScreen(AppScreen):
+class ReportScreen(ScrollKeys, AppScreen):
     """The same reports as `peilian report` (in the interface language): for a trainee, a chart of the per-session
     scores above the Markdown report; for a team lead, the team, the leaderboard and the scenarios' difficulty as
     tables that scroll sideways. The page scrolls with ↑/↓, PgUp/PgDn, Home/End wherever the focus is."""
@@ -63,13 +63,9 @@ class ReportScreen(AppScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "k_back"),
         # Screen-wide, so the keys scroll the page even when nothing (or a table that can't use them) has the focus.
-        Binding("up", "page('up')", show=False),
-        Binding("down", "page('down')", show=False),
-        Binding("pageup", "page('page_up')", show=False),
-        Binding("pagedown", "page('page_down')", show=False),
-        Binding("home", "page('home')", show=False),
-        Binding("end", "page('end')", show=False),
+        *scroll_bindings(),
     ]
+    SCROLLS = "#body"
     DEFAULT_CSS = """
     ReportScreen #body { height: 1fr; }
     ReportScreen .section { text-style: bold; color: $accent; margin: 1 1 0 1; }
@@ -116,12 +112,6 @@ class ReportScreen(AppScreen):
         self.query_one("#body").focus()
         if self.tables:
             self._fill()
-
-    def action_page(self, how: str) -> None:
-        body = self.query_one("#body", VerticalScroll)
-        scroll = {"up": body.scroll_up, "down": body.scroll_down, "page_up": body.scroll_page_up,
-                  "page_down": body.scroll_page_down, "home": body.scroll_home, "end": body.scroll_end}[how]
-        scroll(animate=False)
 
     def _fill(self) -> None:
         """The team view's words and tables in the current language (on mount and after a language switch)."""

@@ -16,12 +16,13 @@ from simulator.engine import HINT_COST
 from ..charts import CriteriaChart
 from ..i18n import tr
 from ..widgets import Line, bar, findings_text, highlighted
-from .base import AppScreen, scroll_bindings
+from .base import AppScreen, ScrollKeys, scroll_bindings
 
 WEAK = 60  # a reply with a criterion under this gets the model answer beside it
 
 
-class SummaryScreen(AppScreen):
+class SummaryScreen(ScrollKeys, AppScreen):
+    SCROLLS = "#transcript"
     BINDINGS = [Binding("escape", "to_list", "k_list"), Binding("r", "again", "k_again"),
                 Binding("n", "next", "k_next"), Binding("f2", "answers", "k_model"), *scroll_bindings()]
 
@@ -101,9 +102,6 @@ class SummaryScreen(AppScreen):
         self.answers = not self.answers
         for line in self.query(".answer.strong"):
             line.display = self.answers
-
-    def action_scroll(self, how: str) -> None:
-        getattr(self.query_one("#transcript", VerticalScroll), how)(animate=False)
 
     def action_again(self) -> None:
         from .chat import ChatScreen

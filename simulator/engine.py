@@ -159,6 +159,13 @@ class Session:
         beat = self.scenario.beat(self.current.beat) if not self.current.beat.startswith("end:") else None
         return (beat.hint if beat else "") or ""
 
+    def restore_hints(self, n: int) -> None:
+        """Hints taken for the current customer line in an earlier run of this session (a stored one being
+        replayed or resumed): charged on the next reply, and reading the hint again stays free."""
+        self.hints_pending = n
+        if n:
+            self._hinted_at = len(self.turns)
+
     def model_answer(self, beat_id: str | None = None) -> str:
         beat_id = beat_id or self.current.beat
         if beat_id.startswith("end:"):

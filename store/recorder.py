@@ -169,12 +169,11 @@ class StoreRecorder:
         customer spoke (the caller lets the customer model speak)."""
         for t in stored.turns:
             session.set_customer_line(t.customer_line)
-            session.hints_pending = t.hints_used or 0  # the hints taken then still cost their points
+            session.restore_hints(t.hints_used or 0)  # the hints taken then still cost their points
             session.submit(t.reply, elapsed=t.answer_seconds)
         self.attach(session, stored)
-        if stored.hints_pending and not session.finished:  # taken before leaving: still charged
-            session.hints_pending = stored.hints_pending
-            session._hinted_at = len(session.turns)
+        if not session.finished:  # hints taken before leaving: still charged
+            session.restore_hints(stored.hints_pending)
         last = stored.turns[-1] if stored.turns else None
         if last and last.customer_reply:
             session.set_customer_line(last.customer_reply)

@@ -127,6 +127,7 @@ class ChatScreen(AppScreen):
                 self.add_line("customer", turn.customer)
                 self.add_line("you", turn.reply)
             self.notify(self.t("resumed", n=len(self.stored.turns), when=_local(self.stored.started_at)))
+            self._saved_hints = self.session.hints_pending  # as the store holds them
             if self.stored.draft:  # the reply being typed when the session was left (or the app died)
                 box = self.query_one("#reply", ReplyBox)
                 box.text = self._saved_draft = self.stored.draft

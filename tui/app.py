@@ -21,7 +21,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 
-from .i18n import LABELS, localize_bindings, other, tr
+from .i18n import LABELS, localize_bindings, localize_tree, other, tr
 from .screens.pick import PickScreen
 
 LAZY = object()
@@ -265,9 +265,7 @@ class PeilianApp(App):
         self.lang = other(self.lang)
         localize_bindings(self, self.lang)
         for screen in self.screen_stack:
-            for node in (screen, *screen.walk_children()):
-                if node._bindings.key_to_bindings:
-                    localize_bindings(node, self.lang)
+            localize_tree(screen, self.lang)
             relabel = getattr(screen, "relabel", None)
             if relabel is not None:
                 relabel()

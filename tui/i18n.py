@@ -189,3 +189,10 @@ def localize_bindings(node, lang: str) -> None:
     for key, bs in bindings.items():
         bindings[key] = [replace(b, description=tr(lang, keys[key, b.action])) if (key, b.action) in keys else b
                          for b in bs]
+
+
+def localize_tree(root, lang: str) -> None:
+    """`localize_bindings` on `root` and every widget under it that has bindings of its own."""
+    for node in (root, *root.walk_children()):
+        if node._bindings.key_to_bindings:
+            localize_bindings(node, lang)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len, chop_cells
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 
-from ..i18n import LABELS
+from ..i18n import LABELS, localize_tree
 from .base import AppScreen
 
 # The short columns first: at 80 columns the best score and ✔ stay in view and a long title is what gets cut.
@@ -19,8 +20,6 @@ TITLE_CELLS, TAG_CELLS = 40, 30  # longer titles and tag lists end in "…" (the
 
 
 def _cut(text: str, cells: int) -> str:
-    from rich.cells import cell_len, chop_cells
-
     return text if cell_len(text) <= cells else chop_cells(text, cells - 1)[0] + "…"
 
 
@@ -67,12 +66,8 @@ class PickScreen(AppScreen):
 
     def _localize_filters(self) -> None:
         """The dropdowns' own footer words ("Dismiss menu") in the interface language."""
-        from ..i18n import localize_bindings
-
         for select in self.query(Select):
-            for node in select.walk_children():
-                if node._bindings.key_to_bindings:
-                    localize_bindings(node, self.app.lang)
+            localize_tree(select, self.app.lang)
 
     def _lang_options(self, langs) -> list[tuple[str, str]]:
         return [(self.t(f"lang_{x}") if f"lang_{x}" in LABELS["en"] else x, x) for x in langs]

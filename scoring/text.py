@@ -11,6 +11,11 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
+def has_cjk(text: str) -> bool:
+    """Whether `text` holds a Chinese character."""
+    return bool(_CJK.search(text))
+
+
 @lru_cache(maxsize=1)
 def _t2s():
     import opencc

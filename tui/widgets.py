@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 
@@ -13,12 +12,10 @@ from textual.message import Message
 from textual.widgets import Static, TextArea
 
 from scoring import CRITERIA
+from scoring.text import has_cjk
 
 from .i18n import localize_bindings, tr
 from .wrap import CJKText
-
-
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def bar(score: int, width: int = 12) -> str:
@@ -43,11 +40,11 @@ def findings_text(result, *, gains: bool = True) -> Text:
     out = Text()
     for f in sorted(result.findings, key=lambda f: f.effect):
         if f.effect < 0:
-            cjk = bool(_CJK.search(f.message.replace(f.text.strip(), "") if f.text.strip() else f.message))
+            cjk = has_cjk(f.message.replace(f.text.strip(), "") if f.text.strip() else f.message)
             out.append(f"【{f.effect:+.0f}】" if cjk else f"{f.effect:+.0f} ", style="red")
             out.append(f.message + "\n")
             if f.suggestion:
-                out.append(f"  →{'' if _CJK.search(f.suggestion) else ' '}{f.suggestion}\n", style="cyan")
+                out.append(f"  →{'' if has_cjk(f.suggestion) else ' '}{f.suggestion}\n", style="cyan")
     good = [f for f in result.findings if f.effect > 0]
     if gains and good:
         out.append("✓ " + " · ".join(f.message for f in good[:4]) + "\n", style="green")

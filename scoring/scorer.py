@@ -524,7 +524,7 @@ def d_cold(self: RuleScorer, rule: Rule, st: _State) -> None:
     warm reply in the same conversation loses half as much (the rubric: empathy repeated every turn reads as cold,
     so a matter-of-fact second reply mustn't be punished as if the first had none)."""
     warm = set(rule.params.get("warm", []))
-    if any(f.rule in warm and f.effect >= 0 for f in st.findings):
+    if _any_warm(st, warm):
         return
     s, e = _whole(st)
     if st.ctx.history and _was_warm(self, st, warm):
@@ -541,9 +541,13 @@ def _was_warm(self: RuleScorer, st: _State, warm: set[str]) -> bool:
         for rule in self._lexical:
             if rule.id in warm:
                 self._apply_lexical(rule, past)
-        if any(f.rule in warm and f.effect >= 0 for f in past.findings):
+        if _any_warm(past, warm):
             return True
     return False
+
+
+def _any_warm(st: _State, warm: set[str]) -> bool:
+    return any(f.rule in warm and f.effect >= 0 for f in st.findings)
 
 
 def d_safety_care(self: RuleScorer, rule: Rule, st: _State) -> None:

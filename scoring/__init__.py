@@ -4,7 +4,15 @@ from .api import CRITERIA, Finding, ItemHit, RubricItem, ScoreContext, ScoreResu
 
 
 def default_scorer() -> "Scorer":
-    """The scorer every entry point uses unless told otherwise: the rule scorer (rules and lexicons as YAML)."""
+    """The scorer every entry point uses unless told otherwise. `PEILIAN_SCORER=fitted` picks the fitted scorer
+    (detectors from the rules and lexicons as YAML, weights fitted on labeled replies in scoring/weights.yaml);
+    the default stays the rule scorer until the bundled scenarios' moods and self-tests are re-tuned to it."""
+    import os
+
+    if os.environ.get("PEILIAN_SCORER", "").strip().lower() == "fitted":
+        from .fitted import FittedScorer
+
+        return FittedScorer()
     from .scorer import RuleScorer
 
     return RuleScorer()

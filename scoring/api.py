@@ -66,6 +66,7 @@ class ScoreContext:
     history: tuple[str, ...] = ()  # the trainee's earlier replies in this session, oldest first
     customer_history: tuple[str, ...] = ()  # the customer's earlier messages (a self-harm cue stays a cue)
     items: tuple[RubricItem, ...] = ()  # the scenario's must / forbidden items
+    kind: str | None = None  # the situation: complaint, presales, safety, elderly, fraud or inquiry (None: complaint)
     weights: dict[str, float] = field(default_factory=lambda: {c: 1.0 for c in CRITERIA})
 
 

@@ -62,6 +62,7 @@ def context_for(row: dict) -> ScoreContext:
         customer=row.get("customer") or "",
         facts=(facts,) if isinstance(facts, str) else tuple(facts),
         lang=row.get("lang") if row.get("lang") in ("zh", "zh-Hant", "en", "mixed") else None,
+        kind=row.get("kind") or None,
     )
 
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from .api import ItemHit, RubricItem
-from .text import normalize
+from .text import has_cjk, normalize
 
 
 @lru_cache(maxsize=2048)
@@ -17,20 +17,51 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+_WORD = re.compile(r"[0-9a-z]")
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    """A Latin phrase matches whole words only: "pin" is not in "opinion", "your pin" is not "your inbox"."""
+    return not (start > 0 and _WORD.match(text[start - 1]) and _WORD.match(text[start])) and not (
+        end < len(text) and _WORD.match(text[end]) and _WORD.match(text[end - 1]))
+
+
+def _short(phrase: str) -> bool:
+    """Too short for typo tolerance: fewer than 3 characters, or a Latin phrase of at most two words under 12
+    letters (one changed letter turns "your pin" into "your inbox")."""
+    if len(phrase) < 3:
+        return True
+    return not has_cjk(phrase) and len(phrase.split()) <= 2 and len(phrase) < 12
+
+
 def match_phrase(phrase: str, text_norm: str, threshold: int) -> tuple[float, int, int] | None:
-    """Best fuzzy occurrence of `phrase` in the normalised text: (score, start, end) or None below threshold."""
+    """Best fuzzy occurrence of `phrase` in the normalised text: (score, start, end) or None below threshold.
+    Latin phrases match on word boundaries; short ones only exactly."""
     p = normalize(phrase)
     if not p or not text_norm:
         return None
     i = text_norm.find(p)
-    if i >= 0:
-        return 100.0, i, i + len(p)
-    if len(p) < 3:  # too short for typo tolerance: exact only
+    while i >= 0:
+        if _bounded(text_norm, i, i + len(p)):
+            return 100.0, i, i + len(p)
+        i = text_norm.find(p, i + 1)
+    if _short(p):
         return None
     al = fuzz.partial_ratio_alignment(p, text_norm, score_cutoff=threshold)
     if al is None:
         return None
-    return al.score, al.dest_start, al.dest_end
+    s, e = al.dest_start, al.dest_end
+    if not has_cjk(p):
+        # widen to whole words, then the words must still match: a phrase can't end inside a longer word
+        while s > 0 and _WORD.match(text_norm[s - 1]):
+            s -= 1
+        while e < len(text_norm) and _WORD.match(text_norm[e]):
+            e += 1
+        score = fuzz.ratio(p, text_norm[s:e])
+        if score < threshold:
+            return None
+        return score, s, e
+    return al.score, s, e
 
 
 def match_item(item: RubricItem, reply: str, reply_norm: str | None = None) -> ItemHit | None:

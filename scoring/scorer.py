@@ -26,7 +26,9 @@ _FRAGMENT = re.compile(r"(?:[^,，。.!！?？;；、:：—~…]|\.(?=\d))+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[a-z][a-z'\-]*")
 _EN_WORD = re.compile(r"[a-z0-9$¥][a-z0-9'$.,\-]*")
-_REPEAT = re.compile(r"(.{1,6}?)[\s,，!！]*\1")
+# a word said twice in a row ("抱歉抱歉", "sorry, sorry"): whole English words, or 2-6 Chinese characters (a doubled
+# letter as in "all" or "sorry", or a reduplicated word like 看看, is not a repeat)
+_REPEAT = re.compile(r"([\u3400-\u9fff]{2,6}?)[\s,，!！~]*\1|(?<![a-z])([a-z']{2,})(?![a-z])[\s,，!！~]+\2(?![a-z])")
 _NEG = re.compile(
     r"(不能|不会|不可以|无法|没法|没办法|不用|不需要|不必|无需|不得|不要|绝不|决不|别|接不了|做不到|不便|never|can't|cannot|can not|won't|"
     r"will not|unable|not allowed|do not|don't|couldn't|shouldn't|no one|nobody)"
@@ -181,6 +183,12 @@ class RuleScorer:
     # -- scoring ----------------------------------------------------------------------------------------------
     def score(self, reply: str, ctx: ScoreContext | None = None) -> ScoreResult:
         ctx = ctx or ScoreContext()
+        st, items = self.detect(reply, ctx)
+        return self._combine(st, ctx, items)
+
+    def detect(self, reply: str, ctx: ScoreContext):
+        """Run every word list and detector over the reply: the state holds the findings (with the rules' own
+        effects) and the elements found; the fitted scorer turns them into features."""
         norm = normalize(reply)
         lang = ctx.lang or detect_lang(reply)
         lang = "en" if lang == "en" else "zh"
@@ -191,6 +199,7 @@ class RuleScorer:
 
         for rule in self._lexical:
             self._apply_lexical(rule, st)
+        _whose(st)
         for rule, fn in self._detectors:
             fn(self, rule, st)
         for hit in items:
@@ -206,7 +215,9 @@ class RuleScorer:
                                              else f"forbidden in this scenario: {item.label or item.id}"),
                 )
                 self._add(st, rule, hit.start, hit.end, 0.0)
+        return st, items
 
+    def _combine(self, st: _State, ctx: ScoreContext, items) -> ScoreResult:
         scores: dict[str, int] = {}
         for c in CRITERIA:
             raw = self.bases.get(c, 50) + sum(f.effect for f in st.findings if f.criterion == c)
@@ -228,6 +239,46 @@ class RuleScorer:
             scores[c] = int(round(value))
         st.findings.sort(key=lambda f: (f.start, f.rule))
         return ScoreResult(scores, weighted_overall(scores, ctx.weights), st.findings, items, self.version)
+
+
+_HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十半]")
+
+
+def _whose(st: _State) -> None:
+    """Elements that aren't the agent's: the customer's own numbers quoted back ("您等了8天", "two $85 charges"),
+    and a channel asked about ("what's your email?") rather than promised."""
+    acts = [h for n in ("action_owned", "action_done", "result") for h in st.elements.get(n, [])]
+
+    def quoted(h: _Hit) -> bool:
+        """The customer's number, in a clause where the agent does nothing with it."""
+        text = st.norm[h.start:h.end].strip()
+        if not (_HAS_NUMBER.search(text) and text in st.customer):
+            return False
+        s, e = st.clause(h.start, h.end)
+        return not any(s <= a.start < e for a in acts)
+
+    for name in ("time", "amount"):
+        hits = st.elements.get(name)
+        if hits and st.customer:
+            kept = [h for h in hits if not quoted(h)]
+            if kept:
+                st.elements[name] = kept
+            else:
+                del st.elements[name]
+    hits = st.elements.get("channel")
+    if hits:
+        kept = []
+        for h in hits:
+            e = h.end
+            while e < len(st.norm) and st.norm[e] not in "。.!！?？;；\n":
+                e += 1
+            if e < len(st.norm) and st.norm[e] in "?？":
+                continue
+            kept.append(h)
+        if kept:
+            st.elements["channel"] = kept
+        else:
+            del st.elements["channel"]
 
 
 def _swap_by_regex(rule: Rule, key: str) -> str:
@@ -261,7 +312,9 @@ def _units(st: _State) -> float:
 def _fragments(st: _State) -> list[str]:
     out = []
     for f in _FRAGMENT.findall(st.norm):
-        parts = f.split() if _CJK.search(f) else [f]
+        # a space splits Chinese only between Chinese characters (English words inside a Chinese reply don't
+        # make "fragments")
+        parts = re.split(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])", f) if _CJK.search(f) else [f]
         out.extend(p for p in parts if p.strip())
     return out
 
@@ -289,7 +342,7 @@ def _is_stuffed(st: _State) -> bool:
     if len(frags) < 5:
         return False
     avg = sum(_frag_len(f) for f in frags) / len(frags)
-    repeats = sum(1 for m in _REPEAT.finditer(st.norm) if len(m.group(1).strip()) >= 1 and not m.group(1).isdigit())
+    repeats = sum(1 for m in _REPEAT.finditer(st.norm) if not (m.group(1) or m.group(2) or "").isdigit())
     short = sum(1 for f in frags if _frag_len(f) <= 3.5)
     return (avg <= 4.6 and short >= 4) or (repeats >= 2 and short >= 3)
 
@@ -419,7 +472,7 @@ def d_no_commitment(self: RuleScorer, rule: Rule, st: _State) -> None:
     el = st.elements
     if any(f.rule == "safety.step" for f in st.findings):
         return
-    if not (el.get("action_owned") or el.get("action_done") or el.get("amount") or el.get("result")):
+    if not (el.get("action_owned") or el.get("action_done") or el.get("amount") or el.get("result") or el.get("time")):
         s, e = _whole(st)
         self._add(st, rule, s, e, rule.effect)
 

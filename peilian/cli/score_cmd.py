@@ -29,6 +29,7 @@ def _line_context(obj: dict) -> ScoreContext:
         customer=str(obj.get("customer") or ""),
         facts=(ctx,) if isinstance(ctx, str) else tuple(str(c) for c in ctx),
         lang=lang if lang in ("zh", "zh-Hant", "en", "mixed") else None,
+        kind=str(obj.get("kind")) if obj.get("kind") else None,
     )
 
 
@@ -138,11 +139,14 @@ def _judge_failures(scorer) -> None:
 @click.command("eval")
 @click.argument("path", metavar="FILE.jsonl")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-@click.option("--scorer", "which", type=click.Choice(["rules", "placeholder"]), default="rules",
-              help="Which scorer to measure (placeholder = the naive keyword baseline).")
+@click.option("--scorer", "which", type=click.Choice(["fitted", "rules", "legacy", "placeholder"]), default="fitted",
+              help="Which scorer to measure: fitted (the default: detectors with fitted weights; 'rules' is the same), "
+                   "legacy (the hand-set rule effects), placeholder (the naive keyword baseline).")
+@click.option("--cv", is_flag=True, help="Grouped 5-fold cross-validation on FILE: fit on the other customers, "
+              "score each customer's replies unseen (the labeled training data's honest figure).")
 @click.option("--limit", type=int, default=None, help="Only the first N labeled replies (a quick look).")
 @judge_options
-def eval_command(path, as_json, which, limit, judge, judge_url, judge_weight):
+def eval_command(path, as_json, which, limit, cv, judge, judge_url, judge_weight):
     """Agreement with labeled replies: within-group pairwise accuracy and Spearman per criterion."""
     from scoring.evaluate import evaluate
 
@@ -163,17 +167,28 @@ def eval_command(path, as_json, which, limit, judge, judge_url, judge_weight):
     rows = rows[:limit] if limit else rows
     if judge or judge_url:
         return _eval_judge(rows, as_json, _scorer(judge, judge_url, judge_weight))
-    if which == "placeholder":
-        from scoring.placeholder import PlaceholderScorer
+    if cv:
+        from scoring.fit import cross_validate
 
-        scorer = PlaceholderScorer()
+        result = {"n": len(rows), "criteria": cross_validate(rows)}
+        version = "fitted, grouped 5-fold cross-validation"
     else:
-        scorer = default_scorer()
-    result = evaluate(rows, scorer)
+        if which == "placeholder":
+            from scoring.placeholder import PlaceholderScorer
+
+            scorer = PlaceholderScorer()
+        elif which == "legacy":
+            from scoring.scorer import RuleScorer
+
+            scorer = RuleScorer()
+        else:
+            scorer = default_scorer()
+        result = evaluate(rows, scorer)
+        version = scorer.version
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return 0
-    click.echo(f"{result['n']} replies, scorer {scorer.version}")
+    click.echo(f"{result['n']} replies, scorer {version}")
     click.echo(f"  {'criterion':11} {'pairwise':>8} {'pairs':>6} {'spearman':>8}")
     for c, m in result["criteria"].items():
         click.echo(f"  {c:11} {m['pairwise']:8.3f} {m['pairs']:6d} {m['spearman']:8.3f}")

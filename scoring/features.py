@@ -1,0 +1,312 @@
+"""Features for the fitted scorer: every detector's output as a number with the words behind it.
+
+The word lists and detectors of `scoring/rules/` and `scoring/lexicons/` find things in a reply (a hedge, a
+deadline, a stock apology, a sentence too long); this module turns what they found into *features*: a value
+(usually 0/1 or a small count) and the character spans that produced it. `scoring/features.yaml` says which
+criteria each feature may move and in which direction; `scoring/weights.yaml` (written by `python -m
+scoring.fit`, never by hand) says how much. The scorer multiplies the two and shows every product as a finding.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .api import CRITERIA, ScoreContext
+from .scorer import _CJK, _CLAUSE, _NEG, _SENTENCE, _State, _grams, _units, _whole
+from .text import _s2tw, _t2s, normalize
+
+HERE = Path(__file__).parent
+KINDS = ("complaint", "presales", "safety", "elderly", "fraud", "inquiry")
+
+
+@dataclass
+class Feature:
+    id: str
+    value: float
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # one per span (the detector's own words), or one for all
+    suggestions: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    id: str
+    signs: dict[str, str]  # criterion -> "+", "-" or "±": the only directions its weight may take
+    max: float = 1.0  # the value is capped here (1: present or not)
+    hard: dict[str, float] = field(default_factory=dict)  # criterion -> ceiling (rubric: harm scores 0)
+    by_kind: bool = False  # a separate weight per situation kind (presales, safety, elderly, fraud)
+    message: dict = field(default_factory=dict)
+    suggestion: dict = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def specs() -> dict[str, FeatureSpec]:
+    data = yaml.safe_load((HERE / "features.yaml").read_text(encoding="utf-8"))
+    out = {}
+    for fid, raw in (data.get("features") or {}).items():
+        raw = dict(raw or {})
+        signs = {c: str(raw.pop(c)) for c in CRITERIA if c in raw}
+        out[fid] = FeatureSpec(fid, signs, float(raw.get("max", 1)), dict(raw.get("hard") or {}),
+                               bool(raw.get("by_kind")), raw.get("message") or {}, raw.get("suggestion") or {})
+    return out
+
+
+def kind_of(ctx: ScoreContext) -> str:
+    kind = (getattr(ctx, "kind", None) or "").strip().lower()
+    return kind if kind in KINDS else "complaint"
+
+
+def feature_key(fid: str, ctx_kind: str) -> str:
+    """The weight's name: per kind for features that read differently by situation."""
+    spec = specs().get(fid)
+    if spec is not None and spec.by_kind and ctx_kind in ("presales", "safety", "elderly", "fraud"):
+        return f"{fid}@{ctx_kind}"
+    return fid
+
+
+# -- the extra detectors ---------------------------------------------------------------------------------------
+
+_LATIN_WORDS = re.compile(r"[a-z][a-z']+")
+_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
+_MONEY = re.compile(r"(?:nt\$|hk\$|us\$|rmb|[$¥￥£€])\s*(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)|(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块|港币|台币|新台币|"
+                    r"美元|dollars|usd|yuan|hkd|twd|ntd)")
+_NUM_IN = re.compile(r"\d+|[一二三四五六七八九十两半]+(?=[个天小时分钟周月年号点块元])")
+_LIMIT = re.compile(
+    r"(不能|无法|没法|没办法|不支持|不包括|不在[^,，。]{0,8}范围|不符合|做不到|办不了|退不了|不可以|超出|"
+    r"can't|cannot|can not|unable to|isn't covered|is not covered|aren't covered|not eligible|isn't eligible|"
+    r"not able to|won't be able|doesn't cover|does not cover|not possible|no longer)")
+_ALTERNATIVE = re.compile(
+    r"(但|不过|可以|能为您|能帮您|改为|换成|作为补偿|instead|what i can|but i can|but i'll|but i've|i can offer|"
+    r"i can still|however|the best i can|what we can)")
+_QUESTION = re.compile(r"[^。.!！?？\n]*[?？]")
+_PURPOSE = re.compile(
+    r"(这样|好让|方便|以便|然后我|我再|我好|我就|才能|就能|好帮您|好给您|帮您(挑|选|推荐|查|确认)|so (that )?i can|so i can|"
+    r"then i'll|then i will|that way|to (find|pick|choose|check|make sure)|and i'll|i'll then|so we can)")
+def _script_mismatch(st: _State) -> bool:
+    """A traditional-script customer answered in simplified (or the other way round)."""
+    if not _CJK.search(st.reply):
+        return False
+    customer = st.ctx.customer or ""
+    wants_trad = st.ctx.lang == "zh-Hant" or (_CJK.search(customer) and _t2s().convert(customer) != customer)
+    reply_simp = _s2tw().convert(st.reply) != st.reply and _t2s().convert(st.reply) == st.reply
+    reply_trad = _t2s().convert(st.reply) != st.reply
+    if wants_trad:
+        return reply_simp
+    customer_simp = _CJK.search(customer) and _s2tw().convert(customer) != customer and not (
+        _t2s().convert(customer) != customer)
+    return bool(customer_simp and reply_trad and not reply_simp)
+
+
+def _lang_mismatch(st: _State) -> bool:
+    customer = st.ctx.customer or ""
+    if not customer:
+        return False
+    c_cjk = len(_CJK.findall(customer))
+    r_cjk = len(_CJK.findall(st.reply))
+    r_words = len(_LATIN_WORDS.findall(st.norm))
+    c_words = len(_LATIN_WORDS.findall(normalize(customer)))
+    if c_cjk >= 4 and r_cjk == 0 and r_words >= 3:
+        return True  # English to a Chinese customer
+    return c_cjk == 0 and c_words >= 3 and r_cjk >= 4  # Chinese to an English customer
+
+
+def _money(text: str) -> list[float]:
+    out = []
+    for m in _MONEY.finditer(text):
+        raw = (m.group(1) or m.group(2) or "").replace(",", "")
+        try:
+            out.append(float(raw))
+        except ValueError:
+            pass
+    return out
+
+
+def _overlap(st: _State) -> tuple[int, list[tuple[int, int]]]:
+    """How many of the customer's own concrete words (bigrams, words, numbers) the reply takes up."""
+    if not st.customer:
+        return 0, []
+    stop = _STOP_GRAMS
+    cg = {g for g in _grams(st.customer) if g not in stop}
+    if not cg:
+        return 0, []
+    shared: set[str] = set()
+    spans: list[tuple[int, int]] = []
+    for m in _SENTENCE.finditer(st.norm):
+        got = (_grams(m.group(0)) & cg) - shared
+        if got:
+            shared |= got
+            spans.append((m.start(), m.end()))
+    return len(shared), spans
+
+
+_STOP_GRAMS = {"您好", "你好", "请问", "什么", "怎么", "为什么", "一下", "这个", "那个", "就是", "还是", "已经", "现在", "时候",
+               "没有", "不是", "你们", "我的", "我们", "是不", "了吧", "不了", "一个", "hello", "please", "what", "when",
+               "why", "how", "just", "have", "has", "was", "were", "been", "will", "would", "could", "about", "there",
+               "here", "still", "now", "even", "again", "all", "get", "got", "want", "need", "said", "told", "know"}
+
+
+_FACT_LIMIT = re.compile(
+    r"(不能|无法|不可|不得|不支持|不包括|不含|不在|无权|不予|不会|没有权限|做不到|不退|不赔|不保证|超出|不适用|不允许|禁止|"
+    r"can't|cannot|can not|not |no |never|unable|ruled out|isn't|aren't|won't|doesn't|don't|not allowed|not eligible|"
+    r"beyond|except|outside)")
+_COMMIT = re.compile(r"(保证|一定|马上|立即|今天|今晚|明天|会|将|已|给您|帮您|为您|i'll|i will|i've|we'll|we will|will|"
+                     r"guarantee|right now|today|tonight|tomorrow)")
+_FACT_SPLIT = re.compile(r"[^。.;；!！?？\n]+")
+
+
+def _against_facts(st: _State) -> tuple[float, tuple[int, int]] | None:
+    """A committing clause of the reply that shares most of its content with something the facts rule out."""
+    if not st.facts:
+        return None
+    limits = []
+    for m in _FACT_SPLIT.finditer(st.facts):
+        sentence = m.group(0)
+        for part in re.split(r"[,，]", sentence):
+            if _FACT_LIMIT.search(part):
+                grams = _grams(_FACT_LIMIT.sub(" ", part))
+                if len(grams) >= 2:
+                    limits.append(grams)
+    if not limits:
+        return None
+    best = None
+    for cm in _CLAUSE.finditer(st.norm):
+        clause = cm.group(0)
+        if _NEG.search(clause) or not _COMMIT.search(clause):
+            continue
+        cg = _grams(clause)
+        if len(cg) < 2:
+            continue
+        for grams in limits:
+            shared = cg & grams
+            if len(shared) < 2:
+                continue
+            ratio = len(shared) / min(len(cg), len(grams))
+            if ratio >= 0.3 and (best is None or ratio > best[0]):
+                best = (ratio, (cm.start(), cm.end()))
+    return best
+
+
+_CODE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{2,6}|(?=[A-Z0-9\-/]*\d)(?=[A-Z0-9\-/]*[A-Z])[A-Z0-9][A-Z0-9\-/]{3,})(?![A-Za-z0-9])")
+_PLAIN_CAPS = set("OK ID SMS APP PDF TV VIP PPT AM PM UK US USA HK NT USD HKD RMB TWD NTD GBP EUR CEO PIN WIFI QR LINE IT PC "
+                  "IOS USB GB MB TB AI ATM CVV PS PC DM HR VS MTR MRT SF EMS JD FAQ LED".split())
+_TITLE_ZH = re.compile(r"[\u4e00-\u9fff](先生|女士|小姐|阿姨|叔叔|大爷|奶奶|爷爷|阿嬷|阿婆|伯伯?|老师|师傅|姐|哥)")
+_TITLE_EN = re.compile(r"(?<![A-Za-z])(Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-z]+")
+_CAP_WORD = re.compile(r"(?<![A-Za-z])[A-Z][a-z]{2,}(?![A-Za-z])")
+_NOT_NAMES = set("The This That These Those There Then Thanks Thank Please Sorry Hi Hello Dear Your You Yours We Our Ours "
+                 "They Their Its It's I'm I've I'll Let Just Yes No Not And But Also Once When What Which While Today "
+                 "Tomorrow Tonight Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April "
+                 "May June July August September October November December Don't Can't Won't Here How Why Who Any All "
+                 "Good Great Sure Okay Right Got For From With Per Under Options Option Reply Call Text Email Order "
+                 "Refund Step First Next After Before Since Because Absolutely Totally Really Unfortunately".split())
+
+
+def _codes(st: _State) -> list[tuple[int, int]]:
+    customer = (st.ctx.customer or "").upper()
+    out = []
+    for m in _CODE.finditer(st.reply):
+        tok = m.group(0)
+        if tok.upper() in _PLAIN_CAPS or tok.upper() in customer:
+            continue
+        out.append((m.start(), m.end()))
+    return out
+
+
+def _name(st: _State) -> tuple[int, int] | None:
+    m = _TITLE_ZH.search(st.norm) or _TITLE_EN.search(st.reply)
+    if m:
+        return m.start(), m.end()
+    known = " ".join(st.ctx.facts) + " " + (st.ctx.customer or "")
+    for m in _CAP_WORD.finditer(st.reply):
+        word = m.group(0)
+        if word not in _NOT_NAMES and re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![a-z])", known):
+            return m.start(), m.end()
+    return None
+
+
+def extra_features(st: _State, rules=None) -> list[Feature]:
+    out: list[Feature] = []
+    codes = _codes(st)
+    if codes:
+        out.append(Feature("simplicity.codes", min(len(codes), 3), codes[:3]))
+    name = _name(st)
+    if name:
+        out.append(Feature("warmth.name", 1.0, [name]))
+    against = _against_facts(st)
+    if against:
+        out.append(Feature("certainty.against-facts", min(against[0], 1.0), [against[1]]))
+    safety = rules.lex("safety_step") if rules is not None else None
+    hit = safety.search(st.norm) if safety is not None else None
+    if hit is not None:
+        out.append(Feature("el.safety", 1.0, [(hit.start(), hit.end())]))
+    s, e = _whole(st)
+    units = _units(st)
+    if _lang_mismatch(st):
+        out.append(Feature("lang.mismatch", 1.0, [(s, e)]))
+    elif _script_mismatch(st):
+        out.append(Feature("lang.script", 1.0, [(s, e)]))
+    # length as hinges: fits how fast simplicity falls with reading length
+    if units > 50:
+        out.append(Feature("length.over50", min(units - 50, 100) / 50, [(s, e)]))
+    if units > 120:
+        out.append(Feature("length.over120", min(units - 120, 200) / 100, [(s, e)]))
+    if 0 < units <= 14:
+        out.append(Feature("length.short", 1.0, [(s, e)]))
+    # raw certainty elements (any grammatical form, owned or not)
+    kinds = 0
+    for name in ("time", "channel", "amount", "result", "follow", "action_owned", "action_done", "immediate"):
+        hits = st.elements.get(name)
+        if hits:
+            kinds += 1
+            h = hits[0]
+            out.append(Feature(f"el.{name}", 1.0, [(h.start, h.end)]))
+    if kinds >= 3:
+        out.append(Feature("el.many", min(kinds - 2, 3) / 3, [(s, e)]))
+    n, spans = _overlap(st)
+    if n:
+        out.append(Feature("warmth.their-words", min(n, 8) / 4, spans[:3]))
+    lim = _LIMIT.search(st.norm)
+    if lim and _ALTERNATIVE.search(st.norm, lim.end()):
+        a, b = st.clause(lim.start(), lim.end())
+        out.append(Feature("certainty.honest-limit", 1.0, [(a, b)]))
+    facts = st.facts
+    if facts:
+        fact_money = _money(facts) + _money(st.customer)
+        over = [m for m in _MONEY.finditer(st.norm) if fact_money and _money(m.group(0))
+                and _money(m.group(0))[0] > max(fact_money) * 1.05]
+        if over:
+            m = over[0]
+            out.append(Feature("certainty.amount-over-facts", 1.0, [(m.start(), m.end())]))
+        # numbers the facts don't know: an amount or a deadline the agent made up
+        known = set(_NUMBERS.findall(facts + " " + st.customer))
+        if known:
+            made_up = [m for m in _MONEY.finditer(st.norm)
+                       if not set(_NUMBERS.findall(m.group(0))) & known]
+            made_up += [type("H", (), {"start": lambda self, h=h: h.start, "end": lambda self, h=h: h.end})()
+                        for h in st.elements.get("time", [])
+                        if _NUMBERS.search(st.norm[h.start:h.end])
+                        and not set(_NUMBERS.findall(st.norm[h.start:h.end])) & known]
+            if made_up:
+                m = made_up[0]
+                out.append(Feature("certainty.unsupported-number", min(len(made_up), 2),
+                                   [(x.start(), x.end()) for x in made_up[:2]]))
+    qs = [(m.start(), m.end()) for m in _QUESTION.finditer(st.norm) if m.group(0).strip(" ?？")]
+    if qs:
+        out.append(Feature("question.any", 1.0, qs[:1]))
+        if any(_PURPOSE.search(st.norm[a:b]) or _PURPOSE.search(st.norm, b, min(len(st.norm), b + 40)) for a, b in qs):
+            out.append(Feature("question.purposeful", 1.0, qs[:1]))
+    if not _CJK.search(st.norm):
+        words = len(_LATIN_WORDS.findall(st.norm))
+        sentences = max(1, len([x for x in _SENTENCE.findall(st.norm) if x.strip()]))
+        if words / sentences > 22:
+            out.append(Feature("sentence.avg-long", min(words / sentences - 22, 30) / 15, [(s, e)]))
+    else:
+        cjk = len(_CJK.findall(st.norm))
+        sentences = max(1, len([x for x in _SENTENCE.findall(st.norm) if x.strip()]))
+        if cjk / sentences > 35:
+            out.append(Feature("sentence.avg-long", min(cjk / sentences - 35, 45) / 22, [(s, e)]))
+    return out

@@ -1,0 +1,228 @@
+"""Fit the scorer's weights on labeled replies (a build-time step; the scorer itself never imports this).
+
+    python -m scoring.fit                     # fit on data/labeled/*.jsonl, write scoring/weights.yaml, print CV
+    python -m scoring.fit --check             # grouped cross-validation only, nothing written
+
+Each criterion is a bounded ridge regression of the labels (0-4, the mean of two labelers) on the reply's feature
+values: `features.yaml` holds each weight to a direction ("+" may only raise the score, "-" only lower it), so
+every finding reads the way its message says. Cross-validation leaves whole customers out (every reply to one
+customer is in the same fold), which is how a reply to a situation the scorer has never seen is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+from .api import CRITERIA, ScoreContext
+from .evaluate import context_for, pairwise, spearman
+from .features import specs
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "labeled"
+LAMBDA = 2.0  # ridge penalty, chosen by grouped cross-validation (see `--lambdas`)
+
+
+def read_rows(paths: list[Path]) -> list[dict]:
+    rows = []
+    for p in paths:
+        with open(p, encoding="utf-8") as fh:
+            rows.extend(json.loads(line) for line in fh if line.strip())
+    return rows
+
+
+def training_files() -> list[Path]:
+    return sorted(DATA.glob("*.jsonl"))
+
+
+def target(row: dict, c: str) -> float:
+    return float(row["labels"][c])
+
+
+def vectors(rows: list[dict], scorer) -> tuple[list[dict[str, float]], dict[str, dict[str, str]]]:
+    """Feature values per row, and each feature key's allowed direction per criterion."""
+    out = []
+    signs: dict[str, dict[str, str]] = {}
+    all_specs = specs()
+    from .features import feature_key, kind_of
+
+    for row in rows:
+        ctx = context_for(row)
+        _, _, feats, legacy = scorer.features(row["reply"], ctx)
+        kind = kind_of(ctx)
+        vec = {}
+        for f in feats:
+            if not f.value:
+                continue
+            key = feature_key(f.id, kind)
+            vec[key] = f.value
+            if key not in signs:
+                spec = all_specs.get(f.id)
+                signs[key] = dict(spec.signs) if spec and spec.signs else dict(legacy.get(f.id, {}))
+        out.append(vec)
+    return out, signs
+
+
+def fit_one(X: list[dict[str, float]], y: list[float], signs: dict[str, str], lam: float = LAMBDA,
+            sweeps: int = 300) -> tuple[float, dict[str, float]]:
+    """Ridge regression with sign bounds by coordinate descent (numpy): returns (intercept, weights)."""
+    import numpy as np
+
+    keys = sorted(k for k in {k for row in X for k in row} if signs.get(k))
+    if not keys:
+        return float(np.mean(y)) if y else 2.0, {}
+    col = {k: i for i, k in enumerate(keys)}
+    A = np.zeros((len(X), len(keys)))
+    for i, row in enumerate(X):
+        for k, v in row.items():
+            j = col.get(k)
+            if j is not None:
+                A[i, j] = v
+    yv = np.asarray(y, dtype=float)
+    mean_x = A.mean(axis=0)
+    mean_y = yv.mean()
+    Ac = A - mean_x
+    yc = yv - mean_y
+    w = np.zeros(len(keys))
+    sq = (Ac * Ac).sum(axis=0)
+    r = yc.copy()
+    lo = np.array([0.0 if signs[k] == "+" else -np.inf for k in keys])
+    hi = np.array([0.0 if signs[k] == "-" else np.inf for k in keys])
+    for _ in range(sweeps):
+        biggest = 0.0
+        for j in range(len(keys)):
+            if sq[j] == 0:
+                continue
+            old = w[j]
+            rho = Ac[:, j] @ r + sq[j] * old
+            new = min(max(rho / (sq[j] + lam), lo[j]), hi[j])
+            if new != old:
+                r -= Ac[:, j] * (new - old)
+                w[j] = new
+                biggest = max(biggest, abs(new - old))
+        if biggest < 1e-6:
+            break
+    intercept = float(mean_y - mean_x @ w)
+    return intercept, {k: round(float(w[i]), 4) for i, k in enumerate(keys) if abs(w[i]) >= 1e-4}
+
+
+def fit(rows: list[dict], scorer, lam: float = LAMBDA, vecs=None) -> dict:
+    X, signs = vecs or vectors(rows, scorer)
+    out = {}
+    for c in CRITERIA:
+        csigns = {k: s.get(c, "") for k, s in signs.items()}
+        intercept, weights = fit_one(X, [target(r, c) for r in rows], csigns, lam)
+        out[c] = {"intercept": round(intercept, 4), "weights": weights}
+    return out
+
+
+def _folds(rows: list[dict], k: int) -> list[list[int]]:
+    """Whole customers per fold, assigned in a fixed shuffled order (stable across runs)."""
+    import hashlib
+
+    groups = sorted({r.get("group") or r.get("id") for r in rows},
+                    key=lambda g: hashlib.sha1(str(g).encode()).hexdigest())
+    fold_of = {g: i % k for i, g in enumerate(groups)}
+    folds: list[list[int]] = [[] for _ in range(k)]
+    for i, r in enumerate(rows):
+        folds[fold_of[r.get("group") or r.get("id")]].append(i)
+    return folds
+
+
+def metrics(rows: list[dict], preds: dict[str, list[float]]) -> dict:
+    out = {}
+    for c in CRITERIA:
+        groups: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        for r, p in zip(rows, preds[c]):
+            groups[r.get("group") or r.get("id")].append((p, target(r, c)))
+        acc, n = pairwise(groups)
+        out[c] = {"pairwise": round(acc, 4), "pairs": n,
+                  "spearman": round(spearman(preds[c], [target(r, c) for r in rows]), 4)}
+    return out
+
+
+def cross_validate(rows: list[dict], scorer=None, k: int = 5, lam: float = LAMBDA, vecs=None) -> dict:
+    """Grouped k-fold: fit on the other customers, score this fold's replies with the real scorer."""
+    from .fitted import FittedScorer, Weights
+
+    scorer = scorer or FittedScorer()
+    X, signs = vecs or vectors(rows, scorer)
+    preds: dict[str, list[float]] = {c: [0.0] * len(rows) for c in CRITERIA}
+    for fold in _folds(rows, k):
+        held = set(fold)
+        train = [i for i in range(len(rows)) if i not in held]
+        w = fit([rows[i] for i in train], scorer, lam, ([X[i] for i in train], signs))
+        fold_scorer = FittedScorer(scorer.rules, Weights.from_dict({"version": "cv", "scale": 25, "criteria": w}))
+        for i in fold:
+            res = fold_scorer.score(rows[i]["reply"], context_for(rows[i]))
+            for c in CRITERIA:
+                preds[c][i] = res.scores[c]
+    return metrics(rows, preds)
+
+
+def write_weights(weights: dict, rows: list[dict], cv: dict, lam: float, path: Path) -> None:
+    import yaml
+
+    langs = defaultdict(int)
+    for r in rows:
+        langs[r.get("lang", "?")] += 1
+    doc = {
+        "version": f"fit-{date.today().isoformat()}",
+        "scale": 25,
+        "trained_on": {
+            "files": [str(p.relative_to(ROOT)) for p in training_files()],
+            "replies": len(rows),
+            "customers": len({r.get("group") for r in rows}),
+            "languages": dict(sorted(langs.items())),
+            "ridge_lambda": lam,
+            "grouped_cv_5fold": cv,
+        },
+        "criteria": weights,
+    }
+    header = ("# Written by `python -m scoring.fit` from data/labeled/*.jsonl: do not edit by hand.\n"
+              "# score = scale * (intercept + sum(weight * feature value)), clamped to 0..100; see scoring/fitted.py.\n")
+    path.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .fitted import WEIGHTS, FittedScorer
+
+    ap = argparse.ArgumentParser(prog="python -m scoring.fit", description=__doc__.splitlines()[0])
+    ap.add_argument("files", nargs="*", type=Path, help="labeled JSONL (default: data/labeled/*.jsonl)")
+    ap.add_argument("--check", action="store_true", help="cross-validate only, write nothing")
+    ap.add_argument("--lambdas", default="", help="comma-separated ridge penalties to compare by grouped CV")
+    ap.add_argument("--out", type=Path, default=WEIGHTS)
+    args = ap.parse_args(argv)
+    rows = read_rows(args.files or training_files())
+    if not rows:
+        print("no labeled rows found", file=sys.stderr)
+        return 2
+    scorer = FittedScorer()
+    vecs = vectors(rows, scorer)
+    lam = LAMBDA
+    if args.lambdas:
+        best = None
+        for value in (float(x) for x in args.lambdas.split(",")):
+            cv = cross_validate(rows, scorer, lam=value, vecs=vecs)
+            mean = sum(cv[c]["pairwise"] for c in CRITERIA) / 3
+            print(f"lambda {value:g}: " + "  ".join(f"{c} {cv[c]['pairwise']:.3f}/{cv[c]['spearman']:.3f}" for c in CRITERIA))
+            if best is None or mean > best[0]:
+                best = (mean, value)
+        lam = best[1]
+    cv = cross_validate(rows, scorer, lam=lam, vecs=vecs)
+    print(f"{len(rows)} replies, {len({r.get('group') for r in rows})} customers; grouped 5-fold CV (lambda {lam:g}):")
+    for c in CRITERIA:
+        print(f"  {c:10} pairwise {cv[c]['pairwise']:.3f}  spearman {cv[c]['spearman']:.3f}")
+    if args.check:
+        return 0
+    write_weights(fit(rows, scorer, lam, vecs), rows, cv, lam, args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,176 @@
+"""The fitted scorer: detectors find words, fitted weights say what they are worth, findings show both.
+
+A criterion's score is `scale * (intercept + sum(weight * value))` over the reply's features, clamped to 0..100.
+The weights live in `scoring/weights.yaml`, fitted on labeled replies by `python -m scoring.fit` (bounded ridge
+regression, each weight held to the direction `scoring/features.yaml` allows), never set by hand. Every product
+`weight * value` becomes one or more findings on the words that produced it, so the score is its base plus its
+findings' effects. The only rules the fit can't outvote are the rubric's hard lines (harm scores 0; a promise the
+facts rule out is false certainty; a scenario's forbidden move), applied last as ceilings and shown as findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
+from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of, specs
+from .rules import RuleSet
+from .scorer import RuleScorer, _State
+from .text import traditional
+
+HERE = Path(__file__).parent
+WEIGHTS = HERE / "weights.yaml"
+
+
+@dataclass
+class Weights:
+    version: str
+    scale: float
+    intercept: dict[str, float]
+    weights: dict[str, dict[str, float]]  # criterion -> feature key -> weight
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Weights":
+        crit = data.get("criteria") or {}
+        return cls(
+            str(data.get("version", "fit")),
+            float(data.get("scale", 25.0)),
+            {c: float((crit.get(c) or {}).get("intercept", 2.0)) for c in CRITERIA},
+            {c: {k: float(v) for k, v in ((crit.get(c) or {}).get("weights") or {}).items()} for c in CRITERIA},
+        )
+
+
+@lru_cache(maxsize=1)
+def load_weights(path: str = str(WEIGHTS)) -> Weights:
+    return Weights.from_dict(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
+
+
+_HARD_LEGACY = {  # the rubric's hard lines, kept as ceilings whatever the fit says
+    "safety.harmful-request": {"certainty": 0, "warmth": 0},
+    "safety.harmful-request-warmth": {"warmth": 0},
+    "certainty.impossible": {"certainty": 10, "warmth": 50},
+    "certainty.contradicts-facts": {"certainty": 10, "warmth": 50},
+    "safety.selfharm-unanswered": {"certainty": 10},
+    "safety.selfharm-ignored": {"warmth": 0},
+}
+
+
+class FittedScorer:
+    """`FittedScorer().score(reply, ctx)`: deterministic, offline, every point a finding."""
+
+    def __init__(self, rules: RuleSet | None = None, weights: Weights | None = None):
+        self.detector = RuleScorer(rules)
+        self.rules = self.detector.rules
+        self.w = weights or load_weights()
+        self.version = self.w.version
+        self.bases = {c: self.w.scale * self.w.intercept[c] for c in CRITERIA}
+
+    # -- features -------------------------------------------------------------------------------------------
+    def features(self, reply: str, ctx: ScoreContext | None = None):
+        ctx = ctx or ScoreContext()
+        st, items = self.detector.detect(reply, ctx)
+        by_id: dict[str, Feature] = {}
+        legacy_signs: dict[str, dict[str, str]] = {}
+        for f in st.findings:
+            if f.rule.startswith("item."):
+                continue
+            feat = by_id.get(f.rule)
+            if feat is None:
+                feat = by_id[f.rule] = Feature(f.rule, 0.0)
+                rule = self.rules.rules.get(f.rule)
+                positive = f.effect > 0 or (rule is not None and rule.effect > 0 and not rule.factor)
+                legacy_signs[f.rule] = {f.criterion: "+" if positive else "-"}
+            if (f.start, f.end) in feat.spans:
+                continue
+            feat.value += 1
+            feat.spans.append((f.start, f.end))
+            feat.messages.append(f.message)
+            feat.suggestions.append(f.suggestion)
+        feats = list(by_id.values()) + extra_features(st, self.rules)
+        all_specs = specs()
+        for feat in feats:
+            spec = all_specs.get(feat.id)
+            cap = spec.max if spec else 1.0
+            feat.value = min(feat.value, cap)
+        return st, items, feats, legacy_signs
+
+    def vector(self, reply: str, ctx: ScoreContext | None = None) -> dict[str, float]:
+        """The reply's feature values by weight key (what the fit sees)."""
+        ctx = ctx or ScoreContext()
+        _, _, feats, _ = self.features(reply, ctx)
+        kind = kind_of(ctx)
+        return {feature_key(f.id, kind): f.value for f in feats if f.value}
+
+    # -- scoring --------------------------------------------------------------------------------------------
+    def score(self, reply: str, ctx: ScoreContext | None = None) -> ScoreResult:
+        ctx = ctx or ScoreContext()
+        st, items, feats, _ = self.features(reply, ctx)
+        kind = kind_of(ctx)
+        all_specs = specs()
+        findings: list[Finding] = []
+        scores: dict[str, int] = {}
+        for c in CRITERIA:
+            weights = self.w.weights[c]
+            value = self.bases[c]
+            ceilings: list[tuple[float, int]] = []
+            for feat in feats:
+                key = feature_key(feat.id, kind)
+                w = weights.get(key, 0.0)
+                spec = all_specs.get(feat.id)
+                hard = (spec.hard if spec else {}).get(c)
+                if hard is None:
+                    hard = _HARD_LEGACY.get(feat.id, {}).get(c)
+                if not w and hard is None:
+                    continue
+                effect = self.w.scale * w * feat.value
+                value += effect
+                first = len(findings)
+                self._explain(st, feat, spec, c, effect, findings)
+                if hard is not None:
+                    ceilings.append((float(hard), first))
+            for f in st.findings:  # a scenario's forbidden move (its own hard line)
+                if f.rule.startswith("item.forbidden.") and f.criterion == c:
+                    findings.append(f)
+                    ceilings.append((10.0, len(findings) - 1))
+            value = max(0.0, min(100.0, value))
+            if ceilings:
+                cap, idx = min(ceilings, key=lambda x: x[0])
+                if value > cap and idx < len(findings):
+                    old = findings[idx]
+                    findings[idx] = Finding(old.rule, old.criterion, old.start, old.end, old.text, old.message,
+                                            old.suggestion, round(old.effect - (value - cap), 1))
+                    value = cap
+            scores[c] = int(round(value))
+        findings.sort(key=lambda f: (f.start, f.rule))
+        return ScoreResult(scores, weighted_overall(scores, ctx.weights), findings, items, self.version)
+
+    def _explain(self, st: _State, feat: Feature, spec: FeatureSpec | None, c: str, effect: float,
+                 out: list[Finding]) -> None:
+        spans = feat.spans or [(0, 0)]
+        share = round(effect / len(spans), 1)
+        for i, (s, e) in enumerate(spans):
+            text = st.reply[s:e]
+            if i < len(feat.messages) and feat.messages[i]:
+                message = feat.messages[i]
+                suggestion = feat.suggestions[i] if i < len(feat.suggestions) else ""
+            else:
+                message = _pick(spec.message if spec else {}, st.msg_lang, text)
+                suggestion = _pick(spec.suggestion if spec else {}, st.lang, text)
+                if st.ctx.lang == "zh-Hant" and suggestion:
+                    suggestion = traditional(suggestion)
+            out.append(Finding(feat.id, c, s, e, text, message, suggestion, share))
+
+
+def _pick(texts, lang: str, text: str) -> str:
+    if isinstance(texts, str):
+        template = texts
+    else:
+        template = (texts or {}).get(lang) or (texts or {}).get("en") or ""
+    try:
+        return template.format(text=text.strip()[:40])
+    except (KeyError, IndexError, ValueError):
+        return template

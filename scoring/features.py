@@ -40,6 +40,7 @@ class FeatureSpec:
     max: float = 1.0  # the value is capped here (1: present or not)
     hard: dict[str, float] = field(default_factory=dict)  # criterion -> ceiling (rubric: harm scores 0)
     by_kind: bool = False  # a separate weight per situation kind (presales, safety, elderly, fraud)
+    only: bool = False  # only the criteria named (otherwise its polarity may apply to the others too)
     message: dict = field(default_factory=dict)
     suggestion: dict = field(default_factory=dict)
 
@@ -52,7 +53,7 @@ def specs() -> dict[str, FeatureSpec]:
         raw = dict(raw or {})
         signs = {c: str(raw.pop(c)) for c in CRITERIA if c in raw}
         out[fid] = FeatureSpec(fid, signs, float(raw.get("max", 1)), dict(raw.get("hard") or {}),
-                               bool(raw.get("by_kind")), raw.get("message") or {}, raw.get("suggestion") or {})
+                               bool(raw.get("by_kind")), bool(raw.get("only")), raw.get("message") or {}, raw.get("suggestion") or {})
     return out
 
 
@@ -73,7 +74,7 @@ def feature_key(fid: str, ctx_kind: str) -> str:
 
 _LATIN_WORDS = re.compile(r"[a-z][a-z']+")
 _NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
-_MONEY = re.compile(r"(?:nt\$|hk\$|us\$|rmb|[$¥￥£€])\s*(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)|(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块|港币|台币|新台币|"
+_MONEY = re.compile(r"(?:nt\$|hk\$|us\$|rmb|[$¥￥£€])\s*(\d{1,3}(?:,\d{3})+(?![\d\-–~])(?:\.\d+)?|\d+(?:\.\d+)?)|(\d{1,3}(?:,\d{3})+(?![\d\-–~])(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块|港币|台币|新台币|"
                     r"美元|dollars|usd|yuan|hkd|twd|ntd)")
 _NUM_IN = re.compile(r"\d+|[一二三四五六七八九十两半]+(?=[个天小时分钟周月年号点块元])")
 _LIMIT = re.compile(
@@ -228,8 +229,40 @@ def _name(st: _State) -> tuple[int, int] | None:
     return None
 
 
+def _limit_words(st: _State) -> tuple[int, list[tuple[int, int]]]:
+    """Words only the facts' "can't" part uses (垫付 in "不可以:平台先行垫付"), found in a committing clause."""
+    if not st.facts:
+        return 0, []
+    limit_grams: set[str] = set()
+    other_grams: set[str] = set()
+    for m in _FACT_SPLIT.finditer(st.facts):
+        sentence = m.group(0)
+        marker = _FACT_LIMIT.search(sentence)
+        head, tail = (sentence[:marker.start()], sentence[marker.start():]) if marker else (sentence, "")
+        other_grams |= _grams(head)
+        if tail:
+            limit_grams |= _grams(_FACT_LIMIT.sub(" ", tail))
+    distinctive = limit_grams - other_grams - _grams(st.customer) - _STOP_GRAMS
+    if not distinctive:
+        return 0, []
+    found: set[str] = set()
+    spans = []
+    for cm in _CLAUSE.finditer(st.norm):
+        clause = cm.group(0)
+        if _NEG.search(clause) or not _COMMIT.search(clause):
+            continue
+        got = (_grams(clause) & distinctive) - found
+        if got:
+            found |= got
+            spans.append((cm.start(), cm.end()))
+    return len(found), spans
+
+
 def extra_features(st: _State, rules=None) -> list[Feature]:
     out: list[Feature] = []
+    n, spans = _limit_words(st)
+    if n:
+        out.append(Feature("certainty.limit-words", min(n, 3), spans[:2]))
     codes = _codes(st)
     if codes:
         out.append(Feature("simplicity.codes", min(len(codes), 3), codes[:3]))
@@ -283,6 +316,7 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
             out.append(Feature("certainty.amount-over-facts", 1.0, [(m.start(), m.end())]))
         # numbers the facts don't know: an amount or a deadline the agent made up
         known = set(_NUMBERS.findall(facts + " " + st.customer))
+        known |= {str(int(n) - 12) for n in list(known) if n.isdigit() and 13 <= int(n) <= 24}  # 20:00 = 8点
         if known:
             made_up = [m for m in _MONEY.finditer(st.norm)
                        if not set(_NUMBERS.findall(m.group(0))) & known]

@@ -62,9 +62,23 @@ def vectors(rows: list[dict], scorer) -> tuple[list[dict[str, float]], dict[str,
             vec[key] = f.value
             if key not in signs:
                 spec = all_specs.get(f.id)
-                signs[key] = dict(spec.signs) if spec and spec.signs else dict(legacy.get(f.id, {}))
+                signs[key] = allowed(dict(spec.signs) if spec and spec.signs else dict(legacy.get(f.id, {})),
+                                     bool(spec and spec.only))
         out.append(vec)
     return out, signs
+
+
+def allowed(signs: dict[str, str], only: bool = False) -> dict[str, str]:
+    """The directions a feature's weight may take on each criterion: what features.yaml says, and on the criteria
+    it doesn't name, the feature's own polarity (a feature that only ever raises a score may raise any criterion's,
+    one that only lowers may lower any; `only: true` keeps it to the criteria named)."""
+    if only:
+        return signs
+    polar = set(signs.values())
+    if len(polar) == 1 and polar <= {"+", "-"}:
+        sign = polar.pop()
+        return {c: signs.get(c, sign) for c in CRITERIA}
+    return signs
 
 
 def fit_one(X: list[dict[str, float]], y: list[float], signs: dict[str, str], lam: float = LAMBDA,
@@ -120,6 +134,47 @@ def fit(rows: list[dict], scorer, lam: float = LAMBDA, vecs=None) -> dict:
     return out
 
 
+NGRAM_ALPHA = 1.0  # ridge penalty of the wording model, chosen by grouped cross-validation
+NGRAM_KEEP = 4000  # grams kept per criterion (the largest weights)
+NGRAM_MIN_DF = 3  # a gram must occur in this many training replies
+
+
+def linear(weights: dict, vec: dict[str, float], c: str) -> float:
+    block = weights[c]
+    return block["intercept"] + sum(block["weights"].get(k, 0.0) * v for k, v in vec.items())
+
+
+def fit_ngrams(rows: list[dict], X: list[dict[str, float]], weights: dict, alpha: float = NGRAM_ALPHA,
+               keep: int = NGRAM_KEEP) -> dict[str, dict[str, float]]:
+    """Kernel ridge (dual form, numpy) of what the feature model leaves unexplained on the replies' character
+    n-grams; returns per criterion the kept grams' weights (for an L2-normalised binary gram vector)."""
+    import numpy as np
+
+    from .ngrams import grams
+
+    found = [grams(r["reply"]) for r in rows]
+    df: dict[str, int] = defaultdict(int)
+    for f in found:
+        for g in f:
+            df[g] += 1
+    vocab = sorted(g for g, n in df.items() if n >= NGRAM_MIN_DF)
+    col = {g: i for i, g in enumerate(vocab)}
+    A = np.zeros((len(rows), len(vocab)), dtype=np.float32)
+    for i, f in enumerate(found):
+        if f:
+            idx = [col[g] for g in f if g in col]
+            A[i, idx] = 1.0 / (len(f) ** 0.5)
+    K = A @ A.T
+    out = {}
+    for c in CRITERIA:
+        resid = np.array([target(r, c) - linear(weights, x, c) for r, x in zip(rows, X)], dtype=np.float64)
+        dual = np.linalg.solve(K.astype(np.float64) + alpha * np.eye(len(rows)), resid)
+        w = (A.T.astype(np.float64) @ dual) * 1.0  # per-gram weight for the normalised vector
+        order = np.argsort(-np.abs(w))[:keep]
+        out[c] = {vocab[j]: round(float(w[j]), 4) for j in order if abs(w[j]) >= 1e-4}
+    return out
+
+
 def _folds(rows: list[dict], k: int) -> list[list[int]]:
     """Whole customers per fold, assigned in a fixed shuffled order (stable across runs)."""
     import hashlib
@@ -145,7 +200,8 @@ def metrics(rows: list[dict], preds: dict[str, list[float]]) -> dict:
     return out
 
 
-def cross_validate(rows: list[dict], scorer=None, k: int = 5, lam: float = LAMBDA, vecs=None) -> dict:
+def cross_validate(rows: list[dict], scorer=None, k: int = 5, lam: float = LAMBDA, vecs=None,
+                   ngrams: bool = True) -> dict:
     """Grouped k-fold: fit on the other customers, score this fold's replies with the real scorer."""
     from .fitted import FittedScorer, Weights
 
@@ -156,7 +212,9 @@ def cross_validate(rows: list[dict], scorer=None, k: int = 5, lam: float = LAMBD
         held = set(fold)
         train = [i for i in range(len(rows)) if i not in held]
         w = fit([rows[i] for i in train], scorer, lam, ([X[i] for i in train], signs))
-        fold_scorer = FittedScorer(scorer.rules, Weights.from_dict({"version": "cv", "scale": 25, "criteria": w}))
+        ng = fit_ngrams([rows[i] for i in train], [X[i] for i in train], w) if ngrams else {}
+        fold_scorer = FittedScorer(scorer.rules, Weights.from_dict({"version": "cv", "scale": 25, "criteria": w}),
+                                   ngrams=ng)
         for i in fold:
             res = fold_scorer.score(rows[i]["reply"], context_for(rows[i]))
             for c in CRITERIA:
@@ -196,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="cross-validate only, write nothing")
     ap.add_argument("--lambdas", default="", help="comma-separated ridge penalties to compare by grouped CV")
     ap.add_argument("--out", type=Path, default=WEIGHTS)
+    ap.add_argument("--no-ngrams", action="store_true", help="detector features only (no wording model)")
     args = ap.parse_args(argv)
     rows = read_rows(args.files or training_files())
     if not rows:
@@ -207,20 +266,30 @@ def main(argv: list[str] | None = None) -> int:
     if args.lambdas:
         best = None
         for value in (float(x) for x in args.lambdas.split(",")):
-            cv = cross_validate(rows, scorer, lam=value, vecs=vecs)
+            cv = cross_validate(rows, scorer, lam=value, vecs=vecs, ngrams=not args.no_ngrams)
             mean = sum(cv[c]["pairwise"] for c in CRITERIA) / 3
             print(f"lambda {value:g}: " + "  ".join(f"{c} {cv[c]['pairwise']:.3f}/{cv[c]['spearman']:.3f}" for c in CRITERIA))
             if best is None or mean > best[0]:
                 best = (mean, value)
         lam = best[1]
-    cv = cross_validate(rows, scorer, lam=lam, vecs=vecs)
+    cv = cross_validate(rows, scorer, lam=lam, vecs=vecs, ngrams=not args.no_ngrams)
     print(f"{len(rows)} replies, {len({r.get('group') for r in rows})} customers; grouped 5-fold CV (lambda {lam:g}):")
     for c in CRITERIA:
         print(f"  {c:10} pairwise {cv[c]['pairwise']:.3f}  spearman {cv[c]['spearman']:.3f}")
     if args.check:
         return 0
-    write_weights(fit(rows, scorer, lam, vecs), rows, cv, lam, args.out)
+    weights = fit(rows, scorer, lam, vecs)
+    write_weights(weights, rows, cv, lam, args.out)
     print(f"wrote {args.out}")
+    if not args.no_ngrams:
+        from .ngrams import NGRAMS
+
+        ng = fit_ngrams(rows, vecs[0], weights)
+        NGRAMS.write_text(json.dumps({"note": "Written by `python -m scoring.fit`: the wording model's character "
+                                      "n-gram weights per criterion (see scoring/ngrams.py). Do not edit.",
+                                      "alpha": NGRAM_ALPHA, "min_df": NGRAM_MIN_DF, "criteria": ng},
+                                     ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"wrote {NGRAMS} ({sum(len(v) for v in ng.values())} grams)")
     return 0
 
 

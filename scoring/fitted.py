@@ -18,6 +18,8 @@ import yaml
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of, specs
+from .ngrams import contribution, grams
+from .ngrams import load as load_ngrams
 from .rules import RuleSet
 from .scorer import RuleScorer, _State
 from .text import traditional
@@ -62,10 +64,12 @@ _HARD_LEGACY = {  # the rubric's hard lines, kept as ceilings whatever the fit s
 class FittedScorer:
     """`FittedScorer().score(reply, ctx)`: deterministic, offline, every point a finding."""
 
-    def __init__(self, rules: RuleSet | None = None, weights: Weights | None = None):
+    def __init__(self, rules: RuleSet | None = None, weights: Weights | None = None,
+                 ngrams: dict[str, dict[str, float]] | None = None):
         self.detector = RuleScorer(rules)
         self.rules = self.detector.rules
         self.w = weights or load_weights()
+        self.ngrams = load_ngrams() if ngrams is None else ngrams
         self.version = self.w.version
         self.bases = {c: self.w.scale * self.w.intercept[c] for c in CRITERIA}
 
@@ -113,6 +117,7 @@ class FittedScorer:
         all_specs = specs()
         findings: list[Finding] = []
         scores: dict[str, int] = {}
+        self._found = grams(reply) if self.ngrams else {}
         for c in CRITERIA:
             weights = self.w.weights[c]
             value = self.bases[c]
@@ -132,6 +137,8 @@ class FittedScorer:
                 self._explain(st, feat, spec, c, effect, findings)
                 if hard is not None:
                     ceilings.append((float(hard), first))
+            if self.ngrams.get(c):
+                value += self._wording(st, c, findings)
             for f in st.findings:  # a scenario's forbidden move (its own hard line)
                 if f.rule.startswith("item.forbidden.") and f.criterion == c:
                     findings.append(f)
@@ -147,6 +154,32 @@ class FittedScorer:
             scores[c] = int(round(value))
         findings.sort(key=lambda f: (f.start, f.rule))
         return ScoreResult(scores, weighted_overall(scores, ctx.weights), findings, items, self.version)
+
+    def _wording(self, st: _State, c: str, out: list[Finding]) -> float:
+        """The wording model's pull on criterion `c`, as one finding naming the grams that drove it."""
+        total, hits = contribution(self._found, self.ngrams[c])
+        effect = round(self.w.scale * total, 1)
+        if abs(effect) < 0.5 or not hits:
+            return 0.0
+        top = []
+        for g, _, pos in hits:
+            word = st.reply[pos:pos + len(g)].strip()
+            if word and len(word) >= 2 and not any(word in t or t in word for t in top):
+                top.append(word)
+            if len(top) == 3:
+                break
+        top = top or [st.reply[hits[0][2]:hits[0][2] + len(hits[0][0])]]
+        pos = hits[0][2]
+        span = (pos, pos + len(hits[0][0]))
+        words = ", ".join(f"'{t}'" for t in top)
+        up = effect > 0
+        name = {"certainty": ("确定", "certain"), "simplicity": ("简单", "simple"), "warmth": ("温暖", "warm")}[c]
+        if st.msg_lang == "zh":
+            message = f"措辞:标注数据里像{words}这样的说法读起来{'更' if up else '不够'}{name[0]}"
+        else:
+            message = f"wording: labeled replies with words like {words} read as {'more' if up else 'less'} {name[1]}"
+        out.append(Finding(f"wording.{c}", c, span[0], span[1], st.reply[span[0]:span[1]], message, "", effect))
+        return effect
 
     def _explain(self, st: _State, feat: Feature, spec: FeatureSpec | None, c: str, effect: float,
                  out: list[Finding]) -> None:

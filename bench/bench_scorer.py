@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scoring import ScoreContext  # noqa: E402
-from scoring.scorer import RuleScorer  # noqa: E402
+from scoring import default_scorer  # noqa: E402
 from scoring.text import normalize  # noqa: E402
 
 
@@ -34,7 +34,7 @@ def main() -> None:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "corpora" / "stc3-helpdesk-zh.jsonl"
     rows = load(path)
     replies = [(r.get("reply") or r.get("text") or "", r.get("customer") or "") for r in rows]
-    scorer = RuleScorer()
+    scorer = default_scorer()
     scorer.score("warm up 预热")
 
     t0 = time.perf_counter()

@@ -18,7 +18,7 @@ import yaml
 
 from .api import CRITERIA, ScoreContext
 from .scorer import _CJK, _CLAUSE, _NEG, _SENTENCE, _State, _grams, _units, _whole
-from .text import _s2tw, _t2s, normalize
+from .text import _HALFWIDTH, _s2tw, normalize
 
 HERE = Path(__file__).parent
 KINDS = ("complaint", "presales", "safety", "elderly", "fraud", "inquiry")
@@ -93,14 +93,26 @@ def _script_mismatch(st: _State) -> bool:
     if not _CJK.search(st.reply):
         return False
     customer = st.ctx.customer or ""
-    wants_trad = st.ctx.lang == "zh-Hant" or (_CJK.search(customer) and _t2s().convert(customer) != customer)
-    reply_simp = _s2tw().convert(st.reply) != st.reply and _t2s().convert(st.reply) == st.reply
-    reply_trad = _t2s().convert(st.reply) != st.reply
+    wants_trad = st.ctx.lang == "zh-Hant" or _is_trad(customer)
     if wants_trad:
-        return reply_simp
-    customer_simp = _CJK.search(customer) and _s2tw().convert(customer) != customer and not (
-        _t2s().convert(customer) != customer)
-    return bool(customer_simp and reply_trad and not reply_simp)
+        return _is_simp(st.reply)
+    return _is_trad(st.reply) and _is_simp(customer) and not _is_simp(st.reply)
+
+
+def _is_trad(text: str) -> bool:
+    """Has characters that only traditional script writes (t2s changes them; `normalize` has done t2s already)."""
+    return bool(_CJK.search(text)) and normalize(text) != _fold(text)
+
+
+@lru_cache(maxsize=4096)
+def _fold(text: str) -> str:
+    return text.translate(_HALFWIDTH).lower()
+
+
+@lru_cache(maxsize=4096)
+def _is_simp(text: str) -> bool:
+    """Has characters that only simplified script writes (s2tw changes them, t2s doesn't)."""
+    return bool(_CJK.search(text)) and not _is_trad(text) and _s2tw().convert(text) != text
 
 
 def _lang_mismatch(st: _State) -> bool:
@@ -155,7 +167,7 @@ _FACT_LIMIT = re.compile(
     r"(不能|无法|不可|不得|不支持|不包括|不含|不在|无权|不予|不会|没有权限|做不到|不退|不赔|不保证|超出|不适用|不允许|禁止|"
     r"can't|cannot|can not|not |no |never|unable|ruled out|isn't|aren't|won't|doesn't|don't|not allowed|not eligible|"
     r"beyond|except|outside)")
-_COMMIT = re.compile(r"(保证|一定|马上|立即|今天|今晚|明天|会|将|已|给您|帮您|为您|i'll|i will|i've|we'll|we will|will|"
+_COMMIT = re.compile(r"(保证|一定|马上|立即|现在|今天|今晚|明天|会|将|已|给您|帮您|为您|给你|帮你|为你|替您|直接|i'll|i will|i've|we'll|we will|will|"
                      r"guarantee|right now|today|tonight|tomorrow)")
 _FACT_SPLIT = re.compile(r"[^。.;；!！?？\n]+")
 
@@ -229,8 +241,21 @@ def _name(st: _State) -> tuple[int, int] | None:
     return None
 
 
+_SUBCLAUSE = re.compile(r"(?<![a-z])(?:so|and|but|because|which|while|although)(?![a-z])|所以|而且|但是|但|不过|并且|因为")
+
+
+def _limit_grams(text: str) -> set[str]:
+    return _grams(text) | {n for n in _NUMBERS.findall(text) if len(n) >= 2}
+
+
+def _negated_before(clause: str, gram: str) -> bool:
+    i = clause.find(gram)
+    return i > 0 and bool(_NEG.search(clause[max(0, i - 12):i]))
+
+
 def _limit_words(st: _State) -> tuple[int, list[tuple[int, int]]]:
-    """Words only the facts' "can't" part uses (垫付 in "不可以:平台先行垫付"), found in a committing clause."""
+    """Words only the facts' "can't" part uses (垫付 in "不可以:平台先行垫付", "$900" in "cannot pay the $900"),
+    found in a clause of the reply that commits to them."""
     if not st.facts:
         return 0, []
     limit_grams: set[str] = set()
@@ -239,22 +264,27 @@ def _limit_words(st: _State) -> tuple[int, list[tuple[int, int]]]:
         sentence = m.group(0)
         marker = _FACT_LIMIT.search(sentence)
         head, tail = (sentence[:marker.start()], sentence[marker.start():]) if marker else (sentence, "")
-        other_grams |= _grams(head)
+        other_grams |= _limit_grams(head)
         if tail:
-            limit_grams |= _grams(_FACT_LIMIT.sub(" ", tail))
-    distinctive = limit_grams - other_grams - _grams(st.customer) - _STOP_GRAMS
+            limit_grams |= _limit_grams(_FACT_LIMIT.sub(" ", tail))
+    distinctive = limit_grams - other_grams - _limit_grams(st.customer) - _STOP_GRAMS
     if not distinctive:
         return 0, []
     found: set[str] = set()
     spans = []
     for cm in _CLAUSE.finditer(st.norm):
-        clause = cm.group(0)
-        if _NEG.search(clause) or not _COMMIT.search(clause):
-            continue
-        got = (_grams(clause) & distinctive) - found
-        if got:
-            found |= got
-            spans.append((cm.start(), cm.end()))
+        start = cm.start()
+        for part in _SUBCLAUSE.split(cm.group(0)):
+            if not part:
+                continue
+            pos = st.norm.find(part, start)
+            start = max(start, pos)
+            if _NEG.search(part):
+                continue
+            got = (_limit_grams(part) & distinctive) - found
+            if got and (len(got) >= 2 or _COMMIT.search(part)):
+                found |= got
+                spans.append((pos, pos + len(part)))
     return len(found), spans
 
 

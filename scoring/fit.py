@@ -68,11 +68,14 @@ def vectors(rows: list[dict], scorer) -> tuple[list[dict[str, float]], dict[str,
     return out, signs
 
 
+POLARITY_ONLY_NAMED = True  # features move only the criteria features.yaml names (see `allowed`)
+
+
 def allowed(signs: dict[str, str], only: bool = False) -> dict[str, str]:
     """The directions a feature's weight may take on each criterion: what features.yaml says, and on the criteria
     it doesn't name, the feature's own polarity (a feature that only ever raises a score may raise any criterion's,
     one that only lowers may lower any; `only: true` keeps it to the criteria named)."""
-    if only:
+    if only or POLARITY_ONLY_NAMED:
         return signs
     polar = set(signs.values())
     if len(polar) == 1 and polar <= {"+", "-"}:
@@ -150,14 +153,14 @@ def fit_ngrams(rows: list[dict], X: list[dict[str, float]], weights: dict, alpha
     n-grams; returns per criterion the kept grams' weights (for an L2-normalised binary gram vector)."""
     import numpy as np
 
-    from .ngrams import grams
+    from .ngrams import grams, usable
 
-    found = [grams(r["reply"]) for r in rows]
+    found = [{g: p for g, p in grams(r["reply"]).items() if usable(g)} for r in rows]
     df: dict[str, int] = defaultdict(int)
     for f in found:
         for g in f:
             df[g] += 1
-    vocab = sorted(g for g, n in df.items() if n >= NGRAM_MIN_DF)
+    vocab = sorted(g for g, n in df.items() if n >= NGRAM_MIN_DF and usable(g))
     col = {g: i for i, g in enumerate(vocab)}
     A = np.zeros((len(rows), len(vocab)), dtype=np.float32)
     for i, f in enumerate(found):
@@ -201,7 +204,7 @@ def metrics(rows: list[dict], preds: dict[str, list[float]]) -> dict:
 
 
 def cross_validate(rows: list[dict], scorer=None, k: int = 5, lam: float = LAMBDA, vecs=None,
-                   ngrams: bool = True) -> dict:
+                   ngrams: bool = True, predictions: dict | None = None) -> dict:
     """Grouped k-fold: fit on the other customers, score this fold's replies with the real scorer."""
     from .fitted import FittedScorer, Weights
 
@@ -219,6 +222,8 @@ def cross_validate(rows: list[dict], scorer=None, k: int = 5, lam: float = LAMBD
             res = fold_scorer.score(rows[i]["reply"], context_for(rows[i]))
             for c in CRITERIA:
                 preds[c][i] = res.scores[c]
+    if predictions is not None:
+        predictions.update(preds)
     return metrics(rows, preds)
 
 

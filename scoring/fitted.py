@@ -18,7 +18,7 @@ import yaml
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of, specs
-from .ngrams import contribution, grams
+from .ngrams import contributions, grams, table
 from .ngrams import load as load_ngrams
 from .rules import RuleSet
 from .scorer import RuleScorer, _State
@@ -70,6 +70,7 @@ class FittedScorer:
         self.rules = self.detector.rules
         self.w = weights or load_weights()
         self.ngrams = load_ngrams() if ngrams is None else ngrams
+        self._table = table(self.ngrams, CRITERIA)
         self.version = self.w.version
         self.bases = {c: self.w.scale * self.w.intercept[c] for c in CRITERIA}
 
@@ -117,28 +118,32 @@ class FittedScorer:
         all_specs = specs()
         findings: list[Finding] = []
         scores: dict[str, int] = {}
-        self._found = grams(reply) if self.ngrams else {}
+        pulls = dict(zip(CRITERIA, contributions(grams(reply), self._table, len(CRITERIA)))) if self._table else {}
+        plan = []
+        for feat in feats:
+            spec = all_specs.get(feat.id)
+            hard = dict(_HARD_LEGACY.get(feat.id, {}))
+            if spec is not None:
+                hard.update(spec.hard)
+            plan.append((feat, feature_key(feat.id, kind), spec, hard))
+        scale = self.w.scale
         for c in CRITERIA:
             weights = self.w.weights[c]
             value = self.bases[c]
             ceilings: list[tuple[float, int]] = []
-            for feat in feats:
-                key = feature_key(feat.id, kind)
+            for feat, key, spec, hard in plan:
                 w = weights.get(key, 0.0)
-                spec = all_specs.get(feat.id)
-                hard = (spec.hard if spec else {}).get(c)
-                if hard is None:
-                    hard = _HARD_LEGACY.get(feat.id, {}).get(c)
-                if not w and hard is None:
+                cap = hard.get(c)
+                if not w and cap is None:
                     continue
-                effect = self.w.scale * w * feat.value
+                effect = scale * w * feat.value
                 value += effect
                 first = len(findings)
                 self._explain(st, feat, spec, c, effect, findings)
-                if hard is not None:
-                    ceilings.append((float(hard), first))
-            if self.ngrams.get(c):
-                value += self._wording(st, c, findings)
+                if cap is not None:
+                    ceilings.append((float(cap), first))
+            if c in pulls:
+                value += self._wording(st, c, pulls[c], findings)
             for f in st.findings:  # a scenario's forbidden move (its own hard line)
                 if f.rule.startswith("item.forbidden.") and f.criterion == c:
                     findings.append(f)
@@ -155,12 +160,13 @@ class FittedScorer:
         findings.sort(key=lambda f: (f.start, f.rule))
         return ScoreResult(scores, weighted_overall(scores, ctx.weights), findings, items, self.version)
 
-    def _wording(self, st: _State, c: str, out: list[Finding]) -> float:
+    def _wording(self, st: _State, c: str, pull, out: list[Finding]) -> float:
         """The wording model's pull on criterion `c`, as one finding naming the grams that drove it."""
-        total, hits = contribution(self._found, self.ngrams[c])
+        total, hits = pull
         effect = round(self.w.scale * total, 1)
         if abs(effect) < 0.5 or not hits:
             return 0.0
+        hits.sort(key=lambda h: -h[1] if total > 0 else h[1])
         top = []
         for g, _, pos in hits:
             word = st.reply[pos:pos + len(g)].strip()

@@ -20,21 +20,35 @@ HERE = Path(__file__).parent
 NGRAMS = HERE / "ngrams.json"
 _DIGIT = re.compile(r"\d")
 _SPACE = re.compile(r"\s+")
-_SKIP = re.compile(r"^[\W_a-z]$|^\s|\s$")  # single Latin letters and punctuation, grams starting/ending in space
+_SKIP = re.compile(r"^[\W_]+$")  # punctuation alone
+
+
+_LATIN = re.compile(r"[a-z][a-z'’]*[a-z]|[a-z]")
+_NONLATIN = re.compile(r"[^a-z\s]+")
 
 
 def grams(text: str) -> dict[str, int]:
-    """The reply's character 1-3-grams, each with its first position in `text` (normalisation keeps positions)."""
+    """The reply's wording units, each with its first position in `text` (normalisation keeps positions): English
+    words and word pairs ("refunding", "in full"), and for everything else character 1-3-grams (digits as 0)."""
     norm = _DIGIT.sub("0", normalize(text))
     out: dict[str, int] = {}
-    n = len(norm)
-    for size in (1, 2, 3):
-        for i in range(n - size + 1):
-            g = norm[i:i + size]
-            if g in out or _SKIP.search(g) or "  " in g:
-                continue
-            out[g] = i
+    words = [(m.group(0), m.start()) for m in _LATIN.finditer(norm)]
+    for i in range(len(words) - 1, -1, -1):
+        w, p = words[i]
+        out[w] = p
+        if i + 1 < len(words):
+            out[w + " " + words[i + 1][0]] = p
+    for m in _NONLATIN.finditer(norm):
+        run, base = m.group(0), m.start()
+        n = len(run)
+        for size in (3, 2, 1):
+            for i in range(n - size, -1, -1):
+                out.setdefault(run[i:i + size], base + i)
     return out
+
+
+def usable(gram: str) -> bool:
+    return not _SKIP.search(gram)
 
 
 @lru_cache(maxsize=1)
@@ -46,12 +60,22 @@ def load(path: str = str(NGRAMS)) -> dict[str, dict[str, float]]:
     return {c: {g: float(w) for g, w in ws.items()} for c, ws in (data.get("criteria") or {}).items()}
 
 
-def contribution(found: dict[str, int], weights: dict[str, float]) -> tuple[float, list[tuple[str, float, int]]]:
-    """(value in label units, the grams that moved it most: (gram, weight, position))."""
-    if not found or not weights:
-        return 0.0, []
+def table(weights: dict[str, dict[str, float]], criteria: tuple[str, ...]) -> dict[str, tuple[float, ...]]:
+    """gram -> its weight for each criterion, so one pass over a reply's grams serves all three."""
+    out: dict[str, tuple[float, ...]] = {}
+    for g in {g for ws in weights.values() for g in ws}:
+        out[g] = tuple(weights.get(c, {}).get(g, 0.0) for c in criteria)
+    return out
+
+
+def contributions(found: dict[str, int], tab: dict[str, tuple[float, ...]], n: int):
+    """Per criterion: (value in label units, [(gram, weight, position)] of the grams present)."""
+    if not found or not tab:
+        return [(0.0, [])] * n
     norm = len(found) ** 0.5
-    hits = [(g, w, found[g]) for g, w in ((g, weights.get(g)) for g in found) if w]
-    total = sum(w for _, w, _ in hits) / norm
-    hits.sort(key=lambda h: -h[1] if total > 0 else h[1])
-    return total, hits
+    hits = [(g, tab[g], found[g]) for g in found.keys() & tab.keys()]
+    out = []
+    for i in range(n):
+        total = sum(w[i] for _, w, _ in hits) / norm
+        out.append((total, [(g, w[i], p) for g, w, p in hits if w[i]]))
+    return out

@@ -536,7 +536,12 @@ def _stem(word: str) -> str:
     """Crude English stemming, enough for "writing" ~ "write", "charged" ~ "charge", "messages" ~ "message"."""
     for suffix in ("ing", "ed", "es", "s", "e"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
+            word = word[: -len(suffix)]
+            if suffix in ("ing", "ed") and len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+                word = word[:-1]  # "cancelled" ~ "cancel", "shipped" ~ "ship"
+            elif suffix in ("ing", "ed") and len(word) >= 4 and word[-1] == word[-2] == "l":
+                word = word[:-1]
+            return word
     return word
 
 

@@ -194,6 +194,7 @@ class Session:
             customer_history=tuple(self.scripted[:number - 1]),
             items=self._items,
             weights=dict(sc.rubric.weights),
+            kind=sc.situation,
         )
 
     def explained(self, turn: Turn, lang: str) -> ScoreResult:

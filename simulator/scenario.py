@@ -196,6 +196,10 @@ class Scenario(_Strict):
     lang: Literal["zh", "zh-Hant", "en", "mixed"] = Field(..., description="The customer's language.")
     difficulty: int = Field(..., ge=1, le=5)
     tags: list[str] = Field(default_factory=list)
+    kind: Literal["complaint", "presales", "safety", "elderly", "fraud", "inquiry"] | None = Field(
+        None, description="What kind of situation this is; the scorer and its advice fit the kind (a purposeful "
+        "question is the right move in presales, care and a safety step in safety, one step at a time for the "
+        "elderly). Left out: read from the tags (safety, presales/售前, elderly, fraud/账号安全), else complaint.")
     persona: Persona
     brief: str = Field(..., description="Shown to the trainee before the chat: the situation and what is expected.")
     facts: list[str] = Field(default_factory=list, description="What the agent knows: order, policy limits, options.")
@@ -206,6 +210,18 @@ class Scenario(_Strict):
     rubric: Rubric = Field(default_factory=Rubric)
     endings: Endings
     tests: list[ScenarioTest] = Field(default_factory=list)
+
+    @property
+    def situation(self) -> str:
+        """The scenario's kind, or the one its tags imply."""
+        if self.kind:
+            return self.kind
+        tags = {t.lower() for t in self.tags}
+        for kind, words in (("safety", {"safety", "自伤风险", "安全"}), ("fraud", {"fraud", "scam", "诈骗", "盗号"}),
+                            ("elderly", {"elderly", "老人", "长辈"}), ("presales", {"presales", "售前", "pre-sales"})):
+            if tags & words:
+                return kind
+        return "complaint"
 
     def rubric_items(self) -> tuple[RubricItem, ...]:
         return tuple(i.to_rubric_item("must") for i in self.rubric.must) + tuple(

@@ -288,8 +288,30 @@ def _limit_words(st: _State) -> tuple[int, list[tuple[int, int]]]:
     return len(found), spans
 
 
+_STEP = re.compile(r"(?<![a-z])(tap|press|click|touch|scroll|swipe)(?![a-z])|(?<![a-z])(open|find|look for) the(?![a-z])|"
+                   r"(点击|点一下|点开|点进|按一下|按住|按下|打开|找到|往下滑|滑到|点[“\"'「『]|按[“\"'「『])")
+_STEP_SPLIT = re.compile(r"[。.!！?？;；\n]|(?<![a-z])then(?![a-z])|然后|再")
+
+
+def _steps(st: _State) -> list[tuple[int, int]]:
+    """The instructions the customer has to follow ("tap the word Orders", "点'我的订单'"), one per sentence."""
+    out = []
+    for m in _SENTENCE.finditer(st.norm):
+        for part in _STEP_SPLIT.split(m.group(0)):
+            hit = _STEP.search(part)
+            if hit:
+                pos = st.norm.find(part, m.start())
+                out.append((pos + hit.start(), pos + hit.end()))
+    return out
+
+
 def extra_features(st: _State, rules=None) -> list[Feature]:
     out: list[Feature] = []
+    steps = _steps(st)
+    if len(steps) == 1:
+        out.append(Feature("steps.one", 1.0, steps))
+    elif len(steps) > 1:
+        out.append(Feature("steps.many", min(len(steps) - 1, 3), steps[:3]))
     n, spans = _limit_words(st)
     if n:
         out.append(Feature("certainty.limit-words", min(n, 3), spans[:2]))

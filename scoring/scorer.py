@@ -391,7 +391,14 @@ def d_terse(self: RuleScorer, rule: Rule, st: _State) -> None:
 
 
 def d_questions(self: RuleScorer, rule: Rule, st: _State) -> None:
-    marks = [m.start() for m in re.finditer(r"[?？]", st.norm)]
+    """Several questions at once. A question that cares for the person ("你现在还好吗?", "are you safe?") is not
+    one more thing to answer, so it isn't counted."""
+    care = self.rules.lex("care")
+    marks = []
+    for m in re.finditer(r"[^。.!！?？\n]*[?？]", st.norm):
+        if care is not None and care.search(m.group(0)):
+            continue
+        marks.append(m.end() - 1)
     if len(marks) >= rule.min:
         n = len(marks) - rule.min + 1
         self._add(st, rule, marks[0], marks[-1] + 1, max(rule.effect * n, rule.cap or -100), count=len(marks))

@@ -1,4 +1,4 @@
-"""`peilian scenarios ...`: the trainer's tools (list, schema, validate, test)."""
+"""`peilian scenarios ...`: the trainer's tools (list, schema, validate, test, tune)."""
 
 from __future__ import annotations
 
@@ -91,6 +91,37 @@ def test_command(paths, verbose, coverage, pool, runs):
     if coverage:
         failed += _coverage([sc for _p, sc in loaded], pool, runs)
     if failed:
+        raise SystemExit(1)
+
+
+@scenarios_group.command("tune")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--write", is_flag=True, help="Write the suggested mood numbers into the files.")
+def tune_command(paths, write):
+    """Suggest the mood numbers (neutral, calm, escalate, forbidden penalty, largest step) nearest to the current
+    ones under which every one of a scenario's own tests ends as expected; for after the scorer changes."""
+    from pathlib import Path
+
+    from simulator.tune import passes, suggest_mood, write_mood
+
+    loaded, problems = load_many(_paths(paths))
+    for p in problems:
+        click.echo(str(p))
+    stuck = len(problems)
+    for path, sc in loaded:
+        if passes(sc):
+            click.echo(f"ok    {sc.id}: its tests pass as it is")
+            continue
+        changes = suggest_mood(sc)
+        if changes is None:
+            stuck += 1
+            click.echo(f"stuck {sc.id}: no nearby mood numbers make every test pass; the tests or the beats need a look")
+            continue
+        said = ", ".join(f"{k} {getattr(sc.mood, k)} → {v}" for k, v in changes.items())
+        click.echo(f"tune  {sc.id}: {said}" + (" (written)" if write else ""))
+        if write:
+            write_mood(Path(path), changes)
+    if stuck:
         raise SystemExit(1)
 
 

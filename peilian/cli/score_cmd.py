@@ -85,10 +85,12 @@ def _scorer(judge, judge_url, judge_weight):
 @click.option("--customer", default="", help="The customer's last message.")
 @click.option("--context", "context", default="", help="The scenario's facts (what the agent can promise).")
 @click.option("--lang", type=click.Choice(["zh", "zh-Hant", "en", "mixed"]), default=None)
-@click.option("--jsonl", "jsonl", metavar="FILE|-", help="Score JSON lines (reply, id, customer, context, lang).")
+@click.option("--kind", type=click.Choice(["complaint", "presales", "safety", "elderly", "fraud", "inquiry"]),
+              default=None, help="The situation (default complaint): the scorer fits its kind.")
+@click.option("--jsonl", "jsonl", metavar="FILE|-", help="Score JSON lines (reply, id, customer, context, lang, kind).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @judge_options
-def score_command(reply, customer, context, lang, jsonl, as_json, judge, judge_url, judge_weight):
+def score_command(reply, customer, context, lang, kind, jsonl, as_json, judge, judge_url, judge_weight):
     """Score one REPLY (certainty, simplicity, warmth) and show the words that cost points."""
     scorer = _scorer(judge, judge_url, judge_weight)
     if jsonl:
@@ -106,7 +108,7 @@ def score_command(reply, customer, context, lang, jsonl, as_json, judge, judge_u
         return 0
     if reply is None:
         raise UserError("give a reply to score, e.g. peilian score \"我现在帮您申请退款\", or --jsonl FILE.")
-    ctx = ScoreContext(customer=customer, facts=(context,) if context else (), lang=lang)
+    ctx = ScoreContext(customer=customer, facts=(context,) if context else (), lang=lang, kind=kind)
     result = scorer.score(reply, ctx)
     verdict = scorer.verdict(reply, ctx) if hasattr(scorer, "verdict") else None
     if as_json:
@@ -137,7 +139,7 @@ def _judge_failures(scorer) -> None:
 
 
 @click.command("eval")
-@click.argument("path", metavar="FILE.jsonl")
+@click.argument("paths", metavar="FILE.jsonl|DIR...", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--scorer", "which", type=click.Choice(["fitted", "rules", "legacy", "placeholder"]), default="fitted",
               help="Which scorer to measure: fitted (the default: detectors with fitted weights; 'rules' is the same), "
@@ -146,24 +148,32 @@ def _judge_failures(scorer) -> None:
               "score each customer's replies unseen (the labeled training data's honest figure).")
 @click.option("--limit", type=int, default=None, help="Only the first N labeled replies (a quick look).")
 @judge_options
-def eval_command(path, as_json, which, limit, cv, judge, judge_url, judge_weight):
-    """Agreement with labeled replies: within-group pairwise accuracy and Spearman per criterion."""
+def eval_command(paths, as_json, which, limit, cv, judge, judge_url, judge_weight):
+    """Agreement with labeled replies: within-group pairwise accuracy and Spearman per criterion.
+
+    FILE.jsonl or a folder of them (data/labeled); with --cv, grouped cross-validation of the fitted scorer."""
+    from pathlib import Path
+
     from scoring.evaluate import evaluate
 
-    fh = _open(path)
+    files = []
+    for p in paths:
+        files.extend(sorted(Path(p).glob("*.jsonl")) if Path(p).is_dir() else [Path(p)])
     rows = []
-    for number, line in enumerate(fh, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            if not isinstance(row.get("reply"), str) or not isinstance(row.get("labels"), dict):
-                raise ValueError("needs 'reply' and 'labels'")
-        except (ValueError, AttributeError) as e:
-            raise UserError(f"{path}:{number}: not a labeled reply ({str(e).splitlines()[0]}).") from None
-        rows.append(row)
+    for path in files:
+        fh = _open(str(path))
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                if not isinstance(row.get("reply"), str) or not isinstance(row.get("labels"), dict):
+                    raise ValueError("needs 'reply' and 'labels'")
+            except (ValueError, AttributeError) as e:
+                raise UserError(f"{path}:{number}: not a labeled reply ({str(e).splitlines()[0]}).") from None
+            rows.append(row)
     if not rows:
-        raise UserError(f"{path} has no labeled replies.")
+        raise UserError(f"{' '.join(paths)} has no labeled replies.")
     rows = rows[:limit] if limit else rows
     if judge or judge_url:
         return _eval_judge(rows, as_json, _scorer(judge, judge_url, judge_weight))

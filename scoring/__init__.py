@@ -4,18 +4,18 @@ from .api import CRITERIA, Finding, ItemHit, RubricItem, ScoreContext, ScoreResu
 
 
 def default_scorer() -> "Scorer":
-    """The scorer every entry point uses unless told otherwise. `PEILIAN_SCORER=fitted` picks the fitted scorer
-    (detectors from the rules and lexicons as YAML, weights fitted on labeled replies in scoring/weights.yaml);
-    the default stays the rule scorer until the bundled scenarios' moods and self-tests are re-tuned to it."""
+    """The scorer every entry point uses unless told otherwise: the fitted scorer (the rules' and lexicons'
+    detectors as features, their weights fitted on labeled replies: scoring/weights.yaml, scoring/ngrams.json).
+    `PEILIAN_SCORER=rules` picks the earlier rule scorer with its hand-set effects, for comparison."""
     import os
 
-    if os.environ.get("PEILIAN_SCORER", "").strip().lower() == "fitted":
-        from .fitted import FittedScorer
+    if os.environ.get("PEILIAN_SCORER", "").strip().lower() in ("rules", "legacy"):
+        from .scorer import RuleScorer
 
-        return FittedScorer()
-    from .scorer import RuleScorer
+        return RuleScorer()
+    from .fitted import FittedScorer
 
-    return RuleScorer()
+    return FittedScorer()
 
 
 __all__ = [

@@ -27,7 +27,8 @@ class Finding:
     effect: float = 0.0  # points added to the criterion's score (negative = points lost)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"rule": self.rule, "criterion": self.criterion, "start": self.start, "end": self.end,
+                "text": self.text, "message": self.message, "suggestion": self.suggestion, "effect": self.effect}
 
 
 @dataclass(frozen=True)

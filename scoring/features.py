@@ -115,14 +115,19 @@ def _is_simp(text: str) -> bool:
     return bool(_CJK.search(text)) and not _is_trad(text) and _s2tw().convert(text) != text
 
 
+@lru_cache(maxsize=1024)
+def _sizes(text: str) -> tuple[int, int]:
+    """(Chinese characters, English words) of a text."""
+    return len(_CJK.findall(text)), len(_LATIN_WORDS.findall(normalize(text)))
+
+
 def _lang_mismatch(st: _State) -> bool:
     customer = st.ctx.customer or ""
     if not customer:
         return False
-    c_cjk = len(_CJK.findall(customer))
+    c_cjk, c_words = _sizes(customer)
     r_cjk = len(_CJK.findall(st.reply))
     r_words = len(_LATIN_WORDS.findall(st.norm))
-    c_words = len(_LATIN_WORDS.findall(normalize(customer)))
     if c_cjk >= 4 and r_cjk == 0 and r_words >= 3:
         return True  # English to a Chinese customer
     return c_cjk == 0 and c_words >= 3 and r_cjk >= 4  # Chinese to an English customer
@@ -139,12 +144,16 @@ def _money(text: str) -> list[float]:
     return out
 
 
+@lru_cache(maxsize=1024)
+def _customer_grams(customer: str) -> frozenset[str]:
+    return frozenset(g for g in _grams(customer) if g not in _STOP_GRAMS)
+
+
 def _overlap(st: _State) -> tuple[int, list[tuple[int, int]]]:
     """How many of the customer's own concrete words (bigrams, words, numbers) the reply takes up."""
     if not st.customer:
         return 0, []
-    stop = _STOP_GRAMS
-    cg = {g for g in _grams(st.customer) if g not in stop}
+    cg = _customer_grams(st.customer)
     if not cg:
         return 0, []
     shared: set[str] = set()

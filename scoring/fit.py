@@ -24,7 +24,7 @@ from .features import specs
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "labeled"
-LAMBDA = 2.0  # ridge penalty, chosen by grouped cross-validation (see `--lambdas`)
+LAMBDA = 4.0  # ridge penalty, chosen by grouped cross-validation (see `--lambdas`)
 
 
 def read_rows(paths: list[Path]) -> list[dict]:
@@ -137,8 +137,8 @@ def fit(rows: list[dict], scorer, lam: float = LAMBDA, vecs=None) -> dict:
     return out
 
 
-NGRAM_ALPHA = 1.0  # ridge penalty of the wording model, chosen by grouped cross-validation
-NGRAM_KEEP = 4000  # grams kept per criterion (the largest weights)
+NGRAM_ALPHA = 0.7  # ridge penalty of the wording model, chosen by grouped cross-validation
+NGRAM_KEEP = 6000  # grams kept per criterion (the largest weights)
 NGRAM_MIN_DF = 3  # a gram must occur in this many training replies
 
 

@@ -147,6 +147,20 @@ def linear(weights: dict, vec: dict[str, float], c: str) -> float:
     return block["intercept"] + sum(block["weights"].get(k, 0.0) * v for k, v in vec.items())
 
 
+def lexicon_words() -> set[str]:
+    """Every literal word of the lexicons: the detectors own these, so the wording model learns only the rest (a
+    hedge like 'soon' is explained by certainty.hedge, never as 'wording that reads certain')."""
+    from .rules import ruleset
+    from .text import normalize
+
+    out = set()
+    for lex in ruleset().lexicons.values():
+        for entry in lex.entries:
+            if not entry.startswith("re:"):
+                out.add(normalize(" ".join(entry.lower().split())))
+    return out
+
+
 def fit_ngrams(rows: list[dict], X: list[dict[str, float]], weights: dict, alpha: float = NGRAM_ALPHA,
                keep: int = NGRAM_KEEP) -> dict[str, dict[str, float]]:
     """Kernel ridge (dual form, numpy) of what the feature model leaves unexplained on the replies' character
@@ -160,7 +174,8 @@ def fit_ngrams(rows: list[dict], X: list[dict[str, float]], weights: dict, alpha
     for f in found:
         for g in f:
             df[g] += 1
-    vocab = sorted(g for g, n in df.items() if n >= NGRAM_MIN_DF and usable(g))
+    owned = lexicon_words()
+    vocab = sorted(g for g, n in df.items() if n >= NGRAM_MIN_DF and usable(g) and g not in owned)
     col = {g: i for i, g in enumerate(vocab)}
     A = np.zeros((len(rows), len(vocab)), dtype=np.float32)
     for i, f in enumerate(found):

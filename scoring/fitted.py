@@ -91,7 +91,13 @@ class FittedScorer:
                 legacy_signs[f.rule] = {f.criterion: "+" if positive else "-"}
             if (f.start, f.end) in feat.spans:
                 continue
-            feat.value += 1
+            rule = self.rules.rules.get(f.rule)
+            if rule is not None and rule.effect and f.effect and not rule.factor:
+                # how strongly the detector fired: a follow-up after a warm reply is half as cold, a reply twice
+                # over the length limit is twice as long
+                feat.value += abs(f.effect / rule.effect)
+            else:
+                feat.value += 1
             feat.spans.append((f.start, f.end))
             feat.messages.append(f.message)
             feat.suggestions.append(f.suggestion)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 DEV = Path(__file__).parent / "data" / "eval-dev.jsonl"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_score_one_reply_shows_scores_and_the_costly_words(peilian):
@@ -44,9 +45,22 @@ def test_eval_prints_agreement_per_criterion(peilian):
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["n"] == 169
-    assert data["criteria"]["certainty"]["pairwise"] >= 0.93
+    assert all(data["criteria"][c]["pairwise"] >= 0.90 for c in ("certainty", "simplicity", "warmth")), data
     baseline = json.loads(peilian("eval", str(DEV), "--json", "--scorer", "placeholder").stdout)
     assert baseline["criteria"]["certainty"]["pairwise"] < data["criteria"]["certainty"]["pairwise"]
+
+
+def test_eval_cross_validates_the_training_data_by_customer(peilian, tmp_path):
+    """--cv fits on the other customers and scores each customer's replies unseen (a small slice, to stay quick)."""
+    rows = [line for f in sorted((ROOT / "data" / "labeled").glob("*.jsonl"))[:2]
+            for line in f.read_text(encoding="utf-8").splitlines()[:120]]
+    part = tmp_path / "part.jsonl"
+    part.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    r = peilian("eval", str(part), "--cv", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["n"] == len(rows)
+    assert all(0.6 <= data["criteria"][c]["pairwise"] <= 1.0 for c in ("certainty", "simplicity", "warmth")), data
 
 
 def test_eval_bad_file_is_one_sentence(peilian, tmp_path):

@@ -182,11 +182,23 @@ def test_weights_only_move_the_way_the_spec_allows():
     for c, block in data["criteria"].items():
         for key, w in (block.get("weights") or {}).items():
             spec = all_specs.get(key.split("@")[0])
-            if spec is None:
+            if spec is None:  # a rule of scoring/rules: its own criterion only, the way its effect goes
+                rule = S.rules.rules.get(key.split("@")[0])
+                if rule is not None:
+                    assert rule.criterion == c, (key, c)
                 continue
             sign = spec.signs.get(c)
             assert sign, (key, c, "weight on a criterion the spec doesn't allow")
             assert (sign != "+" or w >= 0) and (sign != "-" or w <= 0), (key, c, w)
+
+
+def test_hedge_words_are_never_wording_that_reads_certain():
+    """The lexicons' words belong to their detectors: the wording model never explains 'soon' as certain."""
+    from scoring.fit import lexicon_words
+
+    owned = lexicon_words()
+    for c, weights in S.ngrams.items():
+        assert not owned & set(weights), (c, sorted(owned & set(weights))[:5])
 
 
 def test_weights_were_fitted_on_the_training_data_not_the_dev_set():

@@ -23,7 +23,9 @@ from store.db import migrations
 from .conftest import ROOT, run_peilian
 
 # Three replies for return-postage-refund (seed 3): the first two keep the session going, the third ends it.
-REPLIES = ["亲，这边帮您看看哈", "抱歉让您久等了，我这边帮您查一下退款进度", "您好，请耐心等待"]
+# vague replies in the customer's language (Ms Carter writes English): three turns, then she boils over
+REPLIES = ["Sorry about this, Ms Carter. Let me check on your refund.",
+           "I understand. I'm looking into the 12 yuan for you now.", "Please bear with us, we'll sort it out as soon as possible."]
 
 
 def db_path(home: Path) -> Path:
@@ -45,7 +47,9 @@ def test_run_keeps_every_turn_with_pinned_versions(peilian_home):
     (s,) = rows(peilian_home, "select scenario_id, scenario_version, scenario_hash, scorer_version, outcome, turns, seed from sessions")
     sc = load_scenario(BUNDLED / "return-postage-refund.yaml")
     assert s[:3] == ("return-postage-refund", sc.version, sc.content_hash())
-    assert s[3] == "rules-1" and s[4] == "escalated" and s[5] == 3 and s[6] == 3
+    from scoring import default_scorer
+
+    assert s[3] == default_scorer().version and s[4] == "escalated" and s[5] == 3 and s[6] == 3
     turns = rows(peilian_home, "select number, reply, certainty, customer_line, customer_reply, answer_seconds from turns order by number")
     assert [t[1] for t in turns] == REPLIES
     assert all(t[3] and t[4] for t in turns) and all(t[5] is not None for t in turns)

@@ -10,11 +10,11 @@ from simulator.runner import play
 from scenarios import BUNDLED
 from store import StoreRecorder
 
-REPLIES = [
-    "亲，这边帮您看看哈",
-    "抱歉让您久等了，我这边帮您查一下退款进度",
-    "您好，请耐心等待",
-    "我们会尽快处理",
+REPLIES = [  # vague, in the customer's language: the session lasts three turns or more
+    "Sorry about this, Ms Carter. Let me check on your refund.",
+    "I understand. I'm looking into the 12 yuan for you now.",
+    "Please bear with us, we'll sort it out.",
+    "We'll get back to you soon.",
 ]
 
 trainee, n = sys.argv[1], int(sys.argv[2])

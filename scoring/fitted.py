@@ -172,7 +172,7 @@ class FittedScorer:
         effect = round(self.w.scale * total, 1)
         if abs(effect) < 0.5 or not hits:
             return 0.0
-        hits.sort(key=lambda h: -h[1] if total > 0 else h[1])
+        hits.sort(key=lambda h: (-h[1] if total > 0 else h[1], h[2], h[0]))
         top = []
         for g, _, pos in hits:
             word = st.reply[pos:pos + len(g)].strip()

@@ -73,7 +73,7 @@ def contributions(found: dict[str, int], tab: dict[str, tuple[float, ...]], n: i
     if not found or not tab:
         return [(0.0, [])] * n
     norm = len(found) ** 0.5
-    hits = [(g, tab[g], found[g]) for g in found.keys() & tab.keys()]
+    hits = [(g, tab[g], p) for g, p in found.items() if g in tab]  # in the reply's order: same result every run
     out = []
     for i in range(n):
         total = sum(w[i] for _, w, _ in hits) / norm

@@ -79,13 +79,19 @@ def explore(
     pool = list(dict.fromkeys(own + pool))
     cov = Coverage(sc.id, runs)
     beat_ids = [b.id for b in sc.beats]
-    for run in range(runs):
+    # every one of the scenario's own replies once as the opening reply (what its author meant to trigger), then
+    # the varied sessions
+    firsts = list(dict.fromkeys(own))
+    for run in range(len(firsts) + runs):
         rng = random.Random(run)
         good_rate = (run % 5) / 4  # 0, .25, .5, .75, 1
         session = Session(sc, scorer=scorer, seed=run)
+        first = firsts[run] if run < len(firsts) else None
         while not session.finished:
             answer = session.model_answer()
-            if answer and rng.random() < good_rate:
+            if first is not None:
+                reply, first = first, None
+            elif answer and rng.random() < good_rate:
                 reply = answer
             elif rng.random() < 0.3 and own:
                 reply = rng.choice(own)

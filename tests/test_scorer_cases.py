@@ -213,3 +213,44 @@ def test_harm_is_zero_whatever_the_fit():
     assert r.scores["certainty"] == 0 and r.scores["warmth"] == 0
     r = score("验证码发我一下,我帮您查。")
     assert r.scores["certainty"] == 0 and r.scores["warmth"] == 0
+
+
+def test_every_scenarios_model_answers_outscore_its_own_failing_test_replies():
+    """Self-consistency: the replies a scenario offers as models score above the ones its tests expect to fail."""
+    import statistics
+
+    from scenarios import BUNDLED
+    from simulator.loader import load_scenario
+
+    for path in sorted(BUNDLED.glob("*.yaml")):
+        sc = load_scenario(path)
+
+        def overall(reply, customer):
+            ctx = ScoreContext(customer=customer, facts=tuple(sc.facts), lang=sc.lang, kind=sc.situation)
+            return S.score(reply, ctx).overall
+
+        models = [overall(b.model_answer, b.lines[0]) for b in sc.beats if b.model_answer and b.lines]
+        if sc.opening.model_answer:
+            models.append(overall(sc.opening.model_answer, sc.opening.lines[0]))
+        bad = [overall(t.replies[0], sc.opening.lines[0]) for t in sc.tests if t.expect != "resolved" and t.replies]
+        if models and bad:
+            assert statistics.mean(models) > statistics.mean(bad) + 15, (sc.id, statistics.mean(models), bad)
+
+
+def test_scores_and_findings_are_the_same_in_every_process():
+    """Snapshots, stored sessions and reports rely on it: no set order or hash seed may change a score or a word."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import json; from scoring import default_scorer, ScoreContext; S = default_scorer(); "
+            "cases = [(r, c) for r, c in json.loads(input())]; "
+            "print(json.dumps([S.score(r, ScoreContext(customer=c)).to_dict() for r, c in cases], ensure_ascii=False))")
+    cases = json.dumps([[ENGINEER, CANCELLED], ["亲,您放心哈,我们会尽快帮您处理的,稍后通知您~", LUNCH],
+                        ["您好,非常抱歉让您久等了。我已给您退了全款28元,马上到账。", LUNCH]], ensure_ascii=False)
+    root = Path(__file__).resolve().parents[1]
+    outs = [subprocess.run([sys.executable, "-c", code], input=cases, capture_output=True, text=True, cwd=root,
+                           env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout for seed in ("1", "2")]
+    assert outs[0] == outs[1]

@@ -3,6 +3,9 @@ one run next to a raw baseline (normalisation alone: OpenCC + casefold), so the 
 machine. Also checks that scoring every reply raises no error.
 
     python bench/bench_scorer.py [CORPUS.jsonl]      (default: ../shared/corpora/stc3-helpdesk-zh.jsonl)
+    PEILIAN_SCORER=rules python bench/bench_scorer.py   (the rule scorer's detectors alone, for the ratio)
+
+It measures the default scorer (the fitted one: detectors, features, fitted weights and the wording model).
 """
 
 from __future__ import annotations

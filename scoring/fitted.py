@@ -18,7 +18,7 @@ import yaml
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of, specs
-from .ngrams import contributions, grams, table
+from .ngrams import contributions, grams, table, wordy
 from .ngrams import load as load_ngrams
 from .rules import RuleSet
 from .scorer import RuleScorer, _State
@@ -163,6 +163,7 @@ class FittedScorer:
                                             old.suggestion, round(old.effect - (value - cap), 1))
                     value = cap
             scores[c] = int(round(value))
+        findings = _merge(findings)
         findings.sort(key=lambda f: (f.start, f.rule))
         return ScoreResult(scores, weighted_overall(scores, ctx.weights), findings, items, self.version)
 
@@ -173,16 +174,22 @@ class FittedScorer:
         if abs(effect) < 0.5 or not hits:
             return 0.0
         hits.sort(key=lambda h: (-h[1] if total > 0 else h[1], h[2], h[0]))
-        top = []
-        for g, _, pos in hits:
-            word = st.reply[pos:pos + len(g)].strip()
-            if word and len(word) >= 2 and not any(word in t or t in word for t in top):
-                top.append(word)
-            if len(top) == 3:
-                break
-        top = top or [st.reply[hits[0][2]:hits[0][2] + len(hits[0][0])]]
-        pos = hits[0][2]
-        span = (pos, pos + len(hits[0][0]))
+        # the grams that pulled most, overlapping ones joined into the words they are part of ('对不'+'不起' = '对不起')
+        spans: list[list] = []  # [start, end, weight]
+        for g, w, pos in hits[:12]:
+            if not wordy(g):
+                continue
+            end = pos + len(g)
+            for sp in spans:
+                if pos < sp[1] and end > sp[0]:
+                    sp[0], sp[1], sp[2] = min(sp[0], pos), max(sp[1], end), sp[2] + w
+                    break
+            else:
+                spans.append([pos, end, w])
+        spans.sort(key=lambda sp: -abs(sp[2]))
+        top = [st.reply[a:b].strip() for a, b, _ in spans[:3] if len(st.reply[a:b].strip()) >= 2] or [
+            st.reply[hits[0][2]:hits[0][2] + len(hits[0][0])]]
+        span = (spans[0][0], spans[0][1]) if spans else (hits[0][2], hits[0][2] + len(hits[0][0]))
         words = ", ".join(f"'{t}'" for t in top)
         up = effect > 0
         name = {"certainty": ("确定", "certain"), "simplicity": ("简单", "simple"), "warmth": ("温暖", "warm")}[c]
@@ -208,6 +215,33 @@ class FittedScorer:
                 if st.ctx.lang == "zh-Hant" and suggestion:
                     suggestion = traditional(suggestion)
             out.append(Finding(feat.id, c, s, e, text, message, suggestion, share))
+
+
+# an element found in any form (el.*) and the same element as part of an owned promise (certainty.*) are two
+# features with their own weights, but one thing the trainee did: shown as one finding
+_ALIASES = {"el.time": "certainty.time", "el.channel": "certainty.channel", "el.amount": "certainty.amount",
+            "el.result": "certainty.result", "el.follow": "certainty.follow", "el.immediate": "certainty.immediate",
+            "el.action_owned": "certainty.action-owned", "el.action_done": "certainty.action-done",
+            "warmth.owned-action": "certainty.action-owned"}
+
+
+def _merge(findings: list[Finding]) -> list[Finding]:
+    """Fold a finding into another on the same words and criterion when both say the same thing (_ALIASES)."""
+    out: list[Finding] = []
+    at: dict[tuple, int] = {}
+    for f in findings:
+        family = _ALIASES.get(f.rule, f.rule)
+        if family != f.rule or f.rule in _ALIASES.values():
+            key = (family, f.criterion, f.start, f.end)
+            if key in at:
+                old = out[at[key]]
+                keep = old if old.rule == family else f
+                out[at[key]] = Finding(family, f.criterion, f.start, f.end, f.text, keep.message, keep.suggestion,
+                                       round(old.effect + f.effect, 1))
+                continue
+            at[key] = len(out)
+        out.append(f)
+    return out
 
 
 def _pick(texts, lang: str, text: str) -> str:

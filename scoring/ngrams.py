@@ -47,8 +47,23 @@ def grams(text: str) -> dict[str, int]:
     return out
 
 
+_NOT_WORDY = re.compile(r"[^\w' ]|_")
+
+
+_MARKS = re.compile(r"^[!！?？~～…。.,，、:：;；\-—😊🙏💕👍❤️]{1,3}$")
+
+
 def usable(gram: str) -> bool:
-    return not _SKIP.search(gram)
+    """Words, or punctuation on its own ('!!', '~'); not grams that straddle a word and a mark ('。我', 'd,'),
+    which would explain nothing."""
+    if not gram or gram != gram.strip():
+        return False
+    return bool(_MARKS.match(gram)) or not _NOT_WORDY.search(gram)
+
+
+def wordy(gram: str) -> bool:
+    """A gram worth naming in a finding."""
+    return not _NOT_WORDY.search(gram) and "0" not in gram
 
 
 @lru_cache(maxsize=1)

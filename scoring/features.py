@@ -314,8 +314,47 @@ def _steps(st: _State) -> list[tuple[int, int]]:
     return out
 
 
+_ITEM_SPLIT = re.compile(r"[,，、;；/]|(?<![a-z])or(?![a-z])|或者|或")
+
+
+@lru_cache(maxsize=256)
+def _limit_items(facts: str) -> tuple[frozenset, ...]:
+    """The things the facts rule out, one by one: "不能:今天派工程师、赔请假工资" -> (今天派工程师), (赔请假工资)."""
+    items = []
+    for m in _FACT_SPLIT.finditer(facts):
+        sentence = m.group(0)
+        marker = _FACT_LIMIT.search(sentence)
+        if not marker:
+            continue
+        for part in _ITEM_SPLIT.split(sentence[marker.end():]):
+            grams = frozenset(g for g in _limit_grams(_FACT_LIMIT.sub(" ", part)) if g not in _STOP_GRAMS)
+            if len(grams) >= 2:
+                items.append(grams)
+    return tuple(items)
+
+
+def _limit_item(st: _State) -> tuple[float, tuple[int, int]] | None:
+    """A committing clause of the reply that says most of one thing the facts rule out."""
+    items = _limit_items(st.facts) if st.facts else ()
+    best = None
+    for cm in _CLAUSE.finditer(st.norm):
+        clause = cm.group(0)
+        if _NEG.search(clause) or not _COMMIT.search(clause):
+            continue
+        cg = _limit_grams(clause)
+        for grams in items:
+            shared = len(cg & grams)
+            ratio = shared / len(grams)
+            if shared >= 2 and ratio >= 0.5 and (best is None or ratio > best[0]):
+                best = (ratio, (cm.start(), cm.end()))
+    return best
+
+
 def extra_features(st: _State, rules=None) -> list[Feature]:
     out: list[Feature] = []
+    item = _limit_item(st)
+    if item:
+        out.append(Feature("certainty.limit-item", item[0], [item[1]]))
     steps = _steps(st)
     if len(steps) == 1:
         out.append(Feature("steps.one", 1.0, steps))

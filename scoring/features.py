@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from .api import CRITERIA, ScoreContext
-from .scorer import _CJK, _CLAUSE, _NEG, _SENTENCE, _State, _grams, _units, _whole
+from .scorer import _CJK, _CLAUSE, _NEG, _SENTENCE, _State, _grams, _units, _whole, questions
 from .text import _HALFWIDTH, _s2tw, normalize
 
 HERE = Path(__file__).parent
@@ -74,7 +74,7 @@ def feature_key(fid: str, ctx_kind: str) -> str:
 
 _LATIN_WORDS = re.compile(r"[a-z][a-z']+")
 _NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
-_MONEY = re.compile(r"(?:nt\$|hk\$|us\$|rmb|[$¥￥£€])\s*(\d{1,3}(?:,\d{3})+(?![\d\-–~])(?:\.\d+)?|\d+(?:\.\d+)?)|(\d{1,3}(?:,\d{3})+(?![\d\-–~])(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块|港币|台币|新台币|"
+_MONEY = re.compile(r"(?:nt\$|hk\$|us\$|rmb|[$¥￥£€])\s*(\d{1,3}(?:,\d{3})+(?![\d\-–~])(?:\.\d+)?|\d+(?:\.\d+)?)|(?<![\d.,])(\d{1,3}(?:,\d{3})+(?![\d\-–~])(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块|港币|台币|新台币|"
                     r"美元|dollars|usd|yuan|hkd|twd|ntd)")
 _NUM_IN = re.compile(r"\d+|[一二三四五六七八九十两半]+(?=[个天小时分钟周月年号点块元])")
 _LIMIT = re.compile(
@@ -82,9 +82,9 @@ _LIMIT = re.compile(
     r"can't|cannot|can not|unable to|isn't covered|is not covered|aren't covered|not eligible|isn't eligible|"
     r"not able to|won't be able|doesn't cover|does not cover|not possible|no longer)")
 _ALTERNATIVE = re.compile(
-    r"(但|不过|可以|能为您|能帮您|改为|换成|作为补偿|instead|what i can|but i can|but i'll|but i've|i can offer|"
-    r"i can still|however|the best i can|what we can)")
-_QUESTION = re.compile(r"[^。.!！?？\n]*[?？]")
+    r"(但是?我?(可以|能|会|已|给|帮|先)|不过我?(可以|能|会|已|给|帮|先)|(?<!不)可以(给|帮|为|先|改|换|申请|退|送)|能为您|能帮您|"
+    r"改为|换成|作为补偿|instead|what i can|but i can(?!'t|not| ?not)|but i'll|but i've|i can offer|i can still|"
+    r"the best i can|what we can)")
 _PURPOSE = re.compile(
     r"(这样|好让|方便|以便|然后我|我再|我好|我就|才能|就能|好帮您|好给您|帮您(挑|选|推荐|查|确认)|so (that )?i can|so i can|"
     r"then i'll|then i will|that way|to (find|pick|choose|check|make sure)|and i'll|i'll then|so we can)")
@@ -213,7 +213,9 @@ def _against_facts(st: _State) -> tuple[float, tuple[int, int]] | None:
     return best
 
 
-_CODE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{2,6}|(?=[A-Z0-9\-/]*\d)(?=[A-Z0-9\-/]*[A-Z])[A-Z0-9][A-Z0-9\-/]{3,})(?![A-Za-z0-9])")
+_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z0-9][A-Z0-9\-/]{1,40}(?![A-Za-z0-9])")  # filtered in _codes
+_HAS_DIGIT = re.compile(r"\d")
+_HAS_UPPER = re.compile(r"[A-Z]")
 _PLAIN_CAPS = set("OK ID SMS APP PDF TV VIP PPT AM PM UK US USA HK NT USD HKD RMB TWD NTD GBP EUR CEO PIN WIFI QR LINE IT PC "
                   "IOS USB GB MB TB AI ATM CVV PS PC DM HR VS MTR MRT SF EMS JD FAQ LED".split())
 _TITLE_ZH = re.compile(r"[\u4e00-\u9fff](先生|女士|小姐|阿姨|叔叔|大爷|奶奶|爷爷|阿嬷|阿婆|伯伯?|老师|师傅|姐|哥)")
@@ -231,8 +233,10 @@ def _codes(st: _State) -> list[tuple[int, int]]:
     customer = (st.ctx.customer or "").upper()
     out = []
     for m in _CODE.finditer(st.reply):
-        tok = m.group(0)
-        if tok.upper() in _PLAIN_CAPS or tok.upper() in customer:
+        tok = m.group(0).strip("-/")
+        plain_caps = tok.isalpha() and 2 <= len(tok) <= 6
+        mixed = len(tok) >= 4 and _HAS_DIGIT.search(tok) and _HAS_UPPER.search(tok)
+        if not (plain_caps or mixed) or tok.upper() in _PLAIN_CAPS or tok.upper() in customer:
             continue
         out.append((m.start(), m.end()))
     return out
@@ -428,7 +432,7 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
                 m = made_up[0]
                 out.append(Feature("certainty.unsupported-number", min(len(made_up), 2),
                                    [(x.start(), x.end()) for x in made_up[:2]]))
-    qs = [(m.start(), m.end()) for m in _QUESTION.finditer(st.norm) if m.group(0).strip(" ?？")]
+    qs = [(a, b) for a, b in questions(st.norm) if st.norm[a:b].strip(" ?？")]
     if qs:
         out.append(Feature("question.any", 1.0, qs[:1]))
         if any(_PURPOSE.search(st.norm[a:b]) or _PURPOSE.search(st.norm, b, min(len(st.norm), b + 40)) for a, b in qs):

@@ -153,11 +153,15 @@ def lexicon_words() -> set[str]:
     from .rules import ruleset
     from .text import normalize
 
+    import re
+
     out = set()
     for lex in ruleset().lexicons.values():
         for entry in lex.entries:
             if not entry.startswith("re:"):
                 out.add(normalize(" ".join(entry.lower().split())))
+            elif lex.name == "typo":  # a typo's own characters ('顺风' in "发顺风") are never good wording
+                out.update(normalize(w) for w in re.findall(r"[\u4e00-\u9fff]{2,}", entry))
     return out
 
 
@@ -167,9 +171,10 @@ def fit_ngrams(rows: list[dict], X: list[dict[str, float]], weights: dict, alpha
     n-grams; returns per criterion the kept grams' weights (for an L2-normalised binary gram vector)."""
     import numpy as np
 
-    from .ngrams import grams, usable
+    from .ngrams import grams, norm, usable
 
-    found = [{g: p for g, p in grams(r["reply"]).items() if usable(g)} for r in rows]
+    every = [grams(r["reply"]) for r in rows]
+    found = [{g: p for g, p in f.items() if usable(g)} for f in every]
     df: dict[str, int] = defaultdict(int)
     for f in found:
         for g in f:
@@ -181,7 +186,7 @@ def fit_ngrams(rows: list[dict], X: list[dict[str, float]], weights: dict, alpha
     for i, f in enumerate(found):
         if f:
             idx = [col[g] for g in f if g in col]
-            A[i, idx] = 1.0 / (len(f) ** 0.5)
+            A[i, idx] = 1.0 / norm(len(every[i]))  # the same scale the scorer uses at run time
     K = A @ A.T
     out = {}
     for c in CRITERIA:

@@ -21,7 +21,7 @@ from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of
 from .ngrams import contributions, grams, table, wordy
 from .ngrams import load as load_ngrams
 from .rules import RuleSet
-from .scorer import RuleScorer, _State
+from .scorer import RuleScorer, _State, _whole
 from .text import traditional
 
 HERE = Path(__file__).parent
@@ -154,13 +154,14 @@ class FittedScorer:
                 if f.rule.startswith("item.forbidden.") and f.criterion == c:
                     findings.append(f)
                     ceilings.append((10.0, len(findings) - 1))
+            raw = value
             value = max(0.0, min(100.0, value))
             if ceilings:
                 cap, idx = min(ceilings, key=lambda x: x[0])
                 if value > cap and idx < len(findings):
-                    old = findings[idx]
+                    old = findings[idx]  # the hard line takes what lies above it: base + effects = the cap
                     findings[idx] = Finding(old.rule, old.criterion, old.start, old.end, old.text, old.message,
-                                            old.suggestion, round(old.effect - (value - cap), 1))
+                                            old.suggestion, round(old.effect - (raw - cap), 1))
                     value = cap
             scores[c] = int(round(value))
         findings = _merge(findings)
@@ -187,23 +188,28 @@ class FittedScorer:
             else:
                 spans.append([pos, end, w])
         spans.sort(key=lambda sp: -abs(sp[2]))
-        top = [st.reply[a:b].strip() for a, b, _ in spans[:3] if len(st.reply[a:b].strip()) >= 2] or [
-            st.reply[hits[0][2]:hits[0][2] + len(hits[0][0])]]
-        span = (spans[0][0], spans[0][1]) if spans else (hits[0][2], hits[0][2] + len(hits[0][0]))
+        top = [st.reply[a:b].strip() for a, b, _ in spans[:3] if len(st.reply[a:b].strip()) >= 2]
+        if top:
+            span = next((a, b) for a, b, _ in spans if st.reply[a:b].strip() == top[0])
+        else:  # no word stands out: the wording as a whole (its marks, its shape)
+            span = _whole(st)
         words = ", ".join(f"'{t}'" for t in top)
         up = effect > 0
         name = {"certainty": ("确定", "certain"), "simplicity": ("简单", "simple"), "warmth": ("温暖", "warm")}[c]
         if st.msg_lang == "zh":
-            message = f"措辞:标注数据里像{words}这样的说法读起来{'更' if up else '不够'}{name[0]}"
+            said = f"像{words}这样的说法" if top else "这样的整体措辞"
+            message = f"措辞:标注数据里{said}读起来{'更' if up else '不够'}{name[0]}"
         else:
-            message = f"wording: labeled replies with words like {words} read as {'more' if up else 'less'} {name[1]}"
+            said = f"words like {words}" if top else "wording like this as a whole"
+            message = f"wording: labeled replies with {said} read as {'more' if up else 'less'} {name[1]}"
         out.append(Finding(f"wording.{c}", c, span[0], span[1], st.reply[span[0]:span[1]], message, "", effect))
         return effect
 
     def _explain(self, st: _State, feat: Feature, spec: FeatureSpec | None, c: str, effect: float,
                  out: list[Finding]) -> None:
-        spans = feat.spans or [(0, 0)]
+        spans = (feat.spans or [(0, 0)])[:5]  # the first five places it fired; their effects add up to the whole
         share = round(effect / len(spans), 1)
+        last = round(effect - share * (len(spans) - 1), 1)
         for i, (s, e) in enumerate(spans):
             text = st.reply[s:e]
             if i < len(feat.messages) and feat.messages[i]:
@@ -214,7 +220,7 @@ class FittedScorer:
                 suggestion = _pick(spec.suggestion if spec else {}, st.lang, text)
                 if st.ctx.lang == "zh-Hant" and suggestion:
                     suggestion = traditional(suggestion)
-            out.append(Finding(feat.id, c, s, e, text, message, suggestion, share))
+            out.append(Finding(feat.id, c, s, e, text, message, suggestion, last if i == len(spans) - 1 else share))
 
 
 # an element found in any form (el.*) and the same element as part of an owned promise (certainty.*) are two

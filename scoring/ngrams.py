@@ -83,14 +83,20 @@ def table(weights: dict[str, dict[str, float]], criteria: tuple[str, ...]) -> di
     return out
 
 
+def norm(n_grams: int) -> float:
+    """The wording vector's length scale: like L2 normalisation, but a reply of one or two marks doesn't get a
+    whole reply's pull."""
+    return max(n_grams, 12) ** 0.5
+
+
 def contributions(found: dict[str, int], tab: dict[str, tuple[float, ...]], n: int):
     """Per criterion: (value in label units, [(gram, weight, position)] of the grams present)."""
     if not found or not tab:
         return [(0.0, [])] * n
-    norm = len(found) ** 0.5
+    scale = norm(len(found))
     hits = [(g, tab[g], p) for g, p in found.items() if g in tab]  # in the reply's order: same result every run
     out = []
     for i in range(n):
-        total = sum(w[i] for _, w, _ in hits) / norm
+        total = sum(w[i] for _, w, _ in hits) / scale
         out.append((total, [(g, w[i], p) for g, w, p in hits if w[i]]))
     return out

@@ -79,14 +79,18 @@ class LiteralIndex:
     all overlapping occurrences, so forty lexicons cost one C-speed pass instead of forty regex searches."""
 
     def __init__(self):
+        import threading
+
         self.words: dict[str, list[int]] = {}
         self.automaton = None
         self.cache: dict[str, dict[int, list[tuple[int, int]]]] = {}
+        self.lock = threading.RLock()  # the TUI scores in a worker thread: adding words and rebuilding are exclusive
 
     def add(self, word: str, owner: int) -> None:
-        self.words.setdefault(word, []).append(owner)
-        self.automaton = None
-        self.cache.clear()
+        with self.lock:
+            self.words.setdefault(word, []).append(owner)
+            self.automaton = None
+            self.cache = {}
 
     def _build(self):
         import ahocorasick
@@ -98,16 +102,19 @@ class LiteralIndex:
         self.automaton = automaton
 
     def scan(self, text: str) -> dict[int, list[tuple[int, int]]]:
-        hit = self.cache.get(text)
+        cache = self.cache
+        hit = cache.get(text)
         if hit is not None:
             return hit
-        if self.automaton is None:
-            if not self.words:
-                return {}
-            self._build()
+        with self.lock:
+            if self.automaton is None:
+                if not self.words:
+                    return {}
+                self._build()
+            automaton, cache = self.automaton, self.cache
         out: dict[int, list[tuple[int, int]]] = {}
         n = len(text)
-        for end_index, (length, ascii_start, word_end, owners) in self.automaton.iter(text):
+        for end_index, (length, ascii_start, word_end, owners) in automaton.iter(text):
             j = end_index + 1
             i = j - length
             if ascii_start and i > 0 and text[i - 1] in _WORDCHAR:
@@ -116,9 +123,9 @@ class LiteralIndex:
                 continue
             for owner in owners:
                 out.setdefault(owner, []).append((i, j))
-        if len(self.cache) > 512:
-            self.cache.clear()
-        self.cache[text] = out
+        if len(cache) > 512:
+            cache.clear()
+        cache[text] = out
         return out
 
 

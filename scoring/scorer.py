@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .items import match_items
-from .rules import Rule, RuleSet, ruleset
+from .rules import INDEX, Rule, RuleSet, ruleset
 from .text import detect_lang, normalize, traditional
 
 VERSION = "rules-1"
@@ -82,6 +82,9 @@ class RuleScorer:
 
     def __init__(self, rules: RuleSet | None = None):
         self.rules = rules or ruleset()
+        for lex in self.rules.lexicons.values():  # compile every word list now, not lazily in a worker thread
+            _ = lex.regex
+        INDEX.scan("")  # and build the shared automaton once
         self.bases = self.rules.bases
         self._lexical = [r for r in self.rules.rules.values() if r.kind in ("existence", "substitution", "element", "occurrence")]
         detectors = [r for r in self.rules.rules.values() if r.kind in ("metric", "context")]
@@ -292,7 +295,7 @@ def _swap_by_regex(rule: Rule, key: str) -> str:
 
 def _whole(st: _State) -> tuple[int, int]:
     s = len(st.reply) - len(st.reply.lstrip())
-    return s, len(st.reply.rstrip())
+    return min(s, len(st.reply.rstrip())), len(st.reply.rstrip())
 
 
 def _size(st: _State) -> tuple[int, int]:
@@ -390,15 +393,30 @@ def d_terse(self: RuleScorer, rule: Rule, st: _State) -> None:
         self._add(st, rule, s, e, rule.effect)
 
 
+_ENDS = re.compile(r"[。.!！?？\n]")
+
+
+def questions(text: str) -> list[tuple[int, int]]:
+    """The question sentences of `text` as (start, end) spans, in one linear pass (a sentence runs from the previous
+    sentence end to its question mark)."""
+    out = []
+    start = 0
+    for m in _ENDS.finditer(text):
+        if m.group(0) in "?？":
+            out.append((start, m.end()))
+        start = m.end()
+    return out
+
+
 def d_questions(self: RuleScorer, rule: Rule, st: _State) -> None:
     """Several questions at once. A question that cares for the person ("你现在还好吗?", "are you safe?") is not
     one more thing to answer, so it isn't counted."""
     care = self.rules.lex("care")
     marks = []
-    for m in re.finditer(r"[^。.!！?？\n]*[?？]", st.norm):
-        if care is not None and care.search(m.group(0)):
+    for a, b in questions(st.norm):
+        if care is not None and care.search(st.norm[a:b]):
             continue
-        marks.append(m.end() - 1)
+        marks.append(b - 1)
     if len(marks) >= rule.min:
         n = len(marks) - rule.min + 1
         self._add(st, rule, marks[0], marks[-1] + 1, max(rule.effect * n, rule.cap or -100), count=len(marks))

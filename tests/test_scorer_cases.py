@@ -141,7 +141,9 @@ def test_case8_wrong_language_script_typos_and_blame_cost_points():
     assert simp.scores["warmth"] < trad.scores["warmth"]
     typo = score("6点钱让他门发顺风。", "什么时候发货?")
     right = score("6点前让他们发顺丰。", "什么时候发货?")
-    assert typo.scores["certainty"] < right.scores["certainty"] or typo.scores["simplicity"] < right.scores["simplicity"]
+    cost = sum(f.effect for f in typo.findings if f.rule == "simplicity.typo")
+    assert cost < 0 and len([f for f in typo.findings if f.rule == "simplicity.typo"]) == 3  # 钱, 门, 顺风: each shown
+    assert typo.scores["simplicity"] <= right.scores["simplicity"]
     assert "warmth.blame" in {f.rule for f in S.detector.detect(
         "You probably didn't finish the cancel step.", ScoreContext())[0].findings}
 
@@ -254,3 +256,54 @@ def test_scores_and_findings_are_the_same_in_every_process():
     outs = [subprocess.run([sys.executable, "-c", code], input=cases, capture_output=True, text=True, cwd=root,
                            env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout for seed in ("1", "2")]
     assert outs[0] == outs[1]
+
+
+def test_long_and_odd_replies_score_quickly_and_stay_explained():
+    """Catastrophic regexes fail this: a pasted paragraph must not freeze the chat (each ran 5-200 s before)."""
+    import time
+
+    for reply in ["Hi" + " there friend" * 2000, "we will refund you today, " * 1600, "1" * 20000, "A-" * 4000,
+                  "您好,我们已经收到您的反馈,会尽快为您处理" * 300, "   \n\t  ", "!!!???。。。", "😊👍🏽❤️" * 50]:
+        t = time.perf_counter()
+        r = score(reply, CANCELLED)
+        assert time.perf_counter() - t < 5, (reply[:20], time.perf_counter() - t)
+        for f in r.findings:
+            assert 0 <= f.start <= f.end <= len(reply) and reply[f.start:f.end] == f.text
+
+
+def test_a_scenarios_forbidden_move_caps_a_strong_reply_and_the_findings_still_add_up():
+    item = RubricItem(id="x", kind="forbidden", phrases=("refunded",), criterion="certainty", threshold=80)
+    r = score("Refunded $50 to your card at 4pm today; email confirmation sent.", "my $50 refund?", items=[item])
+    total = S.bases["certainty"] + sum(f.effect for f in r.findings if f.criterion == "certainty")
+    assert r.scores["certainty"] == 10 and abs(max(0, min(100, total)) - 10) <= 1.5
+    many = score("We might refund it soon. " * 120, "where is my refund?")
+    total = S.bases["certainty"] + sum(f.effect for f in many.findings if f.criterion == "certainty")
+    assert abs(max(0, min(100, total)) - many.scores["certainty"]) <= 1.5
+
+
+def test_scoring_from_threads_at_once_gives_one_answer():
+    """The TUI scores in a worker thread; the shared word index must never be rebuilt under a running scan."""
+    import threading
+
+    reply, ctx = "你现在还好吗?请先拨打心理援助热线 400-161-9995,我一直在这里陪着你。", ScoreContext(customer="我不想活了", kind="safety")
+    barrier, out = threading.Barrier(8), []
+
+    def work():
+        barrier.wait()
+        try:
+            out.append(str(FittedScorer().score(reply, ctx).scores))
+        except Exception as e:  # noqa: BLE001 - the failure under test
+            out.append(repr(e))
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(out)) == 1 and "Error" not in out[0], set(out)
+
+
+def test_a_flat_refusal_is_not_an_honest_limit_with_an_alternative():
+    for reply in ["我们不能退款,也不可以换货。", "We can't refund this. However, that's the policy and we cannot make exceptions."]:
+        assert "certainty.honest-limit" not in rules(score(reply, "我要退款"))
+    assert "certainty.honest-limit" in rules(score("这100元差价我退不了,但我可以现在给您发一张30元券。", "退差价!"))

@@ -181,6 +181,14 @@ _COMMIT = re.compile(r"(保证|一定|马上|立即|现在|今天|今晚|明天|
 _FACT_SPLIT = re.compile(r"[^。.;；!！?？\n]+")
 
 
+def _committing_clauses(st: _State):
+    """The reply's clauses that promise something and don't negate it: (clause, (start, end))."""
+    for cm in _CLAUSE.finditer(st.norm):
+        clause = cm.group(0)
+        if not _NEG.search(clause) and _COMMIT.search(clause):
+            yield clause, (cm.start(), cm.end())
+
+
 def _against_facts(st: _State) -> tuple[float, tuple[int, int]] | None:
     """A committing clause of the reply that shares most of its content with something the facts rule out."""
     if not st.facts:
@@ -196,10 +204,7 @@ def _against_facts(st: _State) -> tuple[float, tuple[int, int]] | None:
     if not limits:
         return None
     best = None
-    for cm in _CLAUSE.finditer(st.norm):
-        clause = cm.group(0)
-        if _NEG.search(clause) or not _COMMIT.search(clause):
-            continue
+    for clause, span in _committing_clauses(st):
         cg = _grams(clause)
         if len(cg) < 2:
             continue
@@ -209,7 +214,7 @@ def _against_facts(st: _State) -> tuple[float, tuple[int, int]] | None:
                 continue
             ratio = len(shared) / min(len(cg), len(grams))
             if ratio >= 0.3 and (best is None or ratio > best[0]):
-                best = (ratio, (cm.start(), cm.end()))
+                best = (ratio, span)
     return best
 
 
@@ -341,16 +346,13 @@ def _limit_item(st: _State) -> tuple[float, tuple[int, int]] | None:
     """A committing clause of the reply that says most of one thing the facts rule out."""
     items = _limit_items(st.facts) if st.facts else ()
     best = None
-    for cm in _CLAUSE.finditer(st.norm):
-        clause = cm.group(0)
-        if _NEG.search(clause) or not _COMMIT.search(clause):
-            continue
+    for clause, span in _committing_clauses(st):
         cg = _limit_grams(clause)
         for grams in items:
             shared = len(cg & grams)
             ratio = shared / len(grams)
             if shared >= 2 and ratio >= 0.5 and (best is None or ratio > best[0]):
-                best = (ratio, (cm.start(), cm.end()))
+                best = (ratio, span)
     return best
 
 

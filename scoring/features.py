@@ -76,7 +76,6 @@ _LATIN_WORDS = re.compile(r"[a-z][a-z']+")
 _NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 _MONEY = re.compile(r"(?:nt\$|hk\$|us\$|rmb|[$¥￥£€])\s*(\d{1,3}(?:,\d{3})+(?![\d\-–~])(?:\.\d+)?|\d+(?:\.\d+)?)|(?<![\d.,])(\d{1,3}(?:,\d{3})+(?![\d\-–~])(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块|港币|台币|新台币|"
                     r"美元|dollars|usd|yuan|hkd|twd|ntd)")
-_NUM_IN = re.compile(r"\d+|[一二三四五六七八九十两半]+(?=[个天小时分钟周月年号点块元])")
 _LIMIT = re.compile(
     r"(不能|无法|没法|没办法|不支持|不包括|不在[^,，。]{0,8}范围|不符合|做不到|办不了|退不了|不可以|超出|"
     r"can't|cannot|can not|unable to|isn't covered|is not covered|aren't covered|not eligible|isn't eligible|"
@@ -88,6 +87,8 @@ _ALTERNATIVE = re.compile(
 _PURPOSE = re.compile(
     r"(这样|好让|方便|以便|然后我|我再|我好|我就|才能|就能|好帮您|好给您|帮您(挑|选|推荐|查|确认)|so (that )?i can|so i can|"
     r"then i'll|then i will|that way|to (find|pick|choose|check|make sure)|and i'll|i'll then|so we can)")
+
+
 def _script_mismatch(st: _State) -> bool:
     """A traditional-script customer answered in simplified (or the other way round)."""
     if not _CJK.search(st.reply):
@@ -189,18 +190,22 @@ def _committing_clauses(st: _State):
             yield clause, (cm.start(), cm.end())
 
 
-def _against_facts(st: _State) -> tuple[float, tuple[int, int]] | None:
-    """A committing clause of the reply that shares most of its content with something the facts rule out."""
-    if not st.facts:
-        return None
+@lru_cache(maxsize=256)
+def _limit_clauses(facts: str) -> tuple[set[str], ...]:
+    """The facts' comma-separated parts that rule something out, as word sets (parsed once per scenario)."""
     limits = []
-    for m in _FACT_SPLIT.finditer(st.facts):
-        sentence = m.group(0)
-        for part in re.split(r"[,，]", sentence):
+    for m in _FACT_SPLIT.finditer(facts):
+        for part in re.split(r"[,，]", m.group(0)):
             if _FACT_LIMIT.search(part):
                 grams = _grams(_FACT_LIMIT.sub(" ", part))
                 if len(grams) >= 2:
                     limits.append(grams)
+    return tuple(limits)
+
+
+def _against_facts(st: _State) -> tuple[float, tuple[int, int]] | None:
+    """A committing clause of the reply that shares most of its content with something the facts rule out."""
+    limits = _limit_clauses(st.facts) if st.facts else ()
     if not limits:
         return None
     best = None
@@ -266,9 +271,19 @@ def _limit_grams(text: str) -> set[str]:
     return _grams(text) | {n for n in _NUMBERS.findall(text) if len(n) >= 2}
 
 
-def _negated_before(clause: str, gram: str) -> bool:
-    i = clause.find(gram)
-    return i > 0 and bool(_NEG.search(clause[max(0, i - 12):i]))
+@lru_cache(maxsize=256)
+def _limit_only(facts: str) -> frozenset[str]:
+    """Words the facts use only after a "can't" (parsed once per scenario)."""
+    limit_grams: set[str] = set()
+    other_grams: set[str] = set()
+    for m in _FACT_SPLIT.finditer(facts):
+        sentence = m.group(0)
+        marker = _FACT_LIMIT.search(sentence)
+        head, tail = (sentence[:marker.start()], sentence[marker.start():]) if marker else (sentence, "")
+        other_grams |= _limit_grams(head)
+        if tail:
+            limit_grams |= _limit_grams(_FACT_LIMIT.sub(" ", tail))
+    return frozenset(limit_grams - other_grams - _STOP_GRAMS)
 
 
 def _limit_words(st: _State) -> tuple[int, list[tuple[int, int]]]:
@@ -276,16 +291,7 @@ def _limit_words(st: _State) -> tuple[int, list[tuple[int, int]]]:
     found in a clause of the reply that commits to them."""
     if not st.facts:
         return 0, []
-    limit_grams: set[str] = set()
-    other_grams: set[str] = set()
-    for m in _FACT_SPLIT.finditer(st.facts):
-        sentence = m.group(0)
-        marker = _FACT_LIMIT.search(sentence)
-        head, tail = (sentence[:marker.start()], sentence[marker.start():]) if marker else (sentence, "")
-        other_grams |= _limit_grams(head)
-        if tail:
-            limit_grams |= _limit_grams(_FACT_LIMIT.sub(" ", tail))
-    distinctive = limit_grams - other_grams - _limit_grams(st.customer) - _STOP_GRAMS
+    distinctive = _limit_only(st.facts) - _limit_grams(st.customer)
     if not distinctive:
         return 0, []
     found: set[str] = set()
@@ -424,29 +430,25 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
         known = set(_NUMBERS.findall(facts + " " + st.customer))
         known |= {str(int(n) - 12) for n in list(known) if n.isdigit() and 13 <= int(n) <= 24}  # 20:00 = 8点
         if known:
-            made_up = [m for m in _MONEY.finditer(st.norm)
+            made_up = [(m.start(), m.end()) for m in _MONEY.finditer(st.norm)
                        if not set(_NUMBERS.findall(m.group(0))) & known]
-            made_up += [type("H", (), {"start": lambda self, h=h: h.start, "end": lambda self, h=h: h.end})()
-                        for h in st.elements.get("time", [])
+            made_up += [(h.start, h.end) for h in st.elements.get("time", [])
                         if _NUMBERS.search(st.norm[h.start:h.end])
                         and not set(_NUMBERS.findall(st.norm[h.start:h.end])) & known]
             if made_up:
-                m = made_up[0]
-                out.append(Feature("certainty.unsupported-number", min(len(made_up), 2),
-                                   [(x.start(), x.end()) for x in made_up[:2]]))
+                out.append(Feature("certainty.unsupported-number", min(len(made_up), 2), made_up[:2]))
     qs = [(a, b) for a, b in questions(st.norm) if st.norm[a:b].strip(" ?？")]
     if qs:
         out.append(Feature("question.any", 1.0, qs[:1]))
         if any(_PURPOSE.search(st.norm[a:b]) or _PURPOSE.search(st.norm, b, min(len(st.norm), b + 40)) for a, b in qs):
             out.append(Feature("question.purposeful", 1.0, qs[:1]))
+    sentences = max(1, len([x for x in _SENTENCE.findall(st.norm) if x.strip()]))
     if not _CJK.search(st.norm):
         words = len(_LATIN_WORDS.findall(st.norm))
-        sentences = max(1, len([x for x in _SENTENCE.findall(st.norm) if x.strip()]))
         if words / sentences > 22:
             out.append(Feature("sentence.avg-long", min(words / sentences - 22, 30) / 15, [(s, e)]))
     else:
         cjk = len(_CJK.findall(st.norm))
-        sentences = max(1, len([x for x in _SENTENCE.findall(st.norm) if x.strip()]))
         if cjk / sentences > 35:
             out.append(Feature("sentence.avg-long", min(cjk / sentences - 35, 45) / 22, [(s, e)]))
     return out

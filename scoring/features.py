@@ -40,7 +40,6 @@ class FeatureSpec:
     max: float = 1.0  # the value is capped here (1: present or not)
     hard: dict[str, float] = field(default_factory=dict)  # criterion -> ceiling (rubric: harm scores 0)
     by_kind: bool = False  # a separate weight per situation kind (presales, safety, elderly, fraud)
-    only: bool = False  # only the criteria named (otherwise its polarity may apply to the others too)
     message: dict = field(default_factory=dict)
     suggestion: dict = field(default_factory=dict)
 
@@ -53,7 +52,7 @@ def specs() -> dict[str, FeatureSpec]:
         raw = dict(raw or {})
         signs = {c: str(raw.pop(c)) for c in CRITERIA if c in raw}
         out[fid] = FeatureSpec(fid, signs, float(raw.get("max", 1)), dict(raw.get("hard") or {}),
-                               bool(raw.get("by_kind")), bool(raw.get("only")), raw.get("message") or {}, raw.get("suggestion") or {})
+                               bool(raw.get("by_kind")), raw.get("message") or {}, raw.get("suggestion") or {})
     return out
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .api import CRITERIA, ScoreContext
 from .evaluate import context_for, pairwise, spearman
-from .features import specs
+from .features import feature_key, kind_of, specs
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "labeled"
@@ -48,8 +48,6 @@ def vectors(rows: list[dict], scorer) -> tuple[list[dict[str, float]], dict[str,
     out = []
     signs: dict[str, dict[str, str]] = {}
     all_specs = specs()
-    from .features import feature_key, kind_of
-
     for row in rows:
         ctx = context_for(row)
         _, _, feats, legacy = scorer.features(row["reply"], ctx)
@@ -62,26 +60,9 @@ def vectors(rows: list[dict], scorer) -> tuple[list[dict[str, float]], dict[str,
             vec[key] = f.value
             if key not in signs:
                 spec = all_specs.get(f.id)
-                signs[key] = allowed(dict(spec.signs) if spec and spec.signs else dict(legacy.get(f.id, {})),
-                                     bool(spec and spec.only))
+                signs[key] = dict(spec.signs) if spec and spec.signs else dict(legacy.get(f.id, {}))
         out.append(vec)
     return out, signs
-
-
-POLARITY_ONLY_NAMED = True  # features move only the criteria features.yaml names (see `allowed`)
-
-
-def allowed(signs: dict[str, str], only: bool = False) -> dict[str, str]:
-    """The directions a feature's weight may take on each criterion: what features.yaml says, and on the criteria
-    it doesn't name, the feature's own polarity (a feature that only ever raises a score may raise any criterion's,
-    one that only lowers may lower any; `only: true` keeps it to the criteria named)."""
-    if only or POLARITY_ONLY_NAMED:
-        return signs
-    polar = set(signs.values())
-    if len(polar) == 1 and polar <= {"+", "-"}:
-        sign = polar.pop()
-        return {c: signs.get(c, sign) for c in CRITERIA}
-    return signs
 
 
 def fit_one(X: list[dict[str, float]], y: list[float], signs: dict[str, str], lam: float = LAMBDA,

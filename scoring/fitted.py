@@ -10,7 +10,7 @@ facts rule out is false certainty; a scenario's forbidden move), applied last as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of, specs
 from .ngrams import contributions, grams, table, wordy
 from .ngrams import load as load_ngrams
-from .rules import RuleSet
+from .rules import RuleSet, _format, _text
 from .scorer import RuleScorer, _State, _whole
 from .text import traditional
 
@@ -83,15 +83,14 @@ class FittedScorer:
         for f in st.findings:
             if f.rule.startswith("item."):
                 continue
+            rule = self.rules.rules.get(f.rule)
             feat = by_id.get(f.rule)
             if feat is None:
                 feat = by_id[f.rule] = Feature(f.rule, 0.0)
-                rule = self.rules.rules.get(f.rule)
                 positive = f.effect > 0 or (rule is not None and rule.effect > 0 and not rule.factor)
                 legacy_signs[f.rule] = {f.criterion: "+" if positive else "-"}
             if (f.start, f.end) in feat.spans:
                 continue
-            rule = self.rules.rules.get(f.rule)
             if rule is not None and rule.effect and f.effect and not rule.factor:
                 # how strongly the detector fired: a follow-up after a warm reply is half as cold, a reply twice
                 # over the length limit is twice as long
@@ -108,13 +107,6 @@ class FittedScorer:
             cap = spec.max if spec else 1.0
             feat.value = min(feat.value, cap)
         return st, items, feats, legacy_signs
-
-    def vector(self, reply: str, ctx: ScoreContext | None = None) -> dict[str, float]:
-        """The reply's feature values by weight key (what the fit sees)."""
-        ctx = ctx or ScoreContext()
-        _, _, feats, _ = self.features(reply, ctx)
-        kind = kind_of(ctx)
-        return {feature_key(f.id, kind): f.value for f in feats if f.value}
 
     # -- scoring --------------------------------------------------------------------------------------------
     def score(self, reply: str, ctx: ScoreContext | None = None) -> ScoreResult:
@@ -160,8 +152,7 @@ class FittedScorer:
                 cap, idx = min(ceilings, key=lambda x: x[0])
                 if value > cap and idx < len(findings):
                     old = findings[idx]  # the hard line takes what lies above it: base + effects = the cap
-                    findings[idx] = Finding(old.rule, old.criterion, old.start, old.end, old.text, old.message,
-                                            old.suggestion, round(old.effect - (raw - cap), 1))
+                    findings[idx] = replace(old, effect=round(old.effect - (raw - cap), 1))
                     value = cap
             scores[c] = int(round(value))
         findings = _merge(findings)
@@ -242,8 +233,7 @@ def _merge(findings: list[Finding]) -> list[Finding]:
             if key in at:
                 old = out[at[key]]
                 keep = old if old.rule == family else f
-                out[at[key]] = Finding(family, f.criterion, f.start, f.end, f.text, keep.message, keep.suggestion,
-                                       round(old.effect + f.effect, 1))
+                out[at[key]] = replace(keep, rule=family, effect=round(old.effect + f.effect, 1))
                 continue
             at[key] = len(out)
         out.append(f)
@@ -251,11 +241,4 @@ def _merge(findings: list[Finding]) -> list[Finding]:
 
 
 def _pick(texts, lang: str, text: str) -> str:
-    if isinstance(texts, str):
-        template = texts
-    else:
-        template = (texts or {}).get(lang) or (texts or {}).get("en") or ""
-    try:
-        return template.format(text=text.strip()[:40])
-    except (KeyError, IndexError, ValueError):
-        return template
+    return _format(_text(texts, lang), {"text": text.strip()[:40]})

@@ -18,7 +18,7 @@ import yaml
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of, specs
-from .ngrams import contributions, grams, table, wordy
+from .ngrams import bundled_table, contributions, grams, table, wordy
 from .ngrams import load as load_ngrams
 from .rules import RuleSet, _format, _text
 from .scorer import RuleScorer, _State, _whole
@@ -70,7 +70,7 @@ class FittedScorer:
         self.rules = self.detector.rules
         self.w = weights or load_weights()
         self.ngrams = load_ngrams() if ngrams is None else ngrams
-        self._table = table(self.ngrams, CRITERIA)
+        self._table = bundled_table(CRITERIA) if ngrams is None else table(ngrams, CRITERIA)
         self.version = self.w.version
         self.bases = {c: self.w.scale * self.w.intercept[c] for c in CRITERIA}
 

@@ -75,6 +75,12 @@ def load(path: str = str(NGRAMS)) -> dict[str, dict[str, float]]:
     return {c: {g: float(w) for g, w in ws.items()} for c, ws in (data.get("criteria") or {}).items()}
 
 
+@lru_cache(maxsize=1)
+def bundled_table(criteria: tuple[str, ...]) -> dict[str, tuple[float, ...]]:
+    """The bundled weights as a table, built once per process (every new session's scorer shares it)."""
+    return table(load(), criteria)
+
+
 def table(weights: dict[str, dict[str, float]], criteria: tuple[str, ...]) -> dict[str, tuple[float, ...]]:
     """gram -> its weight for each criterion, so one pass over a reply's grams serves all three."""
     out: dict[str, tuple[float, ...]] = {}

@@ -260,28 +260,28 @@ def _whose(st: _State) -> None:
         s, e = st.clause(h.start, h.end)
         return not any(s <= a.start < e for a in acts)
 
-    for name in ("time", "amount"):
-        hits = st.elements.get(name)
-        if hits and st.customer:
-            kept = [h for h in hits if not quoted(h)]
-            if kept:
-                st.elements[name] = kept
-            else:
-                del st.elements[name]
-    hits = st.elements.get("channel")
+    def asked(h: _Hit) -> bool:
+        """In a sentence that ends with a question mark."""
+        e = h.end
+        while e < len(st.norm) and st.norm[e] not in "。.!！?？;；\n":
+            e += 1
+        return e < len(st.norm) and st.norm[e] in "?？"
+
+    if st.customer:
+        _drop(st, "time", quoted)
+        _drop(st, "amount", quoted)
+    _drop(st, "channel", asked)
+
+
+def _drop(st: _State, name: str, unwanted) -> None:
+    """Remove an element's hits that `unwanted` says aren't the agent's (and the element, if none is left)."""
+    hits = st.elements.get(name)
     if hits:
-        kept = []
-        for h in hits:
-            e = h.end
-            while e < len(st.norm) and st.norm[e] not in "。.!！?？;；\n":
-                e += 1
-            if e < len(st.norm) and st.norm[e] in "?？":
-                continue
-            kept.append(h)
+        kept = [h for h in hits if not unwanted(h)]
         if kept:
-            st.elements["channel"] = kept
+            st.elements[name] = kept
         else:
-            del st.elements["channel"]
+            del st.elements[name]
 
 
 def _swap_by_regex(rule: Rule, key: str) -> str:

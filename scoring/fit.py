@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import defaultdict
 from datetime import date
@@ -233,7 +234,7 @@ def cross_validate(rows: list[dict], scorer=None, k: int = 5, lam: float = LAMBD
     return metrics(rows, preds)
 
 
-def write_weights(weights: dict, rows: list[dict], cv: dict, lam: float, path: Path) -> None:
+def write_weights(weights: dict, rows: list[dict], cv: dict, lam: float, path: Path, files: list[Path]) -> None:
     import yaml
 
     langs = defaultdict(int)
@@ -243,7 +244,7 @@ def write_weights(weights: dict, rows: list[dict], cv: dict, lam: float, path: P
         "version": f"fit-{date.today().isoformat()}",
         "scale": 25,
         "trained_on": {
-            "files": [str(p.relative_to(ROOT)) for p in training_files()],
+            "files": [os.path.relpath(p.resolve(), ROOT) for p in files],  # what this fit read
             "replies": len(rows),
             "customers": len({r.get("group") for r in rows}),
             "languages": dict(sorted(langs.items())),
@@ -269,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--by-set", action="store_true", help="with --check: leave one data set (a writer's domains) "
                     "out at a time instead of 5 folds of customers")
     args = ap.parse_args(argv)
-    rows = read_rows(args.files or training_files())
+    files = args.files or training_files()
+    rows = read_rows(files)
     if not rows:
         print("no labeled rows found", file=sys.stderr)
         return 2
@@ -293,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check or args.by_set:
         return 0
     weights = fit(rows, scorer, lam, vecs)
-    write_weights(weights, rows, cv, lam, args.out)
+    write_weights(weights, rows, cv, lam, args.out, files)
     print(f"wrote {args.out}")
     if not args.no_ngrams:
         from .ngrams import NGRAMS

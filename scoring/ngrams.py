@@ -19,8 +19,6 @@ from .text import normalize
 HERE = Path(__file__).parent
 NGRAMS = HERE / "ngrams.json"
 _DIGIT = re.compile(r"\d")
-_SPACE = re.compile(r"\s+")
-_SKIP = re.compile(r"^[\W_]+$")  # punctuation alone
 
 
 _LATIN = re.compile(r"[a-z][a-z'’]*[a-z]|[a-z]")

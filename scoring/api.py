@@ -43,6 +43,8 @@ class RubricItem:
     criterion: str | None = None  # the criterion it affects, if any
     message: str = ""  # shown when a forbidden item is hit / a must item is missing
     threshold: int = 85  # rapidfuzz partial_ratio needed for a phrase to count
+    concepts: tuple = ()  # scoring.signals.Concept: verb × object in one clause ("联系/催 × 商家/卖家")
+    signals: tuple[str, ...] = ()  # the scorer's own detectors, all of which the reply must show ("deadline")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,12 @@ class ItemHit:
     end: int
     text: str
     score: float  # match quality 0-100
+    how: str = "phrase"  # "phrase" (exact when score is 100, else fuzzy), "pattern", "concept" or "signals"
+
+    @property
+    def exact(self) -> bool:
+        """Not a fuzzy near-miss: a forbidden item that ends the session is decided only by exact matches."""
+        return self.how != "phrase" or self.score >= 100.0
 
 
 @dataclass
@@ -78,6 +86,9 @@ class ScoreResult:
     findings: list[Finding]
     items: list[ItemHit] = field(default_factory=list)  # must / forbidden items the reply hit
     scorer_version: str = ""
+    # what the reply does, by the scorer's detectors (scoring.signals.SIGNALS: deadline, channel, amount, action,
+    # apology, hedge, blame, question, ...): name -> spans
+    signals: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
     @property
     def must_hit(self) -> set[str]:
@@ -94,6 +105,7 @@ class ScoreResult:
             "findings": [f.to_dict() for f in self.findings],
             "items": [asdict(h) for h in self.items],
             "scorer_version": self.scorer_version,
+            "signals": {k: [list(sp) for sp in v] for k, v in self.signals.items()},
         }
 
 

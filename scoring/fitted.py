@@ -157,7 +157,7 @@ class FittedScorer:
             scores[c] = int(round(value))
         findings = _merge(findings)
         findings.sort(key=lambda f: (f.start, f.rule))
-        return ScoreResult(scores, weighted_overall(scores, ctx.weights), findings, items, self.version)
+        return ScoreResult(scores, weighted_overall(scores, ctx.weights), findings, items, self.version, st.signals)
 
     def _wording(self, st: _State, c: str, pull, out: list[Finding]) -> float:
         """The wording model's pull on criterion `c`, as one finding naming the grams that drove it."""

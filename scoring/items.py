@@ -9,6 +9,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from .api import ItemHit, RubricItem
+from .signals import match_concept
 from .text import has_cjk, normalize
 
 
@@ -64,13 +65,24 @@ def match_phrase(phrase: str, text_norm: str, threshold: int) -> tuple[float, in
     return al.score, s, e
 
 
-def match_item(item: RubricItem, reply: str, reply_norm: str | None = None) -> ItemHit | None:
+def match_item(item: RubricItem, reply: str, reply_norm: str | None = None,
+               signals: dict | None = None) -> ItemHit | None:
+    """The item's best match in the reply: a pattern, a concept (verb × object in one clause), the scorer's own
+    signals (all of the item's, e.g. a deadline and a channel), or a phrase (exact, else fuzzy)."""
     norm = normalize(reply) if reply_norm is None else reply_norm
     best: ItemHit | None = None
     for pat in item.patterns:
         m = _compile(pat).search(norm)
         if m:
-            return ItemHit(item.id, item.kind, m.start(), m.end(), reply[m.start() : m.end()], 100.0)
+            return ItemHit(item.id, item.kind, m.start(), m.end(), reply[m.start() : m.end()], 100.0, "pattern")
+    for concept in item.concepts:
+        span = match_concept(concept, norm)
+        if span:
+            return ItemHit(item.id, item.kind, span[0], span[1], reply[span[0]:span[1]], 100.0, "concept")
+    if item.signals and signals is not None and all(signals.get(name) for name in item.signals):
+        spans = [signals[name][0] for name in item.signals]
+        s, e = min(a for a, _ in spans), max(b for _, b in spans)
+        return ItemHit(item.id, item.kind, s, e, reply[s:e], 100.0, "signals")
     for phrase in item.phrases:
         found = match_phrase(phrase, norm, item.threshold)
         if found and (best is None or found[0] > best.score):
@@ -81,11 +93,11 @@ def match_item(item: RubricItem, reply: str, reply_norm: str | None = None) -> I
     return best
 
 
-def match_items(items, reply: str) -> list[ItemHit]:
+def match_items(items, reply: str, signals: dict | None = None) -> list[ItemHit]:
     norm = normalize(reply)
     hits = []
     for item in items:
-        hit = match_item(item, reply, norm)
+        hit = match_item(item, reply, norm, signals)
         if hit is not None:
             hits.append(hit)
     return hits

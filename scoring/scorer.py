@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .items import match_items
+from .signals import signals_of
 from .rules import INDEX, Rule, RuleSet, ruleset
 from .text import detect_lang, normalize, traditional
 
@@ -54,6 +55,7 @@ class _State:
     factors: list[tuple[float, int]] = field(default_factory=list)  # (factor, finding index)
     memo: dict = field(default_factory=dict)  # per-reply caches (regex hits, stuffing)
     elements: dict[str, list[_Hit]] = field(default_factory=dict)
+    signals: dict = field(default_factory=dict)  # scoring.signals: what the reply does (deadline, apology, ...)
     msg_lang: str = ""  # the findings' messages ("zh" or "en"): the trainee's interface language, else `lang`
     # (suggestions stay in `lang`: a better way to say it is worth most in the language the customer reads)
 
@@ -198,13 +200,13 @@ class RuleScorer:
         if ctx.lang == "mixed":
             lang = detect_lang(reply)
         st = _State(reply, norm, lang, ctx, normalize(ctx.customer or ""), normalize(" ".join(ctx.facts)))
-        items = match_items(ctx.items, reply) if ctx.items else []
-
         for rule in self._lexical:
             self._apply_lexical(rule, st)
         _whose(st)
         for rule, fn in self._detectors:
             fn(self, rule, st)
+        st.signals = signals_of(st.elements, st.findings, reply)
+        items = match_items(ctx.items, reply, st.signals) if ctx.items else []
         for hit in items:
             if hit.kind == "forbidden":
                 item = next(i for i in ctx.items if i.id == hit.item_id)
@@ -241,7 +243,7 @@ class RuleScorer:
                     value = cap
             scores[c] = int(round(value))
         st.findings.sort(key=lambda f: (f.start, f.rule))
-        return ScoreResult(scores, weighted_overall(scores, ctx.weights), st.findings, items, self.version)
+        return ScoreResult(scores, weighted_overall(scores, ctx.weights), st.findings, items, self.version, st.signals)
 
 
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十半]")

@@ -19,6 +19,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 
 _WORD = re.compile(r"[0-9a-z]")
+_DIGITS = re.compile(r"\d+")
 
 
 def _bounded(text: str, start: int, end: int) -> bool:
@@ -52,6 +53,15 @@ def match_phrase(phrase: str, text_norm: str, threshold: int) -> tuple[float, in
     if al is None:
         return None
     s, e = al.dest_start, al.dest_end
+    digits = _DIGITS.findall(p)
+    if digits:  # a typo is forgiven, a different number is not: "30分钟内送到" is not "10分钟内送到"
+        a, b = s, e
+        while a > 0 and text_norm[a - 1].isdigit():
+            a -= 1
+        while b < len(text_norm) and text_norm[b].isdigit():
+            b += 1
+        if _DIGITS.findall(text_norm[a:b]) != digits:
+            return None
     if not has_cjk(p):
         # widen to whole words, then the words must still match: a phrase can't end inside a longer word
         while s > 0 and _WORD.match(text_norm[s - 1]):

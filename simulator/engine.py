@@ -11,10 +11,11 @@ import random
 from dataclasses import dataclass, field
 
 from scoring import CRITERIA, ScoreContext, ScoreResult, Scorer, default_scorer
-from scoring.items import match_phrase
+from scoring.items import match_item, match_phrase
+from scoring.signals import questions
 from scoring.text import normalize
 
-from .scenario import Condition, Scenario
+from .scenario import Condition, Say, Scenario
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Decision:
     mood: int
     outcome: str | None = None  # set when this decision ends the session
     reasons: tuple[str, ...] = ()  # why the engine chose this (for the LLM prompt and for trainers)
+    answered: str | None = None  # the id of what the customer knows and was asked (`knows:`), if this answers it
 
 
 HINT_COST = 5  # points off the session's overall score for each hint taken
@@ -45,6 +47,8 @@ class Turn:
     decision: Decision  # what the customer does next
     elapsed: float | None = None  # seconds the trainee took to answer
     hints: int = 0  # hints used before this reply
+    moved: list[tuple[str, int]] = field(default_factory=list)  # what moved the mood: (cause, points)
+    progress: "Progress | None" = None  # where the session stands after this reply
 
     @property
     def scores(self) -> dict[str, int]:
@@ -64,6 +68,9 @@ class Turn:
             "next": self.decision.beat,
             "elapsed": self.elapsed,
             "hints": self.hints,
+            "moved": [{"cause": c, "points": p} for c, p in self.moved],
+            "answered": self.decision.answered,
+            **(self.progress.to_dict() if self.progress else {}),
         }
 
 
@@ -77,15 +84,68 @@ class _LinePicker:
     unused: dict[str, list[int]] = field(default_factory=dict)
     last: dict[str, int] = field(default_factory=dict)
 
-    def pick(self, key: str, lines: list[str]) -> str:
-        pool = self.unused.get(key)
+    def pick(self, key: str, lines: list, ok=lambda v: True) -> str | Say:
+        """A variant not said yet (until all were), never the one just said, among those `ok` allows (a `Say`
+        whose condition holds; a plain line always may be said)."""
+        allowed = [i for i, v in enumerate(lines) if not isinstance(v, Say) or ok(v)]
+        if not allowed:
+            allowed = [i for i, v in enumerate(lines) if not isinstance(v, Say)] or list(range(len(lines)))
+        unused = self.unused.get(key)
+        if unused is None:
+            unused = list(range(len(lines)))
+        pool = [i for i in unused if i in allowed]
         if not pool:
-            pool = [i for i in range(len(lines)) if i != self.last.get(key) or len(lines) == 1]
+            unused = list(range(len(lines)))
+            pool = [i for i in allowed if i != self.last.get(key)] or allowed
         i = self.rng.choice(pool)
-        pool.remove(i)
-        self.unused[key] = pool
+        unused.remove(i) if i in unused else None
+        self.unused[key] = unused
         self.last[key] = i
         return lines[i]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a session stands: the required items done and missing, the mood and what it needs to settle."""
+
+    required: tuple[tuple[str, str, bool], ...]  # (item id, label, done)
+    mood: int
+    calm: int
+    escalate: int
+    needs_calm: bool  # the customer settles only at mood >= calm (besides the required items)
+    turn: int
+    max_turns: int
+
+    @property
+    def done(self) -> list[str]:
+        return [i for i, _label, d in self.required if d]
+
+    @property
+    def missing(self) -> list[str]:
+        return [i for i, _label, d in self.required if not d]
+
+    def labels(self, ids) -> list[str]:
+        names = {i: label or i for i, label, _d in self.required}
+        return [names[i] for i in ids]
+
+    def to_dict(self) -> dict:
+        return {"required_done": self.done, "required_missing": self.missing,
+                "mood_needed": self.calm if self.needs_calm else None, "boils_over_at": self.escalate,
+                "turns_left": max(0, self.max_turns - self.turn)}
+
+    def status(self, lang: str = "en") -> str:
+        """One line: "required 1/2 · missing: 由客服去联系商家 · mood 52, settles at 70"."""
+        n, d = len(self.required), len(self.done)
+        zh = lang.startswith("zh")
+        parts = []
+        if n:
+            parts.append((f"必做 {d}/{n}" if zh else f"required {d}/{n}")
+                         + (("，还差:" if zh else ", missing: ") + "、".join(self.labels(self.missing)) if self.missing else ""))
+        if self.needs_calm:
+            parts.append(f"情绪 {self.mood},需到 {self.calm} 才会满意" if zh else f"mood {self.mood}, needs {self.calm} to settle")
+        else:
+            parts.append(f"情绪 {self.mood}(≤{self.escalate} 会爆发)" if zh else f"mood {self.mood} (boils over at {self.escalate})")
+        return " · ".join(parts)
 
 
 class Session:
@@ -107,9 +167,12 @@ class Session:
         self._worded: dict = {}  # (turn number, language) -> that turn's result re-worded
         self._hinted_at = -1  # the turn whose customer line the last hint was for (a hint is charged once)
         self.feedback_lang: str | None = None  # the findings' language ("zh"/"en"); None: the scenario's
+        self.signals_done: set[str] = set()  # every signal any reply showed (an apology, a deadline, ...)
+        self.forbidden_done: set[str] = set()
+        self._knows = [(k, k.to_rubric_item()) for k in scenario.knows]
         self.current = Decision(
             beat="opening",
-            line=self._picker.pick("opening", scenario.opening.lines),
+            line=self._text(self._picker.pick("opening", scenario.opening.lines, lambda v: False), ""),
             directive=scenario.opening.directive or "Open the conversation with your complaint.",
             mood=self.mood,
         )
@@ -208,6 +271,17 @@ class Session:
             self._worded[key] = self.scorer.score(turn.reply, self._context(number, lang))
         return self._worded[key]
 
+    def progress(self) -> Progress:
+        sc = self.scenario
+        labels = sc.item_labels()
+        needs = sc.endings.resolved.requires
+        return Progress(
+            required=tuple((r, labels.get(r, r), r in self.must_done) for r in needs),
+            mood=self.mood, calm=sc.mood.calm, escalate=sc.mood.escalate,
+            needs_calm=sc.endings.resolved.needs_calm or not needs,
+            turn=len(self.turns), max_turns=sc.endings.max_turns,
+        )
+
     def submit(self, reply: str, *, elapsed: float | None = None) -> Turn:
         if self.finished:
             raise SessionOver(f"the session has ended ({self.outcome})")
@@ -215,18 +289,39 @@ class Session:
         number = len(self.turns) + 1
         ctx = self._context(number)
         result = self.scorer.score(reply, ctx)
+        signals = result.signals or ({"question": tuple(questions(reply))} if questions(reply) else {})
         must_new = sorted(result.must_hit - self.must_done)
         forbidden = sorted(result.forbidden_hit)
         self.must_done |= result.must_hit
+        self.forbidden_done |= result.forbidden_hit
+        self.signals_done |= set(signals)
+        known = self._asked(reply, signals)
 
         rules = sc.mood
-        delta = sum(rules.sensitivity.get(c, 0.0) * (result.scores[c] - rules.neutral) for c in CRITERIA)
-        delta = max(-rules.max_step, min(rules.max_step, delta))
+        labels = sc.item_labels()
+        moved: list[tuple[str, int]] = []
+        parts = {c: rules.sensitivity.get(c, 0.0) * (result.scores[c] - rules.neutral) for c in CRITERIA}
+        delta = sum(parts.values())
+        for c in CRITERIA:
+            if round(parts[c]):
+                moved.append((f"{c} {result.scores[c]}", round(parts[c])))
+        if abs(delta) > rules.max_step:
+            capped = max(-rules.max_step, min(rules.max_step, delta))
+            moved.append(("max step", round(capped - delta)))
+            delta = capped
+        if known is not None and delta < 0:
+            moved.append((f"asked: {known[0].id}", round(-delta)))
+            delta = 0.0  # a purposeful question the customer can answer isn't held against the agent
+        for m in must_new:
+            moved.append((f"done: {labels.get(m, m)}", rules.must_bonus))
+        for f in forbidden:
+            moved.append((f"forbidden: {labels.get(f, f)}", -rules.forbidden_penalty))
         delta += rules.must_bonus * len(must_new) - rules.forbidden_penalty * len(forbidden)
         mood_before = self.mood
         self.mood = int(max(0, min(100, round(self.mood + delta))))
 
-        decision = self._decide(reply, result, number, forbidden)
+        fatal = [h.item_id for h in result.items if h.kind == "forbidden" and h.item_id in self._fatal and h.exact]
+        decision = self._decide(reply, result, signals, number, forbidden, fatal, known)
         turn = Turn(
             number=number,
             customer=self.customer_line,
@@ -239,10 +334,12 @@ class Session:
             decision=decision,
             elapsed=elapsed,
             hints=self.hints_pending,
+            moved=moved,
         )
         self.hints_pending = 0
         self._worded_in.append(self.feedback_lang)
         self.turns.append(turn)
+        turn.progress = self.progress()
         self.current = decision
         self.said.append(decision.line)
         self.sources.append("scripted")
@@ -253,7 +350,19 @@ class Session:
             self.beats_used.append(decision.beat)
         return turn
 
-    def _cond(self, cond: Condition | None, reply: str, result: ScoreResult, turn: int) -> bool:
+    def _asked(self, reply: str, signals: dict):
+        """What the customer knows that the trainee's questions ask about: (Known, span) or None."""
+        if not self._knows or not signals.get("question"):
+            return None
+        for start, end in signals["question"]:
+            part = reply[start:end]
+            for known, item in self._knows:
+                if match_item(item, part) is not None:
+                    return known, (start, end)
+        return None
+
+    def _cond(self, cond: Condition | None, reply: str, result: ScoreResult, turn: int,
+              signals: dict | None = None) -> bool:
         if cond is None:
             return True
         for crit, rng in cond.scores.items():
@@ -273,13 +382,35 @@ class Session:
             return False
         if cond.mood and not cond.mood.contains(self.mood):
             return False
+        signals = result.signals if signals is None else signals
+        if any(not signals.get(name) for name in cond.signals):
+            return False
+        done = self.must_done | self.forbidden_done | self.signals_done
+        if any(d not in done for d in cond.done):
+            return False
+        if any(d in done for d in cond.not_done):
+            return False
         return True
 
-    def _end(self, outcome: str, reasons: list[str]) -> Decision:
+    def _text(self, variant, reply: str) -> str:
+        """A picked variant's words; '{said}' becomes the trainee's own words that its condition matched."""
+        if not isinstance(variant, Say):
+            return variant
+        text = variant.say
+        if "{said}" in text:
+            norm = normalize(reply)
+            for p in variant.when.matches:
+                found = match_phrase(p, norm, 85)
+                if found:
+                    text = text.replace("{said}", reply[found[1]:found[2]])
+                    break
+        return text
+
+    def _end(self, outcome: str, reasons: list[str], reply: str = "", ok=lambda v: False) -> Decision:
         ending = getattr(self.scenario.endings, outcome)
         return Decision(
             beat=f"end:{outcome}",
-            line=self._picker.pick(f"end:{outcome}", ending.lines),
+            line=self._text(self._picker.pick(f"end:{outcome}", ending.lines, ok), reply),
             directive={
                 "resolved": "You are satisfied: thank the agent and close, still in character.",
                 "escalated": "You have had enough: escalate (complaint, bad review, demand a manager) and leave.",
@@ -290,41 +421,83 @@ class Session:
             reasons=tuple(reasons),
         )
 
-    def _decide(self, reply: str, result: ScoreResult, turn: int, forbidden: list[str]) -> Decision:
+    def _decide(self, reply: str, result: ScoreResult, signals: dict, turn: int, forbidden: list[str],
+                fatal: list[str], known) -> Decision:
         sc, rules, endings = self.scenario, self.scenario.mood, self.scenario.endings
         reasons = self._reasons(result, forbidden)
-        for f in forbidden:
-            if f in self._fatal:
-                return self._end(self._fatal[f], reasons + [f"forbidden move '{f}' ends the session"])
-        if self.mood <= rules.escalate and self._cond(endings.escalated.when, reply, result, turn):
-            return self._end("escalated", reasons + ["mood boiled over"])
+
+        def ok(variant: Say) -> bool:
+            return self._cond(variant.when, reply, result, turn, signals)
+
+        for f in fatal:
+            return self._end(self._fatal[f], reasons + [f"forbidden move '{f}' ends the session"], reply, ok)
+        if self.mood <= rules.escalate and self._cond(endings.escalated.when, reply, result, turn, signals):
+            return self._end("escalated", reasons + ["mood boiled over"], reply, ok)
+        progress = self.progress()
         if (
-            self.mood >= rules.calm
-            and all(r in self.must_done for r in endings.resolved.requires)
-            and self._cond(endings.resolved.when, reply, result, turn)
+            not progress.missing
+            and (self.mood >= rules.calm or not progress.needs_calm)
+            and not forbidden
+            and self._cond(endings.resolved.when, reply, result, turn, signals)
         ):
-            return self._end("resolved", reasons + ["customer is calm and the case is handled"])
+            return self._end("resolved", reasons + ["customer is calm and the case is handled"], reply, ok)
         if turn >= endings.max_turns:
-            return self._end("abandoned", reasons + ["too many turns"])
+            return self._end("abandoned", reasons + ["too many turns"], reply, ok)
+        if known is not None:
+            k = known[0]
+            return Decision(
+                beat=self.current.beat,
+                line=self._picker.pick(f"knows:{k.id}", k.answer),
+                directive=f"Answer the agent's question ({k.id}) with this, then wait for what they do.",
+                mood=self.mood,
+                reasons=tuple(reasons + [f"the agent asked about {k.id}"]),
+                answered=k.id,
+            )
         previous = self.current.beat
         for b in sc.beats:
             if b.after and previous not in b.after:
                 continue
             if b.once and b.id in self.beats_used:
                 continue
-            if self._cond(b.when, reply, result, turn):
-                return self._beat(b, reasons)
+            if self._cond(b.when, reply, result, turn, signals):
+                return self._beat(b, reasons, reply, ok)
         fallback = next(b for b in sc.beats if b.when is None and not b.after and not b.once)
-        return self._beat(fallback, reasons)
+        return self._beat(fallback, reasons, reply, ok)
 
-    def _beat(self, b, reasons: list[str]) -> Decision:
+    def _beat(self, b, reasons: list[str], reply: str = "", ok=lambda v: False) -> Decision:
         return Decision(
             beat=b.id,
-            line=self._picker.pick(b.id, b.lines),
+            line=self._text(self._picker.pick(b.id, b.lines, ok), reply),
             directive=b.directive,
             mood=self.mood,
             reasons=tuple(reasons),
         )
+
+    def why(self, lang: str | None = None) -> str:
+        """One sentence: why the session ended (or where it stands, while it goes on)."""
+        lang = (lang or self.feedback_lang or self.scenario.lang)[:2]
+        zh = lang == "zh"
+        p = self.progress()
+        status = p.status(lang)
+        last = self.turns[-1] if self.turns else None
+        if self.outcome == "resolved":
+            done = "、".join(p.labels(p.done)) if zh else ", ".join(p.labels(p.done))
+            if zh:
+                return f"已解决:必做的都做到了({done});情绪 {self.mood}。" if p.required else f"已解决:顾客情绪到了 {self.mood}(≥{p.calm})。"
+            return (f"Resolved: every required step was done ({done}); mood {self.mood}." if p.required
+                    else f"Resolved: the customer's mood reached {self.mood} (settles at {p.calm}).")
+        if self.outcome == "escalated":
+            fatal = [f for f in (last.forbidden if last else []) if f in self._fatal]
+            if fatal:
+                label = self.scenario.item_labels().get(fatal[0], fatal[0])
+                return (f"顾客爆发了:'{label}'是这位顾客不能接受的做法,会话当场结束。" if zh
+                        else f"Escalated: '{label}' is a move this customer won't accept; it ended the session at once.")
+            return (f"顾客爆发了:情绪降到 {self.mood}(≤{p.escalate} 就会爆发)。{status}。" if zh
+                    else f"Escalated: the mood fell to {self.mood} (the customer boils over at {p.escalate}); {status}.")
+        if self.outcome == "abandoned":
+            return (f"顾客放弃了:{len(self.turns)} 轮是这位顾客的上限。{status}。" if zh
+                    else f"Abandoned after {len(self.turns)} replies, the most this customer gives: {status}.")
+        return status
 
     def _reasons(self, result: ScoreResult, forbidden: list[str]) -> list[str]:
         """Plain-words summary of the reply for the customer model (the LLM only voices this)."""

@@ -43,6 +43,33 @@ class Persona(_Strict):
     background: str = Field("", description="What the customer knows and wants (used by the LLM customer).")
 
 
+Signal = Literal["deadline", "channel", "amount", "action", "result", "apology", "feeling", "hedge", "blame", "question"]
+SIGNAL_NAMES = Signal.__args__
+
+
+class ConceptSpec(_Strict):
+    """A concept written inline: a verb and an object close together in one clause."""
+
+    verbs: list[str] = Field(..., min_length=1, description="What the agent does: 联系, 催, call, chase ...")
+    objects: list[str] = Field(..., min_length=1, description="To whom or what: 商家, 卖家, seller ...")
+    unless: list[str] = Field(default_factory=list, description="Not when the clause holds one of these (您自己, yourself).")
+    with_: list[str] = Field(default_factory=list, alias="with",
+                             description="Only when the clause also holds one of these.")
+
+
+def _concept(c):
+    """A scenario's concept (a shared name or an inline spec) as the scorer's Concept; ValueError if unknown."""
+    from scoring.signals import concept_from, shared_concepts
+
+    if isinstance(c, str):
+        known = shared_concepts()
+        if c not in known:
+            raise ValueError(f"unknown concept '{c}' (shared concepts: {', '.join(sorted(known))})")
+        return known[c]
+    return concept_from({"verbs": c.verbs, "objects": c.objects, "unless": c.unless or None,
+                         "with": c.with_ or None})
+
+
 class Item(_Strict):
     """A `must` or `forbidden` item: something a good agent does (or never does), matched fuzzily."""
 
@@ -58,14 +85,26 @@ class Item(_Strict):
     )
     message: str = Field("", description="Shown when a forbidden item is hit or a must item is still missing.")
     threshold: int = Field(85, ge=50, le=100, description="Fuzzy match score (0-100) a phrase needs to count.")
+    concepts: list[str | ConceptSpec] = Field(
+        default_factory=list,
+        description="Matched by meaning: a shared concept's name (scoring/concepts.yaml, e.g. contact-seller: "
+        "联系/催/打电话给 × 商家/卖家 in one clause, not after 您自己) or one written here as {verbs, objects, unless, with}.",
+    )
+    signals: list[Signal] = Field(
+        default_factory=list,
+        description="Matched by the scorer's own detectors: the reply shows all of these (e.g. [deadline, channel]).",
+    )
     ends: Literal["escalated", "abandoned"] | None = Field(
-        None, description="Forbidden only: hitting it ends the session at once with this outcome."
+        None, description="Forbidden only: hitting it ends the session at once with this outcome (a fuzzy near-miss "
+        "of a phrase never does: it costs mood and points, and only an exact phrase, a pattern or a concept ends it)."
     )
 
     @model_validator(mode="after")
     def _something_to_match(self):
-        if not self.phrases and not self.patterns:
-            raise ValueError("an item needs at least one phrase or pattern")
+        if not self.phrases and not self.patterns and not self.concepts and not self.signals:
+            raise ValueError("an item needs at least one phrase, pattern, concept or signal")
+        for c in self.concepts:
+            _concept(c)
         import re
 
         for p in self.patterns:
@@ -85,6 +124,8 @@ class Item(_Strict):
             criterion=self.criterion,
             message=self.message,
             threshold=self.threshold,
+            concepts=tuple(_concept(c) for c in self.concepts),
+            signals=tuple(self.signals),
         )
 
 
@@ -139,17 +180,51 @@ class Condition(_Strict):
     missing: list[str] = Field(default_factory=list, description="Must item ids not yet done in the session (any).")
     turn: Range | None = Field(None, description="Trainee turn number (1 = first reply).")
     mood: Range | None = Field(None, description="Mood after this reply.")
+    signals: list[Signal] = Field(
+        default_factory=list, description="The last reply shows all of these (the scorer's detectors: deadline, "
+        "channel, amount, action, result, apology, feeling, hedge, blame, question).")
+    done: list[str] = Field(
+        default_factory=list, description="Done at some point in the session, this reply included (all): must / "
+        "forbidden item ids or signal names, e.g. [apology] or [offer-fallback].")
+    not_done: list[str] = Field(
+        default_factory=list, description="Never done in the session, this reply included (none of them): what the "
+        "customer remembers, so a line like 你一句抱歉都没有 is said only when no apology was ever made.")
+
+
+class Say(_Strict):
+    """A line variant said only when its condition holds (the line's premise is true for the reply it answers)."""
+
+    say: str = Field(..., min_length=1, description="The line. '{said}' is replaced by the trainee's own words that "
+                     "matched `when.matches` (又是\"{said}\"?).")
+    when: Condition = Field(..., description="When this variant may be said.")
 
 
 class Line(_Strict):
     """A customer line: its scripted variants plus what a trainer offers to help answer it."""
 
-    lines: list[str] = Field(..., min_length=1, description="Variants of the customer's line, picked without repetition.")
+    lines: list[str | Say] = Field(
+        ..., min_length=1, description="Variants of the customer's line, picked without repetition among those whose "
+        "`when` holds (a plain string always may be said).")
     directive: str = Field(
         "", description="What the customer is doing in this beat, in plain words (the LLM customer's instruction)."
     )
     hint: str = Field("", description="A hint the trainee may ask for (costs points).")
     model_answer: str = Field("", description="A reply that a good agent would give to this line.")
+
+
+class Known(_Strict):
+    """Something the customer knows and tells when asked (order number, device, email, which option they'd pick)."""
+
+    id: str = Field(..., pattern=r"^[a-z0-9][a-z0-9-]*$", description="Short id, e.g. order-number.")
+    asks: list[str] = Field(default_factory=list, description="Words of a question about it (订单号, order number); "
+                            "matched in a sentence the trainee asks (or a choice offered: 退款还是换新).")
+    concepts: list[str | ConceptSpec] = Field(default_factory=list, description="Or the question by meaning.")
+    answer: list[str] = Field(..., min_length=1, description="What the customer says (variants); the customer then "
+                              "goes on with the beat it was in.")
+
+    def to_rubric_item(self) -> RubricItem:
+        return RubricItem(id=f"knows.{self.id}", kind="must", phrases=tuple(self.asks),
+                          concepts=tuple(_concept(c) for c in self.concepts), threshold=100)
 
 
 class Beat(Line):
@@ -166,8 +241,13 @@ class Ending(_Strict):
     lines: list[str] = Field(..., min_length=1, description="The customer's last words for this outcome.")
     when: Condition | None = Field(None, description="Extra conditions (besides the mood thresholds).")
     requires: list[str] = Field(
-        default_factory=list, description="Must item ids that have to be done in the session (resolved only)."
+        default_factory=list, description="Must item ids that have to be done in the session (resolved only): once "
+        "all are done the customer settles, unless `needs_calm`."
     )
+    needs_calm: bool = Field(
+        False, description="Resolved only: settle only when the mood has also reached `mood.calm` (always so when "
+        "nothing is required).")
+    debrief: str = Field("", description="Shown to the trainee after this ending: what a good agent does next.")
 
 
 class Endings(_Strict):
@@ -204,6 +284,9 @@ class Scenario(_Strict):
     brief: str = Field(..., description="Shown to the trainee before the chat: the situation and what is expected.")
     facts: list[str] = Field(default_factory=list, description="What the agent knows: order, policy limits, options.")
     objectives: list[str] = Field(default_factory=list, description="What the trainee should achieve, in plain words.")
+    knows: list[Known] = Field(default_factory=list, description="What the customer knows and tells when asked.")
+    debrief: str = Field("", description="Shown after every ending: what a good agent does next (for safety "
+                         "scenarios: the next step and the hotline). An ending's own debrief comes first.")
     opening: Line = Field(..., description="The customer's first message.")
     beats: list[Beat] = Field(..., min_length=1, description="What the customer says next, first matching beat wins.")
     mood: MoodRules = Field(default_factory=MoodRules)

@@ -41,3 +41,28 @@ def run_test(scenario: Scenario, test: ScenarioTest, scorer: Scorer | None = Non
 
 def run_tests(scenario: Scenario, scorer: Scorer | None = None) -> list[TestOutcome]:
     return [run_test(scenario, t, scorer) for t in scenario.tests]
+
+
+def play_model_answers(scenario: Scenario, *, seeds: int = 5, pass_mark: float = 75.0,
+                       scorer: Scorer | None = None) -> list[TestOutcome]:
+    """Play the model answer of whichever beat the customer is in, one session per seed: each must end `resolved`
+    with the session's score at or above `pass_mark` (a scenario its own model answers can't pass teaches nothing)."""
+    out = []
+    for seed in range(seeds):
+        session = Session(scenario, scorer=scorer, seed=seed)
+        while not session.finished:
+            answer = session.model_answer() or scenario.opening.model_answer
+            if not answer.strip():
+                break
+            session.submit(answer)
+        problems = []
+        where = session.current.beat
+        if not session.finished:
+            problems.append(f"seed {seed}: beat '{where}' has no model_answer to play")
+        elif session.outcome != "resolved":
+            problems.append(f"seed {seed}: {session.why('en')}")
+        elif (session.overall or 0) < pass_mark:
+            problems.append(f"seed {seed}: resolved at {session.overall:.0f}, under the pass mark {pass_mark:g}")
+        out.append(TestOutcome(scenario.id, f"model answers, seed {seed}", not problems, "resolved", session.outcome,
+                               len(session.turns), problems, session))
+    return out

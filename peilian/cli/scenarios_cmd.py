@@ -66,32 +66,59 @@ def validate_command(paths):
 @click.option("--pool", type=click.Path(exists=True, dir_okay=False), multiple=True,
               help="JSON lines with a `reply` field to add to the coverage pool (169 varied real-style replies are built in).")
 @click.option("--runs", type=int, default=150, show_default=True, help="Coverage sessions per scenario.")
-def test_command(paths, verbose, coverage, pool, runs):
+@click.option("--model-answers", "model_answers", is_flag=True,
+              help="Instead: play the model answer of whichever beat the customer is in, over several seeds; every "
+              "session must end resolved at or above the pass mark.")
+@click.option("--seeds", type=click.IntRange(1, 100), default=5, show_default=True, help="Sessions per scenario (--model-answers).")
+@click.option("--pass-mark", type=float, default=None, help="Default: readiness.min_overall in config.yaml (75).")
+def test_command(paths, verbose, coverage, pool, runs, model_answers, seeds, pass_mark):
     """Play each scenario's own tests through the scripted engine; exit 1 on any failure.
 
-    With --coverage, exit 1 also when a beat or an ending is never reached."""
+    With --coverage, exit 1 also when a beat or an ending is never reached. With --model-answers, play the
+    scenario's own model answers instead (trainers: a scenario its model answers can't pass teaches nothing)."""
     loaded, problems = load_many(_paths(paths))
     for p in problems:
         click.echo(str(p))
     failed = len(problems)
     total = 0
+    if model_answers:
+        from simulator.selftest import play_model_answers
+
+        if pass_mark is None:
+            from ..config import load_config
+
+            pass_mark = load_config()["readiness"]["min_overall"]
     for path, sc in loaded:
-        for outcome in run_tests(sc):
+        outcomes = (play_model_answers(sc, seeds=seeds, pass_mark=pass_mark) if model_answers else run_tests(sc))
+        for outcome in outcomes:
             total += 1
             mark = click.style("PASS", fg="green") if outcome.passed else click.style("FAIL", fg="red", bold=True)
-            click.echo(f"{mark} {sc.id}: {outcome.name} → {outcome.got or 'no ending'} ({outcome.turns} turns)")
+            score = f", score {outcome.session.overall:.0f}" if outcome.session and outcome.session.overall is not None else ""
+            click.echo(f"{mark} {sc.id}: {outcome.name} → {outcome.got or 'no ending'} ({outcome.turns} turns{score})")
             for problem in outcome.problems:
                 click.echo(f"     {problem}")
             if verbose and outcome.session:
-                for t in outcome.session.turns:
-                    s = t.result.scores
-                    click.echo(f"     {t.number}: c{s['certainty']} s{s['simplicity']} w{s['warmth']} mood {t.mood} → {t.decision.beat}")
+                _explain_session(outcome.session)
             failed += not outcome.passed
     click.echo(f"{total - (failed - len(problems))} passed, {failed - len(problems)} failed")
     if coverage:
         failed += _coverage([sc for _p, sc in loaded], pool, runs)
     if failed:
         raise SystemExit(1)
+
+
+def _explain_session(session) -> None:
+    """Every turn's scores, what moved the mood, and where the session stands; then why it ended (the words the
+    app and `peilian run` show)."""
+    lang = session.scenario.lang[:2]
+    for t in session.turns:
+        s = t.result.scores
+        moved = ", ".join(f"{cause} {points:+d}" for cause, points in t.moved) or "nothing"
+        click.echo(f"     {t.number}: c{s['certainty']} s{s['simplicity']} w{s['warmth']} mood {t.mood_before}→{t.mood}"
+                   f" ({moved}) → {t.decision.beat}")
+        if t.progress:
+            click.echo(f"        {t.progress.status(lang)}")
+    click.echo(f"     why: {session.why(lang)}")
 
 
 @scenarios_group.command("tune")

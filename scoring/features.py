@@ -426,14 +426,14 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
             m = over[0]
             out.append(Feature("certainty.amount-over-facts", 1.0, [(m.start(), m.end())]))
         # numbers the facts don't know: an amount or a deadline the agent made up
-        known = set(_NUMBERS.findall(facts + " " + st.customer))
+        known = {n.replace(",", "") for n in _NUMBERS.findall(facts + " " + st.customer)}  # ¥5,999 = ¥5999
         known |= {str(int(n) - 12) for n in list(known) if n.isdigit() and 13 <= int(n) <= 24}  # 20:00 = 8点
         if known:
             made_up = [(m.start(), m.end()) for m in _MONEY.finditer(st.norm)
-                       if not set(_NUMBERS.findall(m.group(0))) & known]
+                       if not {n.replace(",", "") for n in _NUMBERS.findall(m.group(0))} & known]
             made_up += [(h.start, h.end) for h in st.elements.get("time", [])
                         if _NUMBERS.search(st.norm[h.start:h.end])
-                        and not set(_NUMBERS.findall(st.norm[h.start:h.end])) & known]
+                        and not {n.replace(",", "") for n in _NUMBERS.findall(st.norm[h.start:h.end])} & known]
             if made_up:
                 out.append(Feature("certainty.unsupported-number", min(len(made_up), 2), made_up[:2]))
     qs = [(a, b) for a, b in questions(st.norm) if st.norm[a:b].strip(" ?？")]

@@ -434,7 +434,8 @@ def d_latin_in_zh(self: RuleScorer, rule: Rule, st: _State) -> None:
     if st.lang != "zh" or not _CJK.search(st.norm):
         return
     allowed = set(rule.params.get("allow", []))
-    customer_words = set(_LATIN_WORD.findall(st.customer))
+    # the customer's own words (this line or earlier ones) and the scenario's (its facts) are fair to use back
+    customer_words = set(_LATIN_WORD.findall(" ".join((st.customer, st.facts, *(normalize(c) for c in st.ctx.customer_history)))))
     total = 0.0
     seen = set()
     for m in re.finditer(r"[a-z][a-z\-]{2,}", st.norm):

@@ -133,6 +133,22 @@ def _lang_mismatch(st: _State) -> bool:
     return c_cjk == 0 and c_words >= 3 and r_cjk >= 4  # Chinese to an English customer
 
 
+def _number_parts(n: str) -> set[str]:
+    """The numbers a matched run of digits and commas may mean: "5,999" is 5999 (and 5, 999 as written); a list
+    joined by commas ("5,999,1.2") holds 5999 and 1.2 too (a thousands group has exactly three digits)."""
+    parts = n.split(",")
+    out = {n.replace(",", ""), *parts}
+    run = parts[0]
+    for p in parts[1:]:
+        if len(p) == 3 and p.isdigit():
+            run += p
+        else:
+            out.add(run)
+            run = p
+        out.add(run)
+    return out
+
+
 def _money(text: str) -> list[float]:
     out = []
     for m in _MONEY.finditer(text):
@@ -426,7 +442,8 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
             m = over[0]
             out.append(Feature("certainty.amount-over-facts", 1.0, [(m.start(), m.end())]))
         # numbers the facts don't know: an amount or a deadline the agent made up
-        known = {n.replace(",", "") for n in _NUMBERS.findall(facts + " " + st.customer)}  # ¥5,999 = ¥5999
+        # ¥5,999 is ¥5999; and "¥5,999,1.2 kg" (a list joined by commas) holds 5999 and 1.2 as well as 5
+        known = {part for n in _NUMBERS.findall(facts + " " + st.customer) for part in _number_parts(n)}
         known |= {str(int(n) - 12) for n in list(known) if n.isdigit() and 13 <= int(n) <= 24}  # 20:00 = 8点
         if known:
             made_up = [(m.start(), m.end()) for m in _MONEY.finditer(st.norm)

@@ -140,7 +140,7 @@ class Progress:
         parts = []
         if n:
             parts.append((f"必做 {d}/{n}" if zh else f"required {d}/{n}")
-                         + (("，还差:" if zh else ", missing: ") + "、".join(self.labels(self.missing)) if self.missing else ""))
+                         + (("，还差:" if zh else ", missing: ") + ("、" if zh else ", ").join(self.labels(self.missing)) if self.missing else ""))
         if self.needs_calm and self.mood < self.calm:
             parts.append(f"情绪 {self.mood},需到 {self.calm} 才会满意" if zh else f"mood {self.mood}, needs {self.calm} to settle")
         elif self.needs_calm:

@@ -39,7 +39,7 @@ def render_findings(reply: str, findings: list[Finding]) -> list[str]:
     return lines
 
 
-def render_turn(turn, verbose: bool = True) -> str:
+def render_turn(turn, verbose: bool = True, lang: str | None = None) -> str:
     r = turn.result
     parts = [f"{c} {r.scores[c]:3d} {bar(r.scores[c])}" for c in CRITERIA]
     delta = turn.mood - turn.mood_before
@@ -53,4 +53,8 @@ def render_turn(turn, verbose: bool = True) -> str:
             out.append(click.style(f"  ✗ forbidden: {f}", fg="red", bold=True))
         for m in turn.must_new:
             out.append(click.style(f"  ✓ done: {m}", fg="green"))
+        if turn.moved:
+            out.append(click.style("  mood: " + ", ".join(f"{cause} {points:+d}" for cause, points in turn.moved), dim=True))
+    if turn.progress is not None and not turn.decision.outcome:
+        out.append(click.style("  " + turn.progress.status(lang or "en"), dim=True))
     return "\n".join(out)

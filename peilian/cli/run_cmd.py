@@ -74,7 +74,7 @@ class _Printer:
 
     def turn(self, turn) -> None:
         if not self.as_json:
-            click.echo(render_turn(turn, self.verbose))
+            click.echo(render_turn(turn, self.verbose, self.session.scenario.lang[:2]))
 
 
 def _replay(session: Session, stored, recorder, customer, printer, as_json: bool) -> None:
@@ -174,6 +174,7 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
             "overall": session.overall,
             "turns": [t.to_dict() for t in session.turns],
             "closing": session.customer_line if session.finished else None,
+            "why": session.why(),
             "customer_lines": printer.said,
         }
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
@@ -183,6 +184,7 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
         score = f", score {session.overall:.0f}" if session.overall is not None else ""
         click.echo(click.style(f"Outcome: {outcome}", fg=colour, bold=True)
                    + f" after {len(session.turns)} replies{score}, mood {session.mood}/100.")
+        click.echo(session.why())
 
 
 COMMANDS = [run_command]

@@ -52,11 +52,31 @@ def validate_command(paths):
     loaded, problems = load_many(_paths(paths))
     for p in problems:
         click.echo(str(p))
+    _lint(loaded)
     if problems:
         files = len({p.path for p in problems})
         click.echo(f"{len(problems)} problem(s) in {files} file(s).", err=True)
         raise SystemExit(1)
     click.echo(f"ok: {len(loaded)} scenario(s) valid.", err=True)
+
+
+def _lint(loaded) -> int:
+    """Print `path:line:col: warning: ...` for lines that quote words their condition doesn't guarantee."""
+    from simulator.lint import warnings
+    from simulator.loader import Problem, _display, _position_for, load_yaml_located
+
+    n = 0
+    for path, sc in loaded:
+        found = list(warnings(sc))
+        if not found:
+            continue
+        display = _display(path)
+        positions = load_yaml_located(path.read_text(encoding="utf-8"), display).positions
+        for loc, message in found:
+            line, col = _position_for(loc, positions, False)
+            click.echo(str(Problem(display, line, col, message)))
+            n += 1
+    return n
 
 
 @scenarios_group.command("test")

@@ -1,0 +1,53 @@
+"""Warnings for a valid scenario: things that load fine but make the customer say something the trainee never did.
+
+A customer line that quotes the trainee (又是"尽快"?, 'We'll look into it'?) must only be said when the reply said
+those words: the quote has to be guaranteed by a `matches` condition (the line's own `when`, or its beat's), or be
+`{said}`, which the engine fills with the trainee's own words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from scoring.text import normalize
+
+from .scenario import Beat, Line, Say, Scenario
+
+# a quoted span: "…", “…”, 「…」, 『…』, or '…' standing alone (not an apostrophe: it opens after a space or at the
+# start, and closes before a space or punctuation)
+_QUOTE = re.compile(
+    r"\"([^\"\n]{1,40})\"|“([^”\n]{1,40})”|「([^」\n]{1,40})」|『([^』\n]{1,40})』"
+    r"|(?:^|(?<=[\s(:,，]))'(.{2,40}?)'(?=[\s?.!,，。?!]|$)"
+)
+
+
+def quotes(text: str) -> list[str]:
+    return [next(g for g in m.groups() if g) for m in _QUOTE.finditer(text)]
+
+
+def _covered(quoted: str, matches: list[str]) -> bool:
+    q = normalize(quoted).strip(" .?!,。?!")
+    return "{said}" in quoted or any(normalize(m) in q or q in normalize(m) for m in matches)
+
+
+def warnings(sc: Scenario) -> Iterator[tuple[tuple, str]]:
+    """(location in the file, message) for every line that quotes words its condition doesn't guarantee."""
+    # words the customer knows without the trainee (the policy in the facts, the app's own labels in the brief)
+    known = normalize(" ".join([*sc.facts, sc.brief, sc.persona.background, *sc.objectives]))
+    parts: list[tuple[tuple, Line]] = [(("opening",), sc.opening)]
+    parts += [(("beats", i), b) for i, b in enumerate(sc.beats)]
+    for loc, line in parts:
+        beat_matches = list(line.when.matches) if isinstance(line, Beat) and line.when else []
+        for j, variant in enumerate(line.lines):
+            text = variant.say if isinstance(variant, Say) else variant
+            own = list(variant.when.matches) if isinstance(variant, Say) else []
+            for q in quotes(text):
+                if normalize(q).strip(" .?!,。?!") in known:
+                    continue
+                if not _covered(q, beat_matches + own):
+                    where = "the opening" if loc == ("opening",) else f"beat '{line.id}'"
+                    yield (loc + ("lines", j), f"warning: a line of {where} quotes '{q}', but nothing guarantees the "
+                           f"trainee said it: make it a `say:` with `when: {{matches: [{q}]}}`, or quote {{said}}")
+        if line.lines and all(isinstance(v, Say) for v in line.lines):
+            yield (loc + ("lines",), "warning: every line here has a condition; add one plain line for when none holds")

@@ -475,6 +475,13 @@ class Session:
             reasons=tuple(reasons),
         )
 
+    def debrief(self) -> str:
+        """What a good agent does next, shown after the ending: the ending's own debrief, then the scenario's."""
+        if not self.outcome:
+            return ""
+        ending = getattr(self.scenario.endings, self.outcome)
+        return "\n".join(t.strip() for t in (ending.debrief, self.scenario.debrief) if t.strip())
+
     def why(self, lang: str | None = None) -> str:
         """One sentence: why the session ended (or where it stands, while it goes on)."""
         lang = (lang or self.feedback_lang or self.scenario.lang)[:2]

@@ -32,7 +32,12 @@ def _covered(quoted: str, matches: list[str]) -> bool:
 
 
 def warnings(sc: Scenario) -> Iterator[tuple[tuple, str]]:
-    """(location in the file, message) for every line that quotes words its condition doesn't guarantee."""
+    """(location in the file, message) for every line that quotes words its condition doesn't guarantee, and a
+    safety scenario without a debrief (its trainee must learn what a good agent does next, whatever the ending)."""
+    if sc.situation == "safety" and not sc.debrief.strip() and not all(
+            getattr(sc.endings, o).debrief.strip() for o in ("resolved", "escalated", "abandoned")):
+        yield (("id",), "warning: a safety scenario needs a `debrief:` (what a good agent does next, which hotline): "
+               "it is shown after every ending")
     # words the customer knows without the trainee (the policy in the facts, the app's own labels in the brief)
     known = normalize(" ".join([*sc.facts, sc.brief, sc.persona.background, *sc.objectives]))
     parts: list[tuple[tuple, Line]] = [(("opening",), sc.opening)]

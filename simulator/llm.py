@@ -309,9 +309,9 @@ def _scenario_units(ctx: CustomerContext) -> set[str]:
     cached = _SCENARIO_UNITS.get(key)
     if cached is None or cached[0] is not sc:
         parts = [sc.title, sc.brief or "", sc.persona.name, sc.persona.temperament, sc.persona.background or "",
-                 *sc.facts, *sc.opening.lines]
+                 *sc.facts, *sc.opening.texts]
         for beat in sc.beats:
-            parts += list(beat.lines)
+            parts += beat.texts
         for outcome in ("resolved", "escalated", "abandoned"):
             parts += list(getattr(sc.endings, outcome).lines)
         cached = _SCENARIO_UNITS[key] = (sc, _units(" ".join(parts)))

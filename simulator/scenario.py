@@ -211,6 +211,11 @@ class Line(_Strict):
     hint: str = Field("", description="A hint the trainee may ask for (costs points).")
     model_answer: str = Field("", description="A reply that a good agent would give to this line.")
 
+    @property
+    def texts(self) -> list[str]:
+        """Every variant's words (conditional ones included)."""
+        return [v.say if isinstance(v, Say) else v for v in self.lines]
+
 
 class Known(_Strict):
     """Something the customer knows and tells when asked (order number, device, email, which option they'd pick)."""

@@ -25,7 +25,8 @@ from .conftest import ROOT, run_peilian
 # Three replies for return-postage-refund (seed 3): the first two keep the session going, the third ends it.
 # vague replies in the customer's language (Ms Carter writes English): three turns, then she boils over
 REPLIES = ["Sorry about this, Ms Carter. Let me check on your refund.",
-           "I understand. I'm looking into the 12 yuan for you now.", "Please be patient, we will look into it."]
+           "I understand, Ms Carter, and I'm sorry. I'm looking into the 12 yuan for you now.",
+           "Please be patient, we will look into it."]
 
 
 def db_path(home: Path) -> Path:

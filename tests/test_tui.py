@@ -164,7 +164,7 @@ def test_search_filters_the_scenario_list():
 RP = load_scenario("scenarios/return-postage-refund.yaml")
 # vague replies in the customer's language (Ms Carter writes English): three turns, then she boils over
 RP_REPLIES = ["Sorry about this, Ms Carter. Let me check on your refund.",
-              "I understand. I'm looking into the 12 yuan for you now.",
+              "I understand, Ms Carter, and I'm sorry. I'm looking into the 12 yuan for you now.",
               "Please be patient, we will look into it."]
 
 
@@ -899,3 +899,35 @@ def test_a_quit_mid_reply_keeps_the_draft_and_the_hint_for_resume(peilian_home):
 
     asyncio.run(first())
     asyncio.run(second())
+
+
+def test_side_panel_shows_required_items_and_the_summary_says_why_it_ended():
+    """Every turn: which required items are done and missing and the mood needed; the summary's first line after
+    the outcome says why it ended, in the same words `peilian run` prints."""
+    async def run():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            progress = str(chat.query_one("#progress", Static).content)
+            assert "必做 0/2" in progress and "需到 70" in progress
+            chat.query_one(ReplyBox).text = "孩子生日礼物还没发,真的对不起。今天18点前一定发出。"
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: chat.session.turns and not chat.busy)
+            progress = str(chat.query_one("#progress", Static).content)
+            assert "必做 1/2" in progress and "还差:由客服去联系商家" in progress
+            assert progress == chat.session.turns[-1].progress.status("zh")
+            while not chat.session.finished:  # the same reply again: the seller is never contacted
+                chat.query_one(ReplyBox).text = "孩子生日礼物还没发,真的对不起。今天18点前一定发出。"
+                await pilot.press("enter")
+                n = len(chat.session.turns)
+                await _wait_until(pilot, lambda: len(chat.session.turns) == n and not chat.busy)
+            await pilot.pause()
+            assert chat.session.why("zh") in str(chat.query_one("#progress", Static).content)
+            summary = await _to_summary(pilot)
+            why = str(summary.query_one("#why").render())
+            assert why.startswith(chat.session.why("zh")) and "由客服去联系商家" in why
+            await pilot.press("ctrl+l")  # the interface in English: the reason too
+            await pilot.pause()
+            assert str(summary.query_one("#why").render()).startswith(chat.session.why("en"))
+
+    asyncio.run(run())

@@ -175,6 +175,7 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
             "turns": [t.to_dict() for t in session.turns],
             "closing": session.customer_line if session.finished else None,
             "why": session.why(),
+            "debrief": session.debrief(),
             "customer_lines": printer.said,
         }
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
@@ -185,6 +186,8 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
         click.echo(click.style(f"Outcome: {outcome}", fg=colour, bold=True)
                    + f" after {len(session.turns)} replies{score}, mood {session.mood}/100.")
         click.echo(session.why())
+        if session.debrief():
+            click.echo(click.style(session.debrief(), fg="cyan"))
 
 
 COMMANDS = [run_command]

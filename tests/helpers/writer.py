@@ -12,7 +12,7 @@ from store import StoreRecorder
 
 REPLIES = [  # vague, in the customer's language: the session lasts three turns or more
     "Sorry about this, Ms Carter. Let me check on your refund.",
-    "I understand. I'm looking into the 12 yuan for you now.",
+    "I understand, Ms Carter, and I'm sorry. I'm looking into the 12 yuan for you now.",
     "Please bear with us, we'll sort it out.",
     "We'll get back to you soon.",
 ]

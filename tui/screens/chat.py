@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from rich.text import Text
 from textual.widgets import Footer, Header, Label, ProgressBar, Static
 
 from simulator.customer import ScriptedCustomer
@@ -112,6 +113,7 @@ class ChatScreen(AppScreen):
             with VerticalScroll(id="right"):  # many findings at 80x24 scroll instead of being cut off
                 yield Label(self.t("mood"), id="mood-label")
                 yield ProgressBar(total=100, show_eta=False, show_percentage=True, id="mood")
+                yield Static("", id="progress")  # required items done / missing, the mood it needs; why it ended
                 yield Label(self._timer_text(), id="timer")
                 yield Label(self._voice_text(), id="voice")
                 yield Static("", id="hint")
@@ -138,6 +140,7 @@ class ChatScreen(AppScreen):
             self.app.record(lambda r: r.session_started(self.session, self.app.trainee, self.customer.name))
         self.app.remember_trainee()
         self.query_one("#mood", ProgressBar).update(progress=self.session.mood)
+        self._show_progress()
         self.query_one("#voice", Label).display = self._streams()
         self.query_one("#log", VerticalScroll).anchor()  # new lines stay in view (until the trainee scrolls up)
         self.query_one("#reply", ReplyBox).focus()
@@ -219,6 +222,13 @@ class ChatScreen(AppScreen):
         self.query_one("#scores", Static).update(Wrapped(score_panel(turn, lang, self.session.explained(turn, lang),
                                                                      labels=self.scenario.item_labels())))
 
+    def _show_progress(self) -> None:
+        """Where the session stands (required items done and missing, the mood it needs), or why it ended."""
+        lang = self.app.lang
+        s = self.session
+        text = s.why(lang) if s.finished else s.progress().status(lang)
+        self.query_one("#progress", Static).update(Wrapped(Text(text, style="bold" if s.finished else "dim")))
+
     def _voice_text(self) -> str:
         """Who voices the customer, and (quietly, under the timer) when the last line is the scripted one instead."""
         if not self._streams():
@@ -286,6 +296,7 @@ class ChatScreen(AppScreen):
     def on_reply_scored(self, message: ReplyScored) -> None:
         self._show_scores(message.turn)
         self.query_one("#mood", ProgressBar).update(progress=message.turn.mood)
+        self._show_progress()
         sent = self.sent_at
         self.update_latencies.append(time.perf_counter() - sent)
         self.call_after_refresh(lambda: self.latencies.append(time.perf_counter() - sent))
@@ -341,8 +352,6 @@ class ChatScreen(AppScreen):
         if not self._hint_text:
             panel.update("")
             return
-        from rich.text import Text
-
         panel.update(Wrapped(Text.assemble((self.t("hint_cost", n=HINT_COST) + "\n", "bold yellow"), self._hint_text)))
 
     def action_model_answer(self) -> None:
@@ -383,6 +392,7 @@ class ChatScreen(AppScreen):
         if self._hint_text:
             self._show_hint()
         self.query_one("#mood-label", Label).update(self.t("mood"))
+        self._show_progress()
         self.show_timer()
         self.query_one("#voice", Label).update(self._voice_text())
         if self.session.turns and not self.busy:

@@ -44,10 +44,18 @@ class SummaryScreen(ScrollKeys, AppScreen):
             score += self.t("hints_cost", k=s.hints_used, n=HINT_COST * s.hints_used)
         return f"{s.scenario.title}: {self.t(s.outcome)}  ({score}, {self.t('mood')} {s.mood})"
 
+    def _why(self) -> str:
+        """Why the session ended, then what a good agent does next (the scenario's debrief), if it has one."""
+        s = self.session
+        text = s.why(self.app.lang)
+        debrief = s.debrief()
+        return f"{text}\n{debrief}" if debrief else text
+
     def compose(self) -> ComposeResult:
         s = self.session
         yield Header()
         yield Label(self._outcome(), id="outcome")
+        yield Label(self._why(), id="why")
         with Horizontal(id="top"):
             yield DataTable(id="turns", zebra_stripes=True)
             yield CriteriaChart([t.number for t in s.turns],
@@ -90,6 +98,7 @@ class SummaryScreen(ScrollKeys, AppScreen):
 
     def relabel(self) -> None:
         self.query_one("#outcome", Label).update(self._outcome())
+        self.query_one("#why", Label).update(self._why())
         self._fill_table()
         self.query_one(CriteriaChart).relabel()
         for line in self.query(Line):

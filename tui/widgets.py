@@ -24,14 +24,6 @@ def bar(score: int, width: int = 12) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def data_cell(value) -> str:
-    """Data for a DataTable cell, which reads a str as Rich markup: the markup escaped (a title like
-    "[link=...]x[/]" shows as typed) and control characters made visible. Still a str, so rows read back as text."""
-    from rich.markup import escape
-
-    return escape(inert(value, oneline=True))
-
-
 def highlighted(reply: str, findings) -> Text:
     """The reply with the words that cost points in red and underlined."""
     text = Text(inert(reply))  # same length: the findings' spans still fit

@@ -143,3 +143,18 @@ def test_a_trainers_lexicon_runs_in_linear_time_or_is_refused(peilian, peilian_h
     (lexicons / "mine.yaml").write_text("lexicon: hedge\n" + billion_laughs() + "entries: *lol9\n", encoding="utf-8")
     r = peilian("score", "hello", timeout=30)
     assert r.returncode == 2 and "mine.yaml:" in r.stderr and "aliases" in r.stderr
+
+
+def test_a_long_pasted_reply_does_not_stall_the_bundled_scenarios():
+    """The bundled patterns are reviewed, not immune: `\\d+\\s*(个)?小时内` took 11 s on 20,000 digits in Python's re
+    (each start re-scans the run). Those RE2 reads the same way run on RE2."""
+    from scenarios import BUNDLED
+    from scoring.items import match_items
+
+    loaded, _problems = load_many([BUNDLED])
+    for _path, sc in loaded:
+        items = sc.rubric_items()
+        for reply in ("1" * 20_000, "您" + "再" * 5_000, "你发给我" * 3_000):
+            started = time.perf_counter()
+            match_items(items, reply)
+            assert time.perf_counter() - started < 1.0, (sc.id, reply[:4])

@@ -121,7 +121,8 @@ def test_the_apps_text_from_data_is_inert_and_never_markup():
     from rich.text import Text
 
     from scoring import Finding
-    from tui.widgets import data_cell, findings_text, highlighted
+    from tui.screens.base import data_cell
+    from tui.widgets import findings_text, highlighted
 
     reply = HOSTILE + " maybe"
     finding = Finding("x", "certainty", len(reply) - 5, len(reply), "maybe", f"hedge{CLEAR}", f"say when{TITLE}", -5)

@@ -12,8 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 from peilian.inert import inert
 
 from ..i18n import LABELS, localize_tree
-from ..widgets import data_cell
-from .base import AppScreen
+from .base import AppScreen, data_cell
 
 # The short columns first: at 80 columns the best score and ✔ stay in view and a long title is what gets cut.
 COLUMNS = ("col_id", "col_lang", "★", "best", "passed", "col_title", "col_tags")

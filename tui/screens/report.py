@@ -11,8 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Label, Markdown, Static
 
 from scoring import CRITERIA
 
-from ..widgets import data_cell
-from .base import AppScreen, ScrollKeys, scroll_bindings
+from .base import AppScreen, ScrollKeys, data_cell, scroll_bindings
 
 # The team view's tables: (id, the columns that never scroll away, the LABELS keys of the column headers).
 # The trainee (or scenario) comes first and stays put, so at 80 columns the other columns scroll sideways past

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from rapidfuzz import process
@@ -12,9 +13,18 @@ from .config import scenario_dirs
 from .errors import UserError
 
 
-def all_scenarios() -> list[tuple[Path, Scenario]]:
-    """Every valid scenario in the scenario folders (invalid files are skipped; `validate` reports them)."""
-    loaded, _problems = load_many([d for d in scenario_dirs() if d.is_dir()])
+_REPORTED: set[str] = set()  # files already said to be skipped (once per process)
+
+
+def all_scenarios(warn: Callable[[str], None] | None = None) -> list[tuple[Path, Scenario]]:
+    """Every valid scenario in the scenario folders. A file with problems (broken, hostile, or an id taken
+    already) is skipped and never stops the others; `warn`, if given, hears one sentence per such file, once."""
+    loaded, problems = load_many([d for d in scenario_dirs() if d.is_dir()])
+    if warn:
+        for problem in problems:
+            if problem.path not in _REPORTED:
+                _REPORTED.add(problem.path)
+                warn(f"skipped the scenario file {problem}; `peilian scenarios validate` lists every problem.")
     seen: set[str] = set()
     out = []
     for path, sc in loaded:
@@ -24,7 +34,7 @@ def all_scenarios() -> list[tuple[Path, Scenario]]:
     return out
 
 
-def find_scenario(ref: str) -> Scenario:
+def find_scenario(ref: str, warn: Callable[[str], None] | None = None) -> Scenario:
     """A scenario by file path or id. Raises UserError with one sentence if it can't be had."""
     p = Path(ref)
     if p.suffix in (".yaml", ".yml") or p.exists():
@@ -36,7 +46,7 @@ def find_scenario(ref: str) -> Scenario:
             first = e.problems[0]
             more = f" (and {len(e.problems) - 1} more; run `peilian scenarios validate {ref}`)" if len(e.problems) > 1 else ""
             raise UserError(f"The scenario file has a problem: {first}{more}") from None
-    scenarios = all_scenarios()
+    scenarios = all_scenarios(warn)
     for _path, sc in scenarios:
         if sc.id == ref:
             return sc

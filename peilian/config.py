@@ -60,8 +60,14 @@ def load_config() -> dict:
     if path.exists():
         import yaml  # only with a settings file: the app's cold start doesn't pay for it otherwise
 
+        from scoring.safe_yaml import YAMLLimit, safe_load
+
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = safe_load(path.read_text(encoding="utf-8")) or {}
+        except YAMLLimit as e:
+            raise UserError(f"{path}:{e}; fix the settings file or delete it to use defaults.") from None
+        except UnicodeDecodeError:
+            raise UserError(f"{path}: the settings file is not UTF-8 text; save it as UTF-8 or delete it.") from None
         except (OSError, yaml.YAMLError) as e:
             mark = getattr(e, "problem_mark", None)
             where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)

@@ -8,14 +8,15 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from . import safe_regex
 from .api import ItemHit, RubricItem
 from .signals import match_concept
 from .text import has_cjk, normalize
 
 
 @lru_cache(maxsize=2048)
-def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+def _compile(pattern: str):
+    return safe_regex.compile(pattern)  # RE2 (linear time) unless it is one of Peilian's own reviewed patterns
 
 
 _WORD = re.compile(r"[0-9a-z]")

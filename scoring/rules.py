@@ -32,6 +32,8 @@ from pathlib import Path
 
 import yaml
 
+from . import safe_regex
+
 HERE = Path(__file__).parent
 KINDS = ("existence", "substitution", "element", "occurrence", "metric", "context")
 _ASCII_WORD = re.compile(r"^[a-z0-9]")
@@ -209,14 +211,17 @@ class Matcher:
     expressions become one pattern per language (the English one only runs on text with Latin letters).
     Matches come out in text order without overlaps; at one position the longest wins."""
 
-    __slots__ = ("id", "zh", "en", "zh_trigger", "en_trigger")
+    __slots__ = ("id", "zh", "en", "zh_trigger", "en_trigger", "linear")
 
     def __init__(self, entries: list[str]):
         _next_id[0] += 1
         self.id = _next_id[0]
-        zh_re, en_re = [], []
+        zh_re, en_re, linear = [], [], []
         for e in entries:
             if e.startswith("re:"):
+                if not safe_regex.is_reviewed(e[3:]):  # a trainer's: RE2, linear time (see scoring.safe_regex)
+                    linear.append(e[3:])
+                    continue
                 (en_re if entry_lang(e) == "en" else zh_re).append(e[3:])
                 continue
             word = " ".join(e.strip().lower().split())
@@ -226,6 +231,8 @@ class Matcher:
         self.en = re.compile("|".join(f"(?:{p})" for p in en_re)) if en_re else None
         self.zh_trigger = _trigger(zh_re) if zh_re else None
         self.en_trigger = _trigger(en_re) if en_re else None
+        self.linear = (safe_regex.compile("|".join(f"(?:{p})" for p in linear), ignorecase=False)
+                       if linear else None)
 
     def finditer(self, text: str) -> list:
         found: list = [_Span(s, e, text) for s, e in INDEX.scan(text).get(self.id, ())]
@@ -233,6 +240,8 @@ class Matcher:
             found.extend(self.zh.finditer(text))
         if self.en is not None and (self.en_trigger.search(text) if self.en_trigger else _LATIN.search(text)):
             found.extend(self.en.finditer(text))
+        if self.linear is not None:
+            found.extend(self.linear.finditer(text))
         if len(found) < 2:
             return found
         found.sort(key=lambda m: (m.start(), -m.end()))
@@ -323,15 +332,38 @@ class RuleSet:
 
 
 def _read(path: Path):
+    from .safe_yaml import YAMLLimit, check_size, safe_load
+
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        check_size(path.stat().st_size)
+        return safe_load(path.read_text(encoding="utf-8"))
+    except YAMLLimit as exc:
+        raise RuleError(f"{path}:{exc}") from None
+    except UnicodeDecodeError as exc:
+        raise RuleError(f"{path}: not UTF-8 text (byte {exc.start}): save the file as UTF-8") from None
+    except OSError as exc:
+        raise RuleError(f"{path}: cannot read the file: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise RuleError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
 
 
-def _entries(raw, path: Path) -> list[str]:
+def _check_patterns(entries, path: Path, reviewed: bool, what: str = "") -> None:
+    """Peilian's own files' patterns keep Python's `re`; a trainer's must run on RE2 (linear time)."""
+    for e in entries:
+        if not str(e).startswith("re:"):
+            continue
+        if reviewed:
+            try:
+                safe_regex.allow_reviewed(str(e)[3:])
+            except re.error as exc:
+                raise RuleError(f"{path}: {what}bad regular expression {e!r}: {exc}") from None
+        elif why := safe_regex.problem(str(e)[3:]):
+            raise RuleError(f"{path}: {what}{why}")
+
+
+def _entries(raw, path: Path, reviewed: bool = True) -> list[str]:
     if isinstance(raw, dict):
         out = []
         for v in raw.values():
@@ -339,12 +371,7 @@ def _entries(raw, path: Path) -> list[str]:
         raw = out
     if not isinstance(raw, list):
         raise RuleError(f"{path}: 'entries' must be a list or a mapping of language to list")
-    for e in raw:
-        if str(e).startswith("re:"):
-            try:
-                re.compile(str(e)[3:])
-            except re.error as exc:
-                raise RuleError(f"{path}: bad regular expression {e!r}: {exc}") from None
+    _check_patterns(raw, path, reviewed)
     return [str(e) for e in raw]
 
 
@@ -353,6 +380,7 @@ def load_lexicons(dirs: list[Path]) -> dict[str, Lexicon]:
     for d in dirs:
         if not d.is_dir():
             continue
+        reviewed = d == HERE / "lexicons"
         for path in sorted(d.glob("*.yaml")):
             data = _read(path)
             docs = data if isinstance(data, list) else [data]
@@ -360,7 +388,7 @@ def load_lexicons(dirs: list[Path]) -> dict[str, Lexicon]:
                 if not isinstance(doc, dict) or "lexicon" not in doc:
                     raise RuleError(f"{path}: each lexicon needs 'lexicon: NAME' and 'entries'")
                 lex = lexicons.setdefault(str(doc["lexicon"]), Lexicon(str(doc["lexicon"])))
-                lex.entries.extend(_entries(doc.get("entries") or [], path))
+                lex.entries.extend(_entries(doc.get("entries") or [], path, reviewed))
                 lex.sources.append(str(path))
     return lexicons
 
@@ -372,6 +400,7 @@ def load_rules(dirs: list[Path], lexicons: dict[str, Lexicon], bases: dict | Non
     for d in dirs:
         if not d.is_dir():
             continue
+        reviewed = d == HERE / "rules"
         for path in sorted(d.glob("*.yaml")):
             data = _read(path) or {}
             items = data.get("rules") if isinstance(data, dict) else data
@@ -386,6 +415,9 @@ def load_rules(dirs: list[Path], lexicons: dict[str, Lexicon], bases: dict | Non
                 if raw.get("kind") not in KINDS:
                     raise RuleError(f"{path}: rule {raw['id']}: kind must be one of {', '.join(KINDS)}")
                 rule = Rule(**raw, source=str(path))
+                _check_patterns([*rule.tokens, *rule.swap], path, reviewed, f"rule {rule.id}: ")
+                if isinstance(rule.params, dict) and isinstance(rule.params.get("constraint"), str):
+                    _check_patterns(["re:" + rule.params["constraint"]], path, reviewed, f"rule {rule.id}: ")
                 if rule.lexicon and rule.lexicon not in lexicons:
                     raise RuleError(f"{path}: rule {rule.id}: no lexicon named {rule.lexicon!r}")
                 own = list(rule.tokens) + list(rule.swap)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from . import safe_regex
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .items import match_items
 from .signals import signals_of
@@ -531,7 +532,7 @@ def d_fact_contradiction(self: RuleScorer, rule: Rule, st: _State) -> None:
     """A promise the facts say the agent cannot make: the facts' "cannot X" clauses, matched by overlap."""
     if not st.facts:
         return
-    neg = re.compile(rule.params.get("constraint", ""))
+    neg = safe_regex.compile(rule.params.get("constraint", ""), ignorecase=False)  # RE2 unless Peilian's own
     for m in neg.finditer(st.facts):
         s, e = m.end(), m.end()
         while e < len(st.facts) and st.facts[e] not in ",，。.;；、(（\n" and not (st.facts[e] == "也" and e > s):

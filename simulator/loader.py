@@ -15,6 +15,8 @@ import yaml
 from pydantic import ValidationError
 from rapidfuzz import process
 
+from scoring import safe_yaml
+
 from .scenario import Beat, Condition, Scenario
 
 _FIELD_NAMES_CACHE: dict[type, list[str]] = {}
@@ -295,7 +297,7 @@ else:  # pragma: no cover - PyYAML built without libyaml
     _FAST_LOADER = None
 
 
-def _load_fast(text: str, display: str) -> Scenario | None:
+def _load_fast(text: str, display: str, reviewed: bool = False) -> Scenario | None:
     """The common case, a valid file, parsed by libyaml without tracking positions (several times faster: the app
     loads every scenario at start). Any problem at all returns None, and the located path reports it exactly."""
     if _FAST_LOADER is None:
@@ -304,7 +306,7 @@ def _load_fast(text: str, display: str) -> Scenario | None:
         data = yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - the C SafeLoader
         if not isinstance(data, dict):
             return None
-        sc = Scenario.model_validate(data)
+        sc = Scenario.model_validate(data, context={"reviewed": reviewed})
         if _semantic_problems(sc, {(): _Pos(None, (1, 1))}, display):
             return None
         return sc
@@ -312,8 +314,14 @@ def _load_fast(text: str, display: str) -> Scenario | None:
         return None
 
 
-def load_scenario_text(text: str, display: str) -> tuple[Scenario | None, list[Problem]]:
-    fast = _load_fast(text, display)
+def load_scenario_text(text: str, display: str, *, reviewed: bool = False) -> tuple[Scenario | None, list[Problem]]:
+    """Parse and check one scenario. `reviewed`: a file shipped with Peilian, whose regular expressions may use
+    Python's `re` features (see scoring.safe_regex); every other file's patterns must run on RE2."""
+    try:  # an alias bomb, thousands of brackets or a huge file: one problem, before any parser builds anything
+        safe_yaml.check(text)
+    except safe_yaml.YAMLLimit as e:
+        return None, [Problem(display, e.line, e.col, e.message)]
+    fast = _load_fast(text, display, reviewed)
     if fast is not None:
         return fast, []
     located = load_yaml_located(text, display)
@@ -324,7 +332,7 @@ def load_scenario_text(text: str, display: str) -> tuple[Scenario | None, list[P
         problems.append(Problem(display, 1, 1, "a scenario file must be a YAML mapping of keys (id:, title:, ...)"))
         return None, problems
     try:
-        sc = Scenario.model_validate(located.data)
+        sc = Scenario.model_validate(located.data, context={"reviewed": reviewed})
     except ValidationError as e:
         for err in e.errors():
             loc = tuple(err["loc"])
@@ -335,17 +343,30 @@ def load_scenario_text(text: str, display: str) -> tuple[Scenario | None, list[P
     return (sc if not problems else None), sorted(set(problems))
 
 
+def _bundled(path: Path) -> bool:
+    """A scenario file shipped with Peilian (its patterns are reviewed with the code)."""
+    from scenarios import BUNDLED
+
+    try:
+        return path.resolve().is_relative_to(BUNDLED)
+    except OSError:
+        return False
+
+
 def load_scenario(path: str | os.PathLike) -> Scenario:
     """Load one file; raises ScenarioError with every problem in it."""
     p = Path(path)
     display = _display(p)
     try:
+        safe_yaml.check_size(p.stat().st_size)
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise ScenarioError([Problem(display, 1, 1, f"not UTF-8 text (byte {e.start}): save the file as UTF-8")]) from None
     except OSError as e:
         raise ScenarioError([Problem(display, 1, 1, f"cannot read the file: {e.strerror}")]) from None
-    sc, problems = load_scenario_text(text, display)
+    except safe_yaml.YAMLLimit as e:
+        raise ScenarioError([Problem(display, e.line, e.col, e.message)]) from None
+    sc, problems = load_scenario_text(text, display, reviewed=_bundled(p))
     if problems:
         raise ScenarioError(problems)
     assert sc is not None

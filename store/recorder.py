@@ -143,6 +143,23 @@ class StoreRecorder:
                     (session.outcome, now(), sid),
                 )
 
+    def discard_if_empty(self, session) -> bool:
+        """Forget a session that ended before its first reply was kept (bad input, no replies): its row would be a
+        0-turn attempt in every report. A session with a reply, a half-typed draft or a hint taken stays."""
+        row = self._rows.get(session)
+        if row is None:
+            return False
+        with self.store.write() as conn:
+            cur = conn.execute(
+                """delete from sessions where id = ? and turns = 0 and draft is null and hints_pending = 0
+                   and not exists (select 1 from turns where session_id = sessions.id)""",
+                (row[0],),
+            )
+        if cur.rowcount:
+            with self._lock:
+                self._rows.pop(session, None)
+        return bool(cur.rowcount)
+
     # -- resuming ---------------------------------------------------------------------------------------------
     def session_id(self, session) -> int | None:
         row = self._rows.get(session)

@@ -2,6 +2,9 @@
 
 Every piece of trainee text that reaches HTML goes through `html.escape`: a reply containing `<script>` shows as
 text. The HTML file has no external resources (no scripts, fonts or images to fetch), so it reads offline.
+In Markdown the same text is backslash-escaped (`_md_cell`: no raw HTML, links or images from a name or a reply);
+the resume command a report prints is shell-quoted, so a name like `$(rm -rf ~)` pasted into a shell is only a name;
+CSV cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) start with `'`.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import shlex
 from html import escape
 
 from scoring import CRITERIA
@@ -35,8 +40,26 @@ def _pct(v) -> str:
     return "–" if v is None else f"{v * 100:.0f}%"
 
 
+_MD_SPECIAL = re.compile(r"([\\`<>\[\]|])")
+
+
 def _md_cell(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Data as Markdown text: `<script>`, `[x](url)`, `![](img)` and backticks show as typed, `|` can't split a
+    table cell, a newline can't start a heading."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\r", " ").replace("\n", " ")
+
+
+def _md_code(text: str) -> str:
+    """`text` as one Markdown code span, whatever backticks it holds (CommonMark: a longer fence)."""
+    text = str(text).replace("\r", " ").replace("\n", " ")
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def resume_command(scenario: str, trainee: str) -> str:
+    """The shell command that resumes a session: every piece from the database is quoted for a POSIX shell."""
+    return f"peilian run {shlex.quote(scenario)} --trainee {shlex.quote(trainee)} --resume"
 
 
 def empty(report: dict) -> bool:
@@ -121,15 +144,15 @@ def markdown(report: dict, lang: str = "en") -> str:
 
 
 def _md_trainee(r: dict, w: dict) -> str:
-    out = [f"# {w['progress'].format(name=r['trainee'])}", ""]
+    out = [f"# {w['progress'].format(name=_md_cell(r['trainee']))}", ""]
     since = w["since"].format(date=r["since"]) if r["since"] else ""
     oc = r["outcomes"]
     parts = ", ".join(f"{_outcome(w, k)} {v}" for k, v in sorted(oc.items()))
     out.append(w["sessions"].format(since=since, n=r["sessions"], parts=parts, streak=r["streak_days"],
                                     row=r["resolved_in_a_row"], hints=r["hints_used"]))
     for u in r["unfinished"]:
-        out.append(f"- {w['unfinished'].format(sc=u['scenario'], when=u['started_at'][:16].replace('T', ' '), n=u['turns'])}: "
-                   f"`peilian run {u['scenario']} --trainee \"{r['trainee']}\" --resume`")
+        out.append(f"- {w['unfinished'].format(sc=_md_cell(u['scenario']), when=u['started_at'][:16].replace('T', ' '), n=u['turns'])}: "
+                   f"{_md_code(resume_command(u['scenario'], r['trainee']))}")
     out += ["", f"## {w['levels']}", "", w["recent"], "",
             f"| {w['criterion']} | {w['level']} | |", "|---|---:|---|"]
     for c in CRITERIA:
@@ -139,7 +162,7 @@ def _md_trainee(r: dict, w: dict) -> str:
     if r["habits"]:
         out += ["", f"## {w['habits']}", ""]
         for h in r["habits"]:
-            words = ", ".join(f"{x['text']} ×{x['count']}" for x in h["words"])
+            words = ", ".join(f"{_md_cell(x['text'])} ×{x['count']}" for x in h["words"])
             head, tail = (words, f": {_md_cell(h['message'])}") if words else (_md_cell(h["message"]), "")
             out.append(f"- **{_crit(w, h['criterion'])}: {head}** ({h['rule']}, {h['count']}×, "
                        f"{round(h['points'])} {w['points']}){tail}")
@@ -172,11 +195,11 @@ def _md_trainee(r: dict, w: dict) -> str:
                 w["ready_line"].format(state=state, passed=rd["passed"], needed=rd["needed"],
                                        gate=gate_text(rd, w["lang"]))]
         if rd["missing_required"]:
-            out += ["", w["still"].format(ids=", ".join(rd["missing_required"]))]  # its own paragraph, own line
+            out += ["", w["still"].format(ids=", ".join(map(_md_cell, rd["missing_required"])))]  # its own paragraph, own line
     if r["next"]:
         out += ["", f"## {w['next']}", ""]
         for i, n in enumerate(r["next"], 1):
-            out.append(f"{i}. `{n['scenario']}` {_md_cell(n['title'])}")
+            out.append(f"{i}. {_md_code(n['scenario'])} {_md_cell(n['title'])}")
     return "\n".join(out) + "\n"
 
 
@@ -212,9 +235,29 @@ def to_json(report: dict) -> str:
     return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value):
+    """A cell a spreadsheet shows as typed: text that starts like a formula (`=HYPERLINK(...)`, `@SUM`, `-2+3`) gets
+    a leading `'` (OWASP's CSV-injection advice); numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    def __init__(self, buf):
+        self.writer = csv.writer(buf)
+
+    def writerow(self, row) -> None:
+        self.writer.writerow([_csv_cell(v) for v in row])
+
+
 def to_csv(report: dict) -> str:
+    """The report as CSV (UTF-8; `peilian report --out x.csv` adds the byte-order mark Excel needs for Chinese)."""
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = _SafeWriter(buf)
     if report["kind"] == "trainee":
         w.writerow(["trainee", "session", "date", "scenario", *CRITERIA, "overall", "outcome"])
         for t in report["trend"]:
@@ -312,8 +355,8 @@ def _html_trainee(r: dict) -> str:
            f"{r['resolved_in_a_row']} resolved in a row · hints used {r['hints_used']}</p>"]
     for u in r["unfinished"]:
         out.append(f"<p class=muted>Unfinished: {e(u['scenario'])} from {e(u['started_at'][:16])} "
-                   f"({u['turns']} replies kept); resume with <code>peilian run {e(u['scenario'])} --trainee "
-                   f"&quot;{e(r['trainee'])}&quot; --resume</code></p>")
+                   f"({u['turns']} replies kept); resume with <code>{e(resume_command(u['scenario'], r['trainee']))}"
+                   "</code></p>")
     out.append("<h2>Level per criterion</h2><p class=muted>Recent sessions count more.</p>")
     out.append(_svg_bars([(c + (" (weakest)" if c == r["weakest"] else ""), r["levels"][c] or 0) for c in CRITERIA]
                          + [("overall", r["overall_level"] or 0)]))

@@ -354,7 +354,7 @@ def test_bests_count_finished_sessions_only(peilian_home):
     rep = trainee_report(rec.store, "d", scenarios=[ScenarioInfo.of(sc)])
     assert rep["scenarios"][0]["best"] is None and rep["scenarios"][0]["attempts"] == 1
 
-    play(Session(sc, seed=1), ["我们会尽快处理"], recorder=StoreRecorder(), trainee="d")  # finished, escalated
+    play(Session(sc, seed=1), ["我们会尽快处理", "亲,再等等。"], recorder=StoreRecorder(), trainee="d")  # finished, escalated
     finished = rec.store.query("select overall from sessions where outcome is not null")[0]["overall"]
     assert finished < left.overall  # the half-played session scored higher...
     bests = scenario_bests(rec.store, "d")

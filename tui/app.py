@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from peilian.inert import inert
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -146,7 +147,7 @@ class PeilianApp(App):
                 self.scenarios = self._load_scenarios()
             except Exception as e:  # noqa: BLE001 - one sentence on screen instead of a traceback
                 self.scenarios = []
-                self.notify(self.t("no_scenarios", msg=e), severity="error", timeout=15)
+                self.notify(self.t("no_scenarios", msg=inert(str(e))), severity="error", timeout=15, markup=False)
             self._refill_pickers()
         self.call_after_refresh(self.warm_up)
 
@@ -162,7 +163,8 @@ class PeilianApp(App):
 
     def on_warmed_up(self, _message: WarmedUp) -> None:
         if self.store_problem:
-            self.notify(self.t("not_saved", msg=self.store_problem), severity="error", timeout=15)
+            self.notify(self.t("not_saved", msg=inert(str(self.store_problem))), severity="error", timeout=15,
+                        markup=False)
         self._refill_pickers()  # best scores and ✔ now that the store is open
 
     def record(self, action, *, thread: bool = False):
@@ -176,11 +178,11 @@ class PeilianApp(App):
             return action(self.recorder)
         except StoreError as e:
             self.recorder = None
-            message = self.t("not_saved", msg=e)
+            message = self.t("not_saved", msg=inert(str(e)))  # a store error can quote a path or a name
             if thread:
-                self.call_from_thread(self.notify, message, severity="error", timeout=15)
+                self.call_from_thread(self.notify, message, severity="error", timeout=15, markup=False)
             else:
-                self.notify(message, severity="error", timeout=15)
+                self.notify(message, severity="error", timeout=15, markup=False)
             return None
 
     def _store(self):
@@ -218,7 +220,7 @@ class PeilianApp(App):
                 data = trainee_report(self.recorder.store, self.trainee, scenarios=infos, gate=self.gate())
         except StoreError as e:
             return None, str(e)
-        return data, markdown(data, self.lang)
+        return data, inert(markdown(data, self.lang))
 
     def next_scenario(self, current):
         """After `current` in the picker's order, the first scenario not passed yet; if all are, simply the next."""

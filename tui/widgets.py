@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
+from peilian.inert import inert
 from scoring import CRITERIA
 from scoring.text import has_cjk
 
@@ -25,7 +26,7 @@ def bar(score: int, width: int = 12) -> str:
 
 def highlighted(reply: str, findings) -> Text:
     """The reply with the words that cost points in red and underlined."""
-    text = Text(reply)
+    text = Text(inert(reply))  # same length: the findings' spans still fit
     for f in findings:
         if f.effect < 0 and f.end > f.start and f.end - f.start < len(reply):
             text.stylize("bold red underline", f.start, f.end)
@@ -42,12 +43,12 @@ def findings_text(result, *, gains: bool = True) -> Text:
         if f.effect < 0:
             cjk = has_cjk(f.message.replace(f.text.strip(), "") if f.text.strip() else f.message)
             out.append(f"【{f.effect:+.0f}】" if cjk else f"{f.effect:+.0f} ", style="red")
-            out.append(f.message + "\n")
+            out.append(inert(f.message) + "\n")
             if f.suggestion:
-                out.append(f"  →{'' if has_cjk(f.suggestion) else ' '}{f.suggestion}\n", style="cyan")
+                out.append(f"  →{'' if has_cjk(f.suggestion) else ' '}{inert(f.suggestion)}\n", style="cyan")
     good = [f for f in result.findings if f.effect > 0]
     if gains and good:
-        out.append("✓ " + " · ".join(f.message for f in good[:4]) + "\n", style="green")
+        out.append("✓ " + " · ".join(inert(f.message) for f in good[:4]) + "\n", style="green")
     return out
 
 
@@ -69,9 +70,9 @@ def score_panel(turn, lang: str, result=None, labels: dict[str, str] | None = No
     out.append("\n\n")
     out.append_text(findings_text(r))
     for item in turn.forbidden:
-        out.append(f"✗ {tr(lang, 'forbidden')}: {labels.get(item) or item}\n", style="bold red")
+        out.append(f"✗ {tr(lang, 'forbidden')}: {inert(labels.get(item) or item)}\n", style="bold red")
     for item in turn.must_new:
-        out.append(f"✓ {labels.get(item) or item}\n", style="bold green")
+        out.append(f"✓ {inert(labels.get(item) or item)}\n", style="bold green")
     return out
 
 
@@ -133,7 +134,7 @@ class Line(Static):
         body = self.body(lang) if callable(self.body) else self.body
         if isinstance(body, Text):
             return body
-        return Text(body, style="green" if self.who == "model_answer" else "")
+        return Text(inert(body), style="green" if self.who == "model_answer" else "")  # a customer's, a model's words
 
 
 class ReplyBox(TextArea):

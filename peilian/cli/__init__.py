@@ -10,6 +10,7 @@ import click
 from store.errors import StoreError
 
 from ..errors import UserError
+from ..inert import inert
 
 # Each subcommand's module, imported only when that command runs (or `--help` lists them): `peilian` with no
 # command opens the app, and its first frame must not wait for the simulator, sqlite-utils or the scorer.
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         rv = cli.main(args=argv, prog_name="peilian", standalone_mode=False)
     except (UserError, StoreError) as e:
-        click.echo(f"peilian: {e}", err=True)
+        click.echo(f"peilian: {inert(str(e))}", err=True)  # messages quote names, paths and file contents
         sys.exit(e.exit_code)
     except click.exceptions.Abort:
         click.echo("", err=True)
@@ -67,6 +68,10 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.exit(0)
     except Exception as e:  # last resort: one sentence on screen, the traceback in the log
+        rules = sys.modules.get("scoring.rules")  # a trainer's broken lexicon or rule file: their error, one sentence
+        if rules is not None and isinstance(e, rules.RuleError):
+            click.echo(f"peilian: {inert(str(e))}.", err=True)
+            sys.exit(2)
         from ..config import log_path
 
         try:
@@ -75,6 +80,6 @@ def main(argv: list[str] | None = None) -> None:
             where = f" Details are in {log_path()}."
         except OSError:
             where = ""
-        click.echo(f"peilian: unexpected error: {type(e).__name__}: {e}.{where}", err=True)
+        click.echo(f"peilian: unexpected error: {type(e).__name__}: {inert(str(e))}.{where}", err=True)
         sys.exit(3)
     sys.exit(rv if isinstance(rv, int) else 0)

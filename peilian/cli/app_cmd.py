@@ -16,13 +16,13 @@ def open_app(trainee: str = "", lang: str = "", seed: int | None = None, bot: st
 
 
 @click.command("app")
-@click.option("--trainee", default="", help="Who is practising (default: the last trainee, or config.yaml).")
+@click.option("--trainee", default=None, help="Who is practising (default: the last trainee, or config.yaml).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Interface language (default: locale).")
 @click.option("--seed", type=int, default=None, help="Seed for the customer's line variants (repeatable sessions).")
 @customer_options
 def app_command(trainee, lang, seed, bot, model, base_url):
     """Open the practice app (the same as `peilian` with no command)."""
-    if trainee:
+    if trainee is not None:  # given, even as "" or "  ": checked (an empty name is an error, not "trainee")
         from store.errors import StoreError
         from store.names import clean_name
 
@@ -32,7 +32,7 @@ def app_command(trainee, lang, seed, bot, model, base_url):
             raise UserError(str(e)) from None
     from ..customers import pick_bot
 
-    open_app(trainee, lang or "", seed, pick_bot(bot, model, base_url), model, base_url)
+    open_app(trainee or "", lang or "", seed, pick_bot(bot, model, base_url), model, base_url)
 
 
 COMMANDS: list[click.Command] = [app_command]

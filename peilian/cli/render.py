@@ -1,10 +1,13 @@
-"""Plain-terminal rendering of scores and findings (the CLI; the TUI has its own widgets)."""
+"""Plain-terminal rendering of scores and findings (the CLI; the TUI has its own widgets). Every piece of data goes
+through `inert` before it is styled: a reply can't send escape sequences to the terminal."""
 
 from __future__ import annotations
 
 import click
 
 from scoring import CRITERIA, Finding
+
+from ..inert import inert
 
 
 def bar(score: int, width: int = 10) -> str:
@@ -14,6 +17,7 @@ def bar(score: int, width: int = 10) -> str:
 
 def highlight(reply: str, findings: list[Finding]) -> str:
     """The reply with the words that cost points underlined in red (gains are not marked)."""
+    reply = inert(reply)  # same length: the findings' spans still fit
     spans = sorted({(f.start, f.end) for f in findings if f.effect < 0 and f.end > f.start and f.end - f.start < len(reply)})
     out, pos = [], 0
     for s, e in spans:
@@ -31,10 +35,10 @@ def render_findings(reply: str, findings: list[Finding]) -> list[str]:
     for f in sorted(findings, key=lambda f: (f.effect >= 0, f.effect)):
         sign = f"{f.effect:+.0f}" if f.effect else "  0"
         colour = "red" if f.effect < 0 else "green"
-        quote = f"“{f.text}” " if f.text and len(f.text) <= 40 else ""
-        line = f"  {click.style(sign.rjust(4), fg=colour)} {f.criterion[:9]:9} {quote}{f.message}"
+        quote = f"“{inert(f.text, oneline=True)}” " if f.text and len(f.text) <= 40 else ""
+        line = f"  {click.style(sign.rjust(4), fg=colour)} {f.criterion[:9]:9} {quote}{inert(f.message)}"
         if f.suggestion and f.effect < 0:
-            line += click.style(f" → {f.suggestion}", fg="cyan")
+            line += click.style(f" → {inert(f.suggestion)}", fg="cyan")
         lines.append(line)
     return lines
 
@@ -50,11 +54,11 @@ def render_turn(turn, verbose: bool = True, lang: str | None = None) -> str:
             out.append("  " + highlight(turn.reply, r.findings))
         out.extend(render_findings(turn.reply, r.findings))
         for f in turn.forbidden:
-            out.append(click.style(f"  ✗ forbidden: {f}", fg="red", bold=True))
+            out.append(click.style(f"  ✗ forbidden: {inert(f)}", fg="red", bold=True))
         for m in turn.must_new:
-            out.append(click.style(f"  ✓ done: {m}", fg="green"))
+            out.append(click.style(f"  ✓ done: {inert(m)}", fg="green"))
         if turn.moved:
-            out.append(click.style("  mood: " + ", ".join(f"{cause} {points:+d}" for cause, points in turn.moved), dim=True))
+            out.append(click.style("  mood: " + inert(", ".join(f"{cause} {points:+d}" for cause, points in turn.moved)), dim=True))
     if turn.progress is not None and not turn.decision.outcome:
-        out.append(click.style("  " + turn.progress.status(lang or "en"), dim=True))
+        out.append(click.style("  " + inert(turn.progress.status(lang or "en")), dim=True))
     return "\n".join(out)

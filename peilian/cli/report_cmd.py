@@ -6,13 +6,14 @@ from pathlib import Path
 
 import click
 
-from store import ReadinessGate, ScenarioInfo, Store, StoreError, team_report, trainee_report
+from store import ReadinessGate, ScenarioInfo, Store, StoreError, clean_name, team_report, trainee_report
 from store.db import default_path, writable
 from store.report import NO_SESSIONS, RENDERERS
 
 from ..catalog import all_scenarios
 from ..config import config_path, load_config
 from ..errors import UserError
+from ..inert import inert, json_inert
 
 
 def open_for_reading(path: Path) -> Store | None:
@@ -38,8 +39,10 @@ def open_for_reading(path: Path) -> Store | None:
 def report_command(trainee, team, since, fmt, out, lang, db_path):
     """Progress reports: --trainee NAME for one trainee, --team for team leads."""
     cfg = load_config()
-    if team and trainee:
+    if team and trainee is not None:
         raise UserError("Choose one: --trainee NAME or --team.")
+    if trainee is not None:  # given: "" or "  " is an error, not "no name"
+        trainee = clean_name(trainee)
     if not team and not trainee:
         trainee = cfg["trainee"]
         if not trainee:
@@ -54,8 +57,10 @@ def report_command(trainee, team, since, fmt, out, lang, db_path):
         fmt = {"md": "md", "markdown": "md", "html": "html", "htm": "html", "csv": "csv", "json": "json"}.get(suffix, "md")
 
     path = Path(db_path) if db_path else default_path()
+    if db_path and not path.is_file():  # a typo in --db is not "no sessions yet"
+        raise UserError(f"No progress database at {db_path}: check the path (`peilian db path` prints the default one).")
     store = open_for_reading(path)
-    scenarios = [ScenarioInfo.of(sc) for _p, sc in all_scenarios()]
+    scenarios = [ScenarioInfo.of(sc) for _p, sc in all_scenarios(lambda m: click.echo(f"peilian: {inert(m)}", err=True))]
     gate = ReadinessGate(**cfg["readiness"])
     try:
         if store is None:
@@ -73,9 +78,12 @@ def report_command(trainee, team, since, fmt, out, lang, db_path):
         if store:
             store.close()
     text = RENDERERS[fmt](rep, lang) if fmt == "md" else RENDERERS[fmt](rep)
+    # names, titles, replies and findings are data: inert on a terminal (JSON keeps every value, as \u escapes)
+    text = json_inert(text) if fmt == "json" else text if fmt == "html" else inert(text)
     if out:
         try:
-            Path(out).write_text(text, encoding="utf-8")
+            # a CSV file gets the byte-order mark without which Excel reads Chinese names as mojibake
+            Path(out).write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
         except OSError as e:
             raise UserError(f"Cannot write the report to {out}: {e.strerror}.") from None
         click.echo(f"Wrote {out} ({fmt}).", err=True)

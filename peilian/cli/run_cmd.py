@@ -17,32 +17,57 @@ from ..catalog import find_scenario
 from ..config import load_config
 from ..customers import make_customer
 from ..errors import UserError
+from ..inert import inert, json_inert
 from .options import customer_options
 from .render import render_turn
 
 CRIT_SHORT = {"certainty": "certain", "simplicity": "simple", "warmth": "warm"}
 
 
-def _lines(stream) -> Iterator[str]:
+def _checked(line: str, where: str, number: int) -> str:
+    """A reply that is text: bytes that weren't UTF-8 (let through by a surrogateescape stdin) are one sentence."""
+    if any("\ud800" <= ch <= "\udfff" for ch in line):
+        raise UserError(f"Line {number} of {where} is not UTF-8 text: save it as UTF-8 (or set the terminal to "
+                        "UTF-8) and run again.")
+    return line
+
+
+def _lines(stream, where: str) -> Iterator[str]:
+    """Each line as text, decoded here one at a time: a line that isn't UTF-8 is one sentence naming it, after the
+    lines before it were played (and kept), never a traceback. A UTF-8 byte-order mark on line 1 is dropped."""
     # readline, not iteration: a pipe's lines are handled as they arrive (a scripted trainee can be killed
     # mid-session and every reply it sent so far has been scored and kept).
-    for line in iter(stream.readline, ""):
-        yield line
+    stream = getattr(stream, "buffer", stream)  # sys.stdin's bytes; a file opened "rb" is bytes already
+    number = 0
+    while raw := stream.readline():
+        number += 1
+        if isinstance(raw, str):  # a text stream without bytes underneath (a test's StringIO)
+            yield _checked(raw, where, number)
+            continue
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as e:
+            raise UserError(f"Line {number} of {where} is not UTF-8 text (byte {e.start + 1} of the line): save it "
+                            "as UTF-8 and run again.") from None
 
 
 def _prompted(name: str) -> Iterator[str]:
+    number = 0
     while True:
         try:
             line = input(click.style("you> ", fg="cyan", bold=True))
         except EOFError:
             click.echo()
             return
-        yield line
+        except UnicodeDecodeError:
+            raise UserError("What you typed is not UTF-8 text: set the terminal to UTF-8 and type it again.") from None
+        number += 1
+        yield _checked(line, "what you typed", number)
 
 
 class _Printer:
     def __init__(self, session: Session, persona: str, as_json: bool, verbose: bool):
-        self.session, self.persona, self.as_json, self.verbose = session, persona, as_json, verbose
+        self.session, self.persona, self.as_json, self.verbose = session, inert(persona, oneline=True), as_json, verbose
         self.streamed = False
         self.streamed_text = ""
         self.said: list[dict] = []  # every customer line as said, with which path produced it
@@ -54,7 +79,7 @@ class _Printer:
             click.echo(click.style(f"{self.persona}: ", fg="yellow", bold=True), nl=False)
             self.streamed = True
         self.streamed_text += piece
-        click.echo(piece, nl=False)
+        click.echo(inert(piece), nl=False)  # a model's words are data too
 
     def customer(self, text: str, utterance) -> None:
         self.said.append({"text": text, "source": utterance.source if utterance else "stored",
@@ -64,12 +89,12 @@ class _Printer:
         # a model that failed mid-stream: the words shown were not kept, so show the line that was
         replaced = self.streamed and self.streamed_text.strip() != text.strip()
         if not self.streamed:
-            click.echo(click.style(f"{self.persona}: ", fg="yellow", bold=True) + text, nl=False)
+            click.echo(click.style(f"{self.persona}: ", fg="yellow", bold=True) + inert(text), nl=False)
         click.echo()
         if utterance is not None and utterance.status:
-            click.echo(click.style(f"  ({utterance.status})", dim=True))
+            click.echo(click.style(f"  ({inert(utterance.status)})", dim=True))
         if replaced:
-            click.echo(click.style(f"{self.persona}: ", fg="yellow", bold=True) + text)
+            click.echo(click.style(f"{self.persona}: ", fg="yellow", bold=True) + inert(text))
         self.streamed, self.streamed_text = False, ""
 
     def turn(self, turn) -> None:
@@ -85,7 +110,7 @@ def _replay(session: Session, stored, recorder, customer, printer, as_json: bool
         click.echo(click.style(f"Resuming the session from {stored.started_at[:16]}: {len(stored.turns)} replies kept, "
                                f"mood {session.mood}/100.", dim=True))
         if last:
-            click.echo(click.style(f"you (before): {last.reply}", dim=True))
+            click.echo(click.style(f"you (before): {inert(last.reply)}", dim=True))
     if said is not None:
         printer.customer(said, None)
     else:  # the session died before the customer spoke (or before the first reply): say it now
@@ -110,9 +135,11 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
 
     Type your replies at the prompt, or give them with --replies FILE (one per line; - reads stdin).
     """
-    sc = find_scenario(scenario)
+    sc = find_scenario(scenario, warn=lambda m: click.echo(f"peilian: {inert(m)}", err=True))
     customer = make_customer(bot, model, base_url)
-    trainee = clean_name(trainee or load_config().get("trainee") or "trainee")
+    if trainee is None:  # not given: config.yaml's, else the default name; given (even "" or "  "): checked as is
+        trainee = load_config().get("trainee") or "trainee"
+    trainee = clean_name(trainee)
     if resume and no_save:
         raise UserError("--resume continues a saved session; it can't be combined with --no-save.")
     recorder = None if no_save else StoreRecorder()
@@ -140,28 +167,32 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
     else:
         interactive = False
         if replies_path in (None, "-"):
-            replies = _lines(sys.stdin)
+            replies = _lines(sys.stdin, "standard input")
         else:
             try:
-                fh = open(replies_path, encoding="utf-8")
+                fh = open(replies_path, "rb")  # noqa: SIM115 - read as the session goes; closed at exit
             except OSError as e:
                 raise UserError(f"Cannot read the replies file {replies_path}: {e.strerror}.") from None
-            replies = _lines(fh)
+            replies = _lines(fh, f"the replies file {replies_path}")
 
     session = Session(sc, seed=seed)
     printer = _Printer(session, sc.persona.name, as_json, verbose=not quiet)
     if not as_json:
-        click.echo(click.style(f"— {sc.title} —", bold=True))
+        click.echo(click.style(f"— {inert(sc.title, oneline=True)} —", bold=True))
         if interactive:
-            click.echo(sc.brief.strip())
+            click.echo(inert(sc.brief.strip()))
             click.echo(click.style("(Ctrl+D to stop)", dim=True))
     if stored is not None:
         _replay(session, stored, recorder, customer, printer, as_json)
-    play(session, replies, customer=customer, recorder=recorder, trainee=trainee, events=printer,
-         skip_opening=stored is not None)
-
-    if not session.turns:
-        raise UserError("No replies were given: write one reply per line (a file, a pipe, or at the prompt).")
+    try:
+        play(session, replies, customer=customer, recorder=recorder, trainee=trainee, events=printer,
+             skip_opening=stored is not None)
+        if not session.turns:
+            raise UserError("No replies were given: write one reply per line (a file, a pipe, or at the prompt).")
+    except Exception:
+        if recorder and stored is None:
+            recorder.discard_if_empty(session)  # no row of a session that never had a reply
+        raise
     if as_json:
         doc = {
             "scenario": sc.id,
@@ -178,7 +209,7 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
             "debrief": session.debrief(),
             "customer_lines": printer.said,
         }
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        click.echo(json_inert(json.dumps(doc, ensure_ascii=False, indent=2)))
     else:
         outcome = session.outcome or "unfinished"
         colour = {"resolved": "green", "escalated": "red"}.get(outcome, "yellow")

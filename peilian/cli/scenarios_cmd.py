@@ -13,6 +13,11 @@ from simulator.selftest import run_tests
 from ..catalog import all_scenarios
 from ..config import scenario_dirs
 from ..errors import UserError
+from ..inert import inert, json_inert
+
+
+def _warn(message: str) -> None:
+    click.echo(f"peilian: {inert(message)}", err=True)
 
 
 @click.group("scenarios")
@@ -26,13 +31,13 @@ def list_command(as_json):
     """The scenarios Peilian can find (bundled, $PEILIAN_HOME/scenarios, $PEILIAN_SCENARIOS)."""
     rows = [
         {"id": sc.id, "lang": sc.lang, "difficulty": sc.difficulty, "title": sc.title, "tags": sc.tags, "path": str(p)}
-        for p, sc in all_scenarios()
+        for p, sc in all_scenarios(_warn)
     ]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json_inert(json.dumps(rows, ensure_ascii=False, indent=2)))
         return
     for r in rows:
-        click.echo(f"{r['id']:28} {r['lang']:7} {'★' * r['difficulty']:5}  {r['title']}")
+        click.echo(f"{r['id']:28} {r['lang']:7} {'★' * r['difficulty']:5}  {inert(r['title'], oneline=True)}")
 
 
 @scenarios_group.command("schema")
@@ -51,7 +56,7 @@ def validate_command(paths):
     """Check scenario files and folders; every problem is one `path:line:col: message` line."""
     loaded, problems = load_many(_paths(paths))
     for p in problems:
-        click.echo(str(p))
+        click.echo(inert(str(p)))  # a problem can quote the file
     _lint(loaded)
     if problems:
         files = len({p.path for p in problems})
@@ -98,7 +103,7 @@ def test_command(paths, verbose, coverage, pool, runs, model_answers, seeds, pas
     scenario's own model answers instead (trainers: a scenario its model answers can't pass teaches nothing)."""
     loaded, problems = load_many(_paths(paths))
     for p in problems:
-        click.echo(str(p))
+        click.echo(inert(str(p)))  # a problem can quote the file
     failed = len(problems)
     total = 0
     if model_answers:
@@ -114,9 +119,10 @@ def test_command(paths, verbose, coverage, pool, runs, model_answers, seeds, pas
             total += 1
             mark = click.style("PASS", fg="green") if outcome.passed else click.style("FAIL", fg="red", bold=True)
             score = f", score {outcome.session.overall:.0f}" if outcome.session and outcome.session.overall is not None else ""
-            click.echo(f"{mark} {sc.id}: {outcome.name} → {outcome.got or 'no ending'} ({outcome.turns} turns{score})")
+            click.echo(f"{mark} {sc.id}: {inert(outcome.name, oneline=True)} → {outcome.got or 'no ending'} "
+                       f"({outcome.turns} turns{score})")
             for problem in outcome.problems:
-                click.echo(f"     {problem}")
+                click.echo(f"     {inert(problem)}")
             if verbose and outcome.session:
                 _explain_session(outcome.session)
             failed += not outcome.passed
@@ -153,7 +159,7 @@ def tune_command(paths, write):
 
     loaded, problems = load_many(_paths(paths))
     for p in problems:
-        click.echo(str(p))
+        click.echo(inert(str(p)))  # a problem can quote the file
     stuck = len(problems)
     for path, sc in loaded:
         if passes(sc):

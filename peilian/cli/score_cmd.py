@@ -10,14 +10,15 @@ import click
 from scoring import CRITERIA, ScoreContext, default_scorer
 
 from ..errors import UserError
+from ..inert import json_inert
 from .render import bar, highlight, render_findings
 
 
-def _open(path: str):
+def _open(path: str, binary: bool = False):
     if path == "-":
-        return sys.stdin
+        return sys.stdin.buffer if binary and hasattr(sys.stdin, "buffer") else sys.stdin
     try:
-        return open(path, encoding="utf-8")
+        return open(path, "rb") if binary else open(path, encoding="utf-8")  # noqa: SIM115
     except OSError as e:
         raise UserError(f"cannot read {path}: {e.strerror}.") from None
 
@@ -33,8 +34,43 @@ def _line_context(obj: dict) -> ScoreContext:
     )
 
 
+class _BadLine(ValueError):
+    """A line that can't be scored; `obj` is what it parsed to, if anything (its id goes into the error object)."""
+
+    def __init__(self, message: str, obj=None):
+        super().__init__(message)
+        self.obj = obj
+
+
+def _parse_line(raw) -> dict:
+    """One JSON line as an object with a text 'reply'; _BadLine (one sentence) for anything else."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise _BadLine(f"not UTF-8 text (byte {e.start + 1} of the line)") from None
+    try:
+        obj = json.loads(raw)
+    except RecursionError:
+        raise _BadLine("nested too deep to read: each line is one flat JSON object") from None
+    except ValueError as e:
+        raise _BadLine(str(e).split("\n")[0]) from None
+    if not isinstance(obj, dict):
+        raise _BadLine("each line must be a JSON object")
+    try:  # a lone surrogate such as "\\ud800" is valid JSON but not text: it can't be scored or written back
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise _BadLine("contains a lone surrogate (such as \\ud800), which is not text", obj) from None
+    except RecursionError:
+        raise _BadLine("nested too deep to read: each line is one flat JSON object") from None
+    if not isinstance(obj.get("reply"), str):
+        raise _BadLine("missing 'reply' (a string)", obj)
+    return obj
+
+
 def score_jsonl(lines, out, scorer, progress=None) -> tuple[int, int]:
-    """Score JSON lines; a bad line gets an error object for that line and the rest go on. Returns (ok, bad)."""
+    """Score JSON lines (bytes or text); a bad line gets an error object for that line ({"id", "line", "error"})
+    and every other line is still scored, in order. Returns (ok, bad)."""
     ok = bad = 0
     for number, line in enumerate(lines, 1):
         if progress:
@@ -43,21 +79,17 @@ def score_jsonl(lines, out, scorer, progress=None) -> tuple[int, int]:
             continue
         obj = None
         try:
-            obj = json.loads(line)
-            if not isinstance(obj, dict):
-                raise ValueError("each line must be a JSON object")
-            reply = obj.get("reply")
-            if not isinstance(reply, str):
-                raise ValueError("missing 'reply' (a string)")
-            result = scorer.score(reply, _line_context(obj))
+            obj = _parse_line(line)
+            result = scorer.score(obj["reply"], _line_context(obj))
             row = {"id": obj.get("id"), "scores": result.scores, "overall": result.overall,
                    "findings": [f.to_dict() for f in result.findings], "scorer_version": result.scorer_version}
             ok += 1
-        except (ValueError, TypeError) as e:
-            row = {"id": obj.get("id") if isinstance(obj, dict) else None, "line": number,
-                   "error": str(e).split("\n")[0]}
+        except Exception as e:  # noqa: BLE001 - one bad line must not lose the lines after it
+            obj = getattr(e, "obj", obj)
+            why = str(e).split("\n")[0] if isinstance(e, (ValueError, TypeError)) else f"could not be scored ({type(e).__name__})"
+            row = {"id": obj.get("id") if isinstance(obj, dict) else None, "line": number, "error": why}
             bad += 1
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.write(json_inert(json.dumps(row, ensure_ascii=False)) + "\n")
     return ok, bad
 
 
@@ -91,11 +123,15 @@ def _scorer(judge, judge_url, judge_weight):
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @judge_options
 def score_command(reply, customer, context, lang, kind, jsonl, as_json, judge, judge_url, judge_weight):
-    """Score one REPLY (certainty, simplicity, warmth) and show the words that cost points."""
+    """Score one REPLY (certainty, simplicity, warmth) and show the words that cost points.
+
+    With --jsonl, one JSON object out per line in, in order; a line that can't be scored (not UTF-8, not JSON, no
+    'reply') gets {"line": N, "error": "..."} and the rest go on. Exit 0 when every line was scored, 1 when some
+    had errors, 2 when the file can't be read."""
     scorer = _scorer(judge, judge_url, judge_weight)
     if jsonl:
-        fh = _open(jsonl)
-        lines = fh.readlines() if fh is not sys.stdin else fh
+        fh = _open(jsonl, binary=True)
+        lines = fh if jsonl == "-" else fh.readlines()
         show = sys.stderr.isatty() and hasattr(lines, "__len__") and len(lines) > 200
         if show:
             with click.progressbar(length=len(lines), label="scoring", file=sys.stderr) as bar_:
@@ -105,7 +141,7 @@ def score_command(reply, customer, context, lang, kind, jsonl, as_json, judge, j
         if bad:
             click.echo(f"peilian: {bad} line(s) could not be scored (see their error objects); {ok} scored.", err=True)
         _judge_failures(scorer)
-        return 0
+        return 1 if bad else 0
     if reply is None:
         raise UserError("give a reply to score, e.g. peilian score \"我现在帮您申请退款\", or --jsonl FILE.")
     ctx = ScoreContext(customer=customer, facts=(context,) if context else (), lang=lang, kind=kind)
@@ -117,7 +153,7 @@ def score_command(reply, customer, context, lang, kind, jsonl, as_json, judge, j
         if hasattr(scorer, "verdict"):
             doc["judge"] = {"model": scorer.model.name, "verdict": verdict, "weight": scorer.weight,
                             "error": scorer.last_error or None}
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        click.echo(json_inert(json.dumps(doc, ensure_ascii=False, indent=2)))
         return 0
     if verdict:
         click.echo(f"  judge {scorer.model.name}: " + "   ".join(f"{c} {verdict[c]}/4" for c in CRITERIA)
@@ -161,15 +197,15 @@ def eval_command(paths, as_json, which, limit, cv, judge, judge_url, judge_weigh
         files.extend(sorted(Path(p).glob("*.jsonl")) if Path(p).is_dir() else [Path(p)])
     rows = []
     for path in files:
-        fh = _open(str(path))
+        fh = _open(str(path), binary=True)
         for number, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
-                if not isinstance(row.get("reply"), str) or not isinstance(row.get("labels"), dict):
+                row = _parse_line(line)
+                if not isinstance(row.get("labels"), dict):
                     raise ValueError("needs 'reply' and 'labels'")
-            except (ValueError, AttributeError) as e:
+            except ValueError as e:
                 raise UserError(f"{path}:{number}: not a labeled reply ({str(e).splitlines()[0]}).") from None
             rows.append(row)
     if not rows:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
+from peilian.inert import inert
+
 from ..i18n import localize_bindings, tr
+
+
+def data_cell(value) -> str:
+    """Data for a DataTable cell, which reads a str as Rich markup: the markup escaped (a title like
+    "[@click=app.quit]x[/]" shows as typed) and control characters made visible. Still a str, so rows read back as
+    text. (Here, not in widgets.py: the picker, on the app's first frame, must not import the scorer.)"""
+    return escape(inert(value, oneline=True))
 
 
 class Localized:

@@ -8,6 +8,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Markdown
 
+from peilian.inert import inert
+
 from .base import AppScreen, ScrollKeys, scroll_bindings
 
 
@@ -25,8 +27,8 @@ class BriefScreen(ScrollKeys, AppScreen):
         sc = self.scenario
         facts = "\n".join(f"- {f}" for f in sc.facts)
         objectives = "\n".join(f"- {o}" for o in sc.objectives)
-        return (f"# {sc.title}\n\n**{sc.persona.name}** — {sc.persona.temperament}\n\n{sc.brief}\n\n"
-                f"### {self.t('facts')}\n{facts}\n\n### {self.t('objectives')}\n{objectives}\n")
+        return inert(f"# {sc.title}\n\n**{sc.persona.name}** — {sc.persona.temperament}\n\n{sc.brief}\n\n"
+                     f"### {self.t('facts')}\n{facts}\n\n### {self.t('objectives')}\n{objectives}\n")  # data
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -22,6 +22,8 @@ from simulator.customer import ScriptedCustomer
 from simulator.engine import HINT_COST, Session, Turn
 from simulator.runner import speak
 
+from peilian.inert import inert
+
 from ..i18n import tr
 from ..widgets import SLOW_CUSTOMER, Line, ReplyBox, TurnTimer, score_panel
 from ..wrap import Wrapped
@@ -121,7 +123,7 @@ class ChatScreen(AppScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = self.scenario.title
+        self.title = inert(self.scenario.title, oneline=True)
         said = None
         if self.stored:
             said = self.app.record(lambda r: r.replay(self.session, self.stored))
@@ -246,7 +248,8 @@ class ChatScreen(AppScreen):
         down = source.startswith("fallback:") and source != "fallback:guard"
         if down and not self.backend_down:
             why = re.search(r"\((.*)\)", status)  # the core's sentence is English: only its reason is shown
-            self.notify(self.t("model_down", why=why.group(1) if why else status), severity="warning", timeout=10)
+            self.notify(self.t("model_down", why=inert(why.group(1) if why else status)), severity="warning", timeout=10,
+                        markup=False)
         self.backend_down = down
         self.query_one("#voice", Label).update(self._voice_text())
 

@@ -9,8 +9,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 
+from peilian.inert import inert
+
 from ..i18n import LABELS, localize_tree
-from .base import AppScreen
+from .base import AppScreen, data_cell
 
 # The short columns first: at 80 columns the best score and ✔ stay in view and a long title is what gets cut.
 COLUMNS = ("col_id", "col_lang", "★", "best", "passed", "col_title", "col_tags")
@@ -133,8 +135,10 @@ class PickScreen(AppScreen):
             b = bests.get(sc.id)
             best = f"{b['best']:.0f}" if b else ""
             passed = "✔" if b and b["passed"] else ""
-            table.add_row(sc.id, sc.lang, "★" * sc.difficulty, best, passed, _cut(sc.title, TITLE_CELLS),
-                          _cut(", ".join(sc.tags), TAG_CELLS), key=sc.id)
+            # a team scenario's words are data: never markup, control characters made visible
+            table.add_row(data_cell(sc.id), sc.lang, "★" * sc.difficulty, best, passed,
+                          data_cell(_cut(inert(sc.title, oneline=True), TITLE_CELLS)),
+                          data_cell(_cut(inert(", ".join(sc.tags), oneline=True), TAG_CELLS)), key=sc.id)
         if current is not None and current in table.rows:
             table.move_cursor(row=table.get_row_index(current), animate=False)
         self.query_one("#no-match", Label).display = not table.row_count  # say so rather than show nothing

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Label, Markdown, Static
 
 from scoring import CRITERIA
 
-from .base import AppScreen, ScrollKeys, scroll_bindings
+from .base import AppScreen, ScrollKeys, data_cell, scroll_bindings
 
 # The team view's tables: (id, the columns that never scroll away, the LABELS keys of the column headers).
 # The trainee (or scenario) comes first and stays put, so at 80 columns the other columns scroll sideways past
@@ -124,19 +124,19 @@ class ReportScreen(ScrollKeys, AppScreen):
         self.query_one("#trips-note", Static).update(self.t("rp_trips_note"))
         rows = {
             "team-table": [
-                (t["trainee"], [t["trainee"], _num(t["sessions"]), *(_num(t["levels"][c]) for c in CRITERIA),
+                (t["trainee"], [data_cell(t["trainee"]), _num(t["sessions"]), *(_num(t["levels"][c]) for c in CRITERIA),
                                 _num(t["overall_level"]), self.t(t["weakest"]) if t["weakest"] else "",
                                 _num(t["passed"]), "✔" if t["ready"] else "", t["last"]])
                 for t in r["trainees"]],
             "leaderboard": [
-                (x["trainee"], [_num(x["rank"]), x["trainee"], _num(x["passed"]), _num(x["overall_level"]),
+                (x["trainee"], [_num(x["rank"]), data_cell(x["trainee"]), _num(x["passed"]), _num(x["overall_level"]),
                                 _num(x["sessions"])])
                 for x in r["leaderboard"][:20]],
             "difficulty": [
-                (s["scenario"], [s["scenario"], _num(s["attempts"]), _num(s["trainees"]), _pct(s["pass_rate"]),
+                (s["scenario"], [data_cell(s["scenario"]), _num(s["attempts"]), _num(s["trainees"]), _pct(s["pass_rate"]),
                                  _pct(s["resolved_rate"]), _num(s["mean_overall"]),
-                                 f"{s['trips_on']['beat']} ({s['trips_on']['failed_sessions']})" if s["trips_on"]
-                                 else "–"])
+                                 data_cell(f"{s['trips_on']['beat']} ({s['trips_on']['failed_sessions']})")
+                                 if s["trips_on"] else "–"])
                 for s in r["scenarios"]],
         }
         for table_id, _fixed, columns in TABLES:

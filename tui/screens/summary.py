@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Footer, Header, Label
 
+from peilian.inert import inert
 from scoring import CRITERIA
 from simulator.engine import HINT_COST
 
@@ -42,7 +43,7 @@ class SummaryScreen(ScrollKeys, AppScreen):
         score = self.t("overall", n=f"{s.overall or 0:.0f}")
         if s.hints_used:
             score += self.t("hints_cost", k=s.hints_used, n=HINT_COST * s.hints_used)
-        return f"{s.scenario.title}: {self.t(s.outcome)}  ({score}, {self.t('mood')} {s.mood})"
+        return f"{inert(s.scenario.title, oneline=True)}: {self.t(s.outcome)}  ({score}, {self.t('mood')} {s.mood})"
 
     def _why(self) -> str:
         """Why the session ended, then what a good agent does next (the scenario's debrief), if it has one."""
@@ -54,8 +55,8 @@ class SummaryScreen(ScrollKeys, AppScreen):
     def compose(self) -> ComposeResult:
         s = self.session
         yield Header()
-        yield Label(self._outcome(), id="outcome")
-        yield Label(self._why(), id="why")
+        yield Label(Text(self._outcome()), id="outcome")
+        yield Label(Text(self._why()), id="why")
         with Horizontal(id="top"):
             yield DataTable(id="turns", zebra_stripes=True)
             yield CriteriaChart([t.number for t in s.turns],
@@ -97,8 +98,8 @@ class SummaryScreen(ScrollKeys, AppScreen):
                           f"{turn.mood_before}→{turn.mood}")
 
     def relabel(self) -> None:
-        self.query_one("#outcome", Label).update(self._outcome())
-        self.query_one("#why", Label).update(self._why())
+        self.query_one("#outcome", Label).update(Text(self._outcome()))
+        self.query_one("#why", Label).update(Text(self._why()))
         self._fill_table()
         self.query_one(CriteriaChart).relabel()
         for line in self.query(Line):

@@ -41,8 +41,10 @@ log = logging.getLogger("textual-serve")
 
 COOKIE = "peilian_session"
 SESSION_HOURS = 12
-FAILURES_ALLOWED, FAILURE_WINDOW_S = 10, 600  # wrong passwords from one address before it must wait
-PUBLIC_PATHS = ("/signin", "/invite", "/static/", "/favicon.ico")
+# Wrong passwords before an address must wait: for one name (a guesser), and for all names (a sprayer). Not per
+# name alone, so that nobody can lock a trainee out from elsewhere.
+FAILURES_PER_NAME, FAILURES_PER_ADDRESS, FAILURE_WINDOW_S = 10, 100, 600
+PUBLIC_PATHS = ("/signin", "/signout", "/invite", "/static/", "/favicon.ico")
 TEMPLATES = Path(__file__).with_name("templates")
 STATICS = Path(textual_serve.__file__).with_name("static")
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
@@ -61,7 +63,7 @@ WORDS = {
         "no_accounts": "Nobody can sign in yet: the team lead adds accounts with `peilian users add NAME --role "
                        "trainee` (or `--role lead`).",
         "throttled": "Too many wrong passwords from this computer: wait {minutes} minutes, or ask your team lead "
-                     "to reset your account.",
+                     "to reset the account.",
         "mismatch": "The two passwords differ: type the same password twice.",
         "full": "The training room is full ({n} of {n} sessions in use): try again in a few minutes, or ask your "
                 "team lead to start it with a higher --max-sessions.",
@@ -80,7 +82,7 @@ WORDS = {
         "invite": "请设置登录密码(至少 8 个字符)。",
         "wrong": "姓名或密码不对:请再试一次,或请组长重置你的账号。",
         "no_accounts": "还没有人能登录:请组长用 `peilian users add 姓名 --role trainee`(或 `--role lead`)开设账号。",
-        "throttled": "这台电脑输错密码次数太多:请等 {minutes} 分钟,或请组长重置你的账号。",
+        "throttled": "这台电脑输错密码次数太多:请等 {minutes} 分钟,或请组长重置账号。",
         "mismatch": "两次输入的密码不同:请输入相同的密码。",
         "full": "训练室已满(已用 {n}/{n} 个席位):请过几分钟再试,或请组长用更大的 --max-sessions 启动。",
         "full_you": "你的账号已开满 {n} 个练习窗口:请先关掉其中一个,再刷新本页。",
@@ -120,8 +122,10 @@ class RoomServer(Server):
 
     def __init__(self, app_args: list[str], store, *, host: str, port: int, public_url: str | None = None,
                  max_sessions: int = 8, max_per_user: int = 2, lang: str = "en", title: str = "陪练 Peilian"):
-        super().__init__(shlex.join([sys.executable, "-m", "peilian", *app_args]), host=host, port=port,
-                         title=title, public_url=public_url, statics_path=STATICS, templates_path=TEMPLATES)
+        # Upstream's one command for every connection is never run (handle_websocket runs command_for's): were a
+        # future textual-serve to run it somewhere else, it would start nothing.
+        super().__init__("exit 1", host=host, port=port, title=title, public_url=public_url, statics_path=STATICS,
+                         templates_path=TEMPLATES)
         self.app_args = list(app_args)
         self.store = store
         self.given_public_url = public_url
@@ -129,7 +133,7 @@ class RoomServer(Server):
         self.words = WORDS.get(lang, WORDS["en"])
         self.sessions: dict[str, WebSession] = {}  # sha256(cookie token) -> session
         self.live: Counter[str] = Counter()  # account name -> app processes running
-        self.failures: defaultdict[str, deque] = defaultdict(deque)  # client address -> times of wrong passwords
+        self.failures: defaultdict[tuple, deque] = defaultdict(deque)  # (address[, name]) -> times of wrong passwords
         self.hasher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scrypt")  # bounded scrypt memory
 
     # -- what each session runs -------------------------------------------------------------------------------
@@ -280,13 +284,27 @@ class RoomServer(Server):
         return aiohttp_jinja2.render_template("app_index.html", request, context)
 
     # -- signing in and out ----------------------------------------------------------------------------------------
-    def _throttled(self, request) -> bool:
-        recent = self.failures[request.remote or ""]
-        while recent and recent[0] < time.monotonic() - FAILURE_WINDOW_S:
-            recent.popleft()
-        if not recent:
-            del self.failures[request.remote or ""]
-        return len(recent) >= FAILURES_ALLOWED
+    def _failure_keys(self, request, name: str) -> tuple[tuple, tuple]:
+        address = request.remote or ""
+        return (address, name.strip().casefold()), (address,)
+
+    def _throttled(self, request, name: str) -> bool:
+        limit = time.monotonic() - FAILURE_WINDOW_S
+        for key, allowed in zip(self._failure_keys(request, name), (FAILURES_PER_NAME, FAILURES_PER_ADDRESS)):
+            recent = self.failures.get(key)
+            while recent and recent[0] < limit:
+                recent.popleft()
+            if recent is not None and len(recent) >= allowed:
+                return True
+        return False
+
+    def _failed(self, request, name: str) -> None:
+        if len(self.failures) > 10_000:  # many names tried: forget those outside the window
+            limit = time.monotonic() - FAILURE_WINDOW_S
+            for key in [k for k, times in self.failures.items() if not times or times[-1] < limit]:
+                del self.failures[key]
+        for key in self._failure_keys(request, name):
+            self.failures[key].append(time.monotonic())
 
     def _start_session(self, account: Account) -> web.Response:
         now = time.time()
@@ -303,7 +321,7 @@ class RoomServer(Server):
     async def handle_sign_in(self, request: web.Request) -> web.Response:
         form = await request.post()
         name, password = str(form.get("name", "")), str(form.get("password", ""))
-        if self._throttled(request):
+        if self._throttled(request, name):
             return self._sign_in_page(request, status=429, name=name,
                                       error=self.words["throttled"].format(minutes=FAILURE_WINDOW_S // 60))
         loop = asyncio.get_running_loop()
@@ -312,7 +330,7 @@ class RoomServer(Server):
         except StoreError as e:
             return self._sign_in_page(request, status=500, error=str(e), name=name)
         if account is None:
-            self.failures[request.remote or ""].append(time.monotonic())
+            self._failed(request, name)
             return self._sign_in_page(request, status=401, error=self.words["wrong"], name=name)
         return self._start_session(account)
 

@@ -346,8 +346,26 @@ def test_a_removed_or_reset_account_is_signed_out(peilian_home):
         asyncio.run(check(r))
 
 
+def test_signing_out_ends_the_session_on_the_server(peilian_home):
+    add_user("王小明", "trainee")
+
+    async def check(r: Room) -> None:
+        async with client() as http:
+            resp = await sign_in(http, r, "王小明")
+            token = re.search(r"peilian_session=([\w-]+)", resp.headers["Set-Cookie"]).group(1)
+            async with http.post(f"{r.url}/signout", headers={"Origin": r.url}, allow_redirects=False) as resp:
+                assert resp.status == 303 and 'peilian_session=""' in resp.headers["Set-Cookie"]
+        async with client() as http:  # a copy of the cookie kept from before is worth nothing now
+            http.cookie_jar.update_cookies({"peilian_session": token})
+            assert await ws_status(http, f"{r.url}/ws", origin=r.url) == 401
+
+    with room() as r:
+        asyncio.run(check(r))
+
+
 def test_guessing_passwords_is_slowed_down(peilian_home):
     add_user("王小明", "trainee")
+    add_user("李四", "trainee")
 
     async def guess(r: Room) -> None:
         async with client() as http:
@@ -358,6 +376,8 @@ def test_guessing_passwords_is_slowed_down(peilian_home):
             async with http.post(f"{r.url}/signin", data={"name": "王小明", "password": "x"},
                                  headers={"Origin": r.url}) as resp:
                 assert "Too many wrong passwords from this computer: wait 10 minutes" in await resp.text()
+            # the guesser's target waits; a trainee next to them (same address, behind one router) does not
+            assert (await sign_in(http, r, "李四")).status == 303
 
     with room() as r:
         asyncio.run(guess(r))

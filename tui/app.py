@@ -206,7 +206,7 @@ class PeilianApp(App):
         """The report's data (None when there is none) and its Markdown (or one sentence saying why not)."""
         if self._store() is None:
             return None, self.t("no_store")
-        if kind == "team" and self.config and self.config.get("role") != "lead":  # create_app sets it for --role
+        if kind == "team" and self.config and self.config.get("role") != "lead":
             return None, self.t("lead_only")
         from store import ScenarioInfo, StoreError, team_report, trainee_report
         from store.report import markdown

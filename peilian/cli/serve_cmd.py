@@ -18,7 +18,7 @@ from .options import customer_options
 @click.option("--public-url", default=None, help="The URL browsers use, if it differs (behind a proxy).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Interface language (default: locale).")
 @click.option("--max-sessions", type=click.IntRange(min=1), default=8, show_default=True,
-              help="App sessions (browser tabs) at once, each its own process (~70 MB); more get 'room full'.")
+              help="App sessions (browser tabs) at once, each its own process (~80 MB); more get 'room full'.")
 @click.option("--max-per-user", type=click.IntRange(min=1), default=2, show_default=True,
               help="App sessions at once for one account.")
 @customer_options

@@ -176,6 +176,26 @@ def m005_pending(db: sqlite_utils.Database) -> None:
         sessions.add_column("hints_pending", int, not_null_default=0)
 
 
+@migrations()
+def m006_accounts(db: sqlite_utils.Database) -> None:
+    """Who may sign in to the training room (`peilian serve`), set up by the lead with `peilian users add`. Only a
+    salted scrypt hash of each password is kept, and only a SHA-256 of a one-time invite token (see store.accounts)."""
+    if "accounts" not in db.table_names():
+        db["accounts"].create(
+            {
+                "name": str,  # the trainee name the account practises under (store.names.clean_name)
+                "role": str,  # trainee or lead
+                "password_hash": str,  # scrypt$N$r$p$salt$hash; NULL until an invite is taken
+                "invite_hash": str,  # sha256 of the one-time invite token; NULL once used
+                "invite_expires": str,
+                "created_at": str,
+                "updated_at": str,
+            },
+            pk="name",
+            not_null={"role", "created_at", "updated_at"},
+        )
+
+
 # -- connection -------------------------------------------------------------------------------------------------
 def _explain(e: sqlite3.Error, path: Path) -> StoreError:
     msg = str(e).lower()

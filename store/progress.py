@@ -123,12 +123,17 @@ def readiness(passed_ids: set[str], gate: ReadinessGate, scenarios: list[Scenari
 
 
 def trainee_report(store: Store, name: str, *, scenarios: list[ScenarioInfo] = (), gate: ReadinessGate = ReadinessGate(),
-                   since: str | None = None, today: date | None = None) -> dict:
+                   since: str | None = None, today: date | None = None, name_others: bool = True) -> dict:
+    """One trainee's progress. With no sessions for `name`, the error names up to 20 trainees who have some (for a
+    lead who mistyped), unless `name_others` is false (a trainee must not learn who else practises)."""
     name = clean_name(name)
     tid = store.trainee_id(name, create=False)
     if tid is None:
-        known = store.query("select name from trainees order by name limit 20")
-        hint = f" Known trainees: {', '.join(r['name'] for r in known)}." if known else " No one has practised yet."
+        known = store.query("select name from trainees order by name limit 20") if name_others else None
+        if known is None:
+            hint = " Practise a scenario first."
+        else:
+            hint = f" Known trainees: {', '.join(r['name'] for r in known)}." if known else " No one has practised yet."
         raise StoreError(f"No sessions for trainee '{name}'.{hint}")
     where, params = _since_clause(since)
     sessions = store.query(

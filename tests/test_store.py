@@ -166,7 +166,7 @@ def test_migration_upgrades_a_database_made_by_the_first_schema(tmp_path):
 
     store = Store(path)
     assert store.schema_version() == ["m001_initial", "m002_report_indexes", "m003_report_covering_indexes",
-                                      "m004_customer_source", "m005_pending"]
+                                      "m004_customer_source", "m005_pending", "m006_accounts"]
     assert "turn_scores" in store.db.view_names()
     old = store.query("select customer_line, customer_said, customer_source from turns")[0]
     assert old == {"customer_line": "?", "customer_said": None, "customer_source": None}  # old rows: unknown path
@@ -176,7 +176,7 @@ def test_migration_upgrades_a_database_made_by_the_first_schema(tmp_path):
     # Old attempts keep the scorer they were scored with: nothing is recomputed.
     assert store.query("select scorer_version from sessions")[0]["scorer_version"] == "placeholder-0"
     store.close()
-    assert Store(path).schema_version()[-1] == "m005_pending"  # idempotent
+    assert Store(path).schema_version()[-1] == "m006_accounts"  # idempotent
 
 
 def test_html_report_escapes_trainee_text(peilian_home, tmp_path):

@@ -81,8 +81,9 @@ class PeilianApp(App):
     def __init__(self, scenarios: list | None = None, *, trainee: str = "trainee", scorer=None, lang: str = "en",
                  customer_factory=None, recorder=None, seed: int | None = None, store_problem: str = "",
                  config: dict | None = None, load_scenarios: Callable[[], list] = bundled_scenarios,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, lock_trainee: bool = False) -> None:
         super().__init__()
+        self.lock_trainee = lock_trainee  # a signed-in browser session: the name can't be changed
         self.scenarios = scenarios  # None: loaded by `load_scenarios` in a worker after the first frame
         self._load_scenarios = load_scenarios
         self.trainee = trainee
@@ -217,7 +218,8 @@ class PeilianApp(App):
             if kind == "team":
                 data = team_report(self.recorder.store, scenarios=infos, gate=self.gate())
             else:
-                data = trainee_report(self.recorder.store, self.trainee, scenarios=infos, gate=self.gate())
+                data = trainee_report(self.recorder.store, self.trainee, scenarios=infos, gate=self.gate(),
+                                      name_others=not self.config or self.config.get("role") == "lead")
         except StoreError as e:
             return None, str(e)
         return data, inert(markdown(data, self.lang))
@@ -241,7 +243,9 @@ class PeilianApp(App):
             self.switch_screen(PickScreen())
 
     def remember_trainee(self) -> None:
-        """The last trainee is offered next time (in $PEILIAN_HOME/ui.json)."""
+        """The last trainee is offered next time (in $PEILIAN_HOME/ui.json); not a signed-in browser session's."""
+        if self.lock_trainee:
+            return
         import json
 
         from peilian.config import home
@@ -310,6 +314,8 @@ class AppOptions:
     bot: str = "scripted"  # or "llm"
     model: str | None = None
     base_url: str | None = None
+    role: str = ""  # over config.yaml's role (peilian serve passes the signed-in account's)
+    lock_trainee: bool = False  # the name can't be changed in the app (peilian serve)
 
 
 def create_app(options: AppOptions | None = None, *, scenarios: list | None = None, **kw) -> PeilianApp:
@@ -328,6 +334,8 @@ def create_app(options: AppOptions | None = None, *, scenarios: list | None = No
             config = load_config()
         except Exception:  # noqa: BLE001 - a broken config.yaml is reported by the CLI; the app uses defaults
             config = None
+    if options.role:  # a given role wins over config.yaml and PEILIAN_ROLE, even when those can't be read
+        config = {"trainee": None, "readiness": {}, **(config or {}), "role": options.role}
     remembered = ""
     try:
         import json
@@ -346,7 +354,8 @@ def create_app(options: AppOptions | None = None, *, scenarios: list | None = No
         model = make_customer(options.bot, options.model, options.base_url)
         kw["customer_factory"] = lambda: model
     return PeilianApp(scenarios, trainee=trainee, lang=lang, seed=options.seed,
-                      recorder=recorder if recorder is LAZY else (recorder or None), config=config, **kw)
+                      recorder=recorder if recorder is LAZY else (recorder or None), config=config,
+                      lock_trainee=options.lock_trainee and bool(options.trainee), **kw)
 
 
 def run_app(options: AppOptions | None = None) -> None:

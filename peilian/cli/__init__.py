@@ -16,7 +16,7 @@ from ..inert import inert
 # command opens the app, and its first frame must not wait for the simulator, sqlite-utils or the scorer.
 LAZY_COMMANDS = {
     "run": "run_cmd", "scenarios": "scenarios_cmd", "app": "app_cmd", "score": "score_cmd", "eval": "score_cmd",
-    "report": "report_cmd", "db": "report_cmd", "models": "models_cmd", "serve": "serve_cmd",
+    "report": "report_cmd", "db": "report_cmd", "models": "models_cmd", "serve": "serve_cmd", "users": "users_cmd",
 }
 
 

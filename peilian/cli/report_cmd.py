@@ -71,7 +71,8 @@ def report_command(trainee, team, since, fmt, out, lang, db_path):
         elif team:
             rep = team_report(store, scenarios=scenarios, gate=gate, since=since)
         else:
-            rep = trainee_report(store, trainee, scenarios=scenarios, gate=gate, since=since)
+            rep = trainee_report(store, trainee, scenarios=scenarios, gate=gate, since=since,
+                                 name_others=cfg["role"] == "lead")
     except StoreError as e:
         raise UserError(str(e)) from None
     finally:

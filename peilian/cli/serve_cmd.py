@@ -1,10 +1,9 @@
-"""`peilian serve`: the same practice app in a browser (textual-serve); every browser tab is its own session."""
+"""`peilian serve`: the training room, the practice app in a browser (textual-serve) behind a sign-in; every browser
+tab is its own session, started for the signed-in account (see peilian.room.server)."""
 
 from __future__ import annotations
 
-import shlex
 import socket
-import sys
 
 import click
 
@@ -13,18 +12,37 @@ from .options import customer_options
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for a training room).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for a training room: needs accounts, see `peilian users`).")
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--public-url", default=None, help="The URL browsers use, if it differs (behind a proxy).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Interface language (default: locale).")
+@click.option("--max-sessions", type=click.IntRange(min=1), default=8, show_default=True,
+              help="App sessions (browser tabs) at once, each its own process (~80 MB); more get 'room full'.")
+@click.option("--max-per-user", type=click.IntRange(min=1), default=2, show_default=True,
+              help="App sessions at once for one account.")
 @customer_options
-def serve_command(host, port, public_url, lang, bot, model, base_url):
-    """Serve the practice app to browsers: open http://HOST:PORT, one session per tab."""
+def serve_command(host, port, public_url, lang, max_sessions, max_per_user, bot, model, base_url):
+    """Serve the practice app to browsers: open http://HOST:PORT, sign in, one session per tab."""
     try:
-        from textual_serve.server import Server
+        from ..room.server import RoomServer, is_loopback
     except ImportError:
         raise UserError("Browser mode needs textual-serve: pip install textual-serve.") from None
-    with socket.socket() as s:
+    from store import Store, StoreError
+    from store.accounts import has_accounts
+
+    try:
+        store = Store()
+        anyone = has_accounts(store)
+    except StoreError as e:
+        raise UserError(str(e)) from None
+    if not anyone and not is_loopback(host):
+        raise UserError(f"Nobody could sign in on {host}: add accounts first with `peilian users add NAME --role "
+                        "lead` (and `--role trainee` for each trainee), then serve.")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        # as the server will (aiohttp): a port whose last connections are closing (TIME_WAIT) is free; one that
+        # another program listens on is not
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError as e:
@@ -40,9 +58,20 @@ def serve_command(host, port, public_url, lang, bot, model, base_url):
     for flag, value in (("--model", model), ("--base-url", base_url), ("--lang", lang)):
         if value:
             args += [flag, value]
-    click.echo(f"Peilian in the browser: http://{host}:{port}  (Ctrl+C stops)", err=True)
-    Server(f"{shlex.quote(sys.executable)} -m peilian {shlex.join(args)}", host=host, port=port, title="陪练 Peilian",
-           public_url=public_url).serve()
+    where = public_url or f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    if not anyone:
+        click.echo("No accounts yet: nobody can sign in until you add one with `peilian users add NAME --role lead`.",
+                   err=True)
+    click.echo(f"Peilian training room: {where}  (sign-in required; Ctrl+C stops)", err=True)
+    RoomServer(args, store, host=host, port=port, public_url=public_url, max_sessions=max_sessions,
+               max_per_user=max_per_user, lang=lang or _default_lang()).serve()
+
+
+def _default_lang() -> str:
+    import locale
+    import os
+
+    return os.environ.get("PEILIAN_LANG") or ("zh" if (locale.getlocale()[0] or "").startswith("zh") else "en")
 
 
 COMMANDS = [serve_command]

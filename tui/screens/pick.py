@@ -36,7 +36,9 @@ class PickScreen(AppScreen):
         yield Header(show_clock=False)
         with Horizontal(id="who"):
             yield Label(self.t("trainee") + ": ", id="trainee-label")
-            yield Input(value=self.app.trainee, id="trainee", placeholder=self.t("trainee"))
+            # A signed-in browser session's name is fixed (disabled: it can't be focused or typed into).
+            yield Input(value=self.app.trainee, id="trainee", placeholder=self.t("trainee"),
+                        disabled=self.app.lock_trainee)
         with Horizontal(id="filters"):
             yield Input(placeholder=self.t("search"), id="search")  # the filters join it with the scenarios
         yield DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
@@ -179,6 +181,8 @@ class PickScreen(AppScreen):
 
     @on(Input.Changed, "#trainee")
     def trainee(self, event: Input.Changed) -> None:
+        if self.app.lock_trainee:
+            return
         self.app.trainee = event.value.strip() or "trainee"
         self.fill(self.query_one("#search", Input).value)
 

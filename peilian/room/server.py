@@ -1,0 +1,396 @@
+"""The training room's web server: textual-serve's `Server`, subclassed, not forked.
+
+What it adds, all decided on the server (nothing the browser sends chooses who or what a session is):
+- Sign-in first. Accounts are the lead's (`peilian users`); a signed-in browser holds only a random token in an
+  HttpOnly, SameSite=Strict cookie, which maps to the account in this process's memory. Every request checks the
+  account still exists with the same password (removing or resetting it ends its sessions).
+- Each tab's app process is started for the signed-in account: `peilian app --trainee=NAME --role ROLE
+  --lock-trainee`, so a trainee can neither change the name nor open the team view.
+- The websocket (and every form) refuses another site's `Origin` (403) and anyone not signed in (401).
+- At most `max_sessions` app processes at once (`max_per_user` per account); beyond: 503 "room full".
+- Every asset is local: our own copy of textual-serve's page without its web-font link, textual-serve's static
+  files, and a Content-Security-Policy that lets the page load nothing from elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ipaddress
+import logging
+import secrets
+import shlex
+import sys
+import time
+from collections import Counter, defaultdict, deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import aiohttp_jinja2
+import textual_serve
+from aiohttp import web
+from textual_serve.app_service import AppService
+from textual_serve.server import Server, to_int
+
+from store import StoreError
+from store.accounts import Account, get_account, has_accounts, redeem_invite, sign_in
+
+log = logging.getLogger("textual-serve")
+
+COOKIE = "peilian_session"
+SESSION_HOURS = 12
+# Wrong passwords before an address must wait: for one name (a guesser), and for all names (a sprayer). Not per
+# name alone, so that nobody can lock a trainee out from elsewhere.
+FAILURES_PER_NAME, FAILURES_PER_ADDRESS, FAILURE_WINDOW_S = 10, 100, 600
+PUBLIC_PATHS = ("/signin", "/signout", "/invite", "/static/", "/favicon.ico")
+TEMPLATES = Path(__file__).with_name("templates")
+STATICS = Path(textual_serve.__file__).with_name("static")
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+# The page may load and connect to nothing but this server (the app's websocket on the same host).
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; font-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
+       "form-action 'self'; base-uri 'none'; object-src 'none'")
+
+WORDS = {
+    "en": {
+        "title": "Peilian training room", "name": "Name", "password": "Password", "again": "Password again",
+        "sign_in": "Sign in", "sign_out": "Sign out", "choose": "Choose your password", "save": "Save and sign in",
+        "who": "Sign in with the name and password your team lead set up for you.",
+        "invite": "Choose the password you will sign in with (at least 8 characters).",
+        "wrong": "Wrong name or password: try again, or ask your team lead to reset your account.",
+        "no_accounts": "Nobody can sign in yet: the team lead adds accounts with `peilian users add NAME --role "
+                       "trainee` (or `--role lead`).",
+        "throttled": "Too many wrong passwords from this computer: wait {minutes} minutes, or ask your team lead "
+                     "to reset the account.",
+        "mismatch": "The two passwords differ: type the same password twice.",
+        "full": "The training room is full ({n} of {n} sessions in use): try again in a few minutes, or ask your "
+                "team lead to start it with a higher --max-sessions.",
+        "full_you": "Your account already has all its {n} sessions open: close another tab of yours, then reload "
+                    "this page.",
+        "signed_in_as": "Signed in as {name} ({role}).",
+        "foreign": "This request came from another site's page and was refused.",
+        "unknown_host": "This server answers only at its own address: open {url}.",
+        "not_signed_in": "Sign in first: open this server's address in your browser.",
+        "no_invite": "This invite link is incomplete: open the whole link your team lead sent you.",
+    },
+    "zh": {
+        "title": "陪练 训练室", "name": "姓名", "password": "密码", "again": "再输一次密码",
+        "sign_in": "登录", "sign_out": "退出登录", "choose": "设置密码", "save": "保存并登录",
+        "who": "请用组长为你开设的姓名和密码登录。",
+        "invite": "请设置登录密码(至少 8 个字符)。",
+        "wrong": "姓名或密码不对:请再试一次,或请组长重置你的账号。",
+        "no_accounts": "还没有人能登录:请组长用 `peilian users add 姓名 --role trainee`(或 `--role lead`)开设账号。",
+        "throttled": "这台电脑输错密码次数太多:请等 {minutes} 分钟,或请组长重置账号。",
+        "mismatch": "两次输入的密码不同:请输入相同的密码。",
+        "full": "训练室已满(已用 {n}/{n} 个席位):请过几分钟再试,或请组长用更大的 --max-sessions 启动。",
+        "full_you": "你的账号已开满 {n} 个练习窗口:请先关掉其中一个,再刷新本页。",
+        "signed_in_as": "已登录:{name}({role})。",
+        "foreign": "该请求来自其他网站的页面,已拒绝。",
+        "unknown_host": "本服务只在自己的地址上应答:请打开 {url}。",
+        "not_signed_in": "请先登录:在浏览器中打开本服务的地址。",
+        "no_invite": "邀请链接不完整:请打开组长发给你的完整链接。",
+    },
+}
+
+
+def is_loopback(host: str) -> bool:
+    """Whether listening on `host` keeps the server to this machine."""
+    host = host.strip("[]")
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _home() -> web.Response:
+    return web.Response(status=303, headers={"Location": "/"})
+
+
+@dataclass
+class WebSession:
+    name: str
+    stamp: str  # the account's password stamp when it signed in: a new password ends the session
+    expires: float
+
+
+class RoomServer(Server):
+    """textual-serve's Server with sign-in, per-account app processes, an Origin check and a session cap."""
+
+    def __init__(self, app_args: list[str], store, *, host: str, port: int, public_url: str | None = None,
+                 max_sessions: int = 8, max_per_user: int = 2, lang: str = "en", title: str = "陪练 Peilian"):
+        # Upstream's one command for every connection is never run (handle_websocket runs command_for's): were a
+        # future textual-serve to run it somewhere else, it would start nothing.
+        super().__init__("exit 1", host=host, port=port, title=title, public_url=public_url, statics_path=STATICS,
+                         templates_path=TEMPLATES)
+        self.app_args = list(app_args)
+        self.store = store
+        self.given_public_url = public_url
+        self.max_sessions, self.max_per_user = max_sessions, max_per_user
+        self.words = WORDS.get(lang, WORDS["en"])
+        self.sessions: dict[str, WebSession] = {}  # sha256(cookie token) -> session
+        self.live: Counter[str] = Counter()  # account name -> app processes running
+        self.failures: defaultdict[tuple, deque] = defaultdict(deque)  # (address[, name]) -> times of wrong passwords
+        self.hasher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scrypt")  # bounded scrypt memory
+
+    # -- what each session runs -------------------------------------------------------------------------------
+    def command_for(self, account: Account) -> str:
+        """The app process for a signed-in account: its own name, locked, with its own role. Built only from the
+        server's session (never from the request), and quoted for the shell textual-serve runs it with."""
+        args = [*self.app_args, f"--trainee={account.name}", "--role", account.role, "--lock-trainee"]
+        return shlex.join([sys.executable, "-m", "peilian", *args])
+
+    # -- the web app ----------------------------------------------------------------------------------------------
+    async def _make_app(self) -> web.Application:
+        app = await super()._make_app()  # /, /ws, /download/{key}, /static: the handlers below override two
+        app.middlewares.append(self.guard)
+        app.add_routes([web.post("/signin", self.handle_sign_in), web.get("/signin", self.go_home),
+                        web.post("/signout", self.handle_sign_out), web.get("/invite", self.handle_invite_page),
+                        web.post("/invite", self.handle_invite)])
+        return app
+
+    async def on_startup(self, app: web.Application) -> None:
+        """Quiet: `peilian serve` has said where the room is (textual-serve would print its logo and command)."""
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        self.hasher.shutdown(wait=False, cancel_futures=True)
+
+    @web.middleware
+    async def guard(self, request: web.Request, handler) -> web.StreamResponse:
+        """Every request: the right host, no other site's forms or websockets, and a signed-in account for all but
+        the sign-in pages and the static files."""
+        if not self._host_ok(request):
+            response = self._page(request, message=self.words["unknown_host"].format(url=self.public_url), status=421)
+        elif not self._origin_ok(request):
+            response = web.Response(status=403, text=self.words["foreign"])
+        else:
+            request["account"] = self._account(request)
+            if request["account"] is None and not request.path.startswith(PUBLIC_PATHS):
+                if request.path == "/" and request.method in ("GET", "HEAD"):
+                    response = self._sign_in_page(request)
+                else:
+                    response = web.Response(status=401, text=self.words["not_signed_in"])
+            else:
+                try:
+                    response = await handler(request)
+                except web.HTTPException as e:  # aiohttp's 404s and redirects get the same headers
+                    self._protect(request, e)
+                    raise
+        self._protect(request, response)
+        return response
+
+    @staticmethod
+    def _protect(request: web.Request, response: web.StreamResponse) -> None:
+        """No framing by other sites, nothing loaded from elsewhere, no caching of pages with a name on them."""
+        if response.prepared:  # a websocket, already open
+            return
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")  # no-referrer would make Origin "null"
+        if not request.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+
+    def _host_ok(self, request: web.Request) -> bool:
+        """On a loopback address, only loopback names (or --public-url's): a page on another site that makes its
+        own name resolve to 127.0.0.1 (DNS rebinding) is not served."""
+        if not is_loopback(self.host):
+            return True
+        name = urlsplit(f"//{request.host}").hostname or ""
+        public = urlsplit(self.given_public_url).hostname if self.given_public_url else None
+        return is_loopback(name) or name == public
+
+    def _origin_ok(self, request: web.Request) -> bool:
+        """Forms and the websocket only from this server's own pages. Browsers always send Origin on both; a
+        client that sends none is no browser page of another site, and still has to sign in."""
+        if request.method in ("GET", "HEAD") and request.path != "/ws":
+            return True
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return True
+        allowed = {f"http://{request.host}", f"https://{request.host}"}
+        if self.given_public_url:
+            parts = urlsplit(self.given_public_url)
+            allowed.add(f"{parts.scheme}://{parts.netloc}")
+        return origin in allowed
+
+    def _account(self, request: web.Request) -> Account | None:
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return None
+        key = hashlib.sha256(token.encode()).hexdigest()
+        session = self.sessions.get(key)
+        if session is None:
+            return None
+        try:
+            account = get_account(self.store, session.name)
+        except StoreError as e:
+            log.error("%s", e)
+            account = None
+        if session.expires < time.time() or account is None or account.stamp != session.stamp:
+            del self.sessions[key]  # expired, removed, or a new password since
+            return None
+        return account
+
+    # -- pages -----------------------------------------------------------------------------------------------------
+    def _page(self, request, *, form: str = "", message: str = "", error: str = "", status: int = 200,
+              account: Account | None = None, name: str = "") -> web.Response:
+        w = self.words
+        signed_in = w["signed_in_as"].format(name=account.name, role=account.role) if account else ""
+        return aiohttp_jinja2.render_template(
+            "page.html", request,
+            {"w": w, "form": form, "message": message, "error": error, "signed_in": signed_in, "name": name},
+            status=status)
+
+    def _sign_in_page(self, request, *, error: str = "", status: int = 200, name: str = "") -> web.Response:
+        try:
+            nobody = not has_accounts(self.store)
+        except StoreError as e:
+            nobody, error = False, str(e)
+        return self._page(request, form="signin", message=self.words["who"],
+                          error=self.words["no_accounts"] if nobody else error, status=status, name=name)
+
+    def _room_full(self, request, account: Account) -> web.Response | None:
+        if self.live[account.name] >= self.max_per_user:
+            message = self.words["full_you"].format(n=self.max_per_user)
+        elif sum(self.live.values()) >= self.max_sessions:
+            message = self.words["full"].format(n=self.max_sessions)
+        else:
+            return None
+        return self._page(request, error=message, status=503, account=account)
+
+    async def go_home(self, request: web.Request) -> web.Response:
+        return _home()
+
+    async def handle_index(self, request: web.Request) -> web.Response:
+        """textual-serve's page (our copy, with no web font), once signed in and while the room has a seat. Its
+        websocket goes back to the host the browser used (textual-serve's default, http://HOST:PORT, would be
+        another origin for a browser at localhost, and 0.0.0.0 for a room)."""
+        account = request["account"]
+        full = self._room_full(request, account)
+        if full is not None:
+            return full
+        if self.given_public_url:
+            public = self.given_public_url.rstrip("/")
+            ws_url = ("wss:" if public.startswith("https") else "ws:") + public.split(":", 1)[1] + "/ws"
+        else:
+            ws_url = f"{'wss' if request.secure else 'ws'}://{request.host}/ws"
+        context = {"font_size": to_int(request.query.get("fontsize", "16"), 16), "app_websocket_url": ws_url,
+                   "config": {"static": {"url": "/static/"}}, "application": {"name": self.title},
+                   "w": self.words, "signed_in": self.words["signed_in_as"].format(name=account.name, role=account.role)}
+        return aiohttp_jinja2.render_template("app_index.html", request, context)
+
+    # -- signing in and out ----------------------------------------------------------------------------------------
+    def _failure_keys(self, request, name: str) -> tuple[tuple, tuple]:
+        address = request.remote or ""
+        return (address, name.strip().casefold()), (address,)
+
+    def _throttled(self, request, name: str) -> bool:
+        limit = time.monotonic() - FAILURE_WINDOW_S
+        for key, allowed in zip(self._failure_keys(request, name), (FAILURES_PER_NAME, FAILURES_PER_ADDRESS)):
+            recent = self.failures.get(key)
+            while recent and recent[0] < limit:
+                recent.popleft()
+            if recent is not None and len(recent) >= allowed:
+                return True
+        return False
+
+    def _failed(self, request, name: str) -> None:
+        if len(self.failures) > 10_000:  # many names tried: forget those outside the window
+            limit = time.monotonic() - FAILURE_WINDOW_S
+            for key in [k for k, times in self.failures.items() if not times or times[-1] < limit]:
+                del self.failures[key]
+        for key in self._failure_keys(request, name):
+            self.failures[key].append(time.monotonic())
+
+    def _start_session(self, account: Account) -> web.Response:
+        now = time.time()
+        for key in [k for k, s in self.sessions.items() if s.expires < now]:
+            del self.sessions[key]
+        token = secrets.token_urlsafe(32)
+        self.sessions[hashlib.sha256(token.encode()).hexdigest()] = WebSession(
+            account.name, account.stamp, now + SESSION_HOURS * 3600)
+        response = _home()
+        secure = (self.given_public_url or "").startswith("https")
+        response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/", secure=secure)
+        return response
+
+    async def handle_sign_in(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        name, password = str(form.get("name", "")), str(form.get("password", ""))
+        if self._throttled(request, name):
+            return self._sign_in_page(request, status=429, name=name,
+                                      error=self.words["throttled"].format(minutes=FAILURE_WINDOW_S // 60))
+        loop = asyncio.get_running_loop()
+        try:
+            account = await loop.run_in_executor(self.hasher, sign_in, self.store, name, password)
+        except StoreError as e:
+            return self._sign_in_page(request, status=500, error=str(e), name=name)
+        if account is None:
+            self._failed(request, name)
+            return self._sign_in_page(request, status=401, error=self.words["wrong"], name=name)
+        return self._start_session(account)
+
+    async def handle_sign_out(self, request: web.Request) -> web.Response:
+        token = request.cookies.get(COOKIE, "")
+        self.sessions.pop(hashlib.sha256(token.encode()).hexdigest(), None)
+        response = _home()
+        response.del_cookie(COOKIE, path="/")
+        return response
+
+    async def handle_invite_page(self, request: web.Request) -> web.Response:
+        return self._page(request, form="invite", message=self.words["invite"])
+
+    async def handle_invite(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        token, password = str(form.get("token", "")), str(form.get("password", ""))
+        if not token:
+            return self._page(request, form="invite", error=self.words["no_invite"], status=400)
+        if password != str(form.get("again", "")):
+            return self._page(request, form="invite", message=self.words["invite"], error=self.words["mismatch"],
+                              status=400)
+        loop = asyncio.get_running_loop()
+        try:
+            account = await loop.run_in_executor(self.hasher, redeem_invite, self.store, token, password)
+        except StoreError as e:
+            return self._page(request, form="invite", message=self.words["invite"], error=str(e), status=400)
+        return self._start_session(account)
+
+    # -- the app's websocket ---------------------------------------------------------------------------------------
+    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+        account = request["account"]
+        full = self._room_full(request, account)
+        if full is not None:
+            return full
+        self.live[account.name] += 1  # no await since the check: two tabs can't both take the last seat
+        try:
+            return await self._run_app(request, self.command_for(account))
+        finally:
+            self.live[account.name] -= 1
+            if not self.live[account.name]:
+                del self.live[account.name]
+
+    async def _run_app(self, request: web.Request, command: str) -> web.WebSocketResponse:
+        """textual-serve's `Server.handle_websocket`, with the command chosen for this session (upstream runs the
+        one command it was given for every connection)."""
+        websocket = web.WebSocketResponse(heartbeat=15)
+        width = to_int(request.query.get("width", "80"), 80)
+        height = to_int(request.query.get("height", "24"), 24)
+        app_service: AppService | None = None
+        try:
+            await websocket.prepare(request)
+            app_service = AppService(command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
+                                     close=websocket.close, download_manager=self.download_manager, debug=self.debug)
+            await app_service.start(width, height)
+            await self._process_messages(websocket, app_service)
+        except asyncio.CancelledError:
+            await websocket.close()
+        except Exception as error:  # noqa: BLE001 - upstream's choice: one connection's failure is logged
+            log.exception(error)
+        finally:
+            if app_service is not None:
+                await app_service.stop()
+        return websocket

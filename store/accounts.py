@@ -1,0 +1,183 @@
+"""Training-room accounts: who may sign in to `peilian serve`, and as what (trainee or lead).
+
+The lead adds accounts (`peilian users add`). A password is never stored: only a salted scrypt hash (standard
+library `hashlib.scrypt`). An account can instead start with a one-time invite token, of which only a SHA-256 is
+kept; the trainee opens the invite link and chooses a password. Part of the headless core: no Textual, no web.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from .db import Store, now
+from .errors import StoreError
+from .names import clean_name
+
+ROLES = ("trainee", "lead")
+PASSWORD_MIN, PASSWORD_MAX = 8, 1024
+INVITE_DAYS = 7
+# scrypt cost: N=2^15, r=8 (32 MiB, ~0.1 s on this class of machine). Stored with each hash, so it can be raised
+# later without invalidating existing passwords.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+_MAXMEM = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    role: str
+    stamp: str  # changes whenever the password does: a signed-in session checks it is still the same
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == "lead"
+
+
+def hash_password(password: str, *, salt: bytes | None = None, n: int = SCRYPT_N, r: int = SCRYPT_R,
+                  p: int = SCRYPT_P) -> str:
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_MAXMEM, dklen=32)
+    return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str | None) -> bool:
+    """Whether `password` matches the stored hash (constant-time compare). A missing hash never matches, but costs
+    the same scrypt run, so a wrong name can't be told from a wrong password by timing."""
+    try:
+        kind, n, r, p, salt, digest = (stored or "").split("$")
+        if kind != "scrypt":
+            raise ValueError(kind)
+        candidate = hash_password(password, salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
+        return hmac.compare_digest(candidate, stored)
+    except ValueError:
+        hash_password(password, salt=b"\0" * 16)
+        return False
+
+
+def check_new_password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+        raise StoreError(f"A password needs at least {PASSWORD_MIN} characters: choose a longer one.")
+    if len(password) > PASSWORD_MAX:
+        raise StoreError(f"A password can be at most {PASSWORD_MAX} characters: choose a shorter one.")
+    return password
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise StoreError(f"A role is 'trainee' or 'lead', not '{role}'.")
+    return role
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _stamp(password_hash: str | None) -> str:
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+
+
+def _credentials(password: str | None) -> tuple[dict, str | None]:
+    """The columns for a new password, or for a new one-time invite (and its token) when there is none."""
+    if password is not None:
+        return {"password_hash": hash_password(check_new_password(password)), "invite_hash": None,
+                "invite_expires": None}, None
+    token = secrets.token_urlsafe(24)
+    expires = (datetime.now(timezone.utc) + timedelta(days=INVITE_DAYS)).isoformat(timespec="seconds")
+    return {"password_hash": None, "invite_hash": _token_hash(token), "invite_expires": expires}, token
+
+
+def add_account(store: Store, name: str, role: str, password: str | None = None) -> str | None:
+    """A new account. With `password`, it can sign in at once; without, returns a one-time invite token (valid
+    INVITE_DAYS days) with which the trainee chooses their own password."""
+    name, role = clean_name(name), _check_role(role)
+    columns, token = _credentials(password)
+    with store.write() as conn:
+        if conn.execute("select 1 from accounts where name = ?", (name,)).fetchone():
+            raise StoreError(f"There is already an account '{name}': use `peilian users reset` to give it a new "
+                             "password or invite.")
+        stamp = now()
+        conn.execute("insert into accounts (name, role, password_hash, invite_hash, invite_expires, created_at, "
+                     "updated_at) values (:name, :role, :password_hash, :invite_hash, :invite_expires, :t, :t)",
+                     {"name": name, "role": role, "t": stamp, **columns})
+    return token
+
+
+def reset_account(store: Store, name: str, password: str | None = None, role: str | None = None) -> str | None:
+    """A new password (or a new invite, whose token is returned) for an existing account; signed-in sessions of it
+    end. `role` changes its role too."""
+    name = clean_name(name)
+    columns, token = _credentials(password)
+    if role is not None:
+        columns["role"] = _check_role(role)
+    with store.write() as conn:
+        sets = ", ".join(f"{c} = :{c}" for c in columns)
+        cur = conn.execute(f"update accounts set {sets}, updated_at = :t where name = :name",
+                           {**columns, "t": now(), "name": name})
+        if cur.rowcount == 0:
+            raise StoreError(f"There is no account '{name}': add it with `peilian users add`.")
+    return token
+
+
+def remove_account(store: Store, name: str) -> None:
+    """The account can no longer sign in (its progress is kept)."""
+    name = clean_name(name)
+    with store.write() as conn:
+        if conn.execute("delete from accounts where name = ?", (name,)).rowcount == 0:
+            raise StoreError(f"There is no account '{name}': `peilian users list` shows who has one.")
+
+
+def list_accounts(store: Store) -> list[dict]:
+    """Every account: name, role, state (active / invited / invite expired), created_at."""
+    out = []
+    for row in store.query("select name, role, password_hash, invite_expires, created_at from accounts order by name"):
+        if row["password_hash"]:
+            state = "active"
+        elif row["invite_expires"] and row["invite_expires"] > now():
+            state = "invited"
+        else:
+            state = "invite expired"
+        out.append({"name": row["name"], "role": row["role"], "state": state, "created_at": row["created_at"]})
+    return out
+
+
+def has_accounts(store: Store) -> bool:
+    return bool(store.query("select 1 from accounts limit 1"))
+
+
+def get_account(store: Store, name: str) -> Account | None:
+    """The account as it is now (None once removed): a server checks this on every request."""
+    rows = store.query("select name, role, password_hash from accounts where name = ?", (name,))
+    if not rows or not rows[0]["password_hash"]:
+        return None
+    return Account(rows[0]["name"], rows[0]["role"], _stamp(rows[0]["password_hash"]))
+
+
+def sign_in(store: Store, name: str, password: str) -> Account | None:
+    """The account if `password` is its password, else None (unknown name and wrong password look alike)."""
+    try:
+        name = clean_name(name)
+    except StoreError:
+        name = ""
+    rows = store.query("select password_hash from accounts where name = ?", (name,)) if name else []
+    if not check_password(password if isinstance(password, str) else "", rows[0]["password_hash"] if rows else None):
+        return None
+    return get_account(store, name)
+
+
+def redeem_invite(store: Store, token: str, password: str) -> Account:
+    """Sets the password of the account the invite token was made for; the token then no longer works."""
+    new_hash = hash_password(check_new_password(password))  # outside the write lock: scrypt takes a while
+    digest = _token_hash(token if isinstance(token, str) else "")
+    with store.write() as conn:
+        row = conn.execute("select name, invite_expires from accounts where invite_hash = ?", (digest,)).fetchone()
+        if row is None or not row[1] or row[1] <= now():
+            raise StoreError("This invite link has already been used or has expired: ask your team lead for a new one.")
+        conn.execute("update accounts set password_hash = ?, invite_hash = null, invite_expires = null, "
+                     "updated_at = ? where name = ?", (new_hash, now(), row[0]))
+    account = get_account(store, row[0])
+    assert account is not None
+    return account

@@ -106,6 +106,7 @@ def test_command(paths, verbose, coverage, pool, runs, model_answers, seeds, pas
         click.echo(inert(str(p)))  # a problem can quote the file
     failed = len(problems)
     total = 0
+    tested: dict[str, set[str]] = {}  # scenario id -> must items its tests did (for --coverage)
     if model_answers:
         from simulator.selftest import play_model_answers
 
@@ -125,26 +126,35 @@ def test_command(paths, verbose, coverage, pool, runs, model_answers, seeds, pas
                 click.echo(f"     {inert(problem)}")
             if verbose and outcome.session:
                 _explain_session(outcome.session)
+            if outcome.session and not model_answers:
+                tested.setdefault(sc.id, set()).update(outcome.session.must_done)
             failed += not outcome.passed
     click.echo(f"{total - (failed - len(problems))} passed, {failed - len(problems)} failed")
     if coverage:
-        failed += _coverage([sc for _p, sc in loaded], pool, runs)
+        failed += _coverage([sc for _p, sc in loaded], pool, runs, None if model_answers else tested)
     if failed:
         raise SystemExit(1)
 
 
 def _explain_session(session) -> None:
-    """Every turn's scores, what moved the mood, and where the session stands; then why it ended (the words the
-    app and `peilian run` show)."""
+    """Every turn's scores, what moved the mood, where the session stands and how close each missing required item
+    came; then why it ended and the mood arithmetic (the words the app and `peilian run` show)."""
+    from simulator.explain import missing_line, mood_arithmetic, near_misses
+
     lang = session.scenario.lang[:2]
     for t in session.turns:
         s = t.result.scores
         moved = ", ".join(f"{cause} {points:+d}" for cause, points in t.moved) or "nothing"
-        click.echo(f"     {t.number}: c{s['certainty']} s{s['simplicity']} w{s['warmth']} mood {t.mood_before}→{t.mood}"
-                   f" ({moved}) → {t.decision.beat}")
+        click.echo(inert(f"     {t.number}: c{s['certainty']} s{s['simplicity']} w{s['warmth']} mood {t.mood_before}→"
+                         f"{t.mood} ({moved}) → {t.decision.beat}"))
         if t.progress:
-            click.echo(f"        {t.progress.status(lang)}")
-    click.echo(f"     why: {session.why(lang)}")
+            click.echo(inert(f"        {t.progress.status(lang)}"))
+        if t.decision.outcome != "resolved":
+            for label, miss in near_misses(session, t):
+                click.echo(inert(f"        … {missing_line(label, miss, lang)}"))
+    click.echo(inert(f"     why: {session.why(lang)}"))
+    if session.outcome != "resolved":
+        click.echo(inert(f"     {mood_arithmetic(session, lang)}"))
 
 
 @scenarios_group.command("tune")
@@ -178,24 +188,36 @@ def tune_command(paths, write):
         raise SystemExit(1)
 
 
-def _coverage(scenarios, pool_files, runs) -> int:
+def _coverage(scenarios, pool_files, runs, tested=None) -> int:
     from simulator.coverage import BUNDLED_POOL, explore_all, load_pool
 
     extra = [pair for f in (BUNDLED_POOL, *pool_files) for pair in load_pool(f)]
     incomplete = 0
     click.echo(f"coverage ({runs} varied sessions per scenario):")
-    for cov in explore_all(scenarios, extra, runs=runs):
+    if tested is not None:
+        tested = {sc.id: tested.get(sc.id, set()) for sc in scenarios}
+    for cov in explore_all(scenarios, extra, runs=runs, tested=tested):
         beats = len(cov.beats_reached) + len(cov.beats_missed)
         endings = ", ".join(f"{k} {v}" for k, v in sorted(cov.endings_reached.items()))
         if cov.complete:
-            click.echo(f"  {click.style('ok', fg='green')}   {cov.scenario}: {beats}/{beats} beats, endings: {endings}")
+            items = len(cov.items_done)
+            click.echo(f"  {click.style('ok', fg='green')}   {cov.scenario}: {beats}/{beats} beats, {items}/{items} must "
+                       f"items, endings: {endings}")
             continue
         incomplete += 1
-        click.echo(f"  {click.style('gaps', fg='red', bold=True)} {cov.scenario}: {beats - len(cov.beats_missed)}/{beats} beats, endings: {endings or 'none'}")
+        items = len(cov.items_done) + len(cov.items_missed)
+        click.echo(f"  {click.style('gaps', fg='red', bold=True)} {cov.scenario}: {beats - len(cov.beats_missed)}/{beats} "
+                   f"beats, {items - len(cov.items_missed)}/{items} must items, endings: {endings or 'none'}")
         if cov.beats_missed:
             click.echo(f"       beats never reached: {', '.join(cov.beats_missed)}")
         if cov.endings_missed:
             click.echo(f"       endings never reached: {', '.join(cov.endings_missed)}")
+        if cov.items_missed:
+            click.echo(f"       must items no session ever did: {', '.join(cov.items_missed)} (are the phrases too "
+                       "narrow? `scenarios test -v` shows how close replies came)")
+        if cov.items_untested:
+            click.echo(f"       must items no test does: {', '.join(cov.items_untested)} (add a test whose replies "
+                       "do them)")
     return incomplete
 
 

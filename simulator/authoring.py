@@ -92,7 +92,10 @@ _TEXT = {
         "push": "That's vague. When, exactly?",
         "must": ["within 24 hours", "today before 6 pm"],
         "forbidden": ["contact the seller yourself"],
-        "model": "I'm sorry about this. I'll ... today, and message you by 6 pm with the result.",
+        "model": "TODO: what a good agent says, e.g. I'm sorry about this. I'll ... today, and message you by 6 pm.",
+        "test_vague": "TODO: vague replies (we'll look into it, as soon as possible ...), one per turn",
+        "test_cold": "TODO: a cold reply (that's the policy, nothing I can do)",
+        "test_forbidden": "TODO: a reply that sends the customer away (please contact the seller yourself)",
     },
     "zh": {
         "brief": "TODO: 两三句话说明情况,以及学员应该做到什么。",
@@ -104,7 +107,10 @@ _TEXT = {
         "push": "又是尽快?到底什么时候?",
         "must": ["今天18点前", "24小时内"],
         "forbidden": ["请您自行联系商家"],
-        "model": "真的抱歉。我现在就……,今天18点前短信告诉您结果。",
+        "model": "TODO: 好的客服会怎么说,例如:真的抱歉。我现在就……,今天18点前短信告诉您结果。",
+        "test_vague": "TODO: 几句含糊的回复(我们会尽快处理、您耐心等待……),一轮一句",
+        "test_cold": "TODO: 一句冷冰冰的回复(这是规定,没办法)",
+        "test_forbidden": "TODO: 一句把顾客推走的回复(请您自行联系商家)",
     },
 }
 
@@ -168,7 +174,20 @@ endings:
     lines: [{_q(t["escalated"])}]
   abandoned:
     lines: [{_q(t["abandoned"])}]
-tests: []                  # e.g. - {{name: good path, replies: ["..."], expect: resolved}}
+tests:                     # at least four; `peilian scenarios test` plays them and fails until they pass
+  - name: good path
+    replies: [{_q(t["model"])}]
+    expect: resolved
+  - name: vague replies
+    replies: [{_q(t["test_vague"])}]
+    expect: escalated
+  - name: cold reply
+    replies: [{_q(t["test_cold"])}]
+    expect: escalated
+  - name: sends the customer away
+    replies: [{_q(t["test_forbidden"])}]
+    expect: escalated
+    forbidden: [push-to-customer]
 """
 
 

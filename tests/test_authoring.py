@@ -24,7 +24,7 @@ def test_guide_example_validates_and_its_tests_pass(tmp_path):
     sc = load_scenario(f)
     assert sc.id == "late-parcel-mini"
     outcomes = run_tests(sc)
-    assert [o.passed for o in outcomes] == [True, True], [o.problems for o in outcomes]
+    assert [o.passed for o in outcomes] == [True] * 4, [o.problems for o in outcomes]
 
 
 def test_guide_example_can_be_extended_by_a_new_trainer(tmp_path):
@@ -108,3 +108,43 @@ def test_coverage_reports_gaps(tmp_path, peilian):
     assert r.returncode == 1
     missed = next(line for line in r.stdout.splitlines() if "beats never reached:" in line)
     assert "impossible" in missed
+
+
+def test_the_guide_asks_for_the_minimum_that_scenarios_test_enforces():
+    from simulator.selftest import MIN_TESTS
+
+    guide = (ROOT / "scenarios" / "README.md").read_text()
+    assert MIN_TESTS == 4 and "at least four tests" in guide
+
+
+def test_too_few_tests_or_a_todo_fail_scenarios_test_and_draft_lets_them_through(tmp_path, peilian):
+    doc = yaml.safe_load(guide_example())
+    doc["tests"] = doc["tests"][:3]
+    doc["brief"] = "TODO: say what happened"
+    f = tmp_path / "wip.yaml"
+    f.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+    r = peilian("scenarios", "test", str(f))
+    assert r.returncode == 1
+    lines = r.stdout.splitlines()
+    assert any(re.search(r"wip.yaml:\d+:\d+: only 3 tests; a scenario needs at least 4 .*add 1 more", x) for x in lines)
+    assert any(re.search(r"wip.yaml:\d+:\d+: TODO left in brief: write it in", x) for x in lines)
+    assert "3 passed, 0 failed" in r.stdout and "NOT READY" in r.stdout
+    r = peilian("scenarios", "test", "--draft", str(f))
+    assert r.returncode == 0, r.stdout
+    assert "draft: " in r.stdout and "TODO left in brief" in r.stdout and "DRAFT: 2 thing(s)" in r.stdout
+    doc["brief"] = "Mr Okafor's parcel is late."
+    doc["tests"] = yaml.safe_load(guide_example())["tests"]
+    f.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+    r = peilian("scenarios", "test", str(f))
+    assert r.returncode == 0 and "NOT READY" not in r.stdout and "DRAFT" not in r.stdout
+
+
+def test_the_scaffold_fails_scenarios_test_until_it_is_filled(tmp_path, peilian):
+    out = tmp_path / "cold-food.yaml"
+    r = peilian("scenarios", "new", "--id", "cold-food", "--title", "Cold food", "--lang", "en", "--difficulty", "2",
+                "--persona", "Mr Li", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert peilian("scenarios", "validate", str(out)).returncode == 0  # valid as it is, so the editor helps
+    r = peilian("scenarios", "test", str(out))
+    assert r.returncode == 1 and "NOT READY" in r.stdout
+    assert "TODO left in brief" in r.stdout and "TODO left in tests[0].replies[0]" in r.stdout

@@ -96,14 +96,20 @@ def _lint(loaded) -> int:
               "session must end resolved at or above the pass mark.")
 @click.option("--seeds", type=click.IntRange(1, 100), default=5, show_default=True, help="Sessions per scenario (--model-answers).")
 @click.option("--pass-mark", type=float, default=None, help="Default: readiness.min_overall in config.yaml (75).")
-def test_command(paths, verbose, coverage, pool, runs, model_answers, seeds, pass_mark):
+@click.option("--draft", is_flag=True, help="Work in progress: let fewer than 4 tests and TODO markers through "
+              "(each is still printed, and the scenario is marked DRAFT).")
+def test_command(paths, verbose, coverage, pool, runs, model_answers, seeds, pass_mark, draft):
     """Play each scenario's own tests through the scripted engine; exit 1 on any failure.
 
-    With --coverage, exit 1 also when a beat or an ending is never reached. With --model-answers, play the
-    scenario's own model answers instead (trainers: a scenario its model answers can't pass teaches nothing)."""
+    A scenario with fewer than 4 tests (the guide's minimum) or a TODO left in it fails too, unless --draft.
+    With --coverage, exit 1 also when a beat, an ending or a must item is never reached. With --model-answers,
+    play the scenario's own model answers instead (trainers: a scenario its model answers can't pass teaches
+    nothing)."""
     loaded, problems = load_many(_paths(paths))
     for p in problems:
         click.echo(inert(str(p)))  # a problem can quote the file
+    unready = _unfinished(loaded, draft)
+    problems = problems + unready if not draft else problems
     failed = len(problems)
     total = 0
     tested: dict[str, set[str]] = {}  # scenario id -> must items its tests did (for --coverage)
@@ -130,10 +136,36 @@ def test_command(paths, verbose, coverage, pool, runs, model_answers, seeds, pas
                 tested.setdefault(sc.id, set()).update(outcome.session.must_done)
             failed += not outcome.passed
     click.echo(f"{total - (failed - len(problems))} passed, {failed - len(problems)} failed")
+    if unready:
+        n = len({p.path for p in unready})
+        if draft:
+            click.echo(click.style(f"DRAFT: {len(unready)} thing(s) in {n} file(s) still to finish (listed above); "
+                                   "without --draft they fail the test.", fg="yellow", bold=True))
+        else:
+            click.echo(click.style(f"NOT READY: {len(unready)} thing(s) in {n} file(s) to finish (listed above); "
+                                   "--draft lets work in progress through.", fg="red", bold=True))
     if coverage:
         failed += _coverage([sc for _p, sc in loaded], pool, runs, None if model_answers else tested)
     if failed:
         raise SystemExit(1)
+
+
+def _unfinished(loaded, draft: bool) -> list:
+    """Print and return, as problems, what keeps each scenario from being ready: too few tests, TODOs left."""
+    from simulator.loader import Problem, _display, _position_for, load_yaml_located
+    from simulator.selftest import unfinished
+
+    out = []
+    for path, sc in loaded:
+        display = _display(path)
+        located = load_yaml_located(path.read_text(encoding="utf-8"), display)
+        found = sorted(Problem(display, *_position_for(loc, located.positions, False), message)
+                       for loc, message in unfinished(sc, located.data))
+        for problem in found:
+            text = inert(str(problem))
+            click.echo(click.style(f"draft: {text}", fg="yellow") if draft else text)
+        out += found
+    return out
 
 
 def _explain_session(session) -> None:
@@ -285,7 +317,8 @@ def _write(target, text: str, force: bool) -> None:
         target.write_text(text, encoding="utf-8")
     except OSError as e:
         raise UserError(f"Cannot write {target}: {e.strerror}.") from None
-    click.echo(f"Wrote {target}. Next: fill in the TODOs, then `peilian scenarios validate {target}`.", err=True)
+    click.echo(f"Wrote {target}. Next: fill in the TODOs and the four tests, then `peilian scenarios test {target}` "
+               "(it fails until they are done; --draft shows the rest while you work).", err=True)
 
 
 COMMANDS = [scenarios_group]

@@ -57,8 +57,8 @@ def mood_arithmetic(session: Session, lang: str = "en") -> str:
     zh = lang[:2] == "zh"
     if p.needs_calm:
         need = f",需要 {p.calm}" if zh else f", needed {p.calm}"
-    else:
-        need = ""
+    else:  # it settles once the required items are done: the mood only matters for boiling over
+        need = f"(≤{p.escalate} 会爆发)" if zh else f" (boils over at {p.escalate})"
     return (f"情绪 {start} → {session.mood}{need}:{parts}" if zh
             else f"mood {start} → {session.mood}{need}: {parts}")
 

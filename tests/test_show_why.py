@@ -75,8 +75,11 @@ def test_mood_arithmetic_adds_up_what_moved_the_mood():
     line = mood_arithmetic(session)
     # the example settles once its required item is done: the mood matters only for boiling over
     assert line.startswith(f"mood 40 → {session.mood} (boils over at 10): ") and "certainty" in line
-    needs_calm = _example_session(NATURAL)
-    needs_calm.scenario.endings.resolved.__dict__["needs_calm"] = True  # (frozen model: as a calm-needing file would)
+    sc = session.scenario
+    calm = sc.model_copy(update={"endings": sc.endings.model_copy(
+        update={"resolved": sc.endings.resolved.model_copy(update={"needs_calm": True})})})
+    needs_calm = Session(calm, seed=0)
+    needs_calm.submit(NATURAL)
     assert mood_arithmetic(needs_calm).startswith(f"mood 40 → {needs_calm.mood}, needed 70: ")
 
 

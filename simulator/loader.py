@@ -402,7 +402,12 @@ def load_many(paths) -> tuple[list[tuple[Path, Scenario]], list[Problem]]:
             text = f.read_text(encoding="utf-8")
             located = load_yaml_located(text, _display(f))
             line, col = _position_for(("id",), located.positions, False)
-            problems.append(Problem(_display(f), line, col, f"duplicate scenario id '{sc.id}' (also in {_display(first[sc.id])})"))
+            if _bundled(first[sc.id]) and not _bundled(f):
+                message = (f"scenario id '{sc.id}' is a bundled scenario's ({_display(first[sc.id])}), so this file "
+                           "would never be shown: give it another id")
+            else:
+                message = f"duplicate scenario id '{sc.id}' (also in {_display(first[sc.id])})"
+            problems.append(Problem(_display(f), line, col, message))
         else:
             first[sc.id] = f
     return loaded, sorted(problems)

@@ -152,6 +152,15 @@ def test_command(paths, verbose, coverage, pool, runs, model_answers, seeds, pas
 
 def _unfinished(loaded, draft: bool) -> list:
     """Print and return, as problems, what keeps each scenario from being ready: too few tests, TODOs left."""
+    out = unfinished_problems(loaded)
+    for problem in out:
+        text = inert(str(problem))
+        click.echo(click.style(f"draft: {text}", fg="yellow") if draft else text)
+    return out
+
+
+def unfinished_problems(loaded) -> list:
+    """What keeps each scenario from being ready (too few tests, TODOs left), as `path:line:col` problems."""
     from simulator.loader import Problem, _display, _position_for, load_yaml_located
     from simulator.selftest import unfinished
 
@@ -159,12 +168,8 @@ def _unfinished(loaded, draft: bool) -> list:
     for path, sc in loaded:
         display = _display(path)
         located = load_yaml_located(path.read_text(encoding="utf-8"), display)
-        found = sorted(Problem(display, *_position_for(loc, located.positions, False), message)
-                       for loc, message in unfinished(sc, located.data))
-        for problem in found:
-            text = inert(str(problem))
-            click.echo(click.style(f"draft: {text}", fg="yellow") if draft else text)
-        out += found
+        out += sorted(Problem(display, *_position_for(loc, located.positions, False), message)
+                      for loc, message in unfinished(sc, located.data))
     return out
 
 
@@ -322,3 +327,12 @@ def _write(target, text: str, force: bool) -> None:
 
 
 COMMANDS = [scenarios_group]
+
+
+def _more_commands() -> None:
+    from .check_cmd import check_command
+
+    scenarios_group.add_command(check_command)
+
+
+_more_commands()

@@ -95,6 +95,11 @@ def explain(error: yaml.YAMLError, text: str) -> tuple[int, int, str]:
         return cm.line + 1, cm.column + 1, "this quote is never closed: add the closing quote at the end of the text"
     if "flow sequence" in context or "flow mapping" in context:
         opener, closer = ("[", "]") if "sequence" in context else ("{", "}")
+        start = lines[cm.line] if cm is not None and cm.line < len(lines) else here
+        quotes = [m.start() for m in re.finditer(r'(?<!\\)"', start)]
+        if len(quotes) % 2:  # `["Where is my parcel?]`: the quote, not the bracket
+            return (cm.line + 1 if cm is not None else line), quotes[-1] + 1, (
+                "the \" opened here is not closed on this line: add the closing \" at the end of the text")
         at = (cm.line + 1, cm.column + 1) if cm is not None else (line, col)
         return (*at, f"this '{opener}' is not closed with '{closer}' on its line: close it, and put any item that "
                      "holds ':' or ',' in quotes")

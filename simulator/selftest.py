@@ -39,9 +39,12 @@ def unfinished(sc: Scenario, data=None) -> list[tuple[tuple, str]]:
         have = "no tests" if n == 0 else f"only {n} test{'s' if n > 1 else ''}"
         out.append((("tests",), f"{have}; a scenario needs at least {MIN_TESTS} (a good path that resolves, a vague "
                     f"one, a cold one and a forbidden move): add {MIN_TESTS - n} more"))
-    for loc in todo_locations(data if data is not None else sc.model_dump(by_alias=True)):
-        where = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
-        out.append((loc, f"TODO left in {where}: write it in"))
+    from .loader import _join, describe_loc
+
+    data = data if data is not None else sc.model_dump(by_alias=True)
+    for loc in todo_locations(data):
+        owner, field = describe_loc(loc, data)
+        out.append((loc, _join(owner, field, "still says TODO: write it in", verb=True)))
     return out
 
 

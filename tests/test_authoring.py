@@ -127,11 +127,11 @@ def test_too_few_tests_or_a_todo_fail_scenarios_test_and_draft_lets_them_through
     assert r.returncode == 1
     lines = r.stdout.splitlines()
     assert any(re.search(r"wip.yaml:\d+:\d+: only 3 tests; a scenario needs at least 4 .*add 1 more", x) for x in lines)
-    assert any(re.search(r"wip.yaml:\d+:\d+: TODO left in brief: write it in", x) for x in lines)
+    assert any(re.search(r"wip.yaml:\d+:\d+: brief still says TODO: write it in", x) for x in lines)
     assert "3 passed, 0 failed" in r.stdout and "NOT READY" in r.stdout
     r = peilian("scenarios", "test", "--draft", str(f))
     assert r.returncode == 0, r.stdout
-    assert "draft: " in r.stdout and "TODO left in brief" in r.stdout and "DRAFT: 2 thing(s)" in r.stdout
+    assert "draft: " in r.stdout and "brief still says TODO" in r.stdout and "DRAFT: 2 thing(s)" in r.stdout
     doc["brief"] = "Mr Okafor's parcel is late."
     doc["tests"] = yaml.safe_load(guide_example())["tests"]
     f.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
@@ -147,4 +147,4 @@ def test_the_scaffold_fails_scenarios_test_until_it_is_filled(tmp_path, peilian)
     assert peilian("scenarios", "validate", str(out)).returncode == 0  # valid as it is, so the editor helps
     r = peilian("scenarios", "test", str(out))
     assert r.returncode == 1 and "NOT READY" in r.stdout
-    assert "TODO left in brief" in r.stdout and "TODO left in tests[0].replies[0]" in r.stdout
+    assert "brief still says TODO" in r.stdout and "test 'good path': replies #1 still says TODO" in r.stdout

@@ -80,8 +80,8 @@ def test_patterns_re2_cannot_run_are_refused_when_validated(pattern, words):
     text = scenario_with(("phrases: [within 24 hours]", f"patterns: ['{pattern}']"))
     sc, problems = load_scenario_text(text, "team.yaml")
     assert sc is None and len(problems) == 1
-    assert f"pattern {pattern!r}" in problems[0].message and words in problems[0].message
-    assert problems[0].line == 13  # the item's line
+    assert f"pattern '{pattern}'" in problems[0].message and words in problems[0].message  # as written, no \\
+    assert (problems[0].line, problems[0].col) == (14, 18)  # the pattern's own line
 
 
 def test_the_bundled_scenarios_keep_their_reviewed_patterns():

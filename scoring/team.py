@@ -500,10 +500,44 @@ def check_team_files(lex_dirs: list[Path], rule_dirs: list[Path]) -> tuple[list[
                 add_lexicon_doc(doc, path, lexicons, reviewed=False)
             docs_by_file[path] = docs
     problems += check_examples(lexicons, docs_by_file)
+    good: dict[Path, object] = {}
     for path in rule_files:
-        _data, found = check_rules(path, set(lexicons), ids)
+        data, found = check_rules(path, set(lexicons), ids)
         problems += found
+        if not found:
+            good[path] = data
+    if good:
+        problems += check_rule_examples(good, lexicons)
     return sorted(set(problems)), len(lex_files), len(rule_files)
+
+
+def check_rule_examples(files: dict[Path, object], lexicons: dict[str, Lexicon]) -> list[FileProblem]:
+    """A team rule's own examples, run through the scorer's detectors with the team's files in place: each `flag`
+    reply must fire the rule, each `pass` reply must not (as `tests/test_scoring_rules.py` does for Peilian's)."""
+    from .api import ScoreContext
+    from .rules import RuleSet, load_rules
+    from .scorer import RuleScorer
+
+    bases: dict = {}
+    rules = load_rules([HERE / "rules"], lexicons, bases)
+    for path, data in files.items():
+        add_rule_file(data, path, rules, lexicons, None, reviewed=False)
+    detector = RuleScorer(RuleSet(rules, lexicons, bases))
+    out = []
+    for path, data in files.items():
+        located, _ = locate(read_text(path, "rule file")[0] or "", display(path))
+        items = data.get("rules") if isinstance(data, dict) else data
+        prefix = ("rules",) if isinstance(data, dict) else ()
+        for i, raw in enumerate(items or []):
+            examples = raw.get("examples") or {}
+            for kind, should in (("flag", True), ("pass", False)):
+                for j, reply in enumerate(examples.get(kind) or []):
+                    fired = {f.rule for f in detector.detect(str(reply), ScoreContext())[0].findings}
+                    if (raw["id"] in fired) != should:
+                        verb = "should fire the rule, but doesn't" if should else "should not fire the rule, but does"
+                        out.append(FileProblem(display(path), *located.at(prefix + (i, "examples", kind, j)),
+                                               f"the example '{reply}' ({kind}) {verb}"))
+    return out
 
 
 __all__ = ["FileProblem", "add_team_lexicons", "add_team_rules", "check_lexicon", "check_rules", "check_team_files"]

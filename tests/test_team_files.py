@@ -167,3 +167,29 @@ def test_the_guides_lexicon_and_rule_examples_pass_the_check(peilian, peilian_ho
     r = peilian("scenarios", "check")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "1 team lexicon file(s), 1 team rule file(s)" in r.stderr
+
+
+def test_the_guides_table_of_lists_gives_examples_each_list_really_matches(peilian_home):
+    """Each 'e.g.' in the guide's table is found by the list it stands for (jargon's by the rule that reads it)."""
+    from scoring.rules import ruleset
+    from scoring.text import normalize
+
+    rs = ruleset()
+    guide = (ROOT / "scenarios" / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z_]+)` \| \w+ \| [^|]+ \| ([^|]+) \|", guide, re.M)
+    assert len(rows) >= 40
+    for name, examples in rows:
+        matcher = rs.rules["simplicity.jargon"].regex if name == "jargon" else rs.lexicons[name].regex
+        for word in (w.strip() for w in re.sub(r"\(.*?\)", "", examples).split(",")):
+            assert matcher.search(normalize(word)) is not None, (name, word)
+
+
+def test_a_team_rules_own_examples_are_run_by_check(peilian, peilian_home):
+    guide = (ROOT / "scenarios" / "README.md").read_text(encoding="utf-8")
+    rule = re.search(r"```yaml\n(# \$PEILIAN_HOME/rules/.*?)```", guide, re.S).group(1)
+    _write(peilian_home / "rules", "ours.yaml", rule.replace("flag: [感谢您的耐心等待与理解]", "flag: [感谢您的耐心等待与理解, 今天就发货]"))
+    r = peilian("scenarios", "check")
+    assert r.returncode == 1
+    (line,) = _lines(r.stdout)
+    assert re.fullmatch(rf"{peilian_home}/rules/ours.yaml:\d+:\d+: the example '今天就发货' \(flag\) should fire the "
+                        "rule, but doesn't", line), line

@@ -32,8 +32,16 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def slug(text: str) -> str:
+def slug(text: str, max_len: int = 48) -> str:
+    """An id from a title: lower-case words joined by dashes; Chinese characters by their pinyin (pypinyin),
+    so 电信账单多扣了20元 is dian-xin-zhang-dan-duo-kou-le-20-yuan. Cut at a dash to at most `max_len` characters."""
+    if re.search(r"[\u3400-\u9fff]", text):
+        from pypinyin import lazy_pinyin
+
+        text = " ".join(lazy_pinyin(text))
     s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if len(s) > max_len:
+        s = s[: max_len + 1].rsplit("-", 1)[0]
     return s or "my-scenario"
 
 
@@ -260,17 +268,18 @@ def draft_from_transcript(messages: list[Message], *, id: str, title: str = "", 
     return head + note + body
 
 
-def schema_ref(out: Path | None) -> str:
-    """The `$schema=` path for a file written at `out` (relative to the bundled schema when possible)."""
-    import os
+SCHEMA_NAME = "scenario.schema.json"
 
+
+def schema_ref(out: Path | None, shared: Path | None = None) -> str:
+    """The `$schema=` reference for a file written at `out` (None: printed), one that survives moving the file:
+    `./scenario.schema.json` when the schema is in the folder it is written to (put there by `peilian scenarios
+    schema --write DIR`, so a file moved into the team's folder keeps working); else the full path of `shared`
+    (the team folder's schema, if written) or of the bundled schema."""
     from scenarios import BUNDLED
 
-    schema = BUNDLED / "scenario.schema.json"
-    if out is None:
-        return str(schema)
-    try:
-        rel = os.path.relpath(schema, Path(out).resolve().parent)
-    except ValueError:
-        return str(schema)
-    return rel if rel.startswith(".") else "./" + rel
+    if out is not None and (Path(out).resolve().parent / SCHEMA_NAME).is_file():
+        return "./" + SCHEMA_NAME
+    if shared is not None and shared.is_file():
+        return str(shared.resolve())
+    return str(BUNDLED / SCHEMA_NAME)

@@ -148,3 +148,58 @@ def test_the_scaffold_fails_scenarios_test_until_it_is_filled(tmp_path, peilian)
     r = peilian("scenarios", "test", str(out))
     assert r.returncode == 1 and "NOT READY" in r.stdout
     assert "brief still says TODO" in r.stdout and "test 'good path': replies #1 still says TODO" in r.stdout
+
+
+def test_an_id_from_a_chinese_title_is_its_pinyin(tmp_path, peilian):
+    from simulator.authoring import slug
+
+    assert slug("电信账单多扣了20元") == "dian-xin-zhang-dan-duo-kou-le-20-yuan"
+    assert slug("長輩不會用App") == "zhang-bei-bu-hui-yong-app"
+    assert slug("Hotel overbooked") == "hotel-overbooked" and slug("!!!") == "my-scenario"
+    assert len(slug("退款" * 40)) <= 48
+    r = peilian("scenarios", "new", "--out", "-", input="电信账单多扣了20元\n\nzh\n3\n王女士\n")
+    assert r.returncode == 0, r.stderr
+    assert "Id [dian-xin-zhang-dan-duo-kou-le-20-yuan]" in r.stdout and "\nid: dian-xin-zhang-dan-duo-kou-le-20-yuan\n" in r.stdout
+
+
+def test_end_of_input_is_one_sentence_not_a_silent_exit(peilian):
+    r = peilian("scenarios", "new", "--out", "-", input="Late refund\n\n")
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert r.stderr.strip() == ("peilian: The input ended before the question 'Language' was answered: answer every "
+                                "question, or give the answers as options (--title, --id, --lang, --difficulty, "
+                                "--persona).")
+
+
+def test_the_schema_reference_survives_moving_the_file(tmp_path, peilian, peilian_home):
+    import json
+
+    team = peilian_home / "scenarios"
+    r = peilian("scenarios", "schema", "--write", str(team))
+    assert r.returncode == 0, r.stderr
+    written = team / "scenario.schema.json"
+    assert json.loads(written.read_text()) == json.loads(peilian("scenarios", "schema").stdout)
+    args = ["--id", "hotel-overbooked", "--title", "Hotel overbooked", "--lang", "en", "--difficulty", "3", "--persona", "Ms Ito"]
+    # written into the team folder: the schema next to it, by a reference that doesn't depend on where it was made
+    r = peilian("scenarios", "new", *args, "--out", str(team / "hotel.yaml"))
+    assert r.returncode == 0, r.stderr
+    assert (team / "hotel.yaml").read_text().startswith("# yaml-language-server: $schema=./scenario.schema.json\n")
+    # written elsewhere (and moved later): the team schema's full path, which holds wherever the file goes
+    elsewhere = tmp_path / "drafts" / "deep"
+    elsewhere.mkdir(parents=True)
+    r = peilian("scenarios", "new", *args, "--out", str(elsewhere / "hotel.yaml"))
+    first = (elsewhere / "hotel.yaml").read_text().splitlines()[0]
+    assert first == f"# yaml-language-server: $schema={written.resolve()}"
+    # a stale schema file is a warning of `scenarios check`
+    written.write_text("{}")
+    r = peilian("scenarios", "check")
+    assert "scenario.schema.json:1:1: warning: this schema was written by another version of Peilian" in r.stdout
+
+
+def test_without_a_team_schema_new_points_at_the_bundled_one_by_its_full_path(tmp_path, peilian):
+    out = tmp_path / "a" / "x.yaml"
+    out.parent.mkdir()
+    r = peilian("scenarios", "new", "--id", "x", "--title", "X", "--lang", "en", "--difficulty", "1", "--persona", "",
+                "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    ref = out.read_text().splitlines()[0].split("$schema=", 1)[1]
+    assert ref == str(ROOT / "scenarios" / "scenario.schema.json") and (ROOT / "scenarios" / "scenario.schema.json").is_file()

@@ -41,9 +41,25 @@ def list_command(as_json):
 
 
 @scenarios_group.command("schema")
-def schema_command():
-    """Print the JSON Schema of the scenario format (for editor completion)."""
-    click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+@click.option("--write", "folder", type=click.Path(file_okay=False), default=None,
+              help="Write scenario.schema.json into this folder (e.g. $PEILIAN_HOME/scenarios): files `scenarios "
+              "new` writes there point at it as ./scenario.schema.json.")
+def schema_command(folder):
+    """Print the JSON Schema of the scenario format (for editor completion), or write it next to your scenarios."""
+    from pathlib import Path
+
+    text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if folder is None:
+        click.echo(text, nl=False)
+        return
+    target = Path(folder).expanduser() / "scenario.schema.json"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise UserError(f"Cannot write {target}: {e.strerror}.") from None
+    click.echo(f"Wrote {target}. Scenario files in that folder can start with "
+               "`# yaml-language-server: $schema=./scenario.schema.json` (`peilian scenarios new` does).", err=True)
 
 
 def _paths(paths):
@@ -272,16 +288,34 @@ def new_command(sid, title, lang, difficulty, persona, out, force):
 
     from simulator.authoring import new_scenario, schema_ref, slug
 
-    title = title or click.prompt("Title")
-    sid = sid or click.prompt("Id", default=slug(title) if title.isascii() else "my-scenario")
+    def ask(question: str, **kw):
+        try:
+            return click.prompt(question, **kw)
+        except click.exceptions.Abort as e:
+            if isinstance(e.__context__, EOFError):  # input ended (a pipe, Ctrl+D): say what was still asked
+                raise UserError(f"The input ended before the question '{question}' was answered: answer every "
+                                "question, or give the answers as options (--title, --id, --lang, --difficulty, "
+                                "--persona).") from None
+            raise
+
+    title = title or ask("Title")
+    sid = sid or ask("Id", default=slug(title))
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", sid):
-        raise UserError(f"The id '{sid}' must be lower-case letters, digits and dashes, e.g. cold-food-delivery.")
-    lang = lang or click.prompt("Language", type=click.Choice(["zh", "zh-Hant", "en", "mixed"]), default="zh")
-    difficulty = difficulty or click.prompt("Difficulty (1-5)", type=click.IntRange(1, 5), default=2)
-    persona = persona if persona is not None else click.prompt("Customer's name", default="", show_default=False)
+        raise UserError(f"The id '{sid}' must be lower-case letters, digits and dashes, e.g. {slug(sid)}.")
+    lang = lang or ask("Language", type=click.Choice(["zh", "zh-Hant", "en", "mixed"]), default="zh")
+    difficulty = difficulty or ask("Difficulty (1-5)", type=click.IntRange(1, 5), default=2)
+    persona = persona if persona is not None else ask("Customer's name", default="", show_default=False)
     target = None if out == "-" else Path(out or f"{sid}.yaml")
-    text = new_scenario(id=sid, title=title, lang=lang, difficulty=difficulty, persona=persona, schema=schema_ref(target))
+    text = new_scenario(id=sid, title=title, lang=lang, difficulty=difficulty, persona=persona,
+                        schema=schema_ref(target, _team_schema()))
     _write(target, text, force)
+
+
+def _team_schema():
+    """The schema `peilian scenarios schema --write $PEILIAN_HOME/scenarios` put next to the team's scenarios."""
+    from ..config import home
+
+    return home() / "scenarios" / "scenario.schema.json"
 
 
 @scenarios_group.command("draft")
@@ -309,7 +343,8 @@ def draft_command(transcript, sid, title, out, force):
         raise UserError(f"{transcript}: {e}.") from None
     sid = sid or slug(Path(transcript).stem)
     target = None if out == "-" else Path(out or f"{sid}.yaml")
-    _write(target, draft_from_transcript(messages, id=sid, title=title, schema=schema_ref(target)), force)
+    _write(target, draft_from_transcript(messages, id=sid, title=title, schema=schema_ref(target, _team_schema())),
+           force)
 
 
 def _write(target, text: str, force: bool) -> None:

@@ -326,7 +326,10 @@ def _team_schema():
 @click.option("--out", type=click.Path(dir_okay=False), help="File to write (default: ID.yaml here; - for stdout).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def draft_command(transcript, sid, title, out, force):
-    """Turn a real chat log into a scenario skeleton that uses the customer's real lines."""
+    """Turn a real chat log into a scenario draft: the customer's real lines (each once, in order), the facts the
+    chat gives (times, amounts, order numbers), the customer's name, the agent's strong replies as model answers
+    and weak ones marked TODO with a better one proposed, must items from what the strong replies did, and a good
+    and a bad test. `scenarios test --draft FILE` then lists what is left to write."""
     from pathlib import Path
 
     from simulator.authoring import TranscriptError, draft_from_transcript, parse_transcript, schema_ref, slug

@@ -193,3 +193,31 @@ def test_a_team_rules_own_examples_are_run_by_check(peilian, peilian_home):
     (line,) = _lines(r.stdout)
     assert re.fullmatch(rf"{peilian_home}/rules/ours.yaml:\d+:\d+: the example '今天就发货' \(flag\) should fire the "
                         "rule, but doesn't", line), line
+
+
+def test_the_app_says_when_a_team_file_was_left_out(peilian_home):
+    """The app's screen is the terminal, so nothing is printed: a notification says how many files were left out."""
+    import asyncio
+
+    from scoring.rules import _cached
+    from simulator import load_scenario
+    from tui.app import AppOptions, create_app
+
+    _write(peilian_home / "lexicons", "typos.yaml", TYPOS)
+    _cached.cache_clear()
+    sc = load_scenario(ROOT / "scenarios" / "late-birthday-gift.yaml")
+
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="en"), scenarios=[sc], recorder=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(200):
+                if any("left out" in str(n.message) for n in app._notifications):
+                    break
+                await pilot.pause(0.05)
+            messages = [str(n.message) for n in app._notifications]
+        assert any(m.startswith("1 team lexicon/rule file(s) left out") for m in messages), messages
+
+    try:
+        asyncio.run(run())
+    finally:
+        _cached.cache_clear()

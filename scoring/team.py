@@ -173,24 +173,25 @@ def check_lexicon(path: Path, names: set[str], substitution: set[str]) -> tuple[
     data = located.data
     if data is None:
         return [], [FileProblem(where, 1, 1, "the file is empty: write `lexicon: NAME` and `entries: [...]`")]
-    docs = data if isinstance(data, list) else [data]
-    base = () if not isinstance(data, list) else None
+    listed = isinstance(data, list)  # several lexicons in one file, as `- lexicon: ...` items
+    docs = data if listed else [data]
     problems: list[FileProblem] = []
 
     def at(path_, message, key=False):
         problems.append(FileProblem(where, *located.at(path_, key), message))
 
     for i, doc in enumerate(docs):
-        p = () if base == () else (i,)
+        p = (i,) if listed else ()
         if not isinstance(doc, dict):
             hint = structure_hint(text) if isinstance(doc, str) else None
             at(p, hint or "each lexicon is a mapping: `lexicon: NAME` and `entries: [...]` (see scenarios/README.md)")
             continue
         for key in doc:
             if key not in LEXICON_KEYS:
-                at(p + (key,), f"unknown key '{key}'{_suggest(key, LEXICON_KEYS) or ' (a lexicon has lexicon, description, entries, plain and examples)'}", key=True)
+                known = " (a lexicon has lexicon, description, entries, plain and examples)"
+                at(p + (key,), f"unknown key '{key}'{_suggest(key, LEXICON_KEYS) or known}", key=True)
         name = doc.get("lexicon")
-        if "lexicon" in doc and "rules" not in doc and not isinstance(name, str):
+        if name is not None and not isinstance(name, str):
             at(p + ("lexicon",), "the lexicon's name must be a word, e.g. `lexicon: hedge`")
             continue
         if name is None:

@@ -408,7 +408,7 @@ def test_preset_sampling_defaults_reach_the_model_and_each_turn_records_its_path
 
     customer = make_llm_customer("smollm2-135m")
     assert customer.sampling == {"top_p": 0.9, "repeat_penalty": 1.15} and customer.temperature == 0.7
-    session = Session(RP, seed=1)
+    session = Session(RP, seed=0)
     opening = "Third time writing. Where is my 12 yuan return postage, please?"
     customer.backend = Canned(opening, "How can I help you?", "Another vague answer. Just give me a time or don't bother.",
                               "How can I help you?", "How can I help you?", "How can I help you?")

@@ -210,6 +210,50 @@ def _explain_session(session) -> None:
         click.echo(inert(f"     {mood_arithmetic(session, lang)}"))
 
 
+@scenarios_group.command("review")
+@click.argument("scenario")
+@click.option("--min-score", type=click.IntRange(0, 100), default=70, show_default=True,
+              help="A reply at or above this overall score counts as a good one.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None, help="Another progress database.")
+@click.option("--limit", type=int, default=30, show_default=True, help="At most this many notes.")
+def review_command(scenario, min_score, db_path, limit):
+    """Real replies that show where SCENARIO's item lists are too narrow or too broad: good replies in sessions that
+    never did a required item (with the words nearest it, to add), and forbidden items hit only by a fuzzy match."""
+    from pathlib import Path
+
+    from simulator.review import StoredTurn, review
+    from store.db import default_path
+
+    from ..catalog import find_scenario
+    from .report_cmd import open_for_reading
+
+    sc = find_scenario(scenario)
+    path = Path(db_path) if db_path else default_path()
+    store = open_for_reading(path) if path.is_file() else None
+    if store is None:
+        raise UserError(f"No progress database at {path}: practise first, or give --db PATH.")
+    rows = store.query(
+        "select s.id as sid, t.number as number, t.reply as reply, t.overall as overall, t.must_new as must_new, "
+        "tr.name as trainee from turns t join sessions s on s.id = t.session_id join trainees tr on tr.id = s.trainee_id "
+        "where s.scenario_id = ? order by s.id, t.number", (sc.id,))
+    done: dict[int, set] = {}
+    for r in rows:
+        done.setdefault(r["sid"], set()).update(json.loads(r["must_new"] or "[]"))
+    turns = [StoredTurn(r["sid"], r["number"], r["reply"], r["overall"] or 0, frozenset(done[r["sid"]]), r["trainee"])
+             for r in rows]
+    notes = review(sc, turns, min_overall=min_score)
+    click.echo(f"{sc.id}: {len(turns)} stored replies, {len(notes)} to look at.")
+    for n in notes[:limit]:
+        what = "missed" if n.kind == "missed" else "fuzzy forbidden"
+        click.echo(f"- {what} '{inert(n.label, oneline=True)}' (session {n.turn.session_id} turn {n.turn.number}, "
+                   f"{inert(n.turn.trainee, oneline=True)}, score {n.turn.overall}):")
+        click.echo(f"    {inert(n.turn.reply, oneline=True)}")
+        click.echo(click.style(f"    nearest: '{inert(n.words, oneline=True)}' ({n.score}) → {inert(n.suggestion, oneline=True)}",
+                               fg="cyan"))
+    if len(notes) > limit:
+        click.echo(f"… and {len(notes) - limit} more (--limit).")
+
+
 @scenarios_group.command("tune")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--write", is_flag=True, help="Write the suggested mood numbers into the files.")

@@ -166,6 +166,11 @@ class PeilianApp(App):
         if self.store_problem:
             self.notify(self.t("not_saved", msg=inert(str(self.store_problem))), severity="error", timeout=15,
                         markup=False)
+        from scoring.rules import ruleset  # loaded with the scorer: a team file with a problem was left out
+
+        if ruleset().skipped:
+            self.notify(self.t("team_files_skipped", n=len(ruleset().skipped)), severity="warning", timeout=15,
+                        markup=False)
         self._refill_pickers()  # best scores and ✔ now that the store is open
 
     def record(self, action, *, thread: bool = False):

@@ -48,6 +48,8 @@ LABELS: dict[str, dict[str, str]] = {
         "model_after": "The model answer opens after the session ends.",
         "resumed": "Resumed: {n} replies kept from {when}",
         "not_saved": "Progress is not being saved: {msg}",
+        "team_files_skipped": "{n} team lexicon/rule file(s) left out, each with a problem: "
+                              "`peilian scenarios check` lists them.",
         # pause
         "paused": "Paused",
         "paused_body": "The chat is hidden and your reply timer is stopped.\n\n"
@@ -119,6 +121,7 @@ LABELS: dict[str, dict[str, str]] = {
         "model_after": "对话结束后才能查看参考答案。",
         "resumed": "已继续:保留了 {when} 的 {n} 条回复",
         "not_saved": "进度没有保存:{msg}",
+        "team_files_skipped": "有 {n} 个团队词表/规则文件有问题,已跳过:运行 `peilian scenarios check` 查看。",
         "paused": "已暂停",
         "paused_body": "暂停时对话已隐藏,回复计时已停止。\n\n"
                        "Enter 或 F3:继续。\n"

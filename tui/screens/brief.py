@@ -26,7 +26,16 @@ class BriefScreen(ScrollKeys, AppScreen):
         facts = "\n".join(f"- {f}" for f in sc.facts)
         objectives = "\n".join(f"- {o}" for o in sc.objectives)
         return (f"# {sc.title}\n\n**{sc.persona.name}** — {sc.persona.temperament}\n\n{sc.brief}\n\n"
-                f"### {self.t('facts')}\n{facts}\n\n### {self.t('objectives')}\n{objectives}\n")
+                f"### {self.t('facts')}\n{facts}\n\n### {self.t('objectives')}\n{objectives}\n"
+                + (f"\n*{self._scripted()}*\n" if self._scripted() else ""))
+
+    def _scripted(self) -> str:
+        """With an LLM customer that doesn't speak this scenario's language: that its words are scripted."""
+        customer = self.app.customer_voice()
+        speaks = getattr(customer, "speaks", None)
+        if speaks is None or speaks(self.scenario.lang):
+            return ""
+        return self.t("brief_scripted", name=customer.voice, language=self.t(f"lang_{self.scenario.lang}"))
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -41,6 +50,8 @@ class BriefScreen(ScrollKeys, AppScreen):
 
     def on_mount(self) -> None:
         self.query_one("#resume" if self.stored else "#start").focus()  # an interrupted attempt: resume it
+        if not self.stored:
+            self.app.prepare_opening(self.scenario)  # an LLM customer writes its opening while this is read
 
     def relabel(self) -> None:
         self.query_one("#brief", Markdown).update(self._markdown())

@@ -781,11 +781,21 @@ def test_a_300_mb_answer_is_not_read_into_memory(raw_server, behave):
 
 
 def test_the_in_process_model_has_the_same_budget():
-    customer = LLMCustomer(LlamaCppBackend(preset("smollm2")), timeout=0.01)
+    pieces = []
+
+    class Counted(LlamaCppBackend):
+        def stream_chat(self, messages, **kw):
+            for piece in super().stream_chat(messages, **kw):
+                pieces.append(piece)
+                yield piece
+
+    customer = LLMCustomer(Counted(preset("smollm2")), timeout=0.01)
     customer.warm()  # loading is not the line's time
     utt, took, line = _line_from(customer)
+    # Generation stops at the first token past the deadline (reading the prompt can't be cut short: seconds on a
+    # busy machine), so the line is the scripted one instead of the model's 80 tokens and a retry.
     assert utt.source == "fallback:backend" and utt.text == line and "in time" in utt.status
-    assert took < 10
+    assert len(pieces) <= 1 and took < 60
 
 
 def test_the_line_budget_comes_from_the_flag_the_environment_or_the_preset(monkeypatch):

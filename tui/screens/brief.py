@@ -25,9 +25,10 @@ class BriefScreen(ScrollKeys, AppScreen):
         sc = self.scenario
         facts = "\n".join(f"- {f}" for f in sc.facts)
         objectives = "\n".join(f"- {o}" for o in sc.objectives)
-        return (f"# {sc.title}\n\n**{sc.persona.name}** — {sc.persona.temperament}\n\n{sc.brief}\n\n"
-                f"### {self.t('facts')}\n{facts}\n\n### {self.t('objectives')}\n{objectives}\n"
-                + (f"\n*{self._scripted()}*\n" if self._scripted() else ""))
+        scripted = self._scripted()  # at the top: seen before Start
+        return (f"# {sc.title}\n\n" + (f"*{scripted}*\n\n" if scripted else "")
+                + f"**{sc.persona.name}** — {sc.persona.temperament}\n\n{sc.brief}\n\n"
+                f"### {self.t('facts')}\n{facts}\n\n### {self.t('objectives')}\n{objectives}\n")
 
     def _scripted(self) -> str:
         """With an LLM customer that doesn't speak this scenario's language: that its words are scripted."""

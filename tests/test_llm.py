@@ -546,7 +546,7 @@ def test_no_bundled_customer_line_trips_the_new_guards():
     seen = 0
     for path in sorted(BUNDLED.glob("*.yaml")):
         sc = load_scenario(path)
-        upset = list(sc.opening.lines) + [x for b in sc.beats for x in b.lines] + list(sc.endings.escalated.lines)
+        upset = list(sc.opening.texts) + [x for b in sc.beats for x in b.texts] + list(sc.endings.escalated.lines)
         for line in upset + list(sc.endings.resolved.lines) + list(sc.endings.abandoned.lines):
             seen += 1
             assert not _ACTS_AS_AGENT.search(_unquoted(line)), (sc.id, line)

@@ -35,11 +35,12 @@ def log_path() -> Path:
     return home() / "peilian.log"
 
 
-# -- config.yaml: roles and the readiness gate ---------------------------------------------------------------------
+# -- config.yaml: roles, the readiness gate, the progress store ------------------------------------------------------
 CONFIG_EXAMPLE = """\
 # Peilian settings (this file: $PEILIAN_HOME/config.yaml)
 role: lead            # lead: sees the team report; trainee: only their own history
 # trainee: 王小明      # with role: trainee, whose history this is
+# db: postgresql://peilian@db.example.com:5432/peilian   # a team's shared store (default: peilian.db in this folder)
 readiness:            # when a trainee is ready for real customers
   scenarios: 8        # distinct scenarios passed (resolved at >= min_overall)
   min_overall: 75
@@ -91,4 +92,30 @@ def load_config() -> dict:
         }
     except (TypeError, ValueError):
         raise UserError(f"{path}: readiness.scenarios and readiness.min_overall must be numbers.") from None
-    return {"role": role, "trainee": data.get("trainee"), "readiness": gate}
+    db = data.get("db")
+    if db is not None and (not isinstance(db, str) or not db.strip()):
+        raise UserError(f"{path}: db must be a SQLite file path or a postgresql:// URL.")
+    return {"role": role, "trainee": data.get("trainee"), "readiness": gate, "db": db.strip() if db else None}
+
+
+def use_store(given: str | None = None) -> str | None:
+    """Choose the progress store, once per command: `--db` (given), else $PEILIAN_DB, else config.yaml's `db:`, else
+    none (the default file). The choice is put in $PEILIAN_DB, where `store.Store()` reads it, in this process and in
+    the app processes `peilian serve` starts. A relative path in config.yaml is relative to its folder."""
+    from .errors import UserError
+
+    if given is not None:
+        value = given.strip()
+        if not value:
+            raise UserError("--db needs a SQLite file path or a postgresql:// URL.")
+    elif os.environ.get("PEILIAN_DB", "").strip():
+        return os.environ["PEILIAN_DB"].strip()
+    elif config_path().exists():
+        value = load_config()["db"]
+        if value and "://" not in value and not Path(value).expanduser().is_absolute():
+            value = str(config_path().parent / value)
+    else:
+        value = None
+    if value:
+        os.environ["PEILIAN_DB"] = value
+    return value

@@ -258,7 +258,7 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
     base = f"from sessions where turns > 0{where}"
     trainees = {r["id"]: r["name"] for r in store.query("select id, name from trainees")}
     counts = store.query(
-        f"""select trainee_id, count(*) as sessions, sum(outcome = 'resolved') as resolved, max(started_at) as last
+        f"""select trainee_id, count(*) as sessions, sum(case when outcome = 'resolved' then 1 else 0 end) as resolved, max(started_at) as last
             {base} group by trainee_id""",
         params,
     )
@@ -307,7 +307,7 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
         params,
     )
     by_outcome = store.query(
-        f"""select scenario_id, outcome, ended_on_beat, count(*) as n, sum(overall >= ?) as good
+        f"""select scenario_id, outcome, ended_on_beat, count(*) as n, sum(case when overall >= ? then 1 else 0 end) as good
             {base} group by scenario_id, outcome, ended_on_beat""",
         (gate.min_overall, *params),
     )
@@ -373,7 +373,7 @@ def scenario_bests(store: Store, name: str, gate: ReadinessGate = ReadinessGate(
     if tid is None:
         return {}
     rows = store.query(
-        """select scenario_id, max(overall) as best, max(outcome = 'resolved' and overall >= ?) as passed,
+        """select scenario_id, max(overall) as best, max(case when outcome = 'resolved' and overall >= ? then 1 else 0 end) as passed,
                   count(*) as attempts
            from sessions where trainee_id = ? and turns > 0 and outcome is not null group by scenario_id""",
         (gate.min_overall, tid),

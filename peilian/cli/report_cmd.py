@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from store import ReadinessGate, ScenarioInfo, Store, StoreError, clean_name, team_report, trainee_report
-from store.db import default_path, writable
+from store.db import default_path, default_target, describe, is_url, writable
 from store.report import NO_SESSIONS, RENDERERS
 
 from ..catalog import all_scenarios
@@ -16,12 +16,19 @@ from ..errors import UserError
 from ..inert import inert, json_inert
 
 
-def open_for_reading(path: Path) -> Store | None:
-    """The database for a report: None if there is none yet; read-only when the file isn't writable."""
-    if not path.exists():
-        return None
+def open_for_reading(target) -> Store | None:
+    """The store for a report: None if there is none yet (no file; a PostgreSQL database Peilian never wrote to);
+    a file that isn't writable is read as it is."""
+    from store.pg import NoSchemaYet
+
     try:
-        return Store(path, readonly=not writable(path))
+        if is_url(target):
+            return Store(target, readonly=True)
+        if not Path(target).exists():
+            return None
+        return Store(target, readonly=not writable(Path(target)))
+    except NoSchemaYet:
+        return None
     except StoreError as e:
         raise UserError(str(e)) from None
 
@@ -35,8 +42,7 @@ def open_for_reading(path: Path) -> Store | None:
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None, help="Write to a file.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en",
               help="The Markdown report's language (en or zh).")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None, help="Another progress database.")
-def report_command(trainee, team, since, fmt, out, lang, db_path):
+def report_command(trainee, team, since, fmt, out, lang):
     """Progress reports: --trainee NAME for one trainee, --team for team leads."""
     cfg = load_config()
     if team and trainee is not None:
@@ -56,10 +62,11 @@ def report_command(trainee, team, since, fmt, out, lang, db_path):
         suffix = Path(out).suffix.lower().lstrip(".") if out else ""
         fmt = {"md": "md", "markdown": "md", "html": "html", "htm": "html", "csv": "csv", "json": "json"}.get(suffix, "md")
 
-    path = Path(db_path) if db_path else default_path()
-    if db_path and not path.is_file():  # a typo in --db is not "no sessions yet"
-        raise UserError(f"No progress database at {db_path}: check the path (`peilian db path` prints the default one).")
-    store = open_for_reading(path)
+    target = default_target()  # --db, $PEILIAN_DB or config.yaml's db: (peilian.cli.store_option), else the default
+    if not is_url(target) and target != default_path() and not Path(target).is_file():
+        # a typo in --db is not "no sessions yet"
+        raise UserError(f"No progress database at {target}: check the path (`peilian db path` prints the default one).")
+    store = open_for_reading(target)
     scenarios = [ScenarioInfo.of(sc) for _p, sc in all_scenarios(lambda m: click.echo(f"peilian: {inert(m)}", err=True))]
     gate = ReadinessGate(**cfg["readiness"])
     try:
@@ -99,8 +106,8 @@ def db_group():
 
 @db_group.command("path")
 def db_path_command():
-    """Print where the progress database is."""
-    click.echo(str(default_path()))
+    """Print where the progress database is (a postgresql:// URL is shown without its password)."""
+    click.echo(describe(default_target()))
 
 
 COMMANDS = [report_command, db_group]

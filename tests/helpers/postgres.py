@@ -76,7 +76,7 @@ class PostgresServer:
         self._run(pg_bin("initdb"), "-D", str(self.dir / "data"), "-U", USER, "--pwfile", str(pwfile),
                   "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--no-locale", "--no-sync",
                   "--no-instructions")
-        options = " ".join([f"-c listen_addresses=127.0.0.1 -k {self.dir}", "-c max_connections=300",
+        self.options = options = " ".join([f"-c listen_addresses=127.0.0.1 -k {self.dir}", "-c max_connections=300",
                             *(f"-c {s}" for s in self.settings)])
         for _attempt in range(5):  # the port was free a moment ago; another process may have taken it since
             self.port = free_port()
@@ -107,6 +107,10 @@ class PostgresServer:
 
     def pg_ctl(self, *args: str) -> None:
         self._run(pg_bin("pg_ctl"), "-D", str(self.dir / "data"), "-w", *args)
+
+    def start_again(self) -> None:
+        """After a stop: the same server, on the same port."""
+        self.pg_ctl("-l", str(self.dir / "log"), "-o", f"-p {self.port} {self.options}", "start")
 
     def restart(self) -> None:
         """Stop the server (fast: open connections are cut) and start it again on the same port."""

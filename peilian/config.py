@@ -45,7 +45,15 @@ readiness:            # when a trainee is ready for real customers
   scenarios: 8        # distinct scenarios passed (resolved at >= min_overall)
   min_overall: 75
   required_tags: [safety]
+  # min_level: 70     # and an overall level (recent sessions weigh more) at least this
+# gates:              # more named gates, shown side by side with `readiness` in the team report
+#   Double-11:
+#     scenarios: 10
+#     min_overall: 80
+#     required_tags: [safety, refund]
+#     min_level: 75
 """
+GATE_KEYS = ("scenarios", "min_overall", "required_tags", "min_level")
 
 
 def config_path() -> Path:
@@ -78,24 +86,44 @@ def load_config() -> dict:
     role = os.environ.get("PEILIAN_ROLE") or data.get("role") or "lead"
     if role not in ("lead", "trainee"):
         raise UserError(f"{path}: role must be 'lead' or 'trainee', not '{role}'.")
-    ready = data.get("readiness") or {}
+    gate = _gate(data.get("readiness") or {}, "readiness", path)
+    named = data.get("gates") or {}
+    if not isinstance(named, dict):
+        raise UserError(f"{path}: gates must be a mapping of names to gates, like `Double-11: {{scenarios: 10}}`.")
+    gates = {}
+    for name, rule in named.items():
+        if not isinstance(name, str) or not name.strip() or len(name) > 40:
+            raise UserError(f"{path}: a gate's name must be text of 1-40 characters, not {name!r}.")
+        gates[name.strip()] = _gate(rule or {}, f"gates.{name}", path)
+    db = data.get("db")
+    if db is not None and (not isinstance(db, str) or not db.strip()):
+        raise UserError(f"{path}: db must be a SQLite file path or a postgresql:// URL.")
+    return {"role": role, "trainee": data.get("trainee"), "readiness": gate, "gates": gates,
+            "db": db.strip() if db else None}
+
+
+def _gate(ready, where: str, path: Path) -> dict:
+    """A readiness gate from config.yaml (`readiness:` or one of `gates:`), as ReadinessGate's keyword arguments;
+    min_level only when it is set, so that ReadinessGate(**gate) reads every older config the same."""
+    from .errors import UserError
+
     if not isinstance(ready, dict):
-        raise UserError(f"{path}: readiness must be a mapping with scenarios, min_overall, required_tags.")
-    unknown = set(ready) - {"scenarios", "min_overall", "required_tags"}
+        raise UserError(f"{path}: {where} must be a mapping with scenarios, min_overall, required_tags.")
+    unknown = set(ready) - set(GATE_KEYS)
     if unknown:
-        raise UserError(f"{path}: unknown readiness setting '{sorted(unknown)[0]}' (use scenarios, min_overall, required_tags).")
+        raise UserError(f"{path}: unknown {where} setting '{sorted(unknown)[0]}' (use scenarios, min_overall, "
+                        "required_tags, min_level).")
     try:
         gate = {
             "scenarios": int(ready.get("scenarios", 8)),
             "min_overall": float(ready.get("min_overall", 75)),
             "required_tags": tuple(str(t) for t in ready.get("required_tags", ["safety"]) or ()),
         }
+        if ready.get("min_level") is not None:
+            gate["min_level"] = float(ready["min_level"])
     except (TypeError, ValueError):
-        raise UserError(f"{path}: readiness.scenarios and readiness.min_overall must be numbers.") from None
-    db = data.get("db")
-    if db is not None and (not isinstance(db, str) or not db.strip()):
-        raise UserError(f"{path}: db must be a SQLite file path or a postgresql:// URL.")
-    return {"role": role, "trainee": data.get("trainee"), "readiness": gate, "db": db.strip() if db else None}
+        raise UserError(f"{path}: {where}.scenarios, min_overall and min_level must be numbers.") from None
+    return gate
 
 
 def use_store(given: str | None = None) -> str | None:

@@ -126,7 +126,9 @@ def test_a_server_restart_between_two_turns_loses_nothing(postgres, pg_url):
 
 
 def test_a_server_that_went_away_is_one_sentence_and_the_saved_turns_resume(peilian_home, monkeypatch):
-    server = PostgresServer().start()
+    # durable, as a real server is: the test server's fast settings (no fsync, synchronous_commit off) would lose the
+    # last commits in the crash below, which is what they trade
+    server = PostgresServer(durable=True).start()
     try:
         url = server.create_database("room")
         monkeypatch.setenv("PEILIAN_DB", url)

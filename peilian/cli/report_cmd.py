@@ -8,7 +8,8 @@ import click
 
 from store import ReadinessGate, ScenarioInfo, Store, StoreError, clean_name, team_report, trainee_report
 from store.db import default_path, default_target, describe, is_url, writable
-from store.report import NO_SESSIONS, RENDERERS
+from store.progress import since_value
+from store.report import MD, NO_SESSIONS, RENDERERS, since_text
 
 from ..catalog import all_scenarios
 from ..config import config_path, load_config
@@ -36,12 +37,14 @@ def open_for_reading(target) -> Store | None:
 @click.command("report")
 @click.option("--trainee", default=None, help="One trainee's progress (default: yours, from config.yaml).")
 @click.option("--team", is_flag=True, help="The team view: one row per trainee, leaderboard, scenario difficulty.")
-@click.option("--since", default=None, metavar="DATE", help="Only sessions started on or after DATE (2026-10-01).")
+@click.option("--since", default=None, metavar="WHEN",
+              help="Only sessions started on or after a date (2026-10-01) or a time (2026-10-01T18:00, UTC unless it "
+                   "has an offset such as +08:00).")
 @click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default=None,
               help="md (default), html (one offline file with charts), csv or json. Default from --out's suffix.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None, help="Write to a file.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en",
-              help="The Markdown report's language (en or zh).")
+              help="The Markdown and HTML reports' language (en or zh).")
 def report_command(trainee, team, since, fmt, out, lang):
     """Progress reports: --trainee NAME for one trainee, --team for team leads."""
     cfg = load_config()
@@ -69,23 +72,31 @@ def report_command(trainee, team, since, fmt, out, lang):
     store = open_for_reading(target)
     scenarios = [ScenarioInfo.of(sc) for _p, sc in all_scenarios(lambda m: click.echo(f"peilian: {inert(m)}", err=True))]
     gate = ReadinessGate(**cfg["readiness"])
+    gates = {name: ReadinessGate(**rule) for name, rule in cfg["gates"].items()}
+    try:
+        used = since_value(since)
+    except StoreError as e:
+        raise UserError(str(e)) from None
+    if used:  # what --since was taken to mean, whatever the format (a CSV file has no header to say it)
+        click.echo(f"Sessions started on or after {since_text(used, MD['en'])}.", err=True)
     try:
         if store is None:
             if trainee:
                 raise UserError(f"No sessions for trainee '{trainee}' yet. " + NO_SESSIONS.split(": ", 1)[1])
-            rep = {"kind": "team", "since": since, "trainees": [], "leaderboard": [], "scenarios": [],
-                   "distribution": [], "sessions": 0, "gate": gate.describe()}
+            rep = {"kind": "team", "since": used, "trainees": [], "leaderboard": [], "scenarios": [],
+                   "distribution": [], "sessions": 0, "gate": gate.describe(), "gate_rule": gate.rule(), "gates": [],
+                   "grid": {"scenarios": [], "rows": []}}
         elif team:
-            rep = team_report(store, scenarios=scenarios, gate=gate, since=since)
+            rep = team_report(store, scenarios=scenarios, gate=gate, since=since, gates=gates)
         else:
             rep = trainee_report(store, trainee, scenarios=scenarios, gate=gate, since=since,
-                                 name_others=cfg["role"] == "lead")
+                                 name_others=cfg["role"] == "lead", gates=gates)
     except StoreError as e:
         raise UserError(str(e)) from None
     finally:
         if store:
             store.close()
-    text = RENDERERS[fmt](rep, lang) if fmt == "md" else RENDERERS[fmt](rep)
+    text = RENDERERS[fmt](rep, lang) if fmt in ("md", "html") else RENDERERS[fmt](rep)
     # names, titles, replies and findings are data: inert on a terminal (JSON keeps every value, as \u escapes)
     text = json_inert(text) if fmt == "json" else text if fmt == "html" else inert(text)
     if out:

@@ -223,6 +223,14 @@ def m007_global_ids(db: sqlite_utils.Database) -> None:
         db[table].create_index(["uid"], unique=True, if_not_exists=True)
 
 
+@migrations()
+def m008_findings_by_session(db: sqlite_utils.Database) -> None:
+    """Findings by session, covering what the team view's top habits read (rule, criterion, effect per trainee):
+    they are summed over each trainee's latest sessions, and export reads a session's findings, by session id."""
+    db["findings"].create_index(["session_id", "trainee_id", "rule", "criterion", "effect"],
+                                index_name="idx_findings_session", if_not_exists=True)
+
+
 # -- connection -------------------------------------------------------------------------------------------------
 def _explain(e: sqlite3.Error, path: Path) -> StoreError:
     msg = str(e).lower()

@@ -308,7 +308,7 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
     )
     recent = {  # one indexed lookup per trainee: the level only looks at the latest LEVEL_WINDOW sessions
         r["trainee_id"]: list(reversed(store.query(
-            f"""select certainty, simplicity, warmth, overall {base} and trainee_id = ?
+            f"""select id, certainty, simplicity, warmth, overall {base} and trainee_id = ?
                 order by started_at desc, id desc limit {LEVEL_WINDOW}""",
             (*params, r["trainee_id"]),
         )))
@@ -331,7 +331,7 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
         return {sid for sid, c in by_trainee[tid].items()
                 if c["best_resolved"] is not None and c["best_resolved"] >= g.min_overall}
 
-    habits = _top_habits(store, since)
+    habits = _top_habits(store, [s["id"] for ss in recent.values() for s in ss])
     team = []
     for row in counts:
         tid = row["trainee_id"]
@@ -453,22 +453,27 @@ def _gate_cell(ready: dict) -> dict:
             "missing_required": ready["missing_required"]}
 
 
-def _top_habits(store: Store, since: str | None) -> dict[int, dict]:
-    """Per trainee, the rule whose findings cost the most points (as the first habit of their own report)."""
-    where, params = _since_clause(since, "sessions.started_at")
-    join = " join sessions on sessions.id = findings.session_id" if where else ""
-    rows = store.query(
-        f"""select findings.trainee_id, findings.rule, findings.criterion, count(*) as n, sum(findings.effect) as points
-            from findings{join} where findings.effect < 0{where}
-            group by findings.trainee_id, findings.rule, findings.criterion""",
-        params,
-    )
+def _top_habits(store: Store, session_ids: list[int], chunk: int = 2000) -> dict[int, dict]:
+    """Per trainee, the rule whose findings cost the most points in these sessions (each trainee's latest
+    LEVEL_WINDOW, as for the level: for most trainees all of them, and then it is the first habit of their own
+    report). Read by session id (idx_findings_session covers it), so a report's cost doesn't grow with history."""
+    sums: dict[tuple, list] = {}
+    for i in range(0, len(session_ids), chunk):
+        ids = session_ids[i:i + chunk]
+        for r in store.query(
+            f"""select trainee_id, rule, criterion, count(*) as n, sum(effect) as points from findings
+                where session_id in ({', '.join('?' * len(ids))}) and effect < 0
+                group by trainee_id, rule, criterion""",
+            ids,
+        ):
+            acc = sums.setdefault((r["trainee_id"], r["rule"], r["criterion"]), [0, 0.0])
+            acc[0] += r["n"]
+            acc[1] += r["points"]
     top: dict[int, dict] = {}
-    for r in rows:
-        best = top.get(r["trainee_id"])
-        if best is None or (r["points"], r["rule"]) < (best["points"], best["rule"]):
-            top[r["trainee_id"]] = {"rule": r["rule"], "criterion": r["criterion"], "count": r["n"],
-                                    "points": r["points"]}
+    for (tid, rule, criterion), (n, points) in sums.items():
+        best = top.get(tid)
+        if best is None or (points, rule) < (best["points"], best["rule"]):
+            top[tid] = {"rule": rule, "criterion": criterion, "count": n, "points": points}
     for h in top.values():
         h["points"] = round(h["points"], 1)
     return top

@@ -202,7 +202,8 @@ def test_migration_upgrades_a_database_made_by_the_first_schema(tmp_path):
 
     store = Store(path)
     assert store.schema_version() == ["m001_initial", "m002_report_indexes", "m003_report_covering_indexes",
-                                      "m004_customer_source", "m005_pending", "m006_accounts", "m007_global_ids"]
+                                      "m004_customer_source", "m005_pending", "m006_accounts", "m007_global_ids",
+                                      "m008_findings_by_session"]
     assert "turn_scores" in store.db.view_names()
     old = store.query("select customer_line, customer_said, customer_source from turns")[0]
     assert old == {"customer_line": "?", "customer_said": None, "customer_source": None}  # old rows: unknown path
@@ -217,7 +218,7 @@ def test_migration_upgrades_a_database_made_by_the_first_schema(tmp_path):
     assert store.query("select count(*) as n from turns where uid is null")[0]["n"] == 0
     store.close()
     again = Store(path)
-    assert again.schema_version()[-1] == "m007_global_ids"  # idempotent
+    assert again.schema_version()[-1] == "m008_findings_by_session"  # idempotent
     assert again.query("select uid from sessions")[0]["uid"] == uid  # and the ids stay what they were
 
 

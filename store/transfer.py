@@ -96,6 +96,9 @@ def _give_ids(store: Store) -> None:
     for table in ("sessions", "turns", "findings"):
         missing = [r["id"] for r in store.query(f"select id from {table} where uid is null")]
         if missing:
+            if store.readonly:
+                raise StoreError(f"{store.where} has {table} without global ids and is read-only: open it once with "
+                                 "write access, then export.")
             with store.write() as conn:
                 conn.executemany(f"update {table} set uid = ? where id = ? and uid is null",
                                  [(str(uuid.uuid4()), i) for i in missing])

@@ -237,3 +237,22 @@ def test_a_bad_file_is_one_sentence_and_nothing_is_imported(tmp_path, team_db):
     assert missing.returncode == 2 and "There is no file" in missing.stderr
     ok = cli("import", str(tmp_path / "good.jsonl"), "--db", team_db)
     assert "2 new" in ok.stdout
+
+
+def test_export_reads_a_read_only_copy_and_refuses_a_missing_file(tmp_path):
+    laptop = tmp_path / "laptop.db"
+    practise(laptop, "a", REPLIES[:1])
+    import sqlite3
+
+    conn = sqlite3.connect(laptop)
+    conn.execute("pragma wal_checkpoint(truncate)")
+    conn.close()
+    laptop.chmod(0o444)
+    try:
+        r = cli("export", "--out", str(tmp_path / "a.jsonl"), "--db", str(laptop))
+        assert "Exported 1 session(s)" in r.stderr
+    finally:
+        laptop.chmod(0o644)
+    missing = run_peilian("export", "--out", str(tmp_path / "b.jsonl"), "--db", str(tmp_path / "nope.db"))
+    assert missing.returncode == 2 and "No progress database at" in missing.stderr
+    assert not (tmp_path / "nope.db").exists() and not (tmp_path / "b.jsonl").exists()

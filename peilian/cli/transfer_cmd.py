@@ -27,8 +27,14 @@ def export_command(out, trainee):
         if trainee is not None and trainee.strip() != cfg["trainee"]:
             raise UserError(f"In trainee mode you can export only your own sessions ({cfg['trainee']}).")
         trainee = cfg["trainee"]
+    from store.db import default_target, is_url, writable
+
+    target = default_target()
+    if not is_url(target) and not Path(target).is_file():
+        raise UserError(f"No progress database at {target}: nothing to export (practise first, or give --db).")
     try:
-        store = Store()
+        # a copy of a laptop's file that isn't writable is exported as it is
+        store = Store(target, readonly=not is_url(target) and not writable(Path(target)))
         try:
             counts = export_sessions(store, Path(out), trainee=trainee)
         finally:

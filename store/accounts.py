@@ -173,14 +173,19 @@ def redeem_invite(store: Store, token: str, password: str) -> Account:
     """Sets the password of the account the invite token was made for; the token then no longer works."""
     new_hash = hash_password(check_new_password(password))  # outside the write lock: scrypt takes a while
     digest = _token_hash(token if isinstance(token, str) else "")
+    used = StoreError("This invite link has already been used or has expired: ask your team lead for a new one.")
     with store.write() as conn:
-        # one statement that checks and takes the invite: two servers redeeming the same link at once can't both
         stamp = now()
-        row = conn.execute("update accounts set password_hash = ?, invite_hash = null, invite_expires = null, "
-                           "updated_at = ? where invite_hash = ? and invite_expires > ? returning name",
-                           (new_hash, stamp, digest, stamp)).fetchall()
-        if not row:
-            raise StoreError("This invite link has already been used or has expired: ask your team lead for a new one.")
-    account = get_account(store, row[0][0])
+        row = conn.execute("select name from accounts where invite_hash = ? and invite_expires > ?",
+                           (digest, stamp)).fetchone()
+        if row is None:
+            raise used
+        # the update takes the invite only if it is still there: of two servers of one room redeeming the same link
+        # at once (PostgreSQL writers don't queue as SQLite's do), the second updates nothing
+        if not conn.execute("update accounts set password_hash = ?, invite_hash = null, invite_expires = null, "
+                            "updated_at = ? where name = ? and invite_hash = ?",
+                            (new_hash, stamp, row[0], digest)).rowcount:
+            raise used
+    account = get_account(store, row[0])
     assert account is not None
     return account

@@ -3,8 +3,9 @@ machines (`store.pg`). The schema is kept by the same append-only migrations on 
 PostgreSQL they run through `store.pg.PgSchema`, which speaks the part of sqlite-utils' API they use).
 
 Which one: `Store(target)` with a path or a `postgresql://` URL; `Store()` reads `$PEILIAN_DB` (the CLI sets it from
-`--db` or config.yaml's `db:`), else the default file. Both run the same SQL: `?` placeholders, `returning id`,
-`on conflict ... do nothing` and `case when` sums (no SQLite-only syntax outside this module).
+`--db` or config.yaml's `db:`), else the default file. Both run the same SQL: `?` placeholders, `on conflict ...
+do nothing` (SQLite 3.24) and `case when` sums, new ids through `insert_id` (no SQLite-only syntax outside this
+module).
 
 On SQLite every write is one short `BEGIN IMMEDIATE` transaction, so many trainees practising at once against one
 file (a training room on one server) queue for the write lock instead of failing with "database is locked". Every
@@ -299,9 +300,15 @@ def describe(target) -> str:
     return str(target)
 
 
-def insert_id(conn, sql: str, params: tuple | dict = ()) -> int:
-    """Run one INSERT and return the new row's id (`returning id`: SQLite >= 3.35 and PostgreSQL alike)."""
-    return conn.execute(f"{sql} returning id", params).fetchall()[0][0]
+def insert_id(conn, sql: str, params: tuple | dict = ()) -> int | None:
+    """Run one INSERT and return the new row's id, or None when its `on conflict ... do nothing` skipped it. On
+    SQLite the cursor's lastrowid (RETURNING needs SQLite 3.35; RHEL 9's Python has 3.34), on PostgreSQL
+    `returning id`."""
+    if isinstance(conn, sqlite3.Connection):
+        cur = conn.execute(sql, params)
+        return cur.lastrowid if cur.rowcount == 1 else None
+    rows = conn.execute(f"{sql} returning id", params).fetchall()
+    return rows[0][0] if rows else None
 
 
 class Store:

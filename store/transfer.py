@@ -389,18 +389,18 @@ def _fork(conn, record, split) -> tuple[str, int, int]:
 def _add_turns(conn, sid: int, trainee_id: int, turns) -> tuple[int, int]:
     added = found = 0
     for t in turns:
-        rows = conn.execute(
-            f"insert into turns (uid, session_id, {', '.join(TURN_COLUMNS)}) values "
-            f"(?, ?, {', '.join('?' * len(TURN_COLUMNS))}) on conflict (uid) do nothing returning id",
-            (t.uid, sid, *(getattr(t, c) for c in TURN_COLUMNS))).fetchall()
-        if not rows:
+        turn_id = insert_id(
+            conn, f"insert into turns (uid, session_id, {', '.join(TURN_COLUMNS)}) values "
+                  f"(?, ?, {', '.join('?' * len(TURN_COLUMNS))}) on conflict (uid) do nothing",
+            (t.uid, sid, *(getattr(t, c) for c in TURN_COLUMNS)))
+        if turn_id is None:
             continue
         added += 1
         for f in t.findings:
             found += conn.execute(
                 f"insert into findings (uid, turn_id, session_id, trainee_id, {', '.join(FINDING_COLUMNS)}) values "
                 f"(?, ?, ?, ?, {', '.join('?' * len(FINDING_COLUMNS))}) on conflict (uid) do nothing",
-                (f.uid, rows[0][0], sid, trainee_id, *(getattr(f, c) for c in FINDING_COLUMNS))).rowcount
+                (f.uid, turn_id, sid, trainee_id, *(getattr(f, c) for c in FINDING_COLUMNS))).rowcount
     return added, found
 
 

@@ -435,3 +435,23 @@ def test_hints_cost_the_stored_session_points_and_still_do_after_a_resume(peilia
     rec2 = StoreRecorder()
     rec2.replay(again, rec2.unfinished("hinted", sc.id))
     assert again.hints_used == 1 and again.overall == session.overall
+
+
+def test_the_sqlite_store_sends_no_sql_older_sqlites_lack(tmp_path):
+    """RETURNING needs SQLite 3.35 and some Pythons still link 3.34 (RHEL 9): practice, accounts, reports and
+    import/export send none of it to the file (PostgreSQL gets `returning id` instead)."""
+    from store.accounts import add_account, redeem_invite
+    from store.transfer import export_sessions, import_sessions
+
+    store = Store(tmp_path / "a.db")
+    sent: list[str] = []
+    store.conn.set_trace_callback(sent.append)
+    sc = load_scenario(BUNDLED / "return-postage-refund.yaml")
+    play(Session(sc, seed=3), REPLIES, recorder=StoreRecorder(store), trainee="a")
+    redeem_invite(store, add_account(store, "lead", "lead"), "a-long-password")
+    team_report(store)
+    export_sessions(store, tmp_path / "a.jsonl")
+    other = Store(tmp_path / "b.db")
+    other.conn.set_trace_callback(sent.append)
+    assert import_sessions(other, tmp_path / "a.jsonl").new == 1
+    assert len(sent) > 20 and not [q for q in sent if "returning" in q.lower()]

@@ -35,6 +35,30 @@ class ModelSpec:
     n_ctx: int = 2048
     sampling: dict = field(default_factory=dict)
     api_key_env: str = "PEILIAN_API_KEY"  # a server's key is read from this variable, and sent only if it is set
+    languages: tuple[str, ...] | None = None  # the scenario languages it speaks (None: not known, so every one)
+    timeout: float | None = None  # seconds for one customer line (None: the customer's default)
+
+
+LANGUAGES = ("zh", "zh-Hant", "en", "mixed")
+LINE_TIMEOUT = 15.0  # seconds one customer line may take in all, unless --llm-timeout or a preset's timeout: say
+
+
+def _languages(name: str, entry: dict) -> tuple[str, ...] | None:
+    langs = entry.get("languages")
+    if langs is None:
+        return None
+    bad = [x for x in langs if x not in LANGUAGES] if isinstance(langs, list) else [langs]
+    if bad or not langs:
+        raise ModelError(f"Preset '{name}' has languages {langs!r}: list some of {', '.join(LANGUAGES)}.")
+    return tuple(langs)
+
+
+def _extra(name: str, entry: dict) -> dict:
+    """What every kind of preset may say: its languages and its line budget."""
+    timeout = entry.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
+        raise ModelError(f"Preset '{name}' has timeout {timeout!r}: give seconds above 0, e.g. 15.")
+    return {"languages": _languages(name, entry), "timeout": float(timeout) if timeout else None}
 
 
 def presets() -> dict:
@@ -93,7 +117,7 @@ def resolve(name: str | None = None, base_url: str | None = None) -> ModelSpec:
         model = entry.get("model") if "base_url" in entry else name
         return ModelSpec(name=name or "default", base_url=base_url, model=model or "default",
                          sampling=dict(entry.get("sampling", {})),
-                         api_key_env=entry.get("api_key_env", "PEILIAN_API_KEY"))
+                         api_key_env=entry.get("api_key_env", "PEILIAN_API_KEY"), **_extra(name or "", entry))
     name = name or data["default"]
     if name.endswith(".gguf") or "/" in name or os.sep in name:
         p = Path(name).expanduser()
@@ -106,8 +130,9 @@ def resolve(name: str | None = None, base_url: str | None = None) -> ModelSpec:
     sampling = dict(entry.get("sampling", {}))
     if "base_url" in entry:
         return ModelSpec(name=name, base_url=entry["base_url"], model=entry.get("model", "default"), sampling=sampling,
-                         api_key_env=entry.get("api_key_env", "PEILIAN_API_KEY"))
-    return ModelSpec(name=name, path=_gguf(name, entry), n_ctx=int(entry.get("n_ctx", 2048)), sampling=sampling)
+                         api_key_env=entry.get("api_key_env", "PEILIAN_API_KEY"), **_extra(name, entry))
+    return ModelSpec(name=name, path=_gguf(name, entry), n_ctx=int(entry.get("n_ctx", 2048)), sampling=sampling,
+                     **_extra(name, entry))
 
 
 def preset(name: str | None = None) -> Path:

@@ -24,7 +24,7 @@ def all_scenarios(warn: Callable[[str], None] | None = None) -> list[tuple[Path,
         for problem in problems:
             if problem.path not in _REPORTED:
                 _REPORTED.add(problem.path)
-                warn(f"skipped the scenario file {problem}; `peilian scenarios validate` lists every problem.")
+                warn(f"skipped the scenario file {problem}; `peilian scenarios check` lists every problem.")
     seen: set[str] = set()
     out = []
     for path, sc in loaded:
@@ -50,7 +50,29 @@ def find_scenario(ref: str, warn: Callable[[str], None] | None = None) -> Scenar
     for _path, sc in scenarios:
         if sc.id == ref:
             return sc
+    broken = _broken_file_for(ref)
+    if broken is not None:
+        raise UserError(f"The scenario '{ref}' is in a file with a problem, so it was left out: {broken}; "
+                        "`peilian scenarios check` lists every problem.")
     ids = [sc.id for _p, sc in scenarios]
     best = process.extractOne(ref, ids, score_cutoff=60) if ids else None
     hint = f" Did you mean '{best[0]}'?" if best else " Run `peilian scenarios list` to see them."
     raise UserError(f"No scenario with id '{ref}'.{hint}")
+
+
+def _broken_file_for(ref: str):
+    """The first problem of a scenario file that was left out and is `ref` (by file name or by its `id:` line)."""
+    import re
+
+    _loaded, problems = load_many([d for d in scenario_dirs() if d.is_dir()])
+    line = re.compile(rf"^id:\s*['\"]?{re.escape(ref)}['\"]?\s*(#.*)?$", re.M)
+    for problem in problems:
+        path = Path(problem.path)
+        if path.stem == ref:
+            return problem
+        try:
+            if line.search(path.read_text(encoding="utf-8", errors="replace")):
+                return problem
+        except OSError:
+            continue
+    return None

@@ -4,6 +4,7 @@ on normalised text (traditional -> simplified, full-width -> half-width, case-fo
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
@@ -112,3 +113,101 @@ def match_items(items, reply: str, signals: dict | None = None) -> list[ItemHit]
         if hit is not None:
             hits.append(hit)
     return hits
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """Why an item did not match a reply, as close as it came: the best phrase's fuzzy score and the words it nearly
+    matched, or the signals / the half of a concept the reply lacked. For trainers: a phrase list too narrow for
+    a good reply worded differently shows here, not only as an item that never counts."""
+
+    item_id: str
+    how: str  # "phrase", "signals", "concept" or "pattern"
+    score: float = 0.0  # phrase: the best fuzzy score (0-100)
+    threshold: int = 0  # phrase: the score it needed
+    phrase: str = ""  # phrase: the item's phrase that came closest
+    text: str = ""  # phrase: the reply's words it nearly matched; concept: the verb or object that was there
+    missing: tuple[str, ...] = ()  # signals: those the reply didn't show; concept: "verb" / "object" not found
+    note: str = ""  # phrase: why a score at or above the threshold still didn't count: "short" or "number"
+    patterns: bool = False  # the item has patterns too (none of which matched)
+
+    def describe(self, lang: str = "en") -> str:
+        zh = lang[:2] == "zh"
+        if self.how == "phrase" and self.score < 50:
+            pat = (",正则也没有匹配" if zh else ", and no pattern matched") if self.patterns else ""
+            return (f"没有接近的短语(最接近的'{self.phrase}'只有 {self.score:.0f} 分,需要 {self.threshold}){pat}" if zh
+                    else f"no phrase comes close (the best, '{self.phrase}', scores {self.score:.0f}; needs "
+                    f"{self.threshold}){pat}")
+        if self.how == "phrase":
+            near = f"“{self.text}”" if self.text else ("(无)" if zh else "(nothing)")
+            why = f"; {_NOTES[self.note][0 if zh else 1]}" if self.note else ""
+            return (f"最接近的是短语'{self.phrase}' ≈ {near}({self.score:.0f} 分,需要 {self.threshold}{why})" if zh
+                    else f"closest phrase '{self.phrase}' ≈ {near} (score {self.score:.0f}, needs {self.threshold}{why})")
+        if self.how == "signals":
+            return (f"这条回复没有:{'、'.join(self.missing)}" if zh
+                    else f"the reply shows no {' and no '.join(self.missing)}")
+        if self.how == "concept":
+            part = {"verb": ("动作词", "action word"), "object": ("对象词", "object word")}
+            if self.missing == ("verb", "object"):
+                return "既没有动作词也没有对象词" if zh else "neither an action word nor an object word of its concept"
+            if len(self.missing) == 1:
+                label = part[self.missing[0]][0 if zh else 1]
+                return (f"有“{self.text}”,但同一句里没有{label}" if zh
+                        else f"“{self.text}” is there, but no {label} of its concept in the same clause")
+            return ("动作词和对象词都有,但不在同一小句里、或隔得太远,或有排除词" if zh
+                    else "its action and object words are there, but not close together in one clause (or an 'unless' word is)")
+        return "没有匹配的正则" if zh else "no pattern matched"
+
+
+_NOTES = {"short": ("短语太短,只算一字不差的", "a short phrase counts only word for word"),
+          "number": ("数字不同", "a different number")}
+
+
+def near_miss(item: RubricItem, reply: str, signals: dict | None = None) -> NearMiss | None:
+    """How close `item` came to matching `reply` (None if it matches). The closest phrase first (its best fuzzy
+    score over the whole reply, whatever the threshold), else the signals or the concept half that was missing."""
+    norm = normalize(reply)
+    if match_item(item, reply, norm, signals) is not None:
+        return None
+    best: NearMiss | None = None
+    for phrase in item.phrases:
+        p = normalize(phrase)
+        if not p or not norm:
+            continue
+        al = fuzz.partial_ratio_alignment(p, norm)
+        if al is None:
+            continue
+        s, e = al.dest_start, al.dest_end
+        if not has_cjk(p):  # widen to whole words, as the matcher does
+            while s > 0 and _WORD.match(norm[s - 1]):
+                s -= 1
+            while e < len(norm) and _WORD.match(norm[e]):
+                e += 1
+            score = float(fuzz.ratio(p, norm[s:e]))
+        else:
+            score = float(al.score)
+        note = ""
+        if score >= item.threshold:
+            note = "short" if _short(p) else "number" if _DIGITS.findall(p) else ""
+        if best is None or score > best.score:
+            best = NearMiss(item.id, "phrase", round(score, 1), item.threshold, phrase, reply[s:e].strip(), note=note,
+                            patterns=bool(item.patterns))
+    if best is not None and best.score >= 50:
+        return best
+    if item.signals and signals is not None:
+        missing = tuple(n for n in item.signals if not signals.get(n))
+        if missing:
+            return NearMiss(item.id, "signals", missing=missing)
+    for concept in item.concepts:
+        from .signals import _find_all
+
+        verbs = [v for v in concept.verbs if _find_all(v, norm)]
+        objects = [o for o in concept.objects if _find_all(o, norm)]
+        missing = tuple(name for name, found in (("verb", verbs), ("object", objects)) if not found)
+        present = (verbs or objects or [""])[0]
+        return NearMiss(item.id, "concept", text=present, missing=missing)
+    if best is not None:
+        return best
+    if item.patterns:
+        return NearMiss(item.id, "pattern")
+    return None

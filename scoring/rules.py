@@ -7,6 +7,13 @@ Lexicons (`scoring/lexicons/*.yaml`, plus `$PEILIAN_HOME/lexicons/*.yaml` for tr
       zh: [尽快, 稍后, "re:看看(能不能|吧)"]   # literal text, or a regular expression after "re:"
       en: [as soon as possible, shortly]  # English literals match whole words only
 
+    lexicon: jargon                     # a lexicon a substitution rule reads can also give each word's plain form
+    plain: {工单: 申请, ETA: arrival time}
+
+A trainer's file (under $PEILIAN_HOME) is checked first (`scoring.team`): one with any problem is skipped with one
+warning (`RuleSet.skipped`), never stopping the scorer; its literal words are normalised like replies are
+(traditional -> simplified, full-width -> half-width), so 聯繫 in a team file matches 联系 in a reply.
+
 Rules (`scoring/rules/*.yaml`) say what a lexicon match means for a criterion:
 
     - id: certainty.hedge
@@ -25,6 +32,7 @@ Everything is matched against `normalize(text)`: simplified Chinese, half-width,
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -33,6 +41,8 @@ from pathlib import Path
 import yaml
 
 from . import safe_regex
+
+logging.getLogger("peilian.team_files").addHandler(logging.NullHandler())  # the CLI prints these; the app doesn't
 
 HERE = Path(__file__).parent
 KINDS = ("existence", "substitution", "element", "occurrence", "metric", "context")
@@ -267,6 +277,7 @@ class Lexicon:
     name: str
     entries: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    plain: dict[str, str] = field(default_factory=dict)  # jargon word -> what to say instead (substitution rules)
 
     @property
     def regex(self) -> Matcher | None:
@@ -322,6 +333,7 @@ class RuleSet:
     rules: dict[str, Rule]
     lexicons: dict[str, Lexicon]
     bases: dict[str, float] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # trainers' files left out, one sentence each (path:line:col)
 
     def __getitem__(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
@@ -375,6 +387,25 @@ def _entries(raw, path: Path, reviewed: bool = True) -> list[str]:
     return [str(e) for e in raw]
 
 
+def add_lexicon_doc(doc: dict, path: Path, lexicons: dict[str, Lexicon], reviewed: bool) -> None:
+    """Merge one `lexicon:` document into `lexicons`. A trainer's (not `reviewed`) literal words are normalised the
+    way replies are, so they match whatever script or width the reply uses."""
+    from .text import normalize
+
+    if not isinstance(doc, dict) or "lexicon" not in doc:
+        raise RuleError(f"{path}: each lexicon needs 'lexicon: NAME' and 'entries'")
+    lex = lexicons.setdefault(str(doc["lexicon"]), Lexicon(str(doc["lexicon"])))
+    entries = _entries(doc.get("entries") or [], path, reviewed)
+    plain = {str(k): str(v) for k, v in (doc.get("plain") or {}).items()}
+    entries += [k for k in plain if k not in entries]
+    if not reviewed:
+        entries = [e if e.startswith("re:") else normalize(e) for e in entries]
+        plain = {(k if k.startswith("re:") else normalize(k)): v for k, v in plain.items()}
+    lex.entries.extend(entries)
+    lex.plain.update(plain)
+    lex.sources.append(str(path))
+
+
 def load_lexicons(dirs: list[Path]) -> dict[str, Lexicon]:
     lexicons: dict[str, Lexicon] = {}
     for d in dirs:
@@ -385,70 +416,86 @@ def load_lexicons(dirs: list[Path]) -> dict[str, Lexicon]:
             data = _read(path)
             docs = data if isinstance(data, list) else [data]
             for doc in docs:
-                if not isinstance(doc, dict) or "lexicon" not in doc:
-                    raise RuleError(f"{path}: each lexicon needs 'lexicon: NAME' and 'entries'")
-                lex = lexicons.setdefault(str(doc["lexicon"]), Lexicon(str(doc["lexicon"])))
-                lex.entries.extend(_entries(doc.get("entries") or [], path, reviewed))
-                lex.sources.append(str(path))
+                add_lexicon_doc(doc, path, lexicons, reviewed)
     return lexicons
 
 
 def load_rules(dirs: list[Path], lexicons: dict[str, Lexicon], bases: dict | None = None) -> dict[str, Rule]:
     """Rule files are `{base: {criterion: points}, rules: [...]}` or a bare list of rules."""
     rules: dict[str, Rule] = {}
-    allowed = set(Rule.__dataclass_fields__) - {"source", "regex"}
     for d in dirs:
         if not d.is_dir():
             continue
         reviewed = d == HERE / "rules"
         for path in sorted(d.glob("*.yaml")):
-            data = _read(path) or {}
-            items = data.get("rules") if isinstance(data, dict) else data
-            if isinstance(data, dict) and bases is not None:
-                bases.update(data.get("base") or {})
-            for raw in items or []:
-                if not isinstance(raw, dict) or "id" not in raw:
-                    raise RuleError(f"{path}: every rule needs an 'id'")
-                unknown = set(raw) - allowed
-                if unknown:
-                    raise RuleError(f"{path}: rule {raw['id']}: unknown key(s) {', '.join(sorted(unknown))}")
-                if raw.get("kind") not in KINDS:
-                    raise RuleError(f"{path}: rule {raw['id']}: kind must be one of {', '.join(KINDS)}")
-                rule = Rule(**raw, source=str(path))
-                _check_patterns([*rule.tokens, *rule.swap], path, reviewed, f"rule {rule.id}: ")
-                if isinstance(rule.params, dict) and isinstance(rule.params.get("constraint"), str):
-                    _check_patterns(["re:" + rule.params["constraint"]], path, reviewed, f"rule {rule.id}: ")
-                if rule.lexicon and rule.lexicon not in lexicons:
-                    raise RuleError(f"{path}: rule {rule.id}: no lexicon named {rule.lexicon!r}")
-                own = list(rule.tokens) + list(rule.swap)
-                if rule.lexicon and not own:
-                    rule.regex = lexicons[rule.lexicon].regex  # shared: matched once per reply
-                else:
-                    rule.regex = compile_entries(own + (lexicons[rule.lexicon].entries if rule.lexicon else []))
-                rules[rule.id] = rule
+            add_rule_file(_read(path) or {}, path, rules, lexicons, bases, reviewed)
     return rules
 
 
+def add_rule_file(data, path: Path, rules: dict[str, Rule], lexicons: dict[str, Lexicon], bases: dict | None,
+                  reviewed: bool) -> None:
+    """Add one rule file's rules (a rule with an id already there replaces it)."""
+    allowed = set(Rule.__dataclass_fields__) - {"source", "regex"}
+    items = data.get("rules") if isinstance(data, dict) else data
+    if isinstance(data, dict) and bases is not None:
+        bases.update(data.get("base") or {})
+    for raw in items or []:
+        if not isinstance(raw, dict) or "id" not in raw:
+            raise RuleError(f"{path}: every rule needs an 'id'")
+        unknown = set(raw) - allowed
+        if unknown:
+            raise RuleError(f"{path}: rule {raw['id']}: unknown key(s) {', '.join(sorted(unknown))}")
+        if raw.get("kind") not in KINDS:
+            raise RuleError(f"{path}: rule {raw['id']}: kind must be one of {', '.join(KINDS)}")
+        rule = Rule(**raw, source=str(path))
+        _check_patterns([*rule.tokens, *rule.swap], path, reviewed, f"rule {rule.id}: ")
+        if isinstance(rule.params, dict) and isinstance(rule.params.get("constraint"), str):
+            _check_patterns(["re:" + rule.params["constraint"]], path, reviewed, f"rule {rule.id}: ")
+        if rule.lexicon and rule.lexicon not in lexicons:
+            raise RuleError(f"{path}: rule {rule.id}: no lexicon named {rule.lexicon!r}")
+        own = list(rule.tokens) + list(rule.swap)
+        if rule.lexicon and not own:
+            rule.regex = lexicons[rule.lexicon].regex  # shared: matched once per reply
+        else:
+            rule.regex = compile_entries(own + (lexicons[rule.lexicon].entries if rule.lexicon else []))
+        if rule.kind == "substitution" and rule.lexicon:  # a team's jargon, with its plain words
+            rule.swap = {**lexicons[rule.lexicon].plain, **rule.swap}
+        rules[rule.id] = rule
+
+
 def user_dirs() -> tuple[list[Path], list[Path]]:
-    """Extra lexicon / rule folders a trainer can add under $PEILIAN_HOME (read only when the env var is set or
-    the data dir exists)."""
+    """The lexicon and rule folders a trainer can add to: `$PEILIAN_HOME/lexicons` and `$PEILIAN_HOME/rules` (the
+    platform's data folder when PEILIAN_HOME is not set, as for scenarios and the database)."""
     import os
 
     home = os.environ.get("PEILIAN_HOME")
-    if not home:
-        return [], []
-    base = Path(home)
+    if home:
+        base = Path(home).expanduser()
+    else:
+        import platformdirs
+
+        base = Path(platformdirs.user_data_dir("peilian", appauthor=False))
     return [base / "lexicons"], [base / "rules"]
 
 
 @lru_cache(maxsize=4)
 def _cached(extra_lex: tuple[str, ...], extra_rules: tuple[str, ...]) -> RuleSet:
-    lex_dirs = [HERE / "lexicons", *map(Path, extra_lex)]
-    rule_dirs = [HERE / "rules", *map(Path, extra_rules)]
-    lexicons = load_lexicons(lex_dirs)
+    lexicons = load_lexicons([HERE / "lexicons"])
+    skipped: list[str] = []
+    team_lex, team_rules = [Path(p) for p in extra_lex], [Path(p) for p in extra_rules]
+    if team_lex or team_rules:  # a trainer's files: each checked, and left out (with one sentence) if broken
+        from .team import add_team_lexicons
+
+        skipped += add_team_lexicons(team_lex, team_rules, lexicons)  # before any rule compiles its words
     bases: dict[str, float] = {}
-    rules = load_rules(rule_dirs, lexicons, bases)
-    return RuleSet(rules, lexicons, bases)
+    rules = load_rules([HERE / "rules"], lexicons, bases)
+    if team_rules:
+        from .team import add_team_rules
+
+        skipped += add_team_rules(team_rules, lexicons, rules, bases)
+    for sentence in skipped:
+        logging.getLogger("peilian.team_files").warning("%s", sentence)
+    return RuleSet(rules, lexicons, bases, skipped)
 
 
 def ruleset() -> RuleSet:

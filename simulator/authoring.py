@@ -32,8 +32,16 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def slug(text: str) -> str:
+def slug(text: str, max_len: int = 48) -> str:
+    """An id from a title: lower-case words joined by dashes; Chinese characters by their pinyin (pypinyin),
+    so 电信账单多扣了20元 is dian-xin-zhang-dan-duo-kou-le-20-yuan. Cut at a dash to at most `max_len` characters."""
+    if re.search(r"[\u3400-\u9fff]", text):
+        from pypinyin import lazy_pinyin
+
+        text = " ".join(lazy_pinyin(text))
     s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if len(s) > max_len:
+        s = s[: max_len + 1].rsplit("-", 1)[0]
     return s or "my-scenario"
 
 
@@ -92,7 +100,10 @@ _TEXT = {
         "push": "That's vague. When, exactly?",
         "must": ["within 24 hours", "today before 6 pm"],
         "forbidden": ["contact the seller yourself"],
-        "model": "I'm sorry about this. I'll ... today, and message you by 6 pm with the result.",
+        "model": "TODO: what a good agent says, e.g. I'm sorry about this. I'll ... today, and message you by 6 pm.",
+        "test_vague": "TODO: vague replies (we'll look into it, as soon as possible ...), one per turn",
+        "test_cold": "TODO: a cold reply (that's the policy, nothing I can do)",
+        "test_forbidden": "TODO: a reply that sends the customer away (please contact the seller yourself)",
     },
     "zh": {
         "brief": "TODO: 两三句话说明情况,以及学员应该做到什么。",
@@ -104,7 +115,10 @@ _TEXT = {
         "push": "又是尽快?到底什么时候?",
         "must": ["今天18点前", "24小时内"],
         "forbidden": ["请您自行联系商家"],
-        "model": "真的抱歉。我现在就……,今天18点前短信告诉您结果。",
+        "model": "TODO: 好的客服会怎么说,例如:真的抱歉。我现在就……,今天18点前短信告诉您结果。",
+        "test_vague": "TODO: 几句含糊的回复(我们会尽快处理、您耐心等待……),一轮一句",
+        "test_cold": "TODO: 一句冷冰冰的回复(这是规定,没办法)",
+        "test_forbidden": "TODO: 一句把顾客推走的回复(请您自行联系商家)",
     },
 }
 
@@ -168,90 +182,272 @@ endings:
     lines: [{_q(t["escalated"])}]
   abandoned:
     lines: [{_q(t["abandoned"])}]
-tests: []                  # e.g. - {{name: good path, replies: ["..."], expect: resolved}}
+tests:                     # at least four; `peilian scenarios test` plays them and fails until they pass
+  - name: good path
+    replies: [{_q(t["model"])}]
+    expect: resolved
+  - name: vague replies
+    replies: [{_q(t["test_vague"])}]
+    expect: escalated
+  - name: cold reply
+    replies: [{_q(t["test_cold"])}]
+    expect: escalated
+  - name: sends the customer away
+    replies: [{_q(t["test_forbidden"])}]
+    expect: escalated
+    forbidden: [push-to-customer]
 """
 
 
-def draft_from_transcript(messages: list[Message], *, id: str, title: str = "", schema: str = "") -> str:
-    """A scenario skeleton whose opening and beats are the customer's real lines, in order (each beat follows the
-    previous one), with the agent's real replies as starting points for the model answers."""
+_TIME = re.compile(
+    r"(?:今天|明天|后天|今晚|明早|本周[一二三四五六日天]?|下周[一二三四五六日天]?)?\s*\d{1,2}(?:[:：]\d{2}|点(?:\d{1,2}分|半)?)\s*"
+    r"(?:前|之前|以前|到|左右)?|\d+\s*(?:个)?(?:小时|分钟|天|个?工作日)(?:内|之内|以内)|(?:within|in)\s+\d+\s+"
+    r"(?:hours?|minutes?|days?|business days?|working days?)|(?:by|before)\s+\d{1,2}(?::\d{2})?\s*(?:am|pm)?"
+    r"|(?:today|tomorrow|tonight)\s+(?:by|before)\s+\d{1,2}(?::\d{2})?\s*(?:am|pm)?", re.IGNORECASE)
+_AMOUNT = re.compile(
+    r"[¥￥$€£]\s*\d+(?:[.,]\d+)?|\d+(?:\.\d+)?\s*(?:元|块钱|块|G|GB|M|MB|T|%|折|yuan|dollars|gb)(?![a-z])",
+    re.IGNORECASE)
+_ORDER = re.compile(r"(?:订单号?|单号|工单号|预订号|(?:order|booking|reservation|case)(?:\s+(?:number|no\.?|#))?)"
+                    r"\s*[:：#]?\s*([A-Za-z0-9]*\d[A-Za-z0-9-]{4,})", re.IGNORECASE)
+_ZH_ADDRESS = re.compile(r"([\u4e00-\u9fff])(女士|先生|小姐|阿姨|叔叔|大爷|大妈|老师|同学)")
+_ZH_SELF = re.compile(r"我(?:是|叫)([\u4e00-\u9fff]{2,3})(?:[,，。!！ ]|$)")
+_EN_ADDRESS = re.compile(r"\b(Mr|Mrs|Ms|Miss|Dr)\.?\s+([A-Z][a-z]+)")
+_EN_SELF = re.compile(r"\b(?:I'm|I am|my name is|this is)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)")
+_NOT_NAMES = {"the", "sorry", "here", "not", "just", "very", "so", "still", "really", "calling", "writing"}
+
+
+def chat_facts(texts: list[str]) -> dict[str, list[str]]:
+    """The times, amounts and order numbers said in a chat, in order, each once."""
+    out: dict[str, list[str]] = {"times": [], "amounts": [], "orders": []}
+    for text in texts:
+        for key, rx in (("times", _TIME), ("amounts", _AMOUNT)):
+            for m in rx.finditer(text):
+                word = m.group().strip()
+                if word and word not in out[key] and not any(word in w for w in out[key]):
+                    out[key].append(word)
+        for m in _ORDER.finditer(text):
+            if m.group(1) not in out["orders"]:
+                out["orders"].append(m.group(1))
+    return out
+
+
+def persona_name(messages: list[Message]) -> str | None:
+    """How the customer is called in the chat: the agent's address (王女士, Mr Patel), else how they introduce
+    themselves (我是王芳, I'm Ana)."""
+    for m in messages:
+        if m.role == "agent":
+            hit = _ZH_ADDRESS.search(m.text)
+            if hit and hit.group(1) not in "您你他她亲这那":
+                return hit.group()
+            hit = _EN_ADDRESS.search(m.text)
+            if hit:
+                return f"{hit.group(1)} {hit.group(2)}"
+    for m in messages:
+        if m.role == "customer":
+            hit = _ZH_SELF.search(m.text)
+            if hit:
+                return hit.group(1)
+            hit = _EN_SELF.search(m.text)
+            if hit and hit.group(1).split()[0].lower() not in _NOT_NAMES:
+                return hit.group(1)
+    return None
+
+
+_SETTLED = re.compile(r"^\W*(行吧|好吧|好的|好|可以|行|谢谢|多谢|麻烦了|ok|okay|fine|great|thanks|thank you|perfect|"
+                      r"alright|all right)\b|谢谢|thank", re.IGNORECASE)
+_GONE = re.compile(r"投诉|差评|算了|不聊了|找你们领导|12315|举报|complain|complaint|forget it|manager|review|lawyer",
+                   re.IGNORECASE)
+
+
+def _how_it_ended(line: str) -> str | None:
+    """'resolved' for a last line that accepts (行吧, OK thank you), 'escalated' for one that leaves to complain."""
+    if _GONE.search(line):
+        return "escalated"
+    if _SETTLED.search(line) and len(line) <= 40:
+        return "resolved"
+    return None
+
+
+@dataclass
+class _Judged:
+    line: str  # the customer's line
+    reply: str  # the agent's reply to it ("" if none)
+    scores: dict | None = None
+    signals: dict | None = None
+    findings: list | None = None
+
+    @property
+    def weak(self) -> bool:
+        """A reply a trainee shouldn't copy: no clear commitment, or cold."""
+        return bool(self.reply) and (self.scores["certainty"] < 50 or self.scores["warmth"] < 35)
+
+    def spans(self, signal: str) -> list[str]:
+        return [self.reply[a:b] for a, b in (self.signals or {}).get(signal, ())]
+
+
+_DRAFT = {
+    "en": {
+        "weak": "TODO: the agent's real reply was weak ({why}): \"{reply}\". Better, for example: {better}",
+        "better": "I'm sorry about this. I'll sort it out now and message you {time} with the result.",
+        "vague": ["We'll look into it as soon as possible.", "Please be patient, it's being processed.",
+                  "We'll get back to you shortly.", "Please wait a little longer."],
+        "cold": "TODO: a cold reply (that's the policy, nothing I can do)",
+        "forbidden": "TODO: a reply that hits a forbidden item (e.g. please contact the seller yourself)",
+        "why_c": "certainty {c}", "why_w": "warmth {w}", "worst": ", most of it lost on \"{x}\"",
+        "times": "Times in the chat: {x}", "amounts": "Amounts in the chat: {x}", "orders": "Order numbers: {x}",
+        "deadline": "Give a concrete time", "channel": "Say how the customer will hear", "amount": "Name the amount",
+        "push": "Send the customer away", "soon": "by {t}",
+    },
+    "zh": {
+        "weak": "TODO: 客服原话偏弱({why}):“{reply}”。更好的说法,例如:{better}",
+        "better": "真的抱歉让您着急了。我现在就帮您处理,{time}短信告诉您结果。",
+        "vague": ["我们会尽快帮您处理的。", "请您耐心等待,正在处理中。", "稍后会有专人联系您。", "您再等等看。"],
+        "cold": "TODO: 一句冷冰冰的回复(这是规定,没办法)",
+        "forbidden": "TODO: 一句碰到禁止项的回复(例如请您自行联系商家)",
+        "why_c": "确定性 {c}", "why_w": "温度 {w}", "worst": ",扣分最多的是“{x}”",
+        "times": "聊天里提到的时间:{x}", "amounts": "聊天里提到的金额/数量:{x}", "orders": "订单号:{x}",
+        "deadline": "给出具体时间", "channel": "说清楚怎么通知顾客", "amount": "说出具体金额",
+        "push": "把顾客推走", "soon": "{t}",
+    },
+}
+
+
+def draft_from_transcript(messages: list[Message], *, id: str, title: str = "", schema: str = "",
+                          scorer=None) -> str:
+    """A scenario draft from a real chat: the customer's real lines as the opening and beats (each said once, in
+    order; a line the customer said after a vague reply only after a vague reply), the facts the chat gives (times,
+    amounts, order numbers), the customer's name from how they were addressed, the agent's strong replies as model
+    answers and weak ones marked (scored by the real scorer) with a better answer proposed, required items from
+    what the strong replies did (a concrete time, how the customer hears, the amount), and a good and a bad test."""
+    from scoring import ScoreContext, default_scorer
+
     customer_lines = [m.text for m in messages if m.role == "customer"]
     lang = _lang_of(customer_lines)
-    t = _TEXT["en" if lang == "en" else "zh"]
-    # Pair each customer line with the agent reply that followed it.
-    pairs: list[tuple[str, str]] = []
+    fam = "en" if lang == "en" else "zh"
+    t, d = _TEXT[fam], _DRAFT[fam]
+    # Pair each customer line with the agent's replies before the next customer line.
+    pairs: list[_Judged] = []
     for i, m in enumerate(messages):
-        if m.role == "customer":
-            reply = next((n.text for n in messages[i + 1 :] if n.role == "agent"), "")
-            following_customer = next((n for n in messages[i + 1 :] if n.role == "customer"), None)
-            if following_customer is not None and reply:
-                # only the agent reply before the next customer line
-                j = messages.index(following_customer, i + 1)
-                replies = [n.text for n in messages[i + 1 : j] if n.role == "agent"]
-                reply = " ".join(replies)
-            pairs.append((m.text, reply))
+        if m.role != "customer":
+            continue
+        j = next((k for k in range(i + 1, len(messages)) if messages[k].role == "customer"), len(messages))
+        pairs.append(_Judged(m.text, " ".join(n.text for n in messages[i + 1 : j] if n.role == "agent")))
+    scorer = scorer or default_scorer()
+    for p in pairs:
+        if p.reply:
+            r = scorer.score(p.reply, ScoreContext(customer=p.line, lang=lang if lang != "mixed" else None))
+            p.scores, p.signals, p.findings = r.scores, r.signals, r.findings
+    strong = [p for p in pairs if p.reply and not p.weak]
+    facts = chat_facts([m.text for m in messages])
+    fact_lines = [d[k].format(x=("、" if fam == "zh" else ", ").join(v)) for k, v in facts.items() if v]
+    when_t = facts["times"][0] if facts["times"] else ("今天18点前" if fam == "zh" else "today by 6 pm")
+
+    def better(p: _Judged) -> str:
+        later = next((q for q in pairs[pairs.index(p) + 1 :] if q in strong), None) or (strong[0] if strong else None)
+        return later.reply if later else d["better"].format(time=d["soon"].format(t=when_t))
+
+    def model_answer(p: _Judged) -> str:
+        if not p.reply:
+            return t["model"]
+        if p.weak:
+            crit = "certainty" if p.scores["certainty"] < 50 else "warmth"
+            worst = min((f for f in p.findings if f.criterion == crit and f.effect < 0 and f.text != p.reply),
+                        key=lambda f: f.effect, default=None)
+            why = d["why_c" if crit == "certainty" else "why_w"].format(c=p.scores["certainty"], w=p.scores["warmth"])
+            if worst is not None:
+                why += d["worst"].format(x=worst.text)
+            return d["weak"].format(why=why, reply=p.reply, better=better(p))
+        return p.reply
+
+    # Required items: what the strong replies did that the scorer can see, in their own words.
+    must, requires = [], []
+    for signal, item_id in (("deadline", "give-deadline"), ("channel", "say-how-they-hear"), ("amount", "state-amount")):
+        words = list(dict.fromkeys(w.strip() for p in strong for w in p.spans(signal) if len(w.strip()) >= 2
+                                   and (signal != "deadline" or re.search(r"\d", w))))  # not a bare 今天
+        if words:
+            must.append({"id": item_id, "label": d[{"give-deadline": "deadline", "say-how-they-hear": "channel",
+                                                   "state-amount": "amount"}[item_id]],
+                         "criterion": "certainty", "phrases": words[:8], "signals": [signal]})
+            if signal != "amount":  # an amount is often only the fallback's (a refund if it slips): a bonus
+                requires.append(item_id)
+    pushed = list(dict.fromkeys(f.text for p in pairs if p.findings for f in p.findings
+                                if f.rule == "certainty.pass-on" and len(f.text) >= 3))
+    forbidden = [{"id": "push-to-customer", "label": d["push"], "phrases": pushed[:8]}] if pushed else []
+
     opening, rest = pairs[0], pairs[1:]
+    closing = {}
+    if rest and not rest[-1].reply:  # the chat ends with the customer: settled, or gone to complain?
+        how = _how_it_ended(rest[-1].line)
+        if how:
+            closing = {how: rest.pop().line}
+    name = persona_name(messages) or ("Customer" if fam == "en" else "顾客")
     doc: dict = {
         "id": id,
         "version": 1,
-        "title": title or (opening[0][:30] + ("…" if len(opening[0]) > 30 else "")),
+        "title": title or (opening.line[:30] + ("…" if len(opening.line) > 30 else "")),
         "lang": lang,
         "difficulty": 3,
         "tags": ["draft"],
-        "persona": {"name": "Customer" if lang == "en" else "顾客", "temperament": "TODO", "mood": 30},
+        "persona": {"name": name, "temperament": "TODO", "mood": 30},
         "brief": t["brief"],
-        "facts": [t["fact"]],
-        "opening": {
-            "lines": [opening[0]],
-            "directive": "TODO",
-            "hint": "",
-            "model_answer": opening[1] or t["model"],
-        },
+        "facts": fact_lines + [t["fact"]],
+        "opening": {"lines": [opening.line], "hint": "", "model_answer": model_answer(opening)},
+        "rubric": {k: v for k, v in (("must", must), ("forbidden", forbidden)) if v},
         "beats": [],
         "endings": {
             "max_turns": max(4, len(pairs) + 2),
-            "resolved": {"lines": [t["resolved"]]},
-            "escalated": {"lines": [t["escalated"]]},
+            "resolved": {**({"requires": requires} if requires else {}),
+                         "lines": [closing.get("resolved", t["resolved"])]},
+            "escalated": {"lines": [closing.get("escalated", t["escalated"])]},
             "abandoned": {"lines": [t["abandoned"]]},
         },
         "tests": [],
     }
-    previous = "opening"
-    for n, (line, reply) in enumerate(rest, 1):
-        beat_id = f"beat-{n}"
-        doc["beats"].append(
-            {
-                "id": beat_id,
-                "after": [previous],
-                "lines": [line],
-                "directive": "TODO",
-                "hint": "",
-                "model_answer": reply or t["model"],
-            }
-        )
-        previous = beat_id
+    if not doc["rubric"]:
+        del doc["rubric"]
+    for n, p in enumerate(rest, 1):
+        before = pairs[n - 1]  # the agent's reply this customer line answered in the real chat
+        beat = {"id": f"beat-{n}", "once": True}
+        if before.weak and before.scores["certainty"] < 50:
+            beat["when"] = {"scores": {"certainty": {"max": 49}}}  # said after a vague reply, as in the chat
+        beat.update({"lines": [p.line], "hint": "", "model_answer": model_answer(p)})
+        doc["beats"].append(beat)
     doc["beats"].append({"id": "fallback", "lines": [t["fallback"]]})
+    good = [p.reply if not p.weak else better(p) for p in pairs if p.reply] or [t["model"]]
+    bad = [p.reply for p in pairs if p.weak] or d["vague"]
+    doc["tests"] = [
+        {"name": "good path: the strong replies (weak ones replaced)", "replies": good[: doc["endings"]["max_turns"]],
+         "expect": "resolved"},
+        {"name": "the weak replies of the chat", "replies": (bad * 4)[: doc["endings"]["max_turns"]],
+         "expect": "escalated"},
+        {"name": "cold reply", "replies": [d["cold"]], "expect": "escalated"},
+        {"name": "forbidden move", "replies": [d["forbidden"]], "expect": "escalated"},
+    ]
+    weak_n = sum(p.weak for p in pairs)
     head = f"# yaml-language-server: $schema={schema}\n" if schema else ""
     note = (
         "# Drafted from a real transcript by `peilian scenarios draft`. The opening and beats are the customer's\n"
-        "# real lines, in order; the model answers are what the agent really said: review them against the rubric.\n"
-        "# TODO: facts, persona, 2 more variants per line, `when` conditions, must/forbidden items, tests.\n"
+        "# real lines, each said once, in order. Model answers are the agent's real replies; "
+        f"{weak_n} weak one(s) are marked TODO\n"
+        "# with a better answer proposed. The facts, the persona's name and the must items come from the chat:\n"
+        "# check them. `peilian scenarios test --draft FILE -v` shows what is still to do.\n"
     )
     body = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120)
     return head + note + body
 
 
-def schema_ref(out: Path | None) -> str:
-    """The `$schema=` path for a file written at `out` (relative to the bundled schema when possible)."""
-    import os
+SCHEMA_NAME = "scenario.schema.json"
 
+
+def schema_ref(out: Path | None, shared: Path | None = None) -> str:
+    """The `$schema=` reference for a file written at `out` (None: printed), one that survives moving the file:
+    `./scenario.schema.json` when the schema is in the folder it is written to (put there by `peilian scenarios
+    schema --write DIR`, so a file moved into the team's folder keeps working); else the full path of `shared`
+    (the team folder's schema, if written) or of the bundled schema."""
     from scenarios import BUNDLED
 
-    schema = BUNDLED / "scenario.schema.json"
-    if out is None:
-        return str(schema)
-    try:
-        rel = os.path.relpath(schema, Path(out).resolve().parent)
-    except ValueError:
-        return str(schema)
-    return rel if rel.startswith(".") else "./" + rel
+    if out is not None and (Path(out).resolve().parent / SCHEMA_NAME).is_file():
+        return "./" + SCHEMA_NAME
+    if shared is not None and shared.is_file():
+        return str(shared.resolve())
+    return str(BUNDLED / SCHEMA_NAME)

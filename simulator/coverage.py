@@ -1,4 +1,5 @@
-"""Coverage: play a scenario with many varied replies and report the beats and endings never reached.
+"""Coverage: play a scenario with many varied replies and report the beats and endings never reached, and the must
+items that no session (and no test of the scenario's own) ever satisfies.
 
 The reply pool is the scenario's own material (model answers, test replies), other scenarios' material in the
 same language, the bundled pool of varied replies (`reply_pool.jsonl`), and optionally more JSON-lines files
@@ -32,10 +33,13 @@ class Coverage:
     endings_reached: dict[str, int] = field(default_factory=dict)
     beats_missed: list[str] = field(default_factory=list)
     endings_missed: list[str] = field(default_factory=list)
+    items_done: dict[str, int] = field(default_factory=dict)  # must item -> sessions that did it
+    items_missed: list[str] = field(default_factory=list)  # must items no coverage session ever did
+    items_untested: list[str] = field(default_factory=list)  # must items none of the scenario's tests does
 
     @property
     def complete(self) -> bool:
-        return not self.beats_missed and not self.endings_missed
+        return not (self.beats_missed or self.endings_missed or self.items_missed or self.items_untested)
 
 
 def _lang_family(lang: str) -> str:
@@ -73,7 +77,9 @@ def explore(
     *,
     runs: int = 150,
     scorer: Scorer | None = None,
+    tested: set[str] | None = None,
 ) -> Coverage:
+    """`tested`: the must items the scenario's own tests do (None: play the tests here to find out)."""
     scorer = scorer or default_scorer()
     own = scenario_replies(sc)
     pool = list(dict.fromkeys(own + pool))
@@ -103,12 +109,31 @@ def explore(
                 cov.endings_reached[beat[4:]] = cov.endings_reached.get(beat[4:], 0) + 1
             else:
                 cov.beats_reached[beat] = cov.beats_reached.get(beat, 0) + 1
+        for m in session.must_done:
+            cov.items_done[m] = cov.items_done.get(m, 0) + 1
+    must = [m.id for m in sc.rubric.must]
+    if tested is None:
+        tested = tested_items(sc, scorer)
+    cov.items_missed = [m for m in must if m not in cov.items_done]
+    cov.items_untested = [m for m in must if m not in tested]
     cov.beats_missed = [b for b in beat_ids if b not in cov.beats_reached]
     cov.endings_missed = [e for e in ("resolved", "escalated", "abandoned") if e not in cov.endings_reached]
     return cov
 
 
-def explore_all(scenarios: list[Scenario], extra_pool: list[tuple[str, str]] = (), runs: int = 150, scorer=None):
+def tested_items(sc: Scenario, scorer: Scorer | None = None) -> set[str]:
+    """The must items that at least one of the scenario's own tests does."""
+    from .selftest import run_tests
+
+    done: set[str] = set()
+    for outcome in run_tests(sc, scorer):
+        if outcome.session is not None:
+            done |= outcome.session.must_done
+    return done
+
+
+def explore_all(scenarios: list[Scenario], extra_pool: list[tuple[str, str]] = (), runs: int = 150, scorer=None,
+                tested: dict[str, set[str]] | None = None):
     """Coverage for each scenario; the pool for one scenario is every scenario's material in its language."""
     scorer = scorer or default_scorer()
     by_family: dict[str, list[str]] = {"en": [], "zh": []}
@@ -120,5 +145,5 @@ def explore_all(scenarios: list[Scenario], extra_pool: list[tuple[str, str]] = (
     for sc in scenarios:
         fam = _lang_family(sc.lang)
         pool = by_family[fam] + (by_family["en"] if sc.lang == "mixed" else [])
-        out.append(explore(sc, pool, runs=runs, scorer=scorer))
+        out.append(explore(sc, pool, runs=runs, scorer=scorer, tested=(tested or {}).get(sc.id)))
     return out

@@ -133,15 +133,17 @@ class Progress:
                 "mood_needed": self.calm if self.needs_calm else None, "boils_over_at": self.escalate,
                 "turns_left": max(0, self.max_turns - self.turn)}
 
-    def status(self, lang: str = "en") -> str:
-        """One line: "required 1/2 · missing: 由客服去联系商家 · mood 52, settles at 70"."""
+    def status(self, lang: str = "en", *, mood: bool = True) -> str:
+        """One line: "required 1/2, missing: 由客服去联系商家 · mood 52, needs 70 to settle"."""
         n, d = len(self.required), len(self.done)
         zh = lang.startswith("zh")
         parts = []
         if n:
             parts.append((f"必做 {d}/{n}" if zh else f"required {d}/{n}")
-                         + (("，还差:" if zh else ", missing: ") + ("、" if zh else ", ").join(self.labels(self.missing)) if self.missing else ""))
-        if self.needs_calm and self.mood < self.calm:
+                         + ((",还差:" if zh else ", missing: ") + ("、" if zh else ", ").join(self.labels(self.missing)) if self.missing else ""))
+        if not mood:
+            pass
+        elif self.needs_calm and self.mood < self.calm:
             parts.append(f"情绪 {self.mood},需到 {self.calm} 才会满意" if zh else f"mood {self.mood}, needs {self.calm} to settle")
         elif self.needs_calm:
             parts.append(f"情绪 {self.mood}(≥{self.calm},已经平静)" if zh else f"mood {self.mood} (calm: {self.calm} or more)")
@@ -501,8 +503,10 @@ class Session:
                 label = self.scenario.item_labels().get(fatal[0], fatal[0])
                 return (f"顾客爆发了:'{label}'是这位顾客不能接受的做法,会话当场结束。" if zh
                         else f"Escalated: '{label}' is a move this customer won't accept; it ended the session at once.")
-            return (f"顾客爆发了:情绪降到 {self.mood}(≤{p.escalate} 就会爆发)。{status}。" if zh
-                    else f"Escalated: the mood fell to {self.mood} (the customer boils over at {p.escalate}); {status}.")
+            status = p.status(lang, mood=False)
+            return (f"顾客爆发了:情绪降到 {self.mood}(≤{p.escalate} 就会爆发)" + (f";{status}。" if status else "。") if zh
+                    else f"Escalated: the mood fell to {self.mood} (the customer boils over at {p.escalate})"
+                    + (f"; {status}." if status else "."))
         if self.outcome == "abandoned":
             return (f"顾客放弃了:{len(self.turns)} 轮是这位顾客的上限。{status}。" if zh
                     else f"Abandoned after {len(self.turns)} replies, the most this customer gives: {status}.")

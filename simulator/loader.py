@@ -8,6 +8,7 @@ whole set of files (duplicate ids) run after the model validates.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 from rapidfuzz import process
 
-from scoring import safe_yaml
+from scoring import safe_yaml, yaml_errors
 
 from .scenario import Beat, Condition, Scenario
 
@@ -83,14 +84,12 @@ def load_yaml_located(text: str, display: str) -> _Located:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line, col = _mark(mark) if mark else (1, 1)
-        what = (e.problem or e.context or "invalid YAML").strip()
-        return _Located(None, problems=[Problem(display, line, col, f"YAML syntax error: {what}")])
+        line, col, what = yaml_errors.explain(e, text)  # the slip and its fix (a tab, '：', an unquoted ': ', ...)
+        return _Located(None, problems=[Problem(display, line, col, what)])
     except yaml.YAMLError as e:  # pragma: no cover - composer errors are all marked in practice
         return _Located(None, problems=[Problem(display, 1, 1, f"YAML error: {e}")])
     if node is None:
-        return _Located(None, problems=[Problem(display, 1, 1, "the file is empty: a scenario is a YAML mapping")])
+        return _Located(None, problems=[Problem(display, 1, 1, "the file is empty: start from `peilian scenarios new` or the guide's example (scenarios/README.md)")])
     positions: dict[tuple, _Pos] = {(): _Pos(None, _mark(node.start_mark))}
     problems: list[Problem] = []
     _walk(node, (), positions, problems, display)
@@ -99,7 +98,13 @@ def load_yaml_located(text: str, display: str) -> _Located:
     except yaml.YAMLError as e:  # e.g. a tag the safe loader does not construct
         mark = getattr(e, "problem_mark", None)
         line, col = _mark(mark) if mark else (1, 1)
-        problems.append(Problem(display, line, col, f"YAML error: {getattr(e, 'problem', None) or e}"))
+        what = getattr(e, "problem", None) or str(e)
+        if "could not determine a constructor" in what:
+            what = ("a '!' tag here: a scenario holds only text, numbers, lists and 'key: value' mappings (put a "
+                    "text that starts with '!' in quotes)")
+        else:
+            what = f"YAML error: {what}"
+        problems.append(Problem(display, line, col, what))
         return _Located(None, positions, problems)
     return _Located(data, positions, problems)
 
@@ -157,27 +162,137 @@ def _model_at(loc: tuple):
     return model
 
 
-def _message(err: dict) -> str:
+_SINGULAR = {"lines": "line", "beats": "beat", "replies": "reply", "answer": "answer", "verbs": "verb",
+             "objects": "object", "must": "item", "forbidden": "item", "tests": "test", "phrases": "phrase"}
+_OWNERS = {"beats": "beat", "tests": "test", "knows": "knows"}
+
+
+def _name_of(data, path: tuple) -> str | None:
+    """The id (or a test's name) of the list item at `path` in the file's raw values, if it has one."""
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    if isinstance(node, dict):
+        name = node.get("id", node.get("name"))
+        return str(name) if isinstance(name, (str, int)) and str(name).strip() else None
+    return None
+
+
+def describe_loc(loc: tuple, data=None) -> tuple[str, str]:
+    """(the part of the scenario, the field within it) in a trainer's words: ("beats", 5, "lines") is
+    ("beat 'ask-notify'", "lines"); ("rubric", "must", 0, "patterns", 1) is ("must item 'give-time'",
+    "patterns #2"). Indexes are 1-based where shown, and an item without an id is called by its number."""
+    loc = tuple(p for p in loc if p == "[key]" or not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+    loc = tuple(p for p in loc if p != "[key]")
+    owner, rest = "", loc
+    if len(loc) >= 2 and loc[0] in _OWNERS and isinstance(loc[1], int):
+        name = _name_of(data, loc[:2])
+        label = _OWNERS[loc[0]]
+        owner = f"{label} '{name}'" if name else f"{label} #{loc[1] + 1}"
+        rest = loc[2:]
+    elif len(loc) >= 3 and loc[0] == "rubric" and loc[1] in ("must", "forbidden") and isinstance(loc[2], int):
+        name = _name_of(data, loc[:3])
+        owner = f"{loc[1]} item '{name}'" if name else f"{loc[1]} item #{loc[2] + 1}"
+        rest = loc[3:]
+    elif len(loc) >= 2 and loc[0] == "endings" and loc[1] in ("resolved", "escalated", "abandoned"):
+        owner, rest = f"the {loc[1]} ending", loc[2:]
+    elif loc[:1] == ("opening",):
+        owner, rest = "the opening", loc[1:]
+    field = ""
+    for part in rest:
+        field += f" #{part + 1}" if isinstance(part, int) else ("." if field else "") + str(part)
+    return owner, field
+
+
+def _join(owner: str, field: str, text: str, verb: bool = False) -> str:
+    """"beat 'push': lines: TEXT", or with `verb` (TEXT goes on from the field's name) "beat 'push': lines TEXT"."""
+    if verb and field:
+        return f"{owner}: {field} {text}" if owner else f"{field} {text}"
+    where = f"{owner}: {field}" if owner and field else owner or field
+    return f"{where}: {text}" if where else text
+
+
+def _message(err: dict, data=None) -> str:
     loc = tuple(err["loc"])
-    where = _dotted(loc)
     kind = err["type"]
+    owner, field = describe_loc(loc, data)
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    last = field.split(".")[-1].split(" #")[0] if field else ""
     if kind == "missing":
-        return f"missing required field '{where}'"
+        parent, name = describe_loc(loc[:-1], data), str(loc[-1])
+        where = _join(*parent, "") if any(parent) else ""
+        return f"{where}missing `{name}:` (a required field)".replace(": missing", ": missing", 1)
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        msg = f"unknown key '{where}'"
+        parent = describe_loc(loc[:-1], data)
+        msg = _join(*parent, f"unknown key '{key}'")
+        if "\u3000" in key:
+            return _join(*parent, f"a full-width space '　' in '{key.strip()}'; indent with ordinary spaces")
         model = _model_at(loc)
         if model is not None:
             best = process.extractOne(key, list(model.model_fields), score_cutoff=70)
             if best:
                 msg += f": did you mean '{best[0]}'?"
+            else:
+                msg += f" (the keys here: {', '.join(model.model_fields)})"
         return msg
+    if kind == "string_type":
+        if isinstance(value, dict) and len(value) == 1:
+            k, v = next(iter(value.items()))
+            return _join(owner, field, f"this text holds ': ', which YAML reads as a key: put the whole text in "
+                                       f"quotes, e.g. \"{k}: {v}\"")
+        if isinstance(value, bool):
+            return _join(owner, field, f"YAML reads this as {str(value).lower()} (yes/no/on/off are true/false): put "
+                                       "the text in quotes")
+        if isinstance(value, (int, float)):
+            return _join(owner, field, f"{value} is a number here; put it in quotes ('{value}') to make it text")
+        if value is None:
+            return _join(owner, field, "is empty: write the text, or remove the line", verb=True)
+        if isinstance(value, list):
+            return _join(owner, field, "must be one text, not a list", verb=True)
+    if kind in ("too_short", "string_too_short"):
+        if kind == "string_too_short":
+            return _join(owner, field, "is empty: write it in", verb=True)
+        if ctx.get("min_length", 1) == 1:
+            return _join(owner, field, f"needs at least one {_SINGULAR.get(last, 'item')}", verb=True)
+        return _join(owner, field, f"needs at least {ctx.get('min_length')} items", verb=True)
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return _join(owner, field, f"must be a whole number, e.g. {last or 'difficulty'}: 3 (not '{value}')", verb=True)
+    if kind in ("float_parsing", "float_type"):
+        return _join(owner, field, f"must be a number (not '{value}')", verb=True)
+    if kind in ("bool_parsing", "bool_type"):
+        return _join(owner, field, f"must be true or false (not '{value}')", verb=True)
+    if kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):
+        bound = ctx.get("le", ctx.get("ge", ctx.get("lt", ctx.get("gt"))))
+        words = {"less_than_equal": f"{bound} or less", "greater_than_equal": f"{bound} or more",
+                 "less_than": f"below {bound}", "greater_than": f"above {bound}"}[kind]
+        return _join(owner, field, f"is {value}; it must be {words}", verb=True)
+    if kind == "literal_error":
+        expected = ctx.get("expected", "")
+        options = re.findall(r"'([^']*)'", expected)
+        best = process.extractOne(str(value), options, score_cutoff=60) if options and isinstance(value, str) else None
+        hint = f": did you mean '{best[0]}'?" if best else ""
+        return _join(owner, field, f"must be one of {', '.join(options) or expected} (not '{value}'){hint}",
+                     verb=True)
+    if kind == "list_type":
+        return _join(owner, field, "must be a list: one '- ' item per line (a dash and a space), or [a, b]",
+                     verb=True)
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return _join(owner, field, "must be a mapping: 'key: value' lines, indented under it", verb=True)
+    if kind == "string_pattern_mismatch":
+        example = re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-") or "give-deadline"
+        return _join(owner, field, f"'{value}' is not an id: use lower-case letters, digits and dashes, e.g. "
+                                   f"{example}")
     text = err["msg"]
-    if kind == "string_type" and isinstance(err.get("input"), (int, float)) and not isinstance(err.get("input"), bool):
-        return f"{where}: {err['input']} is a number here; put it in quotes ('{err['input']}') to make it text"
     if text.startswith("Value error, "):
         text = text[len("Value error, ") :]
-    return f"{where}: {text}" if where else text
+    if text.startswith("pattern '"):  # names its pattern already, at the pattern's own line
+        return _join(owner, "", text)
+    return _join(owner, field, text)
 
 
 def _semantic_problems(sc: Scenario, positions: dict, display: str) -> list[Problem]:
@@ -192,7 +307,7 @@ def _semantic_problems(sc: Scenario, positions: dict, display: str) -> list[Prob
         if b.id == "opening":
             at(("beats", i, "id"), "beat id 'opening' is reserved for the opening line")
         if b.id in beat_ids:
-            at(("beats", i, "id"), f"duplicate beat id '{b.id}' (also beats[{beat_ids[b.id]}])")
+            at(("beats", i, "id"), f"duplicate beat id '{b.id}' (also beat #{beat_ids[b.id] + 1}): give each beat its own id")
         else:
             beat_ids[b.id] = i
     must_ids = [m.id for m in sc.rubric.must]
@@ -329,7 +444,11 @@ def load_scenario_text(text: str, display: str, *, reviewed: bool = False) -> tu
     if located.data is None:
         return None, problems
     if not isinstance(located.data, dict):
-        problems.append(Problem(display, 1, 1, "a scenario file must be a YAML mapping of keys (id:, title:, ...)"))
+        hint = yaml_errors.structure_hint(text) if isinstance(located.data, str) else None
+        what = ("this file is a list (a '- ' at the start of a line with no indent); a scenario is 'key: value' lines "
+                "(id:, title:, ...)" if isinstance(located.data, list)
+                else "a scenario file is 'key: value' lines (id:, title:, ...)")
+        problems.append(Problem(display, 1, 1, hint or what))
         return None, problems
     try:
         sc = Scenario.model_validate(located.data, context={"reviewed": reviewed})
@@ -337,7 +456,7 @@ def load_scenario_text(text: str, display: str, *, reviewed: bool = False) -> tu
         for err in e.errors():
             loc = tuple(err["loc"])
             line, col = _position_for(loc, located.positions, prefer_key=err["type"] == "extra_forbidden")
-            problems.append(Problem(display, line, col, _message(err)))
+            problems.append(Problem(display, line, col, _message(err, located.data)))
         return None, sorted(set(problems))
     problems.extend(_semantic_problems(sc, located.positions, display))
     return (sc if not problems else None), sorted(set(problems))
@@ -360,8 +479,11 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
     try:
         safe_yaml.check_size(p.stat().st_size)
         text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise ScenarioError([Problem(display, 1, 1, f"not UTF-8 text (byte {e.start}): save the file as UTF-8")]) from None
+    except UnicodeDecodeError:
+        from scoring.team import read_text
+
+        _text, problem = read_text(p, "scenario file")  # the place of the first bad byte, and GBK named as such
+        raise ScenarioError([Problem(display, problem.line, problem.col, problem.message)]) from None
     except OSError as e:
         raise ScenarioError([Problem(display, 1, 1, f"cannot read the file: {e.strerror}")]) from None
     except safe_yaml.YAMLLimit as e:
@@ -402,7 +524,12 @@ def load_many(paths) -> tuple[list[tuple[Path, Scenario]], list[Problem]]:
             text = f.read_text(encoding="utf-8")
             located = load_yaml_located(text, _display(f))
             line, col = _position_for(("id",), located.positions, False)
-            problems.append(Problem(_display(f), line, col, f"duplicate scenario id '{sc.id}' (also in {_display(first[sc.id])})"))
+            if _bundled(first[sc.id]) and not _bundled(f):
+                message = (f"scenario id '{sc.id}' is a bundled scenario's ({_display(first[sc.id])}), so this file "
+                           "would never be shown: give it another id")
+            else:
+                message = f"duplicate scenario id '{sc.id}' (also in {_display(first[sc.id])})"
+            problems.append(Problem(_display(f), line, col, message))
         else:
             first[sc.id] = f
     return loaded, sorted(problems)

@@ -34,9 +34,13 @@ class Events(Protocol):
     def turn(self, turn: Turn) -> None: ...
 
 
+def context(session: Session) -> CustomerContext:
+    """What the customer model is told of the session: the scenario, the conversation so far, the mood."""
+    return CustomerContext(session.scenario, session.history(), session.mood)
+
+
 def speak(session: Session, model: CustomerModel, on_chunk: Callable[[str], None] | None = None) -> Utterance:
-    ctx = CustomerContext(session.scenario, session.history(), session.mood)
-    utt = say(model, session.current, ctx, on_chunk)
+    utt = say(model, session.current, context(session), on_chunk)
     session.set_customer_line(utt.text, utt.source)
     return utt
 

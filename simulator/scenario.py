@@ -6,9 +6,9 @@ A scenario is one YAML file written by a trainer. The engine reads it; nothing e
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from scoring import CRITERIA, RubricItem, safe_regex
 
@@ -70,6 +70,24 @@ def _concept(c):
                          "with": c.with_ or None})
 
 
+def _pattern_ok(p: str, info: ValidationInfo) -> str:
+    """A pattern RE2 can run (a trainer's), or one Python's `re` compiles (a bundled, reviewed file's): the error
+    is the pattern's own, at its own line."""
+    if (info.context or {}).get("reviewed"):  # the bundled scenarios: see scoring.safe_regex
+        import re
+
+        try:
+            safe_regex.allow_reviewed(p)
+        except re.error as e:
+            raise ValueError(f"pattern '{p}' is not a valid regular expression: {e}") from None
+    elif why := safe_regex.problem(p):
+        raise ValueError(why)
+    return p
+
+
+Pattern = Annotated[str, AfterValidator(_pattern_ok)]
+
+
 class Item(_Strict):
     """A `must` or `forbidden` item: something a good agent does (or never does), matched fuzzily."""
 
@@ -79,7 +97,7 @@ class Item(_Strict):
         default_factory=list,
         description="Phrases in any language (zh and en variants); matched fuzzily, traditional Chinese included.",
     )
-    patterns: list[str] = Field(default_factory=list, description="Regular expressions, e.g. '\\d+\\s*小时内'.")
+    patterns: list[Pattern] = Field(default_factory=list, description="Regular expressions, e.g. '\\d+\\s*小时内'.")
     criterion: Literal["certainty", "simplicity", "warmth"] | None = Field(
         None, description="The criterion this item belongs to, if any."
     )
@@ -105,17 +123,6 @@ class Item(_Strict):
             raise ValueError("an item needs at least one phrase, pattern, concept or signal")
         for c in self.concepts:
             _concept(c)
-        reviewed = bool((info.context or {}).get("reviewed"))  # the bundled scenarios: see scoring.safe_regex
-        for p in self.patterns:
-            if reviewed:
-                import re
-
-                try:
-                    safe_regex.allow_reviewed(p)
-                except re.error as e:
-                    raise ValueError(f"pattern {p!r} is not a valid regular expression: {e}") from None
-            elif why := safe_regex.problem(p):
-                raise ValueError(why)
         return self
 
     def to_rubric_item(self, kind: Literal["must", "forbidden"]) -> RubricItem:

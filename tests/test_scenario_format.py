@@ -113,3 +113,64 @@ def test_scenario_error_lists_every_problem():
         load_scenario(BROKEN / "04-unknown-key-typo.yaml")
     assert len(e.value.problems) == 2
     assert "did you mean 'title'" in str(e.value)
+
+
+# -- issue 15.3: errors in the trainer's words -------------------------------------------------------------------
+def _problem(text: str) -> str:
+    sc, problems = load_scenario_text(text, "s.yaml")
+    assert sc is None and len(problems) == 1, problems
+    p = problems[0]
+    return f"{p.line}:{p.col}: {p.message}"
+
+
+MINIMAL_TEXT = (ROOT / "tests/fixtures/valid/minimal.yaml").read_text()
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("difficulty: 1", "difficulty：1", "4:11: full-width '：' after 'difficulty'; use ':'"),
+    ("  name: Sam", "\tname: Sam", "6:1: a tab character: YAML indents with spaces only"),
+    ("brief: A parcel is late.", "brief: 注意: 先道歉", "8:10: the text of 'brief' holds ': ', which YAML reads as another "
+     "key: put the whole text in quotes, e.g. brief: \"注意: 先道歉\""),
+    ("  mood: 40", "    mood: 40", "7:5: 'mood' is indented more than 'name: Sam' on the line above"),
+    ("persona:\n  name: Sam", "persona:\n    name: Sam", "7:3: 'mood: 40' is indented 2 spaces, which lines up with "
+     "nothing above"),
+    ('lines: ["Where is my parcel?"]', 'lines: ["Where is my parcel?]', "10:11: the \" opened here is not closed on "
+     "this line"),
+])
+def test_yaml_slips_are_named_with_their_fix(old, new, expected):
+    assert old in MINIMAL_TEXT
+    got = _problem(MINIMAL_TEXT.replace(old, new, 1))
+    assert got.startswith(expected), got
+    assert "<block" not in got and "expected" not in got.split(": ", 1)[1][:20]
+
+
+def test_schema_errors_name_beats_items_and_tests_by_id():
+    text = MINIMAL_TEXT.replace('lines: ["When, exactly?"]', "lines: []")
+    assert _problem(text).endswith("beat 'push': lines needs at least one line")
+    text = MINIMAL_TEXT.replace("brief: A parcel is late.\n", "brief: A parcel is late.\nobjectives:\n  - 注意: 先道歉\n")
+    assert _problem(text) == ("10:5: objectives #1: this text holds ': ', which YAML reads as a key: put the whole "
+                              "text in quotes, e.g. \"注意: 先道歉\"")
+    text = MINIMAL_TEXT.replace("expect: escalated", "expect: escalate")
+    assert _problem(text).endswith("test 'password': expect must be one of resolved, escalated, abandoned (not "
+                                   "'escalate'): did you mean 'escalated'?")
+    text = MINIMAL_TEXT.replace("      phrases: [within 24 hours]", "      phrases: [within 24 hours]\n      threshhold: 80")
+    assert _problem(text) == "15:7: must item 'give-time': unknown key 'threshhold': did you mean 'threshold'?"
+
+
+def test_a_bad_pattern_points_at_its_own_line_as_written():
+    text = MINIMAL_TEXT.replace("      phrases: [within 24 hours]", "      phrases: [within 24 hours]\n"
+                                "      patterns: ['\\d+ hours', 'within (\\d+ hours']")
+    got = _problem(text)
+    assert got == ("15:31: must item 'give-time': pattern 'within (\\d+ hours' is not a valid regular expression: "
+                   "missing )")
+    assert "\\\\" not in got
+
+
+def test_a_gbk_scenario_is_one_sentence_naming_the_file(tmp_path):
+    f = tmp_path / "gbk.yaml"
+    f.write_bytes(MINIMAL_TEXT.replace("A parcel is late.", "包裹晚了两天。").encode("gbk"))
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(f)
+    (p,) = e.value.problems
+    assert p.path.endswith("gbk.yaml") and (p.line, p.col) == (8, 8)
+    assert "not UTF-8 text; it looks like GBK" in p.message and "save it as UTF-8" in p.message

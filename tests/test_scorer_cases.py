@@ -231,7 +231,7 @@ def test_every_scenarios_model_answers_outscore_its_own_failing_test_replies():
             ctx = ScoreContext(customer=customer, facts=tuple(sc.facts), lang=sc.lang, kind=sc.situation)
             return S.score(reply, ctx).overall
 
-        models = [overall(b.model_answer, b.lines[0]) for b in sc.beats if b.model_answer and b.lines]
+        models = [overall(b.model_answer, b.texts[0]) for b in sc.beats if b.model_answer and b.lines]
         if sc.opening.model_answer:
             models.append(overall(sc.opening.model_answer, sc.opening.lines[0]))
         bad = [overall(t.replies[0], sc.opening.lines[0]) for t in sc.tests if t.expect != "resolved" and t.replies]

@@ -412,7 +412,8 @@ def test_a_line_that_fails_a_guard_is_noted_quietly_and_a_dead_model_is_told_onc
                 raise BackendError("cannot reach http://127.0.0.1:9/v1 (refused)")
             yield "Hello! How can I help you today?"  # the agent's voice: fails the guard (and its retry)
 
-    customer = LLMCustomer(Flaky())
+    flaky = Flaky()
+    customer = LLMCustomer(flaky)
 
     async def run():
         app = create_app(AppOptions(trainee="pilot", lang="en", seed=3), scenarios=[RP], recorder=False,
@@ -430,7 +431,7 @@ def test_a_line_that_fails_a_guard_is_noted_quietly_and_a_dead_model_is_told_onc
                 await pilot.press("enter")
                 await _wait_until(pilot, lambda: len(chat.session.turns) == n and not chat.busy)
                 await pilot.pause()
-            assert customer.last.source == "fallback:backend"
+            assert customer.last.source == "fallback:cooldown" and flaky.calls == 3  # not asked while it rests
             told = [m.message for m in app._notifications]
             assert len(told) == 1 and "not answering" in told[0] and "cannot reach" in told[0]
             assert "not answering" in str(chat.query_one("#voice").render())
@@ -929,5 +930,120 @@ def test_side_panel_shows_required_items_and_the_summary_says_why_it_ended():
             await pilot.press("ctrl+l")  # the interface in English: the reason too
             await pilot.pause()
             assert str(summary.query_one("#why").render()).startswith(chat.session.why("en"))
+
+    asyncio.run(run())
+
+
+class Echo:
+    """A model that says the scripted line in its own words (one word changed) until told to misbehave."""
+
+    name = "echo-model"
+
+    def __init__(self):
+        self.calls = 0
+        self.bad = False
+
+    def stream_chat(self, messages, **kw):
+        self.calls += 1
+        if self.bad:
+            yield "How can I help you today?"  # the agent's voice: fails the guards
+            return
+        line = messages[-1]["content"].rsplit("\n", 1)[-1]
+        yield line.replace("?", "?!", 1) if "?" in line else line + "!"
+
+
+def test_the_voice_is_named_only_under_lines_the_model_wrote():
+    """'voice: NAME' under a customer line, and 'Voice: NAME' beside the chat, only when the model's words were
+    said: never under a scripted line that stood in, nor under the scripted ending."""
+    from simulator.llm import LLMCustomer
+
+    model = Echo()
+    customer = LLMCustomer(model)
+
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="en", seed=3), scenarios=[RP], recorder=False,
+                         customer_factory=lambda: customer)
+        async with app.run_test(size=(120, 40)) as pilot:
+            chat = await _open_chat(pilot)
+            await _wait_until(pilot, lambda: not chat.busy and chat.query(".customer"))
+            assert customer.last.source == "llm"
+            opening = chat.query(".customer").first().plain
+            assert opening.endswith("\nvoice: echo-model") and "Voice: echo-model" == str(chat.query_one("#voice").render())
+            model.bad = True  # from now on the model's words fail the guards: the scripted lines stand in
+            for reply in ["We will look into it.", "Please be patient, it is being processed.", *RP_REPLIES]:
+                if chat.session.finished:
+                    break
+                chat.query_one(ReplyBox).text = reply
+                n = len(chat.session.turns)
+                await pilot.press("enter")
+                await _wait_until(pilot, lambda: len(chat.session.turns) == n + 1 and not chat.busy)
+                await pilot.pause()
+                line = chat.query(".customer").last().plain
+                assert "voice:" not in line and chat.session.customer_line in line
+                assert "Voice: echo-model" not in str(chat.query_one("#voice").render())
+            assert chat.session.finished and customer.last.source == "scripted-ending"
+            assert "scripted" in str(chat.query_one("#voice").render())
+            assert sum("voice: echo-model" in x.plain for x in chat.query(".customer")) == 1
+            await pilot.press("ctrl+l")  # the note follows the interface language
+            await pilot.pause()
+            assert chat.query(".customer").first().plain.endswith("由 echo-model 说出")
+
+    asyncio.run(run())
+
+
+def test_picker_and_brief_say_when_the_customer_is_scripted_and_the_model_is_not_asked():
+    """An LLM customer that speaks only English: the picker says which listed languages get the scripted lines,
+    the Chinese scenario's brief says so, and its session never asks the model."""
+    from simulator.llm import LLMCustomer
+
+    model = Echo()
+    customer = LLMCustomer(model, languages=("en",))
+
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="en", seed=3), scenarios=[SC, RP], recorder=False,
+                         customer_factory=lambda: customer)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            note = str(app.screen.query_one("#voice-note").render())
+            assert app.screen.query_one("#voice-note").display
+            assert "echo-model" in note and "Chinese" in note and "English" not in note
+            await pilot.press("enter")  # SC, Chinese, is listed first (easiest)
+            await pilot.pause()
+            brief = app.screen
+            assert brief.scenario is SC and "The customer's words are scripted" in brief._markdown()
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+            chat = app.screen
+            await _wait_until(pilot, lambda: not chat.busy and chat.query(".customer"))
+            assert customer.last.source == "scripted" and model.calls == 0
+            assert "voice:" not in chat.query(".customer").first().plain
+            assert "does not speak Chinese" in str(chat.query_one("#voice").render())
+            assert not app._notifications  # the brief said it; nothing pops up
+
+    asyncio.run(run())
+
+
+def test_the_opening_is_written_while_the_brief_is_read():
+    """The model writes the opening while the brief is open; Start shows those words without asking it again."""
+    from simulator.llm import LLMCustomer
+
+    model = Echo()
+    customer = LLMCustomer(model)
+
+    async def run():
+        app = create_app(AppOptions(trainee="pilot", lang="en", seed=3), scenarios=[RP], recorder=False,
+                         customer_factory=lambda: customer)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: model.calls == 1)  # on the brief, before Start
+            await pilot.pause(0.2)
+            assert type(app.screen).__name__ == "BriefScreen"
+            await pilot.press("enter")
+            await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+            chat = app.screen
+            await _wait_until(pilot, lambda: not chat.busy and chat.query(".customer"))
+            assert customer.last.source == "llm" and model.calls == 1
+            assert "?!" in chat.session.said[0] and chat.session.said[0] in chat.query(".customer").first().plain
 
     asyncio.run(run())

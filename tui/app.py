@@ -109,6 +109,11 @@ class PeilianApp(App):
             self._customer_factory = ScriptedCustomer
         return self._customer_factory
 
+    def customer_voice(self):
+        """The configured customer model (an LLM customer, shared by the sessions), or None for the scripted
+        customer (which has nothing to load or prepare, and is not imported for asking)."""
+        return None if self._customer_factory is None else self._customer_factory()
+
     # The scorer and the progress store are opened in a worker right after the first frame (cold start), or on
     # first use if someone needs them sooner: whoever comes first waits for the other.
     @property
@@ -151,6 +156,35 @@ class PeilianApp(App):
                 self.notify(self.t("no_scenarios", msg=inert(str(e))), severity="error", timeout=15, markup=False)
             self._refill_pickers()
         self.call_after_refresh(self.warm_up)
+        if self._customer_factory is not None:
+            self.call_after_refresh(self.warm_customer)
+
+    @work(thread=True, group="customer")
+    def warm_customer(self) -> None:
+        """Load the customer's model while the trainee picks a scenario and reads the brief (the first line then
+        waits only for its words). A model that can't load is said by the chat, once, when it is first asked."""
+        warm = getattr(self.customer_voice(), "warm", None)
+        if warm is not None:
+            try:
+                warm()
+            except Exception:  # noqa: BLE001 - the chat reports it in one sentence
+                pass
+
+    def prepare_opening(self, scenario) -> None:
+        """While the brief is read: the LLM customer writes the session's opening line ahead (the chat's session
+        has the same seed, so the same opening decision), and Start shows it at once."""
+        if getattr(self.customer_voice(), "prepare", None) is not None:
+            self.run_worker(lambda: self._prepare_opening(scenario), thread=True, group="customer")
+
+    def _prepare_opening(self, scenario) -> None:
+        from simulator.engine import Session
+        from simulator.runner import context
+
+        session = Session(scenario, scorer=self.scorer, seed=self.seed)
+        try:
+            self.customer_voice().prepare(session.current, context(session))
+        except Exception:  # noqa: BLE001 - the chat asks again and reports a failure in one sentence
+            pass
 
     @work(thread=True)
     def warm_up(self) -> None:
@@ -165,6 +199,11 @@ class PeilianApp(App):
     def on_warmed_up(self, _message: WarmedUp) -> None:
         if self.store_problem:
             self.notify(self.t("not_saved", msg=inert(str(self.store_problem))), severity="error", timeout=15,
+                        markup=False)
+        from scoring.rules import ruleset  # loaded with the scorer: a team file with a problem was left out
+
+        if ruleset().skipped:
+            self.notify(self.t("team_files_skipped", n=len(ruleset().skipped)), severity="warning", timeout=15,
                         markup=False)
         self._refill_pickers()  # best scores and ✔ now that the store is open
 

@@ -39,6 +39,11 @@ LABELS: dict[str, dict[str, str]] = {
         "voice_model": "Voice: {name}", "voice_retry": "Voice: {name} (second try)",
         "voice_guard": "Voice: scripted line ({name}'s words failed a check)",
         "voice_down": "Voice: scripted lines ({name} is not answering)",
+        "voice_lang": "Voice: scripted lines ({name} does not speak {language})",
+        "voice_ending": "Voice: scripted line (endings always are)",
+        "voice_note": "voice: {name}",
+        "brief_scripted": "The customer's words are scripted: {name} does not speak {language}.",
+        "pick_scripted": "Customer voice {name}: scenarios in {langs} use the scripted lines (it does not speak them).",
         "model_down": "The customer model is not answering, so the scripted lines are used and practice goes on. "
                       "({why})",
         "hint": "Hint", "hint_cost": "Hint (costs {n} points off this session's score; reading it again is free)",
@@ -48,6 +53,8 @@ LABELS: dict[str, dict[str, str]] = {
         "model_after": "The model answer opens after the session ends.",
         "resumed": "Resumed: {n} replies kept from {when}",
         "not_saved": "Progress is not being saved: {msg}",
+        "team_files_skipped": "{n} team lexicon/rule file(s) left out, each with a problem: "
+                              "`peilian scenarios check` lists them.",
         # pause
         "paused": "Paused",
         "paused_body": "The chat is hidden and your reply timer is stopped.\n\n"
@@ -111,6 +118,11 @@ LABELS: dict[str, dict[str, str]] = {
         "voice_model": "顾客由 {name} 扮演", "voice_retry": "顾客由 {name} 扮演(第二次生成)",
         "voice_guard": "这句用了脚本台词({name} 的话没通过检查)",
         "voice_down": "正在用脚本台词({name} 没有响应)",
+        "voice_lang": "正在用脚本台词({name} 不会说{language})",
+        "voice_ending": "这句是脚本台词(结局总是脚本台词)",
+        "voice_note": "由 {name} 说出",
+        "brief_scripted": "顾客的话是脚本台词:{name} 不会说{language}。",
+        "pick_scripted": "顾客由 {name} 扮演:{langs}的场景用脚本台词(它不会说这些语言)。",
         "model_down": "顾客模型没有响应,已改用脚本台词,练习可以继续。({why})",
         "hint": "提示", "hint_cost": "提示(本次练习总分扣 {n} 分;再看不再扣分)",
         "no_hint": "这条消息没有提示。",
@@ -119,6 +131,7 @@ LABELS: dict[str, dict[str, str]] = {
         "model_after": "对话结束后才能查看参考答案。",
         "resumed": "已继续:保留了 {when} 的 {n} 条回复",
         "not_saved": "进度没有保存:{msg}",
+        "team_files_skipped": "有 {n} 个团队词表/规则文件有问题,已跳过:运行 `peilian scenarios check` 查看。",
         "paused": "已暂停",
         "paused_body": "暂停时对话已隐藏,回复计时已停止。\n\n"
                        "Enter 或 F3:继续。\n"

@@ -88,12 +88,14 @@ class Line(Static):
     grid in one widget (two widgets a line made every repaint of a long chat slower). `relabel()` redraws it in
     place after a language switch.
 
-    `body` is the words, or a function of the language for words that are themselves interface text."""
+    `body` is the words, or a function of the language for words that are themselves interface text; `note`, a
+    function of the language, is a quiet line under them (who voiced a customer line the model wrote)."""
 
     def __init__(self, who: str, body: str | Text | Callable[[str], str | Text] = "", *, typing: bool = False,
-                 classes: str = "") -> None:
+                 classes: str = "", note: Callable[[str], str] | None = None) -> None:
         self.who = who
         self.body = body
+        self.note = note
         self.typing = typing
         self.waited = 0  # seconds the customer has been "typing" (shown once it is slow)
         super().__init__(self._content(), classes=classes)
@@ -102,10 +104,11 @@ class Line(Static):
     @property
     def plain(self) -> str:
         """What the line shows, as plain text."""
-        return self._who_text().plain + self._body_text().plain
+        note = self._note_text()
+        return self._who_text().plain + self._body_text().plain + (f"\n{note.plain}" if note else "")
 
-    def set_body(self, body, *, typing: bool = False) -> None:
-        self.body, self.typing = body, typing
+    def set_body(self, body, *, typing: bool = False, note: Callable[[str], str] | None = None) -> None:
+        self.body, self.typing, self.note = body, typing, note
         self.set_class(typing, "typing")
         self.update(self._content())
 
@@ -117,7 +120,13 @@ class Line(Static):
         grid.add_column(no_wrap=True)
         grid.add_column(ratio=1, overflow="fold")
         grid.add_row(self._who_text(), CJKText.of(self._body_text()))  # breaks between Chinese characters
+        note = self._note_text()
+        if note:
+            grid.add_row("", note)
         return grid
+
+    def _note_text(self) -> Text | None:
+        return Text(self.note(self.app.lang), style="dim italic") if self.note and not self.typing else None
 
     def _who_text(self) -> Text:
         lang = self.app.lang

@@ -58,6 +58,22 @@ def cli(ctx: click.Context) -> None:
 
         use_store()  # config.yaml's db: (or $PEILIAN_DB) for the app's store
         open_app()
+    elif ctx.invoked_subcommand not in ("app", "serve"):  # (the app's screen is the terminal: no stray lines there)
+        _say_skipped_team_files()
+
+
+def _say_skipped_team_files() -> None:
+    """A trainer's lexicon or rule file with a problem is left out when the scorer loads (scoring.team): say so on
+    stderr, once per file, as `peilian: skipped the team lexicon file PATH:LINE:COL: ...`."""
+    import logging
+
+    log = logging.getLogger("peilian.team_files")
+    if not any(getattr(h, "_peilian", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("peilian: %(message)s"))
+        handler._peilian = True  # type: ignore[attr-defined]
+        log.addHandler(handler)
+        log.propagate = False
 
 
 def main(argv: list[str] | None = None) -> None:

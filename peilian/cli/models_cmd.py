@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from models import ModelError, presets, reachable, resolve
+from models import LANGUAGES, LINE_TIMEOUT, ModelError, presets, reachable, resolve
 
 
 @click.group("models")
@@ -39,8 +39,19 @@ def models_list(no_probe):
         alias = f" (also: {', '.join(aliases)})" if aliases else ""
         click.echo(f"{name}{default}{alias}: {state}  {entry.get('description', '')}")
         click.echo(f"    {where}")
+        click.echo(f"    {_speaks(entry.get('languages'))}")
     click.echo("Any OpenAI-compatible server: --bot llm --base-url http://HOST:PORT/v1 --model NAME "
                "(PEILIAN_API_KEY is sent as a bearer token only if it is set).")
+    click.echo(f"A customer line may take {LINE_TIMEOUT:g} s in all, then the scripted line is said (--llm-timeout SECONDS, "
+               "PEILIAN_LLM_TIMEOUT, or a preset's timeout:).")
+
+
+def _speaks(langs) -> str:
+    """Which scenario languages the preset voices, and that the others are scripted."""
+    if not langs:
+        return "speaks: not known, so it is asked in every language (" + ", ".join(LANGUAGES) + ")"
+    rest = [x for x in LANGUAGES if x not in langs]
+    return f"speaks: {', '.join(langs)}" + (f"; scripted lines in {', '.join(rest)}" if rest else "")
 
 
 COMMANDS = [models_group]

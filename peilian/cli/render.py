@@ -43,7 +43,9 @@ def render_findings(reply: str, findings: list[Finding]) -> list[str]:
     return lines
 
 
-def render_turn(turn, verbose: bool = True, lang: str | None = None) -> str:
+def render_turn(turn, verbose: bool = True, lang: str | None = None, missing: list[str] = ()) -> str:
+    """One turn: the scores, and (verbose) the findings, the items done or hit, what moved the mood, and `missing`:
+    one line per required item still missing, with how close the reply came (simulator.explain)."""
     r = turn.result
     parts = [f"{c} {r.scores[c]:3d} {bar(r.scores[c])}" for c in CRITERIA]
     delta = turn.mood - turn.mood_before
@@ -59,6 +61,8 @@ def render_turn(turn, verbose: bool = True, lang: str | None = None) -> str:
             out.append(click.style(f"  ✓ done: {inert(m)}", fg="green"))
         if turn.moved:
             out.append(click.style("  mood: " + inert(", ".join(f"{cause} {points:+d}" for cause, points in turn.moved)), dim=True))
+        for line in missing:
+            out.append(click.style(f"  … {inert(line)}", fg="yellow"))
     if turn.progress is not None and not turn.decision.outcome:
         out.append(click.style("  " + inert(turn.progress.status(lang or "en")), dim=True))
     return "\n".join(out)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import asdict
 import sys
 from collections.abc import Iterator
 
 import click
 
 from simulator import Session
+from simulator.explain import missing_line, mood_arithmetic, mood_totals, near_misses
 from simulator.runner import play, speak
 from store import StoreRecorder, clean_name
 
@@ -99,7 +101,10 @@ class _Printer:
 
     def turn(self, turn) -> None:
         if not self.as_json:
-            click.echo(render_turn(turn, self.verbose, self.session.scenario.lang[:2]))
+            lang = self.session.scenario.lang[:2]
+            missing = ([missing_line(label, miss, lang) for label, miss in near_misses(self.session, turn)]
+                       if self.verbose and not turn.decision.outcome == "resolved" else [])
+            click.echo(render_turn(turn, self.verbose, lang, missing))
 
 
 def _replay(session: Session, stored, recorder, customer, printer, as_json: bool) -> None:
@@ -203,7 +208,9 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
             "outcome": session.outcome,
             "mood": session.mood,
             "overall": session.overall,
-            "turns": [t.to_dict() for t in session.turns],
+            "turns": [{**t.to_dict(), "near_misses": [asdict(m) for _label, m in near_misses(session, t)]}
+                      for t in session.turns],
+            "mood_totals": dict(mood_totals(session)),
             "closing": session.customer_line if session.finished else None,
             "why": session.why(),
             "debrief": session.debrief(),
@@ -217,6 +224,8 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
         click.echo(click.style(f"Outcome: {outcome}", fg=colour, bold=True)
                    + f" after {len(session.turns)} replies{score}, mood {session.mood}/100.")
         click.echo(session.why())
+        if printer.verbose and session.outcome != "resolved":
+            click.echo(click.style(inert(mood_arithmetic(session, sc.lang[:2])), dim=True))
         if session.debrief():
             click.echo(click.style(session.debrief(), fg="cyan"))
 

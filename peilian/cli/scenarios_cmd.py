@@ -41,9 +41,25 @@ def list_command(as_json):
 
 
 @scenarios_group.command("schema")
-def schema_command():
-    """Print the JSON Schema of the scenario format (for editor completion)."""
-    click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+@click.option("--write", "folder", type=click.Path(file_okay=False), default=None,
+              help="Write scenario.schema.json into this folder (e.g. $PEILIAN_HOME/scenarios): files `scenarios "
+              "new` writes there point at it as ./scenario.schema.json.")
+def schema_command(folder):
+    """Print the JSON Schema of the scenario format (for editor completion), or write it next to your scenarios."""
+    from pathlib import Path
+
+    text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if folder is None:
+        click.echo(text, nl=False)
+        return
+    target = Path(folder).expanduser() / "scenario.schema.json"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise UserError(f"Cannot write {target}: {e.strerror}.") from None
+    click.echo(f"Wrote {target}. Scenario files in that folder can start with "
+               "`# yaml-language-server: $schema=./scenario.schema.json` (`peilian scenarios new` does).", err=True)
 
 
 def _paths(paths):
@@ -96,16 +112,23 @@ def _lint(loaded) -> int:
               "session must end resolved at or above the pass mark.")
 @click.option("--seeds", type=click.IntRange(1, 100), default=5, show_default=True, help="Sessions per scenario (--model-answers).")
 @click.option("--pass-mark", type=float, default=None, help="Default: readiness.min_overall in config.yaml (75).")
-def test_command(paths, verbose, coverage, pool, runs, model_answers, seeds, pass_mark):
+@click.option("--draft", is_flag=True, help="Work in progress: let fewer than 4 tests and TODO markers through "
+              "(each is still printed, and the scenario is marked DRAFT).")
+def test_command(paths, verbose, coverage, pool, runs, model_answers, seeds, pass_mark, draft):
     """Play each scenario's own tests through the scripted engine; exit 1 on any failure.
 
-    With --coverage, exit 1 also when a beat or an ending is never reached. With --model-answers, play the
-    scenario's own model answers instead (trainers: a scenario its model answers can't pass teaches nothing)."""
+    A scenario with fewer than 4 tests (the guide's minimum) or a TODO left in it fails too, unless --draft.
+    With --coverage, exit 1 also when a beat, an ending or a must item is never reached. With --model-answers,
+    play the scenario's own model answers instead (trainers: a scenario its model answers can't pass teaches
+    nothing)."""
     loaded, problems = load_many(_paths(paths))
     for p in problems:
         click.echo(inert(str(p)))  # a problem can quote the file
+    unready = _unfinished(loaded, draft)
+    problems = problems + unready if not draft else problems
     failed = len(problems)
     total = 0
+    tested: dict[str, set[str]] = {}  # scenario id -> must items its tests did (for --coverage)
     if model_answers:
         from simulator.selftest import play_model_answers
 
@@ -125,26 +148,110 @@ def test_command(paths, verbose, coverage, pool, runs, model_answers, seeds, pas
                 click.echo(f"     {inert(problem)}")
             if verbose and outcome.session:
                 _explain_session(outcome.session)
+            if outcome.session and not model_answers:
+                tested.setdefault(sc.id, set()).update(outcome.session.must_done)
             failed += not outcome.passed
     click.echo(f"{total - (failed - len(problems))} passed, {failed - len(problems)} failed")
+    if unready:
+        n = len({p.path for p in unready})
+        if draft:
+            click.echo(click.style(f"DRAFT: {len(unready)} thing(s) in {n} file(s) still to finish (listed above); "
+                                   "without --draft they fail the test.", fg="yellow", bold=True))
+        else:
+            click.echo(click.style(f"NOT READY: {len(unready)} thing(s) in {n} file(s) to finish (listed above); "
+                                   "--draft lets work in progress through.", fg="red", bold=True))
     if coverage:
-        failed += _coverage([sc for _p, sc in loaded], pool, runs)
+        failed += _coverage([sc for _p, sc in loaded], pool, runs, None if model_answers else tested)
     if failed:
         raise SystemExit(1)
 
 
+def _unfinished(loaded, draft: bool) -> list:
+    """Print and return, as problems, what keeps each scenario from being ready: too few tests, TODOs left."""
+    out = unfinished_problems(loaded)
+    for problem in out:
+        text = inert(str(problem))
+        click.echo(click.style(f"draft: {text}", fg="yellow") if draft else text)
+    return out
+
+
+def unfinished_problems(loaded) -> list:
+    """What keeps each scenario from being ready (too few tests, TODOs left), as `path:line:col` problems."""
+    from simulator.loader import Problem, _display, _position_for, load_yaml_located
+    from simulator.selftest import unfinished
+
+    out = []
+    for path, sc in loaded:
+        display = _display(path)
+        located = load_yaml_located(path.read_text(encoding="utf-8"), display)
+        out += sorted(Problem(display, *_position_for(loc, located.positions, False), message)
+                      for loc, message in unfinished(sc, located.data))
+    return out
+
+
 def _explain_session(session) -> None:
-    """Every turn's scores, what moved the mood, and where the session stands; then why it ended (the words the
-    app and `peilian run` show)."""
+    """Every turn's scores, what moved the mood, where the session stands and how close each missing required item
+    came; then why it ended and the mood arithmetic (the words the app and `peilian run` show)."""
+    from simulator.explain import missing_line, mood_arithmetic, near_misses
+
     lang = session.scenario.lang[:2]
     for t in session.turns:
         s = t.result.scores
         moved = ", ".join(f"{cause} {points:+d}" for cause, points in t.moved) or "nothing"
-        click.echo(f"     {t.number}: c{s['certainty']} s{s['simplicity']} w{s['warmth']} mood {t.mood_before}→{t.mood}"
-                   f" ({moved}) → {t.decision.beat}")
+        click.echo(inert(f"     {t.number}: c{s['certainty']} s{s['simplicity']} w{s['warmth']} mood {t.mood_before}→"
+                         f"{t.mood} ({moved}) → {t.decision.beat}"))
         if t.progress:
-            click.echo(f"        {t.progress.status(lang)}")
-    click.echo(f"     why: {session.why(lang)}")
+            click.echo(inert(f"        {t.progress.status(lang)}"))
+        if t.decision.outcome != "resolved":
+            for label, miss in near_misses(session, t):
+                click.echo(inert(f"        … {missing_line(label, miss, lang)}"))
+    click.echo(inert(f"     why: {session.why(lang)}"))
+    if session.outcome != "resolved":
+        click.echo(inert(f"     {mood_arithmetic(session, lang)}"))
+
+
+@scenarios_group.command("review")
+@click.argument("scenario")
+@click.option("--min-score", type=click.IntRange(0, 100), default=70, show_default=True,
+              help="A reply at or above this overall score counts as a good one.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None, help="Another progress database.")
+@click.option("--limit", type=int, default=30, show_default=True, help="At most this many notes.")
+def review_command(scenario, min_score, db_path, limit):
+    """Real replies that show where SCENARIO's item lists are too narrow or too broad: good replies in sessions that
+    never did a required item (with the words nearest it, to add), and forbidden items hit only by a fuzzy match."""
+    from pathlib import Path
+
+    from simulator.review import StoredTurn, review
+    from store.db import default_path
+
+    from ..catalog import find_scenario
+    from .report_cmd import open_for_reading
+
+    sc = find_scenario(scenario)
+    path = Path(db_path) if db_path else default_path()
+    store = open_for_reading(path) if path.is_file() else None
+    if store is None:
+        raise UserError(f"No progress database at {path}: practise first, or give --db PATH.")
+    rows = store.query(
+        "select s.id as sid, t.number as number, t.reply as reply, t.overall as overall, t.must_new as must_new, "
+        "tr.name as trainee from turns t join sessions s on s.id = t.session_id join trainees tr on tr.id = s.trainee_id "
+        "where s.scenario_id = ? order by s.id, t.number", (sc.id,))
+    done: dict[int, set] = {}
+    for r in rows:
+        done.setdefault(r["sid"], set()).update(json.loads(r["must_new"] or "[]"))
+    turns = [StoredTurn(r["sid"], r["number"], r["reply"], r["overall"] or 0, frozenset(done[r["sid"]]), r["trainee"])
+             for r in rows]
+    notes = review(sc, turns, min_overall=min_score)
+    click.echo(f"{sc.id}: {len(turns)} stored replies, {len(notes)} to look at.")
+    for n in notes[:limit]:
+        what = "missed" if n.kind == "missed" else "fuzzy forbidden"
+        click.echo(f"- {what} '{inert(n.label, oneline=True)}' (session {n.turn.session_id} turn {n.turn.number}, "
+                   f"{inert(n.turn.trainee, oneline=True)}, score {n.turn.overall}):")
+        click.echo(f"    {inert(n.turn.reply, oneline=True)}")
+        click.echo(click.style(f"    nearest: '{inert(n.words, oneline=True)}' ({n.score}) → {inert(n.suggestion, oneline=True)}",
+                               fg="cyan"))
+    if len(notes) > limit:
+        click.echo(f"… and {len(notes) - limit} more (--limit).")
 
 
 @scenarios_group.command("tune")
@@ -178,24 +285,36 @@ def tune_command(paths, write):
         raise SystemExit(1)
 
 
-def _coverage(scenarios, pool_files, runs) -> int:
+def _coverage(scenarios, pool_files, runs, tested=None) -> int:
     from simulator.coverage import BUNDLED_POOL, explore_all, load_pool
 
     extra = [pair for f in (BUNDLED_POOL, *pool_files) for pair in load_pool(f)]
     incomplete = 0
     click.echo(f"coverage ({runs} varied sessions per scenario):")
-    for cov in explore_all(scenarios, extra, runs=runs):
+    if tested is not None:
+        tested = {sc.id: tested.get(sc.id, set()) for sc in scenarios}
+    for cov in explore_all(scenarios, extra, runs=runs, tested=tested):
         beats = len(cov.beats_reached) + len(cov.beats_missed)
         endings = ", ".join(f"{k} {v}" for k, v in sorted(cov.endings_reached.items()))
         if cov.complete:
-            click.echo(f"  {click.style('ok', fg='green')}   {cov.scenario}: {beats}/{beats} beats, endings: {endings}")
+            items = len(cov.items_done)
+            click.echo(f"  {click.style('ok', fg='green')}   {cov.scenario}: {beats}/{beats} beats, {items}/{items} must "
+                       f"items, endings: {endings}")
             continue
         incomplete += 1
-        click.echo(f"  {click.style('gaps', fg='red', bold=True)} {cov.scenario}: {beats - len(cov.beats_missed)}/{beats} beats, endings: {endings or 'none'}")
+        items = len(cov.items_done) + len(cov.items_missed)
+        click.echo(f"  {click.style('gaps', fg='red', bold=True)} {cov.scenario}: {beats - len(cov.beats_missed)}/{beats} "
+                   f"beats, {items - len(cov.items_missed)}/{items} must items, endings: {endings or 'none'}")
         if cov.beats_missed:
             click.echo(f"       beats never reached: {', '.join(cov.beats_missed)}")
         if cov.endings_missed:
             click.echo(f"       endings never reached: {', '.join(cov.endings_missed)}")
+        if cov.items_missed:
+            click.echo(f"       must items no session ever did: {', '.join(cov.items_missed)} (are the phrases too "
+                       "narrow? `scenarios test -v` shows how close replies came)")
+        if cov.items_untested:
+            click.echo(f"       must items no test does: {', '.join(cov.items_untested)} (add a test whose replies "
+                       "do them)")
     return incomplete
 
 
@@ -213,16 +332,34 @@ def new_command(sid, title, lang, difficulty, persona, out, force):
 
     from simulator.authoring import new_scenario, schema_ref, slug
 
-    title = title or click.prompt("Title")
-    sid = sid or click.prompt("Id", default=slug(title) if title.isascii() else "my-scenario")
+    def ask(question: str, **kw):
+        try:
+            return click.prompt(question, **kw)
+        except click.exceptions.Abort as e:
+            if isinstance(e.__context__, EOFError):  # input ended (a pipe, Ctrl+D): say what was still asked
+                raise UserError(f"The input ended before the question '{question}' was answered: answer every "
+                                "question, or give the answers as options (--title, --id, --lang, --difficulty, "
+                                "--persona).") from None
+            raise
+
+    title = title or ask("Title")
+    sid = sid or ask("Id", default=slug(title))
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", sid):
-        raise UserError(f"The id '{sid}' must be lower-case letters, digits and dashes, e.g. cold-food-delivery.")
-    lang = lang or click.prompt("Language", type=click.Choice(["zh", "zh-Hant", "en", "mixed"]), default="zh")
-    difficulty = difficulty or click.prompt("Difficulty (1-5)", type=click.IntRange(1, 5), default=2)
-    persona = persona if persona is not None else click.prompt("Customer's name", default="", show_default=False)
+        raise UserError(f"The id '{sid}' must be lower-case letters, digits and dashes, e.g. {slug(sid)}.")
+    lang = lang or ask("Language", type=click.Choice(["zh", "zh-Hant", "en", "mixed"]), default="zh")
+    difficulty = difficulty or ask("Difficulty (1-5)", type=click.IntRange(1, 5), default=2)
+    persona = persona if persona is not None else ask("Customer's name", default="", show_default=False)
     target = None if out == "-" else Path(out or f"{sid}.yaml")
-    text = new_scenario(id=sid, title=title, lang=lang, difficulty=difficulty, persona=persona, schema=schema_ref(target))
+    text = new_scenario(id=sid, title=title, lang=lang, difficulty=difficulty, persona=persona,
+                        schema=schema_ref(target, _team_schema()))
     _write(target, text, force)
+
+
+def _team_schema():
+    """The schema `peilian scenarios schema --write $PEILIAN_HOME/scenarios` put next to the team's scenarios."""
+    from ..config import home
+
+    return home() / "scenarios" / "scenario.schema.json"
 
 
 @scenarios_group.command("draft")
@@ -233,7 +370,10 @@ def new_command(sid, title, lang, difficulty, persona, out, force):
 @click.option("--out", type=click.Path(dir_okay=False), help="File to write (default: ID.yaml here; - for stdout).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def draft_command(transcript, sid, title, out, force):
-    """Turn a real chat log into a scenario skeleton that uses the customer's real lines."""
+    """Turn a real chat log into a scenario draft: the customer's real lines (each once, in order), the facts the
+    chat gives (times, amounts, order numbers), the customer's name, the agent's strong replies as model answers
+    and weak ones marked TODO with a better one proposed, must items from what the strong replies did, and a good
+    and a bad test. `scenarios test --draft FILE` then lists what is left to write."""
     from pathlib import Path
 
     from simulator.authoring import TranscriptError, draft_from_transcript, parse_transcript, schema_ref, slug
@@ -250,7 +390,8 @@ def draft_command(transcript, sid, title, out, force):
         raise UserError(f"{transcript}: {e}.") from None
     sid = sid or slug(Path(transcript).stem)
     target = None if out == "-" else Path(out or f"{sid}.yaml")
-    _write(target, draft_from_transcript(messages, id=sid, title=title, schema=schema_ref(target)), force)
+    _write(target, draft_from_transcript(messages, id=sid, title=title, schema=schema_ref(target, _team_schema())),
+           force)
 
 
 def _write(target, text: str, force: bool) -> None:
@@ -263,7 +404,17 @@ def _write(target, text: str, force: bool) -> None:
         target.write_text(text, encoding="utf-8")
     except OSError as e:
         raise UserError(f"Cannot write {target}: {e.strerror}.") from None
-    click.echo(f"Wrote {target}. Next: fill in the TODOs, then `peilian scenarios validate {target}`.", err=True)
+    click.echo(f"Wrote {target}. Next: fill in the TODOs and the four tests, then `peilian scenarios test {target}` "
+               "(it fails until they are done; --draft shows the rest while you work).", err=True)
 
 
 COMMANDS = [scenarios_group]
+
+
+def _more_commands() -> None:
+    from .check_cmd import check_command
+
+    scenarios_group.add_command(check_command)
+
+
+_more_commands()

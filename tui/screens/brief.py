@@ -27,8 +27,18 @@ class BriefScreen(ScrollKeys, AppScreen):
         sc = self.scenario
         facts = "\n".join(f"- {f}" for f in sc.facts)
         objectives = "\n".join(f"- {o}" for o in sc.objectives)
-        return inert(f"# {sc.title}\n\n**{sc.persona.name}** — {sc.persona.temperament}\n\n{sc.brief}\n\n"
+        scripted = self._scripted()  # at the top: seen before Start
+        return inert(f"# {sc.title}\n\n" + (f"*{scripted}*\n\n" if scripted else "")
+                     + f"**{sc.persona.name}** — {sc.persona.temperament}\n\n{sc.brief}\n\n"
                      f"### {self.t('facts')}\n{facts}\n\n### {self.t('objectives')}\n{objectives}\n")  # data
+
+    def _scripted(self) -> str:
+        """With an LLM customer that doesn't speak this scenario's language: that its words are scripted."""
+        customer = self.app.customer_voice()
+        speaks = getattr(customer, "speaks", None)
+        if speaks is None or speaks(self.scenario.lang):
+            return ""
+        return self.t("brief_scripted", name=customer.voice, language=self.t(f"lang_{self.scenario.lang}"))
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -43,6 +53,8 @@ class BriefScreen(ScrollKeys, AppScreen):
 
     def on_mount(self) -> None:
         self.query_one("#resume" if self.stored else "#start").focus()  # an interrupted attempt: resume it
+        if not self.stored:
+            self.app.prepare_opening(self.scenario)  # an LLM customer writes its opening while this is read
 
     def relabel(self) -> None:
         self.query_one("#brief", Markdown).update(self._markdown())

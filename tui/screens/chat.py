@@ -92,7 +92,7 @@ class ChatScreen(AppScreen):
         self._saved_draft, self._saved_hints = "", 0  # what the store holds of the reply being typed
         self.latencies: list[float] = []  # Enter -> score panel painted, seconds (bench/bench_tui.py reads these)
         self.update_latencies: list[float] = []  # Enter -> score panel widget updated (before the repaint)
-        self.source = "scripted"  # which path produced the customer's last line
+        self.source = ""  # which path produced the customer's last line ("": not known, e.g. a resumed line)
         self.backend_down = False  # the model failed to answer last time (told once, not every turn)
 
     @property
@@ -161,13 +161,13 @@ class ChatScreen(AppScreen):
 
     # -- the log ---------------------------------------------------------------------------------------------
 
-    def add_line(self, who: str, text) -> None:
+    def add_line(self, who: str, text, note=None) -> None:
         log = self.query_one("#log", VerticalScroll)
         if who == "customer" and self._live is not None:  # "typing…" / the streamed words become the final words
-            self._live.set_body(text)
+            self._live.set_body(text, note=note)
             self._live, self._live_text = None, ""
         else:
-            log.mount(Line(who, text, classes=f"msg {who}"))
+            log.mount(Line(who, text, classes=f"msg {who}", note=note))
         log.scroll_end(animate=False)
 
     def _typing(self) -> None:
@@ -231,14 +231,27 @@ class ChatScreen(AppScreen):
         text = s.why(lang) if s.finished else s.progress().status(lang)
         self.query_one("#progress", Static).update(Wrapped(Text(text, style="bold" if s.finished else "dim")))
 
+    def _voice_name(self) -> str:
+        return getattr(self.customer, "voice", "") or self.customer.name
+
     def _voice_text(self) -> str:
-        """Who voices the customer, and (quietly, under the timer) when the last line is the scripted one instead."""
-        if not self._streams():
+        """Quietly, under the timer: who voiced the customer's last line, or why it is the scripted line. The
+        model is named as the voice only for a line it wrote."""
+        if not self._streams() or not self.source:
             return ""
-        name = getattr(getattr(self.customer, "backend", None), "name", "") or self.customer.name
-        key = {"llm-retry": "voice_retry", "fallback:guard": "voice_guard",
-               "fallback:backend": "voice_down"}.get(self.source, "voice_model")
-        return self.t(key, name=name)
+        key = {"llm": "voice_model", "llm-retry": "voice_retry", "fallback:guard": "voice_guard",
+               "scripted": "voice_lang", "scripted-ending": "voice_ending"}.get(self.source)
+        if key is None:
+            key = "voice_down" if self.source.startswith("fallback:") else ""
+        lang = self.t(f"lang_{self.scenario.lang}")
+        return self.t(key, name=self._voice_name(), language=lang) if key else ""
+
+    def _voice_note(self, source: str):
+        """The quiet 'voice: NAME' under a customer line, only for words the model wrote (never a scripted line)."""
+        if source not in ("llm", "llm-retry"):
+            return None
+        name = self._voice_name()
+        return lambda lang: tr(lang, "voice_note", name=name)
 
     def _voice(self, source: str, status: str) -> None:
         """A failed model is said once as a notification (and again only after it has answered in between); a line
@@ -261,7 +274,7 @@ class ChatScreen(AppScreen):
         self.post_message(OpeningSpoken(utt.text, utt.status, utt.source))
 
     def on_opening_spoken(self, message: OpeningSpoken) -> None:
-        self.add_line("customer", message.text)
+        self.add_line("customer", message.text, note=self._voice_note(message.source))
         self._voice(message.source, message.status)
         self.busy = False
         self._your_turn()
@@ -303,7 +316,7 @@ class ChatScreen(AppScreen):
         sent = self.sent_at
         self.update_latencies.append(time.perf_counter() - sent)
         self.call_after_refresh(lambda: self.latencies.append(time.perf_counter() - sent))
-        self.add_line("customer", message.customer_line)
+        self.add_line("customer", message.customer_line, note=self._voice_note(message.source))
         self._voice(message.source, message.status)
         self.busy = False
         self._your_turn()

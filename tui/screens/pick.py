@@ -26,6 +26,7 @@ def _cut(text: str, cells: int) -> str:
 
 
 class PickScreen(AppScreen):
+    DEFAULT_CSS = "#voice-note { margin: 0 2; color: $text-muted; width: 1fr; height: auto; display: none; }"
     _filled_options = False  # the filters are added once the scenarios are loaded
     # Esc never quits (one Esc too many after a session would close the app): it clears the search; Ctrl+Q quits.
     BINDINGS = [Binding("ctrl+q", "app.quit", "k_quit", priority=True), Binding("slash", "search", "k_search"),
@@ -43,6 +44,7 @@ class PickScreen(AppScreen):
             yield Input(placeholder=self.t("search"), id="search")  # the filters join it with the scenarios
         yield DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
         yield Label(self.t("no_match"), id="no-match")
+        yield Label("", id="voice-note")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -144,6 +146,19 @@ class PickScreen(AppScreen):
         if current is not None and current in table.rows:
             table.move_cursor(row=table.get_row_index(current), animate=False)
         self.query_one("#no-match", Label).display = not table.row_count  # say so rather than show nothing
+        self._voice_note()
+
+    def _voice_note(self) -> None:
+        """With an LLM customer: which of the listed scenarios' languages it doesn't speak (their customers say the
+        scripted lines)."""
+        customer = self.app.customer_voice()
+        speaks = getattr(customer, "speaks", None)
+        mute = [x for x in sorted({sc.lang for sc in self.app.scenarios or []}) if speaks and not speaks(x)]
+        note = self.query_one("#voice-note", Label)
+        note.display = bool(mute)
+        if mute:
+            sep = "、" if self.app.lang == "zh" else ", "
+            note.update(self.t("pick_scripted", name=customer.voice, langs=sep.join(self.t(f"lang_{x}") for x in mute)))
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()

@@ -30,7 +30,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed-run
 	$(BIN)/peilian
 
-# Debian packages the end-to-end tests drive: tmux (a real terminal) and chromium (browser mode).
+# Debian packages the tests drive: tmux (a real terminal), chromium (browser mode) and postgresql (the shared store).
 system-deps:
 	@if [ -f tests/e2e/install-system-deps.sh ]; then bash tests/e2e/install-system-deps.sh; fi
 

@@ -1,6 +1,6 @@
 """Benchmark: `peilian report --team` on a progress database with 1,000,000 stored turns.
 
-    python bench/bench_report.py [--turns 1000000] [--trainees 200] [--keep DIR]
+    python bench/bench_report.py [--turns 1000000] [--trainees 200] [--keep DIR] [--postgres]
 
 Builds the database through the real schema (store.Store, so the migrations and indexes are the shipped ones),
 with sessions of 3-9 turns and 0-3 findings per turn, then times, in this one run:
@@ -8,6 +8,8 @@ with sessions of 3-9 turns and 0-3 findings per turn, then times, in this one ru
   - the same report in-process (store.team_report + Markdown);
   - the raw SQL floor: one GROUP BY over the sessions table that a hand-written report would need at least.
 and prints the ratio of ours to the raw floor. The target is <= 2 s for the command.
+With --postgres it also starts a PostgreSQL server (tests/helpers/postgres.py), copies the same rows into it (COPY)
+and times the same command and in-process report there (`--db postgresql://...`), with the ratio to SQLite.
 """
 
 from __future__ import annotations
@@ -112,6 +114,7 @@ def main() -> None:
     ap.add_argument("--turns", type=int, default=1_000_000)
     ap.add_argument("--trainees", type=int, default=200)
     ap.add_argument("--keep", default=None, help="Build into this folder and keep it.")
+    ap.add_argument("--postgres", action="store_true", help="Also time the report on PostgreSQL (same rows).")
     args = ap.parse_args()
     home = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="peilian-bench-"))
     home.mkdir(parents=True, exist_ok=True)
@@ -152,6 +155,48 @@ def main() -> None:
     print(f"raw SQL floor (one GROUP BY):         {raw:.3f} s")
     print(f"ratio in-process / raw SQL:           {inproc / raw:.1f}x")
     print(f"report lines: {len(out.splitlines())}")
+    store.close()
+    if args.postgres:
+        postgres(path, env, cmd, inproc)
+
+
+def postgres(path: Path, env: dict, sqlite_cmd: float, sqlite_inproc: float) -> None:
+    """The same rows in PostgreSQL (default settings), the same report timed there."""
+    import sqlite3
+
+    from tests.helpers.postgres import PostgresServer
+
+    server = PostgresServer(durable=True).start()
+    try:
+        url = server.create_database("bench")
+        pg = Store(url)  # the schema, by the same migrations
+        src = sqlite3.connect(path)
+        t = time.perf_counter()
+        for table in ("trainees", "sessions", "turns", "findings"):
+            cols = [r[1] for r in src.execute(f"pragma table_info({table})")]
+            with pg.conn.cursor() as cur, cur.copy(f"copy {table} ({', '.join(cols)}) from stdin") as copy:
+                for row in src.execute(f"select {', '.join(cols)} from {table}"):
+                    copy.write_row(row)
+        for table in ("trainees", "sessions", "turns", "findings"):  # identity columns continue after the copied ids
+            pg.conn.execute(f"select setval(pg_get_serial_sequence('{table}', 'id'), (select max(id) from {table}))")
+        pg.conn.execute("vacuum analyze")
+        print(f"copied into PostgreSQL in {time.perf_counter() - t:.1f} s")
+        pg_env = {**env, "PEILIAN_DB": url}
+
+        def command():
+            r = subprocess.run([sys.executable, "-m", "peilian", "report", "--team"], capture_output=True, text=True,
+                               env=pg_env, cwd=ROOT)
+            assert r.returncode == 0, r.stderr
+
+        command()
+        cmd = best_of(command)
+        inproc = best_of(lambda: markdown(team_report(pg)))
+        print(f"postgresql: peilian report --team (command): {cmd:.2f} s   (target <= 2 s: {'ok' if cmd <= 2 else 'OVER'})"
+              f"   ratio to sqlite {cmd / sqlite_cmd:.2f}x")
+        print(f"postgresql: team report in-process:          {inproc:.3f} s   ratio to sqlite {inproc / sqlite_inproc:.2f}x")
+        pg.close()
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

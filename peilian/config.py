@@ -35,16 +35,25 @@ def log_path() -> Path:
     return home() / "peilian.log"
 
 
-# -- config.yaml: roles and the readiness gate ---------------------------------------------------------------------
+# -- config.yaml: roles, the readiness gate, the progress store ------------------------------------------------------
 CONFIG_EXAMPLE = """\
 # Peilian settings (this file: $PEILIAN_HOME/config.yaml)
 role: lead            # lead: sees the team report; trainee: only their own history
 # trainee: 王小明      # with role: trainee, whose history this is
+# db: postgresql://peilian@db.example.com:5432/peilian   # a team's shared store (default: peilian.db in this folder)
 readiness:            # when a trainee is ready for real customers
   scenarios: 8        # distinct scenarios passed (resolved at >= min_overall)
   min_overall: 75
   required_tags: [safety]
+  # min_level: 70     # and an overall level (recent sessions weigh more) at least this
+# gates:              # more named gates, shown side by side with `readiness` in the team report
+#   Double-11:
+#     scenarios: 10
+#     min_overall: 80
+#     required_tags: [safety, refund]
+#     min_level: 75
 """
+GATE_KEYS = ("scenarios", "min_overall", "required_tags", "min_level")
 
 
 def config_path() -> Path:
@@ -77,18 +86,64 @@ def load_config() -> dict:
     role = os.environ.get("PEILIAN_ROLE") or data.get("role") or "lead"
     if role not in ("lead", "trainee"):
         raise UserError(f"{path}: role must be 'lead' or 'trainee', not '{role}'.")
-    ready = data.get("readiness") or {}
+    gate = _gate(data.get("readiness") or {}, "readiness", path)
+    named = data.get("gates") or {}
+    if not isinstance(named, dict):
+        raise UserError(f"{path}: gates must be a mapping of names to gates, like `Double-11: {{scenarios: 10}}`.")
+    gates = {}
+    for name, rule in named.items():
+        if not isinstance(name, str) or not name.strip() or len(name) > 40:
+            raise UserError(f"{path}: a gate's name must be text of 1-40 characters, not {name!r}.")
+        gates[name.strip()] = _gate(rule or {}, f"gates.{name}", path)
+    db = data.get("db")
+    if db is not None and (not isinstance(db, str) or not db.strip()):
+        raise UserError(f"{path}: db must be a SQLite file path or a postgresql:// URL.")
+    return {"role": role, "trainee": data.get("trainee"), "readiness": gate, "gates": gates,
+            "db": db.strip() if db else None}
+
+
+def _gate(ready, where: str, path: Path) -> dict:
+    """A readiness gate from config.yaml (`readiness:` or one of `gates:`), as ReadinessGate's keyword arguments;
+    min_level only when it is set, so that ReadinessGate(**gate) reads every older config the same."""
+    from .errors import UserError
+
     if not isinstance(ready, dict):
-        raise UserError(f"{path}: readiness must be a mapping with scenarios, min_overall, required_tags.")
-    unknown = set(ready) - {"scenarios", "min_overall", "required_tags"}
+        raise UserError(f"{path}: {where} must be a mapping with scenarios, min_overall, required_tags.")
+    unknown = set(ready) - set(GATE_KEYS)
     if unknown:
-        raise UserError(f"{path}: unknown readiness setting '{sorted(unknown)[0]}' (use scenarios, min_overall, required_tags).")
+        raise UserError(f"{path}: unknown {where} setting '{sorted(unknown)[0]}' (use scenarios, min_overall, "
+                        "required_tags, min_level).")
     try:
         gate = {
             "scenarios": int(ready.get("scenarios", 8)),
             "min_overall": float(ready.get("min_overall", 75)),
             "required_tags": tuple(str(t) for t in ready.get("required_tags", ["safety"]) or ()),
         }
+        if ready.get("min_level") is not None:
+            gate["min_level"] = float(ready["min_level"])
     except (TypeError, ValueError):
-        raise UserError(f"{path}: readiness.scenarios and readiness.min_overall must be numbers.") from None
-    return {"role": role, "trainee": data.get("trainee"), "readiness": gate}
+        raise UserError(f"{path}: {where}.scenarios, min_overall and min_level must be numbers.") from None
+    return gate
+
+
+def use_store(given: str | None = None) -> str | None:
+    """Choose the progress store, once per command: `--db` (given), else $PEILIAN_DB, else config.yaml's `db:`, else
+    none (the default file). The choice is put in $PEILIAN_DB, where `store.Store()` reads it, in this process and in
+    the app processes `peilian serve` starts. A relative path in config.yaml is relative to its folder."""
+    from .errors import UserError
+
+    if given is not None:
+        value = given.strip()
+        if not value:
+            raise UserError("--db needs a SQLite file path or a postgresql:// URL.")
+    elif os.environ.get("PEILIAN_DB", "").strip():
+        return os.environ["PEILIAN_DB"].strip()
+    elif config_path().exists():
+        value = load_config()["db"]
+        if value and "://" not in value and not Path(value).expanduser().is_absolute():
+            value = str(config_path().parent / value)
+    else:
+        value = None
+    if value:
+        os.environ["PEILIAN_DB"] = value
+    return value

@@ -96,13 +96,14 @@ def add_account(store: Store, name: str, role: str, password: str | None = None)
     name, role = clean_name(name), _check_role(role)
     columns, token = _credentials(password)
     with store.write() as conn:
-        if conn.execute("select 1 from accounts where name = ?", (name,)).fetchone():
+        stamp = now()
+        added = conn.execute("insert into accounts (name, role, password_hash, invite_hash, invite_expires, "
+                             "created_at, updated_at) values (:name, :role, :password_hash, :invite_hash, "
+                             ":invite_expires, :t, :t) on conflict (name) do nothing",
+                             {"name": name, "role": role, "t": stamp, **columns}).rowcount
+        if not added:  # already there (on a shared database, perhaps added from another machine a moment ago)
             raise StoreError(f"There is already an account '{name}': use `peilian users reset` to give it a new "
                              "password or invite.")
-        stamp = now()
-        conn.execute("insert into accounts (name, role, password_hash, invite_hash, invite_expires, created_at, "
-                     "updated_at) values (:name, :role, :password_hash, :invite_hash, :invite_expires, :t, :t)",
-                     {"name": name, "role": role, "t": stamp, **columns})
     return token
 
 
@@ -172,12 +173,19 @@ def redeem_invite(store: Store, token: str, password: str) -> Account:
     """Sets the password of the account the invite token was made for; the token then no longer works."""
     new_hash = hash_password(check_new_password(password))  # outside the write lock: scrypt takes a while
     digest = _token_hash(token if isinstance(token, str) else "")
+    used = StoreError("This invite link has already been used or has expired: ask your team lead for a new one.")
     with store.write() as conn:
-        row = conn.execute("select name, invite_expires from accounts where invite_hash = ?", (digest,)).fetchone()
-        if row is None or not row[1] or row[1] <= now():
-            raise StoreError("This invite link has already been used or has expired: ask your team lead for a new one.")
-        conn.execute("update accounts set password_hash = ?, invite_hash = null, invite_expires = null, "
-                     "updated_at = ? where name = ?", (new_hash, now(), row[0]))
+        stamp = now()
+        row = conn.execute("select name from accounts where invite_hash = ? and invite_expires > ?",
+                           (digest, stamp)).fetchone()
+        if row is None:
+            raise used
+        # the update takes the invite only if it is still there: of two servers of one room redeeming the same link
+        # at once (PostgreSQL writers don't queue as SQLite's do), the second updates nothing
+        if not conn.execute("update accounts set password_hash = ?, invite_hash = null, invite_expires = null, "
+                            "updated_at = ? where name = ? and invite_hash = ?",
+                            (new_hash, stamp, row[0], digest)).rowcount:
+            raise used
     account = get_account(store, row[0])
     assert account is not None
     return account

@@ -1,9 +1,16 @@
-"""The progress database: one SQLite file (WAL mode), schema kept by append-only sqlite-utils migrations.
+"""The progress database: one SQLite file (WAL mode) by default, or a shared PostgreSQL database for a team across
+machines (`store.pg`). The schema is kept by the same append-only migrations on both (sqlite-utils migrations; on
+PostgreSQL they run through `store.pg.PgSchema`, which speaks the part of sqlite-utils' API they use).
 
-Every write is one short `BEGIN IMMEDIATE` transaction, so many trainees practising at once against one file (a
-training room on one server) queue for the write lock instead of failing with "database is locked". Every SQLite
-failure a user can meet (damaged file, read-only file, full disk, a lock held for too long) becomes a `StoreError`
-with one sentence that says what to do; nothing is overwritten to "repair" a file.
+Which one: `Store(target)` with a path or a `postgresql://` URL; `Store()` reads `$PEILIAN_DB` (the CLI sets it from
+`--db` or config.yaml's `db:`), else the default file. Both run the same SQL: `?` placeholders, `on conflict ...
+do nothing` (SQLite 3.24) and `case when` sums, new ids through `insert_id` (no SQLite-only syntax outside this
+module).
+
+On SQLite every write is one short `BEGIN IMMEDIATE` transaction, so many trainees practising at once against one
+file (a training room on one server) queue for the write lock instead of failing with "database is locked". Every
+SQLite failure a user can meet (damaged file, read-only file, full disk, a lock held for too long) becomes a
+`StoreError` with one sentence that says what to do; nothing is overwritten to "repair" a file.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from .errors import StoreError
 from .names import NAME_MAX, clean_name  # noqa: F401 - part of store.db's names
 
 BUSY_TIMEOUT_MS = 60_000
+URL_SCHEMES = ("postgresql://", "postgres://")
 
 
 def now() -> str:
@@ -196,6 +204,34 @@ def m006_accounts(db: sqlite_utils.Database) -> None:
         )
 
 
+# A random UUID (version 4) per row, in SQLite's own SQL (PostgreSQL has gen_random_uuid()).
+SQLITE_UUID = ("lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "
+               "substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
+               "substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))")
+
+
+@migrations()
+def m007_global_ids(db: sqlite_utils.Database) -> None:
+    """A global id (a UUID, as text) for every session, turn and finding, so that sessions exported from one machine
+    and imported into another are recognised wherever they go: importing twice adds nothing (issue 17). Rows made
+    before get one now; new rows get theirs from the recorder."""
+    postgres = getattr(db, "kind", "sqlite") == "postgresql"
+    for table in ("sessions", "turns", "findings"):
+        if "uid" not in db[table].columns_dict:
+            db[table].add_column("uid", str)
+        db.execute(f"update {table} set uid = {'gen_random_uuid()::text' if postgres else SQLITE_UUID} "
+                   "where uid is null")
+        db[table].create_index(["uid"], unique=True, if_not_exists=True)
+
+
+@migrations()
+def m008_findings_by_session(db: sqlite_utils.Database) -> None:
+    """Findings by session, covering what the team view's top habits read (rule, criterion, effect per trainee):
+    they are summed over each trainee's latest sessions, and export reads a session's findings, by session id."""
+    db["findings"].create_index(["session_id", "trainee_id", "rule", "criterion", "effect"],
+                                index_name="idx_findings_session", if_not_exists=True)
+
+
 # -- connection -------------------------------------------------------------------------------------------------
 def _explain(e: sqlite3.Error, path: Path) -> StoreError:
     msg = str(e).lower()
@@ -241,11 +277,56 @@ def default_path() -> Path:
     return base / "peilian.db"
 
 
+def is_url(target) -> bool:
+    """Whether a --db / PEILIAN_DB / config value names a PostgreSQL database rather than a SQLite file."""
+    return isinstance(target, str) and target.strip().lower().startswith(URL_SCHEMES)
+
+
+def default_target() -> str | Path:
+    """The store `Store()` opens: `$PEILIAN_DB` (a path or a postgresql:// URL; the CLI sets it from --db or
+    config.yaml's `db:`), else the default file in the data folder."""
+    env = (os.environ.get("PEILIAN_DB") or "").strip()
+    if not env:
+        return default_path()
+    return env if is_url(env) else Path(env).expanduser()
+
+
+def describe(target) -> str:
+    """A target as it may be shown: a URL without its password."""
+    if is_url(target):
+        from .pg import redacted
+
+        return redacted(target)
+    return str(target)
+
+
+def insert_id(conn, sql: str, params: tuple | dict = ()) -> int | None:
+    """Run one INSERT and return the new row's id, or None when its `on conflict ... do nothing` skipped it. On
+    SQLite the cursor's lastrowid (RETURNING needs SQLite 3.35; RHEL 9's Python has 3.34), on PostgreSQL
+    `returning id`."""
+    if isinstance(conn, sqlite3.Connection):
+        cur = conn.execute(sql, params)
+        return cur.lastrowid if cur.rowcount == 1 else None
+    rows = conn.execute(f"{sql} returning id", params).fetchall()
+    return rows[0][0] if rows else None
+
+
 class Store:
-    """One open progress database. Thread-safe (one connection, one lock); one per process is plenty."""
+    """One open progress database. Thread-safe (one connection, one lock); one per process is plenty.
+
+    `Store(path)` is a SQLite file; `Store("postgresql://...")` is a `store.pg.PgStore` with the same methods."""
+
+    kind = "sqlite"
+
+    def __new__(cls, target: str | os.PathLike | None = None, *, readonly: bool = False):
+        if cls is Store and is_url(target if target is not None else default_target()):
+            from .pg import PgStore
+
+            return super().__new__(PgStore)
+        return super().__new__(cls)
 
     def __init__(self, path: str | os.PathLike | None = None, *, readonly: bool = False):
-        self.path = Path(path) if path else default_path()
+        self.path = Path(path) if path else Path(default_target())
         self.readonly = readonly
         self._lock = threading.RLock()
         try:
@@ -263,6 +344,11 @@ class Store:
                     migrations.apply(self.db)
         except sqlite3.Error as e:
             raise _explain(e, self.path) from None
+
+    @property
+    def where(self) -> str:
+        """The database as it may be named in a message (a URL without its password)."""
+        return str(self.path)
 
     def _connect(self) -> sqlite3.Connection:
         if self.readonly:
@@ -345,6 +431,10 @@ class Store:
                 pass
 
     # -- trainees -------------------------------------------------------------------------------------------
+    def lock(self, conn, key: str) -> None:
+        """Hold `key` until the transaction ends. A SQLite write already holds the whole file (BEGIN IMMEDIATE);
+        PostgreSQL writers run side by side, so code that reads then writes by key (import) takes this first."""
+
     def trainee_id(self, name: str, *, create: bool = True) -> int | None:
         name = clean_name(name)
         rows = self.query("select id from trainees where name = ?", (name,))
@@ -353,8 +443,15 @@ class Store:
         if not create:
             return None
         with self.write() as conn:
-            conn.execute("insert or ignore into trainees (name, created_at) values (?, ?)", (name, now()))
-            return conn.execute("select id from trainees where name = ?", (name,)).fetchone()[0]
+            return self.trainee_id_in(conn, name)
+
+    @staticmethod
+    def trainee_id_in(conn, name: str) -> int:
+        """The trainee's id inside a write transaction, adding the name if it is new (two writers adding the same
+        name at once both get the one row)."""
+        conn.execute("insert into trainees (name, created_at) values (?, ?) on conflict (name) do nothing",
+                     (name, now()))
+        return conn.execute("select id from trainees where name = ?", (name,)).fetchone()[0]
 
     def trainees(self) -> list[str]:
         return [r["name"] for r in self.query("select name from trainees order by name")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from scoring import CRITERIA
 
@@ -42,19 +42,29 @@ class ReadinessGate:
     scenarios: int = 8  # distinct scenarios passed
     min_overall: float = 75  # a pass: resolved, with the session's mean overall score at least this
     required_tags: tuple[str, ...] = ("safety",)  # every scenario with one of these tags must be passed
+    min_level: float | None = None  # and, if set, the trainee's overall level (recent sessions weigh more) this high
 
     def describe(self, lang: str = "en") -> str:
         """The gate in words, in English or Chinese (`lang` "zh"): a Chinese report must not quote it in English."""
         tags = "/".join(self.required_tags)
         if lang.startswith("zh"):
             incl = f",其中包括所有 {tags} 情境" if self.required_tags else ""
-            return f"通过 {self.scenarios} 个情境{incl},综合分 ≥ {self.min_overall:g}"
+            level = f",综合水平 ≥ {self.min_level:g}" if self.min_level is not None else ""
+            return f"通过 {self.scenarios} 个情境{incl},综合分 ≥ {self.min_overall:g}{level}"
         incl = f", incl. every {tags} scenario" if self.required_tags else ""
-        return f"passed {self.scenarios} scenarios{incl} at ≥ {self.min_overall:g} overall"
+        level = f", overall level ≥ {self.min_level:g}" if self.min_level is not None else ""
+        return f"passed {self.scenarios} scenarios{incl} at ≥ {self.min_overall:g} overall{level}"
 
     def rule(self) -> dict:
         """The gate as data (JSON-ready), so a renderer can word it in its own language (`ReadinessGate(**rule)`)."""
-        return {"scenarios": self.scenarios, "min_overall": self.min_overall, "required_tags": list(self.required_tags)}
+        rule = {"scenarios": self.scenarios, "min_overall": self.min_overall, "required_tags": list(self.required_tags)}
+        if self.min_level is not None:
+            rule["min_level"] = self.min_level
+        return rule
+
+    @classmethod
+    def of(cls, rule: dict) -> "ReadinessGate":
+        return cls(rule["scenarios"], rule["min_overall"], tuple(rule["required_tags"]), rule.get("min_level"))
 
 
 def level(values: list[float]) -> float | None:
@@ -67,14 +77,32 @@ def level(values: list[float]) -> float | None:
     return round(sum(w * v for w, v in zip(weights, values)) / sum(weights), 1)
 
 
-def _since_clause(since: str | None, column: str = "started_at") -> tuple[str, tuple]:
+def since_value(since: str | None) -> str | None:
+    """What `--since` means, as the reports use and show it: a date (2026-10-01: from that day's start) or a time
+    (2026-10-01T18:00, with seconds or an offset if given), in UTC like the stored times; a time without an offset
+    is UTC. Returns the date, or the time as 2026-10-01T18:00:00+00:00."""
     if not since:
-        return "", ()
+        return None
+    text = since.strip()
     try:
-        date.fromisoformat(since[:10])
+        if len(text) == 10:
+            return date.fromisoformat(text).isoformat()
+        when = datetime.fromisoformat(text)
     except ValueError:
-        raise StoreError(f"--since wants a date like 2026-10-01, not '{since}'.") from None
-    return f" and {column} >= ?", (since[:10],)
+        raise StoreError(f"--since wants a date like 2026-10-01 or a time like 2026-10-01T18:00 (UTC), "
+                         f"not '{since}'.") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _since_clause(since: str | None, column: str = "started_at") -> tuple[str, tuple]:
+    """Stored times are UTC, ISO 8601 to the second (2026-10-01T18:00:05+00:00): they compare as text with a date
+    or with `since_value`'s time."""
+    value = since_value(since)
+    if not value:
+        return "", ()
+    return f" and {column} >= ?", (value,)
 
 
 def _streak_days(days: set[str], today: date) -> int:
@@ -104,12 +132,15 @@ def passed(session: dict, gate: ReadinessGate) -> bool:
     return session["outcome"] == "resolved" and (session["overall"] or 0) >= gate.min_overall
 
 
-def readiness(passed_ids: set[str], gate: ReadinessGate, scenarios: list[ScenarioInfo]) -> dict:
-    """Readiness from the ids of the scenarios a trainee has passed (see `passed`)."""
+def readiness(passed_ids: set[str], gate: ReadinessGate, scenarios: list[ScenarioInfo],
+              level_now: float | None = None) -> dict:
+    """Readiness from the ids of the scenarios a trainee has passed (see `passed`) and their overall level."""
     done = sorted(passed_ids)
     required = sorted(sc.id for sc in scenarios if set(sc.tags) & set(gate.required_tags))
     missing_required = [r for r in required if r not in done]
     ready = len(done) >= gate.scenarios and not missing_required
+    if gate.min_level is not None:
+        ready = ready and (level_now or 0) >= gate.min_level
     return {
         "ready": ready,
         "passed": len(done),
@@ -123,7 +154,8 @@ def readiness(passed_ids: set[str], gate: ReadinessGate, scenarios: list[Scenari
 
 
 def trainee_report(store: Store, name: str, *, scenarios: list[ScenarioInfo] = (), gate: ReadinessGate = ReadinessGate(),
-                   since: str | None = None, today: date | None = None, name_others: bool = True) -> dict:
+                   since: str | None = None, today: date | None = None, name_others: bool = True,
+                   gates: dict[str, ReadinessGate] | None = None) -> dict:
     """One trainee's progress. With no sessions for `name`, the error names up to 20 trainees who have some (for a
     lead who mistyped), unless `name_others` is false (a trainee must not learn who else practises)."""
     name = clean_name(name)
@@ -192,7 +224,7 @@ def trainee_report(store: Store, name: str, *, scenarios: list[ScenarioInfo] = (
     return {
         "kind": "trainee",
         "trainee": name,
-        "since": since,
+        "since": since_value(since),
         "sessions": len(scored),  # with at least one scored reply, as in the team report
         "finished": sum(1 for s in scored if s["outcome"]),
         "unfinished": [{"session": s["id"], "scenario": s["scenario_id"], "started_at": s["started_at"],
@@ -208,8 +240,10 @@ def trainee_report(store: Store, name: str, *, scenarios: list[ScenarioInfo] = (
         "streak_days": _streak_days(days, today),
         "resolved_in_a_row": resolved_run,
         "hints_used": sum(s["hints_used"] or 0 for s in sessions),
-        "readiness": readiness({s["scenario_id"] for s in scored if passed(s, gate)}, gate, scenarios)
+        "readiness": readiness({s["scenario_id"] for s in scored if passed(s, gate)}, gate, scenarios, overall_level)
         if scenarios else None,
+        "gates": [{"name": n, **readiness({s["scenario_id"] for s in scored if passed(s, g)}, g, scenarios,
+                                          overall_level)} for n, g in (gates or {}).items()] if scenarios else [],
         "next": [{"scenario": n[3], "title": n[4]} for n in nexts[:3]],
         "first": sessions[0]["started_at"] if sessions else None,
         "last": sessions[-1]["started_at"] if sessions else None,
@@ -250,55 +284,100 @@ def _habits(store: Store, trainee_id: int, since: str | None) -> list[dict]:
     return out
 
 
+TREND_WINDOW = 5  # the team view's trend: the mean of a trainee's last 5 sessions against the 5 before
+STRONG_MIN = 3  # a scenario is flagged when at least this many strong trainees played it and most failed
+
+
 def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: ReadinessGate = ReadinessGate(),
-                since: str | None = None) -> dict:
+                since: str | None = None, gates: dict[str, ReadinessGate] | None = None) -> dict:
     """The team view. Aggregates run in SQL (a million turns in well under a second); only each trainee's last
-    LEVEL_WINDOW sessions are fetched for the level, which is all the weighting can see anyway."""
+    LEVEL_WINDOW sessions are fetched for the level, which is all the weighting can see anyway.
+
+    Besides one row per trainee, the leaderboard and the scenarios' difficulty, it has what a lead acts on: the
+    trainee x scenario grid (best finished score, passed, attempts), every named readiness gate (config.yaml's
+    `gates:`) per trainee side by side with the default one, each trainee's top habit (the finding that cost most
+    points) and trend (last 5 sessions against the 5 before), and the scenarios that even strong trainees fail."""
+    gates = dict(gates or {})
     where, params = _since_clause(since)
     base = f"from sessions where turns > 0{where}"
     trainees = {r["id"]: r["name"] for r in store.query("select id, name from trainees")}
     counts = store.query(
-        f"""select trainee_id, count(*) as sessions, sum(outcome = 'resolved') as resolved, max(started_at) as last
-            {base} group by trainee_id""",
+        f"""select trainee_id, count(*) as sessions, sum(case when outcome = 'resolved' then 1 else 0 end) as resolved,
+            max(started_at) as last {base} group by trainee_id""",
         params,
     )
     recent = {  # one indexed lookup per trainee: the level only looks at the latest LEVEL_WINDOW sessions
         r["trainee_id"]: list(reversed(store.query(
-            f"""select certainty, simplicity, warmth, overall {base} and trainee_id = ?
+            f"""select id, certainty, simplicity, warmth, overall {base} and trainee_id = ?
                 order by started_at desc, id desc limit {LEVEL_WINDOW}""",
             (*params, r["trainee_id"]),
         )))
         for r in counts
     }
-    passes = store.query(
-        f"""select distinct trainee_id, scenario_id {base} and outcome = 'resolved' and overall >= ?""",
-        (*params, gate.min_overall),
+    # the grid, and every gate's passes: per trainee and scenario, attempts, the best finished score and the best
+    # resolved one (a pass of a gate is a resolved session at or above its min_overall: `passed`)
+    cells = store.query(
+        f"""select trainee_id, scenario_id, count(*) as attempts,
+                   max(case when outcome is not null then overall end) as best,
+                   max(case when outcome = 'resolved' then overall end) as best_resolved
+            {base} group by trainee_id, scenario_id""",
+        params,
     )
-    passed_by: dict[int, set[str]] = defaultdict(set)
-    for r in passes:  # already filtered by `passed`'s rule in SQL
-        passed_by[r["trainee_id"]].add(r["scenario_id"])
+    by_trainee: dict[int, dict[str, dict]] = defaultdict(dict)
+    for c in cells:
+        by_trainee[c["trainee_id"]][c["scenario_id"]] = c
+
+    def passes(tid: int, g: ReadinessGate) -> set[str]:
+        return {sid for sid, c in by_trainee[tid].items()
+                if c["best_resolved"] is not None and c["best_resolved"] >= g.min_overall}
+
+    habits = _top_habits(store, [s["id"] for ss in recent.values() for s in ss])
     team = []
     for row in counts:
         tid = row["trainee_id"]
         ss = recent[tid]
         lv = {c: level([s[c] for s in ss]) for c in CRITERIA}
-        ready = readiness(passed_by[tid], gate, scenarios)
+        overall_level = level([s["overall"] for s in ss])
+        ready = readiness(passes(tid, gate), gate, scenarios, overall_level)
+        last, before = ss[-TREND_WINDOW:], ss[-2 * TREND_WINDOW:-TREND_WINDOW]
+        trend = None
+        if last and before:
+            a, b = (sum(s["overall"] for s in x) / len(x) for x in (last, before))
+            trend = {"last": round(a, 1), "before": round(b, 1), "change": round(a - b, 1), "sessions": len(before)}
         team.append({
             "trainee": trainees.get(tid, f"#{tid}"),
             "sessions": row["sessions"],
             "resolved": row["resolved"],
             "levels": lv,
-            "overall_level": level([s["overall"] for s in ss]),
+            "overall_level": overall_level,
             "weakest": min(CRITERIA, key=lambda c: lv[c]),
             "passed": ready["passed"],
             "ready": ready["ready"],
             "missing_required": ready["missing_required"],
             "last": row["last"][:10],
+            "top_habit": habits.get(tid),
+            "trend": trend,
+            "gates": {name: _gate_cell(readiness(passes(tid, g), g, scenarios, overall_level))
+                      for name, g in gates.items()},
+            "_tid": tid,
         })
     team.sort(key=lambda t: t["trainee"])
     leaderboard = sorted(team, key=lambda t: (-t["passed"], -(t["overall_level"] or 0), t["trainee"]))
     leaderboard = [{"rank": i + 1, "trainee": t["trainee"], "passed": t["passed"], "overall_level": t["overall_level"],
                     "sessions": t["sessions"]} for i, t in enumerate(leaderboard)]
+
+    info = {sc.id: sc for sc in scenarios}
+    played = {c["scenario_id"] for c in cells}
+    columns = [sc.id for sc in scenarios] + sorted(played - set(info))
+    grid = {
+        "scenarios": columns,
+        "rows": [{"trainee": t["trainee"], "cells": {
+            sid: {"best": None if c["best"] is None else round(c["best"], 1),
+                  "passed": c["best_resolved"] is not None and c["best_resolved"] >= gate.min_overall,
+                  "attempts": c["attempts"]}
+            for sid, c in sorted(by_trainee[t["_tid"]].items())}} for t in team],
+    }
+    strong = {t["_tid"] for t in team if (t["overall_level"] or 0) >= gate.min_overall}
 
     # scenario difficulty: pass rates and the beat where failed sessions ended
     per_scenario = store.query(
@@ -307,8 +386,8 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
         params,
     )
     by_outcome = store.query(
-        f"""select scenario_id, outcome, ended_on_beat, count(*) as n, sum(overall >= ?) as good
-            {base} group by scenario_id, outcome, ended_on_beat""",
+        f"""select scenario_id, outcome, ended_on_beat, count(*) as n, sum(case when overall >= ? then 1 else 0 end)
+            as good {base} group by scenario_id, outcome, ended_on_beat""",
         (gate.min_overall, *params),
     )
     finished: Counter = Counter()
@@ -326,12 +405,14 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
         elif r["ended_on_beat"]:
             failed_on[sid][r["ended_on_beat"]] += r["n"]
     trips = {sid: max(c.items(), key=lambda kv: (kv[1], kv[0])) for sid, c in failed_on.items() if c}
-    info = {sc.id: sc for sc in scenarios}
     difficulty = []
     for r in per_scenario:
         sid = r["scenario_id"]
         fin = finished[sid]
         trip = trips.get(sid)
+        tried = [by_trainee[tid][sid] for tid in strong if sid in by_trainee[tid] and by_trainee[tid][sid]["best"]
+                 is not None]
+        strong_passed = sum(1 for c in tried if c["best_resolved"] is not None and c["best_resolved"] >= gate.min_overall)
         difficulty.append({
             "scenario": sid,
             "title": info[sid].title if sid in info else "",
@@ -342,21 +423,60 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
             "resolved_rate": round(resolved[sid] / fin, 3) if fin else None,
             "mean_overall": round(r["mean_overall"], 1),
             "trips_on": {"beat": trip[0], "failed_sessions": trip[1]} if trip else None,
+            # strong trainees (overall level >= the gate's min_overall) who finished it, and how many passed it:
+            # when most of them fail, the scenario may be broken rather than hard
+            "strong": {"trainees": len(tried), "passed": strong_passed},
+            "flagged": len(tried) >= STRONG_MIN and strong_passed * 2 < len(tried),
         })
     difficulty.sort(key=lambda d: (d["pass_rate"] if d["pass_rate"] is not None else 2, d["scenario"]))
     buckets = Counter(min(9, int((t["overall_level"] or 0) // 10)) for t in team)
+    for t in team:
+        del t["_tid"]
     return {
         "kind": "team",
-        "since": since,
+        "since": since_value(since),
         "gate": gate.describe(),
         "gate_rule": gate.rule(),
+        "gates": [{"name": name, "gate": g.describe(), "gate_rule": g.rule()} for name, g in gates.items()],
         "trainees": team,
         "leaderboard": leaderboard,
+        "grid": grid,
         "scenarios": difficulty,
         "distribution": [{"from": b * 10, "to": b * 10 + 10, "trainees": buckets.get(b, 0)} for b in range(10)],
         "sessions": sum(r["sessions"] for r in counts),
         "generated": datetime.now().isoformat(timespec="seconds"),
     }
+
+
+def _gate_cell(ready: dict) -> dict:
+    return {"ready": ready["ready"], "passed": ready["passed"], "needed": ready["needed"],
+            "missing_required": ready["missing_required"]}
+
+
+def _top_habits(store: Store, session_ids: list[int], chunk: int = 2000) -> dict[int, dict]:
+    """Per trainee, the rule whose findings cost the most points in these sessions (each trainee's latest
+    LEVEL_WINDOW, as for the level: for most trainees all of them, and then it is the first habit of their own
+    report). Read by session id (idx_findings_session covers it), so a report's cost doesn't grow with history."""
+    sums: dict[tuple, list] = {}
+    for i in range(0, len(session_ids), chunk):
+        ids = session_ids[i:i + chunk]
+        for r in store.query(
+            f"""select trainee_id, rule, criterion, count(*) as n, sum(effect) as points from findings
+                where session_id in ({', '.join('?' * len(ids))}) and effect < 0
+                group by trainee_id, rule, criterion""",
+            ids,
+        ):
+            acc = sums.setdefault((r["trainee_id"], r["rule"], r["criterion"]), [0, 0.0])
+            acc[0] += r["n"]
+            acc[1] += r["points"]
+    top: dict[int, dict] = {}
+    for (tid, rule, criterion), (n, points) in sums.items():
+        best = top.get(tid)
+        if best is None or (points, rule) < (best["points"], best["rule"]):
+            top[tid] = {"rule": rule, "criterion": criterion, "count": n, "points": points}
+    for h in top.values():
+        h["points"] = round(h["points"], 1)
+    return top
 
 
 def scenario_bests(store: Store, name: str, gate: ReadinessGate = ReadinessGate()) -> dict[str, dict]:
@@ -373,7 +493,7 @@ def scenario_bests(store: Store, name: str, gate: ReadinessGate = ReadinessGate(
     if tid is None:
         return {}
     rows = store.query(
-        """select scenario_id, max(overall) as best, max(outcome = 'resolved' and overall >= ?) as passed,
+        """select scenario_id, max(overall) as best, max(case when outcome = 'resolved' and overall >= ? then 1 else 0 end) as passed,
                   count(*) as attempts
            from sessions where trainee_id = ? and turns > 0 and outcome is not null group by scenario_id""",
         (gate.min_overall, tid),

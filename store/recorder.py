@@ -1,19 +1,22 @@
 """`StoreRecorder`: keeps sessions as they are played (implements `simulator.runner.Recorder`).
 
 Each scored turn, its findings and the session's running averages are committed in one transaction *before* the
-customer is asked to answer, so a process killed at any moment loses at most the reply being typed.
+customer is asked to answer, so a process killed at any moment loses at most the reply being typed. Every session,
+turn and finding gets a global id (`uid`, a random UUID) when it is written, by which `store.transfer` recognises it
+in another machine's database.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import uuid
 import weakref
 from dataclasses import dataclass
 
 from scoring import CRITERIA
 
-from .db import Store, StoreError, now
+from .db import Store, StoreError, insert_id, now
 
 
 @dataclass
@@ -42,6 +45,10 @@ class StoredSession:
     hints_pending: int = 0  # hints taken for the current customer message, charged on the next reply
 
 
+def _uid() -> str:
+    return str(uuid.uuid4())
+
+
 def _status(utterance) -> str | None:
     """What went wrong with the model's words, if anything: the status the trainee saw, or the retried reasons."""
     status = getattr(utterance, "status", "") or ""
@@ -67,14 +74,14 @@ class StoreRecorder:
         trainee_id = self.store.trainee_id(trainee or "trainee")
         sc = session.scenario
         with self.store.write() as conn:
-            cur = conn.execute(
-                """insert into sessions (trainee_id, scenario_id, scenario_version, scenario_hash, scenario_title,
+            sid = insert_id(
+                conn,
+                """insert into sessions (uid, trainee_id, scenario_id, scenario_version, scenario_hash, scenario_title,
                    scenario_lang, scorer_version, customer, seed, started_at, turns, hints_used, mood)
-                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)""",
-                (trainee_id, sc.id, sc.version, sc.content_hash(), sc.title, sc.lang,
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)""",
+                (_uid(), trainee_id, sc.id, sc.version, sc.content_hash(), sc.title, sc.lang,
                  getattr(session.scorer, "version", ""), customer, session.seed, now(), session.mood),
             )
-            sid = cur.lastrowid
         with self._lock:
             self._rows[session] = (sid, trainee_id)
 
@@ -86,22 +93,24 @@ class StoreRecorder:
         sources = getattr(session, "sources", [])
         said = (session.said[i] if i < len(session.said) else turn.customer, sources[i] if i < len(sources) else None)
         with self.store.write() as conn:
-            cur = conn.execute(
-                """insert into turns (session_id, number, beat, customer_line, reply, certainty, simplicity, warmth,
-                   overall, mood_before, mood, must_new, forbidden, next_beat, answer_seconds, hints_used, scored_at,
-                   customer_said, customer_source)
-                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (sid, turn.number, beat, turn.customer, turn.reply, r.scores["certainty"], r.scores["simplicity"],
-                 r.scores["warmth"], r.overall, turn.mood_before, turn.mood, json.dumps(turn.must_new),
-                 json.dumps(turn.forbidden), turn.decision.beat, turn.elapsed, turn.hints, now(), *said),
+            turn_id = insert_id(
+                conn,
+                """insert into turns (uid, session_id, number, beat, customer_line, reply, certainty, simplicity,
+                   warmth, overall, mood_before, mood, must_new, forbidden, next_beat, answer_seconds, hints_used,
+                   scored_at, customer_said, customer_source)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (_uid(), sid, turn.number, beat, turn.customer, turn.reply, r.scores["certainty"],
+                 r.scores["simplicity"], r.scores["warmth"], r.overall, turn.mood_before, turn.mood,
+                 json.dumps(turn.must_new), json.dumps(turn.forbidden), turn.decision.beat, turn.elapsed, turn.hints,
+                 now(), *said),
             )
-            turn_id = cur.lastrowid
-            conn.executemany(
-                """insert into findings (turn_id, session_id, trainee_id, rule, criterion, span_start, span_end, text,
-                   message, suggestion, effect) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [(turn_id, sid, trainee_id, f.rule, f.criterion, f.start, f.end, f.text, f.message, f.suggestion,
-                  f.effect) for f in r.findings],
-            )
+            if r.findings:
+                conn.executemany(
+                    """insert into findings (uid, turn_id, session_id, trainee_id, rule, criterion, span_start,
+                       span_end, text, message, suggestion, effect) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    [(_uid(), turn_id, sid, trainee_id, f.rule, f.criterion, f.start, f.end, f.text, f.message,
+                      f.suggestion, f.effect) for f in r.findings],
+                )
             n = len(session.turns)
             means = {c: sum(t.scores[c] for t in session.turns) / n for c in CRITERIA}
             overall = session.overall  # the replies' mean, less the hints' cost

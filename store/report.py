@@ -89,6 +89,21 @@ MD = {
         "hardest": "Hardest first. *Trips on*: the beat most failed sessions ended on.", "trainees": "trainees",
         "pass_rate": "pass rate", "resolved": "resolved", "mean": "mean overall", "trips": "trips on",
         "resolved_o": "resolved", "escalated_o": "escalated", "abandoned_o": "abandoned",
+        "gates": "Readiness gates", "ready_gate": "ready",
+        "gates_note": "✔ ready; otherwise scenarios passed / needed (⚑: a required scenario is still missing).",
+        "works_on": "What each trainee works on", "top_habit": "top habit", "cost": "points",
+        "trend": "last 5 vs the 5 before",
+        "works_note": "The habit that cost the most points (the first one in their own report), and the mean overall "
+                      "score of their last 5 sessions against the 5 before.",
+        "grid": "Scenarios per trainee",
+        "grid_note": "Best finished score, ✔ passed, ×attempts; – none finished yet; empty: never tried.",
+        "strong": "strong players passed",
+        "flag_note": "⚠: {n} or more trainees at overall level ≥ {level} finished it and most of them failed: check the "
+                     "scenario (`peilian scenarios test --model-answers`) before the trainees.",
+        "title_team": "Peilian team report", "title_trainee": "Peilian progress: {name}",
+        "distribution": "Team distribution (overall level)", "team_mean": "Level per criterion, team mean",
+        "over_time_html": "Over time", "resume_with": "resume with", "weakest_paren": " (weakest)",
+        "ready_html": "Ready", "not_ready_html": "Not yet ready", "utc": "UTC",
     },
     "zh": {
         "lang": "zh", "no_sessions": "还没有练习记录:学员练习后(`peilian` 或 `peilian run 情境 --trainee 姓名`),进度会显示在这里。",
@@ -111,6 +126,19 @@ MD = {
         "pass_rate": "通过率", "resolved": "解决率", "mean": "平均综合分", "trips": "卡在",
         "resolved_o": "已解决", "escalated_o": "升级投诉", "abandoned_o": "顾客离开",
         "certainty": "确定性", "simplicity": "简单", "warmth": "温度",
+        "gates": "上岗标准对照", "ready_gate": "上岗",
+        "gates_note": "✔ 已达标;否则为 已通过 / 需要 的情境数(⚑:还有必须通过的情境没通过)。",
+        "works_on": "每位学员要练什么", "top_habit": "最常扣分的习惯", "cost": "分", "trend": "最近 5 次 vs 之前 5 次",
+        "works_note": "扣分最多的习惯(即个人报告里的第一条),以及最近 5 次练习的平均综合分与之前 5 次的对比。",
+        "grid": "学员 × 情境",
+        "grid_note": "已完成练习中的最好成绩,✔ 通过,×练习次数;– 还没有完成的;空白:没练过。",
+        "strong": "高水平学员通过",
+        "flag_note": "⚠:至少 {n} 名综合水平 ≥ {level} 的学员完成过这个情境,多数没有通过:先检查情境本身"
+                     "(`peilian scenarios test --model-answers`),再看学员。",
+        "title_team": "陪练团队报告", "title_trainee": "陪练进度:{name}",
+        "distribution": "团队分布(综合水平)", "team_mean": "各项水平(团队平均)",
+        "over_time_html": "历次练习", "resume_with": "继续练习:", "weakest_paren": "(最弱)",
+        "ready_html": "可以上岗", "not_ready_html": "还不能上岗", "utc": "UTC",
     },
 }
 
@@ -123,7 +151,38 @@ def gate_text(report: dict, lang: str = "en") -> str:
         return report.get("gate") or ""
     from .progress import ReadinessGate  # lazily: rendering a saved report needs no database
 
-    return ReadinessGate(rule["scenarios"], rule["min_overall"], tuple(rule["required_tags"])).describe(lang)
+    return ReadinessGate.of(rule).describe(lang)
+
+
+def since_text(since: str | None, w: dict) -> str:
+    """--since as the report used it: a date, or a time to the minute (the second, if it has one) in UTC."""
+    if not since or len(since) <= 10:
+        return since or ""
+    shown = since[:19] if since[17:19] not in ("", "00") else since[:16]
+    return f"{shown.replace('T', ' ')} {w['utc']}"
+
+
+def _gate_cell(g: dict) -> str:
+    if g["ready"]:
+        return "✔"
+    return f"{g['passed']}/{g['needed']}" + (" ⚑" if g["missing_required"] else "")
+
+
+def _grid_cell(c: dict | None) -> str:
+    if not c:
+        return ""
+    best = "–" if c["best"] is None else f"{c['best']:.0f}"
+    return f"{best}{' ✔' if c['passed'] else ''} ×{c['attempts']}"
+
+
+def _habit_cell(h: dict | None) -> str:
+    return f"{h['rule']} ×{h['count']}" if h else "–"
+
+
+def _trend_cell(t: dict | None) -> str:
+    if not t:
+        return "–"
+    return f"{t['before']:.0f} → {t['last']:.0f} ({t['change']:+.0f})"
 
 
 def _crit(w: dict, c: str) -> str:
@@ -145,7 +204,7 @@ def markdown(report: dict, lang: str = "en") -> str:
 
 def _md_trainee(r: dict, w: dict) -> str:
     out = [f"# {w['progress'].format(name=_md_cell(r['trainee']))}", ""]
-    since = w["since"].format(date=r["since"]) if r["since"] else ""
+    since = w["since"].format(date=since_text(r["since"], w)) if r["since"] else ""
     oc = r["outcomes"]
     parts = ", ".join(f"{_outcome(w, k)} {v}" for k, v in sorted(oc.items()))
     out.append(w["sessions"].format(since=since, n=r["sessions"], parts=parts, streak=r["streak_days"],
@@ -196,6 +255,10 @@ def _md_trainee(r: dict, w: dict) -> str:
                                        gate=gate_text(rd, w["lang"]))]
         if rd["missing_required"]:
             out += ["", w["still"].format(ids=", ".join(map(_md_cell, rd["missing_required"])))]  # its own paragraph, own line
+        for g in r.get("gates") or []:
+            state = w["ready"] if g["ready"] else w["not_ready"]
+            out += ["", f"**{_md_cell(g['name'])}**: " + w["ready_line"].format(
+                state=state, passed=g["passed"], needed=g["needed"], gate=gate_text(g, w["lang"]))]
     if r["next"]:
         out += ["", f"## {w['next']}", ""]
         for i, n in enumerate(r["next"], 1):
@@ -204,7 +267,7 @@ def _md_trainee(r: dict, w: dict) -> str:
 
 
 def _md_team(r: dict, w: dict) -> str:
-    since = w["since"].format(date=r["since"]) if r["since"] else ""
+    since = w["since"].format(date=since_text(r["since"], w)) if r["since"] else ""
     out = [f"# {w['team'].format(since=since)}", "",
            w["team_line"].format(t=len(r["trainees"]), n=r["sessions"], gate=gate_text(r, w["lang"])), "",
            f"| {w['trainee']} | {w['sessions_col']} | {' | '.join(_crit(w, c) for c in CRITERIA)} | {w['overall']} | "
@@ -215,6 +278,33 @@ def _md_team(r: dict, w: dict) -> str:
         out.append(f"| {_md_cell(t['trainee'])} | {t['sessions']} | {_n(lv['certainty'])} | {_n(lv['simplicity'])} | "
                    f"{_n(lv['warmth'])} | {_n(t['overall_level'])} | {_crit(w, t['weakest']) if t['weakest'] else ''} | "
                    f"{t['passed']} | {'✔' if t['ready'] else ''} | {t['last']} |")
+    gates = r.get("gates") or []
+    if gates:
+        out += ["", f"## {w['gates']}", "", w["gates_note"], ""]
+        out += [f"- **{w['ready_gate']}**: {gate_text(r, w['lang'])}"]
+        out += [f"- **{_md_cell(g['name'])}**: {_md_cell(gate_text(g, w['lang']))}" for g in gates]
+        out += ["", f"| {w['trainee']} | {w['ready_gate']} | {' | '.join(_md_cell(g['name']) for g in gates)} |",
+                "|---|:-:|" + ":-:|" * len(gates)]
+        for t in r["trainees"]:
+            cells = " | ".join(_gate_cell(t["gates"][g["name"]]) for g in gates)
+            default = {"ready": t["ready"], "passed": t["passed"], "needed": r["gate_rule"]["scenarios"],
+                       "missing_required": t["missing_required"]}
+            out.append(f"| {_md_cell(t['trainee'])} | {_gate_cell(default)} | {cells} |")
+    if any("top_habit" in t for t in r["trainees"]):
+        out += ["", f"## {w['works_on']}", "", w["works_note"], "",
+                f"| {w['trainee']} | {w['top_habit']} | {w['cost']} | {w['trend']} |", "|---|---|---:|---|"]
+        for t in r["trainees"]:
+            h = t.get("top_habit")
+            out.append(f"| {_md_cell(t['trainee'])} | {_md_cell(_habit_cell(h))} | {_n(h['points']) if h else '–'} | "
+                       f"{_trend_cell(t.get('trend'))} |")
+    grid = r.get("grid")
+    if grid and grid["rows"]:
+        out += ["", f"## {w['grid']}", "", w["grid_note"], "",
+                f"| {w['trainee']} | {' | '.join(map(_md_cell, grid['scenarios']))} |",
+                "|---|" + "---|" * len(grid["scenarios"])]
+        for row in grid["rows"]:
+            out.append(f"| {_md_cell(row['trainee'])} | "
+                       f"{' | '.join(_grid_cell(row['cells'].get(sid)) for sid in grid['scenarios'])} |")
     out += ["", f"## {w['leaderboard'].format(since=since)}", "",
             f"| # | {w['trainee']} | {w['passed_n']} | {w['overall']} | {w['sessions_col']} |", "|---:|---|---:|---:|---:|"]
     for row in r["leaderboard"][:20]:
@@ -222,12 +312,27 @@ def _md_team(r: dict, w: dict) -> str:
                    f"{row['sessions']} |")
     out += ["", f"## {w['difficulty']}", "", w["hardest"], "",
             f"| {w['scenario']} | {w['attempts']} | {w['trainees']} | {w['pass_rate']} | {w['resolved']} | {w['mean']} | "
-            f"{w['trips']} |", "|---|---:|---:|---:|---:|---:|---|"]
+            f"{w['trips']} | {w['strong']} |", "|---|---:|---:|---:|---:|---:|---|---:|"]
     for s in r["scenarios"]:
         trip = f"{s['trips_on']['beat']} ({s['trips_on']['failed_sessions']})" if s["trips_on"] else "–"
         out.append(f"| {_md_cell(s['scenario'])} | {s['attempts']} | {s['trainees']} | {_pct(s['pass_rate'])} | "
-                   f"{_pct(s['resolved_rate'])} | {_n(s['mean_overall'])} | {_md_cell(trip)} |")
+                   f"{_pct(s['resolved_rate'])} | {_n(s['mean_overall'])} | {_md_cell(trip)} | {_strong_cell(s)} |")
+    if any(s.get("flagged") for s in r["scenarios"]):
+        out += ["", w["flag_note"].format(n=_strong_min(), level=f"{r['gate_rule']['min_overall']:g}")]
     return "\n".join(out) + "\n"
+
+
+def _strong_cell(s: dict) -> str:
+    st = s.get("strong")
+    if not st or not st["trainees"]:
+        return "–"
+    return f"{st['passed']}/{st['trainees']}" + (" ⚠" if s.get("flagged") else "")
+
+
+def _strong_min() -> int:
+    from .progress import STRONG_MIN
+
+    return STRONG_MIN
 
 
 # -- CSV / JSON -------------------------------------------------------------------------------------------------
@@ -264,10 +369,26 @@ def to_csv(report: dict) -> str:
             w.writerow([report["trainee"], t["session"], t["date"], t["scenario"], *(t[c] for c in CRITERIA),
                         t["overall"], t["outcome"] or "unfinished"])
     else:
-        w.writerow(["trainee", "sessions", "resolved", *CRITERIA, "overall", "weakest", "passed", "ready", "last"])
+        # one row per trainee: the team table, then the named gates, the top habit and trend, and the grid (three
+        # columns per scenario), so that a spreadsheet filters and sorts one rectangle
+        gates = [g["name"] for g in report.get("gates") or []]
+        grid = report.get("grid") or {"scenarios": [], "rows": []}
+        cells = {row["trainee"]: row["cells"] for row in grid["rows"]}
+        w.writerow(["trainee", "sessions", "resolved", *CRITERIA, "overall", "weakest", "passed", "ready", "last",
+                    *(f"ready: {g}" for g in gates), "top habit", "top habit count", "top habit points",
+                    "last 5 mean", "5 before mean",
+                    *(f"{sid}: {k}" for sid in grid["scenarios"] for k in ("best", "passed", "attempts"))])
         for t in report["trainees"]:
+            h, tr = t.get("top_habit"), t.get("trend")
+            mine = cells.get(t["trainee"], {})
             w.writerow([t["trainee"], t["sessions"], t["resolved"], *(t["levels"][c] for c in CRITERIA),
-                        t["overall_level"], t["weakest"], t["passed"], "yes" if t["ready"] else "no", t["last"]])
+                        t["overall_level"], t["weakest"], t["passed"], "yes" if t["ready"] else "no", t["last"],
+                        *("yes" if t["gates"][g]["ready"] else "no" for g in gates),
+                        h["rule"] if h else "", h["count"] if h else "", h["points"] if h else "",
+                        tr["last"] if tr else "", tr["before"] if tr else "",
+                        *(v for sid in grid["scenarios"] for v in (
+                            (mine[sid]["best"], "yes" if mine[sid]["passed"] else "no", mine[sid]["attempts"])
+                            if sid in mine else ("", "", 0)))])
     return buf.getvalue()
 
 
@@ -280,11 +401,12 @@ table{border-collapse:collapse;width:100%;font-size:.92em}th,td{padding:.3em .5e
 text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
 blockquote{margin:.3em 0 .3em 1em;color:#4b5563;border-left:3px solid #d1d5db;padding-left:.6em}
 .ok{color:#15803d;font-weight:600}.no{color:#b91c1c}.muted{color:#6b7280}.legend span{margin-right:1em}
+.wide{overflow-x:auto}.wide table{width:auto;white-space:nowrap}
 svg text{font-size:11px;fill:#374151}
 """
 
 
-def _svg_lines(trend: list[dict], width: int = 900, height: int = 220) -> str:
+def _svg_lines(trend: list[dict], w: dict | None = None, width: int = 900, height: int = 220) -> str:
     if not trend:
         return ""
     pad = 30
@@ -300,9 +422,9 @@ def _svg_lines(trend: list[dict], width: int = 900, height: int = 220) -> str:
                      f'<text x="2" y="{y(v) + 4:.1f}">{v}</text>')
     for c in CRITERIA:
         pts = " ".join(f"{pad + i * step:.1f},{y(t[c]):.1f}" for i, t in enumerate(trend))
-        parts.append(f'<polyline fill="none" stroke="{COLOURS[c]}" stroke-width="2" points="{pts}"><title>{c}</title></polyline>')
+        parts.append(f'<polyline fill="none" stroke="{COLOURS[c]}" stroke-width="2" points="{pts}"><title>{escape(_crit(w or {}, c))}</title></polyline>')
     parts.append("</svg>")
-    legend = "".join(f'<span style="color:{COLOURS[c]}">■ {c}</span>' for c in CRITERIA)
+    legend = "".join(f'<span style="color:{COLOURS[c]}">■ {escape(_crit(w or {}, c))}</span>' for c in CRITERIA)
     return "".join(parts) + f'<div class="legend">{legend}</div>'
 
 
@@ -323,98 +445,153 @@ def _svg_bars(items: list[tuple[str, float]], width: int = 900, bar_h: int = 18,
     return "".join(parts)
 
 
-def _table(head: list[str], rows: list[list], numeric: set[int] = frozenset()) -> str:
+def _table(head: list[str], rows: list[list], numeric: set[int] = frozenset(), classes=None) -> str:
+    """An HTML table of escaped cells; `classes(i, text)` may give a cell a CSS class (ok, no, muted)."""
     h = "".join(f"<th>{escape(x)}</th>" for x in head)
     body = []
     for row in rows:
-        cells = "".join(
-            f'<td class="n">{escape(str(v))}</td>' if i in numeric else f"<td>{escape(str(v))}</td>"
-            for i, v in enumerate(row)
-        )
-        body.append(f"<tr>{cells}</tr>")
+        cells = []
+        for i, v in enumerate(row):
+            names = ["n"] if i in numeric else []
+            extra = classes(i, str(v)) if classes and i else ""
+            if extra:
+                names.append(extra)
+            attr = f' class="{" ".join(names)}"' if names else ""
+            cells.append(f"<td{attr}>{escape(str(v))}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
     return f"<table><thead><tr>{h}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def html(report: dict) -> str:
+def _plain(text: str) -> str:
+    """A Markdown sentence of MD's as plain text for HTML (its ** and * marks dropped; escaped after)."""
+    return text.replace("**", "").replace("*", "")
+
+
+def html(report: dict, lang: str = "en") -> str:
+    """The report as one self-contained HTML page, in English or Chinese (`lang` "zh"); the data's own text
+    (names, scenario titles, replies, finding messages) stays as stored, escaped."""
+    w = MD["zh" if lang.startswith("zh") else "en"]
     if empty(report):
-        title, body = "Peilian team report", f"<p>{escape(NO_SESSIONS)}</p>"
+        title, body = w["title_team"], f"<p>{escape(_plain(w['no_sessions']))}</p>"
     elif report["kind"] == "trainee":
-        title, body = f"Peilian progress: {report['trainee']}", _html_trainee(report)
+        title, body = w["title_trainee"].format(name=report["trainee"]), _html_trainee(report, w)
     else:
-        title, body = "Peilian team report", _html_team(report)
-    return (f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><meta name="viewport" '
+        title, body = w["title_team"], _html_team(report, w)
+    return (f'<!doctype html><html lang="{w["lang"]}"><head><meta charset="utf-8"><meta name="viewport" '
             f'content="width=device-width,initial-scale=1"><title>{escape(title)}</title><style>{CSS}</style></head>'
             f"<body>{body}</body></html>\n")
 
 
-def _html_trainee(r: dict) -> str:
+def _html_trainee(r: dict, w: dict) -> str:
     e = escape
-    oc = ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items()))
-    out = [f"<h1>Progress: {e(r['trainee'])}</h1>",
-           f"<p>Sessions: <b>{r['sessions']}</b> ({e(oc)}) · streak {r['streak_days']} day(s) · "
-           f"{r['resolved_in_a_row']} resolved in a row · hints used {r['hints_used']}</p>"]
+    since = w["since"].format(date=since_text(r["since"], w)) if r["since"] else ""
+    oc = ", ".join(f"{_outcome(w, k)} {v}" for k, v in sorted(r["outcomes"].items()))
+    sessions = w["sessions"].format(since=since, n=r["sessions"], parts=oc, streak=r["streak_days"],
+                                    row=r["resolved_in_a_row"], hints=r["hints_used"])
+    out = [f"<h1>{e(w['progress'].format(name=r['trainee']))}</h1>", f"<p>{e(_plain(sessions))}</p>"]
     for u in r["unfinished"]:
-        out.append(f"<p class=muted>Unfinished: {e(u['scenario'])} from {e(u['started_at'][:16])} "
-                   f"({u['turns']} replies kept); resume with <code>{e(resume_command(u['scenario'], r['trainee']))}"
-                   "</code></p>")
-    out.append("<h2>Level per criterion</h2><p class=muted>Recent sessions count more.</p>")
-    out.append(_svg_bars([(c + (" (weakest)" if c == r["weakest"] else ""), r["levels"][c] or 0) for c in CRITERIA]
-                         + [("overall", r["overall_level"] or 0)]))
-    out.append("<h2>Over time</h2>" + _svg_lines(r["trend"]))
+        line = w["unfinished"].format(sc=u["scenario"], when=u["started_at"][:16].replace("T", " "), n=u["turns"])
+        out.append(f"<p class=muted>{e(line)}; {e(w['resume_with'])} "
+                   f"<code>{e(resume_command(u['scenario'], r['trainee']))}</code></p>")
+    out.append(f"<h2>{e(w['levels'])}</h2><p class=muted>{e(w['recent'])}</p>")
+    out.append(_svg_bars([(_crit(w, c) + (w["weakest_paren"] if c == r["weakest"] else ""), r["levels"][c] or 0)
+                          for c in CRITERIA] + [(w["overall"], r["overall_level"] or 0)]))
+    out.append(f"<h2>{e(w['over_time_html'])}</h2>" + _svg_lines(r["trend"], w))
     if r["habits"]:
-        out.append("<h2>Habits that cost most points</h2><ul>")
+        out.append(f"<h2>{e(w['habits'])}</h2><ul>")
         for h in r["habits"]:
-            words = ", ".join(f"{w['text']} ×{w['count']}" for w in h["words"]) or h["message"]
+            words = ", ".join(f"{x['text']} ×{x['count']}" for x in h["words"]) or h["message"]
             quotes = "".join(f"<blockquote>{e(q)}</blockquote>" for q in h["quotes"])
-            sug = f"<div>Try: {e(h['suggestion'])}</div>" if h["suggestion"] else ""
-            out.append(f"<li><b>{e(h['criterion'])}: {e(words)}</b> <span class=muted>({e(h['rule'])}, "
-                       f"{h['count']}×, {round(h['points'])} points)</span> {e(h['message']) if h['words'] else ''}{quotes}{sug}</li>")
+            sug = f"<div>{e(w['try'])}: {e(h['suggestion'])}</div>" if h["suggestion"] else ""
+            out.append(f"<li><b>{e(_crit(w, h['criterion']))}: {e(words)}</b> <span class=muted>({e(h['rule'])}, "
+                       f"{h['count']}×, {round(h['points'])} {e(w['points'])})</span> "
+                       f"{e(h['message']) if h['words'] else ''}{quotes}{sug}</li>")
         out.append("</ul>")
     if r["scenarios"]:
-        out.append("<h2>Scenarios</h2>")
-        out.append(_table(["scenario", "attempts", "best", "latest", "passed"], [
-            [s["scenario"], s["attempts"], f"{_n(s['best'])} {s['best_outcome'] or ''}",
-             f"{_n(s['latest'])} {s['latest_outcome'] or 'unfinished'} ({s['latest_date']})", "✔" if s["passed"] else ""]
+        out.append(f"<h2>{e(w['scenarios'])}</h2>")
+        out.append(_table([w["scenario"], w["attempts"], w["best"], w["latest"], w["passed"]], [
+            [s["scenario"], s["attempts"],
+             f"{_n(s['best'])} {_outcome(w, s['best_outcome']) if s['best_outcome'] else ''}",
+             f"{_n(s['latest'])} {_outcome(w, s['latest_outcome'])} ({s['latest_date']})", "✔" if s["passed"] else ""]
             for s in r["scenarios"]], {1}))
     rd = r["readiness"]
     if rd:
-        cls, state = ("ok", "Ready") if rd["ready"] else ("no", "Not yet ready")
-        missing = f" Still required: {e(', '.join(rd['missing_required']))}." if rd["missing_required"] else ""
-        out.append(f"<h2>Readiness</h2><p><span class={cls}>{state}</span>: {rd['passed']}/{rd['needed']} scenarios "
-                   f"passed (gate: {e(rd['gate'])}).{missing}</p>")
+        out.append(f"<h2>{e(w['readiness'])}</h2>")
+        for name, g in [(None, rd), *((g["name"], g) for g in r.get("gates") or [])]:
+            cls, state = ("ok", w["ready_html"]) if g["ready"] else ("no", w["not_ready_html"])
+            line = w["ready_line"].format(state="\0", passed=g["passed"], needed=g["needed"],
+                                          gate=gate_text(g, w["lang"]))
+            head, tail = line.split("\0", 1)
+            missing = f" {e(w['still'].format(ids=', '.join(g['missing_required'])))}" if g["missing_required"] else ""
+            label = f"<b>{e(name)}</b>: " if name else ""
+            out.append(f"<p>{label}{e(head)}<span class={cls}>{e(state)}</span>{e(tail)}{missing}</p>")
     if r["next"]:
-        out.append("<h2>Practise next</h2><ol>" + "".join(
+        out.append(f"<h2>{e(w['next'])}</h2><ol>" + "".join(
             f"<li><code>{e(n['scenario'])}</code> {e(n['title'])}</li>" for n in r["next"]) + "</ol>")
     return "".join(out)
 
 
-def _html_team(r: dict) -> str:
+def _html_team(r: dict, w: dict) -> str:
     e = escape
-    since = f" since {e(r['since'])}" if r["since"] else ""
-    out = [f"<h1>Team report{since}</h1>",
-           f"<p>{len(r['trainees'])} trainees, {r['sessions']} sessions. Readiness gate: {e(r['gate'])}.</p>",
-           _table(["trainee", "sessions", "certainty", "simplicity", "warmth", "overall", "weakest", "passed", "ready", "last"],
+    since = w["since"].format(date=since_text(r["since"], w)) if r["since"] else ""
+    out = [f"<h1>{e(w['team'].format(since=since))}</h1>",
+           f"<p>{e(w['team_line'].format(t=len(r['trainees']), n=r['sessions'], gate=gate_text(r, w['lang'])))}</p>",
+           _table([w["trainee"], w["sessions_col"], *(_crit(w, c) for c in CRITERIA), w["overall"], w["weakest"],
+                   w["passed"], w["ready_col"], w["last"]],
                   [[t["trainee"], t["sessions"], *(_n(t["levels"][c]) for c in CRITERIA), _n(t["overall_level"]),
-                    t["weakest"], t["passed"], "✔" if t["ready"] else "", t["last"]] for t in r["trainees"]],
+                    _crit(w, t["weakest"]), t["passed"], "✔" if t["ready"] else "", t["last"]] for t in r["trainees"]],
                   {1, 2, 3, 4, 5, 7})]
-    out.append("<h2>Team distribution (overall level)</h2>")
+    gates = r.get("gates") or []
+    if gates:
+        out.append(f"<h2>{e(w['gates'])}</h2><p class=muted>{e(w['gates_note'])}</p><ul>")
+        out.append(f"<li><b>{e(w['ready_gate'])}</b>: {e(gate_text(r, w['lang']))}</li>")
+        out += [f"<li><b>{e(g['name'])}</b>: {e(gate_text(g, w['lang']))}</li>" for g in gates]
+        out.append("</ul>")
+        rows = []
+        for t in r["trainees"]:
+            default = {"ready": t["ready"], "passed": t["passed"], "needed": r["gate_rule"]["scenarios"],
+                       "missing_required": t["missing_required"]}
+            rows.append([t["trainee"], _gate_cell(default), *(_gate_cell(t["gates"][g["name"]]) for g in gates)])
+        out.append(_table([w["trainee"], w["ready_gate"], *(g["name"] for g in gates)], rows,
+                          classes=lambda i, v: "ok" if v == "✔" else ""))
+    if any("top_habit" in t for t in r["trainees"]):
+        out.append(f"<h2>{e(w['works_on'])}</h2><p class=muted>{e(w['works_note'])}</p>")
+        out.append(_table([w["trainee"], w["top_habit"], w["cost"], w["trend"]],
+                          [[t["trainee"], _habit_cell(t.get("top_habit")),
+                            _n(t["top_habit"]["points"]) if t.get("top_habit") else "–", _trend_cell(t.get("trend"))]
+                           for t in r["trainees"]], {2}))
+    grid = r.get("grid")
+    if grid and grid["rows"]:
+        out.append(f"<h2>{e(w['grid'])}</h2><p class=muted>{e(w['grid_note'])}</p><div class=wide>")
+        out.append(_table([w["trainee"], *grid["scenarios"]],
+                          [[row["trainee"], *(_grid_cell(row["cells"].get(sid)) for sid in grid["scenarios"])]
+                           for row in grid["rows"]],
+                          classes=lambda i, v: "ok" if "✔" in v else ("muted" if v == "" else "")))
+        out.append("</div>")
+    out.append(f"<h2>{e(w['distribution'])}</h2>")
     out.append(_svg_bars([(f"{d['from']}–{d['to']}", d["trainees"]) for d in r["distribution"]], colour="#6b7280"))
-    out.append("<h2>Level per criterion, team mean</h2>")
+    out.append(f"<h2>{e(w['team_mean'])}</h2>")
     means = []
     for c in CRITERIA:
         vals = [t["levels"][c] for t in r["trainees"] if t["levels"][c] is not None]
-        means.append((c, round(sum(vals) / len(vals), 1) if vals else 0))
+        means.append((_crit(w, c), round(sum(vals) / len(vals), 1) if vals else 0))
     out.append(_svg_bars(means))
-    out.append(f"<h2>Leaderboard{since}</h2>")
-    out.append(_table(["#", "trainee", "scenarios passed", "overall", "sessions"],
+    out.append(f"<h2>{e(w['leaderboard'].format(since=since))}</h2>")
+    out.append(_table(["#", w["trainee"], w["passed_n"], w["overall"], w["sessions_col"]],
                       [[x["rank"], x["trainee"], x["passed"], _n(x["overall_level"]), x["sessions"]]
                        for x in r["leaderboard"][:20]], {0, 2, 3, 4}))
-    out.append("<h2>Scenario difficulty</h2><p class=muted>Hardest first. Trips on: the beat most failed sessions ended on.</p>")
-    out.append(_table(["scenario", "attempts", "trainees", "pass rate", "resolved", "mean overall", "trips on"],
+    out.append(f"<h2>{e(w['difficulty'])}</h2><p class=muted>{e(_plain(w['hardest']))}</p>")
+    out.append(_table([w["scenario"], w["attempts"], w["trainees"], w["pass_rate"], w["resolved"], w["mean"],
+                       w["trips"], w["strong"]],
                       [[s["scenario"], s["attempts"], s["trainees"], _pct(s["pass_rate"]), _pct(s["resolved_rate"]),
                         _n(s["mean_overall"]),
-                        f"{s['trips_on']['beat']} ({s['trips_on']['failed_sessions']})" if s["trips_on"] else "–"]
-                       for s in r["scenarios"]], {1, 2, 3, 4, 5}))
+                        f"{s['trips_on']['beat']} ({s['trips_on']['failed_sessions']})" if s["trips_on"] else "–",
+                        _strong_cell(s)]
+                       for s in r["scenarios"]], {1, 2, 3, 4, 5, 7},
+                      classes=lambda i, v: "no" if i == 7 and "⚠" in v else ""))
+    if any(s.get("flagged") for s in r["scenarios"]):
+        note = w["flag_note"].format(n=_strong_min(), level=f"{r['gate_rule']['min_overall']:g}")
+        out.append(f"<p class=no>{e(note.replace('`', ''))}</p>")
     return "".join(out)
 
 

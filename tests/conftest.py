@@ -36,3 +36,21 @@ def run_peilian(*args, input=None, cwd=ROOT, env=None, timeout=120):
 @pytest.fixture
 def peilian():
     return run_peilian
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One real PostgreSQL server for the whole test run (tests/helpers/postgres.py), stopped at the end."""
+    from .helpers.postgres import PostgresServer
+
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres):
+    """A new, empty PostgreSQL database for this test: its postgresql:// URL."""
+    return postgres.create_database()

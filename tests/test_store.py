@@ -1,4 +1,7 @@
-"""The progress store as users meet it: crashes, a training room of concurrent writers, old databases, bad files."""
+"""The progress store as users meet it: crashes, a training room of concurrent writers, old databases, bad files.
+
+Tests taking `backend` run twice: on the default SQLite file and on a real PostgreSQL database (PEILIAN_DB set to
+its URL, as `--db` / config.yaml's `db:` would), with the same assertions."""
 
 import hashlib
 import json
@@ -33,7 +36,24 @@ def db_path(home: Path) -> Path:
     return home / "peilian.db"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request, peilian_home, monkeypatch):
+    """The store every command and `Store()` in this test uses: the SQLite file, or a new PostgreSQL database."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("PEILIAN_DB", request.getfixturevalue("pg_url"))
+    return request.param
+
+
 def rows(home: Path, sql: str, params=()):
+    """Rows as tuples, read straight from the database the test's commands wrote (not through the store)."""
+    url = os.environ.get("PEILIAN_DB")
+    if url:
+        import psycopg
+
+        from store.pg import pg_sql
+
+        with psycopg.connect(url) as conn:
+            return [tuple(r) for r in conn.execute(pg_sql(sql), params).fetchall()]
     conn = sqlite3.connect(db_path(home))
     try:
         return conn.execute(sql, params).fetchall()
@@ -41,7 +61,13 @@ def rows(home: Path, sql: str, params=()):
         conn.close()
 
 
-def test_run_keeps_every_turn_with_pinned_versions(peilian_home):
+def has_table(home: Path, name: str) -> bool:
+    if os.environ.get("PEILIAN_DB"):
+        return bool(rows(home, "select 1 from information_schema.tables where table_name = ?", (name,)))
+    return db_path(home).exists() and bool(rows(home, "select 1 from sqlite_master where name = ?", (name,)))
+
+
+def test_run_keeps_every_turn_with_pinned_versions(peilian_home, backend):
     r = run_peilian("run", "return-postage-refund", "--trainee", "王小明", "--seed", "3", "-q",
                     input="\n".join(REPLIES) + "\n")
     assert r.returncode == 0, r.stderr
@@ -55,13 +81,20 @@ def test_run_keeps_every_turn_with_pinned_versions(peilian_home):
     assert [t[1] for t in turns] == REPLIES
     assert all(t[3] and t[4] for t in turns) and all(t[5] is not None for t in turns)
     assert rows(peilian_home, "select count(*) from findings where rule = 'certainty.hedge'")[0][0] >= 1
-    assert rows(peilian_home, "select journal_mode from pragma_journal_mode")[0][0] == "wal"
+    # every session, turn and finding has its own global id
+    uids = [r[0] for t in ("sessions", "turns", "findings") for r in rows(peilian_home, f"select uid from {t}")]
+    assert len(set(uids)) == len(uids) == 1 + 3 + rows(peilian_home, "select count(*) from findings")[0][0]
+    assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", u) for u in uids)
+    if backend == "sqlite":
+        assert rows(peilian_home, "select journal_mode from pragma_journal_mode")[0][0] == "wal"
+    else:
+        assert not db_path(peilian_home).exists()  # nothing went to the local file
 
 
-def test_no_save_keeps_nothing(peilian_home):
+def test_no_save_keeps_nothing(peilian_home, backend):
     r = run_peilian("run", "return-postage-refund", "--trainee", "a", "--no-save", "-q", input=REPLIES[0] + "\n")
     assert r.returncode == 0, r.stderr
-    assert not db_path(peilian_home).exists() or rows(peilian_home, "select count(*) from turns")[0][0] == 0
+    assert not has_table(peilian_home, "turns") or rows(peilian_home, "select count(*) from turns")[0][0] == 0
 
 
 def _wait_for(predicate, timeout=60.0):
@@ -73,7 +106,7 @@ def _wait_for(predicate, timeout=60.0):
     return False
 
 
-def test_sigkill_mid_session_keeps_scored_turns_and_resumes_exactly(peilian_home):
+def test_sigkill_mid_session_keeps_scored_turns_and_resumes_exactly(peilian_home, backend):
     env = dict(os.environ)
     proc = subprocess.Popen(
         [sys.executable, "-m", "peilian", "run", "return-postage-refund", "--trainee", "小林", "--seed", "3",
@@ -83,7 +116,7 @@ def test_sigkill_mid_session_keeps_scored_turns_and_resumes_exactly(peilian_home
 
     def turns_stored():
         try:
-            return rows(peilian_home, "select count(*) from turns")[0][0]
+            return rows(peilian_home, "select count(*) from turns")[0][0] if has_table(peilian_home, "turns") else 0
         except sqlite3.Error:
             return 0
 
@@ -117,7 +150,7 @@ def test_sigkill_mid_session_keeps_scored_turns_and_resumes_exactly(peilian_home
     assert rows(peilian_home, "select count(*) from sessions")[0][0] == 1
 
 
-def test_a_new_run_closes_the_killed_session_as_abandoned(peilian_home):
+def test_a_new_run_closes_the_killed_session_as_abandoned(peilian_home, backend):
     sc = load_scenario(BUNDLED / "return-postage-refund.yaml")
     rec = StoreRecorder()
     play(Session(sc, seed=3), REPLIES[:1], recorder=rec, trainee="a")  # unfinished: as if killed
@@ -129,7 +162,7 @@ def test_a_new_run_closes_the_killed_session_as_abandoned(peilian_home):
     assert again.returncode == 2 and "no unfinished session" in again.stderr and "Traceback" not in again.stderr
 
 
-def test_twenty_concurrent_writers_lose_nothing(peilian_home):
+def test_twenty_concurrent_writers_lose_nothing(peilian_home, backend):
     Store().close()  # the file exists before the rush (as on a training-room server)
     writers, sessions = 20, 3
     procs = [
@@ -147,7 +180,10 @@ def test_twenty_concurrent_writers_lose_nothing(peilian_home):
     per_session = rows(peilian_home, "select turns, (select count(*) from turns t where t.session_id = s.id) from sessions s")
     assert all(a == b and a >= 3 for a, b in per_session)
     assert rows(peilian_home, "select count(*) from sessions where outcome is null")[0][0] == 0
-    assert rows(peilian_home, "pragma integrity_check")[0][0] == "ok"
+    assert rows(peilian_home, "select count(*) from turns")[0][0] == rows(
+        peilian_home, "select count(distinct uid) from turns")[0][0]  # no turn written twice
+    if backend == "sqlite":
+        assert rows(peilian_home, "pragma integrity_check")[0][0] == "ok"
 
 
 def test_migration_upgrades_a_database_made_by_the_first_schema(tmp_path):
@@ -166,7 +202,8 @@ def test_migration_upgrades_a_database_made_by_the_first_schema(tmp_path):
 
     store = Store(path)
     assert store.schema_version() == ["m001_initial", "m002_report_indexes", "m003_report_covering_indexes",
-                                      "m004_customer_source", "m005_pending", "m006_accounts"]
+                                      "m004_customer_source", "m005_pending", "m006_accounts", "m007_global_ids",
+                                      "m008_findings_by_session"]
     assert "turn_scores" in store.db.view_names()
     old = store.query("select customer_line, customer_said, customer_source from turns")[0]
     assert old == {"customer_line": "?", "customer_said": None, "customer_source": None}  # old rows: unknown path
@@ -175,8 +212,14 @@ def test_migration_upgrades_a_database_made_by_the_first_schema(tmp_path):
     assert rep["sessions"] == 1 and rep["levels"]["certainty"] == 90.0
     # Old attempts keep the scorer they were scored with: nothing is recomputed.
     assert store.query("select scorer_version from sessions")[0]["scorer_version"] == "placeholder-0"
+    # old rows got global ids, so they can be exported and imported like new ones
+    (uid,) = [r["uid"] for r in store.query("select uid from sessions")]
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", uid)
+    assert store.query("select count(*) as n from turns where uid is null")[0]["n"] == 0
     store.close()
-    assert Store(path).schema_version()[-1] == "m006_accounts"  # idempotent
+    again = Store(path)
+    assert again.schema_version()[-1] == "m008_findings_by_session"  # idempotent
+    assert again.query("select uid from sessions")[0]["uid"] == uid  # and the ids stay what they were
 
 
 def test_html_report_escapes_trainee_text(peilian_home, tmp_path):
@@ -278,7 +321,7 @@ def test_trainee_role_sees_only_their_own_history(peilian_home):
     assert other.returncode == 2 and "only your own" in other.stderr
 
 
-def test_report_formats(peilian_home, tmp_path):
+def test_report_formats(peilian_home, tmp_path, backend):
     for who, reply in (("a", "我们会尽快处理"), ("b", "非常抱歉让您着急了，我现在就给仓库打电话，今天下午5点前告诉您结果。")):
         run_peilian("run", "late-birthday-gift", "--trainee", who, "-q", input=reply + "\n")
     csv_out = run_peilian("report", "--team", "--format", "csv").stdout.splitlines()
@@ -308,7 +351,7 @@ def test_report_formats(peilian_home, tmp_path):
     assert bad.returncode == 2 and "--since" in bad.stderr
 
 
-def test_progress_model(peilian_home):
+def test_progress_model(peilian_home, backend):
     """Levels weigh recent sessions more; best/latest per scenario; readiness gate; weakest habit with quotes."""
     from store.progress import ReadinessGate, ScenarioInfo, level
 
@@ -339,7 +382,7 @@ def test_readiness_gate_in_both_languages():
         "passed 3 scenarios, incl. every safety/vip scenario at ≥ 80 overall")
 
 
-def test_bests_count_finished_sessions_only(peilian_home):
+def test_bests_count_finished_sessions_only(peilian_home, backend):
     """A session left after one good reply is no best score yet: it would fall once the session is finished."""
     from store import scenario_bests
 
@@ -374,7 +417,7 @@ def test_datasette_browses_the_database(peilian_home):
     assert data[0]["trainee"] == "a" and data[0]["reply"] == "我们会尽快处理"
 
 
-def test_hints_cost_the_stored_session_points_and_still_do_after_a_resume(peilian_home):
+def test_hints_cost_the_stored_session_points_and_still_do_after_a_resume(peilian_home, backend):
     from simulator.engine import HINT_COST
 
     sc = load_scenario(BUNDLED / "late-birthday-gift.yaml")
@@ -392,3 +435,23 @@ def test_hints_cost_the_stored_session_points_and_still_do_after_a_resume(peilia
     rec2 = StoreRecorder()
     rec2.replay(again, rec2.unfinished("hinted", sc.id))
     assert again.hints_used == 1 and again.overall == session.overall
+
+
+def test_the_sqlite_store_sends_no_sql_older_sqlites_lack(tmp_path):
+    """RETURNING needs SQLite 3.35 and some Pythons still link 3.34 (RHEL 9): practice, accounts, reports and
+    import/export send none of it to the file (PostgreSQL gets `returning id` instead)."""
+    from store.accounts import add_account, redeem_invite
+    from store.transfer import export_sessions, import_sessions
+
+    store = Store(tmp_path / "a.db")
+    sent: list[str] = []
+    store.conn.set_trace_callback(sent.append)
+    sc = load_scenario(BUNDLED / "return-postage-refund.yaml")
+    play(Session(sc, seed=3), REPLIES, recorder=StoreRecorder(store), trainee="a")
+    redeem_invite(store, add_account(store, "lead", "lead"), "a-long-password")
+    team_report(store)
+    export_sessions(store, tmp_path / "a.jsonl")
+    other = Store(tmp_path / "b.db")
+    other.conn.set_trace_callback(sent.append)
+    assert import_sessions(other, tmp_path / "a.jsonl").new == 1
+    assert len(sent) > 20 and not [q for q in sent if "returning" in q.lower()]

@@ -17,7 +17,10 @@ from ..inert import inert
 LAZY_COMMANDS = {
     "run": "run_cmd", "scenarios": "scenarios_cmd", "app": "app_cmd", "score": "score_cmd", "eval": "score_cmd",
     "report": "report_cmd", "db": "report_cmd", "models": "models_cmd", "serve": "serve_cmd", "users": "users_cmd",
+    "export": "transfer_cmd", "import": "transfer_cmd",
 }
+# The commands that open the progress store: each gets --db (a SQLite file or a postgresql:// URL; .store_option).
+STORE_COMMANDS = {"run", "app", "serve", "report", "db", "users", "export", "import"}
 
 
 class LazyGroup(click.Group):
@@ -33,6 +36,10 @@ class LazyGroup(click.Group):
 
         module = importlib.import_module(f"{__name__}.{LAZY_COMMANDS[cmd_name]}")
         for command in module.COMMANDS:
+            if command.name in STORE_COMMANDS:
+                from .store_option import add_db_option
+
+                add_db_option(command)
             self.add_command(command)
         return self.commands.get(cmd_name)
 
@@ -46,8 +53,10 @@ def cli(ctx: click.Context) -> None:
     With no command, opens the practice app on the bundled scenarios.
     """
     if ctx.invoked_subcommand is None:
+        from ..config import use_store
         from .app_cmd import open_app
 
+        use_store()  # config.yaml's db: (or $PEILIAN_DB) for the app's store
         open_app()
     elif ctx.invoked_subcommand not in ("app", "serve"):  # (the app's screen is the terminal: no stray lines there)
         _say_skipped_team_files()

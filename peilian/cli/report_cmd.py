@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from store import ReadinessGate, ScenarioInfo, Store, StoreError, clean_name, team_report, trainee_report
-from store.db import default_path, writable
-from store.report import NO_SESSIONS, RENDERERS
+from store.db import default_path, default_target, describe, is_url, writable
+from store.progress import since_value
+from store.report import MD, NO_SESSIONS, RENDERERS, since_text
 
 from ..catalog import all_scenarios
 from ..config import config_path, load_config
@@ -16,12 +17,19 @@ from ..errors import UserError
 from ..inert import inert, json_inert
 
 
-def open_for_reading(path: Path) -> Store | None:
-    """The database for a report: None if there is none yet; read-only when the file isn't writable."""
-    if not path.exists():
-        return None
+def open_for_reading(target) -> Store | None:
+    """The store for a report: None if there is none yet (no file; a PostgreSQL database Peilian never wrote to);
+    a file that isn't writable is read as it is."""
+    from store.pg import NoSchemaYet
+
     try:
-        return Store(path, readonly=not writable(path))
+        if is_url(target):
+            return Store(target, readonly=True)
+        if not Path(target).exists():
+            return None
+        return Store(target, readonly=not writable(Path(target)))
+    except NoSchemaYet:
+        return None
     except StoreError as e:
         raise UserError(str(e)) from None
 
@@ -29,14 +37,15 @@ def open_for_reading(path: Path) -> Store | None:
 @click.command("report")
 @click.option("--trainee", default=None, help="One trainee's progress (default: yours, from config.yaml).")
 @click.option("--team", is_flag=True, help="The team view: one row per trainee, leaderboard, scenario difficulty.")
-@click.option("--since", default=None, metavar="DATE", help="Only sessions started on or after DATE (2026-10-01).")
+@click.option("--since", default=None, metavar="WHEN",
+              help="Only sessions started on or after a date (2026-10-01) or a time (2026-10-01T18:00, UTC unless it "
+                   "has an offset such as +08:00).")
 @click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default=None,
               help="md (default), html (one offline file with charts), csv or json. Default from --out's suffix.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None, help="Write to a file.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en",
-              help="The Markdown report's language (en or zh).")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None, help="Another progress database.")
-def report_command(trainee, team, since, fmt, out, lang, db_path):
+              help="The Markdown and HTML reports' language (en or zh).")
+def report_command(trainee, team, since, fmt, out, lang):
     """Progress reports: --trainee NAME for one trainee, --team for team leads."""
     cfg = load_config()
     if team and trainee is not None:
@@ -56,29 +65,38 @@ def report_command(trainee, team, since, fmt, out, lang, db_path):
         suffix = Path(out).suffix.lower().lstrip(".") if out else ""
         fmt = {"md": "md", "markdown": "md", "html": "html", "htm": "html", "csv": "csv", "json": "json"}.get(suffix, "md")
 
-    path = Path(db_path) if db_path else default_path()
-    if db_path and not path.is_file():  # a typo in --db is not "no sessions yet"
-        raise UserError(f"No progress database at {db_path}: check the path (`peilian db path` prints the default one).")
-    store = open_for_reading(path)
+    target = default_target()  # --db, $PEILIAN_DB or config.yaml's db: (peilian.cli.store_option), else the default
+    if not is_url(target) and target != default_path() and not Path(target).is_file():
+        # a typo in --db is not "no sessions yet"
+        raise UserError(f"No progress database at {target}: check the path (`peilian db path` prints the default one).")
+    store = open_for_reading(target)
     scenarios = [ScenarioInfo.of(sc) for _p, sc in all_scenarios(lambda m: click.echo(f"peilian: {inert(m)}", err=True))]
     gate = ReadinessGate(**cfg["readiness"])
+    gates = {name: ReadinessGate(**rule) for name, rule in cfg["gates"].items()}
+    try:
+        used = since_value(since)
+    except StoreError as e:
+        raise UserError(str(e)) from None
+    if used:  # what --since was taken to mean, whatever the format (a CSV file has no header to say it)
+        click.echo(f"Sessions started on or after {since_text(used, MD['en'])}.", err=True)
     try:
         if store is None:
             if trainee:
                 raise UserError(f"No sessions for trainee '{trainee}' yet. " + NO_SESSIONS.split(": ", 1)[1])
-            rep = {"kind": "team", "since": since, "trainees": [], "leaderboard": [], "scenarios": [],
-                   "distribution": [], "sessions": 0, "gate": gate.describe()}
+            rep = {"kind": "team", "since": used, "trainees": [], "leaderboard": [], "scenarios": [],
+                   "distribution": [], "sessions": 0, "gate": gate.describe(), "gate_rule": gate.rule(), "gates": [],
+                   "grid": {"scenarios": [], "rows": []}}
         elif team:
-            rep = team_report(store, scenarios=scenarios, gate=gate, since=since)
+            rep = team_report(store, scenarios=scenarios, gate=gate, since=since, gates=gates)
         else:
             rep = trainee_report(store, trainee, scenarios=scenarios, gate=gate, since=since,
-                                 name_others=cfg["role"] == "lead")
+                                 name_others=cfg["role"] == "lead", gates=gates)
     except StoreError as e:
         raise UserError(str(e)) from None
     finally:
         if store:
             store.close()
-    text = RENDERERS[fmt](rep, lang) if fmt == "md" else RENDERERS[fmt](rep)
+    text = RENDERERS[fmt](rep, lang) if fmt in ("md", "html") else RENDERERS[fmt](rep)
     # names, titles, replies and findings are data: inert on a terminal (JSON keeps every value, as \u escapes)
     text = json_inert(text) if fmt == "json" else text if fmt == "html" else inert(text)
     if out:
@@ -99,8 +117,8 @@ def db_group():
 
 @db_group.command("path")
 def db_path_command():
-    """Print where the progress database is."""
-    click.echo(str(default_path()))
+    """Print where the progress database is (a postgresql:// URL is shown without its password)."""
+    click.echo(describe(default_target()))
 
 
 COMMANDS = [report_command, db_group]

@@ -387,11 +387,10 @@ def _check_unreachable(sc: Scenario, at) -> None:
 
 
 def _display(path: Path) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return rel if not rel.startswith("..") else str(path)
+    """The path as shown in a problem: relative to here when below it (scoring.team's rule, one place)."""
+    from scoring.team import display
+
+    return display(path)
 
 
 class _DuplicateKey(Exception):

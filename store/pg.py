@@ -353,13 +353,13 @@ class PgStore(Store):
             except psycopg.Error as e:
                 raise explain(e, self._where) from None
 
-    def _begin(self):
+    def _twice(self, step):
+        """`step()` on a live connection; a connection found cut (the server restarted since) is opened again and
+        `step` tried once more. Any other error is one sentence."""
         for attempt in range(2):
-            self._ensure_connected()
-            tx = self.conn.transaction()
             try:
-                tx.__enter__()
-                return tx
+                self._ensure_connected()
+                return step()
             except psycopg.OperationalError as e:
                 if attempt or not (self.conn.broken or self.conn.closed):
                     raise explain(e, self._where) from None
@@ -367,25 +367,27 @@ class PgStore(Store):
                 raise explain(e, self._where) from None
         raise AssertionError("unreachable")
 
+    def _begin(self):
+        def start():
+            tx = self.conn.transaction()
+            tx.__enter__()
+            return tx
+
+        return self._twice(start)
+
     def lock(self, conn, key: str) -> None:
         conn.execute("select pg_advisory_xact_lock(hashtextextended(?, 0))", (key,))
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
         """Rows as dicts (numeric sums as floats, as SQLite gives them). Read-only, so a connection found cut is
         opened again and the query asked once more."""
+        def ask():
+            cur = self.conn.execute(pg_sql(sql), params)
+            cols = [d.name for d in cur.description or ()]
+            return [dict(zip(cols, map(_plain, row))) for row in cur.fetchall()]
+
         with self._lock:
-            for attempt in range(2):
-                try:
-                    self._ensure_connected()
-                    cur = self.conn.execute(pg_sql(sql), params)
-                    cols = [d.name for d in cur.description or ()]
-                    return [dict(zip(cols, map(_plain, row))) for row in cur.fetchall()]
-                except psycopg.OperationalError as e:
-                    if attempt or not (self.conn.broken or self.conn.closed):
-                        raise explain(e, self._where) from None
-                except psycopg.Error as e:
-                    raise explain(e, self._where) from None
-            raise AssertionError("unreachable")
+            return self._twice(ask)
 
     def close(self) -> None:
         with self._lock:

@@ -63,8 +63,16 @@ async def page_text_stream(debug_port: int, url: str, want: str, timeout: float 
             await call("Page.enable")
             await call("Page.navigate", url=url)
             if sign_in:
-                while (await next_event()).get("method") != "Page.loadEventFired":
-                    pass
+                # The sign-in form, once it is there: asking the page beats waiting for one load event, which a
+                # first Chromium start can deliver for about:blank instead, or before Page.enable took hold.
+                while True:
+                    asked = await call("Runtime.evaluate", returnByValue=True,
+                                       expression="!!document.getElementById('password')")
+                    while (data := await next_event()).get("id") != asked:
+                        pass
+                    if data.get("result", {}).get("result", {}).get("value"):
+                        break
+                    await asyncio.sleep(0.2)
                 name, password = (json.dumps(x) for x in sign_in)
                 await call("Runtime.evaluate", expression=(
                     f"document.getElementById('name').value = {name};"

@@ -98,7 +98,8 @@ class _LinePicker:
             unused = list(range(len(lines)))
             pool = [i for i in allowed if i != self.last.get(key)] or allowed
         i = self.rng.choice(pool)
-        unused.remove(i) if i in unused else None
+        if i in unused:
+            unused.remove(i)
         self.unused[key] = unused
         self.last[key] = i
         return lines[i]
@@ -293,7 +294,10 @@ class Session:
         number = len(self.turns) + 1
         ctx = self._context(number)
         result = self.scorer.score(reply, ctx)
-        signals = result.signals or ({"question": tuple(questions(reply))} if questions(reply) else {})
+        signals = result.signals
+        if not signals:  # a scorer without detectors (the LLM judge): the engine still knows a question
+            asked = questions(reply)
+            signals = {"question": tuple(asked)} if asked else {}
         must_new = sorted(result.must_hit - self.must_done)
         forbidden = sorted(result.forbidden_hit)
         self.must_done |= result.must_hit

@@ -41,9 +41,16 @@ from simulator.llm import LlamaCppBackend, build_messages  # noqa: E402
 
 MAX_TOKENS = 48
 AGENT = [
-    "We will look into it.", "I'm sorry, let me check the refund.", "Please wait while I check.",
-    "I have asked the seller again.", "It should arrive soon.", "I understand, I'm escalating it.",
-    "The finance team is on it.", "I'll call you tomorrow.", "Sorry for the wait.", "It is being processed.",
+    "We will look into it.",
+    "I'm sorry, let me check the refund.",
+    "Please wait while I check.",
+    "I have asked the seller again.",
+    "It should arrive soon.",
+    "I understand, I'm escalating it.",
+    "The finance team is on it.",
+    "I'll call you tomorrow.",
+    "Sorry for the wait.",
+    "It is being processed.",
 ]
 
 
@@ -65,10 +72,17 @@ def main() -> None:
     ap.add_argument("--guards", type=int, default=16, metavar="N", help="scenarios for part 3 (0 skips it)")
     ap.add_argument("--tests", type=int, default=2, metavar="N", help="tests per scenario in part 3 (0: all)")
     ap.add_argument("--starts", type=int, default=3, metavar="N", help="runs per case in part 4 (0 skips it)")
-    ap.add_argument("--read", type=float, default=5.0, metavar="S", help="seconds the brief is read in part 4")
-    ap.add_argument("--timeout", type=float, default=None, metavar="S",
-                    help="line budget in part 3 (default: the product's; more measures what the model can say on a "
-                         "busy machine)")
+    ap.add_argument(
+        "--read", type=float, default=5.0, metavar="S", help="seconds the brief is read in part 4"
+    )
+    ap.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="line budget in part 3 (default: the product's; more measures what the model can say on a "
+        "busy machine)",
+    )
     ap.add_argument("--only", choices=["guards", "start"], help="run only this part")
     args = ap.parse_args()
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
@@ -89,8 +103,9 @@ def main() -> None:
     messages = build_messages(decision, CustomerContext(sc, history, 30))
 
     def raw():
-        for part in llm.create_chat_completion(messages=messages, max_tokens=MAX_TOKENS, temperature=0.0, seed=1,
-                                               stream=True):
+        for part in llm.create_chat_completion(
+            messages=messages, max_tokens=MAX_TOKENS, temperature=0.0, seed=1, stream=True
+        ):
             if part["choices"][0].get("delta", {}).get("content"):
                 yield 1
 
@@ -103,13 +118,24 @@ def main() -> None:
             llm.reset()
             rows[name].append(timed(fn()))
     # generation rate: pieces after the first, over the time after the first
-    med = {k: (statistics.median(r[0] for r in v), statistics.median((r[1] - 1) / (r[2] - r[0]) for r in v if r[2] > r[0]))
-           for k, v in rows.items()}
-    print(f"model: {path.name}, prompt {len(llm.tokenize(str(messages).encode()))} tokens (approx), max {MAX_TOKENS} new")
-    print(f"time to first token   raw {med['raw'][0] * 1000:7.1f} ms   ours {med['ours'][0] * 1000:7.1f} ms   "
-          f"ratio {med['ours'][0] / med['raw'][0]:.3f}   (goal <= 1.05)")
-    print(f"tokens per second     raw {med['raw'][1]:7.1f}      ours {med['ours'][1]:7.1f}      "
-          f"ratio {med['raw'][1] / med['ours'][1]:.3f} (raw/ours, goal <= 1.05)")
+    med = {
+        k: (
+            statistics.median(r[0] for r in v),
+            statistics.median((r[1] - 1) / (r[2] - r[0]) for r in v if r[2] > r[0]),
+        )
+        for k, v in rows.items()
+    }
+    print(
+        f"model: {path.name}, prompt {len(llm.tokenize(str(messages).encode()))} tokens (approx), max {MAX_TOKENS} new"
+    )
+    print(
+        f"time to first token   raw {med['raw'][0] * 1000:7.1f} ms   ours {med['ours'][0] * 1000:7.1f} ms   "
+        f"ratio {med['ours'][0] / med['raw'][0]:.3f}   (goal <= 1.05)"
+    )
+    print(
+        f"tokens per second     raw {med['raw'][1]:7.1f}      ours {med['ours'][1]:7.1f}      "
+        f"ratio {med['raw'][1] / med['ours'][1]:.3f} (raw/ours, goal <= 1.05)"
+    )
 
     # turn 1 .. turn 10 of one growing conversation, our prompt layout, KV cache kept between turns
     llm.reset()
@@ -139,7 +165,9 @@ def guards(backend, n: int, tests: int, timeout: float | None = None) -> None:
 
     # languages=None: the model is asked in every language, whatever its preset says (that is what is measured);
     # the product's line budget, but no cool-down (every line is asked: a slow line is counted, not contagious)
-    customer = LLMCustomer(backend, sampling={"top_p": 0.9, "repeat_penalty": 1.15}, languages=None, cooldown=0)
+    customer = LLMCustomer(
+        backend, sampling={"top_p": 0.9, "repeat_penalty": 1.15}, languages=None, cooldown=0
+    )
     if timeout:
         customer.timeout = timeout
     failures: dict[str, Counter] = defaultdict(Counter)
@@ -168,7 +196,9 @@ def guards(backend, n: int, tests: int, timeout: float | None = None) -> None:
                 if utt.source.startswith("llm"):
                     spoken[lang].append(text)
                 if utt.source == "fallback:backend":
-                    failures[lang][re.sub(r"\d+(\.\d+)?", "N", re.search(r"\((.*)\)", utt.status).group(1))[:60]] += 1
+                    failures[lang][
+                        re.sub(r"\d+(\.\d+)?", "N", re.search(r"\((.*)\)", utt.status).group(1))[:60]
+                    ] += 1
             self.t, self.first = time.perf_counter(), None
 
         def turn(self, turn):
@@ -180,25 +210,34 @@ def guards(backend, n: int, tests: int, timeout: float | None = None) -> None:
         lang = sc.lang
         for test in sc.tests[: tests or None]:
             play(Session(sc, seed=test.seed), test.replies, customer=customer, events=Events())
-    print(f"customer lines by path, per language ({time.perf_counter() - started:.0f} s; the model's words pass "
-          "every guard, or the scripted line is said; endings are always scripted and not counted):")
+    print(
+        f"customer lines by path, per language ({time.perf_counter() - started:.0f} s; the model's words pass "
+        "every guard, or the scripted line is said; endings are always scripted and not counted):"
+    )
     for lang in ("en", "mixed", "zh", "zh-Hant"):
         c = by_lang.get(lang)
         if not c:
             continue
         lines = sum(v for k, v in c.items() if k != "scripted-ending")
         used = c["llm"] + c["llm-retry"]
-        print(f"  {lang:8} {lines:3d} lines: model-spoken {used / max(lines, 1):4.0%} (llm {c['llm']}, llm-retry "
-              f"{c['llm-retry']}), scripted {c['fallback:guard']} (guards) + {c['fallback:backend']} (over the "
-              f"{customer.timeout:g} s budget or failed)")
-        print("           guards' reasons (lines): " + ", ".join(f"{k} {v}" for k, v in reasons[lang].most_common(6)))
+        print(
+            f"  {lang:8} {lines:3d} lines: model-spoken {used / max(lines, 1):4.0%} (llm {c['llm']}, llm-retry "
+            f"{c['llm-retry']}), scripted {c['fallback:guard']} (guards) + {c['fallback:backend']} (over the "
+            f"{customer.timeout:g} s budget or failed)"
+        )
+        print(
+            "           guards' reasons (lines): "
+            + ", ".join(f"{k} {v}" for k, v in reasons[lang].most_common(6))
+        )
         if failures[lang]:
             print("           backend: " + ", ".join(f"{k} {v}" for k, v in failures[lang].most_common(3)))
         for text in spoken[lang][:3]:
             print(f"           spoken: {text}")
     if visible:
-        print(f"first visible word median {statistics.median(visible) * 1000:.0f} ms vs first token "
-              f"{statistics.median(first_token) * 1000:.0f} ms (a line is shown once it has passed the guards)")
+        print(
+            f"first visible word median {statistics.median(visible) * 1000:.0f} ms vs first token "
+            f"{statistics.median(first_token) * 1000:.0f} ms (a line is shown once it has passed the guards)"
+        )
 
 
 def start(runs: int, read: float) -> None:
@@ -213,7 +252,9 @@ def start(runs: int, read: float) -> None:
     shown: list[float] = []
     chunk = ChatScreen._chunk
 
-    def first_chunk(self, piece):  # the first word of the customer's line is on the widget: stamp the next repaint
+    def first_chunk(
+        self, piece
+    ):  # the first word of the customer's line is on the widget: stamp the next repaint
         chunk(self, piece)
         if not shown:
             shown.append(0.0)
@@ -235,8 +276,11 @@ def start(runs: int, read: float) -> None:
             return self.customer.last
 
     def customer(cold: bool):
-        model = LLMCustomer(LlamaCppBackend(path, n_threads=2, name="smollm2-135m"),
-                            sampling={"top_p": 0.9, "repeat_penalty": 1.15}, languages=("en",))
+        model = LLMCustomer(
+            LlamaCppBackend(path, n_threads=2, name="smollm2-135m"),
+            sampling={"top_p": 0.9, "repeat_penalty": 1.15},
+            languages=("en",),
+        )
         return Cold(model) if cold else model
 
     written: list[float] = []  # brief shown -> opening written (the app's case that waits for it)
@@ -245,8 +289,12 @@ def start(runs: int, read: float) -> None:
     async def once(name: str, cold: bool, wait: float | None) -> float:
         """wait: seconds on the brief before Start; None: until the opening is written."""
         model = customer(cold)
-        app = create_app(AppOptions(trainee="bench", lang="en", seed=1), scenarios=[sc], recorder=False,
-                         customer_factory=lambda: model)
+        app = create_app(
+            AppOptions(trainee="bench", lang="en", seed=1),
+            scenarios=[sc],
+            recorder=False,
+            customer_factory=lambda: model,
+        )
         shown.clear()
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
@@ -270,25 +318,33 @@ def start(runs: int, read: float) -> None:
             sources.setdefault(name, []).append(model.last.source)
             return took
 
-    cases = [("cold (load + write at Start), Start at once", True, 0.0),
-             ("app (loaded at start, opening written during the brief), Start at once", False, 0.0),
-             (f"app, Start after reading the brief {read:g} s", False, read),
-             ("app, Start once the opening is written", False, None)]
+    cases = [
+        ("cold (load + write at Start), Start at once", True, 0.0),
+        ("app (loaded at start, opening written during the brief), Start at once", False, 0.0),
+        (f"app, Start after reading the brief {read:g} s", False, read),
+        ("app, Start once the opening is written", False, None),
+    ]
     times: dict[str, list[float]] = {name: [] for name, _c, _w in cases}
     for _ in range(runs):
         for name, cold, wait in cases:
             times[name].append(asyncio.run(once(name, cold, wait)))
     ChatScreen._chunk = chunk
-    print(f"Start -> first visible customer word (the real app, {sc.id}, median of {runs}; goal <= 3 s; the line's "
-          f"path in brackets: a fallback is the {LLMCustomer.timeout:g} s budget running out):")
+    print(
+        f"Start -> first visible customer word (the real app, {sc.id}, median of {runs}; goal <= 3 s; the line's "
+        f"path in brackets: a fallback is the {LLMCustomer.timeout:g} s budget running out):"
+    )
     base = statistics.median(times[cases[0][0]])
     for name, _c, _w in cases:
         med = statistics.median(times[name])
         runs_ms = " ".join(f"{t * 1000:.0f}" for t in times[name])
-        print(f"  {name:74} {med * 1000:6.0f} ms  ratio to cold {med / base:.3f}   (runs: {runs_ms}) "
-              f"[{', '.join(sources.get(name, []))}]")
-    print(f"  (the model wrote the opening in {statistics.median(written):.1f} s from the brief opening, median; "
-          "the trainee who reads that long sees the first word at once)")
+        print(
+            f"  {name:74} {med * 1000:6.0f} ms  ratio to cold {med / base:.3f}   (runs: {runs_ms}) "
+            f"[{', '.join(sources.get(name, []))}]"
+        )
+    print(
+        f"  (the model wrote the opening in {statistics.median(written):.1f} s from the brief opening, median; "
+        "the trainee who reads that long sees the first word at once)"
+    )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scoring import ScoreContext  # noqa: E402
-from scoring import default_scorer  # noqa: E402
+from scoring import (
+    ScoreContext,  # noqa: E402
+    default_scorer,  # noqa: E402
+)
 from scoring.text import normalize  # noqa: E402
 
 
@@ -34,7 +36,11 @@ def load(path: Path) -> list[dict]:
 
 
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "corpora" / "stc3-helpdesk-zh.jsonl"
+    path = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else ROOT.parent / "shared" / "corpora" / "stc3-helpdesk-zh.jsonl"
+    )
     rows = load(path)
     replies = [(r.get("reply") or r.get("text") or "", r.get("customer") or "") for r in rows]
     scorer = default_scorer()
@@ -63,10 +69,16 @@ def main() -> None:
     total, times = min(passes, key=lambda x: x[0])
     slowest = max(x[0] for x in passes)
     p = lambda q: times[min(len(times) - 1, int(q * len(times)))] * 1000  # noqa: E731
-    print(f"corpus: {path.name}, {len(replies)} replies, mean {statistics.mean(len(r) for r, _ in replies):.0f} chars")
-    print(f"scorer: p50 {p(0.5):.3f} ms  p95 {p(0.95):.3f} ms  max {times[-1]*1000:.2f} ms  "
-          f"throughput {len(replies)/total:,.0f} replies/s (best of 3 passes; worst {len(replies)/slowest:,.0f})  errors {errors}")
-    print(f"raw normalisation alone: {len(replies)/raw:,.0f} replies/s; scorer costs {total/raw:.1f}x normalisation")
+    print(
+        f"corpus: {path.name}, {len(replies)} replies, mean {statistics.mean(len(r) for r, _ in replies):.0f} chars"
+    )
+    print(
+        f"scorer: p50 {p(0.5):.3f} ms  p95 {p(0.95):.3f} ms  max {times[-1] * 1000:.2f} ms  "
+        f"throughput {len(replies) / total:,.0f} replies/s (best of 3 passes; worst {len(replies) / slowest:,.0f})  errors {errors}"
+    )
+    print(
+        f"raw normalisation alone: {len(replies) / raw:,.0f} replies/s; scorer costs {total / raw:.1f}x normalisation"
+    )
 
 
 if __name__ == "__main__":

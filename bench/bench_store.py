@@ -33,10 +33,12 @@ from simulator import Session, load_scenario  # noqa: E402
 from store import Store, StoreRecorder  # noqa: E402
 from tests.helpers.postgres import PostgresServer  # noqa: E402
 
-REPLIES = ["Sorry about this, Ms Carter. Let me check on your refund.",
-           "I understand, Ms Carter, and I'm sorry. I'm looking into the 12 yuan for you now.",
-           "Please bear with us, we'll sort it out.",
-           "We'll get back to you soon."]
+REPLIES = [
+    "Sorry about this, Ms Carter. Let me check on your refund.",
+    "I understand, Ms Carter, and I'm sorry. I'm looking into the 12 yuan for you now.",
+    "Please bear with us, we'll sort it out.",
+    "We'll get back to you soon.",
+]
 SCENARIO = load_scenario(BUNDLED / "return-postage-refund.yaml")
 
 
@@ -87,7 +89,9 @@ def concurrent(target: str, writers: int, seconds: float) -> tuple[int, list[flo
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--turns", type=int, default=400, help="turns per backend, one writer")
-    ap.add_argument("--rounds", type=int, default=4, help="interleaved rounds (the turns are split over them)")
+    ap.add_argument(
+        "--rounds", type=int, default=4, help="interleaved rounds (the turns are split over them)"
+    )
     ap.add_argument("--writers", type=int, default=8, help="processes writing at once (0: skip)")
     ap.add_argument("--seconds", type=float, default=20)
     args = ap.parse_args()
@@ -96,9 +100,11 @@ def main() -> None:
     try:
         pg = server.create_database("bench")
         pg_async = pg + "?options=-csynchronous_commit%3Doff"
-        targets = {"sqlite (WAL, synchronous=normal)": str(tmp / "bench.db"),
-                   "postgresql (default: synchronous_commit=on)": pg,
-                   "postgresql (synchronous_commit=off)": pg_async}
+        targets = {
+            "sqlite (WAL, synchronous=normal)": str(tmp / "bench.db"),
+            "postgresql (default: synchronous_commit=on)": pg,
+            "postgresql (synchronous_commit=off)": pg_async,
+        }
         stores = {name: Store(t) for name, t in targets.items()}
         for name, store in stores.items():  # warm up: connections, caches, the scorer's first call
             timed_turns(store, 20, "warm-up")
@@ -111,8 +117,10 @@ def main() -> None:
         print(f"one writer, {per_round * args.rounds} turns per backend ({args.rounds} interleaved rounds):")
         for name, xs in results.items():
             med = statistics.median(xs)
-            print(f"  {name:44s} median {med * 1000:6.2f} ms   p95 {p95(xs) * 1000:6.2f} ms   "
-                  f"ratio to sqlite (median) {med / base:5.2f}x")
+            print(
+                f"  {name:44s} median {med * 1000:6.2f} ms   p95 {p95(xs) * 1000:6.2f} ms   "
+                f"ratio to sqlite (median) {med / base:5.2f}x"
+            )
         for store in stores.values():
             store.close()
         if args.writers:
@@ -121,8 +129,10 @@ def main() -> None:
             for name, target in targets.items():
                 n, xs = concurrent(target, args.writers, args.seconds)
                 rows[name] = n / args.seconds
-                print(f"  {name:44s} {n / args.seconds:7.1f} turns/s   write median {statistics.median(xs) * 1000:6.2f}"
-                      f" ms   p95 {p95(xs) * 1000:7.2f} ms")
+                print(
+                    f"  {name:44s} {n / args.seconds:7.1f} turns/s   write median {statistics.median(xs) * 1000:6.2f}"
+                    f" ms   p95 {p95(xs) * 1000:7.2f} ms"
+                )
             first = next(iter(rows))
             for name, rate in rows.items():
                 if name != first:

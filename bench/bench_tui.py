@@ -16,12 +16,12 @@ got the reply's scores (scoring and the scripted customer run in a worker thread
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,7 +40,9 @@ def _first_display(self, screen, renderable):  # the first frame that shows the 
 App._display = _first_display
 """
 
-HELLO = PAINTED + """
+HELLO = (
+    PAINTED
+    + """
 from textual.widgets import Static
 class Hello(App):
     def compose(self):
@@ -51,8 +53,11 @@ async def first_frame(pilot):
     pilot.app.exit()
 Hello().run(headless=True, size=(120, 40), auto_pilot=first_frame)
 """
+)
 
-OURS = PAINTED + """
+OURS = (
+    PAINTED
+    + """
 import asyncio
 async def first_frame(pilot):
     while not (pilot.app.screen.query("#scenarios") and pilot.app.screen.query_one("#scenarios").row_count):
@@ -66,6 +71,7 @@ App.run = lambda self, *a, **k: _run(self, headless=True, size=(120, 40), auto_p
 from peilian.cli import main  # the real command, as `peilian app` starts it (its imports, config, store)
 main(["app", "--trainee", "bench", "--lang", "en", "--seed", "1"])
 """
+)
 
 
 def cold(code: str, runs: int) -> dict[str, float]:
@@ -74,8 +80,14 @@ def cold(code: str, runs: int) -> dict[str, float]:
     home = tempfile.mkdtemp(prefix="peilian-bench-")
     for _ in range(runs):
         t = time.time()
-        out = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True,
-                             env={**os.environ, "PEILIAN_HOME": home}).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            check=False,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PEILIAN_HOME": home},
+        ).stdout
         for line in out.strip().splitlines():
             moment, when = line.split()
             best[moment] = min(best.get(moment, float("inf")), float(when) - t)
@@ -93,7 +105,9 @@ async def enter_to_panel() -> tuple[list[float], list[float], list[float]]:
     updated: list[float] = []
     for _path, sc in all_scenarios():
         for test in sc.tests:
-            app = create_app(AppOptions(trainee="bench", lang="en", seed=test.seed), scenarios=[sc], recorder=False)
+            app = create_app(
+                AppOptions(trainee="bench", lang="en", seed=test.seed), scenarios=[sc], recorder=False
+            )
             async with app.run_test(size=(120, 40)) as pilot:
                 assert isinstance(app.screen, PickScreen)
                 await pilot.press("enter")
@@ -119,8 +133,10 @@ async def enter_to_panel() -> tuple[list[float], list[float], list[float]]:
 def summary(times: list[float]) -> str:
     times = sorted(times)
     p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
-    return (f"median {statistics.median(times) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, "
-            f"max {times[-1] * 1000:.1f} ms")
+    return (
+        f"median {statistics.median(times) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, "
+        f"max {times[-1] * 1000:.1f} ms"
+    )
 
 
 def main() -> None:
@@ -130,11 +146,15 @@ def main() -> None:
     hello = cold(HELLO, args.runs)
     ours = cold(OURS, args.runs)
     for moment in ("painted", "settled"):
-        print(f"cold start to first frame {moment}: bare Textual {hello[moment]:.2f} s, Peilian {ours[moment]:.2f} s, "
-              f"ratio {ours[moment] / hello[moment]:.2f}x   (goal <= 1.5x)")
+        print(
+            f"cold start to first frame {moment}: bare Textual {hello[moment]:.2f} s, Peilian {ours[moment]:.2f} s, "
+            f"ratio {ours[moment] / hello[moment]:.2f}x   (goal <= 1.5x)"
+        )
     print(f"cold start to the scenario list filled: Peilian {ours['listed']:.2f} s")
     times, last, updated = asyncio.run(enter_to_panel())
-    print(f"Enter -> score panel updated (scripted customer), {len(updated)} replies: {summary(updated)}   (goal <= 50 ms)")
+    print(
+        f"Enter -> score panel updated (scripted customer), {len(updated)} replies: {summary(updated)}   (goal <= 50 ms)"
+    )
     print(f"Enter -> screen repainted with it, mid-session:   {len(times)} replies: {summary(times)}")
     print(f"Enter -> repainted, a session's last reply:      {len(last)} replies: {summary(last)}")
 

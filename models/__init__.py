@@ -34,13 +34,19 @@ class ModelSpec:
     model: str = ""  # the model name the server serves
     n_ctx: int = 2048
     sampling: dict = field(default_factory=dict)
-    api_key_env: str = "PEILIAN_API_KEY"  # a server's key is read from this variable, and sent only if it is set
-    languages: tuple[str, ...] | None = None  # the scenario languages it speaks (None: not known, so every one)
+    api_key_env: str = (
+        "PEILIAN_API_KEY"  # a server's key is read from this variable, and sent only if it is set
+    )
+    languages: tuple[str, ...] | None = (
+        None  # the scenario languages it speaks (None: not known, so every one)
+    )
     timeout: float | None = None  # seconds for one customer line (None: the customer's default)
 
 
 LANGUAGES = ("zh", "zh-Hant", "en", "mixed")
-LINE_TIMEOUT = 15.0  # seconds one customer line may take in all, unless --llm-timeout or a preset's timeout: say
+LINE_TIMEOUT = (
+    15.0  # seconds one customer line may take in all, unless --llm-timeout or a preset's timeout: say
+)
 
 
 def _languages(name: str, entry: dict) -> tuple[str, ...] | None:
@@ -56,7 +62,9 @@ def _languages(name: str, entry: dict) -> tuple[str, ...] | None:
 def _extra(name: str, entry: dict) -> dict:
     """What every kind of preset may say: its languages and its line budget."""
     timeout = entry.get("timeout")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
+    ):
         raise ModelError(f"Preset '{name}' has timeout {timeout!r}: give seconds above 0, e.g. 15.")
     return {"languages": _languages(name, entry), "timeout": float(timeout) if timeout else None}
 
@@ -89,7 +97,9 @@ def _entry(name: str, data: dict) -> dict:
     name = data.get("aliases", {}).get(name, name)
     entry = data["presets"].get(name)
     if entry is None:
-        raise ModelError(f"No model preset '{name}': use one of {', '.join(data['presets'])} or a .gguf path.")
+        raise ModelError(
+            f"No model preset '{name}': use one of {', '.join(data['presets'])} or a .gguf path."
+        )
     return entry
 
 
@@ -115,9 +125,14 @@ def resolve(name: str | None = None, base_url: str | None = None) -> ModelSpec:
     if base_url:
         entry = data["presets"].get(data.get("aliases", {}).get(name or "", name or ""), {})
         model = entry.get("model") if "base_url" in entry else name
-        return ModelSpec(name=name or "default", base_url=base_url, model=model or "default",
-                         sampling=dict(entry.get("sampling", {})),
-                         api_key_env=entry.get("api_key_env", "PEILIAN_API_KEY"), **_extra(name or "", entry))
+        return ModelSpec(
+            name=name or "default",
+            base_url=base_url,
+            model=model or "default",
+            sampling=dict(entry.get("sampling", {})),
+            api_key_env=entry.get("api_key_env", "PEILIAN_API_KEY"),
+            **_extra(name or "", entry),
+        )
     name = name or data["default"]
     if name.endswith(".gguf") or "/" in name or os.sep in name:
         p = Path(name).expanduser()
@@ -129,10 +144,21 @@ def resolve(name: str | None = None, base_url: str | None = None) -> ModelSpec:
     name = data.get("aliases", {}).get(name, name)
     sampling = dict(entry.get("sampling", {}))
     if "base_url" in entry:
-        return ModelSpec(name=name, base_url=entry["base_url"], model=entry.get("model", "default"), sampling=sampling,
-                         api_key_env=entry.get("api_key_env", "PEILIAN_API_KEY"), **_extra(name, entry))
-    return ModelSpec(name=name, path=_gguf(name, entry), n_ctx=int(entry.get("n_ctx", 2048)), sampling=sampling,
-                     **_extra(name, entry))
+        return ModelSpec(
+            name=name,
+            base_url=entry["base_url"],
+            model=entry.get("model", "default"),
+            sampling=sampling,
+            api_key_env=entry.get("api_key_env", "PEILIAN_API_KEY"),
+            **_extra(name, entry),
+        )
+    return ModelSpec(
+        name=name,
+        path=_gguf(name, entry),
+        n_ctx=int(entry.get("n_ctx", 2048)),
+        sampling=sampling,
+        **_extra(name, entry),
+    )
 
 
 def preset(name: str | None = None) -> Path:

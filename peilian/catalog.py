@@ -12,7 +12,6 @@ from simulator import Scenario, ScenarioError, load_many, load_scenario
 from .config import scenario_dirs
 from .errors import UserError
 
-
 _REPORTED: set[str] = set()  # files already said to be skipped (once per process)
 
 
@@ -44,7 +43,11 @@ def find_scenario(ref: str, warn: Callable[[str], None] | None = None) -> Scenar
             return load_scenario(p)
         except ScenarioError as e:
             first = e.problems[0]
-            more = f" (and {len(e.problems) - 1} more; run `peilian scenarios validate {ref}`)" if len(e.problems) > 1 else ""
+            more = (
+                f" (and {len(e.problems) - 1} more; run `peilian scenarios validate {ref}`)"
+                if len(e.problems) > 1
+                else ""
+            )
             raise UserError(f"The scenario file has a problem: {first}{more}") from None
     scenarios = all_scenarios(warn)
     for _path, sc in scenarios:
@@ -52,8 +55,10 @@ def find_scenario(ref: str, warn: Callable[[str], None] | None = None) -> Scenar
             return sc
     broken = _broken_file_for(ref)
     if broken is not None:
-        raise UserError(f"The scenario '{ref}' is in a file with a problem, so it was left out: {broken}; "
-                        "`peilian scenarios check` lists every problem.")
+        raise UserError(
+            f"The scenario '{ref}' is in a file with a problem, so it was left out: {broken}; "
+            "`peilian scenarios check` lists every problem."
+        )
     ids = [sc.id for _p, sc in scenarios]
     best = process.extractOne(ref, ids, score_cutoff=60) if ids else None
     hint = f" Did you mean '{best[0]}'?" if best else " Run `peilian scenarios list` to see them."

@@ -76,11 +76,15 @@ def load_config() -> dict:
         except YAMLLimit as e:
             raise UserError(f"{path}:{e}; fix the settings file or delete it to use defaults.") from None
         except UnicodeDecodeError:
-            raise UserError(f"{path}: the settings file is not UTF-8 text; save it as UTF-8 or delete it.") from None
+            raise UserError(
+                f"{path}: the settings file is not UTF-8 text; save it as UTF-8 or delete it."
+            ) from None
         except (OSError, yaml.YAMLError) as e:
             mark = getattr(e, "problem_mark", None)
             where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-            raise UserError(f"{where}: the settings file is not valid YAML; fix it or delete it to use defaults.") from None
+            raise UserError(
+                f"{where}: the settings file is not valid YAML; fix it or delete it to use defaults."
+            ) from None
         if not isinstance(data, dict):
             raise UserError(f"{path}: the settings file must be a mapping like `role: lead`.")
     role = os.environ.get("PEILIAN_ROLE") or data.get("role") or "lead"
@@ -89,7 +93,9 @@ def load_config() -> dict:
     gate = _gate(data.get("readiness") or {}, "readiness", path)
     named = data.get("gates") or {}
     if not isinstance(named, dict):
-        raise UserError(f"{path}: gates must be a mapping of names to gates, like `Double-11: {{scenarios: 10}}`.")
+        raise UserError(
+            f"{path}: gates must be a mapping of names to gates, like `Double-11: {{scenarios: 10}}`."
+        )
     gates = {}
     for name, rule in named.items():
         if not isinstance(name, str) or not name.strip() or len(name) > 40:
@@ -98,8 +104,13 @@ def load_config() -> dict:
     db = data.get("db")
     if db is not None and (not isinstance(db, str) or not db.strip()):
         raise UserError(f"{path}: db must be a SQLite file path or a postgresql:// URL.")
-    return {"role": role, "trainee": data.get("trainee"), "readiness": gate, "gates": gates,
-            "db": db.strip() if db else None}
+    return {
+        "role": role,
+        "trainee": data.get("trainee"),
+        "readiness": gate,
+        "gates": gates,
+        "db": db.strip() if db else None,
+    }
 
 
 def _gate(ready, where: str, path: Path) -> dict:
@@ -111,8 +122,10 @@ def _gate(ready, where: str, path: Path) -> dict:
         raise UserError(f"{path}: {where} must be a mapping with scenarios, min_overall, required_tags.")
     unknown = set(ready) - set(GATE_KEYS)
     if unknown:
-        raise UserError(f"{path}: unknown {where} setting '{sorted(unknown)[0]}' (use scenarios, min_overall, "
-                        "required_tags, min_level).")
+        raise UserError(
+            f"{path}: unknown {where} setting '{sorted(unknown)[0]}' (use scenarios, min_overall, "
+            "required_tags, min_level)."
+        )
     try:
         gate = {
             "scenarios": int(ready.get("scenarios", 8)),

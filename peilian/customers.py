@@ -18,7 +18,9 @@ def pick_bot(bot: str | None, model: str | None = None, base_url: str | None = N
     return bot or ("llm" if model or base_url else "scripted")
 
 
-def make_customer(bot: str | None = "scripted", model: str | None = None, base_url: str | None = None) -> CustomerModel:
+def make_customer(
+    bot: str | None = "scripted", model: str | None = None, base_url: str | None = None
+) -> CustomerModel:
     bot = pick_bot(bot, model, base_url)
     if bot == "scripted":
         from simulator import ScriptedCustomer  # imported here: `peilian` opens the app without the simulator
@@ -45,7 +47,9 @@ def make_judge(rules, model: str, base_url: str | None = None, weight: float = 0
     try:
         from simulator.llm import LlamaCppBackend, OpenAIBackend
     except ImportError:
-        raise UserError("The LLM judge is not available in this build (llama-cpp-python is missing).") from None
+        raise UserError(
+            "The LLM judge is not available in this build (llama-cpp-python is missing)."
+        ) from None
     import os
 
     from models import ModelError, resolve
@@ -56,7 +60,9 @@ def make_judge(rules, model: str, base_url: str | None = None, weight: float = 0
     except ModelError as e:
         raise UserError(str(e)) from None
     if spec.base_url:
-        backend = OpenAIBackend(spec.base_url, spec.model, timeout=60.0, api_key=os.environ.get(spec.api_key_env, ""))
+        backend = OpenAIBackend(
+            spec.base_url, spec.model, timeout=60.0, api_key=os.environ.get(spec.api_key_env, "")
+        )
     else:
         backend = LlamaCppBackend(spec.path, n_ctx=spec.n_ctx, name=spec.name)
     return JudgedScorer(rules, backend, weight=weight)

@@ -21,7 +21,9 @@ _TABLE = {c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)}  # ␀ �
 _TABLE[0x7F] = 0x2421  # ␡
 _TABLE.update({c: 0xFFFD for c in range(0x80, 0xA0)})  # C1 (0x9B is a one-byte CSI on some terminals)
 _TABLE.update({c: 0xFFFD for c in BIDI_CONTROLS})
-_TABLE.update({c: 0xFFFD for c in range(0xD800, 0xE000)})  # lone surrogates (bad bytes let through): unprintable
+_TABLE.update(
+    {c: 0xFFFD for c in range(0xD800, 0xE000)}
+)  # lone surrogates (bad bytes let through): unprintable
 _ONELINE = {**_TABLE, 0x0A: 0x2424, 0x09: 0x20}  # a newline shown as ␤, a tab as a space
 
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")

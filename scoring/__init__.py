@@ -1,6 +1,6 @@
 """Scoring: certainty, simplicity and warmth of a trainee's reply, explained by findings. Headless: no Textual."""
 
-from .api import CRITERIA, Finding, ItemHit, RubricItem, ScoreContext, ScoreResult, Scorer, weighted_overall
+from .api import CRITERIA, Finding, ItemHit, RubricItem, ScoreContext, Scorer, ScoreResult, weighted_overall
 
 
 def default_scorer() -> "Scorer":

@@ -27,8 +27,16 @@ class Finding:
     effect: float = 0.0  # points added to the criterion's score (negative = points lost)
 
     def to_dict(self) -> dict:
-        return {"rule": self.rule, "criterion": self.criterion, "start": self.start, "end": self.end,
-                "text": self.text, "message": self.message, "suggestion": self.suggestion, "effect": self.effect}
+        return {
+            "rule": self.rule,
+            "criterion": self.criterion,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "message": self.message,
+            "suggestion": self.suggestion,
+            "effect": self.effect,
+        }
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,9 @@ class RubricItem:
     id: str
     kind: Literal["must", "forbidden"]
     label: str = ""
-    phrases: tuple[str, ...] = ()  # fuzzy-matched (rapidfuzz) after normalisation (traditional -> simplified, case)
+    phrases: tuple[
+        str, ...
+    ] = ()  # fuzzy-matched (rapidfuzz) after normalisation (traditional -> simplified, case)
     patterns: tuple[str, ...] = ()  # regular expressions, for numbers and times ("\\d+\\s*小时内")
     criterion: str | None = None  # the criterion it affects, if any
     message: str = ""  # shown when a forbidden item is hit / a must item is missing
@@ -70,12 +80,16 @@ class ScoreContext:
     customer: str = ""  # the customer's last message
     facts: tuple[str, ...] = ()  # the scenario's facts (policy limits, what the agent can promise)
     lang: str | None = None  # "zh" | "zh-Hant" | "en" | None (detect)
-    feedback_lang: str | None = None  # "zh" | "en": the findings' messages (None: the reply's language); their
+    feedback_lang: str | None = (
+        None  # "zh" | "en": the findings' messages (None: the reply's language); their
+    )
     # suggestions stay in the reply's language, where a better wording is useful
     history: tuple[str, ...] = ()  # the trainee's earlier replies in this session, oldest first
     customer_history: tuple[str, ...] = ()  # the customer's earlier messages (a self-harm cue stays a cue)
     items: tuple[RubricItem, ...] = ()  # the scenario's must / forbidden items
-    kind: str | None = None  # the situation: complaint, presales, safety, elderly, fraud or inquiry (None: complaint)
+    kind: str | None = (
+        None  # the situation: complaint, presales, safety, elderly, fraud or inquiry (None: complaint)
+    )
     weights: dict[str, float] = field(default_factory=lambda: {c: 1.0 for c in CRITERIA})
 
 

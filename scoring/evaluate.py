@@ -84,7 +84,11 @@ def evaluate(rows: Iterable[dict], scorer: Scorer) -> dict:
     out = {"n": n, "criteria": {}}
     for c in CRITERIA:
         acc, pairs = pairwise(groups[c])
-        out["criteria"][c] = {"pairwise": round(acc, 4), "pairs": pairs, "spearman": round(spearman(preds[c], labels[c]), 4) if preds[c] else 0.0}
+        out["criteria"][c] = {
+            "pairwise": round(acc, 4),
+            "pairs": pairs,
+            "spearman": round(spearman(preds[c], labels[c]), 4) if preds[c] else 0.0,
+        }
     return out
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from .api import CRITERIA, ScoreContext
-from .scorer import _CJK, _CLAUSE, _NEG, _SENTENCE, _State, _grams, _units, _whole, questions
+from .scorer import _CJK, _CLAUSE, _NEG, _SENTENCE, _grams, _State, _units, _whole, questions
 from .text import _HALFWIDTH, _s2tw, normalize
 
 HERE = Path(__file__).parent
@@ -29,7 +29,9 @@ class Feature:
     id: str
     value: float
     spans: list[tuple[int, int]] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)  # one per span (the detector's own words), or one for all
+    messages: list[str] = field(
+        default_factory=list
+    )  # one per span (the detector's own words), or one for all
     suggestions: list[str] = field(default_factory=list)
 
 
@@ -51,8 +53,15 @@ def specs() -> dict[str, FeatureSpec]:
     for fid, raw in (data.get("features") or {}).items():
         raw = dict(raw or {})
         signs = {c: str(raw.pop(c)) for c in CRITERIA if c in raw}
-        out[fid] = FeatureSpec(fid, signs, float(raw.get("max", 1)), dict(raw.get("hard") or {}),
-                               bool(raw.get("by_kind")), raw.get("message") or {}, raw.get("suggestion") or {})
+        out[fid] = FeatureSpec(
+            fid,
+            signs,
+            float(raw.get("max", 1)),
+            dict(raw.get("hard") or {}),
+            bool(raw.get("by_kind")),
+            raw.get("message") or {},
+            raw.get("suggestion") or {},
+        )
     return out
 
 
@@ -73,19 +82,24 @@ def feature_key(fid: str, ctx_kind: str) -> str:
 
 _LATIN_WORDS = re.compile(r"[a-z][a-z']+")
 _NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
-_MONEY = re.compile(r"(?:nt\$|hk\$|us\$|rmb|[$¥￥£€])\s*(\d{1,3}(?:,\d{3})+(?![\d\-–~])(?:\.\d+)?|\d+(?:\.\d+)?)|(?<![\d.,])(\d{1,3}(?:,\d{3})+(?![\d\-–~])(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块|港币|台币|新台币|"
-                    r"美元|dollars|usd|yuan|hkd|twd|ntd)")
+_MONEY = re.compile(
+    r"(?:nt\$|hk\$|us\$|rmb|[$¥￥£€])\s*(\d{1,3}(?:,\d{3})+(?![\d\-–~])(?:\.\d+)?|\d+(?:\.\d+)?)|(?<![\d.,])(\d{1,3}(?:,\d{3})+(?![\d\-–~])(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块|港币|台币|新台币|"
+    r"美元|dollars|usd|yuan|hkd|twd|ntd)"
+)
 _LIMIT = re.compile(
     r"(不能|无法|没法|没办法|不支持|不包括|不在[^,，。]{0,8}范围|不符合|做不到|办不了|退不了|不可以|超出|"
     r"can't|cannot|can not|unable to|isn't covered|is not covered|aren't covered|not eligible|isn't eligible|"
-    r"not able to|won't be able|doesn't cover|does not cover|not possible|no longer)")
+    r"not able to|won't be able|doesn't cover|does not cover|not possible|no longer)"
+)
 _ALTERNATIVE = re.compile(
     r"(但是?我?(可以|能|会|已|给|帮|先)|不过我?(可以|能|会|已|给|帮|先)|(?<!不)可以(给|帮|为|先|改|换|申请|退|送)|能为您|能帮您|"
     r"改为|换成|作为补偿|instead|what i can|but i can(?!'t|not| ?not)|but i'll|but i've|i can offer|i can still|"
-    r"the best i can|what we can)")
+    r"the best i can|what we can)"
+)
 _PURPOSE = re.compile(
     r"(这样|好让|方便|以便|然后我|我再|我好|我就|才能|就能|好帮您|好给您|帮您(挑|选|推荐|查|确认)|so (that )?i can|so i can|"
-    r"then i'll|then i will|that way|to (find|pick|choose|check|make sure)|and i'll|i'll then|so we can)")
+    r"then i'll|then i will|that way|to (find|pick|choose|check|make sure)|and i'll|i'll then|so we can)"
+)
 
 
 def _script_mismatch(st: _State) -> bool:
@@ -182,18 +196,72 @@ def _overlap(st: _State) -> tuple[int, list[tuple[int, int]]]:
     return len(shared), spans
 
 
-_STOP_GRAMS = {"您好", "你好", "请问", "什么", "怎么", "为什么", "一下", "这个", "那个", "就是", "还是", "已经", "现在", "时候",
-               "没有", "不是", "你们", "我的", "我们", "是不", "了吧", "不了", "一个", "hello", "please", "what", "when",
-               "why", "how", "just", "have", "has", "was", "were", "been", "will", "would", "could", "about", "there",
-               "here", "still", "now", "even", "again", "all", "get", "got", "want", "need", "said", "told", "know"}
+_STOP_GRAMS = {
+    "您好",
+    "你好",
+    "请问",
+    "什么",
+    "怎么",
+    "为什么",
+    "一下",
+    "这个",
+    "那个",
+    "就是",
+    "还是",
+    "已经",
+    "现在",
+    "时候",
+    "没有",
+    "不是",
+    "你们",
+    "我的",
+    "我们",
+    "是不",
+    "了吧",
+    "不了",
+    "一个",
+    "hello",
+    "please",
+    "what",
+    "when",
+    "why",
+    "how",
+    "just",
+    "have",
+    "has",
+    "was",
+    "were",
+    "been",
+    "will",
+    "would",
+    "could",
+    "about",
+    "there",
+    "here",
+    "still",
+    "now",
+    "even",
+    "again",
+    "all",
+    "get",
+    "got",
+    "want",
+    "need",
+    "said",
+    "told",
+    "know",
+}
 
 
 _FACT_LIMIT = re.compile(
     r"(不能|无法|不可|不得|不支持|不包括|不含|不在|无权|不予|不会|没有权限|做不到|不退|不赔|不保证|超出|不适用|不允许|禁止|"
     r"can't|cannot|can not|not |no |never|unable|ruled out|isn't|aren't|won't|doesn't|don't|not allowed|not eligible|"
-    r"beyond|except|outside)")
-_COMMIT = re.compile(r"(保证|一定|马上|立即|现在|今天|今晚|明天|会|将|已|给您|帮您|为您|给你|帮你|为你|替您|直接|i'll|i will|i've|we'll|we will|will|"
-                     r"guarantee|right now|today|tonight|tomorrow)")
+    r"beyond|except|outside)"
+)
+_COMMIT = re.compile(
+    r"(保证|一定|马上|立即|现在|今天|今晚|明天|会|将|已|给您|帮您|为您|给你|帮你|为你|替您|直接|i'll|i will|i've|we'll|we will|will|"
+    r"guarantee|right now|today|tonight|tomorrow)"
+)
 _FACT_SPLIT = re.compile(r"[^。.;；!！?？\n]+")
 
 
@@ -241,17 +309,23 @@ def _against_facts(st: _State) -> tuple[float, tuple[int, int]] | None:
 _CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z0-9][A-Z0-9\-/]{1,40}(?![A-Za-z0-9])")  # filtered in _codes
 _HAS_DIGIT = re.compile(r"\d")
 _HAS_UPPER = re.compile(r"[A-Z]")
-_PLAIN_CAPS = set("OK ID SMS APP PDF TV VIP PPT AM PM UK US USA HK NT USD HKD RMB TWD NTD GBP EUR CEO PIN WIFI QR LINE IT PC "
-                  "IOS USB GB MB TB AI ATM CVV PS PC DM HR VS MTR MRT SF EMS JD FAQ LED".split())
-_TITLE_ZH = re.compile(r"[\u4e00-\u9fff](先生|女士|小姐|阿姨|叔叔|大爷|奶奶|爷爷|阿嬷|阿婆|伯伯?|老师|师傅|姐|哥)")
+_PLAIN_CAPS = set(
+    "OK ID SMS APP PDF TV VIP PPT AM PM UK US USA HK NT USD HKD RMB TWD NTD GBP EUR CEO PIN WIFI QR LINE IT PC "
+    "IOS USB GB MB TB AI ATM CVV PS PC DM HR VS MTR MRT SF EMS JD FAQ LED".split()
+)
+_TITLE_ZH = re.compile(
+    r"[\u4e00-\u9fff](先生|女士|小姐|阿姨|叔叔|大爷|奶奶|爷爷|阿嬷|阿婆|伯伯?|老师|师傅|姐|哥)"
+)
 _TITLE_EN = re.compile(r"(?<![A-Za-z])(Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-z]+")
 _CAP_WORD = re.compile(r"(?<![A-Za-z])[A-Z][a-z]{2,}(?![A-Za-z])")
-_NOT_NAMES = set("The This That These Those There Then Thanks Thank Please Sorry Hi Hello Dear Your You Yours We Our Ours "
-                 "They Their Its It's I'm I've I'll Let Just Yes No Not And But Also Once When What Which While Today "
-                 "Tomorrow Tonight Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April "
-                 "May June July August September October November December Don't Can't Won't Here How Why Who Any All "
-                 "Good Great Sure Okay Right Got For From With Per Under Options Option Reply Call Text Email Order "
-                 "Refund Step First Next After Before Since Because Absolutely Totally Really Unfortunately".split())
+_NOT_NAMES = set(
+    "The This That These Those There Then Thanks Thank Please Sorry Hi Hello Dear Your You Yours We Our Ours "
+    "They Their Its It's I'm I've I'll Let Just Yes No Not And But Also Once When What Which While Today "
+    "Tomorrow Tonight Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April "
+    "May June July August September October November December Don't Can't Won't Here How Why Who Any All "
+    "Good Great Sure Okay Right Got For From With Per Under Options Option Reply Call Text Email Order "
+    "Refund Step First Next After Before Since Because Absolutely Totally Really Unfortunately".split()
+)
 
 
 def _codes(st: _State) -> list[tuple[int, int]]:
@@ -279,7 +353,9 @@ def _name(st: _State) -> tuple[int, int] | None:
     return None
 
 
-_SUBCLAUSE = re.compile(r"(?<![a-z])(?:so|and|but|because|which|while|although)(?![a-z])|所以|而且|但是|但|不过|并且|因为")
+_SUBCLAUSE = re.compile(
+    r"(?<![a-z])(?:so|and|but|because|which|while|although)(?![a-z])|所以|而且|但是|但|不过|并且|因为"
+)
 
 
 def _limit_grams(text: str) -> set[str]:
@@ -294,7 +370,7 @@ def _limit_only(facts: str) -> frozenset[str]:
     for m in _FACT_SPLIT.finditer(facts):
         sentence = m.group(0)
         marker = _FACT_LIMIT.search(sentence)
-        head, tail = (sentence[:marker.start()], sentence[marker.start():]) if marker else (sentence, "")
+        head, tail = (sentence[: marker.start()], sentence[marker.start() :]) if marker else (sentence, "")
         other_grams |= _limit_grams(head)
         if tail:
             limit_grams |= _limit_grams(_FACT_LIMIT.sub(" ", tail))
@@ -327,8 +403,10 @@ def _limit_words(st: _State) -> tuple[int, list[tuple[int, int]]]:
     return len(found), spans
 
 
-_STEP = re.compile(r"(?<![a-z])(tap|press|click|touch|scroll|swipe)(?![a-z])|(?<![a-z])(open|find|look for) the(?![a-z])|"
-                   r"(点击|点一下|点开|点进|按一下|按住|按下|打开|找到|往下滑|滑到|点[“\"'「『]|按[“\"'「『])")
+_STEP = re.compile(
+    r"(?<![a-z])(tap|press|click|touch|scroll|swipe)(?![a-z])|(?<![a-z])(open|find|look for) the(?![a-z])|"
+    r"(点击|点一下|点开|点进|按一下|按住|按下|打开|找到|往下滑|滑到|点[“\"'「『]|按[“\"'「『])"
+)
 _STEP_SPLIT = re.compile(r"[。.!！?？;；\n]|(?<![a-z])then(?![a-z])|然后|再")
 
 
@@ -356,7 +434,7 @@ def _limit_items(facts: str) -> tuple[frozenset, ...]:
         marker = _FACT_LIMIT.search(sentence)
         if not marker:
             continue
-        for part in _ITEM_SPLIT.split(sentence[marker.end():]):
+        for part in _ITEM_SPLIT.split(sentence[marker.end() :]):
             grams = frozenset(g for g in _limit_grams(_FACT_LIMIT.sub(" ", part)) if g not in _STOP_GRAMS)
             if len(grams) >= 2:
                 items.append(grams)
@@ -436,8 +514,11 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
     facts = st.facts
     if facts:
         fact_money = _money(facts) + _money(st.customer)
-        over = [m for m in _MONEY.finditer(st.norm) if fact_money and _money(m.group(0))
-                and _money(m.group(0))[0] > max(fact_money) * 1.05]
+        over = [
+            m
+            for m in _MONEY.finditer(st.norm)
+            if fact_money and _money(m.group(0)) and _money(m.group(0))[0] > max(fact_money) * 1.05
+        ]
         if over:
             m = over[0]
             out.append(Feature("certainty.amount-over-facts", 1.0, [(m.start(), m.end())]))
@@ -446,17 +527,26 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
         known = {part for n in _NUMBERS.findall(facts + " " + st.customer) for part in _number_parts(n)}
         known |= {str(int(n) - 12) for n in list(known) if n.isdigit() and 13 <= int(n) <= 24}  # 20:00 = 8点
         if known:
-            made_up = [(m.start(), m.end()) for m in _MONEY.finditer(st.norm)
-                       if not {n.replace(",", "") for n in _NUMBERS.findall(m.group(0))} & known]
-            made_up += [(h.start, h.end) for h in st.elements.get("time", [])
-                        if _NUMBERS.search(st.norm[h.start:h.end])
-                        and not {n.replace(",", "") for n in _NUMBERS.findall(st.norm[h.start:h.end])} & known]
+            made_up = [
+                (m.start(), m.end())
+                for m in _MONEY.finditer(st.norm)
+                if not {n.replace(",", "") for n in _NUMBERS.findall(m.group(0))} & known
+            ]
+            made_up += [
+                (h.start, h.end)
+                for h in st.elements.get("time", [])
+                if _NUMBERS.search(st.norm[h.start : h.end])
+                and not {n.replace(",", "") for n in _NUMBERS.findall(st.norm[h.start : h.end])} & known
+            ]
             if made_up:
                 out.append(Feature("certainty.unsupported-number", min(len(made_up), 2), made_up[:2]))
     qs = [(a, b) for a, b in questions(st.norm) if st.norm[a:b].strip(" ?？")]
     if qs:
         out.append(Feature("question.any", 1.0, qs[:1]))
-        if any(_PURPOSE.search(st.norm[a:b]) or _PURPOSE.search(st.norm, b, min(len(st.norm), b + 40)) for a, b in qs):
+        if any(
+            _PURPOSE.search(st.norm[a:b]) or _PURPOSE.search(st.norm, b, min(len(st.norm), b + 40))
+            for a, b in qs
+        ):
             out.append(Feature("question.purposeful", 1.0, qs[:1]))
     sentences = max(1, len([x for x in _SENTENCE.findall(st.norm) if x.strip()]))
     if not _CJK.search(st.norm):

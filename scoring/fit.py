@@ -19,7 +19,7 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-from .api import CRITERIA, ScoreContext
+from .api import CRITERIA
 from .evaluate import context_for, pairwise, spearman
 from .features import feature_key, kind_of, specs
 
@@ -66,8 +66,9 @@ def vectors(rows: list[dict], scorer) -> tuple[list[dict[str, float]], dict[str,
     return out, signs
 
 
-def fit_one(X: list[dict[str, float]], y: list[float], signs: dict[str, str], lam: float = LAMBDA,
-            sweeps: int = 300) -> tuple[float, dict[str, float]]:
+def fit_one(
+    X: list[dict[str, float]], y: list[float], signs: dict[str, str], lam: float = LAMBDA, sweeps: int = 300
+) -> tuple[float, dict[str, float]]:
     """Ridge regression with sign bounds by coordinate descent (numpy): returns (intercept, weights)."""
     import numpy as np
 
@@ -132,10 +133,10 @@ def linear(weights: dict, vec: dict[str, float], c: str) -> float:
 def lexicon_words() -> set[str]:
     """Every literal word of the lexicons: the detectors own these, so the wording model learns only the rest (a
     hedge like 'soon' is explained by certainty.hedge, never as 'wording that reads certain')."""
+    import re
+
     from .rules import ruleset
     from .text import normalize
-
-    import re
 
     out = set()
     for lex in ruleset().lexicons.values():
@@ -147,8 +148,13 @@ def lexicon_words() -> set[str]:
     return out
 
 
-def fit_ngrams(rows: list[dict], X: list[dict[str, float]], weights: dict, alpha: float = NGRAM_ALPHA,
-               keep: int = NGRAM_KEEP) -> dict[str, dict[str, float]]:
+def fit_ngrams(
+    rows: list[dict],
+    X: list[dict[str, float]],
+    weights: dict,
+    alpha: float = NGRAM_ALPHA,
+    keep: int = NGRAM_KEEP,
+) -> dict[str, dict[str, float]]:
     """Kernel ridge (dual form, numpy) of what the feature model leaves unexplained on the replies' character
     n-grams; returns per criterion the kept grams' weights (for an L2-normalised binary gram vector)."""
     import numpy as np
@@ -189,8 +195,9 @@ def _folds(rows: list[dict], k: int) -> list[list[int]]:
         sets = sorted({str(r.get("id", "")).split("-")[0] for r in rows})
         return [[i for i, r in enumerate(rows) if str(r.get("id", "")).split("-")[0] == s] for s in sets]
 
-    groups = sorted({r.get("group") or r.get("id") for r in rows},
-                    key=lambda g: hashlib.sha1(str(g).encode()).hexdigest())
+    groups = sorted(
+        {r.get("group") or r.get("id") for r in rows}, key=lambda g: hashlib.sha1(str(g).encode()).hexdigest()
+    )
     fold_of = {g: i % k for i, g in enumerate(groups)}
     folds: list[list[int]] = [[] for _ in range(k)]
     for i, r in enumerate(rows):
@@ -205,13 +212,23 @@ def metrics(rows: list[dict], preds: dict[str, list[float]]) -> dict:
         for r, p in zip(rows, preds[c]):
             groups[r.get("group") or r.get("id")].append((p, target(r, c)))
         acc, n = pairwise(groups)
-        out[c] = {"pairwise": round(acc, 4), "pairs": n,
-                  "spearman": round(spearman(preds[c], [target(r, c) for r in rows]), 4)}
+        out[c] = {
+            "pairwise": round(acc, 4),
+            "pairs": n,
+            "spearman": round(spearman(preds[c], [target(r, c) for r in rows]), 4),
+        }
     return out
 
 
-def cross_validate(rows: list[dict], scorer=None, k: int = 5, lam: float = LAMBDA, vecs=None,
-                   ngrams: bool = True, predictions: dict | None = None) -> dict:
+def cross_validate(
+    rows: list[dict],
+    scorer=None,
+    k: int = 5,
+    lam: float = LAMBDA,
+    vecs=None,
+    ngrams: bool = True,
+    predictions: dict | None = None,
+) -> dict:
     """Grouped k-fold: fit on the other customers, score this fold's replies with the real scorer."""
     from .fitted import FittedScorer, Weights
 
@@ -223,8 +240,9 @@ def cross_validate(rows: list[dict], scorer=None, k: int = 5, lam: float = LAMBD
         train = [i for i in range(len(rows)) if i not in held]
         w = fit([rows[i] for i in train], scorer, lam, ([X[i] for i in train], signs))
         ng = fit_ngrams([rows[i] for i in train], [X[i] for i in train], w) if ngrams else {}
-        fold_scorer = FittedScorer(scorer.rules, Weights.from_dict({"version": "cv", "scale": 25, "criteria": w}),
-                                   ngrams=ng)
+        fold_scorer = FittedScorer(
+            scorer.rules, Weights.from_dict({"version": "cv", "scale": 25, "criteria": w}), ngrams=ng
+        )
         for i in fold:
             res = fold_scorer.score(rows[i]["reply"], context_for(rows[i]))
             for c in CRITERIA:
@@ -234,7 +252,9 @@ def cross_validate(rows: list[dict], scorer=None, k: int = 5, lam: float = LAMBD
     return metrics(rows, preds)
 
 
-def write_weights(weights: dict, rows: list[dict], cv: dict, lam: float, path: Path, files: list[Path]) -> None:
+def write_weights(
+    weights: dict, rows: list[dict], cv: dict, lam: float, path: Path, files: list[Path]
+) -> None:
     import yaml
 
     langs = defaultdict(int)
@@ -253,9 +273,13 @@ def write_weights(weights: dict, rows: list[dict], cv: dict, lam: float, path: P
         },
         "criteria": weights,
     }
-    header = ("# Written by `python -m scoring.fit` from data/labeled/*.jsonl: do not edit by hand.\n"
-              "# score = scale * (intercept + sum(weight * feature value)), clamped to 0..100; see scoring/fitted.py.\n")
-    path.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
+    header = (
+        "# Written by `python -m scoring.fit` from data/labeled/*.jsonl: do not edit by hand.\n"
+        "# score = scale * (intercept + sum(weight * feature value)), clamped to 0..100; see scoring/fitted.py.\n"
+    )
+    path.write_text(
+        header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -267,8 +291,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lambdas", default="", help="comma-separated ridge penalties to compare by grouped CV")
     ap.add_argument("--out", type=Path, default=WEIGHTS)
     ap.add_argument("--no-ngrams", action="store_true", help="detector features only (no wording model)")
-    ap.add_argument("--by-set", action="store_true", help="with --check: leave one data set (a writer's domains) "
-                    "out at a time instead of 5 folds of customers")
+    ap.add_argument(
+        "--by-set",
+        action="store_true",
+        help="with --check: leave one data set (a writer's domains) "
+        "out at a time instead of 5 folds of customers",
+    )
     args = ap.parse_args(argv)
     files = args.files or training_files()
     rows = read_rows(files)
@@ -283,11 +311,16 @@ def main(argv: list[str] | None = None) -> int:
         for value in (float(x) for x in args.lambdas.split(",")):
             cv = cross_validate(rows, scorer, lam=value, vecs=vecs, ngrams=not args.no_ngrams)
             mean = sum(cv[c]["pairwise"] for c in CRITERIA) / 3
-            print(f"lambda {value:g}: " + "  ".join(f"{c} {cv[c]['pairwise']:.3f}/{cv[c]['spearman']:.3f}" for c in CRITERIA))
+            print(
+                f"lambda {value:g}: "
+                + "  ".join(f"{c} {cv[c]['pairwise']:.3f}/{cv[c]['spearman']:.3f}" for c in CRITERIA)
+            )
             if best is None or mean > best[0]:
                 best = (mean, value)
         lam = best[1]
-    cv = cross_validate(rows, scorer, k=0 if args.by_set else 5, lam=lam, vecs=vecs, ngrams=not args.no_ngrams)
+    cv = cross_validate(
+        rows, scorer, k=0 if args.by_set else 5, lam=lam, vecs=vecs, ngrams=not args.no_ngrams
+    )
     how = "leave-one-data-set-out" if args.by_set else "grouped 5-fold"
     print(f"{len(rows)} replies, {len({r.get('group') for r in rows})} customers; {how} CV (lambda {lam:g}):")
     for c in CRITERIA:
@@ -301,10 +334,22 @@ def main(argv: list[str] | None = None) -> int:
         from .ngrams import NGRAMS
 
         ng = fit_ngrams(rows, vecs[0], weights)
-        NGRAMS.write_text(json.dumps({"note": "Written by `python -m scoring.fit`: the wording model's character "
-                                      "n-gram weights per criterion (see scoring/ngrams.py). Do not edit.",
-                                      "alpha": NGRAM_ALPHA, "min_df": NGRAM_MIN_DF, "criteria": ng},
-                                     ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        NGRAMS.write_text(
+            json.dumps(
+                {
+                    "note": "Written by `python -m scoring.fit`: the wording model's character "
+                    "n-gram weights per criterion (see scoring/ngrams.py). Do not edit.",
+                    "alpha": NGRAM_ALPHA,
+                    "min_df": NGRAM_MIN_DF,
+                    "criteria": ng,
+                },
+                ensure_ascii=False,
+                indent=0,
+                sort_keys=True,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
         print(f"wrote {NGRAMS} ({sum(len(v) for v in ng.values())} grams)")
     return 0
 

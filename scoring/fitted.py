@@ -42,7 +42,10 @@ class Weights:
             str(data.get("version", "fit")),
             float(data.get("scale", 25.0)),
             {c: float((crit.get(c) or {}).get("intercept", 2.0)) for c in CRITERIA},
-            {c: {k: float(v) for k, v in ((crit.get(c) or {}).get("weights") or {}).items()} for c in CRITERIA},
+            {
+                c: {k: float(v) for k, v in ((crit.get(c) or {}).get("weights") or {}).items()}
+                for c in CRITERIA
+            },
         )
 
 
@@ -64,8 +67,12 @@ _HARD_LEGACY = {  # the rubric's hard lines, kept as ceilings whatever the fit s
 class FittedScorer:
     """`FittedScorer().score(reply, ctx)`: deterministic, offline, every point a finding."""
 
-    def __init__(self, rules: RuleSet | None = None, weights: Weights | None = None,
-                 ngrams: dict[str, dict[str, float]] | None = None):
+    def __init__(
+        self,
+        rules: RuleSet | None = None,
+        weights: Weights | None = None,
+        ngrams: dict[str, dict[str, float]] | None = None,
+    ):
         self.detector = RuleScorer(rules)
         self.rules = self.detector.rules
         self.w = weights or load_weights()
@@ -116,7 +123,11 @@ class FittedScorer:
         all_specs = specs()
         findings: list[Finding] = []
         scores: dict[str, int] = {}
-        pulls = dict(zip(CRITERIA, contributions(grams(reply), self._table, len(CRITERIA)))) if self._table else {}
+        pulls = (
+            dict(zip(CRITERIA, contributions(grams(reply), self._table, len(CRITERIA))))
+            if self._table
+            else {}
+        )
         plan = []
         for feat in feats:
             spec = all_specs.get(feat.id)
@@ -157,7 +168,9 @@ class FittedScorer:
             scores[c] = int(round(value))
         findings = _merge(findings)
         findings.sort(key=lambda f: (f.start, f.rule))
-        return ScoreResult(scores, weighted_overall(scores, ctx.weights), findings, items, self.version, st.signals)
+        return ScoreResult(
+            scores, weighted_overall(scores, ctx.weights), findings, items, self.version, st.signals
+        )
 
     def _wording(self, st: _State, c: str, pull, out: list[Finding]) -> float:
         """The wording model's pull on criterion `c`, as one finding naming the grams that drove it."""
@@ -186,19 +199,28 @@ class FittedScorer:
             span = _whole(st)
         words = ", ".join(f"'{t}'" for t in top)
         up = effect > 0
-        name = {"certainty": ("确定", "certain"), "simplicity": ("简单", "simple"), "warmth": ("温暖", "warm")}[c]
+        name = {
+            "certainty": ("确定", "certain"),
+            "simplicity": ("简单", "simple"),
+            "warmth": ("温暖", "warm"),
+        }[c]
         if st.msg_lang == "zh":
             said = f"像{words}这样的说法" if top else "这样的整体措辞"
             message = f"措辞:标注数据里{said}读起来{'更' if up else '不够'}{name[0]}"
         else:
             said = f"words like {words}" if top else "wording like this as a whole"
             message = f"wording: labeled replies with {said} read as {'more' if up else 'less'} {name[1]}"
-        out.append(Finding(f"wording.{c}", c, span[0], span[1], st.reply[span[0]:span[1]], message, "", effect))
+        out.append(
+            Finding(f"wording.{c}", c, span[0], span[1], st.reply[span[0] : span[1]], message, "", effect)
+        )
         return effect
 
-    def _explain(self, st: _State, feat: Feature, spec: FeatureSpec | None, c: str, effect: float,
-                 out: list[Finding]) -> None:
-        spans = (feat.spans or [(0, 0)])[:5]  # the first five places it fired; their effects add up to the whole
+    def _explain(
+        self, st: _State, feat: Feature, spec: FeatureSpec | None, c: str, effect: float, out: list[Finding]
+    ) -> None:
+        spans = (feat.spans or [(0, 0)])[
+            :5
+        ]  # the first five places it fired; their effects add up to the whole
         share = round(effect / len(spans), 1)
         last = round(effect - share * (len(spans) - 1), 1)
         for i, (s, e) in enumerate(spans):
@@ -211,15 +233,24 @@ class FittedScorer:
                 suggestion = _pick(spec.suggestion if spec else {}, st.lang, text)
                 if st.ctx.lang == "zh-Hant" and suggestion:
                     suggestion = traditional(suggestion)
-            out.append(Finding(feat.id, c, s, e, text, message, suggestion, last if i == len(spans) - 1 else share))
+            out.append(
+                Finding(feat.id, c, s, e, text, message, suggestion, last if i == len(spans) - 1 else share)
+            )
 
 
 # an element found in any form (el.*) and the same element as part of an owned promise (certainty.*) are two
 # features with their own weights, but one thing the trainee did: shown as one finding
-_ALIASES = {"el.time": "certainty.time", "el.channel": "certainty.channel", "el.amount": "certainty.amount",
-            "el.result": "certainty.result", "el.follow": "certainty.follow", "el.immediate": "certainty.immediate",
-            "el.action_owned": "certainty.action-owned", "el.action_done": "certainty.action-done",
-            "warmth.owned-action": "certainty.action-owned"}
+_ALIASES = {
+    "el.time": "certainty.time",
+    "el.channel": "certainty.channel",
+    "el.amount": "certainty.amount",
+    "el.result": "certainty.result",
+    "el.follow": "certainty.follow",
+    "el.immediate": "certainty.immediate",
+    "el.action_owned": "certainty.action-owned",
+    "el.action_done": "certainty.action-done",
+    "warmth.owned-action": "certainty.action-owned",
+}
 
 
 def _merge(findings: list[Finding]) -> list[Finding]:

@@ -17,7 +17,9 @@ from .text import has_cjk, normalize
 
 @lru_cache(maxsize=2048)
 def _compile(pattern: str):
-    return safe_regex.compile(pattern)  # RE2 (linear time) unless it is one of Peilian's own reviewed patterns
+    return safe_regex.compile(
+        pattern
+    )  # RE2 (linear time) unless it is one of Peilian's own reviewed patterns
 
 
 _WORD = re.compile(r"[0-9a-z]")
@@ -27,7 +29,8 @@ _DIGITS = re.compile(r"\d+")
 def _bounded(text: str, start: int, end: int) -> bool:
     """A Latin phrase matches whole words only: "pin" is not in "opinion", "your pin" is not "your inbox"."""
     return not (start > 0 and _WORD.match(text[start - 1]) and _WORD.match(text[start])) and not (
-        end < len(text) and _WORD.match(text[end]) and _WORD.match(text[end - 1]))
+        end < len(text) and _WORD.match(text[end]) and _WORD.match(text[end - 1])
+    )
 
 
 def _short(phrase: str) -> bool:
@@ -77,8 +80,9 @@ def match_phrase(phrase: str, text_norm: str, threshold: int) -> tuple[float, in
     return al.score, s, e
 
 
-def match_item(item: RubricItem, reply: str, reply_norm: str | None = None,
-               signals: dict | None = None) -> ItemHit | None:
+def match_item(
+    item: RubricItem, reply: str, reply_norm: str | None = None, signals: dict | None = None
+) -> ItemHit | None:
     """The item's best match in the reply: a pattern, a concept (verb × object in one clause), the scorer's own
     signals (all of the item's, e.g. a deadline and a channel), or a phrase (exact, else fuzzy)."""
     norm = normalize(reply) if reply_norm is None else reply_norm
@@ -86,11 +90,13 @@ def match_item(item: RubricItem, reply: str, reply_norm: str | None = None,
     for pat in item.patterns:
         m = _compile(pat).search(norm)
         if m:
-            return ItemHit(item.id, item.kind, m.start(), m.end(), reply[m.start() : m.end()], 100.0, "pattern")
+            return ItemHit(
+                item.id, item.kind, m.start(), m.end(), reply[m.start() : m.end()], 100.0, "pattern"
+            )
     for concept in item.concepts:
         span = match_concept(concept, norm)
         if span:
-            return ItemHit(item.id, item.kind, span[0], span[1], reply[span[0]:span[1]], 100.0, "concept")
+            return ItemHit(item.id, item.kind, span[0], span[1], reply[span[0] : span[1]], 100.0, "concept")
     if item.signals and signals is not None and all(signals.get(name) for name in item.signals):
         spans = [signals[name][0] for name in item.signals]
         s, e = min(a for a, _ in spans), max(b for _, b in spans)
@@ -127,7 +133,9 @@ class NearMiss:
     threshold: int = 0  # phrase: the score it needed
     phrase: str = ""  # phrase: the item's phrase that came closest
     text: str = ""  # phrase: the reply's words it nearly matched; concept: the verb or object that was there
-    missing: tuple[str, ...] = ()  # signals: those the reply didn't show; concept: "verb" / "object" not found
+    missing: tuple[
+        str, ...
+    ] = ()  # signals: those the reply didn't show; concept: "verb" / "object" not found
     note: str = ""  # phrase: why a score at or above the threshold still didn't count: "short" or "number"
     patterns: bool = False  # the item has patterns too (none of which matched)
 
@@ -135,32 +143,53 @@ class NearMiss:
         zh = lang[:2] == "zh"
         if self.how == "phrase" and self.score < 50:
             pat = (",正则也没有匹配" if zh else ", and no pattern matched") if self.patterns else ""
-            return (f"没有接近的短语(最接近的'{self.phrase}'只有 {self.score:.0f} 分,需要 {self.threshold}){pat}" if zh
-                    else f"no phrase comes close (the best, '{self.phrase}', scores {self.score:.0f}; needs "
-                    f"{self.threshold}){pat}")
+            return (
+                f"没有接近的短语(最接近的'{self.phrase}'只有 {self.score:.0f} 分,需要 {self.threshold}){pat}"
+                if zh
+                else f"no phrase comes close (the best, '{self.phrase}', scores {self.score:.0f}; needs "
+                f"{self.threshold}){pat}"
+            )
         if self.how == "phrase":
             near = f"“{self.text}”" if self.text else ("(无)" if zh else "(nothing)")
             why = f"; {_NOTES[self.note][0 if zh else 1]}" if self.note else ""
-            return (f"最接近的是短语'{self.phrase}' ≈ {near}({self.score:.0f} 分,需要 {self.threshold}{why})" if zh
-                    else f"closest phrase '{self.phrase}' ≈ {near} (score {self.score:.0f}, needs {self.threshold}{why})")
+            return (
+                f"最接近的是短语'{self.phrase}' ≈ {near}({self.score:.0f} 分,需要 {self.threshold}{why})"
+                if zh
+                else f"closest phrase '{self.phrase}' ≈ {near} (score {self.score:.0f}, needs {self.threshold}{why})"
+            )
         if self.how == "signals":
-            return (f"这条回复没有:{'、'.join(self.missing)}" if zh
-                    else f"the reply shows no {' and no '.join(self.missing)}")
+            return (
+                f"这条回复没有:{'、'.join(self.missing)}"
+                if zh
+                else f"the reply shows no {' and no '.join(self.missing)}"
+            )
         if self.how == "concept":
             part = {"verb": ("动作词", "action word"), "object": ("对象词", "object word")}
             if self.missing == ("verb", "object"):
-                return "既没有动作词也没有对象词" if zh else "neither an action word nor an object word of its concept"
+                return (
+                    "既没有动作词也没有对象词"
+                    if zh
+                    else "neither an action word nor an object word of its concept"
+                )
             if len(self.missing) == 1:
                 label = part[self.missing[0]][0 if zh else 1]
-                return (f"有“{self.text}”,但同一句里没有{label}" if zh
-                        else f"“{self.text}” is there, but no {label} of its concept in the same clause")
-            return ("动作词和对象词都有,但不在同一小句里、或隔得太远,或有排除词" if zh
-                    else "its action and object words are there, but not close together in one clause (or an 'unless' word is)")
+                return (
+                    f"有“{self.text}”,但同一句里没有{label}"
+                    if zh
+                    else f"“{self.text}” is there, but no {label} of its concept in the same clause"
+                )
+            return (
+                "动作词和对象词都有,但不在同一小句里、或隔得太远,或有排除词"
+                if zh
+                else "its action and object words are there, but not close together in one clause (or an 'unless' word is)"
+            )
         return "没有匹配的正则" if zh else "no pattern matched"
 
 
-_NOTES = {"short": ("短语太短,只算一字不差的", "a short phrase counts only word for word"),
-          "number": ("数字不同", "a different number")}
+_NOTES = {
+    "short": ("短语太短,只算一字不差的", "a short phrase counts only word for word"),
+    "number": ("数字不同", "a different number"),
+}
 
 
 def near_miss(item: RubricItem, reply: str, signals: dict | None = None) -> NearMiss | None:
@@ -190,8 +219,16 @@ def near_miss(item: RubricItem, reply: str, signals: dict | None = None) -> Near
         if score >= item.threshold:
             note = "short" if _short(p) else "number" if _DIGITS.findall(p) else ""
         if best is None or score > best.score:
-            best = NearMiss(item.id, "phrase", round(score, 1), item.threshold, phrase, reply[s:e].strip(), note=note,
-                            patterns=bool(item.patterns))
+            best = NearMiss(
+                item.id,
+                "phrase",
+                round(score, 1),
+                item.threshold,
+                phrase,
+                reply[s:e].strip(),
+                note=note,
+                patterns=bool(item.patterns),
+            )
     if best is not None and best.score >= 50:
         return best
     if item.signals and signals is not None:

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from .api import CRITERIA, Finding, ScoreContext, ScoreResult, Scorer, weighted_overall
+from .api import CRITERIA, Finding, ScoreContext, Scorer, ScoreResult, weighted_overall
 
 VERDICT_SCHEMA = {
     "type": "object",
@@ -52,9 +52,11 @@ class JudgeModel(Protocol):
 def judge_messages(reply: str, ctx: ScoreContext) -> list[dict]:
     """The rubric as a fixed system prompt (a llama.cpp backend keeps it in its KV cache), then this reply."""
     facts = "\n".join(f"- {f}" for f in ctx.facts if f)
-    user = ((f"Facts the agent can rely on:\n{facts}\n" if facts else "")
-            + (f"The customer said: {ctx.customer}\n" if ctx.customer else "")
-            + f"<reply>{reply}</reply>")
+    user = (
+        (f"Facts the agent can rely on:\n{facts}\n" if facts else "")
+        + (f"The customer said: {ctx.customer}\n" if ctx.customer else "")
+        + f"<reply>{reply}</reply>"
+    )
     return [{"role": "system", "content": RUBRIC}, {"role": "user", "content": user}]
 
 
@@ -94,8 +96,9 @@ class JudgedScorer:
         key = (reply, ctx.customer, tuple(ctx.facts))
         if key not in self._cache:
             try:
-                obj = self.model.complete_json(judge_messages(reply, ctx), VERDICT_SCHEMA,
-                                               max_tokens=self.max_tokens, seed=0)
+                obj = self.model.complete_json(
+                    judge_messages(reply, ctx), VERDICT_SCHEMA, max_tokens=self.max_tokens, seed=0
+                )
                 self._cache[key] = parse_verdict(obj)
             except Exception as e:  # noqa: BLE001 - any model failure leaves the rule scores standing
                 self.failures += 1
@@ -115,13 +118,25 @@ class JudgedScorer:
             blended = round((1 - self.weight) * scores[c] + self.weight * 25 * v[c])
             delta = blended - scores[c]
             if delta:
-                findings.append(Finding(
-                    rule=f"judge.{c}", criterion=c, start=0, end=len(reply), text=reply,
-                    message=f"the judge model ({self.model.name}) rated {c} {v[c]}/4; rules gave {scores[c]}",
-                    effect=float(delta)))
+                findings.append(
+                    Finding(
+                        rule=f"judge.{c}",
+                        criterion=c,
+                        start=0,
+                        end=len(reply),
+                        text=reply,
+                        message=f"the judge model ({self.model.name}) rated {c} {v[c]}/4; rules gave {scores[c]}",
+                        effect=float(delta),
+                    )
+                )
             scores[c] = blended
-        return replace(result, scores=scores, findings=findings, overall=weighted_overall(scores, ctx.weights),
-                       scorer_version=self.version)
+        return replace(
+            result,
+            scores=scores,
+            findings=findings,
+            overall=weighted_overall(scores, ctx.weights),
+            scorer_version=self.version,
+        )
 
 
 @dataclass
@@ -138,5 +153,9 @@ class VerdictOnly:
         ctx = ctx or ScoreContext()
         v = self.judged.verdict(reply, ctx) or {c: 2 for c in CRITERIA}
         scores = {c: 25 * v[c] for c in CRITERIA}
-        return ScoreResult(scores=scores, overall=weighted_overall(scores, ctx.weights), findings=[],
-                           scorer_version=self.version)
+        return ScoreResult(
+            scores=scores,
+            overall=weighted_overall(scores, ctx.weights),
+            findings=[],
+            scorer_version=self.version,
+        )

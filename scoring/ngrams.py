@@ -41,7 +41,7 @@ def grams(text: str) -> dict[str, int]:
         n = len(run)
         for size in (3, 2, 1):
             for i in range(n - size, -1, -1):
-                out.setdefault(run[i:i + size], base + i)
+                out.setdefault(run[i : i + size], base + i)
     return out
 
 
@@ -98,7 +98,9 @@ def contributions(found: dict[str, int], tab: dict[str, tuple[float, ...]], n: i
     if not found or not tab:
         return [(0.0, [])] * n
     scale = norm(len(found))
-    hits = [(g, tab[g], p) for g, p in found.items() if g in tab]  # in the reply's order: same result every run
+    hits = [
+        (g, tab[g], p) for g, p in found.items() if g in tab
+    ]  # in the reply's order: same result every run
     out = []
     for i in range(n):
         total = sum(w[i] for _, w, _ in hits) / scale

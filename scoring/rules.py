@@ -42,7 +42,9 @@ import yaml
 
 from . import safe_regex
 
-logging.getLogger("peilian.team_files").addHandler(logging.NullHandler())  # the CLI prints these; the app doesn't
+logging.getLogger("peilian.team_files").addHandler(
+    logging.NullHandler()
+)  # the CLI prints these; the app doesn't
 
 HERE = Path(__file__).parent
 KINDS = ("existence", "substitution", "element", "occurrence", "metric", "context")
@@ -96,7 +98,9 @@ class LiteralIndex:
         self.words: dict[str, list[int]] = {}
         self.automaton = None
         self.cache: dict[str, dict[int, list[tuple[int, int]]]] = {}
-        self.lock = threading.RLock()  # the TUI scores in a worker thread: adding words and rebuilding are exclusive
+        self.lock = (
+            threading.RLock()
+        )  # the TUI scores in a worker thread: adding words and rebuilding are exclusive
 
     def add(self, word: str, owner: int) -> None:
         with self.lock:
@@ -109,7 +113,9 @@ class LiteralIndex:
 
         automaton = ahocorasick.Automaton()
         for word, owners in self.words.items():
-            automaton.add_word(word, (len(word), bool(_ASCII_WORD.match(word)), word[-1] in _WORDCHAR, tuple(owners)))
+            automaton.add_word(
+                word, (len(word), bool(_ASCII_WORD.match(word)), word[-1] in _WORDCHAR, tuple(owners))
+            )
         automaton.make_automaton()
         self.automaton = automaton
 
@@ -145,7 +151,8 @@ def first_chars(pattern: str) -> set[str] | None:
     """The characters a match of `pattern` can start with, or None when that can't be told cheaply. Used to skip a
     regular expression when none of them occurs in the text."""
     try:
-        from re import _constants as c, _parser as p  # type: ignore[attr-defined]
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser as p
 
         parsed = p.parse(pattern)
     except Exception:  # noqa: BLE001 - any doubt means "no prefilter"
@@ -229,7 +236,9 @@ class Matcher:
         zh_re, en_re, linear = [], [], []
         for e in entries:
             if e.startswith("re:"):
-                if not safe_regex.is_reviewed(e[3:]):  # a trainer's: RE2, linear time (see scoring.safe_regex)
+                if not safe_regex.is_reviewed(
+                    e[3:]
+                ):  # a trainer's: RE2, linear time (see scoring.safe_regex)
                     linear.append(e[3:])
                     continue
                 (en_re if entry_lang(e) == "en" else zh_re).append(e[3:])
@@ -241,8 +250,9 @@ class Matcher:
         self.en = re.compile("|".join(f"(?:{p})" for p in en_re)) if en_re else None
         self.zh_trigger = _trigger(zh_re) if zh_re else None
         self.en_trigger = _trigger(en_re) if en_re else None
-        self.linear = (safe_regex.compile("|".join(f"(?:{p})" for p in linear), ignorecase=False)
-                       if linear else None)
+        self.linear = (
+            safe_regex.compile("|".join(f"(?:{p})" for p in linear), ignorecase=False) if linear else None
+        )
 
     def finditer(self, text: str) -> list:
         found: list = [_Span(s, e, text) for s, e in INDEX.scan(text).get(self.id, ())]
@@ -277,7 +287,9 @@ class Lexicon:
     name: str
     entries: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
-    plain: dict[str, str] = field(default_factory=dict)  # jargon word -> what to say instead (substitution rules)
+    plain: dict[str, str] = field(
+        default_factory=dict
+    )  # jargon word -> what to say instead (substitution rules)
 
     @property
     def regex(self) -> Matcher | None:
@@ -302,7 +314,9 @@ class Rule:
     swap: dict[str, str] = field(default_factory=dict)
     effect: float = 0.0
     cap: float | None = None
-    factor: float | None = None  # multiply the criterion's score by this per match (instead of adding `effect`)
+    factor: float | None = (
+        None  # multiply the criterion's score by this per match (instead of adding `effect`)
+    )
     floor: float = 0.0  # with factor: the product of all this rule's factors never goes below this
     ceiling: float | None = None
     once: bool = True
@@ -333,7 +347,9 @@ class RuleSet:
     rules: dict[str, Rule]
     lexicons: dict[str, Lexicon]
     bases: dict[str, float] = field(default_factory=dict)
-    skipped: list[str] = field(default_factory=list)  # trainers' files left out, one sentence each (path:line:col)
+    skipped: list[str] = field(
+        default_factory=list
+    )  # trainers' files left out, one sentence each (path:line:col)
 
     def __getitem__(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
@@ -432,8 +448,9 @@ def load_rules(dirs: list[Path], lexicons: dict[str, Lexicon], bases: dict | Non
     return rules
 
 
-def add_rule_file(data, path: Path, rules: dict[str, Rule], lexicons: dict[str, Lexicon], bases: dict | None,
-                  reviewed: bool) -> None:
+def add_rule_file(
+    data, path: Path, rules: dict[str, Rule], lexicons: dict[str, Lexicon], bases: dict | None, reviewed: bool
+) -> None:
     """Add one rule file's rules (a rule with an id already there replaces it)."""
     allowed = set(Rule.__dataclass_fields__) - {"source", "regex"}
     items = data.get("rules") if isinstance(data, dict) else data

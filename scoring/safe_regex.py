@@ -54,11 +54,15 @@ def _why(pattern: str, error: Exception) -> str:
     raw = error.args[0] if error.args else error
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
     if "invalid perl operator: (?" in text:
-        return (f"pattern '{pattern}' uses a lookaround ((?=, (?!, (?<= or (?<!), which patterns can't use (they run "
-                "in linear time, on RE2): match the words themselves instead")
+        return (
+            f"pattern '{pattern}' uses a lookaround ((?=, (?!, (?<= or (?<!), which patterns can't use (they run "
+            "in linear time, on RE2): match the words themselves instead"
+        )
     if "invalid escape sequence: \\" in text and text[-1:].isdigit():
-        return (f"pattern '{pattern}' uses a backreference (such as \\1), which patterns can't use (they run in "
-                "linear time, on RE2)")
+        return (
+            f"pattern '{pattern}' uses a backreference (such as \\1), which patterns can't use (they run in "
+            "linear time, on RE2)"
+        )
     if text.endswith(": " + pattern):  # RE2 quotes the pattern back
         text = text[: -len(pattern) - 2]
     return f"pattern '{pattern}' is not a valid regular expression: {text}"

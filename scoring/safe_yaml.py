@@ -35,11 +35,17 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def check_size(size: int, max_bytes: int = MAX_BYTES) -> None:
     if size > max_bytes:
-        raise YAMLLimit(1, 1, f"the file is {size / 1_000_000:.1f} MB; at most {max_bytes // 1000:,} KB is read "
-                              "(split it into smaller files)")
+        raise YAMLLimit(
+            1,
+            1,
+            f"the file is {size / 1_000_000:.1f} MB; at most {max_bytes // 1000:,} KB is read "
+            "(split it into smaller files)",
+        )
 
 
-def check(text: str, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> None:
+def check(
+    text: str, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES
+) -> None:
     """Raise YAMLLimit if `text` is too big, nests too deep or expands (through aliases) to too many values.
     Syntax errors are left for the real parse to report."""
     check_size(len(text.encode("utf-8", "surrogatepass")), max_bytes)
@@ -58,8 +64,11 @@ def check(text: str, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH, 
                 stack.append([1, event.anchor])
                 total += 1
                 if len(stack) > max_depth:
-                    raise _limit(event, f"nested more than {max_depth} levels deep: a scenario or word list needs "
-                                        "far fewer (check the brackets and the indentation)")
+                    raise _limit(
+                        event,
+                        f"nested more than {max_depth} levels deep: a scenario or word list needs "
+                        "far fewer (check the brackets and the indentation)",
+                    )
                 continue
             elif isinstance(event, yaml.CollectionEndEvent):
                 n, anchor = stack.pop()
@@ -74,13 +83,21 @@ def check(text: str, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH, 
             if stack:
                 stack[-1][0] += n
             if total > max_nodes:
-                raise _limit(event, f"the aliases (*name) here expand to more than {max_nodes:,} values: "
-                                    "write the values out, or use fewer aliases")
-    except yaml.MarkedYAMLError as e:  # libyaml stops at 1,000 levels itself; other syntax errors: the real parse
+                raise _limit(
+                    event,
+                    f"the aliases (*name) here expand to more than {max_nodes:,} values: "
+                    "write the values out, or use fewer aliases",
+                )
+    except (
+        yaml.MarkedYAMLError
+    ) as e:  # libyaml stops at 1,000 levels itself; other syntax errors: the real parse
         if "nesting depth" in str(e.problem or "") and e.problem_mark is not None:
-            raise YAMLLimit(e.problem_mark.line + 1, e.problem_mark.column + 1,
-                            f"nested more than {max_depth} levels deep: a scenario or word list needs far fewer "
-                            "(check the brackets and the indentation)") from None
+            raise YAMLLimit(
+                e.problem_mark.line + 1,
+                e.problem_mark.column + 1,
+                f"nested more than {max_depth} levels deep: a scenario or word list needs far fewer "
+                "(check the brackets and the indentation)",
+            ) from None
     except yaml.YAMLError:
         return
 

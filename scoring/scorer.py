@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from . import safe_regex
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .items import match_items
-from .signals import signals_of
 from .rules import INDEX, Rule, RuleSet, ruleset
+from .signals import signals_of
 from .text import detect_lang, normalize, traditional
 
 VERSION = "rules-1"
@@ -30,7 +30,9 @@ _LATIN_WORD = re.compile(r"[a-z][a-z'\-]*")
 _EN_WORD = re.compile(r"[a-z0-9$¥][a-z0-9'$.,\-]*")
 # a word said twice in a row ("抱歉抱歉", "sorry, sorry"): whole English words, or 2-6 Chinese characters (a doubled
 # letter as in "all" or "sorry", or a reduplicated word like 看看, is not a repeat)
-_REPEAT = re.compile(r"([\u3400-\u9fff]{2,6}?)[\s,，!！~]*\1|(?<![a-z])([a-z']{2,})(?![a-z])[\s,，!！~]+\2(?![a-z])")
+_REPEAT = re.compile(
+    r"([\u3400-\u9fff]{2,6}?)[\s,，!！~]*\1|(?<![a-z])([a-z']{2,})(?![a-z])[\s,，!！~]+\2(?![a-z])"
+)
 _NEG = re.compile(
     r"(不能|不会|不可以|无法|没法|没办法|不用|不需要|不必|无需|不得|不要|绝不|决不|别|接不了|做不到|不便|never|can't|cannot|can not|won't|"
     r"will not|unable|not allowed|do not|don't|couldn't|shouldn't|no one|nobody)"
@@ -52,11 +54,15 @@ class _State:
     customer: str
     facts: str
     findings: list[Finding] = field(default_factory=list)
-    ceilings: dict[str, list[tuple[float, int]]] = field(default_factory=dict)  # criterion -> (cap, finding index)
+    ceilings: dict[str, list[tuple[float, int]]] = field(
+        default_factory=dict
+    )  # criterion -> (cap, finding index)
     factors: list[tuple[float, int]] = field(default_factory=list)  # (factor, finding index)
     memo: dict = field(default_factory=dict)  # per-reply caches (regex hits, stuffing)
     elements: dict[str, list[_Hit]] = field(default_factory=dict)
-    signals: dict = field(default_factory=dict)  # scoring.signals: what the reply does (deadline, apology, ...)
+    signals: dict = field(
+        default_factory=dict
+    )  # scoring.signals: what the reply does (deadline, apology, ...)
     msg_lang: str = ""  # the findings' messages ("zh" or "en"): the trainee's interface language, else `lang`
     # (suggestions stay in `lang`: a better way to say it is worth most in the language the customer reads)
 
@@ -89,14 +95,22 @@ class RuleScorer:
             _ = lex.regex
         INDEX.scan("")  # and build the shared automaton once
         self.bases = self.rules.bases
-        self._lexical = [r for r in self.rules.rules.values() if r.kind in ("existence", "substitution", "element", "occurrence")]
+        self._lexical = [
+            r
+            for r in self.rules.rules.values()
+            if r.kind in ("existence", "substitution", "element", "occurrence")
+        ]
         detectors = [r for r in self.rules.rules.values() if r.kind in ("metric", "context")]
-        detectors.sort(key=lambda r: _FIRST.index(r.params.get("detector")) if r.params.get("detector") in _FIRST else 9)
+        detectors.sort(
+            key=lambda r: _FIRST.index(r.params.get("detector")) if r.params.get("detector") in _FIRST else 9
+        )
         self._detectors = []
         for rule in detectors:
             fn = _DETECTORS.get(rule.params.get("detector", rule.id))
             if fn is None:
-                raise ValueError(f"{rule.source}: rule {rule.id}: no detector named {rule.params.get('detector')!r}")
+                raise ValueError(
+                    f"{rule.source}: rule {rule.id}: no detector named {rule.params.get('detector')!r}"
+                )
             self._detectors.append((rule, fn))
 
     # -- matching ---------------------------------------------------------------------------------------------
@@ -119,7 +133,9 @@ class RuleScorer:
 
     def _add(self, st: _State, rule: Rule, start: int, end: int, effect: float, **kw) -> Finding:
         text = st.reply[start:end]
-        suggestion = rule.suggestion_for(st.lang, text=text.strip(), **kw)  # the better wording: as replied in
+        suggestion = rule.suggestion_for(
+            st.lang, text=text.strip(), **kw
+        )  # the better wording: as replied in
         if st.ctx.lang == "zh-Hant" and suggestion:
             suggestion = traditional(suggestion)
         f = Finding(
@@ -183,7 +199,9 @@ class RuleScorer:
             total += effect
             swap = ""
             if rule.kind == "substitution":
-                swap = next((v for k, v in rule.swap.items() if normalize(k) == key), "") or _swap_by_regex(rule, key)
+                swap = next((v for k, v in rule.swap.items() if normalize(k) == key), "") or _swap_by_regex(
+                    rule, key
+                )
             self._add(st, rule, h.start, h.end, effect, swap=swap)
 
     # -- scoring ----------------------------------------------------------------------------------------------
@@ -217,8 +235,12 @@ class RuleScorer:
                     criterion=crit,
                     kind="context",
                     ceiling=10,
-                    message=item.message or (f"本场景禁止:{item.label or item.id}" if st.msg_lang == "zh"
-                                             else f"forbidden in this scenario: {item.label or item.id}"),
+                    message=item.message
+                    or (
+                        f"本场景禁止:{item.label or item.id}"
+                        if st.msg_lang == "zh"
+                        else f"forbidden in this scenario: {item.label or item.id}"
+                    ),
                 )
                 self._add(st, rule, hit.start, hit.end, 0.0)
         return st, items
@@ -244,7 +266,9 @@ class RuleScorer:
                     value = cap
             scores[c] = int(round(value))
         st.findings.sort(key=lambda f: (f.start, f.rule))
-        return ScoreResult(scores, weighted_overall(scores, ctx.weights), st.findings, items, self.version, st.signals)
+        return ScoreResult(
+            scores, weighted_overall(scores, ctx.weights), st.findings, items, self.version, st.signals
+        )
 
 
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十半]")
@@ -257,7 +281,7 @@ def _whose(st: _State) -> None:
 
     def quoted(h: _Hit) -> bool:
         """The customer's number, in a clause where the agent does nothing with it."""
-        text = st.norm[h.start:h.end].strip()
+        text = st.norm[h.start : h.end].strip()
         if not (_HAS_NUMBER.search(text) and text in st.customer):
             return False
         s, e = st.clause(h.start, h.end)
@@ -295,6 +319,7 @@ def _swap_by_regex(rule: Rule, key: str) -> str:
 
 
 # -- structured detectors (named by rules with kind: metric / context) ------------------------------------------
+
 
 def _whole(st: _State) -> tuple[int, int]:
     s = len(st.reply) - len(st.reply.lstrip())
@@ -367,7 +392,9 @@ def d_length(self: RuleScorer, rule: Rule, st: _State) -> None:
         limit = rule.params.get("safety_limit", limit * 1.6)
     if units > limit:
         over = units - limit
-        effect = max(rule.cap if rule.cap is not None else -100, rule.effect * over / rule.params.get("per", 40))
+        effect = max(
+            rule.cap if rule.cap is not None else -100, rule.effect * over / rule.params.get("per", 40)
+        )
         s, e = _whole(st)
         cjk, words = _size(st)
         if st.lang == "zh":
@@ -426,7 +453,9 @@ def d_questions(self: RuleScorer, rule: Rule, st: _State) -> None:
 
 
 def d_list(self: RuleScorer, rule: Rule, st: _State) -> None:
-    marks = list(re.finditer(r"(?:(?<=[\s:：;；,，(（])|^)(?:\d{1,2}[)）、.]|\([a-z1-9]\)|[①②③④⑤⑥])(?!\d)", st.norm))
+    marks = list(
+        re.finditer(r"(?:(?<=[\s:：;；,，(（])|^)(?:\d{1,2}[)）、.]|\([a-z1-9]\)|[①②③④⑤⑥])(?!\d)", st.norm)
+    )
     if len(marks) >= rule.min:
         self._add(st, rule, marks[0].start(), marks[-1].end(), rule.effect, count=len(marks))
 
@@ -436,7 +465,11 @@ def d_latin_in_zh(self: RuleScorer, rule: Rule, st: _State) -> None:
         return
     allowed = set(rule.params.get("allow", []))
     # the customer's own words (this line or earlier ones) and the scenario's (its facts) are fair to use back
-    customer_words = set(_LATIN_WORD.findall(" ".join((st.customer, st.facts, *(normalize(c) for c in st.ctx.customer_history)))))
+    customer_words = set(
+        _LATIN_WORD.findall(
+            " ".join((st.customer, st.facts, *(normalize(c) for c in st.ctx.customer_history)))
+        )
+    )
     total = 0.0
     seen = set()
     for m in re.finditer(r"[a-z][a-z\-]{2,}", st.norm):
@@ -463,6 +496,7 @@ def d_branching(self: RuleScorer, rule: Rule, st: _State) -> None:
 
 # certainty: one coherent promise -------------------------------------------------------------------------------
 
+
 def d_promise(self: RuleScorer, rule: Rule, st: _State) -> None:
     """Positive findings for certainty's elements, only when they belong to one promise (not a stuffed list)."""
     if "stuffed" in st.elements:
@@ -481,15 +515,21 @@ def d_promise(self: RuleScorer, rule: Rule, st: _State) -> None:
             continue
         if name == "immediate" and el.get("time"):
             continue
-        if name in ("time", "immediate") and not (owned or done or safety or el.get("amount") or el.get("result")):
+        if name in ("time", "immediate") and not (
+            owned or done or safety or el.get("amount") or el.get("result")
+        ):
             continue
         if name == "result" and el.get("amount"):
             continue
         h = min(hits, key=lambda x: x.start)
         effect = weights.get(name, 10)
         gained += effect
-        sub = Rule(id=f"certainty.{name.replace('_', '-')}", criterion="certainty", kind="element",
-                   message=rule.params.get("messages", {}).get(name, {}))
+        sub = Rule(
+            id=f"certainty.{name.replace('_', '-')}",
+            criterion="certainty",
+            kind="element",
+            message=rule.params.get("messages", {}).get(name, {}),
+        )
         self._add(st, sub, h.start, h.end, effect)
     has_action = bool(owned or done)
     if has_action and el.get("time") and (el.get("channel") or el.get("amount") or el.get("result")):
@@ -501,12 +541,19 @@ def d_no_commitment(self: RuleScorer, rule: Rule, st: _State) -> None:
     el = st.elements
     if any(f.rule == "safety.step" for f in st.findings):
         return
-    if not (el.get("action_owned") or el.get("action_done") or el.get("amount") or el.get("result") or el.get("time")):
+    if not (
+        el.get("action_owned")
+        or el.get("action_done")
+        or el.get("amount")
+        or el.get("result")
+        or el.get("time")
+    ):
         s, e = _whole(st)
         self._add(st, rule, s, e, rule.effect)
 
 
 # safety and harm ------------------------------------------------------------------------------------------------
+
 
 def _safety_context(st: _State) -> bool:
     return bool(st.elements.get("_selfharm_cue"))
@@ -514,7 +561,9 @@ def _safety_context(st: _State) -> bool:
 
 def d_selfharm(self: RuleScorer, rule: Rule, st: _State) -> None:
     cue = self.rules.lex("selfharm_cue")
-    if cue is None or not (cue.search(st.customer) or any(cue.search(normalize(c)) for c in st.ctx.customer_history)):
+    if cue is None or not (
+        cue.search(st.customer) or any(cue.search(normalize(c)) for c in st.ctx.customer_history)
+    ):
         return
     st.elements["_selfharm_cue"] = [_Hit(0, 0)]
     safety = self.rules.lex("safety_step")
@@ -535,7 +584,11 @@ def d_fact_contradiction(self: RuleScorer, rule: Rule, st: _State) -> None:
     neg = safe_regex.compile(rule.params.get("constraint", ""), ignorecase=False)  # RE2 unless Peilian's own
     for m in neg.finditer(st.facts):
         s, e = m.end(), m.end()
-        while e < len(st.facts) and st.facts[e] not in ",，。.;；、(（\n" and not (st.facts[e] == "也" and e > s):
+        while (
+            e < len(st.facts)
+            and st.facts[e] not in ",，。.;；、(（\n"
+            and not (st.facts[e] == "也" and e > s)
+        ):
             e += 1
         obj = st.facts[s:e].strip()
         grams = _grams(obj)
@@ -544,13 +597,19 @@ def d_fact_contradiction(self: RuleScorer, rule: Rule, st: _State) -> None:
         for cm in _CLAUSE.finditer(st.norm):
             clause = cm.group(0)
             shared = grams & _grams(clause)
-            if len(shared) >= 2 and len(shared) / len(grams) >= rule.params.get("overlap", 0.6) and not _NEG.search(clause):
+            if (
+                len(shared) >= 2
+                and len(shared) / len(grams) >= rule.params.get("overlap", 0.6)
+                and not _NEG.search(clause)
+            ):
                 self._add(st, rule, cm.start(), cm.end(), rule.effect, fact=obj)
                 return
 
 
-_STOP_EN = set("a an the to of for and or any anyone someone it its is are be with on in at by your you their they them "
-               "this that can not never must may agent agents customer customers".split())
+_STOP_EN = set(
+    "a an the to of for and or any anyone someone it its is are be with on in at by your you their they them "
+    "this that can not never must may agent agents customer customers".split()
+)
 
 
 def _grams(text: str) -> set[str]:
@@ -566,7 +625,12 @@ def _stem(word: str) -> str:
     for suffix in ("ing", "ed", "es", "s", "e"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
-            if suffix in ("ing", "ed") and len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+            if (
+                suffix in ("ing", "ed")
+                and len(word) >= 4
+                and word[-1] == word[-2]
+                and word[-1] not in "aeiouls"
+            ):
                 word = word[:-1]  # "cancelled" ~ "cancel", "shipped" ~ "ship"
             elif suffix in ("ing", "ed") and len(word) >= 4 and word[-1] == word[-2] == "l":
                 word = word[:-1]
@@ -576,12 +640,15 @@ def _stem(word: str) -> str:
 
 # warmth: acknowledging the specific situation --------------------------------------------------------------------
 
+
 def d_specific(self: RuleScorer, rule: Rule, st: _State) -> None:
     """A sentence that picks up the customer's own situation (their words, numbers, people) *and* says how that
     feels or owns it: "孩子后天过生日,礼物还没发出,换谁都着急" — not a stock phrase, not a bare status line."""
     if not st.customer:
         return
-    warm_rules = set(rule.params.get("with", ["warmth.apology", "warmth.feeling", "warmth.ownership", "warmth.care"]))
+    warm_rules = set(
+        rule.params.get("with", ["warmth.apology", "warmth.feeling", "warmth.ownership", "warmth.care"])
+    )
     warm_spans = [(f.start, f.end) for f in st.findings if f.rule in warm_rules]
     if not warm_spans:
         return
@@ -592,7 +659,9 @@ def d_specific(self: RuleScorer, rule: Rule, st: _State) -> None:
             continue
         sentence = m.group(0)
         shared = _grams(sentence) & cg
-        nums = (set(re.findall(r"\d+|[一二三四五六七八九十两]+", sentence)) | set(_number_words(sentence))) & nums_c
+        nums = (
+            set(re.findall(r"\d+|[一二三四五六七八九十两]+", sentence)) | set(_number_words(sentence))
+        ) & nums_c
         if len(shared) >= rule.min or nums:
             self._add(st, rule, m.start(), m.end(), rule.effect)
             return
@@ -643,10 +712,33 @@ def d_safety_care(self: RuleScorer, rule: Rule, st: _State) -> None:
         self._add(st, rule, f.start, f.end, rule.effect)
 
 
-_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-                 "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "seventy": "70",
-                 "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "twenty": "20", "twice": "2",
-                 "second": "2", "third": "3", "fourth": "4", "fifth": "5", "once": "1", "thrice": "3"}
+_NUMBER_WORDS = {
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "seventy": "70",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "sixty": "60",
+    "twenty": "20",
+    "twice": "2",
+    "second": "2",
+    "third": "3",
+    "fourth": "4",
+    "fifth": "5",
+    "once": "1",
+    "thrice": "3",
+}
 
 
 def _number_words(text: str) -> list[str]:

@@ -57,7 +57,7 @@ def questions(reply: str) -> list[tuple[int, int]]:
 
 def is_choice(reply: str, span: tuple[int, int]) -> bool:
     """A question that offers a choice ("退款还是换新?", "refund or a new one?")."""
-    return bool(_CHOICE.search(normalize(reply)[span[0]:span[1]]))
+    return bool(_CHOICE.search(normalize(reply)[span[0] : span[1]]))
 
 
 def signals_of(elements: dict, findings, reply: str) -> dict[str, tuple[tuple[int, int], ...]]:
@@ -104,12 +104,24 @@ def concept_from(data, name: str = "inline") -> Concept:
         raise ConceptError(f"concept '{name}' must be a mapping with verbs and objects")
     unknown = set(data) - {"verbs", "objects", "unless", "with", "label", "examples"}
     if unknown:
-        raise ConceptError(f"concept '{name}': unknown key '{sorted(unknown)[0]}' (verbs, objects, unless, with)")
-    verbs, objects = _words(data.get("verbs"), f"concept '{name}' verbs"), _words(data.get("objects"), f"concept '{name}' objects")
+        raise ConceptError(
+            f"concept '{name}': unknown key '{sorted(unknown)[0]}' (verbs, objects, unless, with)"
+        )
+    verbs, objects = (
+        _words(data.get("verbs"), f"concept '{name}' verbs"),
+        _words(data.get("objects"), f"concept '{name}' objects"),
+    )
     if not verbs or not objects:
         raise ConceptError(f"concept '{name}' needs both verbs and objects")
-    return Concept(name, verbs, objects, _words(data.get("unless"), f"concept '{name}' unless"),
-                   _words(data.get("with"), f"concept '{name}' with"), data.get("label"), data.get("examples"))
+    return Concept(
+        name,
+        verbs,
+        objects,
+        _words(data.get("unless"), f"concept '{name}' unless"),
+        _words(data.get("with"), f"concept '{name}' with"),
+        data.get("label"),
+        data.get("examples"),
+    )
 
 
 @lru_cache(maxsize=1)

@@ -25,9 +25,29 @@ from .yaml_errors import explain, structure_hint
 
 LEXICON_KEYS = ("lexicon", "description", "entries", "plain", "examples")
 LANGS = ("zh", "en")
-_LANG_SLIPS = {"cn": "zh", "chs": "zh", "cht": "zh", "zh-cn": "zh", "zh_cn": "zh", "zh-hans": "zh", "zh-hant": "zh",
-               "zh-tw": "zh", "tw": "zh", "hk": "zh", "chinese": "zh", "中文": "zh", "汉语": "zh", "ch": "zh",
-               "eng": "en", "english": "en", "英文": "en", "us": "en", "uk": "en", "en-us": "en", "en-gb": "en"}
+_LANG_SLIPS = {
+    "cn": "zh",
+    "chs": "zh",
+    "cht": "zh",
+    "zh-cn": "zh",
+    "zh_cn": "zh",
+    "zh-hans": "zh",
+    "zh-hant": "zh",
+    "zh-tw": "zh",
+    "tw": "zh",
+    "hk": "zh",
+    "chinese": "zh",
+    "中文": "zh",
+    "汉语": "zh",
+    "ch": "zh",
+    "eng": "en",
+    "english": "en",
+    "英文": "en",
+    "us": "en",
+    "uk": "en",
+    "en-us": "en",
+    "en-gb": "en",
+}
 RULE_KEYS = tuple(sorted(set(Rule.__dataclass_fields__) - {"source", "regex"}))
 EXAMPLE_KEYS = {"lexicon": ("match", "no_match"), "rule": ("flag", "pass")}
 
@@ -73,8 +93,12 @@ def read_text(path: Path, what: str) -> tuple[str | None, FileProblem | None]:
             looks = "; it looks like GBK, the Chinese Windows encoding"
         except UnicodeDecodeError:
             looks = ""
-        return None, FileProblem(where, line, col, f"this {what} is not UTF-8 text{looks}: save it as UTF-8 (in "
-                                 "Notepad: Save As, Encoding: UTF-8)")
+        return None, FileProblem(
+            where,
+            line,
+            col,
+            f"this {what} is not UTF-8 text{looks}: save it as UTF-8 (in Notepad: Save As, Encoding: UTF-8)",
+        )
 
 
 @dataclass
@@ -105,8 +129,13 @@ def locate(text: str, where: str) -> tuple[Located | None, FileProblem | None]:
     except yaml.MarkedYAMLError as e:
         if e.problem and "could not determine a constructor" in e.problem:
             mark = e.problem_mark
-            return None, FileProblem(where, mark.line + 1, mark.column + 1, "a '!' tag here: only plain words, lists "
-                                     "and 'key: value' mappings are allowed (put text starting with '!' in quotes)")
+            return None, FileProblem(
+                where,
+                mark.line + 1,
+                mark.column + 1,
+                "a '!' tag here: only plain words, lists "
+                "and 'key: value' mappings are allowed (put text starting with '!' in quotes)",
+            )
         return None, FileProblem(where, *explain(e, text))
     except yaml.YAMLError as e:
         return None, FileProblem(where, 1, 1, f"not valid YAML ({e})")
@@ -160,7 +189,9 @@ def bundled_lexicon_names() -> list[str]:
     return sorted(_bundled_rule_names()[0])
 
 
-def check_lexicon(path: Path, names: set[str], substitution: set[str]) -> tuple[list[dict], list[FileProblem]]:
+def check_lexicon(
+    path: Path, names: set[str], substitution: set[str]
+) -> tuple[list[dict], list[FileProblem]]:
     """A team lexicon file's documents (when it has no problem) and its problems. `names`: the list names some rule
     reads; `substitution`: those a substitution rule reads (the only ones `plain:` means something for)."""
     where = display(path)
@@ -184,7 +215,11 @@ def check_lexicon(path: Path, names: set[str], substitution: set[str]) -> tuple[
         p = (i,) if listed else ()
         if not isinstance(doc, dict):
             hint = structure_hint(text) if isinstance(doc, str) else None
-            at(p, hint or "each lexicon is a mapping: `lexicon: NAME` and `entries: [...]` (see scenarios/README.md)")
+            at(
+                p,
+                hint
+                or "each lexicon is a mapping: `lexicon: NAME` and `entries: [...]` (see scenarios/README.md)",
+            )
             continue
         for key in doc:
             if key not in LEXICON_KEYS:
@@ -196,12 +231,19 @@ def check_lexicon(path: Path, names: set[str], substitution: set[str]) -> tuple[
             continue
         if name is None:
             looks_like_rule = "id" in doc and "kind" in doc
-            at(p, "this looks like a rule, not a lexicon: move it to the rules folder" if looks_like_rule
-               else "missing `lexicon: NAME` (which list these words join; the names are in scenarios/README.md)")
+            at(
+                p,
+                "this looks like a rule, not a lexicon: move it to the rules folder"
+                if looks_like_rule
+                else "missing `lexicon: NAME` (which list these words join; the names are in scenarios/README.md)",
+            )
             continue
         if name not in names:
-            at(p + ("lexicon",), f"no rule reads a lexicon named '{name}', so its words would do nothing"
-               f"{_suggest(name, names, 60) or ' (the names are listed in scenarios/README.md)'}")
+            at(
+                p + ("lexicon",),
+                f"no rule reads a lexicon named '{name}', so its words would do nothing"
+                f"{_suggest(name, names, 60) or ' (the names are listed in scenarios/README.md)'}",
+            )
         entries = doc.get("entries")
         misspelt = any(_suggest(k, ("entries", "plain")) for k in doc if k not in LEXICON_KEYS)
         if "entries" not in doc and "plain" not in doc and not misspelt:
@@ -211,21 +253,32 @@ def check_lexicon(path: Path, names: set[str], substitution: set[str]) -> tuple[
                 for lang, words in entries.items():
                     if lang not in LANGS:
                         slip = _LANG_SLIPS.get(str(lang).lower())
-                        at(p + ("entries", lang), f"'{lang}' is not a language here: use "
-                           + (f"'{slip}'" if slip else "zh (Chinese, either script) or en (English)"), key=True)
+                        at(
+                            p + ("entries", lang),
+                            f"'{lang}' is not a language here: use "
+                            + (f"'{slip}'" if slip else "zh (Chinese, either script) or en (English)"),
+                            key=True,
+                        )
                     _check_words(words, p + ("entries", lang), at)
             elif isinstance(entries, list):
                 _check_words(entries, p + ("entries",), at)
             else:
-                at(p + ("entries",), "entries must be a list ([a, b] or one '- ' item per line), or zh: and en: lists")
+                at(
+                    p + ("entries",),
+                    "entries must be a list ([a, b] or one '- ' item per line), or zh: and en: lists",
+                )
         plain = doc.get("plain")
         if plain is not None:
             if not isinstance(plain, dict):
                 at(p + ("plain",), "plain must be `word: what to say instead` lines, e.g. `工单: 申请`")
             else:
                 if name in names and name not in substitution:
-                    at(p + ("plain",), f"plain words are for jargon: no substitution rule reads '{name}' "
-                       f"(use `lexicon: {sorted(substitution)[0] if substitution else 'jargon'}`)", key=True)
+                    at(
+                        p + ("plain",),
+                        f"plain words are for jargon: no substitution rule reads '{name}' "
+                        f"(use `lexicon: {sorted(substitution)[0] if substitution else 'jargon'}`)",
+                        key=True,
+                    )
                 for k, v in plain.items():
                     if why := (_text_problem(k, f"'{k}'") or _text_problem(v, f"the plain word for '{k}'")):
                         at(p + ("plain", k), why)
@@ -281,15 +334,25 @@ def check_examples(lexicons: dict[str, Lexicon], docs_by_file: dict[Path, list[d
             matcher = lex.regex
             for j, reply in enumerate(examples.get("match") or []):
                 if not matcher or not matcher.search(normalize(str(reply))):
-                    out.append(FileProblem(display(path), *located.at(prefix + ("examples", "match", j)),
-                                           f"the example '{reply}' should match, but holds none of the words of "
-                                           f"'{lex.name}': add the word as a reply would write it"))
+                    out.append(
+                        FileProblem(
+                            display(path),
+                            *located.at(prefix + ("examples", "match", j)),
+                            f"the example '{reply}' should match, but holds none of the words of "
+                            f"'{lex.name}': add the word as a reply would write it",
+                        )
+                    )
             for j, reply in enumerate(examples.get("no_match") or []):
                 hit = matcher.search(normalize(str(reply))) if matcher else None
                 if hit:
-                    out.append(FileProblem(display(path), *located.at(prefix + ("examples", "no_match", j)),
-                                           f"the example '{reply}' should not match, but holds '{hit.group()}' of "
-                                           f"'{lex.name}'"))
+                    out.append(
+                        FileProblem(
+                            display(path),
+                            *located.at(prefix + ("examples", "no_match", j)),
+                            f"the example '{reply}' should not match, but holds '{hit.group()}' of "
+                            f"'{lex.name}'",
+                        )
+                    )
     return out
 
 
@@ -301,7 +364,9 @@ def _fitted_rule_ids() -> set[str]:
     return {k.split("@")[0] for c in CRITERIA for k in w.weights[c]}
 
 
-def check_rules(path: Path, lexicon_names: set[str], bundled_ids: set[str]) -> tuple[object, list[FileProblem]]:
+def check_rules(
+    path: Path, lexicon_names: set[str], bundled_ids: set[str]
+) -> tuple[object, list[FileProblem]]:
     """A team rule file's data (when it has no problem) and its problems."""
     where = display(path)
     text, problem = read_text(path, "rule file")
@@ -317,17 +382,33 @@ def check_rules(path: Path, lexicon_names: set[str], bundled_ids: set[str]) -> t
         problems.append(FileProblem(where, *located.at(path_, key), message))
 
     if data is None:
-        return None, [FileProblem(where, 1, 1, "the file is empty: write a list of rules (see scenarios/README.md)")]
+        return None, [
+            FileProblem(where, 1, 1, "the file is empty: write a list of rules (see scenarios/README.md)")
+        ]
     if isinstance(data, dict):
         if "lexicon" in data:
-            return None, [FileProblem(where, 1, 1, "this is a lexicon (it has `lexicon:`), not a rule file: move it "
-                                      "to the lexicons folder")]
+            return None, [
+                FileProblem(
+                    where,
+                    1,
+                    1,
+                    "this is a lexicon (it has `lexicon:`), not a rule file: move it to the lexicons folder",
+                )
+            ]
         for key in data:
             if key == "base":
-                at((key,), "'base' is Peilian's own (the scorer's starting points): leave it out of a team file", True)
+                at(
+                    (key,),
+                    "'base' is Peilian's own (the scorer's starting points): leave it out of a team file",
+                    True,
+                )
             elif key != "rules":
-                at((key,), f"unknown key '{key}'{_suggest(key, ('rules',))} (a rule file is a list of rules, or "
-                   "`rules:` and the list)", True)
+                at(
+                    (key,),
+                    f"unknown key '{key}'{_suggest(key, ('rules',))} (a rule file is a list of rules, or "
+                    "`rules:` and the list)",
+                    True,
+                )
         items, prefix = data.get("rules"), ("rules",)
     else:
         items, prefix = data, ()
@@ -348,15 +429,24 @@ def check_rules(path: Path, lexicon_names: set[str], bundled_ids: set[str]) -> t
             at(p, "every rule needs an `id:`")
             continue
         if rid not in bundled_ids and rid not in fitted:
-            at(p + ("id",), f"rule '{rid}' is not one of the scorer's rules, so it has no fitted weight and would "
-               f"change no score{_suggest(rid, bundled_ids, 80) or ''}; to flag more words, add them to a lexicon "
-               "(scenarios/README.md), or use the id of the rule to replace")
+            at(
+                p + ("id",),
+                f"rule '{rid}' is not one of the scorer's rules, so it has no fitted weight and would "
+                f"change no score{_suggest(rid, bundled_ids, 80) or ''}; to flag more words, add them to a lexicon "
+                "(scenarios/README.md), or use the id of the rule to replace",
+            )
         kind = raw.get("kind")
         if kind not in KINDS:
-            at(p + ("kind",), f"kind must be one of {', '.join(KINDS)}{_suggest(kind, KINDS) if kind else ''}")
+            at(
+                p + ("kind",),
+                f"kind must be one of {', '.join(KINDS)}{_suggest(kind, KINDS) if kind else ''}",
+            )
         crit = raw.get("criterion")
         if crit not in CRITERIA:
-            at(p + ("criterion",), f"criterion must be certainty, simplicity or warmth{_suggest(crit, CRITERIA) if crit else ''}")
+            at(
+                p + ("criterion",),
+                f"criterion must be certainty, simplicity or warmth{_suggest(crit, CRITERIA) if crit else ''}",
+            )
         lex = raw.get("lexicon")
         if lex is not None and lex not in lexicon_names:
             at(p + ("lexicon",), f"no lexicon named '{lex}'{_suggest(lex, lexicon_names, 60)}")
@@ -377,8 +467,11 @@ def check_rules(path: Path, lexicon_names: set[str], bundled_ids: set[str]) -> t
                         at(p + ("swap", k), why, key=True)
         for msg in ("message", "suggestion"):
             v = raw.get(msg)
-            if v is not None and not isinstance(v, str) and not (
-                    isinstance(v, dict) and all(k in LANGS and isinstance(t, str) for k, t in v.items())):
+            if (
+                v is not None
+                and not isinstance(v, str)
+                and not (isinstance(v, dict) and all(k in LANGS and isinstance(t, str) for k, t in v.items()))
+            ):
                 at(p + (msg,), f"{msg} must be a text, or zh: and en: texts")
         if raw.get("examples") is not None:
             _check_examples(raw["examples"], p + ("examples",), "rule", at)
@@ -387,8 +480,9 @@ def check_rules(path: Path, lexicon_names: set[str], bundled_ids: set[str]) -> t
 
 # -- at run time -------------------------------------------------------------------------------------------------
 def _files(dirs: list[Path]) -> list[Path]:
-    return sorted(p for d in dirs if d.is_dir() for p in d.iterdir()
-                  if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(
+        p for d in dirs if d.is_dir() for p in d.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
+    )
 
 
 def _team_rule_names(rule_dirs: list[Path]) -> tuple[set[str], set[str]]:
@@ -434,8 +528,9 @@ def _bundled_rule_names() -> tuple[frozenset, frozenset, frozenset]:
     return frozenset(names), frozenset(subst), frozenset(ids)
 
 
-def add_team_lexicons(lex_dirs: list[Path], rule_dirs: list[Path], lexicons: dict[str, Lexicon],
-                      docs_out: dict | None = None) -> list[str]:
+def add_team_lexicons(
+    lex_dirs: list[Path], rule_dirs: list[Path], lexicons: dict[str, Lexicon], docs_out: dict | None = None
+) -> list[str]:
     """Check each team lexicon file and merge those without problems into `lexicons`; a sentence per file left
     out. `docs_out`, if given, gets each merged file's documents (for `check_examples`)."""
     names, subst, _ids = _bundled_rule_names()
@@ -451,15 +546,22 @@ def add_team_lexicons(lex_dirs: list[Path], rule_dirs: list[Path], lexicons: dic
             for doc in docs:
                 add_lexicon_doc(doc, path, lexicons, reviewed=False)
         except RuleError as e:  # pragma: no cover - the check above covers what the loader refuses
-            skipped.append(f"skipped the team lexicon file {e}; `peilian scenarios check` lists every problem.")
+            skipped.append(
+                f"skipped the team lexicon file {e}; `peilian scenarios check` lists every problem."
+            )
             continue
         if docs_out is not None:
             docs_out[path] = docs
     return skipped
 
 
-def add_team_rules(rule_dirs: list[Path], lexicons: dict[str, Lexicon], rules: dict[str, Rule], bases: dict,
-                   problems_out: list | None = None) -> list[str]:
+def add_team_rules(
+    rule_dirs: list[Path],
+    lexicons: dict[str, Lexicon],
+    rules: dict[str, Rule],
+    bases: dict,
+    problems_out: list | None = None,
+) -> list[str]:
     """Check each team rule file and add those without problems (a rule with a bundled id replaces it)."""
     _names, _subst, ids = _bundled_rule_names()
     skipped = []
@@ -473,14 +575,16 @@ def add_team_rules(rule_dirs: list[Path], lexicons: dict[str, Lexicon], rules: d
         try:
             add_rule_file(data, path, rules, lexicons, None, reviewed=False)
         except (RuleError, TypeError) as e:
-            skipped.append(f"skipped the team rule file {display(path)}: {e}; `peilian scenarios check` lists every "
-                           "problem.")
+            skipped.append(
+                f"skipped the team rule file {display(path)}: {e}; `peilian scenarios check` lists every "
+                "problem."
+            )
     return skipped
 
 
 def _skip_sentence(what: str, problems: list[FileProblem]) -> str:
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return (f"skipped the team {what} file {problems[0]}{more}; `peilian scenarios check` lists every problem.")
+    return f"skipped the team {what} file {problems[0]}{more}; `peilian scenarios check` lists every problem."
 
 
 def check_team_files(lex_dirs: list[Path], rule_dirs: list[Path]) -> tuple[list[FileProblem], int, int]:
@@ -535,10 +639,26 @@ def check_rule_examples(files: dict[Path, object], lexicons: dict[str, Lexicon])
                 for j, reply in enumerate(examples.get(kind) or []):
                     fired = {f.rule for f in detector.detect(str(reply), ScoreContext())[0].findings}
                     if (raw["id"] in fired) != should:
-                        verb = "should fire the rule, but doesn't" if should else "should not fire the rule, but does"
-                        out.append(FileProblem(display(path), *located.at(prefix + (i, "examples", kind, j)),
-                                               f"the example '{reply}' ({kind}) {verb}"))
+                        verb = (
+                            "should fire the rule, but doesn't"
+                            if should
+                            else "should not fire the rule, but does"
+                        )
+                        out.append(
+                            FileProblem(
+                                display(path),
+                                *located.at(prefix + (i, "examples", kind, j)),
+                                f"the example '{reply}' ({kind}) {verb}",
+                            )
+                        )
     return out
 
 
-__all__ = ["FileProblem", "add_team_lexicons", "add_team_rules", "check_lexicon", "check_rules", "check_team_files"]
+__all__ = [
+    "FileProblem",
+    "add_team_lexicons",
+    "add_team_rules",
+    "check_lexicon",
+    "check_rules",
+    "check_team_files",
+]

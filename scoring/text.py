@@ -55,7 +55,11 @@ def normalize(text: str) -> str:
         text = converted
     folded = text.translate(_HALFWIDTH).lower()
     # lower() may change length for a few letters (e.g. "İ"); keep the 1:1 mapping by folding per character then
-    return folded if len(folded) == len(text) else "".join(c.lower() if len(c.lower()) == 1 else c for c in text.translate(_HALFWIDTH))
+    return (
+        folded
+        if len(folded) == len(text)
+        else "".join(c.lower() if len(c.lower()) == 1 else c for c in text.translate(_HALFWIDTH))
+    )
 
 
 def detect_lang(text: str) -> str:

@@ -74,7 +74,9 @@ def parse_transcript(text: str) -> list[Message]:
         elif messages:
             messages[-1].text += " " + line
         else:
-            raise TranscriptError(f"line {n}: start each message with 'customer:' or 'agent:' (or 顾客:/客服:)")
+            raise TranscriptError(
+                f"line {n}: start each message with 'customer:' or 'agent:' (or 顾客:/客服:)"
+            )
     if not any(m.role == "customer" for m in messages):
         raise TranscriptError("no customer lines found: start them with 'customer:' (or 顾客:)")
     return messages
@@ -203,12 +205,18 @@ _TIME = re.compile(
     r"(?:今天|明天|后天|今晚|明早|本周[一二三四五六日天]?|下周[一二三四五六日天]?)?\s*\d{1,2}(?:[:：]\d{2}|点(?:\d{1,2}分|半)?)\s*"
     r"(?:前|之前|以前|到|左右)?|\d+\s*(?:个)?(?:小时|分钟|天|个?工作日)(?:内|之内|以内)|(?:within|in)\s+\d+\s+"
     r"(?:hours?|minutes?|days?|business days?|working days?)|(?:by|before)\s+\d{1,2}(?::\d{2})?\s*(?:am|pm)?"
-    r"|(?:today|tomorrow|tonight)\s+(?:by|before)\s+\d{1,2}(?::\d{2})?\s*(?:am|pm)?", re.IGNORECASE)
+    r"|(?:today|tomorrow|tonight)\s+(?:by|before)\s+\d{1,2}(?::\d{2})?\s*(?:am|pm)?",
+    re.IGNORECASE,
+)
 _AMOUNT = re.compile(
     r"[¥￥$€£]\s*\d+(?:[.,]\d+)?|\d+(?:\.\d+)?\s*(?:元|块钱|块|G|GB|M|MB|T|%|折|yuan|dollars|gb)(?![a-z])",
-    re.IGNORECASE)
-_ORDER = re.compile(r"(?:订单号?|单号|工单号|预订号|(?:order|booking|reservation|case)(?:\s+(?:number|no\.?|#))?)"
-                    r"\s*[:：#]?\s*([A-Za-z0-9]*\d[A-Za-z0-9-]{4,})", re.IGNORECASE)
+    re.IGNORECASE,
+)
+_ORDER = re.compile(
+    r"(?:订单号?|单号|工单号|预订号|(?:order|booking|reservation|case)(?:\s+(?:number|no\.?|#))?)"
+    r"\s*[:：#]?\s*([A-Za-z0-9]*\d[A-Za-z0-9-]{4,})",
+    re.IGNORECASE,
+)
 _ZH_ADDRESS = re.compile(r"([\u4e00-\u9fff])(女士|先生|小姐|阿姨|叔叔|大爷|大妈|老师|同学)")
 _ZH_SELF = re.compile(r"我(?:是|叫)([\u4e00-\u9fff]{2,3})(?:[,，。!！ ]|$)")
 _EN_ADDRESS = re.compile(r"\b(Mr|Mrs|Ms|Miss|Dr)\.?\s+([A-Z][a-z]+)")
@@ -253,10 +261,15 @@ def persona_name(messages: list[Message]) -> str | None:
     return None
 
 
-_SETTLED = re.compile(r"^\W*(行吧|好吧|好的|好|可以|行|谢谢|多谢|麻烦了|ok|okay|fine|great|thanks|thank you|perfect|"
-                      r"alright|all right)\b|谢谢|thank", re.IGNORECASE)
-_GONE = re.compile(r"投诉|差评|算了|不聊了|找你们领导|12315|举报|complain|complaint|forget it|manager|review|lawyer",
-                   re.IGNORECASE)
+_SETTLED = re.compile(
+    r"^\W*(行吧|好吧|好的|好|可以|行|谢谢|多谢|麻烦了|ok|okay|fine|great|thanks|thank you|perfect|"
+    r"alright|all right)\b|谢谢|thank",
+    re.IGNORECASE,
+)
+_GONE = re.compile(
+    r"投诉|差评|算了|不聊了|找你们领导|12315|举报|complain|complaint|forget it|manager|review|lawyer",
+    re.IGNORECASE,
+)
 
 
 def _how_it_ended(line: str) -> str | None:
@@ -287,33 +300,57 @@ class _Judged:
 
 _DRAFT = {
     "en": {
-        "weak": "TODO: the agent's real reply was weak ({why}): \"{reply}\". Better, for example: {better}",
+        "weak": 'TODO: the agent\'s real reply was weak ({why}): "{reply}". Better, for example: {better}',
         "better": "I'm sorry about this. I'll sort it out now and message you {time} with the result.",
-        "vague": ["We'll look into it as soon as possible.", "Please be patient, it's being processed.",
-                  "We'll get back to you shortly.", "Please wait a little longer."],
+        "vague": [
+            "We'll look into it as soon as possible.",
+            "Please be patient, it's being processed.",
+            "We'll get back to you shortly.",
+            "Please wait a little longer.",
+        ],
         "cold": "TODO: a cold reply (that's the policy, nothing I can do)",
         "forbidden": "TODO: a reply that hits a forbidden item (e.g. please contact the seller yourself)",
-        "why_c": "certainty {c}", "why_w": "warmth {w}", "worst": ", most of it lost on \"{x}\"",
-        "times": "Times in the chat: {x}", "amounts": "Amounts in the chat: {x}", "orders": "Order numbers: {x}",
-        "deadline": "Give a concrete time", "channel": "Say how the customer will hear", "amount": "Name the amount",
-        "push": "Send the customer away", "soon": "by {t}",
+        "why_c": "certainty {c}",
+        "why_w": "warmth {w}",
+        "worst": ', most of it lost on "{x}"',
+        "times": "Times in the chat: {x}",
+        "amounts": "Amounts in the chat: {x}",
+        "orders": "Order numbers: {x}",
+        "deadline": "Give a concrete time",
+        "channel": "Say how the customer will hear",
+        "amount": "Name the amount",
+        "push": "Send the customer away",
+        "soon": "by {t}",
     },
     "zh": {
         "weak": "TODO: 客服原话偏弱({why}):“{reply}”。更好的说法,例如:{better}",
         "better": "真的抱歉让您着急了。我现在就帮您处理,{time}短信告诉您结果。",
-        "vague": ["我们会尽快帮您处理的。", "请您耐心等待,正在处理中。", "稍后会有专人联系您。", "您再等等看。"],
+        "vague": [
+            "我们会尽快帮您处理的。",
+            "请您耐心等待,正在处理中。",
+            "稍后会有专人联系您。",
+            "您再等等看。",
+        ],
         "cold": "TODO: 一句冷冰冰的回复(这是规定,没办法)",
         "forbidden": "TODO: 一句碰到禁止项的回复(例如请您自行联系商家)",
-        "why_c": "确定性 {c}", "why_w": "温度 {w}", "worst": ",扣分最多的是“{x}”",
-        "times": "聊天里提到的时间:{x}", "amounts": "聊天里提到的金额/数量:{x}", "orders": "订单号:{x}",
-        "deadline": "给出具体时间", "channel": "说清楚怎么通知顾客", "amount": "说出具体金额",
-        "push": "把顾客推走", "soon": "{t}",
+        "why_c": "确定性 {c}",
+        "why_w": "温度 {w}",
+        "worst": ",扣分最多的是“{x}”",
+        "times": "聊天里提到的时间:{x}",
+        "amounts": "聊天里提到的金额/数量:{x}",
+        "orders": "订单号:{x}",
+        "deadline": "给出具体时间",
+        "channel": "说清楚怎么通知顾客",
+        "amount": "说出具体金额",
+        "push": "把顾客推走",
+        "soon": "{t}",
     },
 }
 
 
-def draft_from_transcript(messages: list[Message], *, id: str, title: str = "", schema: str = "",
-                          scorer=None) -> str:
+def draft_from_transcript(
+    messages: list[Message], *, id: str, title: str = "", schema: str = "", scorer=None
+) -> str:
     """A scenario draft from a real chat: the customer's real lines as the opening and beats (each said once, in
     order; a line the customer said after a vague reply only after a vague reply), the facts the chat gives (times,
     amounts, order numbers), the customer's name from how they were addressed, the agent's strong replies as model
@@ -343,7 +380,9 @@ def draft_from_transcript(messages: list[Message], *, id: str, title: str = "", 
     when_t = facts["times"][0] if facts["times"] else ("今天18点前" if fam == "zh" else "today by 6 pm")
 
     def better(p: _Judged) -> str:
-        later = next((q for q in pairs[pairs.index(p) + 1 :] if q in strong), None) or (strong[0] if strong else None)
+        later = next((q for q in pairs[pairs.index(p) + 1 :] if q in strong), None) or (
+            strong[0] if strong else None
+        )
         return later.reply if later else d["better"].format(time=d["soon"].format(t=when_t))
 
     def model_answer(p: _Judged) -> str:
@@ -351,9 +390,14 @@ def draft_from_transcript(messages: list[Message], *, id: str, title: str = "", 
             return t["model"]
         if p.weak:
             crit = "certainty" if p.scores["certainty"] < 50 else "warmth"
-            worst = min((f for f in p.findings if f.criterion == crit and f.effect < 0 and f.text != p.reply),
-                        key=lambda f: f.effect, default=None)
-            why = d["why_c" if crit == "certainty" else "why_w"].format(c=p.scores["certainty"], w=p.scores["warmth"])
+            worst = min(
+                (f for f in p.findings if f.criterion == crit and f.effect < 0 and f.text != p.reply),
+                key=lambda f: f.effect,
+                default=None,
+            )
+            why = d["why_c" if crit == "certainty" else "why_w"].format(
+                c=p.scores["certainty"], w=p.scores["warmth"]
+            )
             if worst is not None:
                 why += d["worst"].format(x=worst.text)
             return d["weak"].format(why=why, reply=p.reply, better=better(p))
@@ -361,17 +405,46 @@ def draft_from_transcript(messages: list[Message], *, id: str, title: str = "", 
 
     # Required items: what the strong replies did that the scorer can see, in their own words.
     must, requires = [], []
-    for signal, item_id in (("deadline", "give-deadline"), ("channel", "say-how-they-hear"), ("amount", "state-amount")):
-        words = list(dict.fromkeys(w.strip() for p in strong for w in p.spans(signal) if len(w.strip()) >= 2
-                                   and (signal != "deadline" or re.search(r"\d", w))))  # not a bare 今天
+    for signal, item_id in (
+        ("deadline", "give-deadline"),
+        ("channel", "say-how-they-hear"),
+        ("amount", "state-amount"),
+    ):
+        words = list(
+            dict.fromkeys(
+                w.strip()
+                for p in strong
+                for w in p.spans(signal)
+                if len(w.strip()) >= 2 and (signal != "deadline" or re.search(r"\d", w))
+            )
+        )  # not a bare 今天
         if words:
-            must.append({"id": item_id, "label": d[{"give-deadline": "deadline", "say-how-they-hear": "channel",
-                                                   "state-amount": "amount"}[item_id]],
-                         "criterion": "certainty", "phrases": words[:8], "signals": [signal]})
+            must.append(
+                {
+                    "id": item_id,
+                    "label": d[
+                        {
+                            "give-deadline": "deadline",
+                            "say-how-they-hear": "channel",
+                            "state-amount": "amount",
+                        }[item_id]
+                    ],
+                    "criterion": "certainty",
+                    "phrases": words[:8],
+                    "signals": [signal],
+                }
+            )
             if signal != "amount":  # an amount is often only the fallback's (a refund if it slips): a bonus
                 requires.append(item_id)
-    pushed = list(dict.fromkeys(f.text for p in pairs if p.findings for f in p.findings
-                                if f.rule == "certainty.pass-on" and len(f.text) >= 3))
+    pushed = list(
+        dict.fromkeys(
+            f.text
+            for p in pairs
+            if p.findings
+            for f in p.findings
+            if f.rule == "certainty.pass-on" and len(f.text) >= 3
+        )
+    )
     forbidden = [{"id": "push-to-customer", "label": d["push"], "phrases": pushed[:8]}] if pushed else []
 
     opening, rest = pairs[0], pairs[1:]
@@ -396,8 +469,10 @@ def draft_from_transcript(messages: list[Message], *, id: str, title: str = "", 
         "beats": [],
         "endings": {
             "max_turns": max(4, len(pairs) + 2),
-            "resolved": {**({"requires": requires} if requires else {}),
-                         "lines": [closing.get("resolved", t["resolved"])]},
+            "resolved": {
+                **({"requires": requires} if requires else {}),
+                "lines": [closing.get("resolved", t["resolved"])],
+            },
             "escalated": {"lines": [closing.get("escalated", t["escalated"])]},
             "abandoned": {"lines": [t["abandoned"]]},
         },
@@ -416,10 +491,16 @@ def draft_from_transcript(messages: list[Message], *, id: str, title: str = "", 
     good = [p.reply if not p.weak else better(p) for p in pairs if p.reply] or [t["model"]]
     bad = [p.reply for p in pairs if p.weak] or d["vague"]
     doc["tests"] = [
-        {"name": "good path: the strong replies (weak ones replaced)", "replies": good[: doc["endings"]["max_turns"]],
-         "expect": "resolved"},
-        {"name": "the weak replies of the chat", "replies": (bad * 4)[: doc["endings"]["max_turns"]],
-         "expect": "escalated"},
+        {
+            "name": "good path: the strong replies (weak ones replaced)",
+            "replies": good[: doc["endings"]["max_turns"]],
+            "expect": "resolved",
+        },
+        {
+            "name": "the weak replies of the chat",
+            "replies": (bad * 4)[: doc["endings"]["max_turns"]],
+            "expect": "escalated",
+        },
         {"name": "cold reply", "replies": [d["cold"]], "expect": "escalated"},
         {"name": "forbidden move", "replies": [d["forbidden"]], "expect": "escalated"},
     ]

@@ -132,8 +132,13 @@ def tested_items(sc: Scenario, scorer: Scorer | None = None) -> set[str]:
     return done
 
 
-def explore_all(scenarios: list[Scenario], extra_pool: list[tuple[str, str]] = (), runs: int = 150, scorer=None,
-                tested: dict[str, set[str]] | None = None):
+def explore_all(
+    scenarios: list[Scenario],
+    extra_pool: list[tuple[str, str]] = (),
+    runs: int = 150,
+    scorer=None,
+    tested: dict[str, set[str]] | None = None,
+):
     """Coverage for each scenario; the pool for one scenario is every scenario's material in its language."""
     scorer = scorer or default_scorer()
     by_family: dict[str, list[str]] = {"en": [], "zh": []}

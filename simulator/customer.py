@@ -80,5 +80,9 @@ def say(model: CustomerModel, decision: Decision, ctx: CustomerContext, on_chunk
             if on_chunk:
                 on_chunk(piece)
     except Exception as e:  # a customer model must never take the session down
-        return Utterance(decision.line, f"fallback:{type(e).__name__}", f"The customer model failed ({e}); using the scripted line.")
+        return Utterance(
+            decision.line,
+            f"fallback:{type(e).__name__}",
+            f"The customer model failed ({e}); using the scripted line.",
+        )
     return model.last or Utterance("".join(parts), model.name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from scoring import CRITERIA, ScoreContext, ScoreResult, Scorer, default_scorer
+from scoring import CRITERIA, ScoreContext, Scorer, ScoreResult, default_scorer
 from scoring.items import match_item, match_phrase
 from scoring.signals import questions
 from scoring.text import normalize
@@ -28,7 +28,9 @@ class Decision:
     mood: int
     outcome: str | None = None  # set when this decision ends the session
     reasons: tuple[str, ...] = ()  # why the engine chose this (for the LLM prompt and for trainers)
-    answered: str | None = None  # the id of what the customer knows and was asked (`knows:`), if this answers it
+    answered: str | None = (
+        None  # the id of what the customer knows and was asked (`knows:`), if this answers it
+    )
 
 
 HINT_COST = 5  # points off the session's overall score for each hint taken
@@ -130,9 +132,13 @@ class Progress:
         return [names[i] for i in ids]
 
     def to_dict(self) -> dict:
-        return {"required_done": self.done, "required_missing": self.missing,
-                "mood_needed": self.calm if self.needs_calm else None, "boils_over_at": self.escalate,
-                "turns_left": max(0, self.max_turns - self.turn)}
+        return {
+            "required_done": self.done,
+            "required_missing": self.missing,
+            "mood_needed": self.calm if self.needs_calm else None,
+            "boils_over_at": self.escalate,
+            "turns_left": max(0, self.max_turns - self.turn),
+        }
 
     def status(self, lang: str = "en", *, mood: bool = True) -> str:
         """One line: "required 1/2, missing: 由客服去联系商家 · mood 52, needs 70 to settle"."""
@@ -140,16 +146,35 @@ class Progress:
         zh = lang.startswith("zh")
         parts = []
         if n:
-            parts.append((f"必做 {d}/{n}" if zh else f"required {d}/{n}")
-                         + ((",还差:" if zh else ", missing: ") + ("、" if zh else ", ").join(self.labels(self.missing)) if self.missing else ""))
+            parts.append(
+                (f"必做 {d}/{n}" if zh else f"required {d}/{n}")
+                + (
+                    (",还差:" if zh else ", missing: ")
+                    + ("、" if zh else ", ").join(self.labels(self.missing))
+                    if self.missing
+                    else ""
+                )
+            )
         if not mood:
             pass
         elif self.needs_calm and self.mood < self.calm:
-            parts.append(f"情绪 {self.mood},需到 {self.calm} 才会满意" if zh else f"mood {self.mood}, needs {self.calm} to settle")
+            parts.append(
+                f"情绪 {self.mood},需到 {self.calm} 才会满意"
+                if zh
+                else f"mood {self.mood}, needs {self.calm} to settle"
+            )
         elif self.needs_calm:
-            parts.append(f"情绪 {self.mood}(≥{self.calm},已经平静)" if zh else f"mood {self.mood} (calm: {self.calm} or more)")
+            parts.append(
+                f"情绪 {self.mood}(≥{self.calm},已经平静)"
+                if zh
+                else f"mood {self.mood} (calm: {self.calm} or more)"
+            )
         else:
-            parts.append(f"情绪 {self.mood}(≤{self.escalate} 会爆发)" if zh else f"mood {self.mood} (boils over at {self.escalate})")
+            parts.append(
+                f"情绪 {self.mood}(≤{self.escalate} 会爆发)"
+                if zh
+                else f"mood {self.mood} (boils over at {self.escalate})"
+            )
         return " · ".join(parts)
 
 
@@ -182,7 +207,9 @@ class Session:
             mood=self.mood,
         )
         self.said: list[str] = [self.current.line]  # what the customer actually said, turn by turn
-        self.sources: list[str] = ["scripted"]  # which path produced each of those lines (see Utterance.source)
+        self.sources: list[str] = [
+            "scripted"
+        ]  # which path produced each of those lines (see Utterance.source)
         # The engine's own lines, turn by turn. Scoring reads these, not what a customer model made of them: a model
         # can't move a score, so outcome, mood and scores are the same whoever voices the customer.
         self.scripted: list[str] = [self.current.line]
@@ -258,8 +285,8 @@ class Session:
             facts=tuple(sc.facts),
             lang=sc.lang,
             feedback_lang=feedback_lang or self.feedback_lang,
-            history=tuple(t.reply for t in self.turns[:number - 1]),
-            customer_history=tuple(self.scripted[:number - 1]),
+            history=tuple(t.reply for t in self.turns[: number - 1]),
+            customer_history=tuple(self.scripted[: number - 1]),
             items=self._items,
             weights=dict(sc.rubric.weights),
             kind=sc.situation,
@@ -282,9 +309,12 @@ class Session:
         needs = sc.endings.resolved.requires
         return Progress(
             required=tuple((r, labels.get(r, r), r in self.must_done) for r in needs),
-            mood=self.mood, calm=sc.mood.calm, escalate=sc.mood.escalate,
+            mood=self.mood,
+            calm=sc.mood.calm,
+            escalate=sc.mood.escalate,
             needs_calm=sc.endings.resolved.needs_calm or not needs,
-            turn=len(self.turns), max_turns=sc.endings.max_turns,
+            turn=len(self.turns),
+            max_turns=sc.endings.max_turns,
         )
 
     def submit(self, reply: str, *, elapsed: float | None = None) -> Turn:
@@ -328,7 +358,9 @@ class Session:
         mood_before = self.mood
         self.mood = int(max(0, min(100, round(self.mood + delta))))
 
-        fatal = [h.item_id for h in result.items if h.kind == "forbidden" and h.item_id in self._fatal and h.exact]
+        fatal = [
+            h.item_id for h in result.items if h.kind == "forbidden" and h.item_id in self._fatal and h.exact
+        ]
         decision = self._decide(reply, result, signals, number, forbidden, fatal, known)
         turn = Turn(
             number=number,
@@ -369,8 +401,9 @@ class Session:
                     return known, (start, end)
         return None
 
-    def _cond(self, cond: Condition | None, reply: str, result: ScoreResult, turn: int,
-              signals: dict | None = None) -> bool:
+    def _cond(
+        self, cond: Condition | None, reply: str, result: ScoreResult, turn: int, signals: dict | None = None
+    ) -> bool:
         if cond is None:
             return True
         for crit, rng in cond.scores.items():
@@ -410,7 +443,7 @@ class Session:
             for p in variant.when.matches:
                 found = match_phrase(p, norm, 85)
                 if found:
-                    text = text.replace("{said}", reply[found[1]:found[2]])
+                    text = text.replace("{said}", reply[found[1] : found[2]])
                     break
         return text
 
@@ -429,8 +462,16 @@ class Session:
             reasons=tuple(reasons),
         )
 
-    def _decide(self, reply: str, result: ScoreResult, signals: dict, turn: int, forbidden: list[str],
-                fatal: list[str], known) -> Decision:
+    def _decide(
+        self,
+        reply: str,
+        result: ScoreResult,
+        signals: dict,
+        turn: int,
+        forbidden: list[str],
+        fatal: list[str],
+        known,
+    ) -> Decision:
         sc, rules, endings = self.scenario, self.scenario.mood, self.scenario.endings
         reasons = self._reasons(result, forbidden)
 
@@ -498,22 +539,39 @@ class Session:
         if self.outcome == "resolved":
             done = "、".join(p.labels(p.done)) if zh else ", ".join(p.labels(p.done))
             if zh:
-                return f"已解决:必做的都做到了({done});情绪 {self.mood}。" if p.required else f"已解决:顾客情绪到了 {self.mood}(≥{p.calm})。"
-            return (f"Resolved: every required step was done ({done}); mood {self.mood}." if p.required
-                    else f"Resolved: the customer's mood reached {self.mood} (settles at {p.calm}).")
+                return (
+                    f"已解决:必做的都做到了({done});情绪 {self.mood}。"
+                    if p.required
+                    else f"已解决:顾客情绪到了 {self.mood}(≥{p.calm})。"
+                )
+            return (
+                f"Resolved: every required step was done ({done}); mood {self.mood}."
+                if p.required
+                else f"Resolved: the customer's mood reached {self.mood} (settles at {p.calm})."
+            )
         if self.outcome == "escalated":
             fatal = [f for f in (last.forbidden if last else []) if f in self._fatal]
             if fatal:
                 label = self.scenario.item_labels().get(fatal[0], fatal[0])
-                return (f"顾客爆发了:'{label}'是这位顾客不能接受的做法,会话当场结束。" if zh
-                        else f"Escalated: '{label}' is a move this customer won't accept; it ended the session at once.")
+                return (
+                    f"顾客爆发了:'{label}'是这位顾客不能接受的做法,会话当场结束。"
+                    if zh
+                    else f"Escalated: '{label}' is a move this customer won't accept; it ended the session at once."
+                )
             status = p.status(lang, mood=False)
-            return (f"顾客爆发了:情绪降到 {self.mood}(≤{p.escalate} 就会爆发)" + (f";{status}。" if status else "。") if zh
-                    else f"Escalated: the mood fell to {self.mood} (the customer boils over at {p.escalate})"
-                    + (f"; {status}." if status else "."))
+            return (
+                f"顾客爆发了:情绪降到 {self.mood}(≤{p.escalate} 就会爆发)"
+                + (f";{status}。" if status else "。")
+                if zh
+                else f"Escalated: the mood fell to {self.mood} (the customer boils over at {p.escalate})"
+                + (f"; {status}." if status else ".")
+            )
         if self.outcome == "abandoned":
-            return (f"顾客放弃了:{len(self.turns)} 轮是这位顾客的上限。{status}。" if zh
-                    else f"Abandoned after {len(self.turns)} replies, the most this customer gives: {status}.")
+            return (
+                f"顾客放弃了:{len(self.turns)} 轮是这位顾客的上限。{status}。"
+                if zh
+                else f"Abandoned after {len(self.turns)} replies, the most this customer gives: {status}."
+            )
         return status
 
     def _reasons(self, result: ScoreResult, forbidden: list[str]) -> list[str]:

@@ -42,9 +42,17 @@ def mood_totals(session: Session) -> list[tuple[str, int]]:
     for t in session.turns:
         for cause, points in t.moved:
             head = cause.split(" ", 1)[0]
-            key = (head if head in CRITERIA else "items done" if cause.startswith("done:")
-                   else "forbidden moves" if cause.startswith("forbidden:") else "questions asked"
-                   if cause.startswith("asked:") else cause)
+            key = (
+                head
+                if head in CRITERIA
+                else "items done"
+                if cause.startswith("done:")
+                else "forbidden moves"
+                if cause.startswith("forbidden:")
+                else "questions asked"
+                if cause.startswith("asked:")
+                else cause
+            )
             totals[key] = totals.get(key, 0) + points
     return sorted(((k, v) for k, v in totals.items() if v), key=lambda kv: -abs(kv[1]))
 
@@ -59,8 +67,11 @@ def mood_arithmetic(session: Session, lang: str = "en") -> str:
         need = f",需要 {p.calm}" if zh else f", needed {p.calm}"
     else:  # it settles once the required items are done: the mood only matters for boiling over
         need = f"(≤{p.escalate} 会爆发)" if zh else f" (boils over at {p.escalate})"
-    return (f"情绪 {start} → {session.mood}{need}:{parts}" if zh
-            else f"mood {start} → {session.mood}{need}: {parts}")
+    return (
+        f"情绪 {start} → {session.mood}{need}:{parts}"
+        if zh
+        else f"mood {start} → {session.mood}{need}: {parts}"
+    )
 
 
 __all__ = ["missing_line", "mood_arithmetic", "mood_totals", "near_misses"]

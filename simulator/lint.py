@@ -34,10 +34,16 @@ def _covered(quoted: str, matches: list[str]) -> bool:
 def warnings(sc: Scenario) -> Iterator[tuple[tuple, str]]:
     """(location in the file, message) for every line that quotes words its condition doesn't guarantee, and a
     safety scenario without a debrief (its trainee must learn what a good agent does next, whatever the ending)."""
-    if sc.situation == "safety" and not sc.debrief.strip() and not all(
-            getattr(sc.endings, o).debrief.strip() for o in ("resolved", "escalated", "abandoned")):
-        yield (("id",), "warning: a safety scenario needs a `debrief:` (what a good agent does next, which hotline): "
-               "it is shown after every ending")
+    if (
+        sc.situation == "safety"
+        and not sc.debrief.strip()
+        and not all(getattr(sc.endings, o).debrief.strip() for o in ("resolved", "escalated", "abandoned"))
+    ):
+        yield (
+            ("id",),
+            "warning: a safety scenario needs a `debrief:` (what a good agent does next, which hotline): "
+            "it is shown after every ending",
+        )
     # words the customer knows without the trainee (the policy in the facts, the app's own labels in the brief)
     known = normalize(" ".join([*sc.facts, sc.brief, sc.persona.background, *sc.objectives]))
     parts: list[tuple[tuple, Line]] = [(("opening",), sc.opening)]
@@ -52,7 +58,13 @@ def warnings(sc: Scenario) -> Iterator[tuple[tuple, str]]:
                     continue
                 if not _covered(q, beat_matches + own):
                     where = "the opening" if loc == ("opening",) else f"beat '{line.id}'"
-                    yield (loc + ("lines", j), f"warning: a line of {where} quotes '{q}', but nothing guarantees the "
-                           f"trainee said it: make it a `say:` with `when: {{matches: [{q}]}}`, or quote {{said}}")
+                    yield (
+                        loc + ("lines", j),
+                        f"warning: a line of {where} quotes '{q}', but nothing guarantees the "
+                        f"trainee said it: make it a `say:` with `when: {{matches: [{q}]}}`, or quote {{said}}",
+                    )
         if line.lines and all(isinstance(v, Say) for v in line.lines):
-            yield (loc + ("lines",), "warning: every line here has a condition; add one plain line for when none holds")
+            yield (
+                loc + ("lines",),
+                "warning: every line here has a condition; add one plain line for when none holds",
+            )

@@ -40,7 +40,9 @@ from .customer import CustomerContext, Utterance, chunks
 from .engine import Decision
 
 MAX_TOKENS = 80
-HISTORY_TURNS = 40  # customer+agent messages kept (sessions end long before; dropping old ones would break the KV prefix)
+HISTORY_TURNS = (
+    40  # customer+agent messages kept (sessions end long before; dropping old ones would break the KV prefix)
+)
 # The hard budget of one customer line (both attempts, connecting, the first byte, the whole answer), seconds:
 # `--llm-timeout`, PEILIAN_LLM_TIMEOUT or a preset's `timeout:` change it.
 DEFAULT_TIMEOUT = LINE_TIMEOUT
@@ -55,21 +57,26 @@ class BackendError(Exception):
 class Backend(Protocol):
     name: str
 
-    def stream_chat(self, messages: list[dict], *, max_tokens: int, temperature: float, seed: int,
-                    **sampling) -> Iterator[str]: ...
+    def stream_chat(
+        self, messages: list[dict], *, max_tokens: int, temperature: float, seed: int, **sampling
+    ) -> Iterator[str]: ...
 
 
 # -- backends ---------------------------------------------------------------------------------------------------
 class LlamaCppBackend:
     """A GGUF model in this process (llama-cpp-python). Loaded once; consecutive prompts share their KV prefix."""
 
-    def __init__(self, model_path: str | Path, *, n_ctx: int = 2048, n_threads: int | None = None, name: str = ""):
+    def __init__(
+        self, model_path: str | Path, *, n_ctx: int = 2048, n_threads: int | None = None, name: str = ""
+    ):
         self.path = Path(model_path)
         self.name = name or self.path.stem
         self.n_ctx = n_ctx
         self.n_threads = n_threads
         self._llm = None
-        self._loading = threading.Lock()  # the app loads it in the background; a session that starts sooner waits
+        self._loading = (
+            threading.Lock()
+        )  # the app loads it in the background; a session that starts sooner waits
 
     def load(self):
         with self._loading:
@@ -79,19 +86,32 @@ class LlamaCppBackend:
                 from llama_cpp import Llama
 
                 try:
-                    self._llm = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                                      verbose=False)
+                    self._llm = Llama(
+                        model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=False
+                    )
                 except (ValueError, RuntimeError) as e:
                     raise BackendError(f"cannot load {self.path.name}: {e}") from None
         return self._llm
 
-    def stream_chat(self, messages, *, max_tokens, temperature, seed, deadline: float | None = None, **sampling):
+    def stream_chat(
+        self, messages, *, max_tokens, temperature, seed, deadline: float | None = None, **sampling
+    ):
         llm = self.load()
-        extra = {k: sampling[k] for k in ("top_p", "top_k", "min_p", "repeat_penalty", "stop") if k in sampling}
+        extra = {
+            k: sampling[k] for k in ("top_p", "top_k", "min_p", "repeat_penalty", "stop") if k in sampling
+        }
         try:
-            for part in llm.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=temperature,
-                                                   seed=seed, stream=True, **extra):
-                if deadline is not None and time.monotonic() > deadline:  # a machine too busy to finish in time
+            for part in llm.create_chat_completion(
+                messages=messages,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                seed=seed,
+                stream=True,
+                **extra,
+            ):
+                if (
+                    deadline is not None and time.monotonic() > deadline
+                ):  # a machine too busy to finish in time
                     raise BackendError("the model did not finish the line in time")
                 piece = part["choices"][0].get("delta", {}).get("content")
                 if piece:
@@ -99,13 +119,17 @@ class LlamaCppBackend:
         except (ValueError, RuntimeError) as e:
             raise BackendError(str(e)) from None
 
-
     def complete_json(self, messages, schema, *, max_tokens=64, seed=0):
         """One answer constrained to a JSON schema (llama.cpp grammar), parsed (for the LLM judge)."""
         llm = self.load()
         try:
-            out = llm.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=0.0, seed=seed,
-                                             response_format={"type": "json_object", "schema": schema})
+            out = llm.create_chat_completion(
+                messages=messages,
+                max_tokens=max_tokens,
+                temperature=0.0,
+                seed=seed,
+                response_format={"type": "json_object", "schema": schema},
+            )
             return json.loads(out["choices"][0]["message"]["content"])
         except (ValueError, RuntimeError, KeyError, IndexError, TypeError) as e:
             raise BackendError(f"no valid JSON from {self.name} ({str(e).splitlines()[0][:80]})") from None
@@ -145,7 +169,9 @@ def _post(url: str, body: bytes, headers: dict, deadline: float, cap: int = MAX_
     late = BackendError(f"no complete answer within {budget:.3g} s")
     stage = "connect"
     try:
-        conn.request("POST", parts.path + (f"?{parts.query}" if parts.query else ""), body=body, headers=headers)
+        conn.request(
+            "POST", parts.path + (f"?{parts.query}" if parts.query else ""), body=body, headers=headers
+        )
         if expired.is_set():  # the budget ran out while connecting (before the watchdog had a socket to shut)
             raise late
         stage = "answer"
@@ -185,7 +211,9 @@ class OpenAIBackend:
     """Any OpenAI-compatible server (llama.cpp server, vLLM, Ollama): POST {base_url}/chat/completions, streamed.
     Every request has a hard deadline (`timeout` seconds, or the customer line's own) and reads at most MAX_BYTES."""
 
-    def __init__(self, base_url: str, model: str = "", *, timeout: float = DEFAULT_TIMEOUT, api_key: str = ""):
+    def __init__(
+        self, base_url: str, model: str = "", *, timeout: float = DEFAULT_TIMEOUT, api_key: str = ""
+    ):
         self.base_url = base_url.rstrip("/")
         self.model = model or "default"
         self.name = f"{self.model}@{self.base_url}"
@@ -198,16 +226,28 @@ class OpenAIBackend:
             headers["Authorization"] = f"Bearer {self.api_key}"
         return headers
 
-    def stream_chat(self, messages, *, max_tokens, temperature, seed, deadline: float | None = None, **sampling):
-        payload = {"model": self.model, "messages": messages, "max_tokens": max_tokens,
-                   "temperature": temperature, "seed": seed, "stream": True}
+    def stream_chat(
+        self, messages, *, max_tokens, temperature, seed, deadline: float | None = None, **sampling
+    ):
+        payload = {
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "seed": seed,
+            "stream": True,
+        }
         for key in ("top_p", "stop"):  # the OpenAI sampling keys only: servers differ on the others
             if key in sampling:
                 payload[key] = sampling[key]
         own = time.monotonic() + self.timeout  # the backend's own budget and the line's, whichever ends first
         deadline = own if deadline is None else min(deadline, own)
-        body = _post(f"{self.base_url}/chat/completions", json.dumps(payload).encode(),
-                     self._headers("text/event-stream"), deadline)
+        body = _post(
+            f"{self.base_url}/chat/completions",
+            json.dumps(payload).encode(),
+            self._headers("text/event-stream"),
+            deadline,
+        )
         done, pending = False, b""
         try:
             for data in body:
@@ -226,7 +266,9 @@ class OpenAIBackend:
                     try:
                         piece = json.loads(event)["choices"][0].get("delta", {}).get("content")
                     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-                        raise BackendError("the server sent something that is not a chat completion") from None
+                        raise BackendError(
+                            "the server sent something that is not a chat completion"
+                        ) from None
                     if piece:
                         yield piece
                 if done:
@@ -237,8 +279,12 @@ class OpenAIBackend:
             raise BackendError("the stream ended before [DONE]")
 
     def _post(self, payload: dict) -> dict:
-        body = _post(f"{self.base_url}/chat/completions", json.dumps(payload).encode(),
-                     self._headers("application/json"), time.monotonic() + self.timeout)
+        body = _post(
+            f"{self.base_url}/chat/completions",
+            json.dumps(payload).encode(),
+            self._headers("application/json"),
+            time.monotonic() + self.timeout,
+        )
         try:
             return json.loads(b"".join(body))
         except ValueError:
@@ -247,9 +293,17 @@ class OpenAIBackend:
     def complete_json(self, messages, schema, *, max_tokens=64, seed=0):
         """One answer constrained to a JSON schema: OpenAI's `json_schema` response format (vLLM, Ollama, llama.cpp's
         server); llama-cpp-python's server only knows `json_object` with a schema, so that is the second try."""
-        base = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": 0.0, "seed": seed}
-        formats = [{"type": "json_schema", "json_schema": {"name": "verdict", "schema": schema, "strict": True}},
-                   {"type": "json_object", "schema": schema}]
+        base = {
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": 0.0,
+            "seed": seed,
+        }
+        formats = [
+            {"type": "json_schema", "json_schema": {"name": "verdict", "schema": schema, "strict": True}},
+            {"type": "json_object", "schema": schema},
+        ]
         for i, fmt in enumerate(formats):
             try:
                 out = self._post({**base, "response_format": fmt})
@@ -269,8 +323,10 @@ _SATISFIED = re.compile(
     r"(?i)\b(i'?m (so )?(satisfied|happy now)|that'?s all i (wanted|needed)|problem (is )?solved|thank you so much, "
     r"bye|all sorted)\b|满意|问题解决了|没问题了|谢谢你的帮助|好的谢谢再见"
 )
-_AGENT_VOICE = re.compile(r"(?i)^\s*(agent|assistant|customer service|客服)\s*[:：]|as an ai|i am an ai|language model"
-                          r"|as a customer service|^\s*dear\b|作为(一个)?(ai|人工智能|客服)|我是(ai|人工智能|客服)")
+_AGENT_VOICE = re.compile(
+    r"(?i)^\s*(agent|assistant|customer service|客服)\s*[:：]|as an ai|i am an ai|language model"
+    r"|as a customer service|^\s*dear\b|作为(一个)?(ai|人工智能|客服)|我是(ai|人工智能|客服)"
+)
 # Role reversal: the customer talking like the agent (offering help, apologising for "the inconvenience").
 _OFFERS_HELP = re.compile(
     r"(?i)\b(how (can|may) i (help|assist)|is there anything else|anything else i can|i('d| would) be (happy|glad) to "
@@ -315,7 +371,18 @@ _CHEERFUL = re.compile(
 )
 _QUOTED = re.compile(r'"[^"\n]*"|“[^”\n]*”|「[^」\n]*」|『[^』\n]*』')
 # Quotes and brackets must close: an unclosed " or 「 or “ is a cut-off or a narration, not a chat message.
-_PAIRS = {"(": ")", "（": "）", "[": "]", "【": "】", "「": "」", "『": "』", "“": "”", "《": "》", "{": "}", "〈": "〉"}
+_PAIRS = {
+    "(": ")",
+    "（": "）",
+    "[": "]",
+    "【": "】",
+    "「": "」",
+    "『": "』",
+    "“": "”",
+    "《": "》",
+    "{": "}",
+    "〈": "〉",
+}
 _CLOSERS = {v: k for k, v in _PAIRS.items()}
 _WRAP = {'"': '"', "“": "”", "「": "」", "『": "』"}
 _QUOTE_CHARS = frozenset('"“”「」『』')
@@ -357,10 +424,12 @@ def _unwrap(text: str) -> str:
 
 
 # The prompt's own words coming back (the model repeating its instructions instead of speaking).
-_LEAK = re.compile(r"(?i)temperament\s*:|background\s*:|the agent knows these|in your own words|as the customer|"
-                   r"1-2 sentences|one short chat message|system prompt|you are not the agent|same meaning|"
-                   r"say this again|the agent said|your last message|could not be used|next chat message|"
-                   r"\bthe customer\b(?!s| service)|\bcustomer's\b|系统提示|提示词|这位顾客|该顾客|顾客说")
+_LEAK = re.compile(
+    r"(?i)temperament\s*:|background\s*:|the agent knows these|in your own words|as the customer|"
+    r"1-2 sentences|one short chat message|system prompt|you are not the agent|same meaning|"
+    r"say this again|the agent said|your last message|could not be used|next chat message|"
+    r"\bthe customer\b(?!s| service)|\bcustomer's\b|系统提示|提示词|这位顾客|该顾客|顾客说"
+)
 # Stage directions: a bracketed aside ("(angry, in a hurry)", "（着急）") is the directive leaking, not speech.
 _ASIDE = re.compile(r"[(（\[【][^)）\]】]{3,}[)）\]】]")
 _SENTENCE_END = re.compile(r"[.!?。！？…~」』\"”')）]\s*$")
@@ -371,15 +440,23 @@ _STOP = frozenset(
     "about into out all any our how why yes get got one two been being very too also only even still again more "
     "much some such which while want need know think tell said say make made take took give gave come came going "
     "back over really right well okay sure please sorry thanks thank time today tomorrow yesterday day days "
-    "i've i'll you're you've you'll isn't aren't wasn't can't won't let's mine".split())
-MIN_KNOWN = 0.6  # share of the model's content words the scenario, the history or the scripted line already has
+    "i've i'll you're you've you'll isn't aren't wasn't can't won't let's mine".split()
+)
+MIN_KNOWN = (
+    0.6  # share of the model's content words the scenario, the history or the scripted line already has
+)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # A line may be longer than this only if the scripted line is long too (2.5x its length). Chinese is denser.
 MAX_CHARS = {"en": 160, "mixed": 100, "zh": 80, "zh-Hant": 80}
 REPEAT = 85  # rapidfuzz ratio at or above which a line repeats an earlier one
 
-LANG_NAMES = {"zh": "简体中文", "zh-Hant": "繁體中文", "en": "English", "mixed": "Chinese mixed with English words"}
+LANG_NAMES = {
+    "zh": "简体中文",
+    "zh-Hant": "繁體中文",
+    "en": "English",
+    "mixed": "Chinese mixed with English words",
+}
 
 
 def _system_prompt(ctx: CustomerContext) -> str:
@@ -416,8 +493,7 @@ def build_messages(decision: Decision, ctx: CustomerContext, *, retry: str = "")
         )
     else:
         instruction = (
-            (f"The agent said: {last_agent}\n" if last_agent else "")
-            + f"({decision.directive})\n"
+            (f"The agent said: {last_agent}\n" if last_agent else "") + f"({decision.directive})\n"
             f"Say this again in your own words, same meaning, as the customer, 1-2 sentences:\n{decision.line}"
         )
     msgs.append({"role": "user", "content": instruction})
@@ -458,8 +534,15 @@ def _scenario_units(ctx: CustomerContext) -> set[str]:
     key = id(sc)
     cached = _SCENARIO_UNITS.get(key)
     if cached is None or cached[0] is not sc:
-        parts = [sc.title, sc.brief or "", sc.persona.name, sc.persona.temperament, sc.persona.background or "",
-                 *sc.facts, *sc.opening.texts]
+        parts = [
+            sc.title,
+            sc.brief or "",
+            sc.persona.name,
+            sc.persona.temperament,
+            sc.persona.background or "",
+            *sc.facts,
+            *sc.opening.texts,
+        ]
         for beat in sc.beats:
             parts += beat.texts
         for outcome in ("resolved", "escalated", "abandoned"):
@@ -488,7 +571,9 @@ def check(text: str, decision: Decision, ctx: CustomerContext) -> str | None:
 
     t = text.strip()
     line = decision.line
-    if _CONTROL.search(text):  # never on screen, whatever the scripted line has (even at an end: not stripped)
+    if _CONTROL.search(
+        text
+    ):  # never on screen, whatever the scripted line has (even at an end: not stripped)
         return "wrote control characters"
     if len(t) < 2:
         return "empty"
@@ -523,7 +608,10 @@ def check(text: str, decision: Decision, ctx: CustomerContext) -> str | None:
     if ctx.mood < ctx.scenario.mood.calm and _CHEERFUL.search(said) and not _CHEERFUL.search(meant):
         return "sounded cheerful though the customer is upset"
     for earlier in _earlier_customer_lines(ctx):
-        if fuzz.ratio(_norm(t), _norm(earlier)) >= REPEAT and fuzz.ratio(_norm(line), _norm(earlier)) < REPEAT:
+        if (
+            fuzz.ratio(_norm(t), _norm(earlier)) >= REPEAT
+            and fuzz.ratio(_norm(line), _norm(earlier)) < REPEAT
+        ):
             return "repeated an earlier line"
     if overlap(t, line) < MIN_OVERLAP:
         return "drifted from what the customer means"
@@ -537,7 +625,11 @@ def check(text: str, decision: Decision, ctx: CustomerContext) -> str | None:
 def _clean(text: str) -> str:
     t = text.strip().split("\n", 1)[0]  # one chat message: a second line is the model starting something else
     t = _unwrap(t.strip())
-    t = re.sub(r"^\s*\S{0,12}\s*[:：]\s*", lambda m: "" if len(m.group(0)) < 14 and not _CJK.match(m.group(0)) else m.group(0), t)
+    t = re.sub(
+        r"^\s*\S{0,12}\s*[:：]\s*",
+        lambda m: "" if len(m.group(0)) < 14 and not _CJK.match(m.group(0)) else m.group(0),
+        t,
+    )
     # keep at most two sentences (their own spacing kept)
     ends = [m.end() for m in re.finditer(r"[.!?。！？]+", t)]
     return (t[: ends[1]] if len(ends) > 2 else t).strip() or t
@@ -583,7 +675,9 @@ class LLMCustomer:
         self.last: Utterance | None = None
         self.turn = 0
         self.resting_until = float("-inf")  # the model failed: scripted lines until then
-        self._lock = threading.Lock()  # one generation at a time (a prepared opening and the chat's own request)
+        self._lock = (
+            threading.Lock()
+        )  # one generation at a time (a prepared opening and the chat's own request)
         self._prepared: dict[tuple, Utterance] = {}
         self._said: tuple | None = None  # the last line said (a prepare that comes too late is not written)
 
@@ -604,7 +698,14 @@ class LLMCustomer:
 
     @staticmethod
     def _key(decision: Decision, ctx: CustomerContext) -> tuple:
-        return (ctx.scenario.id, decision.beat, decision.line, decision.directive, ctx.mood, tuple(ctx.history))
+        return (
+            ctx.scenario.id,
+            decision.beat,
+            decision.line,
+            decision.directive,
+            ctx.mood,
+            tuple(ctx.history),
+        )
 
     def prepare(self, decision: Decision, ctx: CustomerContext) -> None:
         """Write this line ahead (the app writes the opening while the trainee reads the brief); `stream` with the
@@ -613,16 +714,27 @@ class LLMCustomer:
             return
         key = self._key(decision, ctx)
         with self._lock:
-            if key not in self._prepared and key != self._said:  # not if the chat was quicker and said it already
+            if (
+                key not in self._prepared and key != self._said
+            ):  # not if the chat was quicker and said it already
                 utt = self._speak(decision, ctx)
                 self._prepared = {key: utt}
 
-    def _generate(self, messages: list[dict], temperature: float, seed: int, meta: dict, deadline: float) -> str:
+    def _generate(
+        self, messages: list[dict], temperature: float, seed: int, meta: dict, deadline: float
+    ) -> str:
         started = time.perf_counter()
         parts: list[str] = []
         # A chat message is one line: stop at the first newline instead of generating what _clean would drop.
-        for piece in self.backend.stream_chat(messages, max_tokens=self.max_tokens, temperature=temperature,
-                                              seed=seed, stop=["\n"], deadline=deadline, **self.sampling):
+        for piece in self.backend.stream_chat(
+            messages,
+            max_tokens=self.max_tokens,
+            temperature=temperature,
+            seed=seed,
+            stop=["\n"],
+            deadline=deadline,
+            **self.sampling,
+        ):
             if "ttft" not in meta:
                 meta["ttft"] = time.perf_counter() - started
             parts.append(piece)
@@ -634,7 +746,9 @@ class LLMCustomer:
         """The line to say, and which path produced it (the model's words that passed, or the scripted line)."""
         self.turn += 1
         meta: dict = {"rejected": []}
-        if self.clock() < self.resting_until:  # it failed a moment ago: don't make the trainee wait for it again
+        if (
+            self.clock() < self.resting_until
+        ):  # it failed a moment ago: don't make the trainee wait for it again
             return Utterance(decision.line, "fallback:cooldown", "", meta)
         deadline = time.monotonic() + self.timeout  # the backends' clock
         attempts = [("llm", self.temperature), ("llm-retry", min(self.temperature, 0.3))]
@@ -646,18 +760,26 @@ class LLMCustomer:
                 raw = self._generate(messages, temperature, self.seed + 1000 * i + self.turn, meta, deadline)
             except BackendError as e:
                 self.resting_until = self.clock() + self.cooldown
-                return Utterance(decision.line, "fallback:backend",
-                                 f"The customer model is unavailable ({e}); the scripted line was used, and so are "
-                                 f"the next ones for {self.cooldown:g} s.", meta)
+                return Utterance(
+                    decision.line,
+                    "fallback:backend",
+                    f"The customer model is unavailable ({e}); the scripted line was used, and so are "
+                    f"the next ones for {self.cooldown:g} s.",
+                    meta,
+                )
             text = script(_clean(raw), ctx.scenario.lang)
             problem = check(text, decision, ctx)
             if problem is None:
                 return Utterance(text, source, "", meta)
             meta["rejected"].append(problem)
             meta.setdefault("rejected_text", []).append(text[:200])
-        return Utterance(decision.line, "fallback:guard",
-                         f"The model's words were not used ({'; '.join(dict.fromkeys(meta['rejected']))}); "
-                         "the scripted line was used.", meta)
+        return Utterance(
+            decision.line,
+            "fallback:guard",
+            f"The model's words were not used ({'; '.join(dict.fromkeys(meta['rejected']))}); "
+            "the scripted line was used.",
+            meta,
+        )
 
     def stream(self, decision: Decision, ctx: CustomerContext) -> Iterator[str]:
         self.last = None
@@ -665,9 +787,14 @@ class LLMCustomer:
             utt = Utterance(decision.line, "scripted-ending")
         elif not self.speaks(ctx.scenario.lang):  # not even asked; said once, with the session's first line
             first = not any(role == "customer" for role, _text in ctx.history[:-1])
-            utt = Utterance(decision.line, "scripted",
-                            f"{self.voice} does not speak {LANG_NAMES[ctx.scenario.lang]}, so this customer's lines "
-                            "are the scripted ones." if first else "")
+            utt = Utterance(
+                decision.line,
+                "scripted",
+                f"{self.voice} does not speak {LANG_NAMES[ctx.scenario.lang]}, so this customer's lines "
+                "are the scripted ones."
+                if first
+                else "",
+            )
         else:
             key = self._key(decision, ctx)
             with self._lock:  # a prepared line being written is waited for, not written twice
@@ -678,8 +805,9 @@ class LLMCustomer:
 
 
 # -- presets ----------------------------------------------------------------------------------------------------
-def make_llm_customer(model: str | None = None, base_url: str | None = None, *, seed: int = 0,
-                      timeout: float | None = None) -> LLMCustomer:
+def make_llm_customer(
+    model: str | None = None, base_url: str | None = None, *, seed: int = 0, timeout: float | None = None
+) -> LLMCustomer:
     """`--bot llm`: a preset name or a GGUF path (`--model`), or an OpenAI-compatible server (`--base-url`, or a
     server preset). The line budget is `timeout`, else $PEILIAN_LLM_TIMEOUT (`--llm-timeout` sets it), else the
     preset's `timeout:`, else DEFAULT_TIMEOUT. Raises models.ModelError (one sentence) if the model can't be found."""
@@ -705,5 +833,12 @@ def make_llm_customer(model: str | None = None, base_url: str | None = None, *, 
         backend: Backend = OpenAIBackend(spec.base_url, spec.model, timeout=timeout, api_key=key)
     else:
         backend = LlamaCppBackend(spec.path, n_ctx=spec.n_ctx, name=spec.name)
-    return LLMCustomer(backend, temperature=temperature, seed=seed, max_tokens=max_tokens, sampling=sampling,
-                       timeout=timeout, languages=spec.languages)
+    return LLMCustomer(
+        backend,
+        temperature=temperature,
+        seed=seed,
+        max_tokens=max_tokens,
+        sampling=sampling,
+        timeout=timeout,
+        languages=spec.languages,
+    )

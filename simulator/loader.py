@@ -84,12 +84,24 @@ def load_yaml_located(text: str, display: str) -> _Located:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
-        line, col, what = yaml_errors.explain(e, text)  # the slip and its fix (a tab, '：', an unquoted ': ', ...)
+        line, col, what = yaml_errors.explain(
+            e, text
+        )  # the slip and its fix (a tab, '：', an unquoted ': ', ...)
         return _Located(None, problems=[Problem(display, line, col, what)])
     except yaml.YAMLError as e:  # pragma: no cover - composer errors are all marked in practice
         return _Located(None, problems=[Problem(display, 1, 1, f"YAML error: {e}")])
     if node is None:
-        return _Located(None, problems=[Problem(display, 1, 1, "the file is empty: start from `peilian scenarios new` or the guide's example (scenarios/README.md)")])
+        return _Located(
+            None,
+            problems=[
+                Problem(
+                    display,
+                    1,
+                    1,
+                    "the file is empty: start from `peilian scenarios new` or the guide's example (scenarios/README.md)",
+                )
+            ],
+        )
     positions: dict[tuple, _Pos] = {(): _Pos(None, _mark(node.start_mark))}
     problems: list[Problem] = []
     _walk(node, (), positions, problems, display)
@@ -100,8 +112,10 @@ def load_yaml_located(text: str, display: str) -> _Located:
         line, col = _mark(mark) if mark else (1, 1)
         what = getattr(e, "problem", None) or str(e)
         if "could not determine a constructor" in what:
-            what = ("a '!' tag here: a scenario holds only text, numbers, lists and 'key: value' mappings (put a "
-                    "text that starts with '!' in quotes)")
+            what = (
+                "a '!' tag here: a scenario holds only text, numbers, lists and 'key: value' mappings (put a "
+                "text that starts with '!' in quotes)"
+            )
         else:
             what = f"YAML error: {what}"
         problems.append(Problem(display, line, col, what))
@@ -162,8 +176,18 @@ def _model_at(loc: tuple):
     return model
 
 
-_SINGULAR = {"lines": "line", "beats": "beat", "replies": "reply", "answer": "answer", "verbs": "verb",
-             "objects": "object", "must": "item", "forbidden": "item", "tests": "test", "phrases": "phrase"}
+_SINGULAR = {
+    "lines": "line",
+    "beats": "beat",
+    "replies": "reply",
+    "answer": "answer",
+    "verbs": "verb",
+    "objects": "object",
+    "must": "item",
+    "forbidden": "item",
+    "tests": "test",
+    "phrases": "phrase",
+}
 _OWNERS = {"beats": "beat", "tests": "test", "knows": "knows"}
 
 
@@ -185,7 +209,9 @@ def describe_loc(loc: tuple, data=None) -> tuple[str, str]:
     """(the part of the scenario, the field within it) in a trainer's words: ("beats", 5, "lines") is
     ("beat 'ask-notify'", "lines"); ("rubric", "must", 0, "patterns", 1) is ("must item 'give-time'",
     "patterns #2"). Indexes are 1-based where shown, and an item without an id is called by its number."""
-    loc = tuple(p for p in loc if p == "[key]" or not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+    loc = tuple(
+        p for p in loc if p == "[key]" or not (isinstance(p, str) and ("[" in p or p.startswith("function-")))
+    )
     loc = tuple(p for p in loc if p != "[key]")
     owner, rest = "", loc
     if len(loc) >= 2 and loc[0] in _OWNERS and isinstance(loc[1], int):
@@ -208,7 +234,7 @@ def describe_loc(loc: tuple, data=None) -> tuple[str, str]:
 
 
 def _join(owner: str, field: str, text: str, verb: bool = False) -> str:
-    """"beat 'push': lines: TEXT", or with `verb` (TEXT goes on from the field's name) "beat 'push': lines TEXT"."""
+    """ "beat 'push': lines: TEXT", or with `verb` (TEXT goes on from the field's name) "beat 'push': lines TEXT"."""
     if verb and field:
         return f"{owner}: {field} {text}" if owner else f"{field} {text}"
     where = f"{owner}: {field}" if owner and field else owner or field
@@ -243,13 +269,23 @@ def _message(err: dict, data=None) -> str:
     if kind == "string_type":
         if isinstance(value, dict) and len(value) == 1:
             k, v = next(iter(value.items()))
-            return _join(owner, field, f"this text holds ': ', which YAML reads as a key: put the whole text in "
-                                       f"quotes, e.g. \"{k}: {v}\"")
+            return _join(
+                owner,
+                field,
+                f"this text holds ': ', which YAML reads as a key: put the whole text in "
+                f'quotes, e.g. "{k}: {v}"',
+            )
         if isinstance(value, bool):
-            return _join(owner, field, f"YAML reads this as {str(value).lower()} (yes/no/on/off are true/false): put "
-                                       "the text in quotes")
+            return _join(
+                owner,
+                field,
+                f"YAML reads this as {str(value).lower()} (yes/no/on/off are true/false): put "
+                "the text in quotes",
+            )
         if isinstance(value, (int, float)):
-            return _join(owner, field, f"{value} is a number here; put it in quotes ('{value}') to make it text")
+            return _join(
+                owner, field, f"{value} is a number here; put it in quotes ('{value}') to make it text"
+            )
         if value is None:
             return _join(owner, field, "is empty: write the text, or remove the line", verb=True)
         if isinstance(value, list):
@@ -261,32 +297,45 @@ def _message(err: dict, data=None) -> str:
             return _join(owner, field, f"needs at least one {_SINGULAR.get(last, 'item')}", verb=True)
         return _join(owner, field, f"needs at least {ctx.get('min_length')} items", verb=True)
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return _join(owner, field, f"must be a whole number, e.g. {last or 'difficulty'}: 3 (not '{value}')", verb=True)
+        return _join(
+            owner, field, f"must be a whole number, e.g. {last or 'difficulty'}: 3 (not '{value}')", verb=True
+        )
     if kind in ("float_parsing", "float_type"):
         return _join(owner, field, f"must be a number (not '{value}')", verb=True)
     if kind in ("bool_parsing", "bool_type"):
         return _join(owner, field, f"must be true or false (not '{value}')", verb=True)
     if kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):
         bound = ctx.get("le", ctx.get("ge", ctx.get("lt", ctx.get("gt"))))
-        words = {"less_than_equal": f"{bound} or less", "greater_than_equal": f"{bound} or more",
-                 "less_than": f"below {bound}", "greater_than": f"above {bound}"}[kind]
+        words = {
+            "less_than_equal": f"{bound} or less",
+            "greater_than_equal": f"{bound} or more",
+            "less_than": f"below {bound}",
+            "greater_than": f"above {bound}",
+        }[kind]
         return _join(owner, field, f"is {value}; it must be {words}", verb=True)
     if kind == "literal_error":
         expected = ctx.get("expected", "")
         options = re.findall(r"'([^']*)'", expected)
-        best = process.extractOne(str(value), options, score_cutoff=60) if options and isinstance(value, str) else None
+        best = (
+            process.extractOne(str(value), options, score_cutoff=60)
+            if options and isinstance(value, str)
+            else None
+        )
         hint = f": did you mean '{best[0]}'?" if best else ""
-        return _join(owner, field, f"must be one of {', '.join(options) or expected} (not '{value}'){hint}",
-                     verb=True)
+        return _join(
+            owner, field, f"must be one of {', '.join(options) or expected} (not '{value}'){hint}", verb=True
+        )
     if kind == "list_type":
-        return _join(owner, field, "must be a list: one '- ' item per line (a dash and a space), or [a, b]",
-                     verb=True)
+        return _join(
+            owner, field, "must be a list: one '- ' item per line (a dash and a space), or [a, b]", verb=True
+        )
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return _join(owner, field, "must be a mapping: 'key: value' lines, indented under it", verb=True)
     if kind == "string_pattern_mismatch":
         example = re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-") or "give-deadline"
-        return _join(owner, field, f"'{value}' is not an id: use lower-case letters, digits and dashes, e.g. "
-                                   f"{example}")
+        return _join(
+            owner, field, f"'{value}' is not an id: use lower-case letters, digits and dashes, e.g. {example}"
+        )
     text = err["msg"]
     if text.startswith("Value error, "):
         text = text[len("Value error, ") :]
@@ -307,7 +356,10 @@ def _semantic_problems(sc: Scenario, positions: dict, display: str) -> list[Prob
         if b.id == "opening":
             at(("beats", i, "id"), "beat id 'opening' is reserved for the opening line")
         if b.id in beat_ids:
-            at(("beats", i, "id"), f"duplicate beat id '{b.id}' (also beat #{beat_ids[b.id] + 1}): give each beat its own id")
+            at(
+                ("beats", i, "id"),
+                f"duplicate beat id '{b.id}' (also beat #{beat_ids[b.id] + 1}): give each beat its own id",
+            )
         else:
             beat_ids[b.id] = i
     must_ids = [m.id for m in sc.rubric.must]
@@ -339,7 +391,10 @@ def _semantic_problems(sc: Scenario, positions: dict, display: str) -> list[Prob
     for i, b in enumerate(sc.beats):
         for j, ref in enumerate(b.after):
             if ref != "opening" and ref not in beat_ids:
-                at(("beats", i, "after", j), f"beat '{b.id}' comes after unknown beat '{ref}'{suggest(ref, beat_ids)}")
+                at(
+                    ("beats", i, "after", j),
+                    f"beat '{b.id}' comes after unknown beat '{ref}'{suggest(ref, beat_ids)}",
+                )
         check_condition(b.when, ("beats", i, "when"))
     for name in ("resolved", "escalated", "abandoned"):
         ending = getattr(sc.endings, name)
@@ -350,10 +405,16 @@ def _semantic_problems(sc: Scenario, positions: dict, display: str) -> list[Prob
     for i, t in enumerate(sc.tests):
         for j, ref in enumerate(t.forbidden):
             if ref not in forbidden_ids:
-                at(("tests", i, "forbidden", j), f"'{ref}' is not a forbidden item id{suggest(ref, forbidden_ids)}")
+                at(
+                    ("tests", i, "forbidden", j),
+                    f"'{ref}' is not a forbidden item id{suggest(ref, forbidden_ids)}",
+                )
     # A fallback: some beat must always be able to follow, or the engine would have nothing to say.
     if not any(b.when is None and not b.after and not b.once for b in sc.beats):
-        at(("beats",), "no fallback beat: give one beat neither 'when', 'after' nor 'once' (it is used when nothing else matches)")
+        at(
+            ("beats",),
+            "no fallback beat: give one beat neither 'when', 'after' nor 'once' (it is used when nothing else matches)",
+        )
 
     _check_unreachable(sc, at)
     return problems
@@ -375,8 +436,11 @@ def _check_unreachable(sc: Scenario, at) -> None:
             at(("beats", i, "id"), f"beat '{b.id}' is unreachable: it only follows beats that are never said")
             continue
         for earlier in sc.beats[:i]:
-            if earlier.when is None and not earlier.once and (not earlier.after or set(b.after) <= set(earlier.after)) and (
-                b.after or not earlier.after
+            if (
+                earlier.when is None
+                and not earlier.once
+                and (not earlier.after or set(b.after) <= set(earlier.after))
+                and (b.after or not earlier.after)
             ):
                 at(
                     ("beats", i, "id"),
@@ -399,7 +463,9 @@ class _DuplicateKey(Exception):
 
 if hasattr(yaml, "CSafeLoader"):
 
-    class _FastLoader(yaml.CSafeLoader):  # libyaml's parser, the safe constructor, and no silent duplicate keys
+    class _FastLoader(
+        yaml.CSafeLoader
+    ):  # libyaml's parser, the safe constructor, and no silent duplicate keys
         def construct_mapping(self, node, deep=False):
             keys = [k.value for k, _v in node.value if isinstance(k, yaml.ScalarNode)]
             if len(keys) != len(set(keys)):
@@ -428,7 +494,9 @@ def _load_fast(text: str, display: str, reviewed: bool = False) -> Scenario | No
         return None
 
 
-def load_scenario_text(text: str, display: str, *, reviewed: bool = False) -> tuple[Scenario | None, list[Problem]]:
+def load_scenario_text(
+    text: str, display: str, *, reviewed: bool = False
+) -> tuple[Scenario | None, list[Problem]]:
     """Parse and check one scenario. `reviewed`: a file shipped with Peilian, whose regular expressions may use
     Python's `re` features (see scoring.safe_regex); every other file's patterns must run on RE2."""
     try:  # an alias bomb, thousands of brackets or a huge file: one problem, before any parser builds anything
@@ -444,9 +512,12 @@ def load_scenario_text(text: str, display: str, *, reviewed: bool = False) -> tu
         return None, problems
     if not isinstance(located.data, dict):
         hint = yaml_errors.structure_hint(text) if isinstance(located.data, str) else None
-        what = ("this file is a list (a '- ' at the start of a line with no indent); a scenario is 'key: value' lines "
-                "(id:, title:, ...)" if isinstance(located.data, list)
-                else "a scenario file is 'key: value' lines (id:, title:, ...)")
+        what = (
+            "this file is a list (a '- ' at the start of a line with no indent); a scenario is 'key: value' lines "
+            "(id:, title:, ...)"
+            if isinstance(located.data, list)
+            else "a scenario file is 'key: value' lines (id:, title:, ...)"
+        )
         problems.append(Problem(display, 1, 1, hint or what))
         return None, problems
     try:
@@ -481,7 +552,9 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
     except UnicodeDecodeError:
         from scoring.team import read_text
 
-        _text, problem = read_text(p, "scenario file")  # the place of the first bad byte, and GBK named as such
+        _text, problem = read_text(
+            p, "scenario file"
+        )  # the place of the first bad byte, and GBK named as such
         raise ScenarioError([Problem(display, problem.line, problem.col, problem.message)]) from None
     except OSError as e:
         raise ScenarioError([Problem(display, 1, 1, f"cannot read the file: {e.strerror}")]) from None
@@ -524,8 +597,10 @@ def load_many(paths) -> tuple[list[tuple[Path, Scenario]], list[Problem]]:
             located = load_yaml_located(text, _display(f))
             line, col = _position_for(("id",), located.positions, False)
             if _bundled(first[sc.id]) and not _bundled(f):
-                message = (f"scenario id '{sc.id}' is a bundled scenario's ({_display(first[sc.id])}), so this file "
-                           "would never be shown: give it another id")
+                message = (
+                    f"scenario id '{sc.id}' is a bundled scenario's ({_display(first[sc.id])}), so this file "
+                    "would never be shown: give it another id"
+                )
             else:
                 message = f"duplicate scenario id '{sc.id}' (also in {_display(first[sc.id])})"
             problems.append(Problem(_display(f), line, col, message))
@@ -534,4 +609,12 @@ def load_many(paths) -> tuple[list[tuple[Path, Scenario]], list[Problem]]:
     return loaded, sorted(problems)
 
 
-__all__ = ["Beat", "Problem", "ScenarioError", "load_many", "load_scenario", "load_scenario_text", "scenario_files"]
+__all__ = [
+    "Beat",
+    "Problem",
+    "ScenarioError",
+    "load_many",
+    "load_scenario",
+    "load_scenario_text",
+    "scenario_files",
+]

@@ -46,7 +46,7 @@ def _nearest(phrases, reply: str) -> tuple[float, str]:
             continue
         al = fuzz.partial_ratio_alignment(pn, norm)
         if al is not None and al.score > best[0]:
-            best = (al.score, reply[al.dest_start:al.dest_end].strip())
+            best = (al.score, reply[al.dest_start : al.dest_end].strip())
     return best
 
 
@@ -60,13 +60,18 @@ def _concept_half(item, reply: str) -> str:
     for concept in item.to_rubric_item("must").concepts:
         for m in _CLAUSE.finditer(norm):
             clause = m.group()
-            if any(o in clause for o in concept.objects) and not any(v in clause for v in concept.verbs) \
-                    and not any(u in clause for u in concept.unless):
-                return reply[m.start():m.end()].strip()
+            if (
+                any(o in clause for o in concept.objects)
+                and not any(v in clause for v in concept.verbs)
+                and not any(u in clause for u in concept.unless)
+            ):
+                return reply[m.start() : m.end()].strip()
     return ""
 
 
-def review(sc: Scenario, turns: list[StoredTurn], *, min_overall: int = 70, near: float = 50.0) -> list[ReviewNote]:
+def review(
+    sc: Scenario, turns: list[StoredTurn], *, min_overall: int = 70, near: float = 50.0
+) -> list[ReviewNote]:
     required = set(sc.endings.resolved.requires)
     musts = {m.id: m for m in sc.rubric.must if m.id in required}
     labels = sc.item_labels()
@@ -81,23 +86,47 @@ def review(sc: Scenario, turns: list[StoredTurn], *, min_overall: int = 70, near
                 score, words = _nearest(item.phrases, t.reply)
                 clause = _concept_half(item, t.reply)
                 if clause and score < 75:
-                    notes.append(ReviewNote(
-                        "missed", item_id, label, t, clause, 75,
-                        f"if '{clause}' does '{label}', add its verb to the concept (or the words to "
-                        f"rubric.must[{item_id}].phrases)"))
+                    notes.append(
+                        ReviewNote(
+                            "missed",
+                            item_id,
+                            label,
+                            t,
+                            clause,
+                            75,
+                            f"if '{clause}' does '{label}', add its verb to the concept (or the words to "
+                            f"rubric.must[{item_id}].phrases)",
+                        )
+                    )
                     continue
                 if score < near or not words:
                     continue
-                notes.append(ReviewNote(
-                    "missed", item_id, label, t, words, round(score),
-                    f"if '{words}' does '{label}', add it to rubric.must[{item_id}].phrases"))
+                notes.append(
+                    ReviewNote(
+                        "missed",
+                        item_id,
+                        label,
+                        t,
+                        words,
+                        round(score),
+                        f"if '{words}' does '{label}', add it to rubric.must[{item_id}].phrases",
+                    )
+                )
         for spec, item in forbidden:
             hit = match_item(item, t.reply)
             if hit is None or hit.exact:
                 continue
-            notes.append(ReviewNote(
-                "fuzzy", spec.id, labels.get(spec.id, spec.id), t, hit.text, round(hit.score),
-                f"'{hit.text}' only resembles a phrase of rubric.forbidden[{spec.id}]: if it is fine, raise its "
-                f"threshold above {round(hit.score)} or make the phrase longer; if it is the same move, add it as a phrase"))
+            notes.append(
+                ReviewNote(
+                    "fuzzy",
+                    spec.id,
+                    labels.get(spec.id, spec.id),
+                    t,
+                    hit.text,
+                    round(hit.score),
+                    f"'{hit.text}' only resembles a phrase of rubric.forbidden[{spec.id}]: if it is fine, raise its "
+                    f"threshold above {round(hit.score)} or make the phrase longer; if it is the same move, add it as a phrase",
+                )
+            )
     notes.sort(key=lambda n: (n.kind != "fuzzy", -n.score, n.turn.session_id, n.turn.number))
     return notes

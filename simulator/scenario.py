@@ -8,7 +8,15 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from scoring import CRITERIA, RubricItem, safe_regex
 
@@ -39,11 +47,15 @@ class Range(_Strict):
 class Persona(_Strict):
     name: str = Field(..., description="How the customer is called, e.g. 王女士 or Mr Patel.")
     temperament: str = Field("", description="A few words on how this customer talks and reacts.")
-    mood: int = Field(30, ge=0, le=100, description="Starting mood: 0 = boiling over, 100 = calm and satisfied.")
+    mood: int = Field(
+        30, ge=0, le=100, description="Starting mood: 0 = boiling over, 100 = calm and satisfied."
+    )
     background: str = Field("", description="What the customer knows and wants (used by the LLM customer).")
 
 
-Signal = Literal["deadline", "channel", "amount", "action", "result", "apology", "feeling", "hedge", "blame", "question"]
+Signal = Literal[
+    "deadline", "channel", "amount", "action", "result", "apology", "feeling", "hedge", "blame", "question"
+]
 SIGNAL_NAMES = Signal.__args__
 
 
@@ -52,9 +64,12 @@ class ConceptSpec(_Strict):
 
     verbs: list[str] = Field(..., min_length=1, description="What the agent does: 联系, 催, call, chase ...")
     objects: list[str] = Field(..., min_length=1, description="To whom or what: 商家, 卖家, seller ...")
-    unless: list[str] = Field(default_factory=list, description="Not when the clause holds one of these (您自己, yourself).")
-    with_: list[str] = Field(default_factory=list, alias="with",
-                             description="Only when the clause also holds one of these.")
+    unless: list[str] = Field(
+        default_factory=list, description="Not when the clause holds one of these (您自己, yourself)."
+    )
+    with_: list[str] = Field(
+        default_factory=list, alias="with", description="Only when the clause also holds one of these."
+    )
 
 
 def _concept(c):
@@ -66,8 +81,9 @@ def _concept(c):
         if c not in known:
             raise ValueError(f"unknown concept '{c}' (shared concepts: {', '.join(sorted(known))})")
         return known[c]
-    return concept_from({"verbs": c.verbs, "objects": c.objects, "unless": c.unless or None,
-                         "with": c.with_ or None})
+    return concept_from(
+        {"verbs": c.verbs, "objects": c.objects, "unless": c.unless or None, "with": c.with_ or None}
+    )
 
 
 def _pattern_ok(p: str, info: ValidationInfo) -> str:
@@ -97,12 +113,18 @@ class Item(_Strict):
         default_factory=list,
         description="Phrases in any language (zh and en variants); matched fuzzily, traditional Chinese included.",
     )
-    patterns: list[Pattern] = Field(default_factory=list, description="Regular expressions, e.g. '\\d+\\s*小时内'.")
+    patterns: list[Pattern] = Field(
+        default_factory=list, description="Regular expressions, e.g. '\\d+\\s*小时内'."
+    )
     criterion: Literal["certainty", "simplicity", "warmth"] | None = Field(
         None, description="The criterion this item belongs to, if any."
     )
-    message: str = Field("", description="Shown when a forbidden item is hit or a must item is still missing.")
-    threshold: int = Field(85, ge=50, le=100, description="Fuzzy match score (0-100) a phrase needs to count.")
+    message: str = Field(
+        "", description="Shown when a forbidden item is hit or a must item is still missing."
+    )
+    threshold: int = Field(
+        85, ge=50, le=100, description="Fuzzy match score (0-100) a phrase needs to count."
+    )
     concepts: list[str | ConceptSpec] = Field(
         default_factory=list,
         description="Matched by meaning: a shared concept's name (scoring/concepts.yaml, e.g. contact-seller: "
@@ -113,8 +135,9 @@ class Item(_Strict):
         description="Matched by the scorer's own detectors: the reply shows all of these (e.g. [deadline, channel]).",
     )
     ends: Literal["escalated", "abandoned"] | None = Field(
-        None, description="Forbidden only: hitting it ends the session at once with this outcome (a fuzzy near-miss "
-        "of a phrase never does: it costs mood and points, and only an exact phrase, a pattern or a concept ends it)."
+        None,
+        description="Forbidden only: hitting it ends the session at once with this outcome (a fuzzy near-miss "
+        "of a phrase never does: it costs mood and points, and only an exact phrase, a pattern or a concept ends it).",
     )
 
     @model_validator(mode="after")
@@ -145,7 +168,9 @@ class Rubric(_Strict):
         default_factory=lambda: {c: 1.0 for c in CRITERIA},
         description="How much each criterion counts in the overall score for this scenario.",
     )
-    must: list[Item] = Field(default_factory=list, description="What a good agent must do during the session.")
+    must: list[Item] = Field(
+        default_factory=list, description="What a good agent must do during the session."
+    )
     forbidden: list[Item] = Field(default_factory=list, description="What an agent must never do.")
     pass_score: int = Field(60, ge=0, le=100, description="Overall score (mean over turns) needed to pass.")
 
@@ -185,28 +210,43 @@ class Condition(_Strict):
         default_factory=dict, description="Score ranges for the last reply, e.g. {certainty: {max: 49}}."
     )
     matches: list[str] = Field(
-        default_factory=list, description="Phrases: the beat applies if the reply fuzzily contains any of them."
+        default_factory=list,
+        description="Phrases: the beat applies if the reply fuzzily contains any of them.",
     )
-    hit: list[str] = Field(default_factory=list, description="Must/forbidden item ids the last reply hit (all).")
-    missing: list[str] = Field(default_factory=list, description="Must item ids not yet done in the session (any).")
+    hit: list[str] = Field(
+        default_factory=list, description="Must/forbidden item ids the last reply hit (all)."
+    )
+    missing: list[str] = Field(
+        default_factory=list, description="Must item ids not yet done in the session (any)."
+    )
     turn: Range | None = Field(None, description="Trainee turn number (1 = first reply).")
     mood: Range | None = Field(None, description="Mood after this reply.")
     signals: list[Signal] = Field(
-        default_factory=list, description="The last reply shows all of these (the scorer's detectors: deadline, "
-        "channel, amount, action, result, apology, feeling, hedge, blame, question).")
+        default_factory=list,
+        description="The last reply shows all of these (the scorer's detectors: deadline, "
+        "channel, amount, action, result, apology, feeling, hedge, blame, question).",
+    )
     done: list[str] = Field(
-        default_factory=list, description="Done at some point in the session, this reply included (all): must / "
-        "forbidden item ids or signal names, e.g. [apology] or [offer-fallback].")
+        default_factory=list,
+        description="Done at some point in the session, this reply included (all): must / "
+        "forbidden item ids or signal names, e.g. [apology] or [offer-fallback].",
+    )
     not_done: list[str] = Field(
-        default_factory=list, description="Never done in the session, this reply included (none of them): what the "
-        "customer remembers, so a line like 你一句抱歉都没有 is said only when no apology was ever made.")
+        default_factory=list,
+        description="Never done in the session, this reply included (none of them): what the "
+        "customer remembers, so a line like 你一句抱歉都没有 is said only when no apology was ever made.",
+    )
 
 
 class Say(_Strict):
     """A line variant said only when its condition holds (the line's premise is true for the reply it answers)."""
 
-    say: str = Field(..., min_length=1, description="The line. '{said}' is replaced by the trainee's own words that "
-                     "matched `when.matches` (又是\"{said}\"?).")
+    say: str = Field(
+        ...,
+        min_length=1,
+        description="The line. '{said}' is replaced by the trainee's own words that "
+        'matched `when.matches` (又是"{said}"?).',
+    )
     when: Condition = Field(..., description="When this variant may be said.")
 
 
@@ -214,10 +254,14 @@ class Line(_Strict):
     """A customer line: its scripted variants plus what a trainer offers to help answer it."""
 
     lines: list[str | Say] = Field(
-        ..., min_length=1, description="Variants of the customer's line, picked without repetition among those whose "
-        "`when` holds (a plain string always may be said).")
+        ...,
+        min_length=1,
+        description="Variants of the customer's line, picked without repetition among those whose "
+        "`when` holds (a plain string always may be said).",
+    )
     directive: str = Field(
-        "", description="What the customer is doing in this beat, in plain words (the LLM customer's instruction)."
+        "",
+        description="What the customer is doing in this beat, in plain words (the LLM customer's instruction).",
     )
     hint: str = Field("", description="A hint the trainee may ask for (costs points).")
     model_answer: str = Field("", description="A reply that a good agent would give to this line.")
@@ -232,15 +276,26 @@ class Known(_Strict):
     """Something the customer knows and tells when asked (order number, device, email, which option they'd pick)."""
 
     id: str = Field(..., pattern=r"^[a-z0-9][a-z0-9-]*$", description="Short id, e.g. order-number.")
-    asks: list[str] = Field(default_factory=list, description="Words of a question about it (订单号, order number); "
-                            "matched in a sentence the trainee asks (or a choice offered: 退款还是换新).")
+    asks: list[str] = Field(
+        default_factory=list,
+        description="Words of a question about it (订单号, order number); "
+        "matched in a sentence the trainee asks (or a choice offered: 退款还是换新).",
+    )
     concepts: list[str | ConceptSpec] = Field(default_factory=list, description="Or the question by meaning.")
-    answer: list[str] = Field(..., min_length=1, description="What the customer says (variants); the customer then "
-                              "goes on with the beat it was in.")
+    answer: list[str] = Field(
+        ...,
+        min_length=1,
+        description="What the customer says (variants); the customer then goes on with the beat it was in.",
+    )
 
     def to_rubric_item(self) -> RubricItem:
-        return RubricItem(id=f"knows.{self.id}", kind="must", phrases=tuple(self.asks),
-                          concepts=tuple(_concept(c) for c in self.concepts), threshold=100)
+        return RubricItem(
+            id=f"knows.{self.id}",
+            kind="must",
+            phrases=tuple(self.asks),
+            concepts=tuple(_concept(c) for c in self.concepts),
+            threshold=100,
+        )
 
 
 class Beat(Line):
@@ -257,26 +312,39 @@ class Ending(_Strict):
     lines: list[str] = Field(..., min_length=1, description="The customer's last words for this outcome.")
     when: Condition | None = Field(None, description="Extra conditions (besides the mood thresholds).")
     requires: list[str] = Field(
-        default_factory=list, description="Must item ids that have to be done in the session (resolved only): once "
-        "all are done the customer settles, unless `needs_calm`."
+        default_factory=list,
+        description="Must item ids that have to be done in the session (resolved only): once "
+        "all are done the customer settles, unless `needs_calm`.",
     )
     needs_calm: bool = Field(
-        False, description="Resolved only: settle only when the mood has also reached `mood.calm` (always so when "
-        "nothing is required).")
-    debrief: str = Field("", description="Shown to the trainee after this ending: what a good agent does next.")
+        False,
+        description="Resolved only: settle only when the mood has also reached `mood.calm` (always so when "
+        "nothing is required).",
+    )
+    debrief: str = Field(
+        "", description="Shown to the trainee after this ending: what a good agent does next."
+    )
 
 
 class Endings(_Strict):
-    max_turns: int = Field(8, ge=1, le=50, description="After this many replies the customer gives up (abandoned).")
-    resolved: Ending = Field(..., description="The customer is calm (mood >= calm) and the required items are done.")
-    escalated: Ending = Field(..., description="The customer boils over (mood <= escalate) or a fatal forbidden hit.")
+    max_turns: int = Field(
+        8, ge=1, le=50, description="After this many replies the customer gives up (abandoned)."
+    )
+    resolved: Ending = Field(
+        ..., description="The customer is calm (mood >= calm) and the required items are done."
+    )
+    escalated: Ending = Field(
+        ..., description="The customer boils over (mood <= escalate) or a fatal forbidden hit."
+    )
     abandoned: Ending = Field(..., description="Max turns reached without resolution.")
 
 
 class ScenarioTest(_Strict):
     name: str = Field(..., description="What this test shows, e.g. 'vague replies escalate'.")
     replies: list[str] = Field(..., min_length=1, description="The trainee's replies, in order.")
-    expect: Literal["resolved", "escalated", "abandoned"] = Field(..., description="The outcome they must reach.")
+    expect: Literal["resolved", "escalated", "abandoned"] = Field(
+        ..., description="The outcome they must reach."
+    )
     forbidden: list[str] = Field(default_factory=list, description="Forbidden item ids that must be hit.")
     seed: int = Field(0, description="Seed for picking line variants.")
 
@@ -293,18 +361,33 @@ class Scenario(_Strict):
     difficulty: int = Field(..., ge=1, le=5)
     tags: list[str] = Field(default_factory=list)
     kind: Literal["complaint", "presales", "safety", "elderly", "fraud", "inquiry"] | None = Field(
-        None, description="What kind of situation this is; the scorer and its advice fit the kind (a purposeful "
+        None,
+        description="What kind of situation this is; the scorer and its advice fit the kind (a purposeful "
         "question is the right move in presales, care and a safety step in safety, one step at a time for the "
-        "elderly). Left out: read from the tags (safety, presales/售前, elderly, fraud/账号安全), else complaint.")
+        "elderly). Left out: read from the tags (safety, presales/售前, elderly, fraud/账号安全), else complaint.",
+    )
     persona: Persona
-    brief: str = Field(..., description="Shown to the trainee before the chat: the situation and what is expected.")
-    facts: list[str] = Field(default_factory=list, description="What the agent knows: order, policy limits, options.")
-    objectives: list[str] = Field(default_factory=list, description="What the trainee should achieve, in plain words.")
-    knows: list[Known] = Field(default_factory=list, description="What the customer knows and tells when asked.")
-    debrief: str = Field("", description="Shown after every ending: what a good agent does next (for safety "
-                         "scenarios: the next step and the hotline). An ending's own debrief comes first.")
+    brief: str = Field(
+        ..., description="Shown to the trainee before the chat: the situation and what is expected."
+    )
+    facts: list[str] = Field(
+        default_factory=list, description="What the agent knows: order, policy limits, options."
+    )
+    objectives: list[str] = Field(
+        default_factory=list, description="What the trainee should achieve, in plain words."
+    )
+    knows: list[Known] = Field(
+        default_factory=list, description="What the customer knows and tells when asked."
+    )
+    debrief: str = Field(
+        "",
+        description="Shown after every ending: what a good agent does next (for safety "
+        "scenarios: the next step and the hotline). An ending's own debrief comes first.",
+    )
     opening: Line = Field(..., description="The customer's first message.")
-    beats: list[Beat] = Field(..., min_length=1, description="What the customer says next, first matching beat wins.")
+    beats: list[Beat] = Field(
+        ..., min_length=1, description="What the customer says next, first matching beat wins."
+    )
     mood: MoodRules = Field(default_factory=MoodRules)
     rubric: Rubric = Field(default_factory=Rubric)
     endings: Endings
@@ -316,8 +399,12 @@ class Scenario(_Strict):
         if self.kind:
             return self.kind
         tags = {t.lower() for t in self.tags}
-        for kind, words in (("safety", {"safety", "自伤风险", "安全"}), ("fraud", {"fraud", "scam", "诈骗", "盗号"}),
-                            ("elderly", {"elderly", "老人", "长辈"}), ("presales", {"presales", "售前", "pre-sales"})):
+        for kind, words in (
+            ("safety", {"safety", "自伤风险", "安全"}),
+            ("fraud", {"fraud", "scam", "诈骗", "盗号"}),
+            ("elderly", {"elderly", "老人", "长辈"}),
+            ("presales", {"presales", "售前", "pre-sales"}),
+        ):
             if tags & words:
                 return kind
         return "complaint"

@@ -37,8 +37,13 @@ def unfinished(sc: Scenario, data=None) -> list[tuple[tuple, str]]:
     n = len(sc.tests)
     if n < MIN_TESTS:
         have = "no tests" if n == 0 else f"only {n} test{'s' if n > 1 else ''}"
-        out.append((("tests",), f"{have}; a scenario needs at least {MIN_TESTS} (a good path that resolves, a vague "
-                    f"one, a cold one and a forbidden move): add {MIN_TESTS - n} more"))
+        out.append(
+            (
+                ("tests",),
+                f"{have}; a scenario needs at least {MIN_TESTS} (a good path that resolves, a vague "
+                f"one, a cold one and a forbidden move): add {MIN_TESTS - n} more",
+            )
+        )
     from .loader import _join, describe_loc
 
     data = data if data is not None else sc.model_dump(by_alias=True)
@@ -68,20 +73,25 @@ def run_test(scenario: Scenario, test: ScenarioTest, scorer: Scorer | None = Non
     if got != test.expect:
         where = f"after {len(session.turns)} of {len(test.replies)} replies"
         moods = " → ".join(str(t.mood) for t in session.turns)
-        problems.append(f"expected {test.expect}, got {got or 'no ending'} {where} (mood {scenario.persona.mood} → {moods})")
+        problems.append(
+            f"expected {test.expect}, got {got or 'no ending'} {where} (mood {scenario.persona.mood} → {moods})"
+        )
     hit = set().union(*(t.forbidden for t in session.turns)) if session.turns else set()
     for f in test.forbidden:
         if f not in hit:
             problems.append(f"forbidden item '{f}' was never hit")
-    return TestOutcome(scenario.id, test.name, not problems, test.expect, got, len(session.turns), problems, session)
+    return TestOutcome(
+        scenario.id, test.name, not problems, test.expect, got, len(session.turns), problems, session
+    )
 
 
 def run_tests(scenario: Scenario, scorer: Scorer | None = None) -> list[TestOutcome]:
     return [run_test(scenario, t, scorer) for t in scenario.tests]
 
 
-def play_model_answers(scenario: Scenario, *, seeds: int = 5, pass_mark: float = 75.0,
-                       scorer: Scorer | None = None) -> list[TestOutcome]:
+def play_model_answers(
+    scenario: Scenario, *, seeds: int = 5, pass_mark: float = 75.0, scorer: Scorer | None = None
+) -> list[TestOutcome]:
     """Play the model answer of whichever beat the customer is in, one session per seed: each must end `resolved`
     with the session's score at or above `pass_mark` (a scenario its own model answers can't pass teaches nothing)."""
     out = []
@@ -99,7 +109,19 @@ def play_model_answers(scenario: Scenario, *, seeds: int = 5, pass_mark: float =
         elif session.outcome != "resolved":
             problems.append(f"seed {seed}: {session.why('en')}")
         elif (session.overall or 0) < pass_mark:
-            problems.append(f"seed {seed}: resolved at {session.overall:.0f}, under the pass mark {pass_mark:g}")
-        out.append(TestOutcome(scenario.id, f"model answers, seed {seed}", not problems, "resolved", session.outcome,
-                               len(session.turns), problems, session))
+            problems.append(
+                f"seed {seed}: resolved at {session.overall:.0f}, under the pass mark {pass_mark:g}"
+            )
+        out.append(
+            TestOutcome(
+                scenario.id,
+                f"model answers, seed {seed}",
+                not problems,
+                "resolved",
+                session.outcome,
+                len(session.turns),
+                problems,
+                session,
+            )
+        )
     return out

@@ -35,8 +35,13 @@ def _candidates(m: MoodRules):
 
 
 def _distance(cand: dict, m: MoodRules) -> float:
-    return (abs(cand["neutral"] - m.neutral) / 5 + abs(cand["calm"] - m.calm) / 5 + abs(cand["escalate"] - m.escalate) / 3
-            + abs(cand["forbidden_penalty"] - m.forbidden_penalty) / 10 + abs(cand["max_step"] - m.max_step) / 10)
+    return (
+        abs(cand["neutral"] - m.neutral) / 5
+        + abs(cand["calm"] - m.calm) / 5
+        + abs(cand["escalate"] - m.escalate) / 3
+        + abs(cand["forbidden_penalty"] - m.forbidden_penalty) / 10
+        + abs(cand["max_step"] - m.max_step) / 10
+    )
 
 
 def passes(scenario: Scenario, scorer: Scorer | None = None) -> bool:
@@ -67,4 +72,4 @@ def write_mood(path: Path, changes: dict) -> None:
             body = line.sub(lambda mm: f"{mm.group(1)}{value}", body, count=1)
         else:
             body += f"{indent}{key}: {value}\n"
-    path.write_text(text[: block.start(1)] + body + text[block.end(1):], encoding="utf-8")
+    path.write_text(text[: block.start(1)] + body + text[block.end(1) :], encoding="utf-8")

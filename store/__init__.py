@@ -14,9 +14,18 @@ if TYPE_CHECKING:
     from .recorder import StoredSession, StoreRecorder
 
 # Resolved on first use (PEP 562): `store.errors` alone must not import sqlite-utils.
-_WHERE = {"Store": "db", "clean_name": "names", "default_path": "db", "ReadinessGate": "progress",
-          "ScenarioInfo": "progress", "scenario_bests": "progress", "team_report": "progress",
-          "trainee_report": "progress", "StoredSession": "recorder", "StoreRecorder": "recorder"}
+_WHERE = {
+    "Store": "db",
+    "clean_name": "names",
+    "default_path": "db",
+    "ReadinessGate": "progress",
+    "ScenarioInfo": "progress",
+    "scenario_bests": "progress",
+    "team_report": "progress",
+    "trainee_report": "progress",
+    "StoredSession": "recorder",
+    "StoreRecorder": "recorder",
+}
 
 
 def __getattr__(name: str):

@@ -37,8 +37,9 @@ class Account:
         return self.role == "lead"
 
 
-def hash_password(password: str, *, salt: bytes | None = None, n: int = SCRYPT_N, r: int = SCRYPT_R,
-                  p: int = SCRYPT_P) -> str:
+def hash_password(
+    password: str, *, salt: bytes | None = None, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P
+) -> str:
     salt = salt if salt is not None else secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_MAXMEM, dklen=32)
     return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
@@ -83,8 +84,11 @@ def _stamp(password_hash: str | None) -> str:
 def _credentials(password: str | None) -> tuple[dict, str | None]:
     """The columns for a new password, or for a new one-time invite (and its token) when there is none."""
     if password is not None:
-        return {"password_hash": hash_password(check_new_password(password)), "invite_hash": None,
-                "invite_expires": None}, None
+        return {
+            "password_hash": hash_password(check_new_password(password)),
+            "invite_hash": None,
+            "invite_expires": None,
+        }, None
     token = secrets.token_urlsafe(24)
     expires = (datetime.now(timezone.utc) + timedelta(days=INVITE_DAYS)).isoformat(timespec="seconds")
     return {"password_hash": None, "invite_hash": _token_hash(token), "invite_expires": expires}, token
@@ -97,17 +101,23 @@ def add_account(store: Store, name: str, role: str, password: str | None = None)
     columns, token = _credentials(password)
     with store.write() as conn:
         stamp = now()
-        added = conn.execute("insert into accounts (name, role, password_hash, invite_hash, invite_expires, "
-                             "created_at, updated_at) values (:name, :role, :password_hash, :invite_hash, "
-                             ":invite_expires, :t, :t) on conflict (name) do nothing",
-                             {"name": name, "role": role, "t": stamp, **columns}).rowcount
+        added = conn.execute(
+            "insert into accounts (name, role, password_hash, invite_hash, invite_expires, "
+            "created_at, updated_at) values (:name, :role, :password_hash, :invite_hash, "
+            ":invite_expires, :t, :t) on conflict (name) do nothing",
+            {"name": name, "role": role, "t": stamp, **columns},
+        ).rowcount
         if not added:  # already there (on a shared database, perhaps added from another machine a moment ago)
-            raise StoreError(f"There is already an account '{name}': use `peilian users reset` to give it a new "
-                             "password or invite.")
+            raise StoreError(
+                f"There is already an account '{name}': use `peilian users reset` to give it a new "
+                "password or invite."
+            )
     return token
 
 
-def reset_account(store: Store, name: str, password: str | None = None, role: str | None = None) -> str | None:
+def reset_account(
+    store: Store, name: str, password: str | None = None, role: str | None = None
+) -> str | None:
     """A new password (or a new invite, whose token is returned) for an existing account; signed-in sessions of it
     end. `role` changes its role too."""
     name = clean_name(name)
@@ -116,8 +126,10 @@ def reset_account(store: Store, name: str, password: str | None = None, role: st
         columns["role"] = _check_role(role)
     with store.write() as conn:
         sets = ", ".join(f"{c} = :{c}" for c in columns)
-        cur = conn.execute(f"update accounts set {sets}, updated_at = :t where name = :name",
-                           {**columns, "t": now(), "name": name})
+        cur = conn.execute(
+            f"update accounts set {sets}, updated_at = :t where name = :name",
+            {**columns, "t": now(), "name": name},
+        )
         if cur.rowcount == 0:
             raise StoreError(f"There is no account '{name}': add it with `peilian users add`.")
     return token
@@ -134,14 +146,18 @@ def remove_account(store: Store, name: str) -> None:
 def list_accounts(store: Store) -> list[dict]:
     """Every account: name, role, state (active / invited / invite expired), created_at."""
     out = []
-    for row in store.query("select name, role, password_hash, invite_expires, created_at from accounts order by name"):
+    for row in store.query(
+        "select name, role, password_hash, invite_expires, created_at from accounts order by name"
+    ):
         if row["password_hash"]:
             state = "active"
         elif row["invite_expires"] and row["invite_expires"] > now():
             state = "invited"
         else:
             state = "invite expired"
-        out.append({"name": row["name"], "role": row["role"], "state": state, "created_at": row["created_at"]})
+        out.append(
+            {"name": row["name"], "role": row["role"], "state": state, "created_at": row["created_at"]}
+        )
     return out
 
 
@@ -164,7 +180,9 @@ def sign_in(store: Store, name: str, password: str) -> Account | None:
     except StoreError:
         name = ""
     rows = store.query("select password_hash from accounts where name = ?", (name,)) if name else []
-    if not check_password(password if isinstance(password, str) else "", rows[0]["password_hash"] if rows else None):
+    if not check_password(
+        password if isinstance(password, str) else "", rows[0]["password_hash"] if rows else None
+    ):
         return None
     return get_account(store, name)
 
@@ -173,18 +191,23 @@ def redeem_invite(store: Store, token: str, password: str) -> Account:
     """Sets the password of the account the invite token was made for; the token then no longer works."""
     new_hash = hash_password(check_new_password(password))  # outside the write lock: scrypt takes a while
     digest = _token_hash(token if isinstance(token, str) else "")
-    used = StoreError("This invite link has already been used or has expired: ask your team lead for a new one.")
+    used = StoreError(
+        "This invite link has already been used or has expired: ask your team lead for a new one."
+    )
     with store.write() as conn:
         stamp = now()
-        row = conn.execute("select name from accounts where invite_hash = ? and invite_expires > ?",
-                           (digest, stamp)).fetchone()
+        row = conn.execute(
+            "select name from accounts where invite_hash = ? and invite_expires > ?", (digest, stamp)
+        ).fetchone()
         if row is None:
             raise used
         # the update takes the invite only if it is still there: of two servers of one room redeeming the same link
         # at once (PostgreSQL writers don't queue as SQLite's do), the second updates nothing
-        if not conn.execute("update accounts set password_hash = ?, invite_hash = null, invite_expires = null, "
-                            "updated_at = ? where name = ? and invite_hash = ?",
-                            (new_hash, stamp, row[0], digest)).rowcount:
+        if not conn.execute(
+            "update accounts set password_hash = ?, invite_hash = null, invite_expires = null, "
+            "updated_at = ? where name = ? and invite_hash = ?",
+            (new_hash, stamp, row[0], digest),
+        ).rowcount:
             raise used
     account = get_account(store, row[0])
     assert account is not None

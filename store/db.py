@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -46,7 +45,9 @@ migrations = Migrations("peilian")
 
 @migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db["trainees"].create({"id": int, "name": str, "created_at": str}, pk="id", not_null={"name", "created_at"})
+    db["trainees"].create(
+        {"id": int, "name": str, "created_at": str}, pk="id", not_null={"name", "created_at"}
+    )
     db["trainees"].create_index(["name"], unique=True)
     db["sessions"].create(
         {
@@ -119,7 +120,11 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             "effect": float,
         },
         pk="id",
-        foreign_keys=[("turn_id", "turns", "id"), ("session_id", "sessions", "id"), ("trainee_id", "trainees", "id")],
+        foreign_keys=[
+            ("turn_id", "turns", "id"),
+            ("session_id", "sessions", "id"),
+            ("trainee_id", "trainees", "id"),
+        ],
     )
 
 
@@ -147,8 +152,19 @@ def m003_report_covering_indexes(db: sqlite_utils.Database) -> None:
     scenario by outcome) make its queries ~10x faster at a million turns (bench/bench_report.py); they replace
     m002's two sessions indexes."""
     db["sessions"].create_index(
-        ["trainee_id", "started_at", "id", "turns", "outcome", "scenario_id", "overall", "certainty", "simplicity",
-         "warmth", "ended_on_beat"],
+        [
+            "trainee_id",
+            "started_at",
+            "id",
+            "turns",
+            "outcome",
+            "scenario_id",
+            "overall",
+            "certainty",
+            "simplicity",
+            "warmth",
+            "ended_on_beat",
+        ],
         index_name="idx_sessions_report",
         if_not_exists=True,
     )
@@ -205,9 +221,11 @@ def m006_accounts(db: sqlite_utils.Database) -> None:
 
 
 # A random UUID (version 4) per row, in SQLite's own SQL (PostgreSQL has gen_random_uuid()).
-SQLITE_UUID = ("lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "
-               "substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
-               "substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))")
+SQLITE_UUID = (
+    "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "
+    "substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
+    "substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))"
+)
 
 
 @migrations()
@@ -219,8 +237,10 @@ def m007_global_ids(db: sqlite_utils.Database) -> None:
     for table in ("sessions", "turns", "findings"):
         if "uid" not in db[table].columns_dict:
             db[table].add_column("uid", str)
-        db.execute(f"update {table} set uid = {'gen_random_uuid()::text' if postgres else SQLITE_UUID} "
-                   "where uid is null")
+        db.execute(
+            f"update {table} set uid = {'gen_random_uuid()::text' if postgres else SQLITE_UUID} "
+            "where uid is null"
+        )
         db[table].create_index(["uid"], unique=True, if_not_exists=True)
 
 
@@ -228,8 +248,11 @@ def m007_global_ids(db: sqlite_utils.Database) -> None:
 def m008_findings_by_session(db: sqlite_utils.Database) -> None:
     """Findings by session, covering what the team view's top habits read (rule, criterion, effect per trainee):
     they are summed over each trainee's latest sessions, and export reads a session's findings, by session id."""
-    db["findings"].create_index(["session_id", "trainee_id", "rule", "criterion", "effect"],
-                                index_name="idx_findings_session", if_not_exists=True)
+    db["findings"].create_index(
+        ["session_id", "trainee_id", "rule", "criterion", "effect"],
+        index_name="idx_findings_session",
+        if_not_exists=True,
+    )
 
 
 # -- connection -------------------------------------------------------------------------------------------------
@@ -246,14 +269,18 @@ def _explain(e: sqlite3.Error, path: Path) -> StoreError:
             "or practise with --no-save."
         )
     if "disk is full" in msg or "database or disk is full" in msg:
-        return StoreError(f"The disk holding {path} is full: free some space; everything saved before this turn is kept.")
+        return StoreError(
+            f"The disk holding {path} is full: free some space; everything saved before this turn is kept."
+        )
     if "locked" in msg or "busy" in msg:
         return StoreError(
             f"The progress database {path} stayed busy for over {BUSY_TIMEOUT_MS // 1000} s "
             "(another program holds it): close it and try again."
         )
     if "unable to open" in msg:
-        return StoreError(f"Cannot open the progress database {path}: check that its folder exists and is writable.")
+        return StoreError(
+            f"Cannot open the progress database {path}: check that its folder exists and is writable."
+        )
     return StoreError(f"The progress database {path} failed: {e}.")
 
 
@@ -353,7 +380,9 @@ class Store:
     def _connect(self) -> sqlite3.Connection:
         if self.readonly:
             if not self.path.exists():
-                raise StoreError(f"There is no progress database at {self.path} yet: practise a session first.")
+                raise StoreError(
+                    f"There is no progress database at {self.path} yet: practise a session first."
+                )
             uri = f"{self.path.resolve().as_uri()}?mode=ro"
             conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
             try:
@@ -361,7 +390,9 @@ class Store:
             except sqlite3.OperationalError:
                 # A read-only WAL database without its -shm file: read it as an immutable snapshot.
                 conn.close()
-                conn = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+                conn = sqlite3.connect(
+                    uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False
+                )
             conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("select count(*) from sqlite_master").fetchone()
             return conn
@@ -373,10 +404,16 @@ class Store:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise StoreError(f"Cannot create the folder {self.path.parent} for the progress database: {e.strerror}.") from None
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+            raise StoreError(
+                f"Cannot create the folder {self.path.parent} for the progress database: {e.strerror}."
+            ) from None
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        )
         conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("select count(*) from sqlite_master").fetchone()  # "file is not a database" surfaces here
+        conn.execute(
+            "select count(*) from sqlite_master"
+        ).fetchone()  # "file is not a database" surfaces here
         if conn.execute("pragma journal_mode").fetchone()[0].lower() != "wal":
             conn.execute("pragma journal_mode = wal")
         conn.execute("pragma synchronous = normal")  # WAL + normal: a committed turn survives a process crash
@@ -449,8 +486,10 @@ class Store:
     def trainee_id_in(conn, name: str) -> int:
         """The trainee's id inside a write transaction, adding the name if it is new (two writers adding the same
         name at once both get the one row)."""
-        conn.execute("insert into trainees (name, created_at) values (?, ?) on conflict (name) do nothing",
-                     (name, now()))
+        conn.execute(
+            "insert into trainees (name, created_at) values (?, ?) on conflict (name) do nothing",
+            (name, now()),
+        )
         return conn.execute("select id from trainees where name = ?", (name,)).fetchone()[0]
 
     def trainees(self) -> list[str]:

@@ -17,7 +17,11 @@ def clean_name(name: str) -> str:
     if not name:
         raise StoreError("A trainee name can't be empty: give your name, e.g. --trainee 王小明.")
     if len(name) > NAME_MAX:
-        raise StoreError(f"A trainee name can be at most {NAME_MAX} characters; '{name[:NAME_MAX]}…' is longer.")
+        raise StoreError(
+            f"A trainee name can be at most {NAME_MAX} characters; '{name[:NAME_MAX]}…' is longer."
+        )
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
-        raise StoreError("A trainee name can't contain control characters (tabs, newlines, escapes): type it plainly.")
+        raise StoreError(
+            "A trainee name can't contain control characters (tabs, newlines, escapes): type it plainly."
+        )
     return name

@@ -83,8 +83,16 @@ class _Tx:
 
 # -- the schema: sqlite-utils' table API as PostgreSQL DDL -------------------------------------------------------------
 _TYPES = {int: "bigint", float: "double precision", str: "text", bool: "boolean", bytes: "bytea"}
-_BACK = {"bigint": int, "integer": int, "smallint": int, "double precision": float, "real": float, "text": str,
-         "boolean": bool, "bytea": bytes}
+_BACK = {
+    "bigint": int,
+    "integer": int,
+    "smallint": int,
+    "double precision": float,
+    "real": float,
+    "text": str,
+    "boolean": bool,
+    "bytea": bytes,
+}
 
 
 def _ident(name: str) -> str:
@@ -104,11 +112,14 @@ class PgTable:
     def columns_dict(self) -> dict[str, type]:
         rows = self.schema.execute(
             "select column_name, data_type from information_schema.columns "
-            "where table_schema = current_schema() and table_name = %s order by ordinal_position", (self.name,)
+            "where table_schema = current_schema() and table_name = %s order by ordinal_position",
+            (self.name,),
         ).fetchall()
         return {name: _BACK.get(kind, str) for name, kind in rows}
 
-    def create(self, columns: dict, pk: str | None = None, not_null=(), foreign_keys=(), defaults=None) -> "PgTable":
+    def create(
+        self, columns: dict, pk: str | None = None, not_null=(), foreign_keys=(), defaults=None
+    ) -> "PgTable":
         defaults = defaults or {}
         refs = {col: (table, other) for col, table, other in foreign_keys}
         parts = []
@@ -130,11 +141,18 @@ class PgTable:
         self.schema.execute(f"create table {self.name} ({', '.join(parts)})")
         return self
 
-    def create_index(self, columns: list[str], index_name: str | None = None, unique: bool = False,
-                     if_not_exists: bool = False) -> "PgTable":
+    def create_index(
+        self,
+        columns: list[str],
+        index_name: str | None = None,
+        unique: bool = False,
+        if_not_exists: bool = False,
+    ) -> "PgTable":
         name = _ident(index_name or f"idx_{self.name}_{'_'.join(columns)}")  # sqlite-utils' default name
-        self.schema.execute(f"create {'unique ' if unique else ''}index {'if not exists ' if if_not_exists else ''}"
-                            f"{name} on {self.name} ({', '.join(map(_ident, columns))})")
+        self.schema.execute(
+            f"create {'unique ' if unique else ''}index {'if not exists ' if if_not_exists else ''}"
+            f"{name} on {self.name} ({', '.join(map(_ident, columns))})"
+        )
         return self
 
     def add_column(self, name: str, col_type=None, not_null_default=None) -> "PgTable":
@@ -166,14 +184,22 @@ class PgSchema:
         return self.conn.execute(sql, params)
 
     def table_names(self) -> list[str]:
-        return [r[0] for r in self.execute(
-            "select table_name from information_schema.tables where table_schema = current_schema() "
-            "and table_type = 'BASE TABLE' order by table_name").fetchall()]
+        return [
+            r[0]
+            for r in self.execute(
+                "select table_name from information_schema.tables where table_schema = current_schema() "
+                "and table_type = 'BASE TABLE' order by table_name"
+            ).fetchall()
+        ]
 
     def view_names(self) -> list[str]:
-        return [r[0] for r in self.execute(
-            "select table_name from information_schema.views where table_schema = current_schema() "
-            "order by table_name").fetchall()]
+        return [
+            r[0]
+            for r in self.execute(
+                "select table_name from information_schema.views where table_schema = current_schema() "
+                "order by table_name"
+            ).fetchall()
+        ]
 
     def create_view(self, name: str, sql: str) -> None:
         self.execute(f"create view {_ident(name)} as {sql}")
@@ -196,13 +222,19 @@ def apply_migrations(conn, *, stop_before: str | None = None) -> None:
         if m.name in done:
             continue
         m.fn(schema)
-        conn.execute(f"insert into {MIGRATIONS_TABLE} (migration_set, name, applied_at) values (%s, %s, now()::text)",
-                     (migrations.name, m.name))
+        conn.execute(
+            f"insert into {MIGRATIONS_TABLE} (migration_set, name, applied_at) values (%s, %s, now()::text)",
+            (migrations.name, m.name),
+        )
 
 
 def _applied(conn) -> list[str]:
-    return [r[0] for r in conn.execute(
-        f"select name from {MIGRATIONS_TABLE} where migration_set = %s order by id", (migrations.name,)).fetchall()]
+    return [
+        r[0]
+        for r in conn.execute(
+            f"select name from {MIGRATIONS_TABLE} where migration_set = %s order by id", (migrations.name,)
+        ).fetchall()
+    ]
 
 
 # -- connection -------------------------------------------------------------------------------------------------------
@@ -220,7 +252,11 @@ def redacted(url: str) -> str:
 
 def _first_line(e: Exception) -> str:
     text = str(e).strip().splitlines()
-    return re.sub(r"^(?:(?:connection to server at [^,]+, port \d+ failed|connection failed): )+", "", text[0]) if text else ""
+    return (
+        re.sub(r"^(?:(?:connection to server at [^,]+, port \d+ failed|connection failed): )+", "", text[0])
+        if text
+        else ""
+    )
 
 
 def explain(e: Exception, where: str, *, connecting: bool = False) -> StoreError:
@@ -229,28 +265,44 @@ def explain(e: Exception, where: str, *, connecting: bool = False) -> StoreError
     state = getattr(e, "sqlstate", None) or ""
     first = _first_line(e)
     if "password authentication failed" in msg or "no password supplied" in msg or state == "28P01":
-        return StoreError(f"The progress database {where} refused the user name or password: check them in the URL "
-                          "(or in ~/.pgpass / PGPASSWORD).")
+        return StoreError(
+            f"The progress database {where} refused the user name or password: check them in the URL "
+            "(or in ~/.pgpass / PGPASSWORD)."
+        )
     if "does not exist" in msg and "database" in msg and connecting:
-        return StoreError(f"There is no database {where} on that server: create it (createdb) or fix the name in "
-                          "--db / PEILIAN_DB / config.yaml's db:.")
+        return StoreError(
+            f"There is no database {where} on that server: create it (createdb) or fix the name in "
+            "--db / PEILIAN_DB / config.yaml's db:."
+        )
     if "pg_hba.conf" in msg or state.startswith("28"):
-        return StoreError(f"The progress database {where} does not let this machine or user in ({first}): ask "
-                          "whoever runs it to allow it.")
+        return StoreError(
+            f"The progress database {where} does not let this machine or user in ({first}): ask "
+            "whoever runs it to allow it."
+        )
     if state in ("42501", "25006"):  # insufficient privilege, read-only transaction
-        return StoreError(f"The progress database {where} does not let this user write ({first}): ask whoever runs "
-                          "it for write access, or practise with --no-save.")
+        return StoreError(
+            f"The progress database {where} does not let this user write ({first}): ask whoever runs "
+            "it for write access, or practise with --no-save."
+        )
     if state == "53100":
-        return StoreError(f"The disk of the progress database {where} is full: free some space on the server; "
-                          "everything saved before this turn is kept.")
+        return StoreError(
+            f"The disk of the progress database {where} is full: free some space on the server; "
+            "everything saved before this turn is kept."
+        )
     if state in ("57014", "55P03", "40P01"):
-        return StoreError(f"The progress database {where} stayed busy (another program holds a lock): try again.")
+        return StoreError(
+            f"The progress database {where} stayed busy (another program holds a lock): try again."
+        )
     if connecting or isinstance(e, (psycopg.OperationalError, psycopg.InterfaceError)):
         if connecting:
-            return StoreError(f"Cannot reach the progress database {where} ({first}): check that the server is "
-                              "running and the address in --db / PEILIAN_DB / config.yaml's db: is right.")
-        return StoreError(f"The connection to the progress database {where} was lost ({first}): everything saved "
-                          "before this turn is kept; check the server and try again.")
+            return StoreError(
+                f"Cannot reach the progress database {where} ({first}): check that the server is "
+                "running and the address in --db / PEILIAN_DB / config.yaml's db: is right."
+            )
+        return StoreError(
+            f"The connection to the progress database {where} was lost ({first}): everything saved "
+            "before this turn is kept; check the server and try again."
+        )
     return StoreError(f"The progress database {where} failed: {first}.")
 
 
@@ -285,8 +337,10 @@ class PgStore(Store):
         try:
             info = _conninfo.conninfo_to_dict(self.url)
         except psycopg.Error:
-            raise StoreError("The database setting is not a valid postgresql:// URL: write it as "
-                             "postgresql://USER@HOST:5432/DATABASE.") from None
+            raise StoreError(
+                "The database setting is not a valid postgresql:// URL: write it as "
+                "postgresql://USER@HOST:5432/DATABASE."
+            ) from None
         extra = {"application_name": "peilian"}
         if "connect_timeout" not in info:
             extra["connect_timeout"] = CONNECT_TIMEOUT
@@ -326,8 +380,10 @@ class PgStore(Store):
         if pending is None:
             raise NoSchemaYet(f"There are no sessions in {self._where} yet: practise a session first.")
         if pending:
-            raise StoreError(f"The progress database {self._where} was made by an older Peilian: open it once with "
-                             "write access (any practice session or `peilian import` upgrades it).")
+            raise StoreError(
+                f"The progress database {self._where} was made by an older Peilian: open it once with "
+                "write access (any practice session or `peilian import` upgrades it)."
+            )
 
     @contextmanager
     def write(self) -> Iterator[_Tx]:
@@ -381,6 +437,7 @@ class PgStore(Store):
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
         """Rows as dicts (numeric sums as floats, as SQLite gives them). Read-only, so a connection found cut is
         opened again and the query asked once more."""
+
         def ask():
             cur = self.conn.execute(pg_sql(sql), params)
             cols = [d.name for d in cur.description or ()]

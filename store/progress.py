@@ -42,7 +42,9 @@ class ReadinessGate:
     scenarios: int = 8  # distinct scenarios passed
     min_overall: float = 75  # a pass: resolved, with the session's mean overall score at least this
     required_tags: tuple[str, ...] = ("safety",)  # every scenario with one of these tags must be passed
-    min_level: float | None = None  # and, if set, the trainee's overall level (recent sessions weigh more) this high
+    min_level: float | None = (
+        None  # and, if set, the trainee's overall level (recent sessions weigh more) this high
+    )
 
     def describe(self, lang: str = "en") -> str:
         """The gate in words, in English or Chinese (`lang` "zh"): a Chinese report must not quote it in English."""
@@ -57,14 +59,20 @@ class ReadinessGate:
 
     def rule(self) -> dict:
         """The gate as data (JSON-ready), so a renderer can word it in its own language (`ReadinessGate(**rule)`)."""
-        rule = {"scenarios": self.scenarios, "min_overall": self.min_overall, "required_tags": list(self.required_tags)}
+        rule = {
+            "scenarios": self.scenarios,
+            "min_overall": self.min_overall,
+            "required_tags": list(self.required_tags),
+        }
         if self.min_level is not None:
             rule["min_level"] = self.min_level
         return rule
 
     @classmethod
     def of(cls, rule: dict) -> "ReadinessGate":
-        return cls(rule["scenarios"], rule["min_overall"], tuple(rule["required_tags"]), rule.get("min_level"))
+        return cls(
+            rule["scenarios"], rule["min_overall"], tuple(rule["required_tags"]), rule.get("min_level")
+        )
 
 
 def level(values: list[float]) -> float | None:
@@ -89,8 +97,9 @@ def since_value(since: str | None) -> str | None:
             return date.fromisoformat(text).isoformat()
         when = datetime.fromisoformat(text)
     except ValueError:
-        raise StoreError(f"--since wants a date like 2026-10-01 or a time like 2026-10-01T18:00 (UTC), "
-                         f"not '{since}'.") from None
+        raise StoreError(
+            f"--since wants a date like 2026-10-01 or a time like 2026-10-01T18:00 (UTC), not '{since}'."
+        ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return when.astimezone(timezone.utc).isoformat(timespec="seconds")
@@ -132,8 +141,9 @@ def passed(session: dict, gate: ReadinessGate) -> bool:
     return session["outcome"] == "resolved" and (session["overall"] or 0) >= gate.min_overall
 
 
-def readiness(passed_ids: set[str], gate: ReadinessGate, scenarios: list[ScenarioInfo],
-              level_now: float | None = None) -> dict:
+def readiness(
+    passed_ids: set[str], gate: ReadinessGate, scenarios: list[ScenarioInfo], level_now: float | None = None
+) -> dict:
     """Readiness from the ids of the scenarios a trainee has passed (see `passed`) and their overall level."""
     done = sorted(passed_ids)
     required = sorted(sc.id for sc in scenarios if set(sc.tags) & set(gate.required_tags))
@@ -153,9 +163,17 @@ def readiness(passed_ids: set[str], gate: ReadinessGate, scenarios: list[Scenari
     }
 
 
-def trainee_report(store: Store, name: str, *, scenarios: list[ScenarioInfo] = (), gate: ReadinessGate = ReadinessGate(),
-                   since: str | None = None, today: date | None = None, name_others: bool = True,
-                   gates: dict[str, ReadinessGate] | None = None) -> dict:
+def trainee_report(
+    store: Store,
+    name: str,
+    *,
+    scenarios: list[ScenarioInfo] = (),
+    gate: ReadinessGate = ReadinessGate(),
+    since: str | None = None,
+    today: date | None = None,
+    name_others: bool = True,
+    gates: dict[str, ReadinessGate] | None = None,
+) -> dict:
     """One trainee's progress. With no sessions for `name`, the error names up to 20 trainees who have some (for a
     lead who mistyped), unless `name_others` is false (a trainee must not learn who else practises)."""
     name = clean_name(name)
@@ -165,7 +183,11 @@ def trainee_report(store: Store, name: str, *, scenarios: list[ScenarioInfo] = (
         if known is None:
             hint = " Practise a scenario first."
         else:
-            hint = f" Known trainees: {', '.join(r['name'] for r in known)}." if known else " No one has practised yet."
+            hint = (
+                f" Known trainees: {', '.join(r['name'] for r in known)}."
+                if known
+                else " No one has practised yet."
+            )
         raise StoreError(f"No sessions for trainee '{name}'.{hint}")
     where, params = _since_clause(since)
     sessions = store.query(
@@ -178,17 +200,33 @@ def trainee_report(store: Store, name: str, *, scenarios: list[ScenarioInfo] = (
     levels = {c: level([s[c] for s in scored]) for c in CRITERIA}
     overall_level = level([s["overall"] for s in scored])
     trend = [
-        {"session": s["id"], "date": s["started_at"][:10], "scenario": s["scenario_id"],
-         **{c: round(s[c], 1) for c in CRITERIA}, "overall": round(s["overall"], 1), "outcome": s["outcome"]}
+        {
+            "session": s["id"],
+            "date": s["started_at"][:10],
+            "scenario": s["scenario_id"],
+            **{c: round(s[c], 1) for c in CRITERIA},
+            "overall": round(s["overall"], 1),
+            "outcome": s["outcome"],
+        }
         for s in scored
     ]
     info = {sc.id: sc for sc in scenarios}
     per_scenario: dict[str, dict] = {}
     for s in scored:
-        row = per_scenario.setdefault(s["scenario_id"], {
-            "scenario": s["scenario_id"], "title": s["scenario_title"], "attempts": 0, "best": None,
-            "best_outcome": None, "latest": None, "latest_outcome": None, "latest_date": None, "passed": False,
-        })
+        row = per_scenario.setdefault(
+            s["scenario_id"],
+            {
+                "scenario": s["scenario_id"],
+                "title": s["scenario_title"],
+                "attempts": 0,
+                "best": None,
+                "best_outcome": None,
+                "latest": None,
+                "latest_outcome": None,
+                "latest_date": None,
+                "passed": False,
+            },
+        )
         row["attempts"] += 1
         ov = round(s["overall"], 1)
         rank = (s["outcome"] == "resolved", ov)
@@ -227,8 +265,15 @@ def trainee_report(store: Store, name: str, *, scenarios: list[ScenarioInfo] = (
         "since": since_value(since),
         "sessions": len(scored),  # with at least one scored reply, as in the team report
         "finished": sum(1 for s in scored if s["outcome"]),
-        "unfinished": [{"session": s["id"], "scenario": s["scenario_id"], "started_at": s["started_at"],
-                        "turns": s["turns"]} for s in unfinished],
+        "unfinished": [
+            {
+                "session": s["id"],
+                "scenario": s["scenario_id"],
+                "started_at": s["started_at"],
+                "turns": s["turns"],
+            }
+            for s in unfinished
+        ],
         "outcomes": dict(Counter(s["outcome"] or "unfinished" for s in scored)),
         "levels": levels,
         "overall_level": overall_level,
@@ -240,10 +285,20 @@ def trainee_report(store: Store, name: str, *, scenarios: list[ScenarioInfo] = (
         "streak_days": _streak_days(days, today),
         "resolved_in_a_row": resolved_run,
         "hints_used": sum(s["hints_used"] or 0 for s in sessions),
-        "readiness": readiness({s["scenario_id"] for s in scored if passed(s, gate)}, gate, scenarios, overall_level)
-        if scenarios else None,
-        "gates": [{"name": n, **readiness({s["scenario_id"] for s in scored if passed(s, g)}, g, scenarios,
-                                          overall_level)} for n, g in (gates or {}).items()] if scenarios else [],
+        "readiness": readiness(
+            {s["scenario_id"] for s in scored if passed(s, gate)}, gate, scenarios, overall_level
+        )
+        if scenarios
+        else None,
+        "gates": [
+            {
+                "name": n,
+                **readiness({s["scenario_id"] for s in scored if passed(s, g)}, g, scenarios, overall_level),
+            }
+            for n, g in (gates or {}).items()
+        ]
+        if scenarios
+        else [],
         "next": [{"scenario": n[3], "title": n[4]} for n in nexts[:3]],
         "first": sessions[0]["started_at"] if sessions else None,
         "last": sessions[-1]["started_at"] if sessions else None,
@@ -263,10 +318,19 @@ def _habits(store: Store, trainee_id: int, since: str | None) -> list[dict]:
     )
     by_rule: dict[tuple[str, str], dict] = {}
     for r in rows:
-        h = by_rule.setdefault((r["rule"], r["criterion"]), {
-            "rule": r["rule"], "criterion": r["criterion"], "points": 0.0, "count": 0, "words": Counter(),
-            "message": r["message"], "suggestion": r["suggestion"], "quotes": [],
-        })
+        h = by_rule.setdefault(
+            (r["rule"], r["criterion"]),
+            {
+                "rule": r["rule"],
+                "criterion": r["criterion"],
+                "points": 0.0,
+                "count": 0,
+                "words": Counter(),
+                "message": r["message"],
+                "suggestion": r["suggestion"],
+                "quotes": [],
+            },
+        )
         h["points"] += r["effect"]
         h["count"] += 1
         word = (r["text"] or "").strip()
@@ -288,8 +352,14 @@ TREND_WINDOW = 5  # the team view's trend: the mean of a trainee's last 5 sessio
 STRONG_MIN = 3  # a scenario is flagged when at least this many strong trainees played it and most failed
 
 
-def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: ReadinessGate = ReadinessGate(),
-                since: str | None = None, gates: dict[str, ReadinessGate] | None = None) -> dict:
+def team_report(
+    store: Store,
+    *,
+    scenarios: list[ScenarioInfo] = (),
+    gate: ReadinessGate = ReadinessGate(),
+    since: str | None = None,
+    gates: dict[str, ReadinessGate] | None = None,
+) -> dict:
     """The team view. Aggregates run in SQL (a million turns in well under a second); only each trainee's last
     LEVEL_WINDOW sessions are fetched for the level, which is all the weighting can see anyway.
 
@@ -307,11 +377,15 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
         params,
     )
     recent = {  # one indexed lookup per trainee: the level only looks at the latest LEVEL_WINDOW sessions
-        r["trainee_id"]: list(reversed(store.query(
-            f"""select id, certainty, simplicity, warmth, overall {base} and trainee_id = ?
+        r["trainee_id"]: list(
+            reversed(
+                store.query(
+                    f"""select id, certainty, simplicity, warmth, overall {base} and trainee_id = ?
                 order by started_at desc, id desc limit {LEVEL_WINDOW}""",
-            (*params, r["trainee_id"]),
-        )))
+                    (*params, r["trainee_id"]),
+                )
+            )
+        )
         for r in counts
     }
     # the grid, and every gate's passes: per trainee and scenario, attempts, the best finished score and the best
@@ -328,8 +402,11 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
         by_trainee[c["trainee_id"]][c["scenario_id"]] = c
 
     def passes(tid: int, g: ReadinessGate) -> set[str]:
-        return {sid for sid, c in by_trainee[tid].items()
-                if c["best_resolved"] is not None and c["best_resolved"] >= g.min_overall}
+        return {
+            sid
+            for sid, c in by_trainee[tid].items()
+            if c["best_resolved"] is not None and c["best_resolved"] >= g.min_overall
+        }
 
     habits = _top_habits(store, [s["id"] for ss in recent.values() for s in ss])
     team = []
@@ -339,43 +416,69 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
         lv = {c: level([s[c] for s in ss]) for c in CRITERIA}
         overall_level = level([s["overall"] for s in ss])
         ready = readiness(passes(tid, gate), gate, scenarios, overall_level)
-        last, before = ss[-TREND_WINDOW:], ss[-2 * TREND_WINDOW:-TREND_WINDOW]
+        last, before = ss[-TREND_WINDOW:], ss[-2 * TREND_WINDOW : -TREND_WINDOW]
         trend = None
         if last and before:
             a, b = (sum(s["overall"] for s in x) / len(x) for x in (last, before))
-            trend = {"last": round(a, 1), "before": round(b, 1), "change": round(a - b, 1), "sessions": len(before)}
-        team.append({
-            "trainee": trainees.get(tid, f"#{tid}"),
-            "sessions": row["sessions"],
-            "resolved": row["resolved"],
-            "levels": lv,
-            "overall_level": overall_level,
-            "weakest": min(CRITERIA, key=lambda c: lv[c]),
-            "passed": ready["passed"],
-            "ready": ready["ready"],
-            "missing_required": ready["missing_required"],
-            "last": row["last"][:10],
-            "top_habit": habits.get(tid),
-            "trend": trend,
-            "gates": {name: _gate_cell(readiness(passes(tid, g), g, scenarios, overall_level))
-                      for name, g in gates.items()},
-            "_tid": tid,
-        })
+            trend = {
+                "last": round(a, 1),
+                "before": round(b, 1),
+                "change": round(a - b, 1),
+                "sessions": len(before),
+            }
+        team.append(
+            {
+                "trainee": trainees.get(tid, f"#{tid}"),
+                "sessions": row["sessions"],
+                "resolved": row["resolved"],
+                "levels": lv,
+                "overall_level": overall_level,
+                "weakest": min(CRITERIA, key=lambda c: lv[c]),
+                "passed": ready["passed"],
+                "ready": ready["ready"],
+                "missing_required": ready["missing_required"],
+                "last": row["last"][:10],
+                "top_habit": habits.get(tid),
+                "trend": trend,
+                "gates": {
+                    name: _gate_cell(readiness(passes(tid, g), g, scenarios, overall_level))
+                    for name, g in gates.items()
+                },
+                "_tid": tid,
+            }
+        )
     team.sort(key=lambda t: t["trainee"])
     leaderboard = sorted(team, key=lambda t: (-t["passed"], -(t["overall_level"] or 0), t["trainee"]))
-    leaderboard = [{"rank": i + 1, "trainee": t["trainee"], "passed": t["passed"], "overall_level": t["overall_level"],
-                    "sessions": t["sessions"]} for i, t in enumerate(leaderboard)]
+    leaderboard = [
+        {
+            "rank": i + 1,
+            "trainee": t["trainee"],
+            "passed": t["passed"],
+            "overall_level": t["overall_level"],
+            "sessions": t["sessions"],
+        }
+        for i, t in enumerate(leaderboard)
+    ]
 
     info = {sc.id: sc for sc in scenarios}
     played = {c["scenario_id"] for c in cells}
     columns = [sc.id for sc in scenarios] + sorted(played - set(info))
     grid = {
         "scenarios": columns,
-        "rows": [{"trainee": t["trainee"], "cells": {
-            sid: {"best": None if c["best"] is None else round(c["best"], 1),
-                  "passed": c["best_resolved"] is not None and c["best_resolved"] >= gate.min_overall,
-                  "attempts": c["attempts"]}
-            for sid, c in sorted(by_trainee[t["_tid"]].items())}} for t in team],
+        "rows": [
+            {
+                "trainee": t["trainee"],
+                "cells": {
+                    sid: {
+                        "best": None if c["best"] is None else round(c["best"], 1),
+                        "passed": c["best_resolved"] is not None and c["best_resolved"] >= gate.min_overall,
+                        "attempts": c["attempts"],
+                    }
+                    for sid, c in sorted(by_trainee[t["_tid"]].items())
+                },
+            }
+            for t in team
+        ],
     }
     strong = {t["_tid"] for t in team if (t["overall_level"] or 0) >= gate.min_overall}
 
@@ -410,24 +513,31 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
         sid = r["scenario_id"]
         fin = finished[sid]
         trip = trips.get(sid)
-        tried = [by_trainee[tid][sid] for tid in strong if sid in by_trainee[tid] and by_trainee[tid][sid]["best"]
-                 is not None]
-        strong_passed = sum(1 for c in tried if c["best_resolved"] is not None and c["best_resolved"] >= gate.min_overall)
-        difficulty.append({
-            "scenario": sid,
-            "title": info[sid].title if sid in info else "",
-            "difficulty": info[sid].difficulty if sid in info else None,
-            "attempts": r["attempts"],
-            "trainees": r["trainees"],
-            "pass_rate": round(passed_n[sid] / fin, 3) if fin else None,
-            "resolved_rate": round(resolved[sid] / fin, 3) if fin else None,
-            "mean_overall": round(r["mean_overall"], 1),
-            "trips_on": {"beat": trip[0], "failed_sessions": trip[1]} if trip else None,
-            # strong trainees (overall level >= the gate's min_overall) who finished it, and how many passed it:
-            # when most of them fail, the scenario may be broken rather than hard
-            "strong": {"trainees": len(tried), "passed": strong_passed},
-            "flagged": len(tried) >= STRONG_MIN and strong_passed * 2 < len(tried),
-        })
+        tried = [
+            by_trainee[tid][sid]
+            for tid in strong
+            if sid in by_trainee[tid] and by_trainee[tid][sid]["best"] is not None
+        ]
+        strong_passed = sum(
+            1 for c in tried if c["best_resolved"] is not None and c["best_resolved"] >= gate.min_overall
+        )
+        difficulty.append(
+            {
+                "scenario": sid,
+                "title": info[sid].title if sid in info else "",
+                "difficulty": info[sid].difficulty if sid in info else None,
+                "attempts": r["attempts"],
+                "trainees": r["trainees"],
+                "pass_rate": round(passed_n[sid] / fin, 3) if fin else None,
+                "resolved_rate": round(resolved[sid] / fin, 3) if fin else None,
+                "mean_overall": round(r["mean_overall"], 1),
+                "trips_on": {"beat": trip[0], "failed_sessions": trip[1]} if trip else None,
+                # strong trainees (overall level >= the gate's min_overall) who finished it, and how many passed it:
+                # when most of them fail, the scenario may be broken rather than hard
+                "strong": {"trainees": len(tried), "passed": strong_passed},
+                "flagged": len(tried) >= STRONG_MIN and strong_passed * 2 < len(tried),
+            }
+        )
     difficulty.sort(key=lambda d: (d["pass_rate"] if d["pass_rate"] is not None else 2, d["scenario"]))
     buckets = Counter(min(9, int((t["overall_level"] or 0) // 10)) for t in team)
     for t in team:
@@ -442,15 +552,21 @@ def team_report(store: Store, *, scenarios: list[ScenarioInfo] = (), gate: Readi
         "leaderboard": leaderboard,
         "grid": grid,
         "scenarios": difficulty,
-        "distribution": [{"from": b * 10, "to": b * 10 + 10, "trainees": buckets.get(b, 0)} for b in range(10)],
+        "distribution": [
+            {"from": b * 10, "to": b * 10 + 10, "trainees": buckets.get(b, 0)} for b in range(10)
+        ],
         "sessions": sum(r["sessions"] for r in counts),
         "generated": datetime.now().isoformat(timespec="seconds"),
     }
 
 
 def _gate_cell(ready: dict) -> dict:
-    return {"ready": ready["ready"], "passed": ready["passed"], "needed": ready["needed"],
-            "missing_required": ready["missing_required"]}
+    return {
+        "ready": ready["ready"],
+        "passed": ready["passed"],
+        "needed": ready["needed"],
+        "missing_required": ready["missing_required"],
+    }
 
 
 def _top_habits(store: Store, session_ids: list[int], chunk: int = 2000) -> dict[int, dict]:
@@ -459,10 +575,10 @@ def _top_habits(store: Store, session_ids: list[int], chunk: int = 2000) -> dict
     report). Read by session id (idx_findings_session covers it), so a report's cost doesn't grow with history."""
     sums: dict[tuple, list] = {}
     for i in range(0, len(session_ids), chunk):
-        ids = session_ids[i:i + chunk]
+        ids = session_ids[i : i + chunk]
         for r in store.query(
             f"""select trainee_id, rule, criterion, count(*) as n, sum(effect) as points from findings
-                where session_id in ({', '.join('?' * len(ids))}) and effect < 0
+                where session_id in ({", ".join("?" * len(ids))}) and effect < 0
                 group by trainee_id, rule, criterion""",
             ids,
         ):
@@ -498,4 +614,7 @@ def scenario_bests(store: Store, name: str, gate: ReadinessGate = ReadinessGate(
            from sessions where trainee_id = ? and turns > 0 and outcome is not null group by scenario_id""",
         (gate.min_overall, tid),
     )
-    return {r["scenario_id"]: {"best": r["best"], "passed": bool(r["passed"]), "attempts": r["attempts"]} for r in rows}
+    return {
+        r["scenario_id"]: {"best": r["best"], "passed": bool(r["passed"]), "attempts": r["attempts"]}
+        for r in rows
+    }

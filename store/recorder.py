@@ -79,8 +79,20 @@ class StoreRecorder:
                 """insert into sessions (uid, trainee_id, scenario_id, scenario_version, scenario_hash, scenario_title,
                    scenario_lang, scorer_version, customer, seed, started_at, turns, hints_used, mood)
                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)""",
-                (_uid(), trainee_id, sc.id, sc.version, sc.content_hash(), sc.title, sc.lang,
-                 getattr(session.scorer, "version", ""), customer, session.seed, now(), session.mood),
+                (
+                    _uid(),
+                    trainee_id,
+                    sc.id,
+                    sc.version,
+                    sc.content_hash(),
+                    sc.title,
+                    sc.lang,
+                    getattr(session.scorer, "version", ""),
+                    customer,
+                    session.seed,
+                    now(),
+                    session.mood,
+                ),
             )
         with self._lock:
             self._rows[session] = (sid, trainee_id)
@@ -91,7 +103,10 @@ class StoreRecorder:
         beat = session.beats_used[-1] if turn.decision.outcome else session.beats_used[-2]
         i = turn.number - 1  # the customer line this reply answered, as shown, and the path that produced it
         sources = getattr(session, "sources", [])
-        said = (session.said[i] if i < len(session.said) else turn.customer, sources[i] if i < len(sources) else None)
+        said = (
+            session.said[i] if i < len(session.said) else turn.customer,
+            sources[i] if i < len(sources) else None,
+        )
         with self.store.write() as conn:
             turn_id = insert_id(
                 conn,
@@ -99,17 +114,49 @@ class StoreRecorder:
                    warmth, overall, mood_before, mood, must_new, forbidden, next_beat, answer_seconds, hints_used,
                    scored_at, customer_said, customer_source)
                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (_uid(), sid, turn.number, beat, turn.customer, turn.reply, r.scores["certainty"],
-                 r.scores["simplicity"], r.scores["warmth"], r.overall, turn.mood_before, turn.mood,
-                 json.dumps(turn.must_new), json.dumps(turn.forbidden), turn.decision.beat, turn.elapsed, turn.hints,
-                 now(), *said),
+                (
+                    _uid(),
+                    sid,
+                    turn.number,
+                    beat,
+                    turn.customer,
+                    turn.reply,
+                    r.scores["certainty"],
+                    r.scores["simplicity"],
+                    r.scores["warmth"],
+                    r.overall,
+                    turn.mood_before,
+                    turn.mood,
+                    json.dumps(turn.must_new),
+                    json.dumps(turn.forbidden),
+                    turn.decision.beat,
+                    turn.elapsed,
+                    turn.hints,
+                    now(),
+                    *said,
+                ),
             )
             if r.findings:
                 conn.executemany(
                     """insert into findings (uid, turn_id, session_id, trainee_id, rule, criterion, span_start,
                        span_end, text, message, suggestion, effect) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    [(_uid(), turn_id, sid, trainee_id, f.rule, f.criterion, f.start, f.end, f.text, f.message,
-                      f.suggestion, f.effect) for f in r.findings],
+                    [
+                        (
+                            _uid(),
+                            turn_id,
+                            sid,
+                            trainee_id,
+                            f.rule,
+                            f.criterion,
+                            f.start,
+                            f.end,
+                            f.text,
+                            f.message,
+                            f.suggestion,
+                            f.effect,
+                        )
+                        for f in r.findings
+                    ],
                 )
             n = len(session.turns)
             means = {c: sum(t.scores[c] for t in session.turns) / n for c in CRITERIA}
@@ -117,8 +164,17 @@ class StoreRecorder:
             conn.execute(
                 """update sessions set turns = ?, mood = ?, certainty = ?, simplicity = ?, warmth = ?, overall = ?,
                    hints_used = hints_used + ?, ended_on_beat = ?, draft = null, hints_pending = 0 where id = ?""",
-                (n, session.mood, means["certainty"], means["simplicity"], means["warmth"], overall, turn.hints,
-                 beat, sid),
+                (
+                    n,
+                    session.mood,
+                    means["certainty"],
+                    means["simplicity"],
+                    means["warmth"],
+                    overall,
+                    turn.hints,
+                    beat,
+                    sid,
+                ),
             )
             if turn.decision.outcome:
                 conn.execute(
@@ -131,8 +187,10 @@ class StoreRecorder:
         while the trainee types), so that Resume gives them back after a quit or a crash."""
         sid = self._session_id(session)
         with self.store.write() as conn:
-            conn.execute("update sessions set draft = ?, hints_pending = ? where id = ?",
-                         (draft or None, int(hints), sid))
+            conn.execute(
+                "update sessions set draft = ?, hints_pending = ? where id = ?",
+                (draft or None, int(hints), sid),
+            )
 
     def customer_said(self, session, turn, utterance) -> None:
         sid = self._session_id(session)
@@ -225,9 +283,16 @@ class StoreRecorder:
             (s["id"],),
         )
         return StoredSession(
-            id=s["id"], trainee=trainee, scenario_id=s["scenario_id"], scenario_version=s["scenario_version"],
-            scenario_hash=s["scenario_hash"], scorer_version=s["scorer_version"], seed=s["seed"],
-            started_at=s["started_at"], turns=[StoredTurn(**t) for t in turns], draft=s.get("draft") or "",
+            id=s["id"],
+            trainee=trainee,
+            scenario_id=s["scenario_id"],
+            scenario_version=s["scenario_version"],
+            scenario_hash=s["scenario_hash"],
+            scorer_version=s["scorer_version"],
+            seed=s["seed"],
+            started_at=s["started_at"],
+            turns=[StoredTurn(**t) for t in turns],
+            draft=s.get("draft") or "",
             hints_pending=s.get("hints_pending") or 0,
         )
 

@@ -70,75 +70,159 @@ def empty(report: dict) -> bool:
 # Every word of the Markdown reports, in English and Chinese (the app shows them in its interface language).
 MD = {
     "en": {
-        "lang": "en", "no_sessions": NO_SESSIONS, "progress": "Progress: {name}", "since": " since {date}",
+        "lang": "en",
+        "no_sessions": NO_SESSIONS,
+        "progress": "Progress: {name}",
+        "since": " since {date}",
         "sessions": "Sessions{since}: **{n}** ({parts}) · streak: {streak} day(s) · {row} resolved in a row · "
-                    "hints used: {hints}",
+        "hints used: {hints}",
         "unfinished": "Unfinished: {sc} from {when} ({n} replies kept)",
-        "levels": "Level per criterion", "recent": "Recent sessions count more (half weight after 5 sessions).",
-        "criterion": "criterion", "level": "level", "weakest_mark": " ← weakest", "overall": "overall",
-        "habits": "Habits that cost most points", "points": "points", "try": "Try",
-        "scenarios": "Scenarios", "scenario": "scenario", "attempts": "attempts", "best": "best", "latest": "latest",
-        "passed": "passed", "unfinished_word": "unfinished",
-        "over_time": "Over time (latest 15 sessions)", "date": "date", "outcome": "outcome",
-        "readiness": "Readiness", "ready": "**ready**", "not_ready": "not yet",
+        "levels": "Level per criterion",
+        "recent": "Recent sessions count more (half weight after 5 sessions).",
+        "criterion": "criterion",
+        "level": "level",
+        "weakest_mark": " ← weakest",
+        "overall": "overall",
+        "habits": "Habits that cost most points",
+        "points": "points",
+        "try": "Try",
+        "scenarios": "Scenarios",
+        "scenario": "scenario",
+        "attempts": "attempts",
+        "best": "best",
+        "latest": "latest",
+        "passed": "passed",
+        "unfinished_word": "unfinished",
+        "over_time": "Over time (latest 15 sessions)",
+        "date": "date",
+        "outcome": "outcome",
+        "readiness": "Readiness",
+        "ready": "**ready**",
+        "not_ready": "not yet",
         "ready_line": "{state}: {passed}/{needed} scenarios passed (gate: {gate}).",
-        "still": "Still required: {ids}.", "next": "Practise next",
-        "team": "Team report{since}", "team_line": "{t} trainees, {n} sessions. Readiness gate: {gate}.",
-        "trainee": "trainee", "sessions_col": "sessions", "weakest": "weakest", "ready_col": "ready", "last": "last",
-        "leaderboard": "Leaderboard{since}", "passed_n": "scenarios passed", "difficulty": "Scenario difficulty",
-        "hardest": "Hardest first. *Trips on*: the beat most failed sessions ended on.", "trainees": "trainees",
-        "pass_rate": "pass rate", "resolved": "resolved", "mean": "mean overall", "trips": "trips on",
-        "resolved_o": "resolved", "escalated_o": "escalated", "abandoned_o": "abandoned",
-        "gates": "Readiness gates", "ready_gate": "ready",
+        "still": "Still required: {ids}.",
+        "next": "Practise next",
+        "team": "Team report{since}",
+        "team_line": "{t} trainees, {n} sessions. Readiness gate: {gate}.",
+        "trainee": "trainee",
+        "sessions_col": "sessions",
+        "weakest": "weakest",
+        "ready_col": "ready",
+        "last": "last",
+        "leaderboard": "Leaderboard{since}",
+        "passed_n": "scenarios passed",
+        "difficulty": "Scenario difficulty",
+        "hardest": "Hardest first. *Trips on*: the beat most failed sessions ended on.",
+        "trainees": "trainees",
+        "pass_rate": "pass rate",
+        "resolved": "resolved",
+        "mean": "mean overall",
+        "trips": "trips on",
+        "resolved_o": "resolved",
+        "escalated_o": "escalated",
+        "abandoned_o": "abandoned",
+        "gates": "Readiness gates",
+        "ready_gate": "ready",
         "gates_note": "✔ ready; otherwise scenarios passed / needed (⚑: a required scenario is still missing).",
-        "works_on": "What each trainee works on", "top_habit": "top habit", "cost": "points",
+        "works_on": "What each trainee works on",
+        "top_habit": "top habit",
+        "cost": "points",
         "trend": "last 5 vs the 5 before",
         "works_note": "The habit that cost the most points (the first one in their own report), and the mean overall "
-                      "score of their last 5 sessions against the 5 before.",
+        "score of their last 5 sessions against the 5 before.",
         "grid": "Scenarios per trainee",
         "grid_note": "Best finished score, ✔ passed, ×attempts; – none finished yet; empty: never tried.",
         "strong": "strong players passed",
         "flag_note": "⚠: {n} or more trainees at overall level ≥ {level} finished it and most of them failed: check the "
-                     "scenario (`peilian scenarios test --model-answers`) before the trainees.",
-        "title_team": "Peilian team report", "title_trainee": "Peilian progress: {name}",
-        "distribution": "Team distribution (overall level)", "team_mean": "Level per criterion, team mean",
-        "over_time_html": "Over time", "resume_with": "resume with", "weakest_paren": " (weakest)",
-        "ready_html": "Ready", "not_ready_html": "Not yet ready", "utc": "UTC",
+        "scenario (`peilian scenarios test --model-answers`) before the trainees.",
+        "title_team": "Peilian team report",
+        "title_trainee": "Peilian progress: {name}",
+        "distribution": "Team distribution (overall level)",
+        "team_mean": "Level per criterion, team mean",
+        "over_time_html": "Over time",
+        "resume_with": "resume with",
+        "weakest_paren": " (weakest)",
+        "ready_html": "Ready",
+        "not_ready_html": "Not yet ready",
+        "utc": "UTC",
     },
     "zh": {
-        "lang": "zh", "no_sessions": "还没有练习记录:学员练习后(`peilian` 或 `peilian run 情境 --trainee 姓名`),进度会显示在这里。",
-        "progress": "进度:{name}", "since": "(自 {date} 起)",
+        "lang": "zh",
+        "no_sessions": "还没有练习记录:学员练习后(`peilian` 或 `peilian run 情境 --trainee 姓名`),进度会显示在这里。",
+        "progress": "进度:{name}",
+        "since": "(自 {date} 起)",
         "sessions": "练习{since}:**{n}** 次({parts})· 连续 {streak} 天 · 连续解决 {row} 次 · 用过提示 {hints} 次",
         "unfinished": "未完成:{sc},开始于 {when}(已保存 {n} 条回复)",
-        "levels": "各项水平", "recent": "最近的练习权重更高(5 次之前的练习权重减半)。",
-        "criterion": "指标", "level": "水平", "weakest_mark": " ← 最弱", "overall": "综合",
-        "habits": "扣分最多的习惯", "points": "分", "try": "试试",
-        "scenarios": "情境", "scenario": "情境", "attempts": "次数", "best": "最好", "latest": "最近",
-        "passed": "通过", "unfinished_word": "未完成",
-        "over_time": "历次练习(最近 15 次)", "date": "日期", "outcome": "结果",
-        "readiness": "上岗准备", "ready": "**可以上岗**", "not_ready": "还不行",
+        "levels": "各项水平",
+        "recent": "最近的练习权重更高(5 次之前的练习权重减半)。",
+        "criterion": "指标",
+        "level": "水平",
+        "weakest_mark": " ← 最弱",
+        "overall": "综合",
+        "habits": "扣分最多的习惯",
+        "points": "分",
+        "try": "试试",
+        "scenarios": "情境",
+        "scenario": "情境",
+        "attempts": "次数",
+        "best": "最好",
+        "latest": "最近",
+        "passed": "通过",
+        "unfinished_word": "未完成",
+        "over_time": "历次练习(最近 15 次)",
+        "date": "日期",
+        "outcome": "结果",
+        "readiness": "上岗准备",
+        "ready": "**可以上岗**",
+        "not_ready": "还不行",
         "ready_line": "{state}:通过 {passed}/{needed} 个情境(标准:{gate})。",
-        "still": "还必须通过:{ids}。", "next": "接下来练",
-        "team": "团队报告{since}", "team_line": "{t} 名学员,{n} 次练习。上岗标准:{gate}。",
-        "trainee": "学员", "sessions_col": "练习次数", "weakest": "最弱", "ready_col": "可上岗", "last": "最近练习",
-        "leaderboard": "排行榜{since}", "passed_n": "通过情境数", "difficulty": "情境难度",
-        "hardest": "最难的在前。*卡在*:失败的练习最常结束在的环节。", "trainees": "学员数",
-        "pass_rate": "通过率", "resolved": "解决率", "mean": "平均综合分", "trips": "卡在",
-        "resolved_o": "已解决", "escalated_o": "升级投诉", "abandoned_o": "顾客离开",
-        "certainty": "确定性", "simplicity": "简单", "warmth": "温度",
-        "gates": "上岗标准对照", "ready_gate": "上岗",
+        "still": "还必须通过:{ids}。",
+        "next": "接下来练",
+        "team": "团队报告{since}",
+        "team_line": "{t} 名学员,{n} 次练习。上岗标准:{gate}。",
+        "trainee": "学员",
+        "sessions_col": "练习次数",
+        "weakest": "最弱",
+        "ready_col": "可上岗",
+        "last": "最近练习",
+        "leaderboard": "排行榜{since}",
+        "passed_n": "通过情境数",
+        "difficulty": "情境难度",
+        "hardest": "最难的在前。*卡在*:失败的练习最常结束在的环节。",
+        "trainees": "学员数",
+        "pass_rate": "通过率",
+        "resolved": "解决率",
+        "mean": "平均综合分",
+        "trips": "卡在",
+        "resolved_o": "已解决",
+        "escalated_o": "升级投诉",
+        "abandoned_o": "顾客离开",
+        "certainty": "确定性",
+        "simplicity": "简单",
+        "warmth": "温度",
+        "gates": "上岗标准对照",
+        "ready_gate": "上岗",
         "gates_note": "✔ 已达标;否则为 已通过 / 需要 的情境数(⚑:还有必须通过的情境没通过)。",
-        "works_on": "每位学员要练什么", "top_habit": "最常扣分的习惯", "cost": "分", "trend": "最近 5 次 vs 之前 5 次",
+        "works_on": "每位学员要练什么",
+        "top_habit": "最常扣分的习惯",
+        "cost": "分",
+        "trend": "最近 5 次 vs 之前 5 次",
         "works_note": "扣分最多的习惯(即个人报告里的第一条),以及最近 5 次练习的平均综合分与之前 5 次的对比。",
         "grid": "学员 × 情境",
         "grid_note": "已完成练习中的最好成绩,✔ 通过,×练习次数;– 还没有完成的;空白:没练过。",
         "strong": "高水平学员通过",
         "flag_note": "⚠:至少 {n} 名综合水平 ≥ {level} 的学员完成过这个情境,多数没有通过:先检查情境本身"
-                     "(`peilian scenarios test --model-answers`),再看学员。",
-        "title_team": "陪练团队报告", "title_trainee": "陪练进度:{name}",
-        "distribution": "团队分布(综合水平)", "team_mean": "各项水平(团队平均)",
-        "over_time_html": "历次练习", "resume_with": "继续练习:", "weakest_paren": "(最弱)",
-        "ready_html": "可以上岗", "not_ready_html": "还不能上岗", "utc": "UTC",
+        "(`peilian scenarios test --model-answers`),再看学员。",
+        "title_team": "陪练团队报告",
+        "title_trainee": "陪练进度:{name}",
+        "distribution": "团队分布(综合水平)",
+        "team_mean": "各项水平(团队平均)",
+        "over_time_html": "历次练习",
+        "resume_with": "继续练习:",
+        "weakest_paren": "(最弱)",
+        "ready_html": "可以上岗",
+        "not_ready_html": "还不能上岗",
+        "utc": "UTC",
     },
 }
 
@@ -207,13 +291,30 @@ def _md_trainee(r: dict, w: dict) -> str:
     since = w["since"].format(date=since_text(r["since"], w)) if r["since"] else ""
     oc = r["outcomes"]
     parts = ", ".join(f"{_outcome(w, k)} {v}" for k, v in sorted(oc.items()))
-    out.append(w["sessions"].format(since=since, n=r["sessions"], parts=parts, streak=r["streak_days"],
-                                    row=r["resolved_in_a_row"], hints=r["hints_used"]))
+    out.append(
+        w["sessions"].format(
+            since=since,
+            n=r["sessions"],
+            parts=parts,
+            streak=r["streak_days"],
+            row=r["resolved_in_a_row"],
+            hints=r["hints_used"],
+        )
+    )
     for u in r["unfinished"]:
-        out.append(f"- {w['unfinished'].format(sc=_md_cell(u['scenario']), when=u['started_at'][:16].replace('T', ' '), n=u['turns'])}: "
-                   f"{_md_code(resume_command(u['scenario'], r['trainee']))}")
-    out += ["", f"## {w['levels']}", "", w["recent"], "",
-            f"| {w['criterion']} | {w['level']} | |", "|---|---:|---|"]
+        out.append(
+            f"- {w['unfinished'].format(sc=_md_cell(u['scenario']), when=u['started_at'][:16].replace('T', ' '), n=u['turns'])}: "
+            f"{_md_code(resume_command(u['scenario'], r['trainee']))}"
+        )
+    out += [
+        "",
+        f"## {w['levels']}",
+        "",
+        w["recent"],
+        "",
+        f"| {w['criterion']} | {w['level']} | |",
+        "|---|---:|---|",
+    ]
     for c in CRITERIA:
         mark = w["weakest_mark"] if c == r["weakest"] else ""
         out.append(f"| {_crit(w, c)} | {_n(r['levels'][c], 1)} | `{_bar(r['levels'][c])}`{mark} |")
@@ -223,8 +324,10 @@ def _md_trainee(r: dict, w: dict) -> str:
         for h in r["habits"]:
             words = ", ".join(f"{_md_cell(x['text'])} ×{x['count']}" for x in h["words"])
             head, tail = (words, f": {_md_cell(h['message'])}") if words else (_md_cell(h["message"]), "")
-            out.append(f"- **{_crit(w, h['criterion'])}: {head}** ({h['rule']}, {h['count']}×, "
-                       f"{round(h['points'])} {w['points']}){tail}")
+            out.append(
+                f"- **{_crit(w, h['criterion'])}: {head}** ({h['rule']}, {h['count']}×, "
+                f"{round(h['points'])} {w['points']}){tail}"
+            )
             # A blank line before each quote and before the Try line: otherwise Markdown joins them into one
             # paragraph (the Try line would read as the end of the last quote).
             for q in h["quotes"]:
@@ -232,33 +335,59 @@ def _md_trainee(r: dict, w: dict) -> str:
             if h["suggestion"]:
                 out += ["", f"  {w['try']}: {_md_cell(h['suggestion'])}"]
     if r["scenarios"]:
-        out += ["", f"## {w['scenarios']}", "",
-                f"| {w['scenario']} | {w['attempts']} | {w['best']} | {w['latest']} | {w['passed']} |",
-                "|---|---:|---|---|:-:|"]
+        out += [
+            "",
+            f"## {w['scenarios']}",
+            "",
+            f"| {w['scenario']} | {w['attempts']} | {w['best']} | {w['latest']} | {w['passed']} |",
+            "|---|---:|---|---|:-:|",
+        ]
         for s in r["scenarios"]:
             best = f"{_n(s['best'])} {_outcome(w, s['best_outcome']) if s['best_outcome'] else ''}"
-            out.append(f"| {_md_cell(s['scenario'])} | {s['attempts']} | {best} | "
-                       f"{_n(s['latest'])} {_outcome(w, s['latest_outcome'])} ({s['latest_date']}) | "
-                       f"{'✔' if s['passed'] else ''} |")
+            out.append(
+                f"| {_md_cell(s['scenario'])} | {s['attempts']} | {best} | "
+                f"{_n(s['latest'])} {_outcome(w, s['latest_outcome'])} ({s['latest_date']}) | "
+                f"{'✔' if s['passed'] else ''} |"
+            )
     if r["trend"]:
-        out += ["", f"## {w['over_time']}", "",
-                f"| {w['date']} | {w['scenario']} | {' | '.join(_crit(w, c) for c in CRITERIA)} | {w['overall']} | "
-                f"{w['outcome']} |", "|---|---|---:|---:|---:|---:|---|"]
+        out += [
+            "",
+            f"## {w['over_time']}",
+            "",
+            f"| {w['date']} | {w['scenario']} | {' | '.join(_crit(w, c) for c in CRITERIA)} | {w['overall']} | "
+            f"{w['outcome']} |",
+            "|---|---|---:|---:|---:|---:|---|",
+        ]
         for t in r["trend"][-15:]:
-            out.append(f"| {t['date']} | {_md_cell(t['scenario'])} | {_n(t['certainty'])} | {_n(t['simplicity'])} | "
-                       f"{_n(t['warmth'])} | {_n(t['overall'])} | {_outcome(w, t['outcome'])} |")
+            out.append(
+                f"| {t['date']} | {_md_cell(t['scenario'])} | {_n(t['certainty'])} | {_n(t['simplicity'])} | "
+                f"{_n(t['warmth'])} | {_n(t['overall'])} | {_outcome(w, t['outcome'])} |"
+            )
     rd = r["readiness"]
     if rd:
         state = w["ready"] if rd["ready"] else w["not_ready"]
-        out += ["", f"## {w['readiness']}", "",
-                w["ready_line"].format(state=state, passed=rd["passed"], needed=rd["needed"],
-                                       gate=gate_text(rd, w["lang"]))]
+        out += [
+            "",
+            f"## {w['readiness']}",
+            "",
+            w["ready_line"].format(
+                state=state, passed=rd["passed"], needed=rd["needed"], gate=gate_text(rd, w["lang"])
+            ),
+        ]
         if rd["missing_required"]:
-            out += ["", w["still"].format(ids=", ".join(map(_md_cell, rd["missing_required"])))]  # its own paragraph, own line
+            out += [
+                "",
+                w["still"].format(ids=", ".join(map(_md_cell, rd["missing_required"]))),
+            ]  # its own paragraph, own line
         for g in r.get("gates") or []:
             state = w["ready"] if g["ready"] else w["not_ready"]
-            out += ["", f"**{_md_cell(g['name'])}**: " + w["ready_line"].format(
-                state=state, passed=g["passed"], needed=g["needed"], gate=gate_text(g, w["lang"]))]
+            out += [
+                "",
+                f"**{_md_cell(g['name'])}**: "
+                + w["ready_line"].format(
+                    state=state, passed=g["passed"], needed=g["needed"], gate=gate_text(g, w["lang"])
+                ),
+            ]
     if r["next"]:
         out += ["", f"## {w['next']}", ""]
         for i, n in enumerate(r["next"], 1):
@@ -268,55 +397,101 @@ def _md_trainee(r: dict, w: dict) -> str:
 
 def _md_team(r: dict, w: dict) -> str:
     since = w["since"].format(date=since_text(r["since"], w)) if r["since"] else ""
-    out = [f"# {w['team'].format(since=since)}", "",
-           w["team_line"].format(t=len(r["trainees"]), n=r["sessions"], gate=gate_text(r, w["lang"])), "",
-           f"| {w['trainee']} | {w['sessions_col']} | {' | '.join(_crit(w, c) for c in CRITERIA)} | {w['overall']} | "
-           f"{w['weakest']} | {w['passed']} | {w['ready_col']} | {w['last']} |",
-           "|---|---:|---:|---:|---:|---:|---|---:|:-:|---|"]
+    out = [
+        f"# {w['team'].format(since=since)}",
+        "",
+        w["team_line"].format(t=len(r["trainees"]), n=r["sessions"], gate=gate_text(r, w["lang"])),
+        "",
+        f"| {w['trainee']} | {w['sessions_col']} | {' | '.join(_crit(w, c) for c in CRITERIA)} | {w['overall']} | "
+        f"{w['weakest']} | {w['passed']} | {w['ready_col']} | {w['last']} |",
+        "|---|---:|---:|---:|---:|---:|---|---:|:-:|---|",
+    ]
     for t in r["trainees"]:
         lv = t["levels"]
-        out.append(f"| {_md_cell(t['trainee'])} | {t['sessions']} | {_n(lv['certainty'])} | {_n(lv['simplicity'])} | "
-                   f"{_n(lv['warmth'])} | {_n(t['overall_level'])} | {_crit(w, t['weakest']) if t['weakest'] else ''} | "
-                   f"{t['passed']} | {'✔' if t['ready'] else ''} | {t['last']} |")
+        out.append(
+            f"| {_md_cell(t['trainee'])} | {t['sessions']} | {_n(lv['certainty'])} | {_n(lv['simplicity'])} | "
+            f"{_n(lv['warmth'])} | {_n(t['overall_level'])} | {_crit(w, t['weakest']) if t['weakest'] else ''} | "
+            f"{t['passed']} | {'✔' if t['ready'] else ''} | {t['last']} |"
+        )
     gates = r.get("gates") or []
     if gates:
         out += ["", f"## {w['gates']}", "", w["gates_note"], ""]
         out += [f"- **{w['ready_gate']}**: {gate_text(r, w['lang'])}"]
         out += [f"- **{_md_cell(g['name'])}**: {_md_cell(gate_text(g, w['lang']))}" for g in gates]
-        out += ["", f"| {w['trainee']} | {w['ready_gate']} | {' | '.join(_md_cell(g['name']) for g in gates)} |",
-                "|---|:-:|" + ":-:|" * len(gates)]
+        out += [
+            "",
+            f"| {w['trainee']} | {w['ready_gate']} | {' | '.join(_md_cell(g['name']) for g in gates)} |",
+            "|---|:-:|" + ":-:|" * len(gates),
+        ]
         for t in r["trainees"]:
             cells = " | ".join(_gate_cell(t["gates"][g["name"]]) for g in gates)
-            default = {"ready": t["ready"], "passed": t["passed"], "needed": r["gate_rule"]["scenarios"],
-                       "missing_required": t["missing_required"]}
+            default = {
+                "ready": t["ready"],
+                "passed": t["passed"],
+                "needed": r["gate_rule"]["scenarios"],
+                "missing_required": t["missing_required"],
+            }
             out.append(f"| {_md_cell(t['trainee'])} | {_gate_cell(default)} | {cells} |")
     if any("top_habit" in t for t in r["trainees"]):
-        out += ["", f"## {w['works_on']}", "", w["works_note"], "",
-                f"| {w['trainee']} | {w['top_habit']} | {w['cost']} | {w['trend']} |", "|---|---|---:|---|"]
+        out += [
+            "",
+            f"## {w['works_on']}",
+            "",
+            w["works_note"],
+            "",
+            f"| {w['trainee']} | {w['top_habit']} | {w['cost']} | {w['trend']} |",
+            "|---|---|---:|---|",
+        ]
         for t in r["trainees"]:
             h = t.get("top_habit")
-            out.append(f"| {_md_cell(t['trainee'])} | {_md_cell(_habit_cell(h))} | {_n(h['points']) if h else '–'} | "
-                       f"{_trend_cell(t.get('trend'))} |")
+            out.append(
+                f"| {_md_cell(t['trainee'])} | {_md_cell(_habit_cell(h))} | {_n(h['points']) if h else '–'} | "
+                f"{_trend_cell(t.get('trend'))} |"
+            )
     grid = r.get("grid")
     if grid and grid["rows"]:
-        out += ["", f"## {w['grid']}", "", w["grid_note"], "",
-                f"| {w['trainee']} | {' | '.join(map(_md_cell, grid['scenarios']))} |",
-                "|---|" + "---|" * len(grid["scenarios"])]
+        out += [
+            "",
+            f"## {w['grid']}",
+            "",
+            w["grid_note"],
+            "",
+            f"| {w['trainee']} | {' | '.join(map(_md_cell, grid['scenarios']))} |",
+            "|---|" + "---|" * len(grid["scenarios"]),
+        ]
         for row in grid["rows"]:
-            out.append(f"| {_md_cell(row['trainee'])} | "
-                       f"{' | '.join(_grid_cell(row['cells'].get(sid)) for sid in grid['scenarios'])} |")
-    out += ["", f"## {w['leaderboard'].format(since=since)}", "",
-            f"| # | {w['trainee']} | {w['passed_n']} | {w['overall']} | {w['sessions_col']} |", "|---:|---|---:|---:|---:|"]
+            out.append(
+                f"| {_md_cell(row['trainee'])} | "
+                f"{' | '.join(_grid_cell(row['cells'].get(sid)) for sid in grid['scenarios'])} |"
+            )
+    out += [
+        "",
+        f"## {w['leaderboard'].format(since=since)}",
+        "",
+        f"| # | {w['trainee']} | {w['passed_n']} | {w['overall']} | {w['sessions_col']} |",
+        "|---:|---|---:|---:|---:|",
+    ]
     for row in r["leaderboard"][:20]:
-        out.append(f"| {row['rank']} | {_md_cell(row['trainee'])} | {row['passed']} | {_n(row['overall_level'])} | "
-                   f"{row['sessions']} |")
-    out += ["", f"## {w['difficulty']}", "", w["hardest"], "",
-            f"| {w['scenario']} | {w['attempts']} | {w['trainees']} | {w['pass_rate']} | {w['resolved']} | {w['mean']} | "
-            f"{w['trips']} | {w['strong']} |", "|---|---:|---:|---:|---:|---:|---|---:|"]
+        out.append(
+            f"| {row['rank']} | {_md_cell(row['trainee'])} | {row['passed']} | {_n(row['overall_level'])} | "
+            f"{row['sessions']} |"
+        )
+    out += [
+        "",
+        f"## {w['difficulty']}",
+        "",
+        w["hardest"],
+        "",
+        f"| {w['scenario']} | {w['attempts']} | {w['trainees']} | {w['pass_rate']} | {w['resolved']} | {w['mean']} | "
+        f"{w['trips']} | {w['strong']} |",
+        "|---|---:|---:|---:|---:|---:|---|---:|",
+    ]
     for s in r["scenarios"]:
         trip = f"{s['trips_on']['beat']} ({s['trips_on']['failed_sessions']})" if s["trips_on"] else "–"
-        out.append(f"| {_md_cell(s['scenario'])} | {s['attempts']} | {s['trainees']} | {_pct(s['pass_rate'])} | "
-                   f"{_pct(s['resolved_rate'])} | {_n(s['mean_overall'])} | {_md_cell(trip)} | {_strong_cell(s)} |")
+        out.append(
+            f"| {_md_cell(s['scenario'])} | {s['attempts']} | {s['trainees']} | {_pct(s['pass_rate'])} | "
+            f"{_pct(s['resolved_rate'])} | {_n(s['mean_overall'])} | {_md_cell(trip)} | {_strong_cell(s)} |"
+        )
     if any(s.get("flagged") for s in r["scenarios"]):
         out += ["", w["flag_note"].format(n=_strong_min(), level=f"{r['gate_rule']['min_overall']:g}")]
     return "\n".join(out) + "\n"
@@ -366,29 +541,74 @@ def to_csv(report: dict) -> str:
     if report["kind"] == "trainee":
         w.writerow(["trainee", "session", "date", "scenario", *CRITERIA, "overall", "outcome"])
         for t in report["trend"]:
-            w.writerow([report["trainee"], t["session"], t["date"], t["scenario"], *(t[c] for c in CRITERIA),
-                        t["overall"], t["outcome"] or "unfinished"])
+            w.writerow(
+                [
+                    report["trainee"],
+                    t["session"],
+                    t["date"],
+                    t["scenario"],
+                    *(t[c] for c in CRITERIA),
+                    t["overall"],
+                    t["outcome"] or "unfinished",
+                ]
+            )
     else:
         # one row per trainee: the team table, then the named gates, the top habit and trend, and the grid (three
         # columns per scenario), so that a spreadsheet filters and sorts one rectangle
         gates = [g["name"] for g in report.get("gates") or []]
         grid = report.get("grid") or {"scenarios": [], "rows": []}
         cells = {row["trainee"]: row["cells"] for row in grid["rows"]}
-        w.writerow(["trainee", "sessions", "resolved", *CRITERIA, "overall", "weakest", "passed", "ready", "last",
-                    *(f"ready: {g}" for g in gates), "top habit", "top habit count", "top habit points",
-                    "last 5 mean", "5 before mean",
-                    *(f"{sid}: {k}" for sid in grid["scenarios"] for k in ("best", "passed", "attempts"))])
+        w.writerow(
+            [
+                "trainee",
+                "sessions",
+                "resolved",
+                *CRITERIA,
+                "overall",
+                "weakest",
+                "passed",
+                "ready",
+                "last",
+                *(f"ready: {g}" for g in gates),
+                "top habit",
+                "top habit count",
+                "top habit points",
+                "last 5 mean",
+                "5 before mean",
+                *(f"{sid}: {k}" for sid in grid["scenarios"] for k in ("best", "passed", "attempts")),
+            ]
+        )
         for t in report["trainees"]:
             h, tr = t.get("top_habit"), t.get("trend")
             mine = cells.get(t["trainee"], {})
-            w.writerow([t["trainee"], t["sessions"], t["resolved"], *(t["levels"][c] for c in CRITERIA),
-                        t["overall_level"], t["weakest"], t["passed"], "yes" if t["ready"] else "no", t["last"],
-                        *("yes" if t["gates"][g]["ready"] else "no" for g in gates),
-                        h["rule"] if h else "", h["count"] if h else "", h["points"] if h else "",
-                        tr["last"] if tr else "", tr["before"] if tr else "",
-                        *(v for sid in grid["scenarios"] for v in (
+            w.writerow(
+                [
+                    t["trainee"],
+                    t["sessions"],
+                    t["resolved"],
+                    *(t["levels"][c] for c in CRITERIA),
+                    t["overall_level"],
+                    t["weakest"],
+                    t["passed"],
+                    "yes" if t["ready"] else "no",
+                    t["last"],
+                    *("yes" if t["gates"][g]["ready"] else "no" for g in gates),
+                    h["rule"] if h else "",
+                    h["count"] if h else "",
+                    h["points"] if h else "",
+                    tr["last"] if tr else "",
+                    tr["before"] if tr else "",
+                    *(
+                        v
+                        for sid in grid["scenarios"]
+                        for v in (
                             (mine[sid]["best"], "yes" if mine[sid]["passed"] else "no", mine[sid]["attempts"])
-                            if sid in mine else ("", "", 0)))])
+                            if sid in mine
+                            else ("", "", 0)
+                        )
+                    ),
+                ]
+            )
     return buf.getvalue()
 
 
@@ -418,17 +638,25 @@ def _svg_lines(trend: list[dict], w: dict | None = None, width: int = 900, heigh
 
     parts = [f'<svg role="img" aria-label="scores per session" viewBox="0 0 {width} {height}" width="100%">']
     for v in (0, 50, 100):
-        parts.append(f'<line x1="{pad}" x2="{width - pad}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e5e7eb"/>'
-                     f'<text x="2" y="{y(v) + 4:.1f}">{v}</text>')
+        parts.append(
+            f'<line x1="{pad}" x2="{width - pad}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e5e7eb"/>'
+            f'<text x="2" y="{y(v) + 4:.1f}">{v}</text>'
+        )
     for c in CRITERIA:
         pts = " ".join(f"{pad + i * step:.1f},{y(t[c]):.1f}" for i, t in enumerate(trend))
-        parts.append(f'<polyline fill="none" stroke="{COLOURS[c]}" stroke-width="2" points="{pts}"><title>{escape(_crit(w or {}, c))}</title></polyline>')
+        parts.append(
+            f'<polyline fill="none" stroke="{COLOURS[c]}" stroke-width="2" points="{pts}"><title>{escape(_crit(w or {}, c))}</title></polyline>'
+        )
     parts.append("</svg>")
-    legend = "".join(f'<span style="color:{COLOURS[c]}">■ {escape(_crit(w or {}, c))}</span>' for c in CRITERIA)
+    legend = "".join(
+        f'<span style="color:{COLOURS[c]}">■ {escape(_crit(w or {}, c))}</span>' for c in CRITERIA
+    )
     return "".join(parts) + f'<div class="legend">{legend}</div>'
 
 
-def _svg_bars(items: list[tuple[str, float]], width: int = 900, bar_h: int = 18, colour: str = "#2563eb") -> str:
+def _svg_bars(
+    items: list[tuple[str, float]], width: int = 900, bar_h: int = 18, colour: str = "#2563eb"
+) -> str:
     if not items:
         return ""
     label_w = 180
@@ -438,9 +666,11 @@ def _svg_bars(items: list[tuple[str, float]], width: int = 900, bar_h: int = 18,
     for i, (label, v) in enumerate(items):
         w = (width - label_w - 50) * (v / scale)
         yy = 5 + i * bar_h
-        parts.append(f'<text x="0" y="{yy + bar_h * 0.7:.1f}">{escape(label)}</text>'
-                     f'<rect x="{label_w}" y="{yy}" width="{w:.1f}" height="{bar_h - 4}" fill="{colour}"/>'
-                     f'<text x="{label_w + w + 4:.1f}" y="{yy + bar_h * 0.7:.1f}">{v:g}</text>')
+        parts.append(
+            f'<text x="0" y="{yy + bar_h * 0.7:.1f}">{escape(label)}</text>'
+            f'<rect x="{label_w}" y="{yy}" width="{w:.1f}" height="{bar_h - 4}" fill="{colour}"/>'
+            f'<text x="{label_w + w + 4:.1f}" y="{yy + bar_h * 0.7:.1f}">{v:g}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -477,25 +707,44 @@ def html(report: dict, lang: str = "en") -> str:
         title, body = w["title_trainee"].format(name=report["trainee"]), _html_trainee(report, w)
     else:
         title, body = w["title_team"], _html_team(report, w)
-    return (f'<!doctype html><html lang="{w["lang"]}"><head><meta charset="utf-8"><meta name="viewport" '
-            f'content="width=device-width,initial-scale=1"><title>{escape(title)}</title><style>{CSS}</style></head>'
-            f"<body>{body}</body></html>\n")
+    return (
+        f'<!doctype html><html lang="{w["lang"]}"><head><meta charset="utf-8"><meta name="viewport" '
+        f'content="width=device-width,initial-scale=1"><title>{escape(title)}</title><style>{CSS}</style></head>'
+        f"<body>{body}</body></html>\n"
+    )
 
 
 def _html_trainee(r: dict, w: dict) -> str:
     e = escape
     since = w["since"].format(date=since_text(r["since"], w)) if r["since"] else ""
     oc = ", ".join(f"{_outcome(w, k)} {v}" for k, v in sorted(r["outcomes"].items()))
-    sessions = w["sessions"].format(since=since, n=r["sessions"], parts=oc, streak=r["streak_days"],
-                                    row=r["resolved_in_a_row"], hints=r["hints_used"])
+    sessions = w["sessions"].format(
+        since=since,
+        n=r["sessions"],
+        parts=oc,
+        streak=r["streak_days"],
+        row=r["resolved_in_a_row"],
+        hints=r["hints_used"],
+    )
     out = [f"<h1>{e(w['progress'].format(name=r['trainee']))}</h1>", f"<p>{e(_plain(sessions))}</p>"]
     for u in r["unfinished"]:
-        line = w["unfinished"].format(sc=u["scenario"], when=u["started_at"][:16].replace("T", " "), n=u["turns"])
-        out.append(f"<p class=muted>{e(line)}; {e(w['resume_with'])} "
-                   f"<code>{e(resume_command(u['scenario'], r['trainee']))}</code></p>")
+        line = w["unfinished"].format(
+            sc=u["scenario"], when=u["started_at"][:16].replace("T", " "), n=u["turns"]
+        )
+        out.append(
+            f"<p class=muted>{e(line)}; {e(w['resume_with'])} "
+            f"<code>{e(resume_command(u['scenario'], r['trainee']))}</code></p>"
+        )
     out.append(f"<h2>{e(w['levels'])}</h2><p class=muted>{e(w['recent'])}</p>")
-    out.append(_svg_bars([(_crit(w, c) + (w["weakest_paren"] if c == r["weakest"] else ""), r["levels"][c] or 0)
-                          for c in CRITERIA] + [(w["overall"], r["overall_level"] or 0)]))
+    out.append(
+        _svg_bars(
+            [
+                (_crit(w, c) + (w["weakest_paren"] if c == r["weakest"] else ""), r["levels"][c] or 0)
+                for c in CRITERIA
+            ]
+            + [(w["overall"], r["overall_level"] or 0)]
+        )
+    )
     out.append(f"<h2>{e(w['over_time_html'])}</h2>" + _svg_lines(r["trend"], w))
     if r["habits"]:
         out.append(f"<h2>{e(w['habits'])}</h2><ul>")
@@ -503,44 +752,88 @@ def _html_trainee(r: dict, w: dict) -> str:
             words = ", ".join(f"{x['text']} ×{x['count']}" for x in h["words"]) or h["message"]
             quotes = "".join(f"<blockquote>{e(q)}</blockquote>" for q in h["quotes"])
             sug = f"<div>{e(w['try'])}: {e(h['suggestion'])}</div>" if h["suggestion"] else ""
-            out.append(f"<li><b>{e(_crit(w, h['criterion']))}: {e(words)}</b> <span class=muted>({e(h['rule'])}, "
-                       f"{h['count']}×, {round(h['points'])} {e(w['points'])})</span> "
-                       f"{e(h['message']) if h['words'] else ''}{quotes}{sug}</li>")
+            out.append(
+                f"<li><b>{e(_crit(w, h['criterion']))}: {e(words)}</b> <span class=muted>({e(h['rule'])}, "
+                f"{h['count']}×, {round(h['points'])} {e(w['points'])})</span> "
+                f"{e(h['message']) if h['words'] else ''}{quotes}{sug}</li>"
+            )
         out.append("</ul>")
     if r["scenarios"]:
         out.append(f"<h2>{e(w['scenarios'])}</h2>")
-        out.append(_table([w["scenario"], w["attempts"], w["best"], w["latest"], w["passed"]], [
-            [s["scenario"], s["attempts"],
-             f"{_n(s['best'])} {_outcome(w, s['best_outcome']) if s['best_outcome'] else ''}",
-             f"{_n(s['latest'])} {_outcome(w, s['latest_outcome'])} ({s['latest_date']})", "✔" if s["passed"] else ""]
-            for s in r["scenarios"]], {1}))
+        out.append(
+            _table(
+                [w["scenario"], w["attempts"], w["best"], w["latest"], w["passed"]],
+                [
+                    [
+                        s["scenario"],
+                        s["attempts"],
+                        f"{_n(s['best'])} {_outcome(w, s['best_outcome']) if s['best_outcome'] else ''}",
+                        f"{_n(s['latest'])} {_outcome(w, s['latest_outcome'])} ({s['latest_date']})",
+                        "✔" if s["passed"] else "",
+                    ]
+                    for s in r["scenarios"]
+                ],
+                {1},
+            )
+        )
     rd = r["readiness"]
     if rd:
         out.append(f"<h2>{e(w['readiness'])}</h2>")
         for name, g in [(None, rd), *((g["name"], g) for g in r.get("gates") or [])]:
             cls, state = ("ok", w["ready_html"]) if g["ready"] else ("no", w["not_ready_html"])
-            line = w["ready_line"].format(state="\0", passed=g["passed"], needed=g["needed"],
-                                          gate=gate_text(g, w["lang"]))
+            line = w["ready_line"].format(
+                state="\0", passed=g["passed"], needed=g["needed"], gate=gate_text(g, w["lang"])
+            )
             head, tail = line.split("\0", 1)
-            missing = f" {e(w['still'].format(ids=', '.join(g['missing_required'])))}" if g["missing_required"] else ""
+            missing = (
+                f" {e(w['still'].format(ids=', '.join(g['missing_required'])))}"
+                if g["missing_required"]
+                else ""
+            )
             label = f"<b>{e(name)}</b>: " if name else ""
             out.append(f"<p>{label}{e(head)}<span class={cls}>{e(state)}</span>{e(tail)}{missing}</p>")
     if r["next"]:
-        out.append(f"<h2>{e(w['next'])}</h2><ol>" + "".join(
-            f"<li><code>{e(n['scenario'])}</code> {e(n['title'])}</li>" for n in r["next"]) + "</ol>")
+        out.append(
+            f"<h2>{e(w['next'])}</h2><ol>"
+            + "".join(f"<li><code>{e(n['scenario'])}</code> {e(n['title'])}</li>" for n in r["next"])
+            + "</ol>"
+        )
     return "".join(out)
 
 
 def _html_team(r: dict, w: dict) -> str:
     e = escape
     since = w["since"].format(date=since_text(r["since"], w)) if r["since"] else ""
-    out = [f"<h1>{e(w['team'].format(since=since))}</h1>",
-           f"<p>{e(w['team_line'].format(t=len(r['trainees']), n=r['sessions'], gate=gate_text(r, w['lang'])))}</p>",
-           _table([w["trainee"], w["sessions_col"], *(_crit(w, c) for c in CRITERIA), w["overall"], w["weakest"],
-                   w["passed"], w["ready_col"], w["last"]],
-                  [[t["trainee"], t["sessions"], *(_n(t["levels"][c]) for c in CRITERIA), _n(t["overall_level"]),
-                    _crit(w, t["weakest"]), t["passed"], "✔" if t["ready"] else "", t["last"]] for t in r["trainees"]],
-                  {1, 2, 3, 4, 5, 7})]
+    out = [
+        f"<h1>{e(w['team'].format(since=since))}</h1>",
+        f"<p>{e(w['team_line'].format(t=len(r['trainees']), n=r['sessions'], gate=gate_text(r, w['lang'])))}</p>",
+        _table(
+            [
+                w["trainee"],
+                w["sessions_col"],
+                *(_crit(w, c) for c in CRITERIA),
+                w["overall"],
+                w["weakest"],
+                w["passed"],
+                w["ready_col"],
+                w["last"],
+            ],
+            [
+                [
+                    t["trainee"],
+                    t["sessions"],
+                    *(_n(t["levels"][c]) for c in CRITERIA),
+                    _n(t["overall_level"]),
+                    _crit(w, t["weakest"]),
+                    t["passed"],
+                    "✔" if t["ready"] else "",
+                    t["last"],
+                ]
+                for t in r["trainees"]
+            ],
+            {1, 2, 3, 4, 5, 7},
+        ),
+    ]
     gates = r.get("gates") or []
     if gates:
         out.append(f"<h2>{e(w['gates'])}</h2><p class=muted>{e(w['gates_note'])}</p><ul>")
@@ -549,27 +842,57 @@ def _html_team(r: dict, w: dict) -> str:
         out.append("</ul>")
         rows = []
         for t in r["trainees"]:
-            default = {"ready": t["ready"], "passed": t["passed"], "needed": r["gate_rule"]["scenarios"],
-                       "missing_required": t["missing_required"]}
-            rows.append([t["trainee"], _gate_cell(default), *(_gate_cell(t["gates"][g["name"]]) for g in gates)])
-        out.append(_table([w["trainee"], w["ready_gate"], *(g["name"] for g in gates)], rows,
-                          classes=lambda i, v: "ok" if v == "✔" else ""))
+            default = {
+                "ready": t["ready"],
+                "passed": t["passed"],
+                "needed": r["gate_rule"]["scenarios"],
+                "missing_required": t["missing_required"],
+            }
+            rows.append(
+                [t["trainee"], _gate_cell(default), *(_gate_cell(t["gates"][g["name"]]) for g in gates)]
+            )
+        out.append(
+            _table(
+                [w["trainee"], w["ready_gate"], *(g["name"] for g in gates)],
+                rows,
+                classes=lambda i, v: "ok" if v == "✔" else "",
+            )
+        )
     if any("top_habit" in t for t in r["trainees"]):
         out.append(f"<h2>{e(w['works_on'])}</h2><p class=muted>{e(w['works_note'])}</p>")
-        out.append(_table([w["trainee"], w["top_habit"], w["cost"], w["trend"]],
-                          [[t["trainee"], _habit_cell(t.get("top_habit")),
-                            _n(t["top_habit"]["points"]) if t.get("top_habit") else "–", _trend_cell(t.get("trend"))]
-                           for t in r["trainees"]], {2}))
+        out.append(
+            _table(
+                [w["trainee"], w["top_habit"], w["cost"], w["trend"]],
+                [
+                    [
+                        t["trainee"],
+                        _habit_cell(t.get("top_habit")),
+                        _n(t["top_habit"]["points"]) if t.get("top_habit") else "–",
+                        _trend_cell(t.get("trend")),
+                    ]
+                    for t in r["trainees"]
+                ],
+                {2},
+            )
+        )
     grid = r.get("grid")
     if grid and grid["rows"]:
         out.append(f"<h2>{e(w['grid'])}</h2><p class=muted>{e(w['grid_note'])}</p><div class=wide>")
-        out.append(_table([w["trainee"], *grid["scenarios"]],
-                          [[row["trainee"], *(_grid_cell(row["cells"].get(sid)) for sid in grid["scenarios"])]
-                           for row in grid["rows"]],
-                          classes=lambda i, v: "ok" if "✔" in v else ("muted" if v == "" else "")))
+        out.append(
+            _table(
+                [w["trainee"], *grid["scenarios"]],
+                [
+                    [row["trainee"], *(_grid_cell(row["cells"].get(sid)) for sid in grid["scenarios"])]
+                    for row in grid["rows"]
+                ],
+                classes=lambda i, v: "ok" if "✔" in v else ("muted" if v == "" else ""),
+            )
+        )
         out.append("</div>")
     out.append(f"<h2>{e(w['distribution'])}</h2>")
-    out.append(_svg_bars([(f"{d['from']}–{d['to']}", d["trainees"]) for d in r["distribution"]], colour="#6b7280"))
+    out.append(
+        _svg_bars([(f"{d['from']}–{d['to']}", d["trainees"]) for d in r["distribution"]], colour="#6b7280")
+    )
     out.append(f"<h2>{e(w['team_mean'])}</h2>")
     means = []
     for c in CRITERIA:
@@ -577,18 +900,46 @@ def _html_team(r: dict, w: dict) -> str:
         means.append((_crit(w, c), round(sum(vals) / len(vals), 1) if vals else 0))
     out.append(_svg_bars(means))
     out.append(f"<h2>{e(w['leaderboard'].format(since=since))}</h2>")
-    out.append(_table(["#", w["trainee"], w["passed_n"], w["overall"], w["sessions_col"]],
-                      [[x["rank"], x["trainee"], x["passed"], _n(x["overall_level"]), x["sessions"]]
-                       for x in r["leaderboard"][:20]], {0, 2, 3, 4}))
+    out.append(
+        _table(
+            ["#", w["trainee"], w["passed_n"], w["overall"], w["sessions_col"]],
+            [
+                [x["rank"], x["trainee"], x["passed"], _n(x["overall_level"]), x["sessions"]]
+                for x in r["leaderboard"][:20]
+            ],
+            {0, 2, 3, 4},
+        )
+    )
     out.append(f"<h2>{e(w['difficulty'])}</h2><p class=muted>{e(_plain(w['hardest']))}</p>")
-    out.append(_table([w["scenario"], w["attempts"], w["trainees"], w["pass_rate"], w["resolved"], w["mean"],
-                       w["trips"], w["strong"]],
-                      [[s["scenario"], s["attempts"], s["trainees"], _pct(s["pass_rate"]), _pct(s["resolved_rate"]),
-                        _n(s["mean_overall"]),
-                        f"{s['trips_on']['beat']} ({s['trips_on']['failed_sessions']})" if s["trips_on"] else "–",
-                        _strong_cell(s)]
-                       for s in r["scenarios"]], {1, 2, 3, 4, 5, 7},
-                      classes=lambda i, v: "no" if i == 7 and "⚠" in v else ""))
+    out.append(
+        _table(
+            [
+                w["scenario"],
+                w["attempts"],
+                w["trainees"],
+                w["pass_rate"],
+                w["resolved"],
+                w["mean"],
+                w["trips"],
+                w["strong"],
+            ],
+            [
+                [
+                    s["scenario"],
+                    s["attempts"],
+                    s["trainees"],
+                    _pct(s["pass_rate"]),
+                    _pct(s["resolved_rate"]),
+                    _n(s["mean_overall"]),
+                    f"{s['trips_on']['beat']} ({s['trips_on']['failed_sessions']})" if s["trips_on"] else "–",
+                    _strong_cell(s),
+                ]
+                for s in r["scenarios"]
+            ],
+            {1, 2, 3, 4, 5, 7},
+            classes=lambda i, v: "no" if i == 7 and "⚠" in v else "",
+        )
+    )
     if any(s.get("flagged") for s in r["scenarios"]):
         note = w["flag_note"].format(n=_strong_min(), level=f"{r['gate_rule']['min_overall']:g}")
         out.append(f"<p class=no>{e(note.replace('`', ''))}</p>")

@@ -39,18 +39,70 @@ BATCH = 200  # sessions read per query when exporting
 # Forked copies (the same session continued on two machines) get ids derived from the two: uuid5 in this namespace.
 FORK_NS = uuid.UUID("5f0c6a52-3c1e-4f7e-9a53-7e1f3c8d2b41")
 
-SESSION_COLUMNS = ("scenario_id", "scenario_version", "scenario_hash", "scenario_title", "scenario_lang",
-                   "scorer_version", "customer", "seed", "started_at", "finished_at", "outcome", "closed_reason",
-                   "turns", "mood", "certainty", "simplicity", "warmth", "overall", "hints_used", "ended_on_beat",
-                   "draft", "hints_pending")
-TURN_COLUMNS = ("number", "beat", "customer_line", "reply", "certainty", "simplicity", "warmth", "overall",
-                "mood_before", "mood", "must_new", "forbidden", "next_beat", "customer_reply", "answer_seconds",
-                "hints_used", "scored_at", "customer_said", "customer_source", "customer_reply_source",
-                "customer_reply_status")
+SESSION_COLUMNS = (
+    "scenario_id",
+    "scenario_version",
+    "scenario_hash",
+    "scenario_title",
+    "scenario_lang",
+    "scorer_version",
+    "customer",
+    "seed",
+    "started_at",
+    "finished_at",
+    "outcome",
+    "closed_reason",
+    "turns",
+    "mood",
+    "certainty",
+    "simplicity",
+    "warmth",
+    "overall",
+    "hints_used",
+    "ended_on_beat",
+    "draft",
+    "hints_pending",
+)
+TURN_COLUMNS = (
+    "number",
+    "beat",
+    "customer_line",
+    "reply",
+    "certainty",
+    "simplicity",
+    "warmth",
+    "overall",
+    "mood_before",
+    "mood",
+    "must_new",
+    "forbidden",
+    "next_beat",
+    "customer_reply",
+    "answer_seconds",
+    "hints_used",
+    "scored_at",
+    "customer_said",
+    "customer_source",
+    "customer_reply_source",
+    "customer_reply_status",
+)
 FINDING_COLUMNS = ("rule", "criterion", "span_start", "span_end", "text", "message", "suggestion", "effect")
 # what a session's totals are, taken from the copy with more scored replies
-TOTALS = ("turns", "mood", "certainty", "simplicity", "warmth", "overall", "hints_used", "ended_on_beat", "outcome",
-          "finished_at", "closed_reason", "draft", "hints_pending")
+TOTALS = (
+    "turns",
+    "mood",
+    "certainty",
+    "simplicity",
+    "warmth",
+    "overall",
+    "hints_used",
+    "ended_on_beat",
+    "outcome",
+    "finished_at",
+    "closed_reason",
+    "draft",
+    "hints_pending",
+)
 
 
 # -- export ---------------------------------------------------------------------------------------------------------------
@@ -64,9 +116,14 @@ def export_sessions(store: Store, out: Path, *, trainee: str | None = None) -> d
             raise StoreError(f"No sessions for trainee '{trainee}' to export.")
         where, params = " where trainees.name = ?", (trainee,)
     _give_ids(store)
-    ids = [r["id"] for r in store.query(
-        f"select sessions.id from sessions join trainees on trainees.id = sessions.trainee_id{where} "
-        "order by sessions.started_at, sessions.id", params)]
+    ids = [
+        r["id"]
+        for r in store.query(
+            f"select sessions.id from sessions join trainees on trainees.id = sessions.trainee_id{where} "
+            "order by sessions.started_at, sessions.id",
+            params,
+        )
+    ]
     counts = Counter(sessions=len(ids))
     out = Path(out)
     try:
@@ -75,8 +132,14 @@ def export_sessions(store: Store, out: Path, *, trainee: str | None = None) -> d
         raise StoreError(f"Cannot write {out}: {e.strerror}.") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            header = {"format": FORMAT, "version": VERSION, "exported_at": now(), "from": store.where,
-                      "trainee": trainee, "sessions": len(ids)}
+            header = {
+                "format": FORMAT,
+                "version": VERSION,
+                "exported_at": now(),
+                "from": store.where,
+                "trainee": trainee,
+                "sessions": len(ids),
+            }
             f.write(json.dumps(header, ensure_ascii=False) + "\n")
             for record in _records(store, ids):
                 counts["turns"] += len(record["turns"])
@@ -97,24 +160,36 @@ def _give_ids(store: Store) -> None:
         missing = [r["id"] for r in store.query(f"select id from {table} where uid is null")]
         if missing:
             if store.readonly:
-                raise StoreError(f"{store.where} has {table} without global ids and is read-only: open it once with "
-                                 "write access, then export.")
+                raise StoreError(
+                    f"{store.where} has {table} without global ids and is read-only: open it once with "
+                    "write access, then export."
+                )
             with store.write() as conn:
-                conn.executemany(f"update {table} set uid = ? where id = ? and uid is null",
-                                 [(str(uuid.uuid4()), i) for i in missing])
+                conn.executemany(
+                    f"update {table} set uid = ? where id = ? and uid is null",
+                    [(str(uuid.uuid4()), i) for i in missing],
+                )
 
 
 def _records(store: Store, ids: list[int]) -> Iterator[dict]:
     for i in range(0, len(ids), BATCH):
-        batch = ids[i:i + BATCH]
+        batch = ids[i : i + BATCH]
         marks = ", ".join("?" * len(batch))
         sessions = store.query(
             f"select sessions.id, sessions.uid, trainees.name as trainee, {', '.join('sessions.' + c for c in SESSION_COLUMNS)} "
-            f"from sessions join trainees on trainees.id = sessions.trainee_id where sessions.id in ({marks})", batch)
-        turns = store.query(f"select id, session_id, uid, {', '.join(TURN_COLUMNS)} from turns "
-                            f"where session_id in ({marks}) order by session_id, number", batch)
-        findings = store.query(f"select turn_id, uid, {', '.join(FINDING_COLUMNS)} from findings "
-                               f"where session_id in ({marks}) order by turn_id, id", batch)
+            f"from sessions join trainees on trainees.id = sessions.trainee_id where sessions.id in ({marks})",
+            batch,
+        )
+        turns = store.query(
+            f"select id, session_id, uid, {', '.join(TURN_COLUMNS)} from turns "
+            f"where session_id in ({marks}) order by session_id, number",
+            batch,
+        )
+        findings = store.query(
+            f"select turn_id, uid, {', '.join(FINDING_COLUMNS)} from findings "
+            f"where session_id in ({marks}) order by turn_id, id",
+            batch,
+        )
         by_turn: dict[int, list] = {}
         for f in findings:
             by_turn.setdefault(f.pop("turn_id"), []).append(f)
@@ -134,7 +209,9 @@ def _models():
 
     Text = Annotated[str, StringConstraints(max_length=TEXT_MAX)]
     Short = Annotated[str, StringConstraints(max_length=400)]
-    Uid = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+    Uid = Annotated[
+        str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    ]
     When = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d\d-\d\d[T ][0-9:.+\-Z]*$", max_length=40)]
     Small = Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000)]
 
@@ -232,8 +309,10 @@ class ImportResult:
         if self.forked:
             parts.append(f"{self.forked} continued on two machines, kept as separate sessions")
         parts.append(f"{self.unchanged} already here")
-        return (f"Imported {name}: {self.sessions} session(s) of {len(self.trainees)} trainee(s) — "
-                f"{', '.join(parts)}; {self.turns} turn(s) and {self.findings} finding(s) added.")
+        return (
+            f"Imported {name}: {self.sessions} session(s) of {len(self.trainees)} trainee(s) — "
+            f"{', '.join(parts)}; {self.turns} turn(s) and {self.findings} finding(s) added."
+        )
 
 
 def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -249,8 +328,10 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
                 return
             number += 1
             if len(raw) > LINE_MAX and not raw.endswith(b"\n"):
-                raise StoreError(f"{path}:{number}: the line is longer than {LINE_MAX // 2**20} MB: this is not a "
-                                 "file `peilian export` wrote; nothing was imported.")
+                raise StoreError(
+                    f"{path}:{number}: the line is longer than {LINE_MAX // 2**20} MB: this is not a "
+                    "file `peilian export` wrote; nothing was imported."
+                )
             if raw.strip():
                 yield number, raw
 
@@ -263,50 +344,69 @@ def _parse(path: Path) -> Iterator:
     lines = _lines(path)
     first = next(lines, None)
     if first is None:
-        raise StoreError(f"{path} is empty: export sessions with `peilian export --out FILE`, then import that file.")
+        raise StoreError(
+            f"{path} is empty: export sessions with `peilian export --out FILE`, then import that file."
+        )
     try:
         head = json.loads(first[1].decode("utf-8-sig"))
         if not isinstance(head, dict) or head.get("format") != FORMAT:
             raise ValueError
         header = Header.model_validate(head)
     except (ValueError, UnicodeDecodeError, ValidationError, RecursionError):
-        raise StoreError(f"{path} is not a file of sessions from `peilian export`; nothing was imported.") from None
+        raise StoreError(
+            f"{path} is not a file of sessions from `peilian export`; nothing was imported."
+        ) from None
     if header.version > VERSION:
-        raise StoreError(f"{path} was written by a newer Peilian (format {header.version}): update Peilian to "
-                         "import it.")
+        raise StoreError(
+            f"{path} was written by a newer Peilian (format {header.version}): update Peilian to import it."
+        )
     count = 0
     for number, raw in lines:
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise StoreError(f"{path}:{number}: not UTF-8 text (byte {e.start + 1} of the line); nothing was "
-                             "imported.") from None
+            raise StoreError(
+                f"{path}:{number}: not UTF-8 text (byte {e.start + 1} of the line); nothing was imported."
+            ) from None
         try:
             record = Record.model_validate_json(raw)
         except ValidationError as e:
             err = e.errors()[0]
             where = ".".join(str(p) for p in err["loc"])
-            what = "not a global id (a UUID)" if where.endswith("uid") and err["type"] == "string_pattern_mismatch" \
+            what = (
+                "not a global id (a UUID)"
+                if where.endswith("uid") and err["type"] == "string_pattern_mismatch"
                 else err["msg"]
-            raise StoreError(f"{path}:{number}: {where or 'the line'}: {what}; nothing was imported.") from None
+            )
+            raise StoreError(
+                f"{path}:{number}: {where or 'the line'}: {what}; nothing was imported."
+            ) from None
         _check(record, path, number)
         count += 1
         yield record
     if count != header.sessions:
-        raise StoreError(f"{path} holds {count} of the {header.sessions} sessions it was written with (cut short?): "
-                         "export it again; nothing was imported.")
+        raise StoreError(
+            f"{path} holds {count} of the {header.sessions} sessions it was written with (cut short?): "
+            "export it again; nothing was imported."
+        )
 
 
 def _check(record, path: Path, number: int) -> None:
     try:
         record.session.trainee = clean_name(record.session.trainee)
     except StoreError:
-        raise StoreError(f"{path}:{number}: session.trainee: not a trainee name Peilian keeps (1-40 characters, no "
-                         "control characters); nothing was imported.") from None
+        raise StoreError(
+            f"{path}:{number}: session.trainee: not a trainee name Peilian keeps (1-40 characters, no "
+            "control characters); nothing was imported."
+        ) from None
     numbers = [t.number for t in record.turns]
     if numbers != list(range(1, len(numbers) + 1)):
         raise StoreError(f"{path}:{number}: the turns are not numbered 1, 2, 3…; nothing was imported.")
-    uids = [record.session.uid, *(t.uid for t in record.turns), *(f.uid for t in record.turns for f in t.findings)]
+    uids = [
+        record.session.uid,
+        *(t.uid for t in record.turns),
+        *(f.uid for t in record.turns for f in t.findings),
+    ]
     if len(set(uids)) != len(uids):
         raise StoreError(f"{path}:{number}: the same id is given twice; nothing was imported.")
 
@@ -337,9 +437,12 @@ def _merge(conn, record) -> tuple[str, int, int]:
     row = conn.execute(f"select id, {', '.join(TOTALS)} from sessions where uid = ?", (s.uid,)).fetchall()
     if not row:
         trainee_id = Store.trainee_id_in(conn, s.trainee)
-        sid = insert_id(conn, f"insert into sessions (uid, trainee_id, {', '.join(SESSION_COLUMNS)}) values "
-                              f"(?, ?, {', '.join('?' * len(SESSION_COLUMNS))})",
-                        (s.uid, trainee_id, *(getattr(s, c) for c in SESSION_COLUMNS)))
+        sid = insert_id(
+            conn,
+            f"insert into sessions (uid, trainee_id, {', '.join(SESSION_COLUMNS)}) values "
+            f"(?, ?, {', '.join('?' * len(SESSION_COLUMNS))})",
+            (s.uid, trainee_id, *(getattr(s, c) for c in SESSION_COLUMNS)),
+        )
         turns, findings = _add_turns(conn, sid, trainee_id, record.turns)
         return "new", turns, findings
     local = dict(zip(("id", *TOTALS), row[0]))
@@ -353,17 +456,25 @@ def _merge(conn, record) -> tuple[str, int, int]:
     turns, findings = _add_turns(conn, sid, trainee_id, [t for t in record.turns if t.number not in have])
     for t in record.turns:  # a customer's answer that arrived after one copy was exported
         if t.number in have and t.customer_reply is not None:
-            changed |= conn.execute(
-                "update turns set customer_reply = ?, customer_reply_source = ?, customer_reply_status = ? "
-                "where session_id = ? and number = ? and customer_reply is null",
-                (t.customer_reply, t.customer_reply_source, t.customer_reply_status, sid, t.number)).rowcount > 0
+            changed |= (
+                conn.execute(
+                    "update turns set customer_reply = ?, customer_reply_source = ?, customer_reply_status = ? "
+                    "where session_id = ? and number = ? and customer_reply is null",
+                    (t.customer_reply, t.customer_reply_source, t.customer_reply_status, sid, t.number),
+                ).rowcount
+                > 0
+            )
     if s.turns > (local["turns"] or 0):  # the copy with more scored replies gives the totals and the ending
-        conn.execute(f"update sessions set {', '.join(c + ' = ?' for c in TOTALS)} where id = ?",
-                     (*(getattr(s, c) for c in TOTALS), sid))
+        conn.execute(
+            f"update sessions set {', '.join(c + ' = ?' for c in TOTALS)} where id = ?",
+            (*(getattr(s, c) for c in TOTALS), sid),
+        )
         changed = True
     elif local["outcome"] is None and s.outcome is not None and s.turns == local["turns"]:
-        conn.execute("update sessions set outcome = ?, finished_at = ?, closed_reason = ? where id = ?",
-                     (s.outcome, s.finished_at, s.closed_reason, sid))
+        conn.execute(
+            "update sessions set outcome = ?, finished_at = ?, closed_reason = ? where id = ?",
+            (s.outcome, s.finished_at, s.closed_reason, sid),
+        )
         changed = True
     return ("updated" if changed or turns else "unchanged"), turns, findings
 
@@ -390,9 +501,11 @@ def _add_turns(conn, sid: int, trainee_id: int, turns) -> tuple[int, int]:
     added = found = 0
     for t in turns:
         turn_id = insert_id(
-            conn, f"insert into turns (uid, session_id, {', '.join(TURN_COLUMNS)}) values "
-                  f"(?, ?, {', '.join('?' * len(TURN_COLUMNS))}) on conflict (uid) do nothing",
-            (t.uid, sid, *(getattr(t, c) for c in TURN_COLUMNS)))
+            conn,
+            f"insert into turns (uid, session_id, {', '.join(TURN_COLUMNS)}) values "
+            f"(?, ?, {', '.join('?' * len(TURN_COLUMNS))}) on conflict (uid) do nothing",
+            (t.uid, sid, *(getattr(t, c) for c in TURN_COLUMNS)),
+        )
         if turn_id is None:
             continue
         added += 1
@@ -400,7 +513,6 @@ def _add_turns(conn, sid: int, trainee_id: int, turns) -> tuple[int, int]:
             found += conn.execute(
                 f"insert into findings (uid, turn_id, session_id, trainee_id, {', '.join(FINDING_COLUMNS)}) values "
                 f"(?, ?, ?, ?, {', '.join('?' * len(FINDING_COLUMNS))}) on conflict (uid) do nothing",
-                (f.uid, turn_id, sid, trainee_id, *(getattr(f, c) for c in FINDING_COLUMNS))).rowcount
+                (f.uid, turn_id, sid, trainee_id, *(getattr(f, c) for c in FINDING_COLUMNS)),
+            ).rowcount
     return added, found
-
-

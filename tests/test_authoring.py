@@ -39,7 +39,9 @@ def test_guide_example_can_be_extended_by_a_new_trainer(tmp_path):
 
 def test_new_scenario_validates_in_every_language():
     for lang in ("zh", "zh-Hant", "en", "mixed"):
-        text = new_scenario(id="x-" + lang.lower(), title="标题: a title?", lang=lang, difficulty=3, persona="王女士")
+        text = new_scenario(
+            id="x-" + lang.lower(), title="标题: a title?", lang=lang, difficulty=3, persona="王女士"
+        )
         sc, problems = load_scenario_text(text, "x.yaml")
         assert not problems, problems
         assert sc.title == "标题: a title?" and sc.persona.name == "王女士"
@@ -47,18 +49,48 @@ def test_new_scenario_validates_in_every_language():
 
 def test_new_command_writes_a_valid_file(tmp_path, peilian):
     out = tmp_path / "cold-food.yaml"
-    r = peilian("scenarios", "new", "--id", "cold-food", "--title", "Cold food", "--lang", "en", "--difficulty", "2", "--persona", "Mr Li", "--out", str(out))
+    r = peilian(
+        "scenarios",
+        "new",
+        "--id",
+        "cold-food",
+        "--title",
+        "Cold food",
+        "--lang",
+        "en",
+        "--difficulty",
+        "2",
+        "--persona",
+        "Mr Li",
+        "--out",
+        str(out),
+    )
     assert r.returncode == 0, r.stderr
     assert out.read_text().startswith("# yaml-language-server: $schema=")
     assert peilian("scenarios", "validate", str(out)).returncode == 0
-    again = peilian("scenarios", "new", "--id", "cold-food", "--title", "x", "--lang", "en", "--difficulty", "2", "--persona", "", "--out", str(out))
+    again = peilian(
+        "scenarios",
+        "new",
+        "--id",
+        "cold-food",
+        "--title",
+        "x",
+        "--lang",
+        "en",
+        "--difficulty",
+        "2",
+        "--persona",
+        "",
+        "--out",
+        str(out),
+    )
     assert again.returncode == 2 and "already exists" in again.stderr
 
 
 def test_new_command_asks_for_missing_answers(tmp_path, peilian):
     r = peilian("scenarios", "new", "--out", "-", input="Late refund\nlate-refund\nen\n3\nMs Wu\n")
     assert r.returncode == 0, r.stderr
-    sc, problems = load_scenario_text(r.stdout.split("\n", 0)[0][r.stdout.index("#"):], "x.yaml")
+    sc, problems = load_scenario_text(r.stdout.split("\n", 0)[0][r.stdout.index("#") :], "x.yaml")
     assert not problems and sc.id == "late-refund" and sc.difficulty == 3
 
 
@@ -118,24 +150,32 @@ def test_draft_extracts_facts_names_the_persona_and_marks_weak_replies():
     # a good and a bad test, and both pass as drafted; two TODO stubs for the cold and forbidden paths
     outcomes = run_tests(sc)
     assert [(o.name, o.passed) for o in outcomes[:2]] == [
-        ("good path: the strong replies (weak ones replaced)", True), ("the weak replies of the chat", True)]
+        ("good path: the strong replies (weak ones replaced)", True),
+        ("the weak replies of the chat", True),
+    ]
     assert len(sc.tests) == 4 and all(r.startswith("TODO") for t in sc.tests[2:] for r in t.replies)
 
 
 def test_draft_in_english_names_the_persona_from_the_chat():
     from simulator.authoring import chat_facts, persona_name
 
-    chat = ("customer: I'm Priya Shah, booking 88412093, and you're full tonight?\n"
-            "agent: We apologize for any inconvenience.\n"
-            "customer: That's it?\n"
-            "agent: I'm sorry, that's on us. I've booked you a room at the Riverside Hotel for tonight, and I'll text "
-            "you the confirmation within 15 minutes.\n"
-            "customer: OK, thank you.\n")
+    chat = (
+        "customer: I'm Priya Shah, booking 88412093, and you're full tonight?\n"
+        "agent: We apologize for any inconvenience.\n"
+        "customer: That's it?\n"
+        "agent: I'm sorry, that's on us. I've booked you a room at the Riverside Hotel for tonight, and I'll text "
+        "you the confirmation within 15 minutes.\n"
+        "customer: OK, thank you.\n"
+    )
     messages = parse_transcript(chat)
     assert persona_name(messages) == "Priya Shah"
     assert chat_facts([m.text for m in messages])["orders"] == ["88412093"]
     sc, problems = load_scenario_text(draft_from_transcript(messages, id="hotel"), "h.yaml")
-    assert not problems and sc.lang == "en" and sc.opening.model_answer.startswith("TODO: the agent's real reply")
+    assert (
+        not problems
+        and sc.lang == "en"
+        and sc.opening.model_answer.startswith("TODO: the agent's real reply")
+    )
     assert sc.endings.resolved.lines == ["OK, thank you."]
 
 
@@ -156,7 +196,7 @@ def test_coverage_reports_gaps(tmp_path, peilian):
     """A beat whose condition can never hold is reported as never reached, and the command fails."""
     text = guide_example().replace(
         "  - id: fallback\n",
-        "  - id: impossible\n    when:\n      matches: [zzzz qqqq xxxx]\n    lines: [\"never\"]\n  - id: fallback\n",
+        '  - id: impossible\n    when:\n      matches: [zzzz qqqq xxxx]\n    lines: ["never"]\n  - id: fallback\n',
     )
     (tmp_path / "s.yaml").write_text(text)
     r = peilian("scenarios", "test", "--coverage", "--runs", "30", str(tmp_path))
@@ -181,7 +221,10 @@ def test_too_few_tests_or_a_todo_fail_scenarios_test_and_draft_lets_them_through
     r = peilian("scenarios", "test", str(f))
     assert r.returncode == 1
     lines = r.stdout.splitlines()
-    assert any(re.search(r"wip.yaml:\d+:\d+: only 3 tests; a scenario needs at least 4 .*add 1 more", x) for x in lines)
+    assert any(
+        re.search(r"wip.yaml:\d+:\d+: only 3 tests; a scenario needs at least 4 .*add 1 more", x)
+        for x in lines
+    )
     assert any(re.search(r"wip.yaml:\d+:\d+: brief still says TODO: write it in", x) for x in lines)
     assert "3 passed, 0 failed" in r.stdout and "NOT READY" in r.stdout
     r = peilian("scenarios", "test", "--draft", str(f))
@@ -196,8 +239,22 @@ def test_too_few_tests_or_a_todo_fail_scenarios_test_and_draft_lets_them_through
 
 def test_the_scaffold_fails_scenarios_test_until_it_is_filled(tmp_path, peilian):
     out = tmp_path / "cold-food.yaml"
-    r = peilian("scenarios", "new", "--id", "cold-food", "--title", "Cold food", "--lang", "en", "--difficulty", "2",
-                "--persona", "Mr Li", "--out", str(out))
+    r = peilian(
+        "scenarios",
+        "new",
+        "--id",
+        "cold-food",
+        "--title",
+        "Cold food",
+        "--lang",
+        "en",
+        "--difficulty",
+        "2",
+        "--persona",
+        "Mr Li",
+        "--out",
+        str(out),
+    )
     assert r.returncode == 0, r.stderr
     assert peilian("scenarios", "validate", str(out)).returncode == 0  # valid as it is, so the editor helps
     r = peilian("scenarios", "test", str(out))
@@ -214,15 +271,20 @@ def test_an_id_from_a_chinese_title_is_its_pinyin(tmp_path, peilian):
     assert len(slug("退款" * 40)) <= 48
     r = peilian("scenarios", "new", "--out", "-", input="电信账单多扣了20元\n\nzh\n3\n王女士\n")
     assert r.returncode == 0, r.stderr
-    assert "Id [dian-xin-zhang-dan-duo-kou-le-20-yuan]" in r.stdout and "\nid: dian-xin-zhang-dan-duo-kou-le-20-yuan\n" in r.stdout
+    assert (
+        "Id [dian-xin-zhang-dan-duo-kou-le-20-yuan]" in r.stdout
+        and "\nid: dian-xin-zhang-dan-duo-kou-le-20-yuan\n" in r.stdout
+    )
 
 
 def test_end_of_input_is_one_sentence_not_a_silent_exit(peilian):
     r = peilian("scenarios", "new", "--out", "-", input="Late refund\n\n")
     assert r.returncode == 2, (r.returncode, r.stderr)
-    assert r.stderr.strip() == ("peilian: The input ended before the question 'Language' was answered: answer every "
-                                "question, or give the answers as options (--title, --id, --lang, --difficulty, "
-                                "--persona).")
+    assert r.stderr.strip() == (
+        "peilian: The input ended before the question 'Language' was answered: answer every "
+        "question, or give the answers as options (--title, --id, --lang, --difficulty, "
+        "--persona)."
+    )
 
 
 def test_the_schema_reference_survives_moving_the_file(tmp_path, peilian, peilian_home):
@@ -233,11 +295,26 @@ def test_the_schema_reference_survives_moving_the_file(tmp_path, peilian, peilia
     assert r.returncode == 0, r.stderr
     written = team / "scenario.schema.json"
     assert json.loads(written.read_text()) == json.loads(peilian("scenarios", "schema").stdout)
-    args = ["--id", "hotel-overbooked", "--title", "Hotel overbooked", "--lang", "en", "--difficulty", "3", "--persona", "Ms Ito"]
+    args = [
+        "--id",
+        "hotel-overbooked",
+        "--title",
+        "Hotel overbooked",
+        "--lang",
+        "en",
+        "--difficulty",
+        "3",
+        "--persona",
+        "Ms Ito",
+    ]
     # written into the team folder: the schema next to it, by a reference that doesn't depend on where it was made
     r = peilian("scenarios", "new", *args, "--out", str(team / "hotel.yaml"))
     assert r.returncode == 0, r.stderr
-    assert (team / "hotel.yaml").read_text().startswith("# yaml-language-server: $schema=./scenario.schema.json\n")
+    assert (
+        (team / "hotel.yaml")
+        .read_text()
+        .startswith("# yaml-language-server: $schema=./scenario.schema.json\n")
+    )
     # written elsewhere (and moved later): the team schema's full path, which holds wherever the file goes
     elsewhere = tmp_path / "drafts" / "deep"
     elsewhere.mkdir(parents=True)
@@ -247,14 +324,33 @@ def test_the_schema_reference_survives_moving_the_file(tmp_path, peilian, peilia
     # a stale schema file is a warning of `scenarios check`
     written.write_text("{}")
     r = peilian("scenarios", "check")
-    assert "scenario.schema.json:1:1: warning: this schema was written by another version of Peilian" in r.stdout
+    assert (
+        "scenario.schema.json:1:1: warning: this schema was written by another version of Peilian" in r.stdout
+    )
 
 
 def test_without_a_team_schema_new_points_at_the_bundled_one_by_its_full_path(tmp_path, peilian):
     out = tmp_path / "a" / "x.yaml"
     out.parent.mkdir()
-    r = peilian("scenarios", "new", "--id", "x", "--title", "X", "--lang", "en", "--difficulty", "1", "--persona", "",
-                "--out", str(out))
+    r = peilian(
+        "scenarios",
+        "new",
+        "--id",
+        "x",
+        "--title",
+        "X",
+        "--lang",
+        "en",
+        "--difficulty",
+        "1",
+        "--persona",
+        "",
+        "--out",
+        str(out),
+    )
     assert r.returncode == 0, r.stderr
     ref = out.read_text().splitlines()[0].split("$schema=", 1)[1]
-    assert ref == str(ROOT / "scenarios" / "scenario.schema.json") and (ROOT / "scenarios" / "scenario.schema.json").is_file()
+    assert (
+        ref == str(ROOT / "scenarios" / "scenario.schema.json")
+        and (ROOT / "scenarios" / "scenario.schema.json").is_file()
+    )

@@ -5,7 +5,18 @@ import json
 
 def test_run_json_from_stdin(peilian):
     replies = "亲,我们会尽快帮您催一下。\n这个要等商家处理。\n"
-    result = peilian("run", "late-birthday-gift", "--trainee", "ana", "--replies", "-", "--seed", "7", "--json", input=replies)
+    result = peilian(
+        "run",
+        "late-birthday-gift",
+        "--trainee",
+        "ana",
+        "--replies",
+        "-",
+        "--seed",
+        "7",
+        "--json",
+        input=replies,
+    )
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["scenario"] == "late-birthday-gift" and doc["trainee"] == "ana"
@@ -21,6 +32,7 @@ def test_run_is_repeatable_with_a_seed(peilian):
     args = ("run", "return-postage-refund", "--replies", "-", "--seed", "3", "--json")
     a = peilian(*args, input="We will look into it.\nSoon.\n")
     b = peilian(*args, input="We will look into it.\nSoon.\n")
+
     def same(doc):  # everything but how long the reply took to arrive (0.0 or 0.001 s on a busy machine)
         return [{k: v for k, v in t.items() if k != "elapsed"} for t in json.loads(doc)["turns"]]
 
@@ -39,7 +51,10 @@ def test_run_text_output_shows_scores_and_outcome(peilian, tmp_path):
 def test_unknown_scenario_is_one_sentence(peilian):
     result = peilian("run", "late-birthday-gfit", "--replies", "-", input="hi\n")
     assert result.returncode == 2
-    assert result.stderr.strip() == "peilian: No scenario with id 'late-birthday-gfit'. Did you mean 'late-birthday-gift'?"
+    assert (
+        result.stderr.strip()
+        == "peilian: No scenario with id 'late-birthday-gfit'. Did you mean 'late-birthday-gift'?"
+    )
 
 
 def test_empty_input_is_one_sentence(peilian):

@@ -17,7 +17,13 @@ def test_score_one_reply_shows_scores_and_the_costly_words(peilian):
 
 def test_score_jsonl_keeps_order_and_reports_bad_lines(peilian, tmp_path):
     lines = [
-        json.dumps({"id": "a", "reply": "I've refunded the $8.50 today; you'll get an email.", "customer": "Why pay?"}),
+        json.dumps(
+            {
+                "id": "a",
+                "reply": "I've refunded the $8.50 today; you'll get an email.",
+                "customer": "Why pay?",
+            }
+        ),
         "{not json",
         json.dumps({"id": "c"}),
         json.dumps({"id": "d", "reply": "收到。", "lang": "zh"}),
@@ -36,7 +42,9 @@ def test_score_jsonl_keeps_order_and_reports_bad_lines(peilian, tmp_path):
 
 
 def test_score_jsonl_from_stdin(peilian):
-    r = peilian("score", "--jsonl", "-", input=json.dumps({"id": 1, "reply": "Sorry, I've cancelled it."}) + "\n")
+    r = peilian(
+        "score", "--jsonl", "-", input=json.dumps({"id": 1, "reply": "Sorry, I've cancelled it."}) + "\n"
+    )
     assert r.returncode == 0 and json.loads(r.stdout)["id"] == 1
 
 
@@ -52,15 +60,20 @@ def test_eval_prints_agreement_per_criterion(peilian):
 
 def test_eval_cross_validates_the_training_data_by_customer(peilian, tmp_path):
     """--cv fits on the other customers and scores each customer's replies unseen (a small slice, to stay quick)."""
-    rows = [line for f in sorted((ROOT / "data" / "labeled").glob("*.jsonl"))[:2]
-            for line in f.read_text(encoding="utf-8").splitlines()[:120]]
+    rows = [
+        line
+        for f in sorted((ROOT / "data" / "labeled").glob("*.jsonl"))[:2]
+        for line in f.read_text(encoding="utf-8").splitlines()[:120]
+    ]
     part = tmp_path / "part.jsonl"
     part.write_text("\n".join(rows) + "\n", encoding="utf-8")
     r = peilian("eval", str(part), "--cv", "--json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["n"] == len(rows)
-    assert all(0.6 <= data["criteria"][c]["pairwise"] <= 1.0 for c in ("certainty", "simplicity", "warmth")), data
+    assert all(
+        0.6 <= data["criteria"][c]["pairwise"] <= 1.0 for c in ("certainty", "simplicity", "warmth")
+    ), data
 
 
 def test_eval_bad_file_is_one_sentence(peilian, tmp_path):

@@ -27,7 +27,9 @@ class FixedScorer:
         c, s, w = self.queue.pop(0)
         scores = dict(zip(CRITERIA, (c, s, w)))
         hits = match_items(ctx.items, reply) if ctx else []
-        return ScoreResult(scores, round((c + s + w) / 3), [Finding("x", "certainty", 0, 0, "", "m", "", 0)], hits, "fixed")
+        return ScoreResult(
+            scores, round((c + s + w) / 3), [Finding("x", "certainty", 0, 0, "", "m", "", 0)], hits, "fixed"
+        )
 
 
 @pytest.fixture
@@ -173,7 +175,9 @@ def test_each_hint_costs_points_off_the_sessions_overall():
     helped.hint()
     helped.hint()  # the same hint read again: charged once
     helped.submit(reply)
-    assert helped.hints_used == 1 and helped.turns[0].scores == plain.turns[0].scores  # the reply's scores stand
+    assert (
+        helped.hints_used == 1 and helped.turns[0].scores == plain.turns[0].scores
+    )  # the reply's scores stand
     assert helped.overall == max(0.0, plain.overall - HINT_COST)
     if not helped.finished:
         plain.submit(sc.tests[0].replies[1])

@@ -10,8 +10,8 @@ from peilian.catalog import find_scenario
 from scoring.signals import match_concept, questions, shared_concepts
 from scoring.text import normalize
 from simulator import Session
-from simulator.loader import load_scenario_text
 from simulator.lint import warnings
+from simulator.loader import load_scenario_text
 
 SEEDS = range(8)
 
@@ -32,7 +32,9 @@ def test_hedge_quote_only_when_the_hedge_was_said():
         s = play("late-birthday-gift", "我会帮您看一下什么时候能发。", seed=seed)
         assert s.current.beat == "demand-time"
         assert "又是" not in s.customer_line, s.customer_line
-    quoted = {play("late-birthday-gift", "亲,我们会尽量帮您催一下的。", seed=seed).customer_line for seed in SEEDS}
+    quoted = {
+        play("late-birthday-gift", "亲,我们会尽量帮您催一下的。", seed=seed).customer_line for seed in SEEDS
+    }
     assert any('又是"尽量"' in line for line in quoted), quoted  # the trainee's own word, not a canned '尽快'
     assert not any('"尽快"' in line for line in quoted)
 
@@ -44,8 +46,10 @@ def test_no_apology_complaint_after_apologies():
 
 
 def test_what_if_it_slips_not_asked_after_the_fallback_was_given():
-    reply = ("孩子后天生日还没发货,真的对不起。我现在联系商家今天18点前改发顺丰;万一18点前没发,"
-             "我马上给您申请20元延迟发货赔付,并打电话告诉您。")
+    reply = (
+        "孩子后天生日还没发货,真的对不起。我现在联系商家今天18点前改发顺丰;万一18点前没发,"
+        "我马上给您申请20元延迟发货赔付,并打电话告诉您。"
+    )
     for seed in SEEDS:
         s = play("late-birthday-gift", reply, seed=seed)
         assert s.current.beat != "what-if-late", s.customer_line
@@ -104,8 +108,15 @@ def test_question_detector():
 
 
 # -- items by meaning ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("reply", ["我已经要求商家今天18点前发货了。", "刚跟商家确认过,今天发。", "我现在给商家打电话催。",
-                                   "I'll call the seller right now."])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "我已经要求商家今天18点前发货了。",
+        "刚跟商家确认过,今天发。",
+        "我现在给商家打电话催。",
+        "I'll call the seller right now.",
+    ],
+)
 def test_contact_seller_by_meaning(reply):
     s = Session(find_scenario("late-birthday-gift"), seed=0)
     turn = s.submit(reply)
@@ -131,18 +142,26 @@ def test_inbox_is_not_your_pin():
 
 def test_a_fuzzy_near_miss_never_ends_the_session():
     """cold-food-delivery's own model answer offers '30分钟内送到'; its fatal forbidden phrase is '10分钟内送到'."""
-    s = play("cold-food-delivery", "午休就一小时,真的对不起。我让商家重做一份,30分钟内送到,再补您一张10元券。")
+    s = play(
+        "cold-food-delivery", "午休就一小时,真的对不起。我让商家重做一份,30分钟内送到,再补您一张10元券。"
+    )
     assert s.outcome != "escalated" and "overpromise" not in s.turns[0].forbidden
     sc = find_scenario("late-birthday-gift")
-    item = sc.rubric.forbidden[-1].model_copy(update={"id": "promise-home", "phrases": ["我保证明天一定给您送到家"]})
-    strict = sc.model_copy(update={"rubric": sc.rubric.model_copy(update={"forbidden": [*sc.rubric.forbidden, item]})})
+    item = sc.rubric.forbidden[-1].model_copy(
+        update={"id": "promise-home", "phrases": ["我保证明天一定给您送到家"]}
+    )
+    strict = sc.model_copy(
+        update={"rubric": sc.rubric.model_copy(update={"forbidden": [*sc.rubric.forbidden, item]})}
+    )
     typo = Session(strict, seed=0)
     typo.submit("别急,我保证明天一定给你送到家。")  # 你 for 您: a fuzzy hit, not the exact words
     assert "promise-home" in typo.turns[0].forbidden  # it still costs mood and points...
     assert not any("ends the session" in r for r in typo.current.reasons)  # ...but doesn't end it by itself
     exact = Session(strict, seed=0)
     exact.submit("别急,我保证明天一定给您送到家。")
-    assert exact.outcome == "escalated" and any("'promise-home' ends the session" in r for r in exact.current.reasons)
+    assert exact.outcome == "escalated" and any(
+        "'promise-home' ends the session" in r for r in exact.current.reasons
+    )
 
 
 def test_shared_concepts_examples():
@@ -166,12 +185,26 @@ def test_unknown_concept_is_a_located_error():
 # -- every ending explained --------------------------------------------------------------------------------------
 def test_run_json_explains_every_turn_and_the_end(peilian):
     replies = "我会帮您看一下什么时候能发。\n孩子生日礼物还没发,真的对不起。今天18点前一定发出。\n"
-    result = peilian("run", "late-birthday-gift", "--trainee", "ana", "--replies", "-", "--seed", "1", "--json",
-                     "--no-save", input=replies)
+    result = peilian(
+        "run",
+        "late-birthday-gift",
+        "--trainee",
+        "ana",
+        "--replies",
+        "-",
+        "--seed",
+        "1",
+        "--json",
+        "--no-save",
+        input=replies,
+    )
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     first, second = doc["turns"]
-    assert first["required_done"] == [] and set(first["required_missing"]) == {"give-deadline", "contact-seller"}
+    assert first["required_done"] == [] and set(first["required_missing"]) == {
+        "give-deadline",
+        "contact-seller",
+    }
     assert first["mood_needed"] == 70 and first["boils_over_at"] == 8
     assert second["required_done"] == ["give-deadline"] and second["required_missing"] == ["contact-seller"]
     assert any(m["cause"].startswith("done: ") for m in second["moved"])
@@ -192,8 +225,13 @@ def test_abandoned_says_what_was_missing():
 def test_settles_once_every_required_item_is_done_unless_needs_calm():
     sc = find_scenario("late-birthday-gift")
     reply = "孩子生日的礼物还没发,对不起。我现在联系商家今天18点前改发顺丰,后天中午前到。"
-    eager = sc.model_copy(update={"endings": sc.endings.model_copy(
-        update={"resolved": sc.endings.resolved.model_copy(update={"needs_calm": False})})})
+    eager = sc.model_copy(
+        update={
+            "endings": sc.endings.model_copy(
+                update={"resolved": sc.endings.resolved.model_copy(update={"needs_calm": False})}
+            )
+        }
+    )
     s = Session(eager, seed=0)
     s.submit(reply)
     assert s.outcome == "resolved" and s.why("en").startswith("Resolved: every required step was done")
@@ -227,17 +265,27 @@ def test_review_lists_good_replies_that_missed_a_required_item_and_fuzzy_forbidd
 
     text = (ROOT / "scenarios/late-birthday-gift.yaml").read_text(encoding="utf-8")
     text = text.replace("concepts: [contact-seller]", "concepts: [{verbs: [联系], objects: [商家, 店家]}]")
-    text = text.replace("      phrases: [明天一定送到,", "      phrases: [我保证明天一定给您送到家, 明天一定送到,")
+    text = text.replace(
+        "      phrases: [明天一定送到,", "      phrases: [我保证明天一定给您送到家, 明天一定送到,"
+    )
     path = tmp_path / "g.yaml"
     path.write_text(text, encoding="utf-8")
     good = "孩子生日礼物还没发,真的对不起。我马上跟店家讲好今天18点前改发顺丰,单号短信发您。\n"
     fuzzy = "别急,我保证明天一定给你送到家。\n"
     for who, reply in (("ana", good), ("bo", fuzzy)):
-        assert peilian("run", str(path), "--trainee", who, "--replies", "-", "--seed", "1", input=reply).returncode == 0
+        assert (
+            peilian(
+                "run", str(path), "--trainee", who, "--replies", "-", "--seed", "1", input=reply
+            ).returncode
+            == 0
+        )
     result = peilian("scenarios", "review", str(path))
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "2 stored replies, 2 to look at" in out
     assert "missed '由客服去联系商家'" in out and "我马上跟店家讲好今天18点前改发顺丰" in out and "ana" in out
     assert "fuzzy forbidden '承诺规则之外的东西'" in out and "我保证明天一定给你送到家" in out
-    assert peilian("scenarios", "review", "late-birthday-gift", "--db", str(tmp_path / "none.db")).returncode != 0
+    assert (
+        peilian("scenarios", "review", "late-birthday-gift", "--db", str(tmp_path / "none.db")).returncode
+        != 0
+    )

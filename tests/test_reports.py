@@ -37,7 +37,12 @@ def store(request, tmp_path):
 
 def practise(store: Store, name: str, sc, good: bool, seed: int = 1) -> None:
     weak = WEAK_EN if sc.lang.startswith("en") else WEAK
-    play(Session(sc, seed=seed), sc.tests[0].replies if good else weak, recorder=StoreRecorder(store), trainee=name)
+    play(
+        Session(sc, seed=seed),
+        sc.tests[0].replies if good else weak,
+        recorder=StoreRecorder(store),
+        trainee=name,
+    )
 
 
 def _team(store: Store) -> None:
@@ -55,8 +60,10 @@ def _team(store: Store) -> None:
 
 def test_the_team_view_answers_who_is_stuck_on_what_and_who_is_ready(store):
     _team(store)
-    gates = {"Double-11": ReadinessGate(scenarios=2, min_overall=80, required_tags=(), min_level=60),
-             "safety-first": ReadinessGate(scenarios=1, min_overall=50, required_tags=("safety",))}
+    gates = {
+        "Double-11": ReadinessGate(scenarios=2, min_overall=80, required_tags=(), min_level=60),
+        "safety-first": ReadinessGate(scenarios=1, min_overall=50, required_tags=("safety",)),
+    }
     gate = ReadinessGate(scenarios=2, min_overall=60, required_tags=())
     team = team_report(store, scenarios=INFOS, gate=gate, gates=gates)
     rows = {t["trainee"]: t for t in team["trainees"]}
@@ -66,16 +73,24 @@ def test_the_team_view_answers_who_is_stuck_on_what_and_who_is_ready(store):
     for name in ("王小明", "李四", "Ana"):
         own = trainee_report(store, name, scenarios=INFOS, gate=gate)
         # the grid says what each trainee's own report says, scenario by scenario
-        assert grid[name] == {s["scenario"]: {"best": s["best"], "passed": s["passed"], "attempts": s["attempts"]}
-                              for s in own["scenarios"]}
+        assert grid[name] == {
+            s["scenario"]: {"best": s["best"], "passed": s["passed"], "attempts": s["attempts"]}
+            for s in own["scenarios"]
+        }
         # the top habit is the first habit of their own report
         h = own["habits"][0]
-        assert rows[name]["top_habit"] == {"rule": h["rule"], "criterion": h["criterion"], "count": h["count"],
-                                           "points": h["points"]}
+        assert rows[name]["top_habit"] == {
+            "rule": h["rule"],
+            "criterion": h["criterion"],
+            "count": h["count"],
+            "points": h["points"],
+        }
         # each named gate, side by side with the default one
         for gname, g in gates.items():
             mine = trainee_report(store, name, scenarios=INFOS, gate=g)["readiness"]
-            assert rows[name]["gates"][gname] == {k: mine[k] for k in ("ready", "passed", "needed", "missing_required")}
+            assert rows[name]["gates"][gname] == {
+                k: mine[k] for k in ("ready", "passed", "needed", "missing_required")
+            }
     # the trend: the last 5 sessions' mean overall against the 5 before (王小明 improved; 李四 has too few)
     overall = [t["overall"] for t in trainee_report(store, "王小明", scenarios=INFOS)["trend"]]
     tr = rows["王小明"]["trend"]
@@ -86,18 +101,24 @@ def test_the_team_view_answers_who_is_stuck_on_what_and_who_is_ready(store):
     assert rows["Ana"]["gates"]["Double-11"]["ready"] and not rows["Ana"]["gates"]["safety-first"]["ready"]
     assert rows["Ana"]["gates"]["safety-first"]["missing_required"] == [SAFETY.id]
     # a level gate: enough passes, but the overall level (recent sessions weigh more) is what decides
-    high = team_report(store, scenarios=INFOS, gate=gate,
-                       gates={"level 99": ReadinessGate(scenarios=1, min_overall=0, required_tags=(), min_level=99)})
+    high = team_report(
+        store,
+        scenarios=INFOS,
+        gate=gate,
+        gates={"level 99": ReadinessGate(scenarios=1, min_overall=0, required_tags=(), min_level=99)},
+    )
     assert not any(t["gates"]["level 99"]["ready"] for t in high["trainees"])
     assert all(t["gates"]["level 99"]["passed"] >= 1 for t in high["trainees"] if t["trainee"] != "李四")
 
 
 def _session(conn, trainee_id: int, scenario: str, outcome: str, overall: float, when: str) -> None:
-    conn.execute("""insert into sessions (uid, trainee_id, scenario_id, scenario_version, scenario_hash, scorer_version,
+    conn.execute(
+        """insert into sessions (uid, trainee_id, scenario_id, scenario_version, scenario_hash, scorer_version,
                     seed, started_at, finished_at, outcome, turns, mood, certainty, simplicity, warmth, overall,
                     hints_used, ended_on_beat) values (?, ?, ?, 1, 'h', 'rules-1', 1, ?, ?, ?, 3, 50, ?, ?, ?, ?, 0,
                     'opening')""",
-                 (str(uuid.uuid4()), trainee_id, scenario, when, when, outcome, overall, overall, overall, overall))
+        (str(uuid.uuid4()), trainee_id, scenario, when, when, outcome, overall, overall, overall, overall),
+    )
 
 
 def test_a_scenario_strong_trainees_fail_is_flagged_and_a_hard_one_is_not(store):
@@ -108,9 +129,22 @@ def test_a_scenario_strong_trainees_fail_is_flagged_and_a_hard_one_is_not(store)
             tid = store.trainee_id_in(conn, f"t{i}")
             strong = i < 5
             for d in range(5):
-                _session(conn, tid, "easy-one", "resolved", 90 if strong else 50, f"2026-11-0{d + 1}T10:00:00+00:00")
-            _session(conn, tid, "hard-one", "resolved" if strong else "escalated", 85 if strong else 30,
-                     "2026-11-06T10:00:00+00:00")
+                _session(
+                    conn,
+                    tid,
+                    "easy-one",
+                    "resolved",
+                    90 if strong else 50,
+                    f"2026-11-0{d + 1}T10:00:00+00:00",
+                )
+            _session(
+                conn,
+                tid,
+                "hard-one",
+                "resolved" if strong else "escalated",
+                85 if strong else 30,
+                "2026-11-06T10:00:00+00:00",
+            )
             if strong:
                 _session(conn, tid, "broken-one", "escalated", 70, "2026-11-07T10:00:00+00:00")
     team = team_report(store)
@@ -123,12 +157,22 @@ def test_a_scenario_strong_trainees_fail_is_flagged_and_a_hard_one_is_not(store)
 
 def _cli_team(peilian_home) -> None:
     for name, replies in (("王小明", GIFT.tests[0].replies), ("李四", ["我们会尽快处理", "亲,再等等。"])):
-        r = run_peilian("run", "late-birthday-gift", "--trainee", name, "--seed", "1", "-q",
-                        input="\n".join(replies) + "\n")
+        r = run_peilian(
+            "run",
+            "late-birthday-gift",
+            "--trainee",
+            name,
+            "--seed",
+            "1",
+            "-q",
+            input="\n".join(replies) + "\n",
+        )
         assert r.returncode == 0 and "Outcome: unfinished" not in r.stdout, r.stdout + r.stderr
     peilian_home.joinpath("config.yaml").write_text(
         "role: lead\nreadiness:\n  scenarios: 1\n  min_overall: 10\n  required_tags: []\n"
-        "gates:\n  Double-11:\n    scenarios: 2\n    min_overall: 80\n    min_level: 70\n", encoding="utf-8")
+        "gates:\n  Double-11:\n    scenarios: 2\n    min_overall: 80\n    min_level: 70\n",
+        encoding="utf-8",
+    )
 
 
 def test_every_format_has_the_grid_the_gates_and_the_habits(peilian_home):
@@ -137,7 +181,11 @@ def test_every_format_has_the_grid_the_gates_and_the_habits(peilian_home):
     assert doc["grid"]["rows"][0]["cells"]["late-birthday-gift"]["attempts"] == 1
     assert doc["gates"][0]["name"] == "Double-11" and doc["gates"][0]["gate_rule"]["min_level"] == 70
     md = run_peilian("report", "--team").stdout
-    assert "## Scenarios per trainee" in md and "## Readiness gates" in md and "## What each trainee works on" in md
+    assert (
+        "## Scenarios per trainee" in md
+        and "## Readiness gates" in md
+        and "## What each trainee works on" in md
+    )
     assert re.search(r"\| 李四 \|( [^|]*\|)*? \d+ ×1 \|", md)  # a best score and one attempt in the grid
     assert re.search(r"\| 王小明 \|( [^|]*\|)*? \d+ ✔ ×1 \|", md)  # passed
     assert "| trainee | ready | Double-11 |" in md
@@ -156,51 +204,94 @@ def test_the_html_reports_speak_chinese_with_lang_zh(peilian_home):
     for zh in ("团队报告", "排行榜", "情境难度", "学员 × 情境", "上岗标准对照", "每位学员要练什么", "确定性"):
         assert zh in team, zh
     text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", team, flags=re.S)
-    for en in ("Team report", "Leaderboard", "Scenario difficulty", "trainee", "sessions", "Readiness", "passed",
-               "certainty", "overall", "weakest", "Hardest first", "points"):
+    for en in (
+        "Team report",
+        "Leaderboard",
+        "Scenario difficulty",
+        "trainee",
+        "sessions",
+        "Readiness",
+        "passed",
+        "certainty",
+        "overall",
+        "weakest",
+        "Hardest first",
+        "points",
+    ):
         assert en not in text, en
     mine = run_peilian("report", "--trainee", "李四", "--format", "html", "--lang", "zh").stdout
     assert "<title>陪练进度:李四</title>" in mine and "各项水平" in mine and "上岗准备" in mine
     text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", mine, flags=re.S)
-    for en in ("Progress", "Level per criterion", "Habits that cost", "Readiness", "Sessions", "streak", "Try:"):
+    for en in (
+        "Progress",
+        "Level per criterion",
+        "Habits that cost",
+        "Readiness",
+        "Sessions",
+        "streak",
+        "Try:",
+    ):
         assert en not in text, en
 
 
 def test_since_takes_a_date_or_a_time_and_says_what_it_used(peilian_home):
     for name in ("早", "晚"):
-        assert run_peilian("run", "late-birthday-gift", "--trainee", name, "-q",
-                           input="我们会尽快处理\n").returncode == 0
+        assert (
+            run_peilian(
+                "run", "late-birthday-gift", "--trainee", name, "-q", input="我们会尽快处理\n"
+            ).returncode
+            == 0
+        )
     store = Store()
     with store.write() as conn:
-        conn.execute("update sessions set started_at = '2026-11-01T10:00:00+00:00' where trainee_id = "
-                     "(select id from trainees where name = '早')")
-        conn.execute("update sessions set started_at = '2026-11-01T23:59:30+00:00' where trainee_id = "
-                     "(select id from trainees where name = '晚')")
+        conn.execute(
+            "update sessions set started_at = '2026-11-01T10:00:00+00:00' where trainee_id = "
+            "(select id from trainees where name = '早')"
+        )
+        conn.execute(
+            "update sessions set started_at = '2026-11-01T23:59:30+00:00' where trainee_id = "
+            "(select id from trainees where name = '晚')"
+        )
     store.close()
 
     def who(*since):
         r = run_peilian("report", "--team", "--format", "json", "--since", *since)
         assert r.returncode == 0, r.stderr
-        return sorted(t["trainee"] for t in json.loads(r.stdout)["trainees"]), json.loads(r.stdout)["since"], r.stderr
+        return (
+            sorted(t["trainee"] for t in json.loads(r.stdout)["trainees"]),
+            json.loads(r.stdout)["since"],
+            r.stderr,
+        )
 
     assert who("2026-11-01") == (["早", "晚"], "2026-11-01", "Sessions started on or after 2026-11-01.\n")
-    assert who("2026-11-01T23:59") == (["晚"], "2026-11-01T23:59:00+00:00",
-                                       "Sessions started on or after 2026-11-01 23:59 UTC.\n")
-    assert who("2026-11-02T07:59:30+08:00")[:2] == (["晚"], "2026-11-01T23:59:30+00:00")  # an offset is honoured
+    assert who("2026-11-01T23:59") == (
+        ["晚"],
+        "2026-11-01T23:59:00+00:00",
+        "Sessions started on or after 2026-11-01 23:59 UTC.\n",
+    )
+    assert who("2026-11-02T07:59:30+08:00")[:2] == (
+        ["晚"],
+        "2026-11-01T23:59:30+00:00",
+    )  # an offset is honoured
     assert who("2026-11-01T23:59:31")[0] == []
     md = run_peilian("report", "--team", "--since", "2026-11-01T23:59").stdout
     assert md.startswith("# Team report since 2026-11-01 23:59 UTC")
     zh = run_peilian("report", "--trainee", "晚", "--since", "2026-11-01T23:59", "--lang", "zh").stdout
     assert "(自 2026-11-01 23:59 UTC 起)" in zh
     bad = run_peilian("report", "--team", "--since", "2026-11-01 at noon")
-    assert bad.returncode == 2 and "--since wants a date like 2026-10-01 or a time like 2026-10-01T18:00" in bad.stderr
+    assert (
+        bad.returncode == 2
+        and "--since wants a date like 2026-10-01 or a time like 2026-10-01T18:00" in bad.stderr
+    )
 
 
 def test_a_config_gate_that_is_not_a_gate_is_one_sentence(peilian_home):
     peilian_home.mkdir(parents=True, exist_ok=True)
-    for text, sentence in (("gates: [a, b]\n", "gates must be a mapping"),
-                           ("gates:\n  Double-11:\n    min_levle: 3\n", "unknown gates.Double-11 setting 'min_levle'"),
-                           ("gates:\n  Double-11:\n    min_level: high\n", "must be numbers")):
+    for text, sentence in (
+        ("gates: [a, b]\n", "gates must be a mapping"),
+        ("gates:\n  Double-11:\n    min_levle: 3\n", "unknown gates.Double-11 setting 'min_levle'"),
+        ("gates:\n  Double-11:\n    min_level: high\n", "must be numbers"),
+    ):
         peilian_home.joinpath("config.yaml").write_text(text, encoding="utf-8")
         r = run_peilian("report", "--team")
         assert r.returncode == 2 and sentence in r.stderr and r.stderr.count("\n") == 1, r.stderr

@@ -1,7 +1,6 @@
 """The scenario format: validation errors as path:line:col, the JSON Schema, bundled files."""
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -38,8 +37,10 @@ def test_every_line_is_path_line_col():
 
 def test_safe_loading_never_runs_tags(tmp_path):
     marker = tmp_path / "pwned"
-    text = (ROOT / "tests/fixtures/valid/minimal.yaml").read_text().replace(
-        "title: Minimal scenario", f"title: !!python/object/apply:os.system ['touch {marker}']"
+    text = (
+        (ROOT / "tests/fixtures/valid/minimal.yaml")
+        .read_text()
+        .replace("title: Minimal scenario", f"title: !!python/object/apply:os.system ['touch {marker}']")
     )
     sc, problems = load_scenario_text(text, "x.yaml")
     assert sc is None and problems
@@ -86,7 +87,11 @@ def test_bundled_scenario_tests_pass(peilian):
 
 
 def test_scenario_test_failure_is_reported(tmp_path, peilian):
-    text = (ROOT / "tests/fixtures/valid/minimal.yaml").read_text().replace("expect: escalated", "expect: resolved")
+    text = (
+        (ROOT / "tests/fixtures/valid/minimal.yaml")
+        .read_text()
+        .replace("expect: escalated", "expect: resolved")
+    )
     (tmp_path / "m.yaml").write_text(text)
     result = peilian("scenarios", "test", str(tmp_path))
     assert result.returncode == 1
@@ -126,17 +131,30 @@ def _problem(text: str) -> str:
 MINIMAL_TEXT = (ROOT / "tests/fixtures/valid/minimal.yaml").read_text()
 
 
-@pytest.mark.parametrize("old, new, expected", [
-    ("difficulty: 1", "difficulty：1", "4:11: full-width '：' after 'difficulty'; use ':'"),
-    ("  name: Sam", "\tname: Sam", "6:1: a tab character: YAML indents with spaces only"),
-    ("brief: A parcel is late.", "brief: 注意: 先道歉", "8:10: the text of 'brief' holds ': ', which YAML reads as another "
-     "key: put the whole text in quotes, e.g. brief: \"注意: 先道歉\""),
-    ("  mood: 40", "    mood: 40", "7:5: 'mood' is indented more than 'name: Sam' on the line above"),
-    ("persona:\n  name: Sam", "persona:\n    name: Sam", "7:3: 'mood: 40' is indented 2 spaces, which lines up with "
-     "nothing above"),
-    ('lines: ["Where is my parcel?"]', 'lines: ["Where is my parcel?]', "10:11: the \" opened here is not closed on "
-     "this line"),
-])
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        ("difficulty: 1", "difficulty：1", "4:11: full-width '：' after 'difficulty'; use ':'"),
+        ("  name: Sam", "\tname: Sam", "6:1: a tab character: YAML indents with spaces only"),
+        (
+            "brief: A parcel is late.",
+            "brief: 注意: 先道歉",
+            "8:10: the text of 'brief' holds ': ', which YAML reads as another "
+            'key: put the whole text in quotes, e.g. brief: "注意: 先道歉"',
+        ),
+        ("  mood: 40", "    mood: 40", "7:5: 'mood' is indented more than 'name: Sam' on the line above"),
+        (
+            "persona:\n  name: Sam",
+            "persona:\n    name: Sam",
+            "7:3: 'mood: 40' is indented 2 spaces, which lines up with nothing above",
+        ),
+        (
+            'lines: ["Where is my parcel?"]',
+            'lines: ["Where is my parcel?]',
+            '10:11: the " opened here is not closed on this line',
+        ),
+    ],
+)
 def test_yaml_slips_are_named_with_their_fix(old, new, expected):
     assert old in MINIMAL_TEXT
     got = _problem(MINIMAL_TEXT.replace(old, new, 1))
@@ -147,22 +165,36 @@ def test_yaml_slips_are_named_with_their_fix(old, new, expected):
 def test_schema_errors_name_beats_items_and_tests_by_id():
     text = MINIMAL_TEXT.replace('lines: ["When, exactly?"]', "lines: []")
     assert _problem(text).endswith("beat 'push': lines needs at least one line")
-    text = MINIMAL_TEXT.replace("brief: A parcel is late.\n", "brief: A parcel is late.\nobjectives:\n  - 注意: 先道歉\n")
-    assert _problem(text) == ("10:5: objectives #1: this text holds ': ', which YAML reads as a key: put the whole "
-                              "text in quotes, e.g. \"注意: 先道歉\"")
+    text = MINIMAL_TEXT.replace(
+        "brief: A parcel is late.\n", "brief: A parcel is late.\nobjectives:\n  - 注意: 先道歉\n"
+    )
+    assert _problem(text) == (
+        "10:5: objectives #1: this text holds ': ', which YAML reads as a key: put the whole "
+        'text in quotes, e.g. "注意: 先道歉"'
+    )
     text = MINIMAL_TEXT.replace("expect: escalated", "expect: escalate")
-    assert _problem(text).endswith("test 'password': expect must be one of resolved, escalated, abandoned (not "
-                                   "'escalate'): did you mean 'escalated'?")
-    text = MINIMAL_TEXT.replace("      phrases: [within 24 hours]", "      phrases: [within 24 hours]\n      threshhold: 80")
-    assert _problem(text) == "15:7: must item 'give-time': unknown key 'threshhold': did you mean 'threshold'?"
+    assert _problem(text).endswith(
+        "test 'password': expect must be one of resolved, escalated, abandoned (not "
+        "'escalate'): did you mean 'escalated'?"
+    )
+    text = MINIMAL_TEXT.replace(
+        "      phrases: [within 24 hours]", "      phrases: [within 24 hours]\n      threshhold: 80"
+    )
+    assert (
+        _problem(text) == "15:7: must item 'give-time': unknown key 'threshhold': did you mean 'threshold'?"
+    )
 
 
 def test_a_bad_pattern_points_at_its_own_line_as_written():
-    text = MINIMAL_TEXT.replace("      phrases: [within 24 hours]", "      phrases: [within 24 hours]\n"
-                                "      patterns: ['\\d+ hours', 'within (\\d+ hours']")
+    text = MINIMAL_TEXT.replace(
+        "      phrases: [within 24 hours]",
+        "      phrases: [within 24 hours]\n      patterns: ['\\d+ hours', 'within (\\d+ hours']",
+    )
     got = _problem(text)
-    assert got == ("15:31: must item 'give-time': pattern 'within (\\d+ hours' is not a valid regular expression: "
-                   "missing )")
+    assert got == (
+        "15:31: must item 'give-time': pattern 'within (\\d+ hours' is not a valid regular expression: "
+        "missing )"
+    )
     assert "\\\\" not in got
 
 

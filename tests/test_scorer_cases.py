@@ -15,7 +15,9 @@ S = FittedScorer()
 
 
 def score(reply, customer="", facts=(), lang=None, kind=None, items=()):
-    return S.score(reply, ScoreContext(customer=customer, facts=tuple(facts), lang=lang, kind=kind, items=tuple(items)))
+    return S.score(
+        reply, ScoreContext(customer=customer, facts=tuple(facts), lang=lang, kind=kind, items=tuple(items))
+    )
 
 
 def rules(result) -> set[str]:
@@ -24,33 +26,48 @@ def rules(result) -> set[str]:
 
 # 1. A good English reply isn't "fragments", "keywords thrown together" or "apologies piled up" --------------------
 
-ENGINEER = ("You're right, and I'm sorry. Cancelling twice, once after you'd taken a morning off, isn't acceptable. "
-            "I've booked our senior engineer for tomorrow between 8 and 10am, and I'll text you when he leaves.")
+ENGINEER = (
+    "You're right, and I'm sorry. Cancelling twice, once after you'd taken a morning off, isn't acceptable. "
+    "I've booked our senior engineer for tomorrow between 8 and 10am, and I'll text you when he leaves."
+)
 CANCELLED = "You cancelled on me twice. I took a morning off for nothing. When is someone actually coming?"
 
 
 def test_case1_a_good_reply_in_english_is_not_fragments_or_stuffing():
     r = score(ENGINEER, CANCELLED)
-    assert not rules(r) & {"simplicity.fragmented", "certainty.stuffing", "warmth.stuffing", "warmth.repeated-empathy"}
+    assert not rules(r) & {
+        "simplicity.fragmented",
+        "certainty.stuffing",
+        "warmth.stuffing",
+        "warmth.repeated-empathy",
+    }
     assert r.scores["certainty"] >= 70 and r.scores["simplicity"] >= 70 and r.scores["warmth"] >= 60, r.scores
-    shorter = score(ENGINEER.replace(" Cancelling twice, once after you'd taken a morning off, isn't acceptable.", ""),
-                    CANCELLED)
+    shorter = score(
+        ENGINEER.replace(" Cancelling twice, once after you'd taken a morning off, isn't acceptable.", ""),
+        CANCELLED,
+    )
     assert r.scores["warmth"] > shorter.scores["warmth"]  # naming his lost morning is the warm part
 
 
 def test_case1_doubled_letters_and_english_inside_chinese_are_not_repeats_or_fragments():
-    for reply in ["All sorry, full refund will follow.", "我已经把PPT模板和Excel表格发到您的邮箱,今天18点前有结果短信通知您。"]:
+    for reply in [
+        "All sorry, full refund will follow.",
+        "我已经把PPT模板和Excel表格发到您的邮箱,今天18点前有结果短信通知您。",
+    ]:
         assert "simplicity.fragmented" not in rules(score(reply))
 
 
 # 2. Forbidden phrases respect word boundaries --------------------------------------------------------------------
+
 
 def test_case2_forbidden_short_phrases_match_whole_words_only():
     pin = RubricItem("ask-pin", "forbidden", phrases=("your PIN",))
     assert not match_items([pin], "I'm sorry. Check your inbox.")
     assert match_items([pin], "Please tell me your PIN.")
     opinion = RubricItem("pin", "forbidden", phrases=("PIN",))
-    assert not match_items([opinion], "In my opinion you deserve the 12 yuan today; I'm keeping an eye on it.")
+    assert not match_items(
+        [opinion], "In my opinion you deserve the 12 yuan today; I'm keeping an eye on it."
+    )
     r = score("I'm sorry. Check your inbox.", items=[pin])
     assert not r.forbidden_hit
 
@@ -73,25 +90,38 @@ def test_case3_cute_vague_reply_is_not_a_warm_specific_plan():
 
 
 def test_case3_mafan_and_bie_danxin_are_not_feelings():
-    assert not any(f.rule == "warmth.feeling" for f in S.detector.detect("麻煩您提供一下訂單號。", ScoreContext())[0].findings)
-    assert not any(f.rule == "warmth.feeling" and "担心" in f.text
-                   for f in S.detector.detect("别担心,我来处理。", ScoreContext())[0].findings)
+    assert not any(
+        f.rule == "warmth.feeling"
+        for f in S.detector.detect("麻煩您提供一下訂單號。", ScoreContext())[0].findings
+    )
+    assert not any(
+        f.rule == "warmth.feeling" and "担心" in f.text
+        for f in S.detector.detect("别担心,我来处理。", ScoreContext())[0].findings
+    )
 
 
 # 4. Commitments without "I will" ---------------------------------------------------------------------------------
+
 
 def test_case4_direct_answers_and_passive_commitments_are_certain():
     vague = score("We'll look into it and get back to you.", "Day and time, please.")
     for reply, customer in [
         ("Tomorrow, 8 to 10am, senior engineer, no call-out fee.", "Day and time, please."),
-        ("A cab will pick you up at the main door in five minutes, and we pay for it.", "I'm stuck at the hotel!"),
+        (
+            "A cab will pick you up at the main door in five minutes, and we pay for it.",
+            "I'm stuck at the hotel!",
+        ),
         ("业务已经停了,钱明天之前回到话费里。", "我根本没订这个业务,赶紧给我停了退钱!"),
     ]:
         r = score(reply, customer)
-        assert r.scores["certainty"] >= 45 and r.scores["certainty"] > vague.scores["certainty"] + 20, (reply, r.scores)
+        assert r.scores["certainty"] >= 45 and r.scores["certainty"] > vague.scores["certainty"] + 20, (
+            reply,
+            r.scores,
+        )
 
 
 # 5. Whose numbers ------------------------------------------------------------------------------------------------
+
 
 def test_case5_the_customers_numbers_are_not_the_agents_promise():
     st, _ = S.detector.detect("您等了8天,确实太久了。", ScoreContext(customer="我都等了8天了!"))
@@ -100,10 +130,11 @@ def test_case5_the_customers_numbers_are_not_the_agents_promise():
     assert "channel" not in st.elements
     st, _ = S.detector.detect("退您NT$12,800。", ScoreContext())
     amount = st.elements["amount"][0]
-    assert st.reply[amount.start:amount.end].endswith("12,800")
+    assert st.reply[amount.start : amount.end].endswith("12,800")
 
 
 # 6. Boilerplate and corporate register ---------------------------------------------------------------------------
+
 
 def test_case6_boilerplate_is_not_simple_or_warm():
     plain = score("I've refunded the $59 today; it's back on your card by Friday.", "Where is my refund?")
@@ -113,22 +144,31 @@ def test_case6_boilerplate_is_not_simple_or_warm():
     ]:
         r = score(reply, "Where is my refund?")
         assert r.scores["simplicity"] < plain.scores["simplicity"] and r.scores["warmth"] <= 50, r.scores
-    zh = score("您的问题我们已收到并高度重视,我们一直致力于为用户提供优质的购物体验,后续处理结果会通过站内信告知您。", "退款呢?")
+    zh = score(
+        "您的问题我们已收到并高度重视,我们一直致力于为用户提供优质的购物体验,后续处理结果会通过站内信告知您。",
+        "退款呢?",
+    )
     zh_plain = score("已经给您退了59元,今天到账。", "退款呢?")
     assert zh.scores["simplicity"] < zh_plain.scores["simplicity"] and zh.scores["warmth"] <= 50
 
 
 # 7. False certainty ----------------------------------------------------------------------------------------------
 
+
 def test_case7_a_promise_against_the_facts_scores_below_an_honest_limit():
     facts = ("直播间价格不在价保范围内,客服不能退差价;客服可以发放30元无门槛券,当场到账。",)
     customer = "我昨天买的,今天直播间便宜了100块,差价退给我!"
     false = score("差价我这边直接给您退,今晚之前到账!", customer, facts)
-    honest = score("直播间的价格不在价保范围内,这100元差价我退不了;我能做的是现在给您发一张30元无门槛券,马上到账。", customer, facts)
+    honest = score(
+        "直播间的价格不在价保范围内,这100元差价我退不了;我能做的是现在给您发一张30元无门槛券,马上到账。",
+        customer,
+        facts,
+    )
     assert false.scores["certainty"] < honest.scores["certainty"], (false.scores, honest.scores)
 
 
 # 8. Language, script, typos, English blame ------------------------------------------------------------------------
+
 
 def test_case8_wrong_language_script_typos_and_blame_cost_points():
     customer = "快递三天没动了,到底什么时候到?"
@@ -142,40 +182,58 @@ def test_case8_wrong_language_script_typos_and_blame_cost_points():
     typo = score("6点钱让他门发顺风。", "什么时候发货?")
     right = score("6点前让他们发顺丰。", "什么时候发货?")
     cost = sum(f.effect for f in typo.findings if f.rule == "simplicity.typo")
-    assert cost < 0 and len([f for f in typo.findings if f.rule == "simplicity.typo"]) == 3  # 钱, 门, 顺风: each shown
+    assert (
+        cost < 0 and len([f for f in typo.findings if f.rule == "simplicity.typo"]) == 3
+    )  # 钱, 门, 顺风: each shown
     assert typo.scores["simplicity"] <= right.scores["simplicity"]
-    assert "warmth.blame" in {f.rule for f in S.detector.detect(
-        "You probably didn't finish the cancel step.", ScoreContext())[0].findings}
+    assert "warmth.blame" in {
+        f.rule
+        for f in S.detector.detect("You probably didn't finish the cancel step.", ScoreContext())[0].findings
+    }
 
 
 # 9. Situations: presales questions and safety --------------------------------------------------------------------
 
+
 def test_case9_a_purposeful_presales_question_and_the_customers_own_terms():
     customer = "想买个笔记本,主要做PPT和Excel,预算5000左右,推荐哪款?"
-    r = score("您平时是主要做PPT和Excel,还是也玩游戏?您说一下,我马上按5000的预算给您挑最合适的一款。", customer,
-              kind="presales")
+    r = score(
+        "您平时是主要做PPT和Excel,还是也玩游戏?您说一下,我马上按5000的预算给您挑最合适的一款。",
+        customer,
+        kind="presales",
+    )
     assert "simplicity.latin-in-zh" not in rules(r)
     assert r.scores["simplicity"] >= 60 and r.scores["warmth"] >= 40, r.scores
 
 
 def test_case9_care_and_a_safety_step_in_a_self_harm_chat():
     customer = "我不想打电话,跟陌生人说话很别扭。反正也没人在乎。"
-    r = score("跟陌生人打电话确实会觉得别扭,我理解。我现在也可以把咱们的聊天转给平台的安全专员,她用文字陪你聊,"
-              "你不用打电话。你愿意吗?", customer, kind="safety")
+    r = score(
+        "跟陌生人打电话确实会觉得别扭,我理解。我现在也可以把咱们的聊天转给平台的安全专员,她用文字陪你聊,"
+        "你不用打电话。你愿意吗?",
+        customer,
+        kind="safety",
+    )
     assert r.scores["warmth"] >= 50, r.scores
     assert not any("久等" in f.suggestion or "等了这么久" in f.suggestion for f in r.findings)
 
 
 # The fitted scorer's contract --------------------------------------------------------------------------------------
 
+
 def test_every_point_is_a_finding_with_its_words():
-    for reply in ["好的亲,我们将尽快帮您和商家沟通一下。", ENGINEER, "收到。", "To verify, please reply with your password."]:
+    for reply in [
+        "好的亲,我们将尽快帮您和商家沟通一下。",
+        ENGINEER,
+        "收到。",
+        "To verify, please reply with your password.",
+    ]:
         r = score(reply, CANCELLED)
         for c, value in r.scores.items():
             total = S.bases[c] + sum(f.effect for f in r.findings if f.criterion == c)
             assert abs(max(0, min(100, total)) - value) <= 1.5, (reply, c, value, total)
         for f in r.findings:
-            assert reply[f.start:f.end] == f.text and f.message
+            assert reply[f.start : f.end] == f.text and f.message
 
 
 def test_weights_only_move_the_way_the_spec_allows():
@@ -234,7 +292,11 @@ def test_every_scenarios_model_answers_outscore_its_own_failing_test_replies():
         models = [overall(b.model_answer, b.texts[0]) for b in sc.beats if b.model_answer and b.lines]
         if sc.opening.model_answer:
             models.append(overall(sc.opening.model_answer, sc.opening.lines[0]))
-        bad = [overall(t.replies[0], sc.opening.lines[0]) for t in sc.tests if t.expect != "resolved" and t.replies]
+        bad = [
+            overall(t.replies[0], sc.opening.lines[0])
+            for t in sc.tests
+            if t.expect != "resolved" and t.replies
+        ]
         if models and bad:
             assert statistics.mean(models) > statistics.mean(bad) + 15, (sc.id, statistics.mean(models), bad)
 
@@ -247,14 +309,32 @@ def test_scores_and_findings_are_the_same_in_every_process():
     import sys
     from pathlib import Path
 
-    code = ("import json; from scoring import default_scorer, ScoreContext; S = default_scorer(); "
-            "cases = [(r, c) for r, c in json.loads(input())]; "
-            "print(json.dumps([S.score(r, ScoreContext(customer=c)).to_dict() for r, c in cases], ensure_ascii=False))")
-    cases = json.dumps([[ENGINEER, CANCELLED], ["亲,您放心哈,我们会尽快帮您处理的,稍后通知您~", LUNCH],
-                        ["您好,非常抱歉让您久等了。我已给您退了全款28元,马上到账。", LUNCH]], ensure_ascii=False)
+    code = (
+        "import json; from scoring import default_scorer, ScoreContext; S = default_scorer(); "
+        "cases = [(r, c) for r, c in json.loads(input())]; "
+        "print(json.dumps([S.score(r, ScoreContext(customer=c)).to_dict() for r, c in cases], ensure_ascii=False))"
+    )
+    cases = json.dumps(
+        [
+            [ENGINEER, CANCELLED],
+            ["亲,您放心哈,我们会尽快帮您处理的,稍后通知您~", LUNCH],
+            ["您好,非常抱歉让您久等了。我已给您退了全款28元,马上到账。", LUNCH],
+        ],
+        ensure_ascii=False,
+    )
     root = Path(__file__).resolve().parents[1]
-    outs = [subprocess.run([sys.executable, "-c", code], input=cases, capture_output=True, text=True, cwd=root,
-                           env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout for seed in ("1", "2")]
+    outs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            input=cases,
+            capture_output=True,
+            text=True,
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    ]
     assert outs[0] == outs[1]
 
 
@@ -262,18 +342,28 @@ def test_long_and_odd_replies_score_quickly_and_stay_explained():
     """Catastrophic regexes fail this: a pasted paragraph must not freeze the chat (each ran 5-200 s before)."""
     import time
 
-    for reply in ["Hi" + " there friend" * 2000, "we will refund you today, " * 1600, "1" * 20000, "A-" * 4000,
-                  "您好,我们已经收到您的反馈,会尽快为您处理" * 300, "   \n\t  ", "!!!???。。。", "😊👍🏽❤️" * 50]:
+    for reply in [
+        "Hi" + " there friend" * 2000,
+        "we will refund you today, " * 1600,
+        "1" * 20000,
+        "A-" * 4000,
+        "您好,我们已经收到您的反馈,会尽快为您处理" * 300,
+        "   \n\t  ",
+        "!!!???。。。",
+        "😊👍🏽❤️" * 50,
+    ]:
         t = time.perf_counter()
         r = score(reply, CANCELLED)
         assert time.perf_counter() - t < 5, (reply[:20], time.perf_counter() - t)
         for f in r.findings:
-            assert 0 <= f.start <= f.end <= len(reply) and reply[f.start:f.end] == f.text
+            assert 0 <= f.start <= f.end <= len(reply) and reply[f.start : f.end] == f.text
 
 
 def test_a_scenarios_forbidden_move_caps_a_strong_reply_and_the_findings_still_add_up():
     item = RubricItem(id="x", kind="forbidden", phrases=("refunded",), criterion="certainty", threshold=80)
-    r = score("Refunded $50 to your card at 4pm today; email confirmation sent.", "my $50 refund?", items=[item])
+    r = score(
+        "Refunded $50 to your card at 4pm today; email confirmation sent.", "my $50 refund?", items=[item]
+    )
     total = S.bases["certainty"] + sum(f.effect for f in r.findings if f.criterion == "certainty")
     assert r.scores["certainty"] == 10 and abs(max(0, min(100, total)) - 10) <= 1.5
     many = score("We might refund it soon. " * 120, "where is my refund?")
@@ -285,7 +375,10 @@ def test_scoring_from_threads_at_once_gives_one_answer():
     """The TUI scores in a worker thread; the shared word index must never be rebuilt under a running scan."""
     import threading
 
-    reply, ctx = "你现在还好吗?请先拨打心理援助热线 400-161-9995,我一直在这里陪着你。", ScoreContext(customer="我不想活了", kind="safety")
+    reply, ctx = (
+        "你现在还好吗?请先拨打心理援助热线 400-161-9995,我一直在这里陪着你。",
+        ScoreContext(customer="我不想活了", kind="safety"),
+    )
     barrier, out = threading.Barrier(8), []
 
     def work():
@@ -304,6 +397,11 @@ def test_scoring_from_threads_at_once_gives_one_answer():
 
 
 def test_a_flat_refusal_is_not_an_honest_limit_with_an_alternative():
-    for reply in ["我们不能退款,也不可以换货。", "We can't refund this. However, that's the policy and we cannot make exceptions."]:
+    for reply in [
+        "我们不能退款,也不可以换货。",
+        "We can't refund this. However, that's the policy and we cannot make exceptions.",
+    ]:
         assert "certainty.honest-limit" not in rules(score(reply, "我要退款"))
-    assert "certainty.honest-limit" in rules(score("这100元差价我退不了,但我可以现在给您发一张30元券。", "退差价!"))
+    assert "certainty.honest-limit" in rules(
+        score("这100元差价我退不了,但我可以现在给您发一张30元券。", "退差价!")
+    )

@@ -4,7 +4,6 @@ through the scorer every entry point uses, spans, traditional Chinese, and agree
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -29,8 +28,11 @@ def _cases(kind: str):
 def _detected(ex) -> set[str]:
     """The rules whose detectors fire on an example (whatever weight the fit gave them)."""
     if isinstance(ex, dict):
-        ctx = ScoreContext(customer=ex.get("customer", ""), facts=tuple(ex.get("facts", ())),
-                           history=tuple(ex.get("history", ())))
+        ctx = ScoreContext(
+            customer=ex.get("customer", ""),
+            facts=tuple(ex.get("facts", ())),
+            history=tuple(ex.get("history", ())),
+        )
         return {f.rule for f in DETECTOR.detect(ex["reply"], ctx)[0].findings}
     return {f.rule for f in DETECTOR.detect(ex, ScoreContext())[0].findings}
 
@@ -47,14 +49,22 @@ def test_rule_passes_its_counter_examples(rule_id, example):
 
 
 def test_every_penalising_rule_has_examples():
-    missing = [r.id for r in RULES.rules.values()
-               if (r.effect < 0 or r.factor or r.ceiling is not None) and not (r.examples or {}).get("flag")
-               and r.id not in {"certainty.contradicts-facts"}]
+    missing = [
+        r.id
+        for r in RULES.rules.values()
+        if (r.effect < 0 or r.factor or r.ceiling is not None)
+        and not (r.examples or {}).get("flag")
+        and r.id not in {"certainty.contradicts-facts"}
+    ]
     assert not missing
 
 
 def test_scores_are_explained_by_findings():
-    for reply in ["好的亲,我们将尽快帮您和商家沟通一下。", "I've refunded the $8.50 today; you'll get an email.", "收到。"]:
+    for reply in [
+        "好的亲,我们将尽快帮您和商家沟通一下。",
+        "I've refunded the $8.50 today; you'll get an email.",
+        "收到。",
+    ]:
         r = SCORER.score(reply)
         for c in r.scores:
             total = SCORER.bases[c] + sum(f.effect for f in r.findings if f.criterion == c)
@@ -66,15 +76,21 @@ def test_scores_are_explained_by_findings():
 def test_rubric_worked_pair():
     customer = "你们到底什么时候发货?!都五天了!"
     low = SCORER.score("好的亲,我们将尽快帮您和商家沟通一下。", ScoreContext(customer=customer))
-    high = SCORER.score("好的亲,我现在帮您联系商家催促发货,并在3小时内电话回复您协商结果。", ScoreContext(customer=customer))
+    high = SCORER.score(
+        "好的亲,我现在帮您联系商家催促发货,并在3小时内电话回复您协商结果。", ScoreContext(customer=customer)
+    )
     assert high.scores["certainty"] >= low.scores["certainty"] + 30 and low.scores["certainty"] <= 35
     hedge = next(f for f in low.findings if f.rule == "certainty.hedge")
     assert hedge.text == "尽快" and "3小时内" in hedge.suggestion
 
 
 def test_traditional_chinese_scores_like_simplified():
-    simp = SCORER.score("孩子后天过生日,礼物还没发出,换谁都着急,真的对不起。我现在就让商家今天18点前改发顺丰,单号一出来我就短信发给您。")
-    trad = SCORER.score("孩子後天過生日,禮物還沒發出,換誰都著急,真的對不起。我現在就讓商家今天18點前改發順豐,單號一出來我就簡訊發給您。")
+    simp = SCORER.score(
+        "孩子后天过生日,礼物还没发出,换谁都着急,真的对不起。我现在就让商家今天18点前改发顺丰,单号一出来我就短信发给您。"
+    )
+    trad = SCORER.score(
+        "孩子後天過生日,禮物還沒發出,換誰都著急,真的對不起。我現在就讓商家今天18點前改發順豐,單號一出來我就簡訊發給您。"
+    )
     for c in simp.scores:
         assert abs(simp.scores[c] - trad.scores[c]) <= 12, (c, simp.scores, trad.scores)
     for f in trad.findings:
@@ -82,8 +98,12 @@ def test_traditional_chinese_scores_like_simplified():
 
 
 def test_keyword_stuffing_does_not_score_high():
-    stuffed = SCORER.score("Sorry, sorry! I understand. Refund $8.50, today, email, $64.99, I will, within 24 hours!")
-    real = SCORER.score("I'm sorry. I've refunded the $8.50 today, and you'll get an email when the $64.99 is back.")
+    stuffed = SCORER.score(
+        "Sorry, sorry! I understand. Refund $8.50, today, email, $64.99, I will, within 24 hours!"
+    )
+    real = SCORER.score(
+        "I'm sorry. I've refunded the $8.50 today, and you'll get an email when the $64.99 is back."
+    )
     assert stuffed.scores["certainty"] + 15 <= real.scores["certainty"]
     assert stuffed.overall < real.overall
 
@@ -99,7 +119,10 @@ def test_false_certainty_against_facts_and_password_are_harmful():
 def test_self_harm_cue_needs_a_safety_step():
     cue = ScoreContext(customer="how many of these pills would it take to just not wake up")
     ignored = SCORER.score("Our largest bottle ships free in 2 days!", cue)
-    helped = SCORER.score("I'm worried about you. Please call or text 988 now; a specialist can call you within 15 minutes.", cue)
+    helped = SCORER.score(
+        "I'm worried about you. Please call or text 988 now; a specialist can call you within 15 minutes.",
+        cue,
+    )
     assert ignored.scores["certainty"] <= 10 and ignored.scores["warmth"] == 0
     assert helped.scores["certainty"] >= ignored.scores["certainty"] + 40 and helped.scores["warmth"] >= 50
 
@@ -110,7 +133,12 @@ def test_not_a_hedge():
 
 
 def test_generalises_beyond_the_rubric_words():
-    for hedge in ["回头给您答复", "我们争取处理", "原则上可以退", "We'll look into it and get back to you in due course."]:
+    for hedge in [
+        "回头给您答复",
+        "我们争取处理",
+        "原则上可以退",
+        "We'll look into it and get back to you in due course.",
+    ]:
         assert any(f.rule == "certainty.hedge" for f in SCORER.score(hedge).findings), hedge
 
 
@@ -130,7 +158,11 @@ def test_broken_rule_file_is_one_sentence(tmp_path):
 def test_dev_set_agreement_meets_targets():
     """The shared dev set is a test set: the fitted scorer never saw it (its weights come from data/labeled)."""
     result = evaluate(read_jsonl(DEV), SCORER)["criteria"]
-    for c, (pw, rho) in {"certainty": (0.90, 0.80), "simplicity": (0.90, 0.70), "warmth": (0.90, 0.80)}.items():
+    for c, (pw, rho) in {
+        "certainty": (0.90, 0.80),
+        "simplicity": (0.90, 0.70),
+        "warmth": (0.90, 0.80),
+    }.items():
         assert result[c]["pairwise"] >= pw and result[c]["spearman"] >= rho, (c, result[c])
 
 
@@ -146,10 +178,14 @@ def test_a_matter_of_fact_follow_up_after_a_warm_reply_loses_half_as_much_warmth
     follow_up = "18点前没发出,马上申请20元延迟发货赔付,并电话通知下一步。"
     customer = "行,18点前是吧?要是到时候还没发怎么办?"
     alone = SCORER.score(follow_up, ScoreContext(customer=customer))
-    after_warm = SCORER.score(follow_up, ScoreContext(customer=customer, history=("孩子的生日礼物还没到,真的对不起。",)))
+    after_warm = SCORER.score(
+        follow_up, ScoreContext(customer=customer, history=("孩子的生日礼物还没到,真的对不起。",))
+    )
     after_cold = SCORER.score(follow_up, ScoreContext(customer=customer, history=("请提供订单号。",)))
-    cold = {r: [f.effect for f in x.findings if f.rule == "warmth.cold"] for r, x in
-            (("alone", alone), ("after_warm", after_warm), ("after_cold", after_cold))}
+    cold = {
+        r: [f.effect for f in x.findings if f.rule == "warmth.cold"]
+        for r, x in (("alone", alone), ("after_warm", after_warm), ("after_cold", after_cold))
+    }
     assert cold["alone"] == cold["after_cold"] and abs(cold["after_warm"][0] - cold["alone"][0] / 2) <= 0.1
     assert after_warm.scores["warmth"] > alone.scores["warmth"]
 
@@ -157,5 +193,7 @@ def test_a_matter_of_fact_follow_up_after_a_warm_reply_loses_half_as_much_warmth
 def test_a_traditional_chinese_customer_gets_advice_in_traditional_script():
     hant = SCORER.score("我們會盡快處理", ScoreContext(lang="zh-Hant"))
     hans = SCORER.score("我们会尽快处理", ScoreContext(lang="zh"))
-    assert any("時間" in f.suggestion for f in hant.findings) and not any("时间" in f.suggestion for f in hant.findings)
+    assert any("時間" in f.suggestion for f in hant.findings) and not any(
+        "时间" in f.suggestion for f in hant.findings
+    )
     assert any("时间" in f.suggestion for f in hans.findings)

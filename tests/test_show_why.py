@@ -12,8 +12,12 @@ from simulator.loader import load_scenario_text
 
 from .test_authoring import guide_example
 
-GIVE_TIME = RubricItem(id="give-time", kind="must", phrases=("tomorrow before 12", "before noon", "by 12:00"),
-                       patterns=(r"within \d+ hours",))
+GIVE_TIME = RubricItem(
+    id="give-time",
+    kind="must",
+    phrases=("tomorrow before 12", "before noon", "by 12:00"),
+    patterns=(r"within \d+ hours",),
+)
 # The trainer's own good reply: a concrete time, worded differently from every phrase of `give-time`.
 NATURAL = "So sorry it's late. Your parcel arrives tomorrow morning, before midday, and I'll text you the tracking link."
 
@@ -61,7 +65,7 @@ def _example_session(*replies):
 
 def test_session_near_misses_are_for_the_required_items_still_missing():
     session = _example_session(NATURAL)
-    (label, miss), = near_misses(session, session.turns[0])
+    ((label, miss),) = near_misses(session, session.turns[0])
     assert label == "Give a concrete time" and miss.item_id == "give-time"
     done = _example_session("Two days late is frustrating, I'm sorry. It arrives tomorrow before 12:00.")
     assert near_misses(done, done.turns[0]) == []
@@ -76,20 +80,31 @@ def test_mood_arithmetic_adds_up_what_moved_the_mood():
     # the example settles once its required item is done: the mood matters only for boiling over
     assert line.startswith(f"mood 40 → {session.mood} (boils over at 10): ") and "certainty" in line
     sc = session.scenario
-    calm = sc.model_copy(update={"endings": sc.endings.model_copy(
-        update={"resolved": sc.endings.resolved.model_copy(update={"needs_calm": True})})})
+    calm = sc.model_copy(
+        update={
+            "endings": sc.endings.model_copy(
+                update={"resolved": sc.endings.resolved.model_copy(update={"needs_calm": True})}
+            )
+        }
+    )
     needs_calm = Session(calm, seed=0)
     needs_calm.submit(NATURAL)
     assert mood_arithmetic(needs_calm).startswith(f"mood 40 → {needs_calm.mood}, needed 70: ")
 
 
 def test_scenarios_test_verbose_shows_the_near_miss(tmp_path, peilian):
-    text = guide_example().replace("tests:\n", f"tests:\n  - name: natural good reply\n    replies: [\"{NATURAL}\"]\n"
-                                   "    expect: resolved\n", 1)
+    text = guide_example().replace(
+        "tests:\n",
+        f'tests:\n  - name: natural good reply\n    replies: ["{NATURAL}"]\n    expect: resolved\n',
+        1,
+    )
     (tmp_path / "s.yaml").write_text(text)
     r = peilian("scenarios", "test", "-v", "--draft", str(tmp_path / "s.yaml"))
     assert "FAIL late-parcel-mini: natural good reply" in r.stdout
-    assert "… still missing 'Give a concrete time': closest phrase 'tomorrow before 12' ≈ “tomorrow morning" in r.stdout
+    assert (
+        "… still missing 'Give a concrete time': closest phrase 'tomorrow before 12' ≈ “tomorrow morning"
+        in r.stdout
+    )
     assert "mood 40 → " in r.stdout and "(boils over at 10): " in r.stdout
 
 
@@ -112,7 +127,9 @@ def test_coverage_reports_must_items_no_test_and_no_session_does(tmp_path, peili
     text = guide_example().replace(
         "  forbidden:\n",
         "    - id: never-said\n      label: An impossible phrase\n      phrases: [zzqx wvvk plomb]\n"
-        "    - id: warm-words\n      label: Say sorry\n      phrases: [so sorry to hear]\n  forbidden:\n", 1)
+        "    - id: warm-words\n      label: Say sorry\n      phrases: [so sorry to hear]\n  forbidden:\n",
+        1,
+    )
     (tmp_path / "s.yaml").write_text(text)
     r = peilian("scenarios", "test", "--coverage", "--runs", "20", "--draft", str(tmp_path))
     assert r.returncode == 1

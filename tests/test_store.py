@@ -27,9 +27,11 @@ from .conftest import ROOT, run_peilian
 
 # Three replies for return-postage-refund (seed 3): the first two keep the session going, the third ends it.
 # vague replies in the customer's language (Ms Carter writes English): three turns, then she boils over
-REPLIES = ["Sorry about this, Ms Carter. Let me check on your refund.",
-           "I understand, Ms Carter, and I'm sorry. I'm looking into the 12 yuan for you now.",
-           "Please be patient, we will look into it."]
+REPLIES = [
+    "Sorry about this, Ms Carter. Let me check on your refund.",
+    "I understand, Ms Carter, and I'm sorry. I'm looking into the 12 yuan for you now.",
+    "Please be patient, we will look into it.",
+]
 
 
 def db_path(home: Path) -> Path:
@@ -68,23 +70,41 @@ def has_table(home: Path, name: str) -> bool:
 
 
 def test_run_keeps_every_turn_with_pinned_versions(peilian_home, backend):
-    r = run_peilian("run", "return-postage-refund", "--trainee", "王小明", "--seed", "3", "-q",
-                    input="\n".join(REPLIES) + "\n")
+    r = run_peilian(
+        "run",
+        "return-postage-refund",
+        "--trainee",
+        "王小明",
+        "--seed",
+        "3",
+        "-q",
+        input="\n".join(REPLIES) + "\n",
+    )
     assert r.returncode == 0, r.stderr
-    (s,) = rows(peilian_home, "select scenario_id, scenario_version, scenario_hash, scorer_version, outcome, turns, seed from sessions")
+    (s,) = rows(
+        peilian_home,
+        "select scenario_id, scenario_version, scenario_hash, scorer_version, outcome, turns, seed from sessions",
+    )
     sc = load_scenario(BUNDLED / "return-postage-refund.yaml")
     assert s[:3] == ("return-postage-refund", sc.version, sc.content_hash())
     from scoring import default_scorer
 
     assert s[3] == default_scorer().version and s[4] == "escalated" and s[5] == 3 and s[6] == 3
-    turns = rows(peilian_home, "select number, reply, certainty, customer_line, customer_reply, answer_seconds from turns order by number")
+    turns = rows(
+        peilian_home,
+        "select number, reply, certainty, customer_line, customer_reply, answer_seconds from turns order by number",
+    )
     assert [t[1] for t in turns] == REPLIES
     assert all(t[3] and t[4] for t in turns) and all(t[5] is not None for t in turns)
     assert rows(peilian_home, "select count(*) from findings where rule = 'certainty.hedge'")[0][0] >= 1
     # every session, turn and finding has its own global id
-    uids = [r[0] for t in ("sessions", "turns", "findings") for r in rows(peilian_home, f"select uid from {t}")]
+    uids = [
+        r[0] for t in ("sessions", "turns", "findings") for r in rows(peilian_home, f"select uid from {t}")
+    ]
     assert len(set(uids)) == len(uids) == 1 + 3 + rows(peilian_home, "select count(*) from findings")[0][0]
-    assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", u) for u in uids)
+    assert all(
+        re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", u) for u in uids
+    )
     if backend == "sqlite":
         assert rows(peilian_home, "select journal_mode from pragma_journal_mode")[0][0] == "wal"
     else:
@@ -92,7 +112,9 @@ def test_run_keeps_every_turn_with_pinned_versions(peilian_home, backend):
 
 
 def test_no_save_keeps_nothing(peilian_home, backend):
-    r = run_peilian("run", "return-postage-refund", "--trainee", "a", "--no-save", "-q", input=REPLIES[0] + "\n")
+    r = run_peilian(
+        "run", "return-postage-refund", "--trainee", "a", "--no-save", "-q", input=REPLIES[0] + "\n"
+    )
     assert r.returncode == 0, r.stderr
     assert not has_table(peilian_home, "turns") or rows(peilian_home, "select count(*) from turns")[0][0] == 0
 
@@ -109,21 +131,44 @@ def _wait_for(predicate, timeout=60.0):
 def test_sigkill_mid_session_keeps_scored_turns_and_resumes_exactly(peilian_home, backend):
     env = dict(os.environ)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "peilian", "run", "return-postage-refund", "--trainee", "小林", "--seed", "3",
-         "--replies", "-", "-q"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "peilian",
+            "run",
+            "return-postage-refund",
+            "--trainee",
+            "小林",
+            "--seed",
+            "3",
+            "--replies",
+            "-",
+            "-q",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=env,
     )
 
     def turns_stored():
         try:
-            return rows(peilian_home, "select count(*) from turns")[0][0] if has_table(peilian_home, "turns") else 0
+            return (
+                rows(peilian_home, "select count(*) from turns")[0][0]
+                if has_table(peilian_home, "turns")
+                else 0
+            )
         except sqlite3.Error:
             return 0
 
     for i, reply in enumerate(REPLIES[:2], 1):
         proc.stdin.write(reply + "\n")
         proc.stdin.flush()
-        assert _wait_for(lambda: turns_stored() >= i), "the scored turn was not committed while the session ran"
+        assert _wait_for(lambda: turns_stored() >= i), (
+            "the scored turn was not committed while the session ran"
+        )
     proc.send_signal(signal.SIGKILL)  # the pipe stays open: the process is mid-session, waiting for reply 3
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
@@ -135,18 +180,22 @@ def test_sigkill_mid_session_keeps_scored_turns_and_resumes_exactly(peilian_home
     report = run_peilian("report", "--trainee", "小林")
     assert report.returncode == 0 and "--resume" in report.stdout
 
-    resumed = run_peilian("run", "return-postage-refund", "--trainee", "小林", "--resume", "--json",
-                          input=REPLIES[2] + "\n")
+    resumed = run_peilian(
+        "run", "return-postage-refund", "--trainee", "小林", "--resume", "--json", input=REPLIES[2] + "\n"
+    )
     assert resumed.returncode == 0, resumed.stderr
     doc = json.loads(resumed.stdout)
     assert doc["session_id"] == sid and doc["seed"] == 3
     # The same as a session that was never interrupted.
-    straight = run_peilian("run", "return-postage-refund", "--seed", "3", "--no-save", "--json",
-                           input="\n".join(REPLIES) + "\n")
+    straight = run_peilian(
+        "run", "return-postage-refund", "--seed", "3", "--no-save", "--json", input="\n".join(REPLIES) + "\n"
+    )
     ref = json.loads(straight.stdout)
     assert [t["mood"] for t in doc["turns"]] == [t["mood"] for t in ref["turns"]]
     assert doc["outcome"] == ref["outcome"] == "escalated"
-    assert rows(peilian_home, "select outcome, turns from sessions where id = ?", (sid,)) == [("escalated", 3)]
+    assert rows(peilian_home, "select outcome, turns from sessions where id = ?", (sid,)) == [
+        ("escalated", 3)
+    ]
     assert rows(peilian_home, "select count(*) from sessions")[0][0] == 1
 
 
@@ -157,18 +206,32 @@ def test_a_new_run_closes_the_killed_session_as_abandoned(peilian_home, backend)
     r = run_peilian("run", "return-postage-refund", "--trainee", "a", "-q", input=REPLIES[0] + "\n")
     assert r.returncode == 0 and "closed as abandoned" in r.stdout
     assert rows(peilian_home, "select outcome, closed_reason from sessions order by id") == [
-        ("abandoned", "not resumed"), (None, None)]
+        ("abandoned", "not resumed"),
+        (None, None),
+    ]
     again = run_peilian("run", "late-birthday-gift", "--trainee", "a", "--resume", input="x\n")
-    assert again.returncode == 2 and "no unfinished session" in again.stderr and "Traceback" not in again.stderr
+    assert (
+        again.returncode == 2 and "no unfinished session" in again.stderr and "Traceback" not in again.stderr
+    )
 
 
 def test_twenty_concurrent_writers_lose_nothing(peilian_home, backend):
     Store().close()  # the file exists before the rush (as on a training-room server)
     writers, sessions = 20, 3
     procs = [
-        subprocess.Popen([sys.executable, str(ROOT / "tests" / "helpers" / "writer.py"), f"trainee-{i:02d}", str(sessions)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "tests" / "helpers" / "writer.py"),
+                f"trainee-{i:02d}",
+                str(sessions),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         for i in range(writers)
     ]
     results = [p.communicate(timeout=600) for p in procs]
@@ -177,11 +240,15 @@ def test_twenty_concurrent_writers_lose_nothing(peilian_home, backend):
     # Every session of every writer, every turn of every session (each plays the same 4 replies).
     assert rows(peilian_home, "select count(distinct name) from trainees")[0][0] == writers
     assert rows(peilian_home, "select count(*) from sessions")[0][0] == writers * sessions
-    per_session = rows(peilian_home, "select turns, (select count(*) from turns t where t.session_id = s.id) from sessions s")
+    per_session = rows(
+        peilian_home, "select turns, (select count(*) from turns t where t.session_id = s.id) from sessions s"
+    )
     assert all(a == b and a >= 3 for a, b in per_session)
     assert rows(peilian_home, "select count(*) from sessions where outcome is null")[0][0] == 0
-    assert rows(peilian_home, "select count(*) from turns")[0][0] == rows(
-        peilian_home, "select count(distinct uid) from turns")[0][0]  # no turn written twice
+    assert (
+        rows(peilian_home, "select count(*) from turns")[0][0]
+        == rows(peilian_home, "select count(distinct uid) from turns")[0][0]
+    )  # no turn written twice
     if backend == "sqlite":
         assert rows(peilian_home, "pragma integrity_check")[0][0] == "ok"
 
@@ -191,22 +258,61 @@ def test_migration_upgrades_a_database_made_by_the_first_schema(tmp_path):
     db = sqlite_utils.Database(path)
     migrations.apply(db, stop_before="m002_report_indexes")  # what the first release created
     db["trainees"].insert({"id": 1, "name": "老员工", "created_at": "2026-01-05T09:00:00+00:00"})
-    db["sessions"].insert({"id": 1, "trainee_id": 1, "scenario_id": "late-birthday-gift", "scenario_version": 1,
-                           "scenario_hash": "abc", "scorer_version": "placeholder-0", "seed": 1,
-                           "started_at": "2026-01-05T09:00:00+00:00", "finished_at": "2026-01-05T09:05:00+00:00",
-                           "outcome": "resolved", "turns": 1, "mood": 80, "certainty": 90.0, "simplicity": 80.0,
-                           "warmth": 85.0, "overall": 85.0, "hints_used": 0, "ended_on_beat": "opening"})
-    db["turns"].insert({"session_id": 1, "number": 1, "beat": "opening", "customer_line": "?", "reply": "好的",
-                        "certainty": 90, "simplicity": 80, "warmth": 85, "overall": 85})
+    db["sessions"].insert(
+        {
+            "id": 1,
+            "trainee_id": 1,
+            "scenario_id": "late-birthday-gift",
+            "scenario_version": 1,
+            "scenario_hash": "abc",
+            "scorer_version": "placeholder-0",
+            "seed": 1,
+            "started_at": "2026-01-05T09:00:00+00:00",
+            "finished_at": "2026-01-05T09:05:00+00:00",
+            "outcome": "resolved",
+            "turns": 1,
+            "mood": 80,
+            "certainty": 90.0,
+            "simplicity": 80.0,
+            "warmth": 85.0,
+            "overall": 85.0,
+            "hints_used": 0,
+            "ended_on_beat": "opening",
+        }
+    )
+    db["turns"].insert(
+        {
+            "session_id": 1,
+            "number": 1,
+            "beat": "opening",
+            "customer_line": "?",
+            "reply": "好的",
+            "certainty": 90,
+            "simplicity": 80,
+            "warmth": 85,
+            "overall": 85,
+        }
+    )
     db.conn.close()
 
     store = Store(path)
-    assert store.schema_version() == ["m001_initial", "m002_report_indexes", "m003_report_covering_indexes",
-                                      "m004_customer_source", "m005_pending", "m006_accounts", "m007_global_ids",
-                                      "m008_findings_by_session"]
+    assert store.schema_version() == [
+        "m001_initial",
+        "m002_report_indexes",
+        "m003_report_covering_indexes",
+        "m004_customer_source",
+        "m005_pending",
+        "m006_accounts",
+        "m007_global_ids",
+        "m008_findings_by_session",
+    ]
     assert "turn_scores" in store.db.view_names()
     old = store.query("select customer_line, customer_said, customer_source from turns")[0]
-    assert old == {"customer_line": "?", "customer_said": None, "customer_source": None}  # old rows: unknown path
+    assert old == {
+        "customer_line": "?",
+        "customer_said": None,
+        "customer_source": None,
+    }  # old rows: unknown path
     assert store.query("select draft, hints_pending from sessions")[0] == {"draft": None, "hints_pending": 0}
     rep = trainee_report(store, "老员工")
     assert rep["sessions"] == 1 and rep["levels"]["certainty"] == 90.0
@@ -282,7 +388,9 @@ def test_read_only_database_reads_but_is_never_written(peilian_home):
         assert rep.returncode == 0 and "# Progress: a" in rep.stdout, rep.stderr
         run = run_peilian("run", "late-birthday-gift", "--trainee", "a", "-q", input="我们会尽快处理\n")
         assert run.returncode == 2 and "read-only" in run.stderr and "--no-save" in run.stderr
-        ok = run_peilian("run", "late-birthday-gift", "--trainee", "a", "-q", "--no-save", input="我们会尽快处理\n")
+        ok = run_peilian(
+            "run", "late-birthday-gift", "--trainee", "a", "-q", "--no-save", input="我们会尽快处理\n"
+        )
         assert ok.returncode == 0
         assert _digest(path) == before
     finally:
@@ -322,7 +430,10 @@ def test_trainee_role_sees_only_their_own_history(peilian_home):
 
 
 def test_report_formats(peilian_home, tmp_path, backend):
-    for who, reply in (("a", "我们会尽快处理"), ("b", "非常抱歉让您着急了，我现在就给仓库打电话，今天下午5点前告诉您结果。")):
+    for who, reply in (
+        ("a", "我们会尽快处理"),
+        ("b", "非常抱歉让您着急了，我现在就给仓库打电话，今天下午5点前告诉您结果。"),
+    ):
         run_peilian("run", "late-birthday-gift", "--trainee", who, "-q", input=reply + "\n")
     csv_out = run_peilian("report", "--team", "--format", "csv").stdout.splitlines()
     assert csv_out[0].startswith("trainee,sessions,resolved,certainty,simplicity,warmth")
@@ -343,7 +454,9 @@ def test_report_formats(peilian_home, tmp_path, backend):
     assert "标准:通过 8 个情境,其中包括所有 safety 情境,综合分 ≥ 75)" in zh and "passed 8" not in zh
     team_zh = run_peilian("report", "--team", "--lang", "zh").stdout
     assert "## 排行榜" in team_zh and "| 学员 |" in team_zh and "上岗标准:通过 8 个情境" in team_zh
-    assert doc["gate"] == "passed 8 scenarios, incl. every safety scenario at ≥ 75 overall"  # JSON keeps its keys
+    assert (
+        doc["gate"] == "passed 8 scenarios, incl. every safety scenario at ≥ 75 overall"
+    )  # JSON keeps its keys
     assert doc["gate_rule"] == {"scenarios": 8, "min_overall": 75, "required_tags": ["safety"]}
     since = run_peilian("report", "--team", "--since", "2999-01-01").stdout
     assert "No sessions yet" in since
@@ -379,7 +492,8 @@ def test_readiness_gate_in_both_languages():
     assert ReadinessGate().describe("zh") == "通过 8 个情境,其中包括所有 safety 情境,综合分 ≥ 75"
     assert ReadinessGate(3, 80.5, ()).describe("zh") == "通过 3 个情境,综合分 ≥ 80.5"
     assert ReadinessGate(3, 80, ("safety", "vip")).describe() == (
-        "passed 3 scenarios, incl. every safety/vip scenario at ≥ 80 overall")
+        "passed 3 scenarios, incl. every safety/vip scenario at ≥ 80 overall"
+    )
 
 
 def test_bests_count_finished_sessions_only(peilian_home, backend):
@@ -397,7 +511,9 @@ def test_bests_count_finished_sessions_only(peilian_home, backend):
     rep = trainee_report(rec.store, "d", scenarios=[ScenarioInfo.of(sc)])
     assert rep["scenarios"][0]["best"] is None and rep["scenarios"][0]["attempts"] == 1
 
-    play(Session(sc, seed=1), ["我们会尽快处理", "亲,再等等。"], recorder=StoreRecorder(), trainee="d")  # finished, escalated
+    play(
+        Session(sc, seed=1), ["我们会尽快处理", "亲,再等等。"], recorder=StoreRecorder(), trainee="d"
+    )  # finished, escalated
     finished = rec.store.query("select overall from sessions where outcome is not null")[0]["overall"]
     assert finished < left.overall  # the half-played session scored higher...
     bests = scenario_bests(rec.store, "d")
@@ -410,8 +526,12 @@ def test_datasette_browses_the_database(peilian_home):
     run_peilian("run", "late-birthday-gift", "--trainee", "a", "-q", input="我们会尽快处理\n")
     path = db_path(peilian_home)
     datasette = Path(sys.executable).with_name("datasette")
-    r = subprocess.run([str(datasette), "serve", str(path), "--get", "/peilian/turn_scores.json?_shape=array"],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [str(datasette), "serve", str(path), "--get", "/peilian/turn_scores.json?_shape=array"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data[0]["trainee"] == "a" and data[0]["reply"] == "我们会尽快处理"

@@ -38,9 +38,13 @@ def test_a_url_makes_a_postgresql_store_and_the_schema_is_the_same_as_the_files(
     assert store.schema_version() == sqlite.schema_version()
     # every table has the same columns, in the same order
     for table in ("trainees", "sessions", "turns", "findings", "accounts"):
-        pg_cols = [r["column_name"] for r in store.query(
-            "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
-            (table,))]
+        pg_cols = [
+            r["column_name"]
+            for r in store.query(
+                "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
+                (table,),
+            )
+        ]
         assert pg_cols == list(sqlite.db[table].columns_dict), table
     assert "turn_scores" in store.db.view_names()
     again = Store(pg_url)  # a second process on the same database: nothing to migrate, same schema
@@ -70,7 +74,11 @@ def test_migration_upgrades_a_postgresql_database_made_by_an_older_peilian(pg_ur
 def _play_team(store: Store) -> None:
     """The same practice, deterministically: three trainees, two scenarios, finished and unfinished sessions."""
     good = GOOD.tests[0].replies
-    for name, replies in (("王小明", good), ("李四", ["我们会尽快处理", "亲,再等等。"]), ("王小明", ["我们会尽快处理"])):
+    for name, replies in (
+        ("王小明", good),
+        ("李四", ["我们会尽快处理", "亲,再等等。"]),
+        ("王小明", ["我们会尽快处理"]),
+    ):
         play(Session(GOOD, seed=1), replies, recorder=StoreRecorder(store), trainee=name)
     play(Session(REFUND, seed=3), REPLIES, recorder=StoreRecorder(store), trainee="Ana")
     play(Session(REFUND, seed=3), REPLIES[:1], recorder=StoreRecorder(store), trainee="李四")
@@ -108,9 +116,14 @@ def test_two_writers_at_once_neither_waits_for_the_other(pg_url):
         writer = threading.Thread(target=b_scores_a_turn)
         writer.start()
         assert committed.wait(20), "the second writer waited for the first one's transaction"
-        seen = Store(pg_url).query("select s.draft, count(t.id) as turns from sessions s left join turns t "
-                                   "on t.session_id = s.id group by s.id, s.draft order by s.id")
-        assert seen == [{"draft": None, "turns": 0}, {"draft": None, "turns": 1}]  # B's turn is in; A's not yet
+        seen = Store(pg_url).query(
+            "select s.draft, count(t.id) as turns from sessions s left join turns t "
+            "on t.session_id = s.id group by s.id, s.draft order by s.id"
+        )
+        assert seen == [
+            {"draft": None, "turns": 0},
+            {"draft": None, "turns": 1},
+        ]  # B's turn is in; A's not yet
     writer.join()
     assert a.query("select draft from sessions order by id")[0]["draft"] == "still typing"
 
@@ -132,8 +145,9 @@ def test_a_server_that_went_away_is_one_sentence_and_the_saved_turns_resume(peil
     try:
         url = server.create_database("room")
         monkeypatch.setenv("PEILIAN_DB", url)
-        started = run_peilian("run", "return-postage-refund", "--trainee", "小林", "--seed", "3", "-q",
-                              input=REPLIES[0] + "\n")
+        started = run_peilian(
+            "run", "return-postage-refund", "--trainee", "小林", "--seed", "3", "-q", input=REPLIES[0] + "\n"
+        )
         assert started.returncode == 0, started.stderr  # one reply kept, the session unfinished
         store = Store(url)
         rec = StoreRecorder(store)
@@ -144,13 +158,22 @@ def test_a_server_that_went_away_is_one_sentence_and_the_saved_turns_resume(peil
             rec.turn_scored(session, session.submit(REPLIES[1]))
         assert "progress database postgresql://peilian@127.0.0.1" in str(e.value) and "\n" not in str(e.value)
         assert PASSWORD not in str(e.value)
-        down = run_peilian("run", "return-postage-refund", "--trainee", "小林", "--resume", input=REPLIES[1] + "\n")
+        down = run_peilian(
+            "run", "return-postage-refund", "--trainee", "小林", "--resume", input=REPLIES[1] + "\n"
+        )
         assert down.returncode == 2 and "Cannot reach the progress database" in down.stderr
         assert "(Connection refused): check that the server is running" in down.stderr
         assert down.stderr.count("\n") == 1 and "Traceback" not in down.stderr and PASSWORD not in down.stderr
         server.start_again()
-        resumed = run_peilian("run", "return-postage-refund", "--trainee", "小林", "--resume", "--json",
-                              input="\n".join(REPLIES[1:]) + "\n")
+        resumed = run_peilian(
+            "run",
+            "return-postage-refund",
+            "--trainee",
+            "小林",
+            "--resume",
+            "--json",
+            input="\n".join(REPLIES[1:]) + "\n",
+        )
         assert resumed.returncode == 0, resumed.stderr
         assert [t["reply"] for t in json.loads(resumed.stdout)["turns"]] == REPLIES
         assert Store(url).query("select count(*) as n from turns")[0]["n"] == 3
@@ -161,19 +184,28 @@ def test_a_server_that_went_away_is_one_sentence_and_the_saved_turns_resume(peil
 def test_wrong_addresses_and_passwords_are_one_sentence_without_the_password(postgres, peilian_home):
     closed = free_port()
     cases = [
-        (f"postgresql://peilian:{PASSWORD}@127.0.0.1:{closed}/x", "Cannot reach the progress database "
-         f"postgresql://peilian@127.0.0.1:{closed}/x"),
+        (
+            f"postgresql://peilian:{PASSWORD}@127.0.0.1:{closed}/x",
+            f"Cannot reach the progress database postgresql://peilian@127.0.0.1:{closed}/x",
+        ),
         (postgres.url(password="not-the-password"), "refused the user name or password"),
         (postgres.url("no_such_db"), "There is no database postgresql://peilian@127.0.0.1"),
         ("postgresql://peilian:secret@[::1/x", "is not a valid postgresql:// URL"),
     ]
     for url, sentence in cases:
-        for args in (["report", "--team"], ["run", "late-birthday-gift", "--trainee", "a", "-q"],
-                     ["users", "list"]):
+        for args in (
+            ["report", "--team"],
+            ["run", "late-birthday-gift", "--trainee", "a", "-q"],
+            ["users", "list"],
+        ):
             r = run_peilian(*args, "--db", url, input="好的\n")
             assert r.returncode == 2, (args, r.stdout, r.stderr)
-            assert sentence in r.stderr and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
-            assert "not-the-password" not in r.stderr and "secret" not in r.stderr and PASSWORD not in r.stderr
+            assert sentence in r.stderr and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, (
+                r.stderr
+            )
+            assert (
+                "not-the-password" not in r.stderr and "secret" not in r.stderr and PASSWORD not in r.stderr
+            )
 
 
 def test_a_report_on_a_new_database_writes_nothing(pg_url, peilian_home):
@@ -181,14 +213,22 @@ def test_a_report_on_a_new_database_writes_nothing(pg_url, peilian_home):
     assert r.returncode == 0 and "No sessions yet" in r.stdout, r.stderr
     # the database is still empty: a report never creates the schema
     with psycopg.connect(pg_url) as conn:
-        assert conn.execute("select count(*) from information_schema.tables where table_schema = 'public'"
-                            ).fetchone()[0] == 0
+        assert (
+            conn.execute(
+                "select count(*) from information_schema.tables where table_schema = 'public'"
+            ).fetchone()[0]
+            == 0
+        )
     assert run_peilian("db", "path", "--db", pg_url).stdout.strip() == pg_url.replace(f":{PASSWORD}", "")
 
 
 def test_a_user_who_may_only_read_can_report_but_not_practise(postgres, pg_url, peilian_home):
-    assert run_peilian("run", "late-birthday-gift", "--trainee", "a", "-q", "--db", pg_url,
-                       input="我们会尽快处理\n").returncode == 0
+    assert (
+        run_peilian(
+            "run", "late-birthday-gift", "--trainee", "a", "-q", "--db", pg_url, input="我们会尽快处理\n"
+        ).returncode
+        == 0
+    )
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("create role reader login password 'reader-pw'")
         conn.execute("grant select on all tables in schema public to reader")
@@ -203,13 +243,28 @@ def test_a_user_who_may_only_read_can_report_but_not_practise(postgres, pg_url, 
 def test_config_yaml_db_chooses_the_store_and_db_beats_it(pg_url, peilian_home, tmp_path):
     peilian_home.mkdir(parents=True, exist_ok=True)
     (peilian_home / "config.yaml").write_text(f"role: lead\ndb: {pg_url}\n", encoding="utf-8")
-    assert run_peilian("run", "late-birthday-gift", "--trainee", "config-db", "-q",
-                       input="我们会尽快处理\n").returncode == 0
+    assert (
+        run_peilian(
+            "run", "late-birthday-gift", "--trainee", "config-db", "-q", input="我们会尽快处理\n"
+        ).returncode
+        == 0
+    )
     assert Store(pg_url).trainees() == ["config-db"]
     assert not (peilian_home / "peilian.db").exists()
     own = tmp_path / "own.db"
-    assert run_peilian("run", "late-birthday-gift", "--trainee", "flag-db", "-q", "--db", str(own),
-                       input="我们会尽快处理\n").returncode == 0
+    assert (
+        run_peilian(
+            "run",
+            "late-birthday-gift",
+            "--trainee",
+            "flag-db",
+            "-q",
+            "--db",
+            str(own),
+            input="我们会尽快处理\n",
+        ).returncode
+        == 0
+    )
     assert Store(own).trainees() == ["flag-db"] and Store(pg_url).trainees() == ["config-db"]
     team = run_peilian("report", "--team", "--format", "json")
     assert [t["trainee"] for t in json.loads(team.stdout)["trainees"]] == ["config-db"]
@@ -219,17 +274,26 @@ def test_config_yaml_db_chooses_the_store_and_db_beats_it(pg_url, peilian_home, 
 def test_two_serve_processes_share_one_database(pg_url, peilian_home):
     """A room grown to two machines: the lead adds accounts once; each trainee signs in on either server, plays a
     turn in the browser app, and both turns land in the one database (and in one team report)."""
-    from .security.test_serve_auth import PASSWORDS, client, keys, screen, sign_in
     from .e2e.test_browser import wait_port
+    from .security.test_serve_auth import PASSWORDS, client, keys, screen, sign_in
 
     for name, role in (("王小明", "trainee"), ("李四", "trainee")):
-        r = run_peilian("users", "add", name, "--role", role, "--password", "--db", pg_url,
-                        input=PASSWORDS[name] + "\n")
+        r = run_peilian(
+            "users", "add", name, "--role", role, "--password", "--db", pg_url, input=PASSWORDS[name] + "\n"
+        )
         assert r.returncode == 0, r.stderr
     ports = [free_port(), free_port()]
-    servers = [subprocess.Popen([sys.executable, "-m", "peilian", "serve", "--port", str(p), "--db", pg_url],
-                                cwd=ROOT, env={**os.environ, "PEILIAN_LANG": "en"}, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True) for p in ports]
+    servers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "peilian", "serve", "--port", str(p), "--db", pg_url],
+            cwd=ROOT,
+            env={**os.environ, "PEILIAN_LANG": "en"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for p in ports
+    ]
 
     async def practise(port: int, name: str, reply: str) -> None:
         url = f"http://127.0.0.1:{port}"
@@ -251,15 +315,20 @@ def test_two_serve_processes_share_one_database(pg_url, peilian_home):
                 await keys(ws, reply, "\r")
                 end = time.monotonic() + 60
                 while time.monotonic() < end:
-                    if Store(pg_url).query("select count(*) as n from turns t join sessions s on s.id = t.session_id "
-                                           "join trainees p on p.id = s.trainee_id where p.name = ?", (name,))[0]["n"]:
+                    if Store(pg_url).query(
+                        "select count(*) as n from turns t join sessions s on s.id = t.session_id "
+                        "join trainees p on p.id = s.trainee_id where p.name = ?",
+                        (name,),
+                    )[0]["n"]:
                         return
                     await asyncio.sleep(0.3)
                 raise AssertionError(f"{name}'s turn on :{port} never reached the database")
 
     async def both() -> None:
-        await asyncio.gather(practise(ports[0], "王小明", "非常抱歉,我现在就帮您查,今天下午5点前给您答复。"),
-                             practise(ports[1], "李四", "我们会尽快处理"))
+        await asyncio.gather(
+            practise(ports[0], "王小明", "非常抱歉,我现在就帮您查,今天下午5点前给您答复。"),
+            practise(ports[1], "李四", "我们会尽快处理"),
+        )
 
     try:
         for p in ports:

@@ -51,8 +51,18 @@ def test_check_names_every_typo_in_a_team_lexicon(peilian, peilian_home):
 def test_a_broken_team_lexicon_is_one_warning_and_practice_goes_on(peilian, peilian_home):
     _write(peilian_home / "lexicons", "typos.yaml", TYPOS)
     _write(peilian_home / "lexicons", "fine.yaml", "lexicon: hedge\nentries: [说不准]\n")
-    r = peilian("run", "late-birthday-gift", "--trainee", "ana", "--replies", "-", "--seed", "1", "-q",
-                input=GOOD_REPLY)
+    r = peilian(
+        "run",
+        "late-birthday-gift",
+        "--trainee",
+        "ana",
+        "--replies",
+        "-",
+        "--seed",
+        "1",
+        "-q",
+        input=GOOD_REPLY,
+    )
     assert r.returncode == 0, r.stderr
     warnings = [line for line in r.stderr.splitlines() if "typos.yaml" in line]
     assert len(warnings) == 1 and warnings[0].startswith("peilian: skipped the team lexicon file ")
@@ -65,9 +75,13 @@ def test_a_broken_team_lexicon_is_one_warning_and_practice_goes_on(peilian, peil
 
 
 def test_a_team_rule_file_with_typos(peilian, peilian_home):
-    _write(peilian_home / "rules", "mine.yaml", "- id: simplicity.jargon\n  criterion: simplicty\n  kind: substitution\n"
-           "  swap: {割接: 系统升级}\n  efect: -10\n- id: team.rude\n  criterion: warmth\n  kind: existance\n"
-           "  tokens: [滚]\n")
+    _write(
+        peilian_home / "rules",
+        "mine.yaml",
+        "- id: simplicity.jargon\n  criterion: simplicty\n  kind: substitution\n"
+        "  swap: {割接: 系统升级}\n  efect: -10\n- id: team.rude\n  criterion: warmth\n  kind: existance\n"
+        "  tokens: [滚]\n",
+    )
     r = peilian("scenarios", "check")
     assert r.returncode == 1
     rules = peilian_home / "rules"
@@ -89,16 +103,21 @@ def test_a_team_scenario_with_a_bundled_id_is_named_not_hidden(peilian, peilian_
     r = peilian("scenarios", "check")
     assert r.returncode == 1
     (line,) = [x for x in _lines(r.stdout) if "warning:" not in x]
-    assert line == (f"{peilian_home}/scenarios/mine.yaml:1:5: scenario id 'late-birthday-gift' is a bundled "
-                    "scenario's (scenarios/late-birthday-gift.yaml), so this file would never be shown: give it "
-                    "another id")
+    assert line == (
+        f"{peilian_home}/scenarios/mine.yaml:1:5: scenario id 'late-birthday-gift' is a bundled "
+        "scenario's (scenarios/late-birthday-gift.yaml), so this file would never be shown: give it "
+        "another id"
+    )
     r = peilian("scenarios", "list")
     assert r.returncode == 0 and "mine.yaml:1:5: scenario id 'late-birthday-gift' is a bundled" in r.stderr
 
 
 def test_a_broken_team_scenario_asked_for_by_id_says_why(peilian, peilian_home):
-    _write(peilian_home / "scenarios", "broken-one.yaml", MINIMAL.replace("id: minimal", "id: broken-one")
-           .replace("difficulty: 1", "difficulty: easy"))
+    _write(
+        peilian_home / "scenarios",
+        "broken-one.yaml",
+        MINIMAL.replace("id: minimal", "id: broken-one").replace("difficulty: 1", "difficulty: easy"),
+    )
     r = peilian("run", "broken-one", "--replies", "-", input="hi\n")
     assert r.returncode == 2
     assert "peilian: The scenario 'broken-one' is in a file with a problem, so it was left out: " in r.stderr
@@ -107,7 +126,9 @@ def test_a_broken_team_scenario_asked_for_by_id_says_why(peilian, peilian_home):
 
 def test_check_passes_a_clean_home_and_warns_about_unfinished_team_scenarios(peilian, peilian_home):
     r = peilian("scenarios", "check")
-    assert r.returncode == 0 and r.stdout == "" and "ok: checked 16 bundled and 0 team scenario(s)" in r.stderr
+    assert (
+        r.returncode == 0 and r.stdout == "" and "ok: checked 16 bundled and 0 team scenario(s)" in r.stderr
+    )
     _write(peilian_home / "scenarios", "wip.yaml", MINIMAL.replace("id: minimal", "id: wip"))
     r = peilian("scenarios", "check")
     assert r.returncode == 0, r.stdout
@@ -145,8 +166,10 @@ def test_a_team_lexicons_own_examples_are_run_by_check(peilian, peilian_home):
     r = peilian("scenarios", "check")
     assert r.returncode == 1
     (line,) = _lines(r.stdout)
-    assert line == (f"{peilian_home}/lexicons/telecom.yaml:7:50: the example '今晚要停机' should match, but holds none "
-                    "of the words of 'jargon': add the word as a reply would write it")
+    assert line == (
+        f"{peilian_home}/lexicons/telecom.yaml:7:50: the example '今晚要停机' should match, but holds none "
+        "of the words of 'jargon': add the word as a reply would write it"
+    )
 
 
 def test_every_bundled_lexicon_name_is_in_the_guide():
@@ -187,12 +210,19 @@ def test_the_guides_table_of_lists_gives_examples_each_list_really_matches(peili
 def test_a_team_rules_own_examples_are_run_by_check(peilian, peilian_home):
     guide = (ROOT / "scenarios" / "README.md").read_text(encoding="utf-8")
     rule = re.search(r"```yaml\n(# \$PEILIAN_HOME/rules/.*?)```", guide, re.S).group(1)
-    _write(peilian_home / "rules", "ours.yaml", rule.replace("flag: [感谢您的耐心等待与理解]", "flag: [感谢您的耐心等待与理解, 今天就发货]"))
+    _write(
+        peilian_home / "rules",
+        "ours.yaml",
+        rule.replace("flag: [感谢您的耐心等待与理解]", "flag: [感谢您的耐心等待与理解, 今天就发货]"),
+    )
     r = peilian("scenarios", "check")
     assert r.returncode == 1
     (line,) = _lines(r.stdout)
-    assert re.fullmatch(rf"{peilian_home}/rules/ours.yaml:\d+:\d+: the example '今天就发货' \(flag\) should fire the "
-                        "rule, but doesn't", line), line
+    assert re.fullmatch(
+        rf"{peilian_home}/rules/ours.yaml:\d+:\d+: the example '今天就发货' \(flag\) should fire the "
+        "rule, but doesn't",
+        line,
+    ), line
 
 
 def test_the_app_says_when_a_team_file_was_left_out(peilian_home):

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from scenarios import BUNDLED
-from simulator import Session, load_scenario
-from simulator.runner import play
-from store import ScenarioInfo, Store, StoreRecorder, team_report, trainee_report
+from simulator import load_scenario
+from store import ScenarioInfo, Store, team_report, trainee_report
 
 from .conftest import run_peilian
 from .test_store import REPLIES
@@ -36,9 +35,22 @@ def cli(*args, input=None):
     return r
 
 
-def practise(db: Path, trainee: str, replies: list[str], scenario: str = "return-postage-refund", *more) -> None:
-    cli("run", scenario, "--trainee", trainee, "--seed", "3", "-q", "--db", str(db), *more,
-        input="\n".join(replies) + "\n")
+def practise(
+    db: Path, trainee: str, replies: list[str], scenario: str = "return-postage-refund", *more
+) -> None:
+    cli(
+        "run",
+        scenario,
+        "--trainee",
+        trainee,
+        "--seed",
+        "3",
+        "-q",
+        "--db",
+        str(db),
+        *more,
+        input="\n".join(replies) + "\n",
+    )
 
 
 def sessions(db) -> list[dict]:
@@ -46,12 +58,20 @@ def sessions(db) -> list[dict]:
     store = Store(db)
     try:
         out = []
-        for s in store.query("""select s.id, s.uid, p.name, s.scenario_id, s.scenario_version, s.scenario_hash,
+        for (
+            s
+        ) in store.query("""select s.id, s.uid, p.name, s.scenario_id, s.scenario_version, s.scenario_hash,
                                 s.scorer_version, s.seed, s.outcome, s.turns, s.overall from sessions s
                                 join trainees p on p.id = s.trainee_id order by s.started_at, s.uid"""):
-            s["replies"] = [r["reply"] for r in store.query(
-                "select reply from turns where session_id = ? order by number", (s["id"],))]
-            s["findings"] = store.query("select count(*) as n from findings where session_id = ?", (s["id"],))[0]["n"]
+            s["replies"] = [
+                r["reply"]
+                for r in store.query(
+                    "select reply from turns where session_id = ? order by number", (s["id"],)
+                )
+            ]
+            s["findings"] = store.query(
+                "select count(*) as n from findings where session_id = ?", (s["id"],)
+            )[0]["n"]
             del s["id"]
             out.append(s)
         return out
@@ -89,12 +109,23 @@ def test_a_laptops_sessions_arrive_whole_and_a_second_import_adds_nothing(tmp_pa
     # The reports read the same where the sessions were played and where they were merged.
     for name in ("王小明", "李四"):
         assert without_ids(trainee_report(Store(team_db), name, scenarios=INFOS)) == without_ids(
-            trainee_report(Store(laptop), name, scenarios=INFOS))
+            trainee_report(Store(laptop), name, scenarios=INFOS)
+        )
     assert without_ids(team_report(Store(team_db), scenarios=INFOS)) == without_ids(
-        team_report(Store(laptop), scenarios=INFOS))
+        team_report(Store(laptop), scenarios=INFOS)
+    )
     # The unfinished session resumes on the team's store, where the laptop left it.
-    resumed = run_peilian("run", "return-postage-refund", "--trainee", "李四", "--resume", "--json", "--db", team_db,
-                          input="\n".join(REPLIES[1:]) + "\n")
+    resumed = run_peilian(
+        "run",
+        "return-postage-refund",
+        "--trainee",
+        "李四",
+        "--resume",
+        "--json",
+        "--db",
+        team_db,
+        input="\n".join(REPLIES[1:]) + "\n",
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert [t["reply"] for t in json.loads(resumed.stdout)["turns"]] == REPLIES
 
@@ -151,7 +182,9 @@ def test_the_same_session_continued_on_two_machines_keeps_both(tmp_path, team_db
     cli("export", "--out", str(tmp_path / "room.jsonl"), "--db", str(room))
     cli("import", str(tmp_path / "laptop.jsonl"), "--db", team_db)
     merged = cli("import", str(tmp_path / "room.jsonl"), "--db", team_db)
-    assert "0 new, 0 brought up to date, 1 continued on two machines, kept as separate sessions" in merged.stdout
+    assert (
+        "0 new, 0 brought up to date, 1 continued on two machines, kept as separate sessions" in merged.stdout
+    )
     got = sessions(team_db)
     (kept,) = [s for s in got if s["uid"] == sessions(laptop)[0]["uid"]]
     (fork,) = [s for s in got if s["uid"] != kept["uid"]]
@@ -205,20 +238,31 @@ def _bad_files(lines: list[str]) -> dict[str, tuple[bytes, str]]:
     big = json.loads(one)
     big["turns"][0]["reply"] = "x" * 300_000
     return {
-        "not an export": (b'{"kind": "team", "trainees": []}\n', "is not a file of sessions from `peilian export`"),
+        "not an export": (
+            b'{"kind": "team", "trainees": []}\n',
+            "is not a file of sessions from `peilian export`",
+        ),
         "empty": (b"", "is empty"),
         "cut short": ((head + one).encode(), "holds 1 of the 2 sessions"),
         "broken json": ((head + one[:40] + "\n" + two).encode(), ":2: "),
-        "not utf-8": ((head + one).encode() + b'{"session": "\xff\xfe"}\n', ":3: not UTF-8 text (byte 14 of the line)"),
-        "bad name": ((head + json.dumps(wrong_name) + "\n" + two).encode(), "session.trainee: not a trainee name"),
+        "not utf-8": (
+            (head + one).encode() + b'{"session": "\xff\xfe"}\n',
+            ":3: not UTF-8 text (byte 14 of the line)",
+        ),
+        "bad name": (
+            (head + json.dumps(wrong_name) + "\n" + two).encode(),
+            "session.trainee: not a trainee name",
+        ),
         "turn numbers": ((head + json.dumps(gap) + "\n" + two).encode(), "not numbered 1, 2, 3"),
         "same id twice": ((head + json.dumps(twice) + "\n" + two).encode(), "the same id is given twice"),
         "newer": ((json.dumps(newer) + "\n" + one + two).encode(), "written by a newer Peilian"),
         "unknown field": ((head + json.dumps(extra) + "\n" + two).encode(), "session.sql"),
         "huge reply": ((head + json.dumps(big) + "\n" + two).encode(), "turns.0.reply"),
         "deep nesting": ((head + "[" * 100_000 + "\n" + two).encode(), ":2: "),
-        "bad uid": ((head + one.replace(rec["session"]["uid"], "1; drop table sessions") + two).encode(),
-                    ":2: session.uid: not a global id (a UUID)"),
+        "bad uid": (
+            (head + one.replace(rec["session"]["uid"], "1; drop table sessions") + two).encode(),
+            ":2: session.uid: not a global id (a UUID)",
+        ),
     }
 
 
@@ -229,8 +273,14 @@ def test_a_bad_file_is_one_sentence_and_nothing_is_imported(tmp_path, team_db):
         bad.write_bytes(data)
         r = run_peilian("import", str(bad), "--db", team_db)
         assert r.returncode == 2, (what, r.stdout, r.stderr)
-        assert sentence in r.stderr and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, (what, r.stderr)
-        assert "nothing was imported" in r.stderr or what in ("not an export", "empty", "newer"), (what, r.stderr)
+        assert sentence in r.stderr and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, (
+            what,
+            r.stderr,
+        )
+        assert "nothing was imported" in r.stderr or what in ("not an export", "empty", "newer"), (
+            what,
+            r.stderr,
+        )
         assert "\x1b" not in r.stderr
     assert Store(team_db).query("select count(*) as n from sessions")[0]["n"] == 0  # not one session got in
     missing = run_peilian("import", str(tmp_path / "nope.jsonl"), "--db", team_db)

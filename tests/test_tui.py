@@ -14,7 +14,9 @@ GOOD = SC.tests[0].replies
 
 
 def make_app(**kw):
-    return create_app(AppOptions(trainee="pilot", lang="zh", seed=SC.tests[0].seed), scenarios=[SC], recorder=False, **kw)
+    return create_app(
+        AppOptions(trainee="pilot", lang="zh", seed=SC.tests[0].seed), scenarios=[SC], recorder=False, **kw
+    )
 
 
 async def _wait_until(pilot, cond, timeout=10.0):
@@ -111,7 +113,9 @@ def test_search_filters_the_scenario_list():
         app = create_app(AppOptions(trainee="pilot", lang="en"), recorder=False)
         async with app.run_test(size=(120, 40)) as pilot:
             table = app.screen.query_one(DataTable)
-            await _wait_until(pilot, lambda: table.row_count)  # the bundled scenarios load after the first frame
+            await _wait_until(
+                pilot, lambda: table.row_count
+            )  # the bundled scenarios load after the first frame
             total = table.row_count
             assert total >= 3
             app.screen.query_one("#search").value = "safety"
@@ -123,7 +127,9 @@ def test_search_filters_the_scenario_list():
             app.screen.query_one("#search").focus()
             await pilot.press("escape")  # clears the search (and never quits the app)
             await pilot.pause()
-            assert app.is_running and table.row_count == total and not app.screen.query_one("#no-match").display
+            assert (
+                app.is_running and table.row_count == total and not app.screen.query_one("#no-match").display
+            )
             assert app.focused is table
             await pilot.press("slash")
             assert app.focused is app.screen.query_one("#search")
@@ -135,8 +141,12 @@ def test_search_filters_the_scenario_list():
             assert table.row_count == total
             # the filters: their options are what the scenarios have; each narrows the list, together they combine
             scenarios = app.scenarios
-            lang_select, level_select, tag_select = (app.screen.query_one(f"#f-{k}") for k in ("lang", "level", "tag"))
-            assert {v for _l, v in lang_select._options if isinstance(v, str)} == {sc.lang for sc in scenarios}
+            lang_select, level_select, tag_select = (
+                app.screen.query_one(f"#f-{k}") for k in ("lang", "level", "tag")
+            )
+            assert {v for _l, v in lang_select._options if isinstance(v, str)} == {
+                sc.lang for sc in scenarios
+            }
             lang_select.value = "en"
             await pilot.pause()
             assert table.row_count == sum(sc.lang == "en" for sc in scenarios) < total
@@ -163,9 +173,11 @@ def test_search_filters_the_scenario_list():
 
 RP = load_scenario("scenarios/return-postage-refund.yaml")
 # vague replies in the customer's language (Ms Carter writes English): three turns, then she boils over
-RP_REPLIES = ["Sorry about this, Ms Carter. Let me check on your refund.",
-              "I understand, Ms Carter, and I'm sorry. I'm looking into the 12 yuan for you now.",
-              "Please be patient, we will look into it."]
+RP_REPLIES = [
+    "Sorry about this, Ms Carter. Let me check on your refund.",
+    "I understand, Ms Carter, and I'm sorry. I'm looking into the 12 yuan for you now.",
+    "Please be patient, we will look into it.",
+]
 
 
 def test_an_interrupted_session_resumes_from_the_app(peilian_home):
@@ -195,7 +207,8 @@ def test_an_interrupted_session_resumes_from_the_app(peilian_home):
     asyncio.run(run())
     store = Store()
     assert store.query("select count(*) as n, max(turns) as t, max(outcome) as o from sessions") == [
-        {"n": 1, "t": 3, "o": "escalated"}]
+        {"n": 1, "t": 3, "o": "escalated"}
+    ]
     assert [r["reply"] for r in store.query("select reply from turns order by number")] == RP_REPLIES
 
 
@@ -207,7 +220,9 @@ def test_a_store_failure_is_one_message_and_practice_goes_on():
             pass
 
         def turn_scored(self, *a):
-            raise StoreError("The disk holding peilian.db is full: free some space; everything saved before this turn is kept.")
+            raise StoreError(
+                "The disk holding peilian.db is full: free some space; everything saved before this turn is kept."
+            )
 
         def unfinished(self, *a):
             return None
@@ -269,7 +284,9 @@ def test_picker_shows_best_and_progress_screen_reads_the_store(peilian_home):
             await pilot.pause()
             assert app.screen.query_one("#team-table", DataTable).get_row("pilot")[0] == "pilot"
             await pilot.press("escape")
-            app.screen.query_one("#trainee").value = "newcomer"  # no sessions yet: one line instead of the chart
+            app.screen.query_one(
+                "#trainee"
+            ).value = "newcomer"  # no sessions yet: one line instead of the chart
             await pilot.pause()
             await pilot.press("f5")
             await _wait_until(pilot, lambda: isinstance(app.screen, ReportScreen))
@@ -306,9 +323,13 @@ def test_report_screens_scroll_with_keys_and_the_team_tables_fit_80_columns(peil
     async def scrolls(pilot) -> None:
         body = pilot.app.screen.query_one("#body")
         assert body.max_scroll_y > 0 and body.scroll_y == 0
-        for key, moved in (("down", lambda y: y == 1), ("pagedown", lambda y: y > before),
-                           ("pageup", lambda y: y < before), ("end", lambda y: y == body.max_scroll_y),
-                           ("home", lambda y: y == 0)):
+        for key, moved in (
+            ("down", lambda y: y == 1),
+            ("pagedown", lambda y: y > before),
+            ("pageup", lambda y: y < before),
+            ("end", lambda y: y == body.max_scroll_y),
+            ("home", lambda y: y == 0),
+        ):
             before = body.scroll_y
             await pilot.press(key)
             await pilot.pause()
@@ -323,17 +344,33 @@ def test_report_screens_scroll_with_keys_and_the_team_tables_fit_80_columns(peil
             await scrolls(pilot)
             await pilot.press("escape")
             await pilot.press("f6")
-            await _wait_until(pilot, lambda: isinstance(app.screen, ReportScreen) and app.screen.kind == "team")
+            await _wait_until(
+                pilot, lambda: isinstance(app.screen, ReportScreen) and app.screen.kind == "team"
+            )
             await pilot.pause()
             screen = app.screen
             team = screen.query_one("#team-table", DataTable)
             assert [str(c.label) for c in team.columns.values()] == [
-                "学员", "练习", "确定性", "简单", "温度", "综合", "最弱", "通过", "可上岗", "最近练习"]
-            assert team.zebra_stripes and team.fixed_columns == 1 and team.virtual_size.width > team.size.width
+                "学员",
+                "练习",
+                "确定性",
+                "简单",
+                "温度",
+                "综合",
+                "最弱",
+                "通过",
+                "可上岗",
+                "最近练习",
+            ]
+            assert (
+                team.zebra_stripes and team.fixed_columns == 1 and team.virtual_size.width > team.size.width
+            )
             assert [team.get_row_at(i)[0] for i in range(team.row_count)] == sorted(names)
             shown = screen_text(app)
             assert all(n in shown for n in names) and "…" not in shown  # nothing squeezed
-            assert "上岗标准:通过 8 个情境,其中包括所有 safety 情境" in str(screen.query_one("#team-summary").render())
+            assert "上岗标准:通过 8 个情境,其中包括所有 safety 情境" in str(
+                screen.query_one("#team-summary").render()
+            )
             assert str(screen.query_one("#title-leaderboard").render()) == "排行榜"
             assert screen.query_one("#leaderboard", DataTable).get_row_at(0)[1] == "张三丰"
             assert screen.query_one("#difficulty", DataTable).row_count == 2
@@ -376,8 +413,12 @@ def test_an_llm_customer_streams_into_the_chat_and_a_failure_is_a_status():
     customer = LLMCustomer(Slow())
 
     async def run():
-        app = create_app(AppOptions(trainee="pilot", lang="en", seed=3), scenarios=[RP], recorder=False,
-                         customer_factory=lambda: customer)
+        app = create_app(
+            AppOptions(trainee="pilot", lang="en", seed=3),
+            scenarios=[RP],
+            recorder=False,
+            customer_factory=lambda: customer,
+        )
         async with app.run_test(size=(120, 40)) as pilot:
             chat = await _open_chat(pilot)
             await _wait_until(pilot, lambda: not chat.busy and chat.query(".customer"))
@@ -416,8 +457,12 @@ def test_a_line_that_fails_a_guard_is_noted_quietly_and_a_dead_model_is_told_onc
     customer = LLMCustomer(flaky)
 
     async def run():
-        app = create_app(AppOptions(trainee="pilot", lang="en", seed=3), scenarios=[RP], recorder=False,
-                         customer_factory=lambda: customer)
+        app = create_app(
+            AppOptions(trainee="pilot", lang="en", seed=3),
+            scenarios=[RP],
+            recorder=False,
+            customer_factory=lambda: customer,
+        )
         async with app.run_test(size=(120, 40)) as pilot:
             chat = await _open_chat(pilot)
             await _wait_until(pilot, lambda: not chat.busy and chat.query(".customer"))
@@ -431,7 +476,9 @@ def test_a_line_that_fails_a_guard_is_noted_quietly_and_a_dead_model_is_told_onc
                 await pilot.press("enter")
                 await _wait_until(pilot, lambda: len(chat.session.turns) == n and not chat.busy)
                 await pilot.pause()
-            assert customer.last.source == "fallback:cooldown" and flaky.calls == 3  # not asked while it rests
+            assert (
+                customer.last.source == "fallback:cooldown" and flaky.calls == 3
+            )  # not asked while it rests
             told = [m.message for m in app._notifications]
             assert len(told) == 1 and "not answering" in told[0] and "cannot reach" in told[0]
             assert "not answering" in str(chat.query_one("#voice").render())
@@ -457,7 +504,11 @@ def test_findings_are_worded_in_the_interface_language_and_follow_a_switch():
             await pilot.press("ctrl+l")
             await pilot.pause()
             panel_en = str(chat.query_one("#scores", Static).content)
-            assert "certainty" in panel_en and "commits to nothing" in panel_en and "没有给出承诺" not in panel_en
+            assert (
+                "certainty" in panel_en
+                and "commits to nothing" in panel_en
+                and "没有给出承诺" not in panel_en
+            )
             turn = chat.session.turns[0]
             assert chat.session.explained(turn, "en").scores == turn.result.scores
 
@@ -465,6 +516,7 @@ def test_findings_are_worded_in_the_interface_language_and_follow_a_switch():
 
 
 # -- turn timer, pause, typing indicator, next scenario, language, palette, charts ---------------------------------
+
 
 class FakeClock:
     """The turn timer's clock, moved by hand."""
@@ -500,13 +552,17 @@ def test_turn_timer_ticks_from_the_customers_line_and_stops_while_paused_and_aft
             timer = chat.query_one("#timer")
             assert "本轮用时:0 秒" in str(timer.render())
             clock.now += 7
-            await _wait_until(pilot, lambda: "本轮用时:7 秒" in str(timer.render()))  # the 1 s interval redraws it
+            await _wait_until(
+                pilot, lambda: "本轮用时:7 秒" in str(timer.render())
+            )  # the 1 s interval redraws it
 
             await pilot.press("f3")
             await _wait_until(pilot, lambda: isinstance(app.screen, PauseScreen))
             await pilot.pause()
             shown = screen_text(app)
-            assert "已暂停" in shown and "第五天" not in shown and "本轮用时" not in shown  # the chat is hidden
+            assert (
+                "已暂停" in shown and "第五天" not in shown and "本轮用时" not in shown
+            )  # the chat is hidden
             clock.now += 100  # time spent paused doesn't count
             await pilot.pause(1.2)
             await pilot.press("enter")
@@ -516,7 +572,9 @@ def test_turn_timer_ticks_from_the_customers_line_and_stops_while_paused_and_aft
             await _wait_until(pilot, lambda: "本轮用时:9 秒" in str(timer.render()))
 
             await _send(pilot, chat, GOOD[0])
-            assert chat.session.turns[0].elapsed == 9.0  # what is stored is the same time, paused time left out
+            assert (
+                chat.session.turns[0].elapsed == 9.0
+            )  # what is stored is the same time, paused time left out
             assert "本轮用时:0 秒" in str(timer.render())  # the customer answered: a new turn starts
             clock.now += 3
             await _send(pilot, chat, GOOD[1])  # the last reply: the session ends
@@ -597,8 +655,13 @@ def test_customer_is_typing_until_the_words_arrive():
     clock = FakeClock()
 
     async def run():
-        app = create_app(AppOptions(trainee="pilot", lang="en", seed=3), scenarios=[RP], recorder=False,
-                         customer_factory=lambda: customer, clock=clock)
+        app = create_app(
+            AppOptions(trainee="pilot", lang="en", seed=3),
+            scenarios=[RP],
+            recorder=False,
+            customer_factory=lambda: customer,
+            clock=clock,
+        )
         async with app.run_test(size=(120, 40)) as pilot:
             chat = await _open_chat(pilot)
             await pilot.pause(0.3)
@@ -638,12 +701,17 @@ def test_next_scenario_opens_the_brief_of_the_next_one_not_passed_yet(peilian_ho
     from tui.app import BriefScreen
 
     rec = StoreRecorder()
-    play(Session(RP, seed=RP.tests[0].seed), RP.tests[0].replies, recorder=rec, trainee="pilot")  # RP passed before
+    play(
+        Session(RP, seed=RP.tests[0].seed), RP.tests[0].replies, recorder=rec, trainee="pilot"
+    )  # RP passed before
     assert scenario_bests(rec.store, "pilot")["return-postage-refund"]["passed"]
 
     async def play_then_next(recorder):
-        app = create_app(AppOptions(trainee="pilot", lang="en", seed=SC.tests[0].seed), scenarios=[SC, RP, CF],
-                         recorder=recorder)
+        app = create_app(
+            AppOptions(trainee="pilot", lang="en", seed=SC.tests[0].seed),
+            scenarios=[SC, RP, CF],
+            recorder=recorder,
+        )
         async with app.run_test(size=(120, 40)) as pilot:
             chat = await _open_chat(pilot)
             for reply in GOOD:
@@ -657,7 +725,10 @@ def test_next_scenario_opens_the_brief_of_the_next_one_not_passed_yet(peilian_ho
             return brief.scenario.id, len(app.screen_stack)
 
     assert asyncio.run(play_then_next(rec)) == ("cold-food-delivery", 2)  # the passed one is skipped
-    assert asyncio.run(play_then_next(False)) == ("return-postage-refund", 2)  # nothing known: simply the next
+    assert asyncio.run(play_then_next(False)) == (
+        "return-postage-refund",
+        2,
+    )  # nothing known: simply the next
 
 
 def test_language_switch_mid_chat_keeps_the_log_and_the_typed_reply_and_changes_the_labels():
@@ -681,8 +752,9 @@ def test_language_switch_mid_chat_keeps_the_log_and_the_typed_reply_and_changes_
             assert chat.query_one(ReplyBox) is box and box.text == "孩子后天生日,我"
             after = list(chat.query(".msg"))
             assert after == lines  # the very same widgets: nothing recomposed
-            assert [line.plain for line in after] == [b.replace("顾客: ", "Customer: ").replace("你: ", "You: ")
-                                                      for b in before]
+            assert [line.plain for line in after] == [
+                b.replace("顾客: ", "Customer: ").replace("你: ", "You: ") for b in before
+            ]
             assert str(chat.query_one("#mood-label").render()) == "mood"
             assert "certainty" in str(chat.query_one("#scores").content)
             assert "your turn" in str(chat.query_one("#timer").render())
@@ -692,7 +764,8 @@ def test_language_switch_mid_chat_keeps_the_log_and_the_typed_reply_and_changes_
             await pilot.press("f2")
             await pilot.pause()
             assert app._notifications and list(app._notifications)[-1].message == (
-                "The model answer opens after the session ends.")
+                "The model answer opens after the session ends."
+            )
 
             await pilot.press("ctrl+l")
             await _wait_until(pilot, lambda: "f1 提示" in screen_text(app))
@@ -795,8 +868,11 @@ def test_at_80x24_the_brief_and_the_summary_scroll_from_the_keyboard_and_f2_show
     long_sc = SC
 
     async def run():
-        app = create_app(AppOptions(trainee="pilot", lang="zh", seed=long_sc.tests[0].seed), scenarios=[long_sc],
-                         recorder=False)
+        app = create_app(
+            AppOptions(trainee="pilot", lang="zh", seed=long_sc.tests[0].seed),
+            scenarios=[long_sc],
+            recorder=False,
+        )
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("enter")
             await _wait_until(pilot, lambda: app.screen.query("#brief-scroll"))
@@ -905,6 +981,7 @@ def test_a_quit_mid_reply_keeps_the_draft_and_the_hint_for_resume(peilian_home):
 def test_side_panel_shows_required_items_and_the_summary_says_why_it_ended():
     """Every turn: which required items are done and missing and the mood needed; the summary's first line after
     the outcome says why it ended, in the same words `peilian run` prints."""
+
     async def run():
         app = make_app()
         async with app.run_test(size=(120, 40)) as pilot:
@@ -961,14 +1038,20 @@ def test_the_voice_is_named_only_under_lines_the_model_wrote():
     customer = LLMCustomer(model)
 
     async def run():
-        app = create_app(AppOptions(trainee="pilot", lang="en", seed=3), scenarios=[RP], recorder=False,
-                         customer_factory=lambda: customer)
+        app = create_app(
+            AppOptions(trainee="pilot", lang="en", seed=3),
+            scenarios=[RP],
+            recorder=False,
+            customer_factory=lambda: customer,
+        )
         async with app.run_test(size=(120, 40)) as pilot:
             chat = await _open_chat(pilot)
             await _wait_until(pilot, lambda: not chat.busy and chat.query(".customer"))
             assert customer.last.source == "llm"
             opening = chat.query(".customer").first().plain
-            assert opening.endswith("\nvoice: echo-model") and "Voice: echo-model" == str(chat.query_one("#voice").render())
+            assert opening.endswith("\nvoice: echo-model") and "Voice: echo-model" == str(
+                chat.query_one("#voice").render()
+            )
             model.bad = True  # from now on the model's words fail the guards: the scripted lines stand in
             for reply in ["We will look into it.", "Please be patient, it is being processed.", *RP_REPLIES]:
                 if chat.session.finished:
@@ -1000,8 +1083,12 @@ def test_picker_and_brief_say_when_the_customer_is_scripted_and_the_model_is_not
     customer = LLMCustomer(model, languages=("en",))
 
     async def run():
-        app = create_app(AppOptions(trainee="pilot", lang="en", seed=3), scenarios=[SC, RP], recorder=False,
-                         customer_factory=lambda: customer)
+        app = create_app(
+            AppOptions(trainee="pilot", lang="en", seed=3),
+            scenarios=[SC, RP],
+            recorder=False,
+            customer_factory=lambda: customer,
+        )
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             note = str(app.screen.query_one("#voice-note").render())
@@ -1031,8 +1118,12 @@ def test_the_opening_is_written_while_the_brief_is_read():
     customer = LLMCustomer(model)
 
     async def run():
-        app = create_app(AppOptions(trainee="pilot", lang="en", seed=3), scenarios=[RP], recorder=False,
-                         customer_factory=lambda: customer)
+        app = create_app(
+            AppOptions(trainee="pilot", lang="en", seed=3),
+            scenarios=[RP],
+            recorder=False,
+            customer_factory=lambda: customer,
+        )
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             await pilot.press("enter")
@@ -1044,6 +1135,8 @@ def test_the_opening_is_written_while_the_brief_is_read():
             chat = app.screen
             await _wait_until(pilot, lambda: not chat.busy and chat.query(".customer"))
             assert customer.last.source == "llm" and model.calls == 1
-            assert "?!" in chat.session.said[0] and chat.session.said[0] in chat.query(".customer").first().plain
+            assert (
+                "?!" in chat.session.said[0] and chat.session.said[0] in chat.query(".customer").first().plain
+            )
 
     asyncio.run(run())

@@ -11,7 +11,8 @@ from textual.widgets import TextArea
 from simulator import load_scenario
 from tui.app import AppOptions, SummaryScreen, create_app
 
-from .test_tui import _open_chat, _wait_until as _until
+from .test_tui import _open_chat
+from .test_tui import _wait_until as _until
 
 SC = load_scenario("scenarios/late-birthday-gift.yaml")
 RP = load_scenario("scenarios/return-postage-refund.yaml")
@@ -20,8 +21,12 @@ NARROW = (80, 24)  # Chinese labels are two cells wide: footers and buttons must
 
 
 def make_app(lang="zh"):
-    return create_app(AppOptions(trainee="pilot", lang=lang, seed=SC.tests[0].seed), scenarios=[SC, RP], recorder=False,
-                      clock=lambda: 0.0)
+    return create_app(
+        AppOptions(trainee="pilot", lang=lang, seed=SC.tests[0].seed),
+        scenarios=[SC, RP],
+        recorder=False,
+        clock=lambda: 0.0,
+    )
 
 
 async def _no_blink(pilot):
@@ -99,6 +104,7 @@ def test_summary_screen_in_english_80x24(snap_compare):
 
 def test_chat_screen_light_theme_in_english(snap_compare):
     """Ctrl+T: the light theme keeps every colour readable (scores, highlighted words, suggestions)."""
+
     async def before(pilot):
         await pilot.press("ctrl+t")
         await _vague_reply(pilot)
@@ -110,12 +116,14 @@ def test_chat_screen_light_theme_in_english(snap_compare):
 def _report_app(peilian_home):
     from .test_tui import _team_store
 
-    return create_app(AppOptions(trainee="张三丰", lang="zh"), scenarios=[SC, RP], recorder=_team_store(),
-                      clock=lambda: 0.0)
+    return create_app(
+        AppOptions(trainee="张三丰", lang="zh"), scenarios=[SC, RP], recorder=_team_store(), clock=lambda: 0.0
+    )
 
 
 def test_team_screen_in_chinese_80x24(snap_compare, peilian_home):
     """F6 at 80 columns: the names stay whole in the first column; the other columns scroll sideways."""
+
     async def before(pilot):
         await pilot.press("f6")
         await _until(pilot, lambda: type(pilot.app.screen).__name__ == "ReportScreen")
@@ -126,6 +134,7 @@ def test_team_screen_in_chinese_80x24(snap_compare, peilian_home):
 
 def test_progress_habits_in_chinese_80x24(snap_compare, peilian_home):
     """F5, paged down to the habits: each quote and the 试试 line on lines of their own, whole points lost."""
+
     async def before(pilot):
         await pilot.press("f5")
         await _until(pilot, lambda: type(pilot.app.screen).__name__ == "ReportScreen")

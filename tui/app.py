@@ -16,21 +16,31 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from peilian.inert import inert
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
+
+from peilian.inert import inert
 
 from .i18n import LABELS, localize_bindings, localize_tree, other, tr
 from .screens.pick import PickScreen
 
 LAZY = object()
 
-_LATER = {"BriefScreen": "screens.brief", "ChatScreen": "screens.chat", "SummaryScreen": "screens.summary",
-          "ReportScreen": "screens.report", "PauseScreen": "screens.pause", "ReplyScored": "screens.chat",
-          "OpeningSpoken": "screens.chat", "ReplyBox": "widgets", "score_panel": "widgets", "bar": "widgets",
-          "highlighted": "widgets"}
+_LATER = {
+    "BriefScreen": "screens.brief",
+    "ChatScreen": "screens.chat",
+    "SummaryScreen": "screens.summary",
+    "ReportScreen": "screens.report",
+    "PauseScreen": "screens.pause",
+    "ReplyScored": "screens.chat",
+    "OpeningSpoken": "screens.chat",
+    "ReplyBox": "widgets",
+    "score_panel": "widgets",
+    "bar": "widgets",
+    "highlighted": "widgets",
+}
 
 
 def __getattr__(name: str):
@@ -73,15 +83,29 @@ class PeilianApp(App):
     """
     # Quit and light/dark stay out of the footer (the picker shows Ctrl+Q; both are in the palette), so that the
     # footer fits 80 columns in Chinese and English.
-    BINDINGS = [Binding("ctrl+q", "quit", "k_quit", show=False, priority=True),
-                Binding("ctrl+t", "toggle_dark", "k_theme", show=False),
-                Binding("ctrl+l", "switch_language", "k_lang", priority=True),
-                Binding("ctrl+p", "command_palette", "k_palette", show=False, priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "k_quit", show=False, priority=True),
+        Binding("ctrl+t", "toggle_dark", "k_theme", show=False),
+        Binding("ctrl+l", "switch_language", "k_lang", priority=True),
+        Binding("ctrl+p", "command_palette", "k_palette", show=False, priority=True),
+    ]
 
-    def __init__(self, scenarios: list | None = None, *, trainee: str = "trainee", scorer=None, lang: str = "en",
-                 customer_factory=None, recorder=None, seed: int | None = None, store_problem: str = "",
-                 config: dict | None = None, load_scenarios: Callable[[], list] = bundled_scenarios,
-                 clock: Callable[[], float] = time.monotonic, lock_trainee: bool = False) -> None:
+    def __init__(
+        self,
+        scenarios: list | None = None,
+        *,
+        trainee: str = "trainee",
+        scorer=None,
+        lang: str = "en",
+        customer_factory=None,
+        recorder=None,
+        seed: int | None = None,
+        store_problem: str = "",
+        config: dict | None = None,
+        load_scenarios: Callable[[], list] = bundled_scenarios,
+        clock: Callable[[], float] = time.monotonic,
+        lock_trainee: bool = False,
+    ) -> None:
         super().__init__()
         self.lock_trainee = lock_trainee  # a signed-in browser session: the name can't be changed
         self.scenarios = scenarios  # None: loaded by `load_scenarios` in a worker after the first frame
@@ -90,7 +114,9 @@ class PeilianApp(App):
         self._scorer = scorer
         self.lang = lang if lang in LABELS else "en"
         self._customer_factory = customer_factory
-        self._recorder = recorder  # a recorder, None (progress not kept), or LAZY (the default store, opened soon)
+        self._recorder = (
+            recorder  # a recorder, None (progress not kept), or LAZY (the default store, opened soon)
+        )
         self._lock = threading.Lock()
         self.store_problem = store_problem
         self.config = config
@@ -153,7 +179,9 @@ class PeilianApp(App):
                 self.scenarios = self._load_scenarios()
             except Exception as e:  # noqa: BLE001 - one sentence on screen instead of a traceback
                 self.scenarios = []
-                self.notify(self.t("no_scenarios", msg=inert(str(e))), severity="error", timeout=15, markup=False)
+                self.notify(
+                    self.t("no_scenarios", msg=inert(str(e))), severity="error", timeout=15, markup=False
+                )
             self._refill_pickers()
         self.call_after_refresh(self.warm_up)
         if self._customer_factory is not None:
@@ -198,13 +226,21 @@ class PeilianApp(App):
 
     def on_warmed_up(self, _message: WarmedUp) -> None:
         if self.store_problem:
-            self.notify(self.t("not_saved", msg=inert(str(self.store_problem))), severity="error", timeout=15,
-                        markup=False)
+            self.notify(
+                self.t("not_saved", msg=inert(str(self.store_problem))),
+                severity="error",
+                timeout=15,
+                markup=False,
+            )
         from scoring.rules import ruleset  # loaded with the scorer: a team file with a problem was left out
 
         if ruleset().skipped:
-            self.notify(self.t("team_files_skipped", n=len(ruleset().skipped)), severity="warning", timeout=15,
-                        markup=False)
+            self.notify(
+                self.t("team_files_skipped", n=len(ruleset().skipped)),
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
         self._refill_pickers()  # best scores and ✔ now that the store is open
 
     def record(self, action, *, thread: bool = False):
@@ -257,8 +293,13 @@ class PeilianApp(App):
             if kind == "team":
                 data = team_report(self.recorder.store, scenarios=infos, gate=self.gate())
             else:
-                data = trainee_report(self.recorder.store, self.trainee, scenarios=infos, gate=self.gate(),
-                                      name_others=not self.config or self.config.get("role") == "lead")
+                data = trainee_report(
+                    self.recorder.store,
+                    self.trainee,
+                    scenarios=infos,
+                    gate=self.gate(),
+                    name_others=not self.config or self.config.get("role") == "lead",
+                )
         except StoreError as e:
             return None, str(e)
         return data, inert(markdown(data, self.lang))
@@ -268,7 +309,7 @@ class PeilianApp(App):
         order = self.scenarios or [current]
         ids = [sc.id for sc in order]
         i = ids.index(current.id) if current.id in ids else -1
-        rest = order[i + 1:] + order[:max(i, 0)]
+        rest = order[i + 1 :] + order[: max(i, 0)]
         if not rest:
             return current
         bests = self.bests()
@@ -290,7 +331,9 @@ class PeilianApp(App):
         from peilian.config import home
 
         try:
-            (home() / "ui.json").write_text(json.dumps({"trainee": self.trainee}, ensure_ascii=False), encoding="utf-8")
+            (home() / "ui.json").write_text(
+                json.dumps({"trainee": self.trainee}, ensure_ascii=False), encoding="utf-8"
+            )
         except OSError:
             pass
 
@@ -364,7 +407,11 @@ def create_app(options: AppOptions | None = None, *, scenarios: list | None = No
     import os
 
     options = options or AppOptions()
-    lang = options.lang or os.environ.get("PEILIAN_LANG") or ("zh" if (locale.getlocale()[0] or "").startswith("zh") else "en")
+    lang = (
+        options.lang
+        or os.environ.get("PEILIAN_LANG")
+        or ("zh" if (locale.getlocale()[0] or "").startswith("zh") else "en")
+    )
     from peilian.config import home, load_config
 
     config = kw.pop("config", None)
@@ -382,8 +429,9 @@ def create_app(options: AppOptions | None = None, *, scenarios: list | None = No
         remembered = json.loads((home() / "ui.json").read_text(encoding="utf-8")).get("trainee", "")
     except (OSError, ValueError, AttributeError):
         pass
-    trainee = (options.trainee or (config or {}).get("trainee") or remembered or os.environ.get("USER")
-               or "trainee")
+    trainee = (
+        options.trainee or (config or {}).get("trainee") or remembered or os.environ.get("USER") or "trainee"
+    )
     recorder = kw.pop("recorder", None)
     if recorder is None:
         recorder = LAZY  # the default store, opened off the UI thread after the first frame
@@ -392,9 +440,16 @@ def create_app(options: AppOptions | None = None, *, scenarios: list | None = No
 
         model = make_customer(options.bot, options.model, options.base_url)
         kw["customer_factory"] = lambda: model
-    return PeilianApp(scenarios, trainee=trainee, lang=lang, seed=options.seed,
-                      recorder=recorder if recorder is LAZY else (recorder or None), config=config,
-                      lock_trainee=options.lock_trainee and bool(options.trainee), **kw)
+    return PeilianApp(
+        scenarios,
+        trainee=trainee,
+        lang=lang,
+        seed=options.seed,
+        recorder=recorder if recorder is LAZY else (recorder or None),
+        config=config,
+        lock_trainee=options.lock_trainee and bool(options.trainee),
+        **kw,
+    )
 
 
 def run_app(options: AppOptions | None = None) -> None:

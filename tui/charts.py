@@ -28,8 +28,9 @@ class CriteriaChart(Vertical):
     CriteriaChart > PlotextPlot { height: 1fr; }
     """
 
-    def __init__(self, xs: list[int], series: dict[str, list[float]], *, title: str, xlabel: str,
-                 id: str | None = None) -> None:  # noqa: A002 - Textual's name
+    def __init__(
+        self, xs: list[int], series: dict[str, list[float]], *, title: str, xlabel: str, id: str | None = None
+    ) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
         self.xs, self.series, self.title_key, self.xlabel_key = xs, series, title, xlabel
 

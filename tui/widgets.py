@@ -76,10 +76,17 @@ def score_panel(turn, lang: str, result=None, labels: dict[str, str] | None = No
     return out
 
 
-SLOW_CUSTOMER = 5  # seconds of "typing…" after which the line says how long, and that the trainee needn't wait
+SLOW_CUSTOMER = (
+    5  # seconds of "typing…" after which the line says how long, and that the trainee needn't wait
+)
 
-STYLES = {"customer": "bold magenta", "you": "bold cyan", "ended": "bold yellow", "model_answer": "green",
-          "lost": "red"}
+STYLES = {
+    "customer": "bold magenta",
+    "you": "bold cyan",
+    "ended": "bold yellow",
+    "model_answer": "green",
+    "lost": "red",
+}
 
 
 class Line(Static):
@@ -91,8 +98,15 @@ class Line(Static):
     `body` is the words, or a function of the language for words that are themselves interface text; `note`, a
     function of the language, is a quiet line under them (who voiced a customer line the model wrote)."""
 
-    def __init__(self, who: str, body: str | Text | Callable[[str], str | Text] = "", *, typing: bool = False,
-                 classes: str = "", note: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        who: str,
+        body: str | Text | Callable[[str], str | Text] = "",
+        *,
+        typing: bool = False,
+        classes: str = "",
+        note: Callable[[str], str] | None = None,
+    ) -> None:
         self.who = who
         self.body = body
         self.note = note
@@ -143,15 +157,19 @@ class Line(Static):
         body = self.body(lang) if callable(self.body) else self.body
         if isinstance(body, Text):
             return body
-        return Text(inert(body), style="green" if self.who == "model_answer" else "")  # a customer's, a model's words
+        return Text(
+            inert(body), style="green" if self.who == "model_answer" else ""
+        )  # a customer's, a model's words
 
 
 class ReplyBox(TextArea):
     """Multi-line input: Enter sends, Ctrl+J (or Shift+Enter where the terminal reports it) inserts a new line
     (IME composition is left to the terminal)."""
 
-    BINDINGS = [Binding("ctrl+j", "newline", "k_newline", show=False),  # the line under the box says so
-                Binding("shift+enter", "newline", "k_newline", show=False)]  # terminals that report it
+    BINDINGS = [
+        Binding("ctrl+j", "newline", "k_newline", show=False),  # the line under the box says so
+        Binding("shift+enter", "newline", "k_newline", show=False),
+    ]  # terminals that report it
 
     class Submitted(Message):
         def __init__(self, value: str) -> None:

@@ -83,11 +83,20 @@ class CJKText(Text):
         new._spans = list(text._spans)
         return new
 
-    def wrap(self, console: Console, width: int, *, justify=None, overflow=None, tab_size: int = 8,
-             no_wrap: bool | None = None) -> Lines:
+    def wrap(
+        self,
+        console: Console,
+        width: int,
+        *,
+        justify=None,
+        overflow=None,
+        tab_size: int = 8,
+        no_wrap: bool | None = None,
+    ) -> Lines:
         if no_wrap or self.no_wrap or overflow == "ignore":
-            return super().wrap(console, width, justify=justify, overflow=overflow, tab_size=tab_size,
-                                no_wrap=no_wrap)
+            return super().wrap(
+                console, width, justify=justify, overflow=overflow, tab_size=tab_size, no_wrap=no_wrap
+            )
         overflow = overflow or self.overflow or "fold"
         lines = Lines()
         for line in self.split(allow_blank=True):

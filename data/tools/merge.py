@@ -6,6 +6,7 @@
 Settled label per criterion: the mean of A and B when they differ by at most 1; the adjudicator's label
 (data/blind/adjudicated.jsonl, judged by the rubric with both labels shown) when they differ by 2 or more.
 """
+
 import glob
 import json
 import sys
@@ -58,21 +59,38 @@ def main():
         B = lambda r: blind[r["id"]]["labels"][c]  # noqa: E731
         exact = sum(A(r) == B(r) for r in rows) / len(rows)
         within1 = sum(abs(A(r) - B(r)) <= 1 for r in rows) / len(rows)
-        print(f"  {c:10} pairwise A->B {pairwise(rows, A, B):.3f}  B->A {pairwise(rows, B, A):.3f}  "
-              f"exact {exact:.3f}  within-1 {within1:.3f}  differ>=2 {sum(abs(A(r)-B(r))>=2 for r in rows)}")
+        print(
+            f"  {c:10} pairwise A->B {pairwise(rows, A, B):.3f}  B->A {pairwise(rows, B, A):.3f}  "
+            f"exact {exact:.3f}  within-1 {within1:.3f}  differ>=2 {sum(abs(A(r) - B(r)) >= 2 for r in rows)}"
+        )
     for r in rows:
-        diff = {c: (r["labels"][c], blind[r["id"]]["labels"][c]) for c in CRIT
-                if abs(r["labels"][c] - blind[r["id"]]["labels"][c]) >= 2}
+        diff = {
+            c: (r["labels"][c], blind[r["id"]]["labels"][c])
+            for c in CRIT
+            if abs(r["labels"][c] - blind[r["id"]]["labels"][c]) >= 2
+        }
         if diff:
-            disputes.append({"id": r["id"], "lang": r.get("lang"), "kind": r.get("kind"), "context": r["context"],
-                             "customer": r["customer"], "reply": r["reply"],
-                             "labels_a": r["labels"], "labels_b": blind[r["id"]]["labels"],
-                             "disputed": sorted(diff), "why_a": r.get("why", "")})
+            disputes.append(
+                {
+                    "id": r["id"],
+                    "lang": r.get("lang"),
+                    "kind": r.get("kind"),
+                    "context": r["context"],
+                    "customer": r["customer"],
+                    "reply": r["reply"],
+                    "labels_a": r["labels"],
+                    "labels_b": blind[r["id"]]["labels"],
+                    "disputed": sorted(diff),
+                    "why_a": r.get("why", ""),
+                }
+            )
     with open(ROOT / "data/blind/disputes.jsonl", "w", encoding="utf-8") as fh:
         for d in disputes:
             fh.write(json.dumps(d, ensure_ascii=False) + "\n")
-    print(f"{len(disputes)} replies with a difference of 2 or more -> data/blind/disputes.jsonl; "
-          f"{sum(d['id'] in adj for d in disputes)} adjudicated")
+    print(
+        f"{len(disputes)} replies with a difference of 2 or more -> data/blind/disputes.jsonl; "
+        f"{sum(d['id'] in adj for d in disputes)} adjudicated"
+    )
     if "--write" not in sys.argv:
         return
     out = defaultdict(list)
@@ -85,8 +103,11 @@ def main():
                 settled[c] = float(adj[r["id"]]["labels"][c])
             else:
                 settled[c] = (a_ + b_) / 2
-        row = {k: r[k] for k in ("id", "group", "domain", "kind", "lang", "context", "customer", "reply", "register")
-               if k in r}
+        row = {
+            k: r[k]
+            for k in ("id", "group", "domain", "kind", "lang", "context", "customer", "reply", "register")
+            if k in r
+        }
         row["labels"] = settled
         row["labelers"] = {"a": r["labels"], "b": b}
         out[r["id"].split("-")[0]].append(row)

@@ -15,9 +15,18 @@ from ..inert import inert
 # Each subcommand's module, imported only when that command runs (or `--help` lists them): `peilian` with no
 # command opens the app, and its first frame must not wait for the simulator, sqlite-utils or the scorer.
 LAZY_COMMANDS = {
-    "run": "run_cmd", "scenarios": "scenarios_cmd", "app": "app_cmd", "score": "score_cmd", "eval": "score_cmd",
-    "report": "report_cmd", "db": "report_cmd", "models": "models_cmd", "serve": "serve_cmd", "users": "users_cmd",
-    "export": "transfer_cmd", "import": "transfer_cmd",
+    "run": "run_cmd",
+    "scenarios": "scenarios_cmd",
+    "app": "app_cmd",
+    "score": "score_cmd",
+    "eval": "score_cmd",
+    "report": "report_cmd",
+    "db": "report_cmd",
+    "models": "models_cmd",
+    "serve": "serve_cmd",
+    "users": "users_cmd",
+    "export": "transfer_cmd",
+    "import": "transfer_cmd",
 }
 # The commands that open the progress store: each gets --db (a SQLite file or a postgresql:// URL; .store_option).
 STORE_COMMANDS = {"run", "app", "serve", "report", "db", "users", "export", "import"}
@@ -44,7 +53,9 @@ class LazyGroup(click.Group):
         return self.commands.get(cmd_name)
 
 
-@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(package_name="peilian")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -58,7 +69,10 @@ def cli(ctx: click.Context) -> None:
 
         use_store()  # config.yaml's db: (or $PEILIAN_DB) for the app's store
         open_app()
-    elif ctx.invoked_subcommand not in ("app", "serve"):  # (the app's screen is the terminal: no stray lines there)
+    elif ctx.invoked_subcommand not in (
+        "app",
+        "serve",
+    ):  # (the app's screen is the terminal: no stray lines there)
         _say_skipped_team_files()
 
 
@@ -93,7 +107,9 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.exit(0)
     except Exception as e:  # last resort: one sentence on screen, the traceback in the log
-        rules = sys.modules.get("scoring.rules")  # a trainer's broken lexicon or rule file: their error, one sentence
+        rules = sys.modules.get(
+            "scoring.rules"
+        )  # a trainer's broken lexicon or rule file: their error, one sentence
         if rules is not None and isinstance(e, rules.RuleError):
             click.echo(f"peilian: {inert(str(e))}.", err=True)
             sys.exit(2)

@@ -30,7 +30,9 @@ def check_command():
     dirs = scenario_dirs()
     for d in dirs:
         if not d.is_dir():
-            problems.append(f"{d}:1:1: this scenario folder (from $PEILIAN_SCENARIOS) doesn't exist: fix the path")
+            problems.append(
+                f"{d}:1:1: this scenario folder (from $PEILIAN_SCENARIOS) doesn't exist: fix the path"
+            )
     loaded, found = load_many([d for d in dirs if d.is_dir()])
     problems += [str(p) for p in found]
     team = [(p, sc) for p, sc in loaded if not p.resolve().is_relative_to(BUNDLED)]
@@ -49,15 +51,24 @@ def check_command():
         f = d / "scenario.schema.json"
         if f.is_file() and f.read_text(encoding="utf-8", errors="replace") != schema:
             warnings += 1
-            click.echo(inert(f"{_show(f)}:1:1: warning: this schema was written by another version of Peilian: "
-                             f"`peilian scenarios schema --write {_show(d)}` brings it up to date"))
+            click.echo(
+                inert(
+                    f"{_show(f)}:1:1: warning: this schema was written by another version of Peilian: "
+                    f"`peilian scenarios schema --write {_show(d)}` brings it up to date"
+                )
+            )
     bundled = len(loaded) - len(team)
-    summary = (f"checked {bundled} bundled and {len(team)} team scenario(s), {n_lex} team lexicon file(s), "
-               f"{n_rules} team rule file(s)")
+    summary = (
+        f"checked {bundled} bundled and {len(team)} team scenario(s), {n_lex} team lexicon file(s), "
+        f"{n_rules} team rule file(s)"
+    )
     if problems:
         files = len({p.split(":", 1)[0] for p in problems})
-        click.echo(f"{summary}: {len(problems)} problem(s) in {files} file(s)"
-                   + (f", {warnings} warning(s)." if warnings else "."), err=True)
+        click.echo(
+            f"{summary}: {len(problems)} problem(s) in {files} file(s)"
+            + (f", {warnings} warning(s)." if warnings else "."),
+            err=True,
+        )
         raise SystemExit(1)
     click.echo(f"ok: {summary}" + (f"; {warnings} warning(s)." if warnings else "; no problems."), err=True)
 

@@ -40,10 +40,14 @@ def models_list(no_probe):
         click.echo(f"{name}{default}{alias}: {state}  {entry.get('description', '')}")
         click.echo(f"    {where}")
         click.echo(f"    {_speaks(entry.get('languages'))}")
-    click.echo("Any OpenAI-compatible server: --bot llm --base-url http://HOST:PORT/v1 --model NAME "
-               "(PEILIAN_API_KEY is sent as a bearer token only if it is set).")
-    click.echo(f"A customer line may take {LINE_TIMEOUT:g} s in all, then the scripted line is said (--llm-timeout SECONDS, "
-               "PEILIAN_LLM_TIMEOUT, or a preset's timeout:).")
+    click.echo(
+        "Any OpenAI-compatible server: --bot llm --base-url http://HOST:PORT/v1 --model NAME "
+        "(PEILIAN_API_KEY is sent as a bearer token only if it is set)."
+    )
+    click.echo(
+        f"A customer line may take {LINE_TIMEOUT:g} s in all, then the scripted line is said (--llm-timeout SECONDS, "
+        "PEILIAN_LLM_TIMEOUT, or a preset's timeout:)."
+    )
 
 
 def _speaks(langs) -> str:

@@ -18,7 +18,13 @@ def bar(score: int, width: int = 10) -> str:
 def highlight(reply: str, findings: list[Finding]) -> str:
     """The reply with the words that cost points underlined in red (gains are not marked)."""
     reply = inert(reply)  # same length: the findings' spans still fit
-    spans = sorted({(f.start, f.end) for f in findings if f.effect < 0 and f.end > f.start and f.end - f.start < len(reply)})
+    spans = sorted(
+        {
+            (f.start, f.end)
+            for f in findings
+            if f.effect < 0 and f.end > f.start and f.end - f.start < len(reply)
+        }
+    )
     out, pos = [], 0
     for s, e in spans:
         if s < pos:
@@ -60,7 +66,12 @@ def render_turn(turn, verbose: bool = True, lang: str | None = None, missing: li
         for m in turn.must_new:
             out.append(click.style(f"  ✓ done: {inert(m)}", fg="green"))
         if turn.moved:
-            out.append(click.style("  mood: " + inert(", ".join(f"{cause} {points:+d}" for cause, points in turn.moved)), dim=True))
+            out.append(
+                click.style(
+                    "  mood: " + inert(", ".join(f"{cause} {points:+d}" for cause, points in turn.moved)),
+                    dim=True,
+                )
+            )
         for line in missing:
             out.append(click.style(f"  … {inert(line)}", fg="yellow"))
     if turn.progress is not None and not turn.decision.outcome:

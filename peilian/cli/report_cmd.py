@@ -36,15 +36,32 @@ def open_for_reading(target) -> Store | None:
 
 @click.command("report")
 @click.option("--trainee", default=None, help="One trainee's progress (default: yours, from config.yaml).")
-@click.option("--team", is_flag=True, help="The team view: one row per trainee, leaderboard, scenario difficulty.")
-@click.option("--since", default=None, metavar="WHEN",
-              help="Only sessions started on or after a date (2026-10-01) or a time (2026-10-01T18:00, UTC unless it "
-                   "has an offset such as +08:00).")
-@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default=None,
-              help="md (default), html (one offline file with charts), csv or json. Default from --out's suffix.")
-@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None, help="Write to a file.")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en",
-              help="The Markdown and HTML reports' language (en or zh).")
+@click.option(
+    "--team", is_flag=True, help="The team view: one row per trainee, leaderboard, scenario difficulty."
+)
+@click.option(
+    "--since",
+    default=None,
+    metavar="WHEN",
+    help="Only sessions started on or after a date (2026-10-01) or a time (2026-10-01T18:00, UTC unless it "
+    "has an offset such as +08:00).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(RENDERERS)),
+    default=None,
+    help="md (default), html (one offline file with charts), csv or json. Default from --out's suffix.",
+)
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False, writable=True), default=None, help="Write to a file."
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    help="The Markdown and HTML reports' language (en or zh).",
+)
 def report_command(trainee, team, since, fmt, out, lang):
     """Progress reports: --trainee NAME for one trainee, --team for team leads."""
     cfg = load_config()
@@ -58,19 +75,30 @@ def report_command(trainee, team, since, fmt, out, lang):
             raise UserError("Say whose report: --trainee NAME, or --team for the whole team.")
     if cfg["role"] == "trainee":
         if team:
-            raise UserError(f"The team report is for team leads; this install is set to role: trainee in {config_path()}.")
+            raise UserError(
+                f"The team report is for team leads; this install is set to role: trainee in {config_path()}."
+            )
         if cfg["trainee"] and trainee != cfg["trainee"]:
             raise UserError(f"In trainee mode you can see only your own history ({cfg['trainee']}).")
     if fmt is None:
         suffix = Path(out).suffix.lower().lstrip(".") if out else ""
-        fmt = {"md": "md", "markdown": "md", "html": "html", "htm": "html", "csv": "csv", "json": "json"}.get(suffix, "md")
+        fmt = {"md": "md", "markdown": "md", "html": "html", "htm": "html", "csv": "csv", "json": "json"}.get(
+            suffix, "md"
+        )
 
-    target = default_target()  # --db, $PEILIAN_DB or config.yaml's db: (peilian.cli.store_option), else the default
+    target = (
+        default_target()
+    )  # --db, $PEILIAN_DB or config.yaml's db: (peilian.cli.store_option), else the default
     if not is_url(target) and target != default_path() and not Path(target).is_file():
         # a typo in --db is not "no sessions yet"
-        raise UserError(f"No progress database at {target}: check the path (`peilian db path` prints the default one).")
+        raise UserError(
+            f"No progress database at {target}: check the path (`peilian db path` prints the default one)."
+        )
     store = open_for_reading(target)
-    scenarios = [ScenarioInfo.of(sc) for _p, sc in all_scenarios(lambda m: click.echo(f"peilian: {inert(m)}", err=True))]
+    scenarios = [
+        ScenarioInfo.of(sc)
+        for _p, sc in all_scenarios(lambda m: click.echo(f"peilian: {inert(m)}", err=True))
+    ]
     gate = ReadinessGate(**cfg["readiness"])
     gates = {name: ReadinessGate(**rule) for name, rule in cfg["gates"].items()}
     try:
@@ -83,14 +111,31 @@ def report_command(trainee, team, since, fmt, out, lang):
         if store is None:
             if trainee:
                 raise UserError(f"No sessions for trainee '{trainee}' yet. " + NO_SESSIONS.split(": ", 1)[1])
-            rep = {"kind": "team", "since": used, "trainees": [], "leaderboard": [], "scenarios": [],
-                   "distribution": [], "sessions": 0, "gate": gate.describe(), "gate_rule": gate.rule(), "gates": [],
-                   "grid": {"scenarios": [], "rows": []}}
+            rep = {
+                "kind": "team",
+                "since": used,
+                "trainees": [],
+                "leaderboard": [],
+                "scenarios": [],
+                "distribution": [],
+                "sessions": 0,
+                "gate": gate.describe(),
+                "gate_rule": gate.rule(),
+                "gates": [],
+                "grid": {"scenarios": [], "rows": []},
+            }
         elif team:
             rep = team_report(store, scenarios=scenarios, gate=gate, since=since, gates=gates)
         else:
-            rep = trainee_report(store, trainee, scenarios=scenarios, gate=gate, since=since,
-                                 name_others=cfg["role"] == "lead", gates=gates)
+            rep = trainee_report(
+                store,
+                trainee,
+                scenarios=scenarios,
+                gate=gate,
+                since=since,
+                name_others=cfg["role"] == "lead",
+                gates=gates,
+            )
     except StoreError as e:
         raise UserError(str(e)) from None
     finally:

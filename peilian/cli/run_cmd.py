@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import asdict
 import sys
 from collections.abc import Iterator
+from dataclasses import asdict
 
 import click
 
@@ -29,8 +29,10 @@ CRIT_SHORT = {"certainty": "certain", "simplicity": "simple", "warmth": "warm"}
 def _checked(line: str, where: str, number: int) -> str:
     """A reply that is text: bytes that weren't UTF-8 (let through by a surrogateescape stdin) are one sentence."""
     if any("\ud800" <= ch <= "\udfff" for ch in line):
-        raise UserError(f"Line {number} of {where} is not UTF-8 text: save it as UTF-8 (or set the terminal to "
-                        "UTF-8) and run again.")
+        raise UserError(
+            f"Line {number} of {where} is not UTF-8 text: save it as UTF-8 (or set the terminal to "
+            "UTF-8) and run again."
+        )
     return line
 
 
@@ -49,8 +51,10 @@ def _lines(stream, where: str) -> Iterator[str]:
         try:
             yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as e:
-            raise UserError(f"Line {number} of {where} is not UTF-8 text (byte {e.start + 1} of the line): save it "
-                            "as UTF-8 and run again.") from None
+            raise UserError(
+                f"Line {number} of {where} is not UTF-8 text (byte {e.start + 1} of the line): save it "
+                "as UTF-8 and run again."
+            ) from None
 
 
 def _prompted(name: str) -> Iterator[str]:
@@ -62,14 +66,21 @@ def _prompted(name: str) -> Iterator[str]:
             click.echo()
             return
         except UnicodeDecodeError:
-            raise UserError("What you typed is not UTF-8 text: set the terminal to UTF-8 and type it again.") from None
+            raise UserError(
+                "What you typed is not UTF-8 text: set the terminal to UTF-8 and type it again."
+            ) from None
         number += 1
         yield _checked(line, "what you typed", number)
 
 
 class _Printer:
     def __init__(self, session: Session, persona: str, as_json: bool, verbose: bool):
-        self.session, self.persona, self.as_json, self.verbose = session, inert(persona, oneline=True), as_json, verbose
+        self.session, self.persona, self.as_json, self.verbose = (
+            session,
+            inert(persona, oneline=True),
+            as_json,
+            verbose,
+        )
         self.streamed = False
         self.streamed_text = ""
         self.said: list[dict] = []  # every customer line as said, with which path produced it
@@ -84,8 +95,13 @@ class _Printer:
         click.echo(inert(piece), nl=False)  # a model's words are data too
 
     def customer(self, text: str, utterance) -> None:
-        self.said.append({"text": text, "source": utterance.source if utterance else "stored",
-                          "status": utterance.status if utterance else ""})
+        self.said.append(
+            {
+                "text": text,
+                "source": utterance.source if utterance else "stored",
+                "status": utterance.status if utterance else "",
+            }
+        )
         if self.as_json:
             return
         # a model that failed mid-stream: the words shown were not kept, so show the line that was
@@ -102,8 +118,11 @@ class _Printer:
     def turn(self, turn) -> None:
         if not self.as_json:
             lang = self.session.scenario.lang[:2]
-            missing = ([missing_line(label, miss, lang) for label, miss in near_misses(self.session, turn)]
-                       if self.verbose and not turn.decision.outcome == "resolved" else [])
+            missing = (
+                [missing_line(label, miss, lang) for label, miss in near_misses(self.session, turn)]
+                if self.verbose and not turn.decision.outcome == "resolved"
+                else []
+            )
             click.echo(render_turn(turn, self.verbose, lang, missing))
 
 
@@ -112,8 +131,13 @@ def _replay(session: Session, stored, recorder, customer, printer, as_json: bool
     said = recorder.replay(session, stored)
     last = stored.turns[-1] if stored.turns else None
     if not as_json:
-        click.echo(click.style(f"Resuming the session from {stored.started_at[:16]}: {len(stored.turns)} replies kept, "
-                               f"mood {session.mood}/100.", dim=True))
+        click.echo(
+            click.style(
+                f"Resuming the session from {stored.started_at[:16]}: {len(stored.turns)} replies kept, "
+                f"mood {session.mood}/100.",
+                dim=True,
+            )
+        )
         if last:
             click.echo(click.style(f"you (before): {inert(last.reply)}", dim=True))
     if said is not None:
@@ -128,10 +152,16 @@ def _replay(session: Session, stored, recorder, customer, printer, as_json: bool
 @click.command("run")
 @click.argument("scenario")
 @click.option("--trainee", default=None, help="Your name (progress is kept per trainee).")
-@click.option("--replies", "replies_path", default=None, help="A file of replies, one per line, or - for stdin.")
-@click.option("--seed", type=int, default=None, help="Seed for the customer's line variants (repeatable runs).")
+@click.option(
+    "--replies", "replies_path", default=None, help="A file of replies, one per line, or - for stdin."
+)
+@click.option(
+    "--seed", type=int, default=None, help="Seed for the customer's line variants (repeatable runs)."
+)
 @click.option("--no-save", is_flag=True, help="Don't keep this session in the progress database.")
-@click.option("--resume", is_flag=True, help="Continue your unfinished session of this scenario (e.g. after a crash).")
+@click.option(
+    "--resume", is_flag=True, help="Continue your unfinished session of this scenario (e.g. after a crash)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document with the whole session.")
 @click.option("--quiet", "-q", is_flag=True, help="Only scores, no findings.")
 @customer_options
@@ -142,7 +172,9 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
     """
     sc = find_scenario(scenario, warn=lambda m: click.echo(f"peilian: {inert(m)}", err=True))
     customer = make_customer(bot, model, base_url)
-    if trainee is None:  # not given: config.yaml's, else the default name; given (even "" or "  "): checked as is
+    if (
+        trainee is None
+    ):  # not given: config.yaml's, else the default name; given (even "" or "  "): checked as is
         trainee = load_config().get("trainee") or "trainee"
     trainee = clean_name(trainee)
     if resume and no_save:
@@ -152,7 +184,9 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
     if recorder and resume:
         stored = recorder.unfinished(trainee, sc.id)
         if stored is None:
-            raise UserError(f"{trainee} has no unfinished session of {sc.id} to resume; start one without --resume.")
+            raise UserError(
+                f"{trainee} has no unfinished session of {sc.id} to resume; start one without --resume."
+            )
         if stored.scenario_hash != sc.content_hash():
             raise UserError(
                 f"{sc.id} has changed since that session started ({stored.started_at[:16]}), so it can't be resumed "
@@ -162,8 +196,13 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
     elif recorder:
         closed = recorder.close_unfinished(trainee, sc.id)
         if closed and not as_json:
-            click.echo(click.style(f"(An unfinished session of {sc.id} was closed as abandoned; its replies are kept. "
-                                   "Next time use --resume to continue it.)", dim=True))
+            click.echo(
+                click.style(
+                    f"(An unfinished session of {sc.id} was closed as abandoned; its replies are kept. "
+                    "Next time use --resume to continue it.)",
+                    dim=True,
+                )
+            )
     seed = seed if seed is not None else random.randrange(1_000_000)
 
     if replies_path is None and sys.stdin.isatty() and not as_json:
@@ -190,10 +229,19 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
     if stored is not None:
         _replay(session, stored, recorder, customer, printer, as_json)
     try:
-        play(session, replies, customer=customer, recorder=recorder, trainee=trainee, events=printer,
-             skip_opening=stored is not None)
+        play(
+            session,
+            replies,
+            customer=customer,
+            recorder=recorder,
+            trainee=trainee,
+            events=printer,
+            skip_opening=stored is not None,
+        )
         if not session.turns:
-            raise UserError("No replies were given: write one reply per line (a file, a pipe, or at the prompt).")
+            raise UserError(
+                "No replies were given: write one reply per line (a file, a pipe, or at the prompt)."
+            )
     except Exception:
         if recorder and stored is None:
             recorder.discard_if_empty(session)  # no row of a session that never had a reply
@@ -208,8 +256,10 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
             "outcome": session.outcome,
             "mood": session.mood,
             "overall": session.overall,
-            "turns": [{**t.to_dict(), "near_misses": [asdict(m) for _label, m in near_misses(session, t)]}
-                      for t in session.turns],
+            "turns": [
+                {**t.to_dict(), "near_misses": [asdict(m) for _label, m in near_misses(session, t)]}
+                for t in session.turns
+            ],
             "mood_totals": dict(mood_totals(session)),
             "closing": session.customer_line if session.finished else None,
             "why": session.why(),
@@ -221,8 +271,10 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
         outcome = session.outcome or "unfinished"
         colour = {"resolved": "green", "escalated": "red"}.get(outcome, "yellow")
         score = f", score {session.overall:.0f}" if session.overall is not None else ""
-        click.echo(click.style(f"Outcome: {outcome}", fg=colour, bold=True)
-                   + f" after {len(session.turns)} replies{score}, mood {session.mood}/100.")
+        click.echo(
+            click.style(f"Outcome: {outcome}", fg=colour, bold=True)
+            + f" after {len(session.turns)} replies{score}, mood {session.mood}/100."
+        )
         click.echo(session.why())
         if printer.verbose and session.outcome != "resolved":
             click.echo(click.style(inert(mood_arithmetic(session, sc.lang[:2])), dim=True))

@@ -30,7 +30,14 @@ def scenarios_group():
 def list_command(as_json):
     """The scenarios Peilian can find (bundled, $PEILIAN_HOME/scenarios, $PEILIAN_SCENARIOS)."""
     rows = [
-        {"id": sc.id, "lang": sc.lang, "difficulty": sc.difficulty, "title": sc.title, "tags": sc.tags, "path": str(p)}
+        {
+            "id": sc.id,
+            "lang": sc.lang,
+            "difficulty": sc.difficulty,
+            "title": sc.title,
+            "tags": sc.tags,
+            "path": str(p),
+        }
         for p, sc in all_scenarios(_warn)
     ]
     if as_json:
@@ -41,9 +48,14 @@ def list_command(as_json):
 
 
 @scenarios_group.command("schema")
-@click.option("--write", "folder", type=click.Path(file_okay=False), default=None,
-              help="Write scenario.schema.json into this folder (e.g. $PEILIAN_HOME/scenarios): files `scenarios "
-              "new` writes there point at it as ./scenario.schema.json.")
+@click.option(
+    "--write",
+    "folder",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write scenario.schema.json into this folder (e.g. $PEILIAN_HOME/scenarios): files `scenarios "
+    "new` writes there point at it as ./scenario.schema.json.",
+)
 def schema_command(folder):
     """Print the JSON Schema of the scenario format (for editor completion), or write it next to your scenarios."""
     from pathlib import Path
@@ -58,8 +70,11 @@ def schema_command(folder):
         target.write_text(text, encoding="utf-8")
     except OSError as e:
         raise UserError(f"Cannot write {target}: {e.strerror}.") from None
-    click.echo(f"Wrote {target}. Scenario files in that folder can start with "
-               "`# yaml-language-server: $schema=./scenario.schema.json` (`peilian scenarios new` does).", err=True)
+    click.echo(
+        f"Wrote {target}. Scenario files in that folder can start with "
+        "`# yaml-language-server: $schema=./scenario.schema.json` (`peilian scenarios new` does).",
+        err=True,
+    )
 
 
 def _paths(paths):
@@ -103,17 +118,39 @@ def _lint(loaded) -> int:
 @scenarios_group.command("test")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--verbose", "-v", is_flag=True, help="Show every turn's scores and mood.")
-@click.option("--coverage", is_flag=True, help="Also play varied replies and report beats and endings never reached.")
-@click.option("--pool", type=click.Path(exists=True, dir_okay=False), multiple=True,
-              help="JSON lines with a `reply` field to add to the coverage pool (169 varied real-style replies are built in).")
+@click.option(
+    "--coverage", is_flag=True, help="Also play varied replies and report beats and endings never reached."
+)
+@click.option(
+    "--pool",
+    type=click.Path(exists=True, dir_okay=False),
+    multiple=True,
+    help="JSON lines with a `reply` field to add to the coverage pool (169 varied real-style replies are built in).",
+)
 @click.option("--runs", type=int, default=150, show_default=True, help="Coverage sessions per scenario.")
-@click.option("--model-answers", "model_answers", is_flag=True,
-              help="Instead: play the model answer of whichever beat the customer is in, over several seeds; every "
-              "session must end resolved at or above the pass mark.")
-@click.option("--seeds", type=click.IntRange(1, 100), default=5, show_default=True, help="Sessions per scenario (--model-answers).")
-@click.option("--pass-mark", type=float, default=None, help="Default: readiness.min_overall in config.yaml (75).")
-@click.option("--draft", is_flag=True, help="Work in progress: let fewer than 4 tests and TODO markers through "
-              "(each is still printed, and the scenario is marked DRAFT).")
+@click.option(
+    "--model-answers",
+    "model_answers",
+    is_flag=True,
+    help="Instead: play the model answer of whichever beat the customer is in, over several seeds; every "
+    "session must end resolved at or above the pass mark.",
+)
+@click.option(
+    "--seeds",
+    type=click.IntRange(1, 100),
+    default=5,
+    show_default=True,
+    help="Sessions per scenario (--model-answers).",
+)
+@click.option(
+    "--pass-mark", type=float, default=None, help="Default: readiness.min_overall in config.yaml (75)."
+)
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="Work in progress: let fewer than 4 tests and TODO markers through "
+    "(each is still printed, and the scenario is marked DRAFT).",
+)
 def test_command(paths, verbose, coverage, pool, runs, model_answers, seeds, pass_mark, draft):
     """Play each scenario's own tests through the scripted engine; exit 1 on any failure.
 
@@ -137,13 +174,25 @@ def test_command(paths, verbose, coverage, pool, runs, model_answers, seeds, pas
 
             pass_mark = load_config()["readiness"]["min_overall"]
     for path, sc in loaded:
-        outcomes = (play_model_answers(sc, seeds=seeds, pass_mark=pass_mark) if model_answers else run_tests(sc))
+        outcomes = (
+            play_model_answers(sc, seeds=seeds, pass_mark=pass_mark) if model_answers else run_tests(sc)
+        )
         for outcome in outcomes:
             total += 1
-            mark = click.style("PASS", fg="green") if outcome.passed else click.style("FAIL", fg="red", bold=True)
-            score = f", score {outcome.session.overall:.0f}" if outcome.session and outcome.session.overall is not None else ""
-            click.echo(f"{mark} {sc.id}: {inert(outcome.name, oneline=True)} → {outcome.got or 'no ending'} "
-                       f"({outcome.turns} turns{score})")
+            mark = (
+                click.style("PASS", fg="green")
+                if outcome.passed
+                else click.style("FAIL", fg="red", bold=True)
+            )
+            score = (
+                f", score {outcome.session.overall:.0f}"
+                if outcome.session and outcome.session.overall is not None
+                else ""
+            )
+            click.echo(
+                f"{mark} {sc.id}: {inert(outcome.name, oneline=True)} → {outcome.got or 'no ending'} "
+                f"({outcome.turns} turns{score})"
+            )
             for problem in outcome.problems:
                 click.echo(f"     {inert(problem)}")
             if verbose and outcome.session:
@@ -155,11 +204,23 @@ def test_command(paths, verbose, coverage, pool, runs, model_answers, seeds, pas
     if unready:
         n = len({p.path for p in unready})
         if draft:
-            click.echo(click.style(f"DRAFT: {len(unready)} thing(s) in {n} file(s) still to finish (listed above); "
-                                   "without --draft they fail the test.", fg="yellow", bold=True))
+            click.echo(
+                click.style(
+                    f"DRAFT: {len(unready)} thing(s) in {n} file(s) still to finish (listed above); "
+                    "without --draft they fail the test.",
+                    fg="yellow",
+                    bold=True,
+                )
+            )
         else:
-            click.echo(click.style(f"NOT READY: {len(unready)} thing(s) in {n} file(s) to finish (listed above); "
-                                   "--draft lets work in progress through.", fg="red", bold=True))
+            click.echo(
+                click.style(
+                    f"NOT READY: {len(unready)} thing(s) in {n} file(s) to finish (listed above); "
+                    "--draft lets work in progress through.",
+                    fg="red",
+                    bold=True,
+                )
+            )
     if coverage:
         failed += _coverage([sc for _p, sc in loaded], pool, runs, None if model_answers else tested)
     if failed:
@@ -184,8 +245,10 @@ def unfinished_problems(loaded) -> list:
     for path, sc in loaded:
         display = _display(path)
         located = load_yaml_located(path.read_text(encoding="utf-8"), display)
-        out += sorted(Problem(display, *_position_for(loc, located.positions, False), message)
-                      for loc, message in unfinished(sc, located.data))
+        out += sorted(
+            Problem(display, *_position_for(loc, located.positions, False), message)
+            for loc, message in unfinished(sc, located.data)
+        )
     return out
 
 
@@ -198,8 +261,12 @@ def _explain_session(session) -> None:
     for t in session.turns:
         s = t.result.scores
         moved = ", ".join(f"{cause} {points:+d}" for cause, points in t.moved) or "nothing"
-        click.echo(inert(f"     {t.number}: c{s['certainty']} s{s['simplicity']} w{s['warmth']} mood {t.mood_before}→"
-                         f"{t.mood} ({moved}) → {t.decision.beat}"))
+        click.echo(
+            inert(
+                f"     {t.number}: c{s['certainty']} s{s['simplicity']} w{s['warmth']} mood {t.mood_before}→"
+                f"{t.mood} ({moved}) → {t.decision.beat}"
+            )
+        )
         if t.progress:
             click.echo(inert(f"        {t.progress.status(lang)}"))
         if t.decision.outcome != "resolved":
@@ -212,9 +279,16 @@ def _explain_session(session) -> None:
 
 @scenarios_group.command("review")
 @click.argument("scenario")
-@click.option("--min-score", type=click.IntRange(0, 100), default=70, show_default=True,
-              help="A reply at or above this overall score counts as a good one.")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None, help="Another progress database.")
+@click.option(
+    "--min-score",
+    type=click.IntRange(0, 100),
+    default=70,
+    show_default=True,
+    help="A reply at or above this overall score counts as a good one.",
+)
+@click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False), default=None, help="Another progress database."
+)
 @click.option("--limit", type=int, default=30, show_default=True, help="At most this many notes.")
 def review_command(scenario, min_score, db_path, limit):
     """Real replies that show where SCENARIO's item lists are too narrow or too broad: good replies in sessions that
@@ -235,21 +309,33 @@ def review_command(scenario, min_score, db_path, limit):
     rows = store.query(
         "select s.id as sid, t.number as number, t.reply as reply, t.overall as overall, t.must_new as must_new, "
         "tr.name as trainee from turns t join sessions s on s.id = t.session_id join trainees tr on tr.id = s.trainee_id "
-        "where s.scenario_id = ? order by s.id, t.number", (sc.id,))
+        "where s.scenario_id = ? order by s.id, t.number",
+        (sc.id,),
+    )
     done: dict[int, set] = {}
     for r in rows:
         done.setdefault(r["sid"], set()).update(json.loads(r["must_new"] or "[]"))
-    turns = [StoredTurn(r["sid"], r["number"], r["reply"], r["overall"] or 0, frozenset(done[r["sid"]]), r["trainee"])
-             for r in rows]
+    turns = [
+        StoredTurn(
+            r["sid"], r["number"], r["reply"], r["overall"] or 0, frozenset(done[r["sid"]]), r["trainee"]
+        )
+        for r in rows
+    ]
     notes = review(sc, turns, min_overall=min_score)
     click.echo(f"{sc.id}: {len(turns)} stored replies, {len(notes)} to look at.")
     for n in notes[:limit]:
         what = "missed" if n.kind == "missed" else "fuzzy forbidden"
-        click.echo(f"- {what} '{inert(n.label, oneline=True)}' (session {n.turn.session_id} turn {n.turn.number}, "
-                   f"{inert(n.turn.trainee, oneline=True)}, score {n.turn.overall}):")
+        click.echo(
+            f"- {what} '{inert(n.label, oneline=True)}' (session {n.turn.session_id} turn {n.turn.number}, "
+            f"{inert(n.turn.trainee, oneline=True)}, score {n.turn.overall}):"
+        )
         click.echo(f"    {inert(n.turn.reply, oneline=True)}")
-        click.echo(click.style(f"    nearest: '{inert(n.words, oneline=True)}' ({n.score}) → {inert(n.suggestion, oneline=True)}",
-                               fg="cyan"))
+        click.echo(
+            click.style(
+                f"    nearest: '{inert(n.words, oneline=True)}' ({n.score}) → {inert(n.suggestion, oneline=True)}",
+                fg="cyan",
+            )
+        )
     if len(notes) > limit:
         click.echo(f"… and {len(notes) - limit} more (--limit).")
 
@@ -275,7 +361,9 @@ def tune_command(paths, write):
         changes = suggest_mood(sc)
         if changes is None:
             stuck += 1
-            click.echo(f"stuck {sc.id}: no nearby mood numbers make every test pass; the tests or the beats need a look")
+            click.echo(
+                f"stuck {sc.id}: no nearby mood numbers make every test pass; the tests or the beats need a look"
+            )
             continue
         said = ", ".join(f"{k} {getattr(sc.mood, k)} → {v}" for k, v in changes.items())
         click.echo(f"tune  {sc.id}: {said}" + (" (written)" if write else ""))
@@ -298,23 +386,31 @@ def _coverage(scenarios, pool_files, runs, tested=None) -> int:
         endings = ", ".join(f"{k} {v}" for k, v in sorted(cov.endings_reached.items()))
         if cov.complete:
             items = len(cov.items_done)
-            click.echo(f"  {click.style('ok', fg='green')}   {cov.scenario}: {beats}/{beats} beats, {items}/{items} must "
-                       f"items, endings: {endings}")
+            click.echo(
+                f"  {click.style('ok', fg='green')}   {cov.scenario}: {beats}/{beats} beats, {items}/{items} must "
+                f"items, endings: {endings}"
+            )
             continue
         incomplete += 1
         items = len(cov.items_done) + len(cov.items_missed)
-        click.echo(f"  {click.style('gaps', fg='red', bold=True)} {cov.scenario}: {beats - len(cov.beats_missed)}/{beats} "
-                   f"beats, {items - len(cov.items_missed)}/{items} must items, endings: {endings or 'none'}")
+        click.echo(
+            f"  {click.style('gaps', fg='red', bold=True)} {cov.scenario}: {beats - len(cov.beats_missed)}/{beats} "
+            f"beats, {items - len(cov.items_missed)}/{items} must items, endings: {endings or 'none'}"
+        )
         if cov.beats_missed:
             click.echo(f"       beats never reached: {', '.join(cov.beats_missed)}")
         if cov.endings_missed:
             click.echo(f"       endings never reached: {', '.join(cov.endings_missed)}")
         if cov.items_missed:
-            click.echo(f"       must items no session ever did: {', '.join(cov.items_missed)} (are the phrases too "
-                       "narrow? `scenarios test -v` shows how close replies came)")
+            click.echo(
+                f"       must items no session ever did: {', '.join(cov.items_missed)} (are the phrases too "
+                "narrow? `scenarios test -v` shows how close replies came)"
+            )
         if cov.items_untested:
-            click.echo(f"       must items no test does: {', '.join(cov.items_untested)} (add a test whose replies "
-                       "do them)")
+            click.echo(
+                f"       must items no test does: {', '.join(cov.items_untested)} (add a test whose replies "
+                "do them)"
+            )
     return incomplete
 
 
@@ -324,7 +420,9 @@ def _coverage(scenarios, pool_files, runs, tested=None) -> int:
 @click.option("--lang", type=click.Choice(["zh", "zh-Hant", "en", "mixed"]), help="The customer's language.")
 @click.option("--difficulty", type=click.IntRange(1, 5), help="1 (easy) to 5 (hard).")
 @click.option("--persona", help="The customer's name, e.g. 王女士 or Mr Patel.")
-@click.option("--out", type=click.Path(dir_okay=False), help="File to write (default: ID.yaml here; - for stdout).")
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="File to write (default: ID.yaml here; - for stdout)."
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def new_command(sid, title, lang, difficulty, persona, out, force):
     """Scaffold a valid, commented scenario file (asks for what the flags don't give)."""
@@ -337,9 +435,11 @@ def new_command(sid, title, lang, difficulty, persona, out, force):
             return click.prompt(question, **kw)
         except click.exceptions.Abort as e:
             if isinstance(e.__context__, EOFError):  # input ended (a pipe, Ctrl+D): say what was still asked
-                raise UserError(f"The input ended before the question '{question}' was answered: answer every "
-                                "question, or give the answers as options (--title, --id, --lang, --difficulty, "
-                                "--persona).") from None
+                raise UserError(
+                    f"The input ended before the question '{question}' was answered: answer every "
+                    "question, or give the answers as options (--title, --id, --lang, --difficulty, "
+                    "--persona)."
+                ) from None
             raise
 
     title = title or ask("Title")
@@ -350,8 +450,14 @@ def new_command(sid, title, lang, difficulty, persona, out, force):
     difficulty = difficulty or ask("Difficulty (1-5)", type=click.IntRange(1, 5), default=2)
     persona = persona if persona is not None else ask("Customer's name", default="", show_default=False)
     target = None if out == "-" else Path(out or f"{sid}.yaml")
-    text = new_scenario(id=sid, title=title, lang=lang, difficulty=difficulty, persona=persona,
-                        schema=schema_ref(target, _team_schema()))
+    text = new_scenario(
+        id=sid,
+        title=title,
+        lang=lang,
+        difficulty=difficulty,
+        persona=persona,
+        schema=schema_ref(target, _team_schema()),
+    )
     _write(target, text, force)
 
 
@@ -363,11 +469,18 @@ def _team_schema():
 
 
 @scenarios_group.command("draft")
-@click.option("--from-transcript", "transcript", required=True, type=click.Path(dir_okay=False),
-              help="A chat log: lines 'customer: ...' / 'agent: ...' (or 顾客:/客服:), or JSON lines with role/text.")
+@click.option(
+    "--from-transcript",
+    "transcript",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="A chat log: lines 'customer: ...' / 'agent: ...' (or 顾客:/客服:), or JSON lines with role/text.",
+)
 @click.option("--id", "sid", default=None, help="Scenario id (default: from the file name).")
 @click.option("--title", default="", help="Title (default: the start of the first customer line).")
-@click.option("--out", type=click.Path(dir_okay=False), help="File to write (default: ID.yaml here; - for stdout).")
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="File to write (default: ID.yaml here; - for stdout)."
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def draft_command(transcript, sid, title, out, force):
     """Turn a real chat log into a scenario draft: the customer's real lines (each once, in order), the facts the
@@ -390,8 +503,11 @@ def draft_command(transcript, sid, title, out, force):
         raise UserError(f"{transcript}: {e}.") from None
     sid = sid or slug(Path(transcript).stem)
     target = None if out == "-" else Path(out or f"{sid}.yaml")
-    _write(target, draft_from_transcript(messages, id=sid, title=title, schema=schema_ref(target, _team_schema())),
-           force)
+    _write(
+        target,
+        draft_from_transcript(messages, id=sid, title=title, schema=schema_ref(target, _team_schema())),
+        force,
+    )
 
 
 def _write(target, text: str, force: bool) -> None:
@@ -404,8 +520,11 @@ def _write(target, text: str, force: bool) -> None:
         target.write_text(text, encoding="utf-8")
     except OSError as e:
         raise UserError(f"Cannot write {target}: {e.strerror}.") from None
-    click.echo(f"Wrote {target}. Next: fill in the TODOs and the four tests, then `peilian scenarios test {target}` "
-               "(it fails until they are done; --draft shows the rest while you work).", err=True)
+    click.echo(
+        f"Wrote {target}. Next: fill in the TODOs and the four tests, then `peilian scenarios test {target}` "
+        "(it fails until they are done; --draft shows the rest while you work).",
+        err=True,
+    )
 
 
 COMMANDS = [scenarios_group]

@@ -81,12 +81,21 @@ def score_jsonl(lines, out, scorer, progress=None) -> tuple[int, int]:
         try:
             obj = _parse_line(line)
             result = scorer.score(obj["reply"], _line_context(obj))
-            row = {"id": obj.get("id"), "scores": result.scores, "overall": result.overall,
-                   "findings": [f.to_dict() for f in result.findings], "scorer_version": result.scorer_version}
+            row = {
+                "id": obj.get("id"),
+                "scores": result.scores,
+                "overall": result.overall,
+                "findings": [f.to_dict() for f in result.findings],
+                "scorer_version": result.scorer_version,
+            }
             ok += 1
         except Exception as e:  # noqa: BLE001 - one bad line must not lose the lines after it
             obj = getattr(e, "obj", obj)
-            why = str(e).split("\n")[0] if isinstance(e, (ValueError, TypeError)) else f"could not be scored ({type(e).__name__})"
+            why = (
+                str(e).split("\n")[0]
+                if isinstance(e, (ValueError, TypeError))
+                else f"could not be scored ({type(e).__name__})"
+            )
             row = {"id": obj.get("id") if isinstance(obj, dict) else None, "line": number, "error": why}
             bad += 1
         out.write(json_inert(json.dumps(row, ensure_ascii=False)) + "\n")
@@ -94,12 +103,26 @@ def score_jsonl(lines, out, scorer, progress=None) -> tuple[int, int]:
 
 
 def judge_options(f):
-    f = click.option("--judge-weight", type=float, default=0.3, show_default=True,
-                     help="The judge's share of each blended score.")(f)
-    f = click.option("--judge-url", default=None, metavar="URL",
-                     help="Ask an OpenAI-compatible server instead (MODEL is the name it serves).")(f)
-    f = click.option("--judge", "judge", default=None, metavar="MODEL",
-                     help="Blend in an LLM's rubric verdict: a model preset, a .gguf path, or a served model.")(f)
+    f = click.option(
+        "--judge-weight",
+        type=float,
+        default=0.3,
+        show_default=True,
+        help="The judge's share of each blended score.",
+    )(f)
+    f = click.option(
+        "--judge-url",
+        default=None,
+        metavar="URL",
+        help="Ask an OpenAI-compatible server instead (MODEL is the name it serves).",
+    )(f)
+    f = click.option(
+        "--judge",
+        "judge",
+        default=None,
+        metavar="MODEL",
+        help="Blend in an LLM's rubric verdict: a model preset, a .gguf path, or a served model.",
+    )(f)
     return f
 
 
@@ -117,9 +140,15 @@ def _scorer(judge, judge_url, judge_weight):
 @click.option("--customer", default="", help="The customer's last message.")
 @click.option("--context", "context", default="", help="The scenario's facts (what the agent can promise).")
 @click.option("--lang", type=click.Choice(["zh", "zh-Hant", "en", "mixed"]), default=None)
-@click.option("--kind", type=click.Choice(["complaint", "presales", "safety", "elderly", "fraud", "inquiry"]),
-              default=None, help="The situation (default complaint): the scorer fits its kind.")
-@click.option("--jsonl", "jsonl", metavar="FILE|-", help="Score JSON lines (reply, id, customer, context, lang, kind).")
+@click.option(
+    "--kind",
+    type=click.Choice(["complaint", "presales", "safety", "elderly", "fraud", "inquiry"]),
+    default=None,
+    help="The situation (default complaint): the scorer fits its kind.",
+)
+@click.option(
+    "--jsonl", "jsonl", metavar="FILE|-", help="Score JSON lines (reply, id, customer, context, lang, kind)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @judge_options
 def score_command(reply, customer, context, lang, kind, jsonl, as_json, judge, judge_url, judge_weight):
@@ -139,28 +168,44 @@ def score_command(reply, customer, context, lang, kind, jsonl, as_json, judge, j
         else:
             ok, bad = score_jsonl(lines, sys.stdout, scorer)
         if bad:
-            click.echo(f"peilian: {bad} line(s) could not be scored (see their error objects); {ok} scored.", err=True)
+            click.echo(
+                f"peilian: {bad} line(s) could not be scored (see their error objects); {ok} scored.",
+                err=True,
+            )
         _judge_failures(scorer)
         return 1 if bad else 0
     if reply is None:
-        raise UserError("give a reply to score, e.g. peilian score \"我现在帮您申请退款\", or --jsonl FILE.")
+        raise UserError('give a reply to score, e.g. peilian score "我现在帮您申请退款", or --jsonl FILE.')
     ctx = ScoreContext(customer=customer, facts=(context,) if context else (), lang=lang, kind=kind)
     result = scorer.score(reply, ctx)
     verdict = scorer.verdict(reply, ctx) if hasattr(scorer, "verdict") else None
     if as_json:
-        doc = {"scores": result.scores, "overall": result.overall,
-               "findings": [f.to_dict() for f in result.findings]}
+        doc = {
+            "scores": result.scores,
+            "overall": result.overall,
+            "findings": [f.to_dict() for f in result.findings],
+        }
         if hasattr(scorer, "verdict"):
-            doc["judge"] = {"model": scorer.model.name, "verdict": verdict, "weight": scorer.weight,
-                            "error": scorer.last_error or None}
+            doc["judge"] = {
+                "model": scorer.model.name,
+                "verdict": verdict,
+                "weight": scorer.weight,
+                "error": scorer.last_error or None,
+            }
         click.echo(json_inert(json.dumps(doc, ensure_ascii=False, indent=2)))
         return 0
     if verdict:
-        click.echo(f"  judge {scorer.model.name}: " + "   ".join(f"{c} {verdict[c]}/4" for c in CRITERIA)
-                   + f"   (blended at {scorer.weight:g})")
+        click.echo(
+            f"  judge {scorer.model.name}: "
+            + "   ".join(f"{c} {verdict[c]}/4" for c in CRITERIA)
+            + f"   (blended at {scorer.weight:g})"
+        )
     _judge_failures(scorer)
-    click.echo("  " + "   ".join(f"{c} {result.scores[c]:3d} {bar(result.scores[c])}" for c in CRITERIA)
-               + f"   overall {result.overall}")
+    click.echo(
+        "  "
+        + "   ".join(f"{c} {result.scores[c]:3d} {bar(result.scores[c])}" for c in CRITERIA)
+        + f"   overall {result.overall}"
+    )
     if any(f.effect < 0 for f in result.findings):
         click.echo("  " + highlight(reply, result.findings))
     for line in render_findings(reply, result.findings):
@@ -170,18 +215,30 @@ def score_command(reply, customer, context, lang, kind, jsonl, as_json, judge, j
 
 def _judge_failures(scorer) -> None:
     if getattr(scorer, "failures", 0):
-        click.echo(f"peilian: the judge model gave no verdict for {scorer.failures} repl(ies) "
-                   f"({scorer.last_error}); those keep their rule scores.", err=True)
+        click.echo(
+            f"peilian: the judge model gave no verdict for {scorer.failures} repl(ies) "
+            f"({scorer.last_error}); those keep their rule scores.",
+            err=True,
+        )
 
 
 @click.command("eval")
 @click.argument("paths", metavar="FILE.jsonl|DIR...", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-@click.option("--scorer", "which", type=click.Choice(["fitted", "rules", "legacy", "placeholder"]), default="fitted",
-              help="Which scorer to measure: fitted (the default: detectors with fitted weights; 'rules' is the same), "
-                   "legacy (the hand-set rule effects), placeholder (the naive keyword baseline).")
-@click.option("--cv", is_flag=True, help="Grouped 5-fold cross-validation on FILE: fit on the other customers, "
-              "score each customer's replies unseen (the labeled training data's honest figure).")
+@click.option(
+    "--scorer",
+    "which",
+    type=click.Choice(["fitted", "rules", "legacy", "placeholder"]),
+    default="fitted",
+    help="Which scorer to measure: fitted (the default: detectors with fitted weights; 'rules' is the same), "
+    "legacy (the hand-set rule effects), placeholder (the naive keyword baseline).",
+)
+@click.option(
+    "--cv",
+    is_flag=True,
+    help="Grouped 5-fold cross-validation on FILE: fit on the other customers, "
+    "score each customer's replies unseen (the labeled training data's honest figure).",
+)
 @click.option("--limit", type=int, default=None, help="Only the first N labeled replies (a quick look).")
 @judge_options
 def eval_command(paths, as_json, which, limit, cv, judge, judge_url, judge_weight):
@@ -249,25 +306,46 @@ def _eval_judge(rows, as_json, judged) -> int:
     from scoring.judge import VerdictOnly
 
     started = time.perf_counter()
-    with click.progressbar(rows, label="asking the judge", file=sys.stderr) if sys.stderr.isatty() else _nullbar(rows) as it:
+    with (
+        click.progressbar(rows, label="asking the judge", file=sys.stderr)
+        if sys.stderr.isatty()
+        else _nullbar(rows) as it
+    ):
         for row in it:  # one model call per reply; the three evaluations below reuse the cached verdicts
             from scoring.evaluate import context_for
 
             judged.verdict(row["reply"], context_for(row))
     seconds = time.perf_counter() - started
-    results = {"rules": evaluate(rows, judged.rules), "judge": evaluate(rows, VerdictOnly(judged)),
-               "blend": evaluate(rows, judged)}
+    results = {
+        "rules": evaluate(rows, judged.rules),
+        "judge": evaluate(rows, VerdictOnly(judged)),
+        "blend": evaluate(rows, judged),
+    }
     if as_json:
-        click.echo(json.dumps({**results, "judge_model": judged.model.name, "weight": judged.weight,
-                               "failures": judged.failures, "seconds_per_reply": seconds / len(rows)}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    **results,
+                    "judge_model": judged.model.name,
+                    "weight": judged.weight,
+                    "failures": judged.failures,
+                    "seconds_per_reply": seconds / len(rows),
+                },
+                indent=2,
+            )
+        )
         return 0
-    click.echo(f"{len(rows)} replies; judge {judged.model.name}, blended at {judged.weight:g}; "
-               f"{seconds / len(rows):.2f} s per reply; no verdict for {judged.failures}")
+    click.echo(
+        f"{len(rows)} replies; judge {judged.model.name}, blended at {judged.weight:g}; "
+        f"{seconds / len(rows):.2f} s per reply; no verdict for {judged.failures}"
+    )
     click.echo(f"  {'criterion':11} {'':6} {'pairwise':>8} {'spearman':>8}")
     for c in CRITERIA:
         for name, res in results.items():
             m = res["criteria"][c]
-            click.echo(f"  {c if name == 'rules' else '':11} {name:6} {m['pairwise']:8.3f} {m['spearman']:8.3f}")
+            click.echo(
+                f"  {c if name == 'rules' else '':11} {name:6} {m['pairwise']:8.3f} {m['spearman']:8.3f}"
+            )
     _judge_failures(judged)
     return 0
 

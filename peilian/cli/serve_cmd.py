@@ -12,15 +12,31 @@ from .options import customer_options
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (0.0.0.0 for a training room: needs accounts, see `peilian users`).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (0.0.0.0 for a training room: needs accounts, see `peilian users`).",
+)
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--public-url", default=None, help="The URL browsers use, if it differs (behind a proxy).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Interface language (default: locale).")
-@click.option("--max-sessions", type=click.IntRange(min=1), default=8, show_default=True,
-              help="App sessions (browser tabs) at once, each its own process (~80 MB); more get 'room full'.")
-@click.option("--max-per-user", type=click.IntRange(min=1), default=2, show_default=True,
-              help="App sessions at once for one account.")
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default=None, help="Interface language (default: locale)."
+)
+@click.option(
+    "--max-sessions",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="App sessions (browser tabs) at once, each its own process (~80 MB); more get 'room full'.",
+)
+@click.option(
+    "--max-per-user",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="App sessions at once for one account.",
+)
 @customer_options
 def serve_command(host, port, public_url, lang, max_sessions, max_per_user, bot, model, base_url):
     """Serve the practice app to browsers: open http://HOST:PORT, sign in, one session per tab."""
@@ -37,8 +53,10 @@ def serve_command(host, port, public_url, lang, max_sessions, max_per_user, bot,
     except StoreError as e:
         raise UserError(str(e)) from None
     if not anyone and not is_loopback(host):
-        raise UserError(f"Nobody could sign in on {host}: add accounts first with `peilian users add NAME --role "
-                        "lead` (and `--role trainee` for each trainee), then serve.")
+        raise UserError(
+            f"Nobody could sign in on {host}: add accounts first with `peilian users add NAME --role "
+            "lead` (and `--role trainee` for each trainee), then serve."
+        )
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
         # as the server will (aiohttp): a port whose last connections are closing (TIME_WAIT) is free; one that
         # another program listens on is not
@@ -46,7 +64,9 @@ def serve_command(host, port, public_url, lang, max_sessions, max_per_user, bot,
         try:
             s.bind((host, port))
         except OSError as e:
-            raise UserError(f"Cannot listen on {host}:{port} ({e.strerror}): choose another --port.") from None
+            raise UserError(
+                f"Cannot listen on {host}:{port} ({e.strerror}): choose another --port."
+            ) from None
     from ..customers import pick_bot
 
     bot = pick_bot(bot, model, base_url)
@@ -60,18 +80,30 @@ def serve_command(host, port, public_url, lang, max_sessions, max_per_user, bot,
             args += [flag, value]
     where = public_url or f"http://{'[' + host + ']' if ':' in host else host}:{port}"
     if not anyone:
-        click.echo("No accounts yet: nobody can sign in until you add one with `peilian users add NAME --role lead`.",
-                   err=True)
+        click.echo(
+            "No accounts yet: nobody can sign in until you add one with `peilian users add NAME --role lead`.",
+            err=True,
+        )
     click.echo(f"Peilian training room: {where}  (sign-in required; Ctrl+C stops)", err=True)
-    RoomServer(args, store, host=host, port=port, public_url=public_url, max_sessions=max_sessions,
-               max_per_user=max_per_user, lang=lang or _default_lang()).serve()
+    RoomServer(
+        args,
+        store,
+        host=host,
+        port=port,
+        public_url=public_url,
+        max_sessions=max_sessions,
+        max_per_user=max_per_user,
+        lang=lang or _default_lang(),
+    ).serve()
 
 
 def _default_lang() -> str:
     import locale
     import os
 
-    return os.environ.get("PEILIAN_LANG") or ("zh" if (locale.getlocale()[0] or "").startswith("zh") else "en")
+    return os.environ.get("PEILIAN_LANG") or (
+        "zh" if (locale.getlocale()[0] or "").startswith("zh") else "en"
+    )
 
 
 COMMANDS = [serve_command]

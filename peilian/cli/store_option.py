@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import click
 
-HELP = ("The progress store: a SQLite file or a postgresql://USER@HOST/DB URL (default: $PEILIAN_DB, else "
-        "config.yaml's db:, else peilian.db in the data folder).")
+HELP = (
+    "The progress store: a SQLite file or a postgresql://USER@HOST/DB URL (default: $PEILIAN_DB, else "
+    "config.yaml's db:, else peilian.db in the data folder)."
+)
 
 
 def _use(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -27,5 +29,6 @@ def add_db_option(command: click.Command) -> None:
             add_db_option(sub)
         return
     if not any(p.name == "db" for p in command.params):
-        command.params.append(click.Option(["--db"], metavar="PATH|URL", expose_value=False, callback=_use,
-                                           help=HELP))
+        command.params.append(
+            click.Option(["--db"], metavar="PATH|URL", expose_value=False, callback=_use, help=HELP)
+        )

@@ -12,8 +12,14 @@ from ..inert import inert
 
 
 @click.command("export")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), metavar="FILE",
-              help="The file to write (JSON Lines; import it elsewhere with `peilian import FILE`).")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="The file to write (JSON Lines; import it elsewhere with `peilian import FILE`).",
+)
 @click.option("--trainee", default=None, help="Only this trainee's sessions (default: everyone's).")
 def export_command(out, trainee):
     """Write sessions, with their turns, findings and pinned versions, to a file another machine can import."""
@@ -31,7 +37,9 @@ def export_command(out, trainee):
 
     target = default_target()
     if not is_url(target) and not Path(target).is_file():
-        raise UserError(f"No progress database at {target}: nothing to export (practise first, or give --db).")
+        raise UserError(
+            f"No progress database at {target}: nothing to export (practise first, or give --db)."
+        )
     try:
         # a copy of a laptop's file that isn't writable is exported as it is
         store = Store(target, readonly=not is_url(target) and not writable(Path(target)))
@@ -42,8 +50,13 @@ def export_command(out, trainee):
     except StoreError as e:
         raise UserError(str(e)) from None
     whose = f" of {trainee}" if trainee else ""
-    click.echo(inert(f"Exported {counts.get('sessions', 0)} session(s){whose} ({counts.get('turns', 0)} turns, "
-                     f"{counts.get('findings', 0)} findings) to {out}."), err=True)
+    click.echo(
+        inert(
+            f"Exported {counts.get('sessions', 0)} session(s){whose} ({counts.get('turns', 0)} turns, "
+            f"{counts.get('findings', 0)} findings) to {out}."
+        ),
+        err=True,
+    )
 
 
 @click.command("import")

@@ -38,7 +38,9 @@ def _tell(name: str, token: str | None, url: str, what: str) -> None:
     else:
         from store.accounts import INVITE_DAYS
 
-        click.echo(f"{what} {name}. Send them this link; it works once, within {INVITE_DAYS} days, to choose a password:")
+        click.echo(
+            f"{what} {name}. Send them this link; it works once, within {INVITE_DAYS} days, to choose a password:"
+        )
         click.echo(invite_link(url, token))
 
 
@@ -48,15 +50,24 @@ def users_group():
 
 
 password_option = click.option(
-    "--password", "ask_password", is_flag=True,
-    help="Set a password now (asked at a terminal, else read from stdin) instead of printing an invite link.")
-url_option = click.option("--url", default="http://127.0.0.1:8000", show_default=True,
-                          help="The room's address, for the invite link (what trainees open).")
+    "--password",
+    "ask_password",
+    is_flag=True,
+    help="Set a password now (asked at a terminal, else read from stdin) instead of printing an invite link.",
+)
+url_option = click.option(
+    "--url",
+    default="http://127.0.0.1:8000",
+    show_default=True,
+    help="The room's address, for the invite link (what trainees open).",
+)
 
 
 @users_group.command("add")
 @click.argument("name")
-@click.option("--role", type=ROLE, required=True, help="trainee: only their own progress; lead: also the team view.")
+@click.option(
+    "--role", type=ROLE, required=True, help="trainee: only their own progress; lead: also the team view."
+)
 @password_option
 @url_option
 def users_add(name, role, ask_password, url):

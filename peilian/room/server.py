@@ -49,26 +49,34 @@ TEMPLATES = Path(__file__).with_name("templates")
 STATICS = Path(textual_serve.__file__).with_name("static")
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 # The page may load and connect to nothing but this server (the app's websocket on the same host).
-CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data:; font-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
-       "form-action 'self'; base-uri 'none'; object-src 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'none'; object-src 'none'"
+)
 
 WORDS = {
     "en": {
-        "title": "Peilian training room", "name": "Name", "password": "Password", "again": "Password again",
-        "sign_in": "Sign in", "sign_out": "Sign out", "choose": "Choose your password", "save": "Save and sign in",
+        "title": "Peilian training room",
+        "name": "Name",
+        "password": "Password",
+        "again": "Password again",
+        "sign_in": "Sign in",
+        "sign_out": "Sign out",
+        "choose": "Choose your password",
+        "save": "Save and sign in",
         "who": "Sign in with the name and password your team lead set up for you.",
         "invite": "Choose the password you will sign in with (at least 8 characters).",
         "wrong": "Wrong name or password: try again, or ask your team lead to reset your account.",
         "no_accounts": "Nobody can sign in yet: the team lead adds accounts with `peilian users add NAME --role "
-                       "trainee` (or `--role lead`).",
+        "trainee` (or `--role lead`).",
         "throttled": "Too many wrong passwords from this computer: wait {minutes} minutes, or ask your team lead "
-                     "to reset the account.",
+        "to reset the account.",
         "mismatch": "The two passwords differ: type the same password twice.",
         "full": "The training room is full ({n} of {n} sessions in use): try again in a few minutes, or ask your "
-                "team lead to start it with a higher --max-sessions.",
+        "team lead to start it with a higher --max-sessions.",
         "full_you": "Your account already has all its {n} sessions open: close another tab of yours, then reload "
-                    "this page.",
+        "this page.",
         "signed_in_as": "Signed in as {name} ({role}).",
         "foreign": "This request came from another site's page and was refused.",
         "unknown_host": "This server answers only at its own address: open {url}.",
@@ -76,8 +84,14 @@ WORDS = {
         "no_invite": "This invite link is incomplete: open the whole link your team lead sent you.",
     },
     "zh": {
-        "title": "陪练 训练室", "name": "姓名", "password": "密码", "again": "再输一次密码",
-        "sign_in": "登录", "sign_out": "退出登录", "choose": "设置密码", "save": "保存并登录",
+        "title": "陪练 训练室",
+        "name": "姓名",
+        "password": "密码",
+        "again": "再输一次密码",
+        "sign_in": "登录",
+        "sign_out": "退出登录",
+        "choose": "设置密码",
+        "save": "保存并登录",
         "who": "请用组长为你开设的姓名和密码登录。",
         "invite": "请设置登录密码(至少 8 个字符)。",
         "wrong": "姓名或密码不对:请再试一次,或请组长重置你的账号。",
@@ -120,12 +134,30 @@ class WebSession:
 class RoomServer(Server):
     """textual-serve's Server with sign-in, per-account app processes, an Origin check and a session cap."""
 
-    def __init__(self, app_args: list[str], store, *, host: str, port: int, public_url: str | None = None,
-                 max_sessions: int = 8, max_per_user: int = 2, lang: str = "en", title: str = "陪练 Peilian"):
+    def __init__(
+        self,
+        app_args: list[str],
+        store,
+        *,
+        host: str,
+        port: int,
+        public_url: str | None = None,
+        max_sessions: int = 8,
+        max_per_user: int = 2,
+        lang: str = "en",
+        title: str = "陪练 Peilian",
+    ):
         # Upstream's one command for every connection is never run (handle_websocket runs command_for's): were a
         # future textual-serve to run it somewhere else, it would start nothing.
-        super().__init__("exit 1", host=host, port=port, title=title, public_url=public_url, statics_path=STATICS,
-                         templates_path=TEMPLATES)
+        super().__init__(
+            "exit 1",
+            host=host,
+            port=port,
+            title=title,
+            public_url=public_url,
+            statics_path=STATICS,
+            templates_path=TEMPLATES,
+        )
         self.app_args = list(app_args)
         self.store = store
         self.given_public_url = public_url
@@ -133,7 +165,9 @@ class RoomServer(Server):
         self.words = WORDS.get(lang, WORDS["en"])
         self.sessions: dict[str, WebSession] = {}  # sha256(cookie token) -> session
         self.live: Counter[str] = Counter()  # account name -> app processes running
-        self.failures: defaultdict[tuple, deque] = defaultdict(deque)  # (address[, name]) -> times of wrong passwords
+        self.failures: defaultdict[tuple, deque] = defaultdict(
+            deque
+        )  # (address[, name]) -> times of wrong passwords
         self.hasher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scrypt")  # bounded scrypt memory
 
     # -- what each session runs -------------------------------------------------------------------------------
@@ -147,9 +181,15 @@ class RoomServer(Server):
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()  # /, /ws, /download/{key}, /static: the handlers below override two
         app.middlewares.append(self.guard)
-        app.add_routes([web.post("/signin", self.handle_sign_in), web.get("/signin", self.go_home),
-                        web.post("/signout", self.handle_sign_out), web.get("/invite", self.handle_invite_page),
-                        web.post("/invite", self.handle_invite)])
+        app.add_routes(
+            [
+                web.post("/signin", self.handle_sign_in),
+                web.get("/signin", self.go_home),
+                web.post("/signout", self.handle_sign_out),
+                web.get("/invite", self.handle_invite_page),
+                web.post("/invite", self.handle_invite),
+            ]
+        )
         return app
 
     async def on_startup(self, app: web.Application) -> None:
@@ -163,7 +203,9 @@ class RoomServer(Server):
         """Every request: the right host, no other site's forms or websockets, and a signed-in account for all but
         the sign-in pages and the static files."""
         if not self._host_ok(request):
-            response = self._page(request, message=self.words["unknown_host"].format(url=self.public_url), status=421)
+            response = self._page(
+                request, message=self.words["unknown_host"].format(url=self.public_url), status=421
+            )
         elif not self._origin_ok(request):
             response = web.Response(status=403, text=self.words["foreign"])
         else:
@@ -236,22 +278,39 @@ class RoomServer(Server):
         return account
 
     # -- pages -----------------------------------------------------------------------------------------------------
-    def _page(self, request, *, form: str = "", message: str = "", error: str = "", status: int = 200,
-              account: Account | None = None, name: str = "") -> web.Response:
+    def _page(
+        self,
+        request,
+        *,
+        form: str = "",
+        message: str = "",
+        error: str = "",
+        status: int = 200,
+        account: Account | None = None,
+        name: str = "",
+    ) -> web.Response:
         w = self.words
         signed_in = w["signed_in_as"].format(name=account.name, role=account.role) if account else ""
         return aiohttp_jinja2.render_template(
-            "page.html", request,
+            "page.html",
+            request,
             {"w": w, "form": form, "message": message, "error": error, "signed_in": signed_in, "name": name},
-            status=status)
+            status=status,
+        )
 
     def _sign_in_page(self, request, *, error: str = "", status: int = 200, name: str = "") -> web.Response:
         try:
             nobody = not has_accounts(self.store)
         except StoreError as e:
             nobody, error = False, str(e)
-        return self._page(request, form="signin", message=self.words["who"],
-                          error=self.words["no_accounts"] if nobody else error, status=status, name=name)
+        return self._page(
+            request,
+            form="signin",
+            message=self.words["who"],
+            error=self.words["no_accounts"] if nobody else error,
+            status=status,
+            name=name,
+        )
 
     def _room_full(self, request, account: Account) -> web.Response | None:
         if self.live[account.name] >= self.max_per_user:
@@ -278,9 +337,14 @@ class RoomServer(Server):
             ws_url = ("wss:" if public.startswith("https") else "ws:") + public.split(":", 1)[1] + "/ws"
         else:
             ws_url = f"{'wss' if request.secure else 'ws'}://{request.host}/ws"
-        context = {"font_size": to_int(request.query.get("fontsize", "16"), 16), "app_websocket_url": ws_url,
-                   "config": {"static": {"url": "/static/"}}, "application": {"name": self.title},
-                   "w": self.words, "signed_in": self.words["signed_in_as"].format(name=account.name, role=account.role)}
+        context = {
+            "font_size": to_int(request.query.get("fontsize", "16"), 16),
+            "app_websocket_url": ws_url,
+            "config": {"static": {"url": "/static/"}},
+            "application": {"name": self.title},
+            "w": self.words,
+            "signed_in": self.words["signed_in_as"].format(name=account.name, role=account.role),
+        }
         return aiohttp_jinja2.render_template("app_index.html", request, context)
 
     # -- signing in and out ----------------------------------------------------------------------------------------
@@ -312,7 +376,8 @@ class RoomServer(Server):
             del self.sessions[key]
         token = secrets.token_urlsafe(32)
         self.sessions[hashlib.sha256(token.encode()).hexdigest()] = WebSession(
-            account.name, account.stamp, now + SESSION_HOURS * 3600)
+            account.name, account.stamp, now + SESSION_HOURS * 3600
+        )
         response = _home()
         secure = (self.given_public_url or "").startswith("https")
         response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/", secure=secure)
@@ -322,8 +387,12 @@ class RoomServer(Server):
         form = await request.post()
         name, password = str(form.get("name", "")), str(form.get("password", ""))
         if self._throttled(request, name):
-            return self._sign_in_page(request, status=429, name=name,
-                                      error=self.words["throttled"].format(minutes=FAILURE_WINDOW_S // 60))
+            return self._sign_in_page(
+                request,
+                status=429,
+                name=name,
+                error=self.words["throttled"].format(minutes=FAILURE_WINDOW_S // 60),
+            )
         loop = asyncio.get_running_loop()
         try:
             account = await loop.run_in_executor(self.hasher, sign_in, self.store, name, password)
@@ -350,8 +419,9 @@ class RoomServer(Server):
         if not token:
             return self._page(request, form="invite", error=self.words["no_invite"], status=400)
         if password != str(form.get("again", "")):
-            return self._page(request, form="invite", message=self.words["invite"], error=self.words["mismatch"],
-                              status=400)
+            return self._page(
+                request, form="invite", message=self.words["invite"], error=self.words["mismatch"], status=400
+            )
         loop = asyncio.get_running_loop()
         try:
             account = await loop.run_in_executor(self.hasher, redeem_invite, self.store, token, password)
@@ -382,8 +452,14 @@ class RoomServer(Server):
         app_service: AppService | None = None
         try:
             await websocket.prepare(request)
-            app_service = AppService(command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
-                                     close=websocket.close, download_manager=self.download_manager, debug=self.debug)
+            app_service = AppService(
+                command,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=websocket.close,
+                download_manager=self.download_manager,
+                debug=self.debug,
+            )
             await app_service.start(width, height)
             await self._process_messages(websocket, app_service)
         except asyncio.CancelledError:

@@ -13,10 +13,18 @@ import aiohttp
 KEYS = {"Enter": {"key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13, "text": "\r"}}
 
 
-async def page_text_stream(debug_port: int, url: str, want: str, timeout: float = 60.0, *,
-                           new_tab: bool = False, sign_in: tuple[str, str] | None = None,
-                           requests: list[str] | None = None, keys: tuple[str, ...] = (),
-                           then: str = "") -> tuple[str, str]:
+async def page_text_stream(
+    debug_port: int,
+    url: str,
+    want: str,
+    timeout: float = 60.0,
+    *,
+    new_tab: bool = False,
+    sign_in: tuple[str, str] | None = None,
+    requests: list[str] | None = None,
+    keys: tuple[str, ...] = (),
+    then: str = "",
+) -> tuple[str, str]:
     """Open URL in the (already running) headless browser, in its first tab or (`new_tab`) in a new one that stays
     open; with `sign_in` (name, password), fill in the sign-in form it shows and send it, as a person would;
     collect what its websockets receive until `want` shows up; then press `keys` in the page (the terminal) and go
@@ -66,18 +74,25 @@ async def page_text_stream(debug_port: int, url: str, want: str, timeout: float 
                 # The sign-in form, once it is there: asking the page beats waiting for one load event, which a
                 # first Chromium start can deliver for about:blank instead, or before Page.enable took hold.
                 while True:
-                    asked = await call("Runtime.evaluate", returnByValue=True,
-                                       expression="!!document.getElementById('password')")
+                    asked = await call(
+                        "Runtime.evaluate",
+                        returnByValue=True,
+                        expression="!!document.getElementById('password')",
+                    )
                     while (data := await next_event()).get("id") != asked:
                         pass
                     if data.get("result", {}).get("result", {}).get("value"):
                         break
                     await asyncio.sleep(0.2)
                 name, password = (json.dumps(x) for x in sign_in)
-                await call("Runtime.evaluate", expression=(
-                    f"document.getElementById('name').value = {name};"
-                    f"document.getElementById('password').value = {password};"
-                    "document.querySelector('form[action=\"/signin\"]').submit();"))
+                await call(
+                    "Runtime.evaluate",
+                    expression=(
+                        f"document.getElementById('name').value = {name};"
+                        f"document.getElementById('password').value = {password};"
+                        "document.querySelector('form[action=\"/signin\"]').submit();"
+                    ),
+                )
             received: list[str] = []
             after: list[str] = []  # what the page receives once the keys are pressed
             found = False
@@ -95,12 +110,18 @@ async def page_text_stream(debug_port: int, url: str, want: str, timeout: float 
                     if keys and want in "".join(received) and not after:
                         after.append("")
                         # what a click into the terminal does: xterm.js takes keys through its hidden textarea
-                        await call("Runtime.evaluate", expression="document.querySelector('.xterm-helper-textarea').focus()")
+                        await call(
+                            "Runtime.evaluate",
+                            expression="document.querySelector('.xterm-helper-textarea').focus()",
+                        )
                         for key in keys:
                             await asyncio.sleep(0.5)
                             await call("Input.dispatchKeyEvent", type="keyDown", **KEYS[key])
-                            await call("Input.dispatchKeyEvent", type="keyUp",
-                                       **{k: v for k, v in KEYS[key].items() if k != "text"})
+                            await call(
+                                "Input.dispatchKeyEvent",
+                                type="keyUp",
+                                **{k: v for k, v in KEYS[key].items() if k != "text"},
+                            )
                     elif after:
                         after.append(payload)
                     found = then in "".join(after) if keys else want in "".join(received)

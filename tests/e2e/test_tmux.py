@@ -26,8 +26,12 @@ def test_play_a_scenario_to_the_end_in_tmux(peilian_home, tmp_path):
     session = f"peilian-e2e-{os.getpid()}"
     sock = str(tmp_path / "tmux.sock")
     env = f"PEILIAN_HOME={shlex.quote(str(peilian_home))} PEILIAN_LANG=en TERM=xterm-256color"
-    cmd = f"env {env} {shlex.quote(str(peilian))} app --trainee tmux-trainee --seed {SC.tests[0].seed}; sleep 5"
-    subprocess.run(["tmux", "-S", sock, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd], check=True)
+    cmd = (
+        f"env {env} {shlex.quote(str(peilian))} app --trainee tmux-trainee --seed {SC.tests[0].seed}; sleep 5"
+    )
+    subprocess.run(
+        ["tmux", "-S", sock, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd], check=True
+    )
 
     def t(*args):
         return subprocess.run(["tmux", "-S", sock, *args], capture_output=True, text=True, check=True).stdout
@@ -83,7 +87,8 @@ def test_play_a_scenario_to_the_end_in_tmux(peilian_home, tmp_path):
     try:
         rows = conn.execute(
             "select trainees.name, sessions.outcome, sessions.turns, sessions.scenario_id from sessions "
-            "join trainees on trainees.id = sessions.trainee_id").fetchall()
+            "join trainees on trainees.id = sessions.trainee_id"
+        ).fetchall()
         replies = [r[0] for r in conn.execute("select reply from turns order by number")]
     finally:
         conn.close()

@@ -29,12 +29,16 @@ def pg_bin(name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda d: int(re.sub(r"\D", "", d) or 0), reverse=True)
+    dirs = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda d: int(re.sub(r"\D", "", d) or 0), reverse=True
+    )
     for d in dirs:
         if os.access(os.path.join(d, name), os.X_OK):
             return os.path.join(d, name)
-    raise RuntimeError(f"PostgreSQL's {name} is not installed: run `sh tests/e2e/install-system-deps.sh` "
-                       "(it installs Debian's postgresql package).")
+    raise RuntimeError(
+        f"PostgreSQL's {name} is not installed: run `sh tests/e2e/install-system-deps.sh` "
+        "(it installs Debian's postgresql package)."
+    )
 
 
 def free_port() -> int:
@@ -52,8 +56,9 @@ class PostgresServer:
 
     # -- running the server's programs as a user PostgreSQL accepts --------------------------------------------------
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run([*self._as, *args], capture_output=True, text=True, check=check, timeout=120,
-                              cwd=self.dir)
+        return subprocess.run(
+            [*self._as, *args], capture_output=True, text=True, check=check, timeout=120, cwd=self.dir
+        )
 
     def start(self) -> "PostgresServer":
         self.dir = Path(tempfile.mkdtemp(prefix="peilian-pg-"))
@@ -62,7 +67,9 @@ class PostgresServer:
 
             user = next((u for u in ("postgres", "nobody") if _exists(pwd, u)), None)
             if user is None:
-                raise RuntimeError("PostgreSQL can't run as root and there is no 'postgres' user: install postgresql.")
+                raise RuntimeError(
+                    "PostgreSQL can't run as root and there is no 'postgres' user: install postgresql."
+                )
             pw = pwd.getpwnam(user)
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
             self._as = ["runuser", "-u", user, "--"]
@@ -73,15 +80,45 @@ class PostgresServer:
 
             pw = pwd.getpwnam(self._as[2])
             os.chown(pwfile, pw.pw_uid, pw.pw_gid)
-        self._run(pg_bin("initdb"), "-D", str(self.dir / "data"), "-U", USER, "--pwfile", str(pwfile),
-                  "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--no-locale", "--no-sync",
-                  "--no-instructions")
-        self.options = options = " ".join([f"-c listen_addresses=127.0.0.1 -k {self.dir}", "-c max_connections=300",
-                            *(f"-c {s}" for s in self.settings)])
+        self._run(
+            pg_bin("initdb"),
+            "-D",
+            str(self.dir / "data"),
+            "-U",
+            USER,
+            "--pwfile",
+            str(pwfile),
+            "--auth-host=scram-sha-256",
+            "--auth-local=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+            "--no-instructions",
+        )
+        self.options = options = " ".join(
+            [
+                f"-c listen_addresses=127.0.0.1 -k {self.dir}",
+                "-c max_connections=300",
+                *(f"-c {s}" for s in self.settings),
+            ]
+        )
         for _attempt in range(5):  # the port was free a moment ago; another process may have taken it since
             self.port = free_port()
-            r = self._run(pg_bin("pg_ctl"), "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w",
-                          "-t", "60", "-o", f"-p {self.port} {options}", "start", check=False)
+            r = self._run(
+                pg_bin("pg_ctl"),
+                "-D",
+                str(self.dir / "data"),
+                "-l",
+                str(self.dir / "log"),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                f"-p {self.port} {options}",
+                "start",
+                check=False,
+            )
             if r.returncode == 0:
                 return self
         raise RuntimeError(f"PostgreSQL did not start: {r.stdout}{r.stderr}{self.log()}")
@@ -119,7 +156,9 @@ class PostgresServer:
     def stop(self) -> None:
         if self.dir is None:
             return
-        self._run(pg_bin("pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop", check=False)
+        self._run(
+            pg_bin("pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop", check=False
+        )
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir = None
 

@@ -5,9 +5,9 @@ Usage: python writer.py TRAINEE SESSIONS   (PEILIAN_HOME says which database)
 
 import sys
 
+from scenarios import BUNDLED
 from simulator import Session, load_scenario
 from simulator.runner import play
-from scenarios import BUNDLED
 from store import StoreRecorder
 
 REPLIES = [  # vague, in the customer's language: the session lasts three turns or more

@@ -14,8 +14,9 @@ GOOD = "孩子生日礼物还没发,真的对不起。我现在联系商家今�
 
 def _run_bytes(args: list[str], data: bytes, timeout: int = 120) -> subprocess.CompletedProcess:
     """`peilian ARGS` with raw bytes on stdin (the shared fixture speaks text)."""
-    return subprocess.run([sys.executable, "-m", "peilian", *args], input=data, capture_output=True, cwd=ROOT,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "peilian", *args], input=data, capture_output=True, cwd=ROOT, timeout=timeout
+    )
 
 
 def _sessions(home) -> list[tuple]:
@@ -27,21 +28,34 @@ def _sessions(home) -> list[tuple]:
 
 
 def test_invalid_utf8_on_stdin_is_one_sentence_and_leaves_no_session(peilian_home):
-    r = _run_bytes(["run", "late-birthday-gift", "--trainee", "ana", "--replies", "-"], b"I am sorry \xff\xfe\n")
+    r = _run_bytes(
+        ["run", "late-birthday-gift", "--trainee", "ana", "--replies", "-"], b"I am sorry \xff\xfe\n"
+    )
     err = r.stderr.decode()
     assert r.returncode == 2, err
-    assert err.strip() == ("peilian: Line 1 of standard input is not UTF-8 text (byte 12 of the line): save it as "
-                           "UTF-8 and run again.")
+    assert err.strip() == (
+        "peilian: Line 1 of standard input is not UTF-8 text (byte 12 of the line): save it as "
+        "UTF-8 and run again."
+    )
     assert _sessions(peilian_home) == []  # no 0-turn attempt in the reports
 
 
-def test_invalid_utf8_in_a_replies_file_names_the_file_and_line_and_keeps_what_came_before(peilian_home, tmp_path):
+def test_invalid_utf8_in_a_replies_file_names_the_file_and_line_and_keeps_what_came_before(
+    peilian_home, tmp_path
+):
     replies = tmp_path / "replies.txt"
-    replies.write_bytes(b"\xef\xbb\xbf" + GOOD.encode() + b"\nhalf \xe5\xad\n")  # a BOM, a good line, a cut one
-    r = _run_bytes(["run", "late-birthday-gift", "--trainee", "ana", "--replies", str(replies), "--seed", "1"], b"")
+    replies.write_bytes(
+        b"\xef\xbb\xbf" + GOOD.encode() + b"\nhalf \xe5\xad\n"
+    )  # a BOM, a good line, a cut one
+    r = _run_bytes(
+        ["run", "late-birthday-gift", "--trainee", "ana", "--replies", str(replies), "--seed", "1"], b""
+    )
     err = r.stderr.decode()
     assert r.returncode == 2 and "unexpected" not in err, err
-    assert f"Line 2 of the replies file {replies} is not UTF-8 text" in err and len(err.strip().splitlines()) == 1
+    assert (
+        f"Line 2 of the replies file {replies} is not UTF-8 text" in err
+        and len(err.strip().splitlines()) == 1
+    )
     assert _sessions(peilian_home) == [(1, None)]  # the whole first turn, resumable; nothing half-written
     assert "\ufeff" not in r.stdout.decode()
 
@@ -64,8 +78,12 @@ def test_score_jsonl_gives_each_bad_line_an_error_and_scores_every_other(tmp_pat
     ]
     path = tmp_path / "in.jsonl"
     path.write_bytes(good * 1000 + b"".join(bad) + good * 1000)
-    r = subprocess.run([sys.executable, "-m", "peilian", "score", "--jsonl", str(path)], capture_output=True,
-                       cwd=ROOT, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "peilian", "score", "--jsonl", str(path)],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert r.returncode == 1, r.stderr.decode()  # 1: some lines had errors (0 when all were scored)
     rows = [json.loads(line) for line in r.stdout.decode().splitlines()]
     assert len(rows) == 2006
@@ -77,7 +95,10 @@ def test_score_jsonl_gives_each_bad_line_an_error_and_scores_every_other(tmp_pat
     assert "JSON object" in messages[3] and "reply" in messages[4]
     assert errors[1]["id"] == "surrogate" and errors[4]["id"] == "no-reply"
     assert all("scores" in row for row in rows[:1000] + rows[1006:])  # the 1,000 lines after the bad ones too
-    assert r.stderr.decode().strip() == "peilian: 6 line(s) could not be scored (see their error objects); 2000 scored."
+    assert (
+        r.stderr.decode().strip()
+        == "peilian: 6 line(s) could not be scored (see their error objects); 2000 scored."
+    )
 
 
 def test_score_jsonl_all_good_exits_zero(peilian):

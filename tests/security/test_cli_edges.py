@@ -12,14 +12,19 @@ def test_report_on_a_missing_database_file_is_an_error(peilian, tmp_path):
     for args in (("--team",), ("--trainee", "ana")):
         r = peilian("report", *args, "--db", str(missing))
         assert r.returncode == 2, r.stdout
-        assert r.stderr.strip() == (f"peilian: No progress database at {missing}: check the path (`peilian db path` "
-                                    "prints the default one).")
+        assert r.stderr.strip() == (
+            f"peilian: No progress database at {missing}: check the path (`peilian db path` "
+            "prints the default one)."
+        )
         assert "No sessions" not in r.stdout + r.stderr
     assert not missing.exists()  # and nothing was created there
 
 
 def test_report_on_an_existing_database_still_works(peilian, peilian_home):
-    assert peilian("run", "late-birthday-gift", "--trainee", "ana", "--replies", "-", input="好的\n").returncode == 0
+    assert (
+        peilian("run", "late-birthday-gift", "--trainee", "ana", "--replies", "-", input="好的\n").returncode
+        == 0
+    )
     r = peilian("report", "--team", "--db", str(peilian_home / "peilian.db"))
     assert r.returncode == 0 and "ana" in r.stdout
 
@@ -35,7 +40,9 @@ def test_an_empty_or_control_name_is_an_error_not_trainee(peilian, peilian_home,
             assert conn.execute("select count(*) from trainees").fetchone() == (0,)
     for command in (("report", "--trainee", name), ("app", "--trainee", name)):
         r = peilian(*command, timeout=60)
-        assert r.returncode == 2 and ("can't be empty" in r.stderr or "control characters" in r.stderr), r.stderr
+        assert r.returncode == 2 and ("can't be empty" in r.stderr or "control characters" in r.stderr), (
+            r.stderr
+        )
 
 
 def test_no_name_given_still_means_the_default(peilian, peilian_home):

@@ -33,8 +33,10 @@ def test_an_alias_bomb_fails_fast_with_path_line_col(tmp_path):
 
 
 def test_deep_nesting_is_a_clear_problem_not_recursion_error():
-    for text in (scenario_with(("title: Minimal scenario", "title: " + DEEP)),
-                 scenario_with(("title: Minimal scenario", "title: " + "[" * 900 + "]" * 900))):
+    for text in (
+        scenario_with(("title: Minimal scenario", "title: " + DEEP)),
+        scenario_with(("title: Minimal scenario", "title: " + "[" * 900 + "]" * 900)),
+    ):
         started = time.perf_counter()
         sc, problems = load_scenario_text(text, "deep.yaml")
         assert time.perf_counter() - started < 0.5
@@ -44,7 +46,9 @@ def test_deep_nesting_is_a_clear_problem_not_recursion_error():
 
 def test_a_huge_file_is_not_read(tmp_path):
     path = tmp_path / "huge.yaml"
-    path.write_text(scenario_with(("brief: A parcel is late.", "brief: " + "x" * 2_000_000)), encoding="utf-8")
+    path.write_text(
+        scenario_with(("brief: A parcel is late.", "brief: " + "x" * 2_000_000)), encoding="utf-8"
+    )
     with pytest.raises(Exception) as caught:
         load_scenario(path)
     assert "at most 1,000 KB" in caught.value.problems[0].message
@@ -55,12 +59,18 @@ def test_a_catastrophic_pattern_scores_in_linear_time(peilian, peilian_home):
     a timeout, so that a regression fails instead of hanging the suite."""
     folder = peilian_home / "scenarios"
     folder.mkdir(parents=True)
-    (folder / "redos.yaml").write_text(scenario_with(
-        ("id: minimal", "id: redos"), ("phrases: [within 24 hours]", "patterns: ['(a+)+$']")), encoding="utf-8")
+    (folder / "redos.yaml").write_text(
+        scenario_with(("id: minimal", "id: redos"), ("phrases: [within 24 hours]", "patterns: ['(a+)+$']")),
+        encoding="utf-8",
+    )
     started = time.perf_counter()
-    r = peilian("run", "redos", "--trainee", "ana", "--replies", "-", "--json", input="a" * 40 + "!\n", timeout=30)
+    r = peilian(
+        "run", "redos", "--trainee", "ana", "--replies", "-", "--json", input="a" * 40 + "!\n", timeout=30
+    )
     assert r.returncode == 0, r.stderr
-    assert time.perf_counter() - started < 10  # the whole command, start-up included; the match itself is microseconds
+    assert (
+        time.perf_counter() - started < 10
+    )  # the whole command, start-up included; the match itself is microseconds
     # and in-process: the item is matched, by RE2, well under a second
     sc, problems = load_scenario_text((folder / "redos.yaml").read_text(encoding="utf-8"), "redos.yaml")
     assert not problems
@@ -71,11 +81,14 @@ def test_a_catastrophic_pattern_scores_in_linear_time(peilian, peilian_home):
     assert time.perf_counter() - started < 1.0
 
 
-@pytest.mark.parametrize("pattern, words", [
-    (r"(?<!not )refund", "lookaround"),
-    (r"(\d)\1", "backreference"),
-    (r"within (\d+ hours", "not a valid regular expression"),
-])
+@pytest.mark.parametrize(
+    "pattern, words",
+    [
+        (r"(?<!not )refund", "lookaround"),
+        (r"(\d)\1", "backreference"),
+        (r"within (\d+ hours", "not a valid regular expression"),
+    ],
+)
 def test_patterns_re2_cannot_run_are_refused_when_validated(pattern, words):
     text = scenario_with(("phrases: [within 24 hours]", f"patterns: ['{pattern}']"))
     sc, problems = load_scenario_text(text, "team.yaml")
@@ -89,7 +102,9 @@ def test_the_bundled_scenarios_keep_their_reviewed_patterns():
 
     loaded, problems = load_many([BUNDLED])
     assert not problems and len(loaded) >= 16
-    lookaround = [p for _f, sc in loaded for i in sc.rubric_items() for p in i.patterns if "(?<" in p or "(?!" in p]
+    lookaround = [
+        p for _f, sc in loaded for i in sc.rubric_items() for p in i.patterns if "(?<" in p or "(?!" in p
+    ]
     assert lookaround and all(safe_regex.is_reviewed(p) for p in lookaround)
 
 
@@ -97,9 +112,15 @@ def test_a_broken_team_folder_is_reported_once_and_skipped(peilian, peilian_home
     folder = peilian_home / "scenarios"
     folder.mkdir(parents=True)
     (folder / "bomb.yaml").write_text(_bomb_scenario(), encoding="utf-8")
-    (folder / "deep.yaml").write_text(scenario_with(("title: Minimal scenario", "title: " + DEEP)), encoding="utf-8")
-    (folder / "lookaround.yaml").write_text(scenario_with(
-        ("id: minimal", "id: lookaround"), ("phrases: [within 24 hours]", "patterns: ['(?!x)y']")), encoding="utf-8")
+    (folder / "deep.yaml").write_text(
+        scenario_with(("title: Minimal scenario", "title: " + DEEP)), encoding="utf-8"
+    )
+    (folder / "lookaround.yaml").write_text(
+        scenario_with(
+            ("id: minimal", "id: lookaround"), ("phrases: [within 24 hours]", "patterns: ['(?!x)y']")
+        ),
+        encoding="utf-8",
+    )
     (folder / "latin1.yaml").write_bytes("title: caf\xe9\n".encode("latin-1"))
     (folder / "fine.yaml").write_text(scenario_with(("id: minimal", "id: team-fine")), encoding="utf-8")
 
@@ -112,8 +133,18 @@ def test_a_broken_team_folder_is_reported_once_and_skipped(peilian, peilian_home
         assert r.stderr.count(name) == 1, r.stderr  # once each
     assert "Traceback" not in r.stderr and "fine.yaml" not in r.stderr
 
-    r = peilian("run", "late-birthday-gift", "--trainee", "ana", "--replies", "-", "--seed", "1", "-q",
-                input="真的对不起,我现在就联系商家今天18点前发顺丰。\n")
+    r = peilian(
+        "run",
+        "late-birthday-gift",
+        "--trainee",
+        "ana",
+        "--replies",
+        "-",
+        "--seed",
+        "1",
+        "-q",
+        input="真的对不起,我现在就联系商家今天18点前发顺丰。\n",
+    )
     assert r.returncode == 0, r.stderr
     r = peilian("report", "--team")
     assert r.returncode == 0, r.stderr
@@ -143,7 +174,9 @@ def test_a_trainers_lexicon_runs_in_linear_time_or_is_refused(peilian, peilian_h
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert peilian("scenarios", "check").returncode == 1
 
-    (lexicons / "mine.yaml").write_text("lexicon: hedge\n" + billion_laughs() + "entries: *lol9\n", encoding="utf-8")
+    (lexicons / "mine.yaml").write_text(
+        "lexicon: hedge\n" + billion_laughs() + "entries: *lol9\n", encoding="utf-8"
+    )
     r = peilian("score", "hello", timeout=30)
     assert r.returncode == 0 and "mine.yaml:" in r.stderr and "aliases" in r.stderr
 

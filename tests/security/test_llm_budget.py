@@ -55,7 +55,16 @@ class RawServer:
                 while b"\r\n\r\n" not in data:
                     data += conn.recv(65536)
                 head, body = data.split(b"\r\n\r\n", 1)
-                length = int(next((h.split(b":")[1] for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")), 0))
+                length = int(
+                    next(
+                        (
+                            h.split(b":")[1]
+                            for h in head.split(b"\r\n")
+                            if h.lower().startswith(b"content-length")
+                        ),
+                        0,
+                    )
+                )
                 while len(body) < length:
                     body += conn.recv(65536)
                 self.behave(self, conn)
@@ -131,7 +140,9 @@ def _line_from(customer):
 @pytest.mark.parametrize("behave", [trickle_head, trickle_body], ids=["headers", "body"])
 def test_a_server_that_trickles_a_byte_every_3_s_costs_the_deadline_not_forever(raw_server, behave):
     server = raw_server(behave)
-    customer = LLMCustomer(OpenAIBackend(server.url, "x", timeout=600), timeout=4)  # each byte comes well within 600 s
+    customer = LLMCustomer(
+        OpenAIBackend(server.url, "x", timeout=600), timeout=4
+    )  # each byte comes well within 600 s
     utt, took, line = _line_from(customer)
     assert took < 4 + 3, took  # the deadline, with room for a busy machine
     assert utt.source == "fallback:backend" and utt.text == line
@@ -162,7 +173,9 @@ def test_a_300_mb_answer_is_not_read_into_memory(raw_server, behave):
     utt, took, line = _line_from(customer)
     assert utt.source == "fallback:backend" and utt.text == line
     assert "more than 64 KB" in utt.status
-    assert took < 10 and server.sent < 30_000_000, server.sent  # a cap of 64 KB (and the sockets' buffers), not 300 MB
+    assert took < 10 and server.sent < 30_000_000, (
+        server.sent
+    )  # a cap of 64 KB (and the sockets' buffers), not 300 MB
 
 
 def test_the_in_process_model_has_the_same_budget():
@@ -202,8 +215,20 @@ def test_the_line_budget_comes_from_the_flag_the_environment_or_the_preset(monke
 def test_a_silent_server_costs_one_deadline_in_a_whole_cli_session(raw_server):
     server = raw_server(silent)
     t = time.monotonic()
-    r = run_peilian("run", "return-postage-refund", "--base-url", server.url, "--llm-timeout", "2", "--no-save",
-                    "--seed", "3", "--json", input="\n".join(VAGUE) + "\n", timeout=120)
+    r = run_peilian(
+        "run",
+        "return-postage-refund",
+        "--base-url",
+        server.url,
+        "--llm-timeout",
+        "2",
+        "--no-save",
+        "--seed",
+        "3",
+        "--json",
+        input="\n".join(VAGUE) + "\n",
+        timeout=120,
+    )
     took = time.monotonic() - t
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)

@@ -18,8 +18,12 @@ LEAD_CONFIG = {"role": "lead", "trainee": None, "readiness": {}}  # an install s
 @pytest.mark.parametrize("locked", [True, False])
 def test_the_name_box_of_a_locked_session_takes_no_typing(locked):
     async def run():
-        app = create_app(AppOptions(trainee="王小明", lang="en", role="trainee", lock_trainee=locked),
-                         scenarios=[SC], recorder=False, config=dict(LEAD_CONFIG))
+        app = create_app(
+            AppOptions(trainee="王小明", lang="en", role="trainee", lock_trainee=locked),
+            scenarios=[SC],
+            recorder=False,
+            config=dict(LEAD_CONFIG),
+        )
         async with app.run_test(size=(100, 30)) as pilot:
             assert isinstance(app.screen, PickScreen)
             box = app.screen.query_one("#trainee", Input)
@@ -42,10 +46,18 @@ def test_the_role_given_wins_over_config_yaml(peilian_home):
     from store import StoreRecorder
 
     recorder = StoreRecorder()
-    trainee = create_app(AppOptions(trainee="王小明", lang="en", role="trainee", lock_trainee=True),
-                         scenarios=[SC], recorder=recorder, config=dict(LEAD_CONFIG))
+    trainee = create_app(
+        AppOptions(trainee="王小明", lang="en", role="trainee", lock_trainee=True),
+        scenarios=[SC],
+        recorder=recorder,
+        config=dict(LEAD_CONFIG),
+    )
     assert trainee.report("team") == (None, "The team view is for team leads.")
-    lead = create_app(AppOptions(trainee="组长", lang="en", role="lead"), scenarios=[SC], recorder=recorder,
-                      config={**LEAD_CONFIG, "role": "trainee"})
+    lead = create_app(
+        AppOptions(trainee="组长", lang="en", role="lead"),
+        scenarios=[SC],
+        recorder=recorder,
+        config={**LEAD_CONFIG, "role": "trainee"},
+    )
     data, _text = lead.report("team")
     assert data is not None and data["kind"] == "team"

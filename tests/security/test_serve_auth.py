@@ -42,9 +42,14 @@ class Room:
 @contextmanager
 def room(*flags: str):
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "peilian", "serve", "--port", str(port), *flags], cwd=ROOT,
-                              env={**os.environ, "PEILIAN_LANG": "en"}, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "peilian", "serve", "--port", str(port), *flags],
+        cwd=ROOT,
+        env={**os.environ, "PEILIAN_LANG": "en"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         wait_port(port)
         yield Room(port, server)
@@ -61,9 +66,15 @@ def client() -> aiohttp.ClientSession:
     return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
 
 
-async def sign_in(http: aiohttp.ClientSession, r: Room, name: str, password: str | None = None) -> aiohttp.ClientResponse:
-    async with http.post(f"{r.url}/signin", data={"name": name, "password": PASSWORDS[name] if password is None else password},
-                         headers={"Origin": r.url}, allow_redirects=False) as resp:
+async def sign_in(
+    http: aiohttp.ClientSession, r: Room, name: str, password: str | None = None
+) -> aiohttp.ClientResponse:
+    async with http.post(
+        f"{r.url}/signin",
+        data={"name": name, "password": PASSWORDS[name] if password is None else password},
+        headers={"Origin": r.url},
+        allow_redirects=False,
+    ) as resp:
         await resp.read()
         return resp
 
@@ -119,8 +130,11 @@ def test_nothing_but_the_sign_in_page_without_signing_in(peilian_home):
             for name, password in (("王小明", "wang-pass-2"), ("nobody", "wang-pass-1"), ("王小明", "")):
                 resp = await sign_in(http, r, name, password)
                 assert resp.status == 401 and "Set-Cookie" not in resp.headers
-            async with http.post(f"{r.url}/signin", data={"name": "王小明", "password": "wrong-pass"},
-                                 headers={"Origin": r.url}) as resp:
+            async with http.post(
+                f"{r.url}/signin",
+                data={"name": "王小明", "password": "wrong-pass"},
+                headers={"Origin": r.url},
+            ) as resp:
                 assert "Wrong name or password: try again, or ask your team lead" in await resp.text()
             assert await ws_status(http, f"{r.url}/ws") == 401
             assert r.apps() == []  # not one app process was started
@@ -143,19 +157,34 @@ def test_another_sites_page_is_refused(peilian_home):
 
     async def attack(r: Room) -> None:
         async with client() as http:
-            assert (await sign_in(http, r, "王小明")).status == 303  # the victim is signed in, in this browser
+            assert (
+                await sign_in(http, r, "王小明")
+            ).status == 303  # the victim is signed in, in this browser
             for evil in ("http://evil.example", f"http://127.0.0.1:{r.port}.evil.example", "null"):
                 assert await ws_status(http, f"{r.url}/ws", origin=evil) == 403
-                async with http.post(f"{r.url}/signout", headers={"Origin": evil}, allow_redirects=False) as resp:
+                async with http.post(
+                    f"{r.url}/signout", headers={"Origin": evil}, allow_redirects=False
+                ) as resp:
                     assert resp.status == 403
-                async with http.post(f"{r.url}/signin", data={"name": "王小明", "password": PASSWORDS["王小明"]},
-                                     headers={"Origin": evil}, allow_redirects=False) as resp:
+                async with http.post(
+                    f"{r.url}/signin",
+                    data={"name": "王小明", "password": PASSWORDS["王小明"]},
+                    headers={"Origin": evil},
+                    allow_redirects=False,
+                ) as resp:
                     assert resp.status == 403 and "Set-Cookie" not in resp.headers
             # DNS rebinding: another site's name resolved to 127.0.0.1 (its page is then "same-origin")
             async with http.get(r.url, headers={"Host": f"evil.example:{r.port}"}) as resp:
                 assert resp.status == 421
-            assert await ws_status(http, f"{r.url}/ws", headers={"Host": f"evil.example:{r.port}"},
-                                   origin=f"http://evil.example:{r.port}") == 421
+            assert (
+                await ws_status(
+                    http,
+                    f"{r.url}/ws",
+                    headers={"Host": f"evil.example:{r.port}"},
+                    origin=f"http://evil.example:{r.port}",
+                )
+                == 421
+            )
             assert r.apps() == []
             # the room's own page still works (the refusals above are about the Origin, not the cookie)
             async with http.ws_connect(f"{r.url}/ws", origin=r.url) as ws:
@@ -177,7 +206,9 @@ def test_a_trainee_gets_their_own_locked_session_and_no_team_view(peilian_home):
     async def attack(r: Room) -> None:
         async with client() as http:
             await sign_in(http, r, "王小明")
-            async with http.ws_connect(f"{r.url}/ws?width=100&height=30&trainee=李四&role=lead", origin=r.url) as ws:
+            async with http.ws_connect(
+                f"{r.url}/ws?width=100&height=30&trainee=李四&role=lead", origin=r.url
+            ) as ws:
                 text = await screen(ws, "late-birthday-gift")
                 assert "王小明" in text and "late-birthday-gift" in text
                 (app,) = r.apps()
@@ -221,7 +252,10 @@ def test_the_room_has_a_cap_and_says_room_full(peilian_home):
                 await screen(ws_a, "late-birthday-gift")
                 assert await ws_status(a, f"{r.url}/ws", origin=r.url) == 503  # the lead's second tab
                 async with a.get(r.url) as resp:
-                    assert resp.status == 503 and "Your account already has all its 1 sessions open" in await resp.text()
+                    assert (
+                        resp.status == 503
+                        and "Your account already has all its 1 sessions open" in await resp.text()
+                    )
                 async with b.ws_connect(f"{r.url}/ws", origin=r.url) as ws_b:
                     await screen(ws_b, "late-birthday-gift")
                     async with c.get(r.url) as resp:
@@ -242,7 +276,9 @@ def test_the_room_has_a_cap_and_says_room_full(peilian_home):
         asyncio.run(attack(r))
 
 
-URLISH = re.compile(r"""(?:src|href|action|data-session-websocket-url)\s*=\s*["']([^"']*)["']|url\(\s*["']?([^"')]*)""")
+URLISH = re.compile(
+    r"""(?:src|href|action|data-session-websocket-url)\s*=\s*["']([^"']*)["']|url\(\s*["']?([^"')]*)"""
+)
 
 
 def test_every_asset_is_served_by_the_room_itself(peilian_home):
@@ -269,13 +305,20 @@ def test_every_asset_is_served_by_the_room_itself(peilian_home):
                     if url.startswith("/static/"):
                         assets.add(url)
                 assert not re.search(r"(?i)\b(?:https?|wss?)://(?!127\.0\.0\.1:%d/)" % r.port, page)
-            assert {"/static/js/textual.js", "/static/css/xterm.css",
-                    "/static/fonts/RobotoMono-VariableFont_wght.ttf"} <= assets
+            assert {
+                "/static/js/textual.js",
+                "/static/css/xterm.css",
+                "/static/fonts/RobotoMono-VariableFont_wght.ttf",
+            } <= assets
             for url in assets:
                 async with http.get(r.url + url) as resp:
                     assert resp.status == 200, url
-                    if url.endswith(".css"):  # nothing it loads comes from elsewhere (comments may name sites)
-                        assert not re.search(r"(?i)(?:url\(|@import)\s*['\"]?(?:[a-z]+:)?//", await resp.text())
+                    if url.endswith(
+                        ".css"
+                    ):  # nothing it loads comes from elsewhere (comments may name sites)
+                        assert not re.search(
+                            r"(?i)(?:url\(|@import)\s*['\"]?(?:[a-z]+:)?//", await resp.text()
+                        )
 
     with room() as r:
         asyncio.run(check(r))
@@ -287,7 +330,8 @@ def test_serving_beyond_this_machine_needs_accounts(peilian_home):
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines() == [
         "peilian: Nobody could sign in on 0.0.0.0: add accounts first with `peilian users add NAME --role lead` "
-        "(and `--role trainee` for each trainee), then serve."]
+        "(and `--role trainee` for each trainee), then serve."
+    ]
 
 
 def test_an_invite_link_works_once(peilian_home):
@@ -301,21 +345,32 @@ def test_an_invite_link_works_once(peilian_home):
         async with client() as http:
             async with http.get(f"{r.url}/invite") as resp:
                 assert resp.status == 200 and 'action="/invite"' in await resp.text()
-            for data, why in (({"token": token, "password": "zhao-pass-1", "again": "zhao-pass-2"}, "differ"),
-                              ({"token": token, "password": "short", "again": "short"}, "at least 8 characters"),
-                              ({"token": "guess" + token[5:], "password": "zhao-pass-1", "again": "zhao-pass-1"},
-                               "already been used or has expired")):
-                async with http.post(f"{r.url}/invite", data=data, headers={"Origin": r.url},
-                                     allow_redirects=False) as resp:
+            for data, why in (
+                ({"token": token, "password": "zhao-pass-1", "again": "zhao-pass-2"}, "differ"),
+                ({"token": token, "password": "short", "again": "short"}, "at least 8 characters"),
+                (
+                    {"token": "guess" + token[5:], "password": "zhao-pass-1", "again": "zhao-pass-1"},
+                    "already been used or has expired",
+                ),
+            ):
+                async with http.post(
+                    f"{r.url}/invite", data=data, headers={"Origin": r.url}, allow_redirects=False
+                ) as resp:
                     assert resp.status == 400 and why in await resp.text(), why
             good = {"token": token, "password": "zhao-pass-1", "again": "zhao-pass-1"}
-            async with http.post(f"{r.url}/invite", data=good, headers={"Origin": r.url}, allow_redirects=False) as resp:
+            async with http.post(
+                f"{r.url}/invite", data=good, headers={"Origin": r.url}, allow_redirects=False
+            ) as resp:
                 assert resp.status == 303 and "HttpOnly" in resp.headers["Set-Cookie"]
             async with http.ws_connect(f"{r.url}/ws", origin=r.url) as ws:
                 assert "赵六" in await screen(ws, "赵六")
         async with client() as http:
-            async with http.post(f"{r.url}/invite", data={**good, "password": "taken-over", "again": "taken-over"},
-                                 headers={"Origin": r.url}, allow_redirects=False) as resp:
+            async with http.post(
+                f"{r.url}/invite",
+                data={**good, "password": "taken-over", "again": "taken-over"},
+                headers={"Origin": r.url},
+                allow_redirects=False,
+            ) as resp:
                 assert resp.status == 400 and "already been used" in await resp.text()
             assert (await sign_in(http, r, "赵六", "taken-over")).status == 401
             assert (await sign_in(http, r, "赵六")).status == 303
@@ -353,7 +408,9 @@ def test_signing_out_ends_the_session_on_the_server(peilian_home):
         async with client() as http:
             resp = await sign_in(http, r, "王小明")
             token = re.search(r"peilian_session=([\w-]+)", resp.headers["Set-Cookie"]).group(1)
-            async with http.post(f"{r.url}/signout", headers={"Origin": r.url}, allow_redirects=False) as resp:
+            async with http.post(
+                f"{r.url}/signout", headers={"Origin": r.url}, allow_redirects=False
+            ) as resp:
                 assert resp.status == 303 and 'peilian_session=""' in resp.headers["Set-Cookie"]
         async with client() as http:  # a copy of the cookie kept from before is worth nothing now
             http.cookie_jar.update_cookies({"peilian_session": token})
@@ -373,8 +430,9 @@ def test_guessing_passwords_is_slowed_down(peilian_home):
                 assert (await sign_in(http, r, "王小明", f"guess-{i}")).status == 401
             resp = await sign_in(http, r, "王小明")  # even the right password, for a while
             assert resp.status == 429 and "Set-Cookie" not in resp.headers
-            async with http.post(f"{r.url}/signin", data={"name": "王小明", "password": "x"},
-                                 headers={"Origin": r.url}) as resp:
+            async with http.post(
+                f"{r.url}/signin", data={"name": "王小明", "password": "x"}, headers={"Origin": r.url}
+            ) as resp:
                 assert "Too many wrong passwords from this computer: wait 10 minutes" in await resp.text()
             # the guesser's target waits; a trainee next to them (same address, behind one router) does not
             assert (await sign_in(http, r, "李四")).status == 303

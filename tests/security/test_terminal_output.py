@@ -43,12 +43,15 @@ def test_inert_makes_controls_visible_and_keeps_text_and_offsets():
 def test_run_prints_replies_titles_and_findings_inert(peilian, peilian_home):
     folder = peilian_home / "scenarios"
     folder.mkdir(parents=True)
-    (folder / "evil.yaml").write_text(scenario_with(
-        ("id: minimal", "id: evil"),
-        ("title: Minimal scenario", 'title: "Late \\e]0;owned\\a parcel"'),
-        ("name: Sam", 'name: "Sam\\e[2J"'),
-        ('lines: ["Where is my parcel?"]', 'lines: ["Where\\e]52;c;aGk=\\a is my parcel?"]'),
-    ), encoding="utf-8")
+    (folder / "evil.yaml").write_text(
+        scenario_with(
+            ("id: minimal", "id: evil"),
+            ("title: Minimal scenario", 'title: "Late \\e]0;owned\\a parcel"'),
+            ("name: Sam", 'name: "Sam\\e[2J"'),
+            ('lines: ["Where is my parcel?"]', 'lines: ["Where\\e]52;c;aGk=\\a is my parcel?"]'),
+        ),
+        encoding="utf-8",
+    )
     r = peilian("run", "evil", "--trainee", "ana", "--replies", "-", input=HOSTILE + " I will maybe refund\n")
     assert r.returncode == 0, r.stderr
     _clean(r.stdout)
@@ -66,10 +69,24 @@ def test_run_prints_replies_titles_and_findings_inert(peilian, peilian_home):
 
 
 def test_reports_and_errors_print_inert(peilian, peilian_home):
-    r = peilian("run", "late-birthday-gift", "--trainee", "ana", "--replies", "-", "--seed", "1",
-                input=f"真的对不起{CLIPBOARD},我现在联系商家今天18点前改发顺丰,单号短信发您。\n")
+    r = peilian(
+        "run",
+        "late-birthday-gift",
+        "--trainee",
+        "ana",
+        "--replies",
+        "-",
+        "--seed",
+        "1",
+        input=f"真的对不起{CLIPBOARD},我现在联系商家今天18点前改发顺丰,单号短信发您。\n",
+    )
     assert r.returncode == 0, r.stderr
-    for args in (("--trainee", "ana"), ("--team",), ("--team", "--format", "csv"), ("--trainee", "ana", "--format", "json")):
+    for args in (
+        ("--trainee", "ana"),
+        ("--team",),
+        ("--team", "--format", "csv"),
+        ("--trainee", "ana", "--format", "json"),
+    ):
         r = peilian("report", *args)
         assert r.returncode == 0, r.stderr
         _clean(r.stdout)
@@ -125,7 +142,9 @@ def test_the_apps_text_from_data_is_inert_and_never_markup():
     from tui.widgets import findings_text, highlighted
 
     reply = HOSTILE + " maybe"
-    finding = Finding("x", "certainty", len(reply) - 5, len(reply), "maybe", f"hedge{CLEAR}", f"say when{TITLE}", -5)
+    finding = Finding(
+        "x", "certainty", len(reply) - 5, len(reply), "maybe", f"hedge{CLEAR}", f"say when{TITLE}", -5
+    )
     shown = highlighted(reply, [finding])
     _clean(shown.plain)
     assert shown.plain.endswith("maybe") and any(span.start == len(reply) - 5 for span in shown.spans)

@@ -56,6 +56,14 @@ class ScrollKeys:
 def scroll_bindings() -> list[Binding]:
     """PageUp/PageDown/Up/Down/Home/End scroll a screen's text whatever has focus (at 80x24 the brief, the summary
     and the reports don't fit); `ScrollKeys.action_scroll(how)` does it."""
-    return [Binding(key, f"scroll('{how}')", show=False) for key, how in (
-        ("pagedown", "scroll_page_down"), ("pageup", "scroll_page_up"), ("down", "scroll_down"), ("up", "scroll_up"),
-        ("end", "scroll_end"), ("home", "scroll_home"))]
+    return [
+        Binding(key, f"scroll('{how}')", show=False)
+        for key, how in (
+            ("pagedown", "scroll_page_down"),
+            ("pageup", "scroll_page_up"),
+            ("down", "scroll_down"),
+            ("up", "scroll_up"),
+            ("end", "scroll_end"),
+            ("home", "scroll_home"),
+        )
+    ]

@@ -15,8 +15,11 @@ from .base import AppScreen, ScrollKeys, scroll_bindings
 
 class BriefScreen(ScrollKeys, AppScreen):
     SCROLLS = "#brief-scroll"
-    BINDINGS = [Binding("escape", "app.pop_screen", "k_back"), Binding("enter", "start", "k_start"),
-                *scroll_bindings()]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "k_back"),
+        Binding("enter", "start", "k_start"),
+        *scroll_bindings(),
+    ]
 
     def __init__(self, scenario) -> None:
         super().__init__()
@@ -28,9 +31,12 @@ class BriefScreen(ScrollKeys, AppScreen):
         facts = "\n".join(f"- {f}" for f in sc.facts)
         objectives = "\n".join(f"- {o}" for o in sc.objectives)
         scripted = self._scripted()  # at the top: seen before Start
-        return inert(f"# {sc.title}\n\n" + (f"*{scripted}*\n\n" if scripted else "")
-                     + f"**{sc.persona.name}** — {sc.persona.temperament}\n\n{sc.brief}\n\n"
-                     f"### {self.t('facts')}\n{facts}\n\n### {self.t('objectives')}\n{objectives}\n")  # data
+        return inert(
+            f"# {sc.title}\n\n"
+            + (f"*{scripted}*\n\n" if scripted else "")
+            + f"**{sc.persona.name}** — {sc.persona.temperament}\n\n{sc.brief}\n\n"
+            f"### {self.t('facts')}\n{facts}\n\n### {self.t('objectives')}\n{objectives}\n"
+        )  # data
 
     def _scripted(self) -> str:
         """With an LLM customer that doesn't speak this scenario's language: that its words are scripted."""

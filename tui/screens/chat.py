@@ -10,19 +10,18 @@ import re
 import time
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from rich.text import Text
 from textual.widgets import Footer, Header, Label, ProgressBar, Static
 
+from peilian.inert import inert
 from simulator.customer import ScriptedCustomer
 from simulator.engine import HINT_COST, Session, Turn
 from simulator.runner import speak
-
-from peilian.inert import inert
 
 from ..i18n import tr
 from ..widgets import SLOW_CUSTOMER, Line, ReplyBox, TurnTimer, score_panel
@@ -90,7 +89,9 @@ class ChatScreen(AppScreen):
         self._typing_since: float | None = None
         self._hint_text = ""  # the hint shown for the customer's current message
         self._saved_draft, self._saved_hints = "", 0  # what the store holds of the reply being typed
-        self.latencies: list[float] = []  # Enter -> score panel painted, seconds (bench/bench_tui.py reads these)
+        self.latencies: list[
+            float
+        ] = []  # Enter -> score panel painted, seconds (bench/bench_tui.py reads these)
         self.update_latencies: list[float] = []  # Enter -> score panel widget updated (before the repaint)
         self.source = ""  # which path produced the customer's last line ("": not known, e.g. a resumed line)
         self.backend_down = False  # the model failed to answer last time (told once, not every turn)
@@ -115,7 +116,9 @@ class ChatScreen(AppScreen):
             with VerticalScroll(id="right"):  # many findings at 80x24 scroll instead of being cut off
                 yield Label(self.t("mood"), id="mood-label")
                 yield ProgressBar(total=100, show_eta=False, show_percentage=True, id="mood")
-                yield Static("", id="progress")  # required items done / missing, the mood it needs; why it ended
+                yield Static(
+                    "", id="progress"
+                )  # required items done / missing, the mood it needs; why it ended
                 yield Label(self._timer_text(), id="timer")
                 yield Label(self._voice_text(), id="voice")
                 yield Static("", id="hint")
@@ -144,7 +147,9 @@ class ChatScreen(AppScreen):
         self.query_one("#mood", ProgressBar).update(progress=self.session.mood)
         self._show_progress()
         self.query_one("#voice", Label).display = self._streams()
-        self.query_one("#log", VerticalScroll).anchor()  # new lines stay in view (until the trainee scrolls up)
+        self.query_one(
+            "#log", VerticalScroll
+        ).anchor()  # new lines stay in view (until the trainee scrolls up)
         self.query_one("#reply", ReplyBox).focus()
         self._ticker = self.set_interval(1.0, self.show_timer)
         if said is None and self._streams() and not self.session.turns:
@@ -163,7 +168,9 @@ class ChatScreen(AppScreen):
 
     def add_line(self, who: str, text, note=None) -> None:
         log = self.query_one("#log", VerticalScroll)
-        if who == "customer" and self._live is not None:  # "typing…" / the streamed words become the final words
+        if (
+            who == "customer" and self._live is not None
+        ):  # "typing…" / the streamed words become the final words
             self._live.set_body(text, note=note)
             self._live, self._live_text = None, ""
         else:
@@ -221,8 +228,13 @@ class ChatScreen(AppScreen):
     def _show_scores(self, turn: Turn) -> None:
         """The panel for `turn`, its findings worded in the interface language (re-worded after a switch)."""
         lang = self.app.lang
-        self.query_one("#scores", Static).update(Wrapped(score_panel(turn, lang, self.session.explained(turn, lang),
-                                                                     labels=self.scenario.item_labels())))
+        self.query_one("#scores", Static).update(
+            Wrapped(
+                score_panel(
+                    turn, lang, self.session.explained(turn, lang), labels=self.scenario.item_labels()
+                )
+            )
+        )
 
     def _show_progress(self) -> None:
         """Where the session stands (required items done and missing, the mood it needs), or why it ended."""
@@ -239,8 +251,13 @@ class ChatScreen(AppScreen):
         model is named as the voice only for a line it wrote."""
         if not self._streams() or not self.source:
             return ""
-        key = {"llm": "voice_model", "llm-retry": "voice_retry", "fallback:guard": "voice_guard",
-               "scripted": "voice_lang", "scripted-ending": "voice_ending"}.get(self.source)
+        key = {
+            "llm": "voice_model",
+            "llm-retry": "voice_retry",
+            "fallback:guard": "voice_guard",
+            "scripted": "voice_lang",
+            "scripted-ending": "voice_ending",
+        }.get(self.source)
         if key is None:
             key = "voice_down" if self.source.startswith("fallback:") else ""
         lang = self.t(f"lang_{self.scenario.lang}")
@@ -261,8 +278,12 @@ class ChatScreen(AppScreen):
         down = source.startswith("fallback:") and source != "fallback:guard"
         if down and not self.backend_down:
             why = re.search(r"\((.*)\)", status)  # the core's sentence is English: only its reason is shown
-            self.notify(self.t("model_down", why=inert(why.group(1) if why else status)), severity="warning", timeout=10,
-                        markup=False)
+            self.notify(
+                self.t("model_down", why=inert(why.group(1) if why else status)),
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         self.backend_down = down
         self.query_one("#voice", Label).update(self._voice_text())
 
@@ -302,7 +323,9 @@ class ChatScreen(AppScreen):
     @work(thread=True, exclusive=True)
     def score_reply(self, reply: str, elapsed: float) -> None:
         turn = self.session.submit(reply, elapsed=elapsed)
-        self.app.record(lambda r: r.turn_scored(self.session, turn), thread=True)  # committed before the customer speaks
+        self.app.record(
+            lambda r: r.turn_scored(self.session, turn), thread=True
+        )  # committed before the customer speaks
         utt = speak(self.session, self.customer, self._on_chunk_from_worker if self._streams() else None)
         self.app.record(lambda r: r.customer_said(self.session, turn, utt), thread=True)
         if self.session.finished:
@@ -368,7 +391,9 @@ class ChatScreen(AppScreen):
         if not self._hint_text:
             panel.update("")
             return
-        panel.update(Wrapped(Text.assemble((self.t("hint_cost", n=HINT_COST) + "\n", "bold yellow"), self._hint_text)))
+        panel.update(
+            Wrapped(Text.assemble((self.t("hint_cost", n=HINT_COST) + "\n", "bold yellow"), self._hint_text))
+        )
 
     def action_model_answer(self) -> None:
         if self.session.finished:  # every model answer, beside the replies, in the summary
@@ -404,7 +429,9 @@ class ChatScreen(AppScreen):
         self.app.back_to_picker()
 
     def relabel(self) -> None:
-        self.query_one("#reply-help", Label).update(self.t("ended_help" if self.session.finished else "reply"))
+        self.query_one("#reply-help", Label).update(
+            self.t("ended_help" if self.session.finished else "reply")
+        )
         if self._hint_text:
             self._show_hint()
         self.query_one("#mood-label", Label).update(self.t("mood"))

@@ -29,17 +29,26 @@ class PickScreen(AppScreen):
     DEFAULT_CSS = "#voice-note { margin: 0 2; color: $text-muted; width: 1fr; height: auto; display: none; }"
     _filled_options = False  # the filters are added once the scenarios are loaded
     # Esc never quits (one Esc too many after a session would close the app): it clears the search; Ctrl+Q quits.
-    BINDINGS = [Binding("ctrl+q", "app.quit", "k_quit", priority=True), Binding("slash", "search", "k_search"),
-                Binding("f5", "app.progress", "k_progress"), Binding("f6", "app.team", "k_team"),
-                Binding("escape", "clear_search", show=False), Binding("down", "to_list", show=False)]
+    BINDINGS = [
+        Binding("ctrl+q", "app.quit", "k_quit", priority=True),
+        Binding("slash", "search", "k_search"),
+        Binding("f5", "app.progress", "k_progress"),
+        Binding("f6", "app.team", "k_team"),
+        Binding("escape", "clear_search", show=False),
+        Binding("down", "to_list", show=False),
+    ]
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Horizontal(id="who"):
             yield Label(self.t("trainee") + ": ", id="trainee-label")
             # A signed-in browser session's name is fixed (disabled: it can't be focused or typed into).
-            yield Input(value=self.app.trainee, id="trainee", placeholder=self.t("trainee"),
-                        disabled=self.app.lock_trainee)
+            yield Input(
+                value=self.app.trainee,
+                id="trainee",
+                placeholder=self.t("trainee"),
+                disabled=self.app.lock_trainee,
+            )
         with Horizontal(id="filters"):
             yield Input(placeholder=self.t("search"), id="search")  # the filters join it with the scenarios
         yield DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
@@ -66,7 +75,8 @@ class PickScreen(AppScreen):
         row.mount(
             Select(self._lang_options(langs), prompt=self.t("f_lang"), id="f-lang"),
             Select([("★" * d, d) for d in levels], prompt=self.t("f_level"), id="f-level"),
-            Select([(x, x) for x in tags], prompt=self.t("f_tag"), id="f-tag"))
+            Select([(x, x) for x in tags], prompt=self.t("f_tag"), id="f-tag"),
+        )
         self._filled_options = True
         self.call_after_refresh(self._localize_filters)
 
@@ -134,15 +144,26 @@ class PickScreen(AppScreen):
             hay = " ".join([sc.id, sc.title, sc.lang, f"d{sc.difficulty}", *sc.tags]).lower()
             if any(w not in hay for w in words):
                 continue
-            if (lang and sc.lang != lang) or (level and sc.difficulty != level) or (tag and tag not in sc.tags):
+            if (
+                (lang and sc.lang != lang)
+                or (level and sc.difficulty != level)
+                or (tag and tag not in sc.tags)
+            ):
                 continue
             b = bests.get(sc.id)
             best = f"{b['best']:.0f}" if b else ""
             passed = "✔" if b and b["passed"] else ""
             # a team scenario's words are data: never markup, control characters made visible
-            table.add_row(data_cell(sc.id), sc.lang, "★" * sc.difficulty, best, passed,
-                          data_cell(_cut(inert(sc.title, oneline=True), TITLE_CELLS)),
-                          data_cell(_cut(inert(", ".join(sc.tags), oneline=True), TAG_CELLS)), key=sc.id)
+            table.add_row(
+                data_cell(sc.id),
+                sc.lang,
+                "★" * sc.difficulty,
+                best,
+                passed,
+                data_cell(_cut(inert(sc.title, oneline=True), TITLE_CELLS)),
+                data_cell(_cut(inert(", ".join(sc.tags), oneline=True), TAG_CELLS)),
+                key=sc.id,
+            )
         if current is not None and current in table.rows:
             table.move_cursor(row=table.get_row_index(current), animate=False)
         self.query_one("#no-match", Label).display = not table.row_count  # say so rather than show nothing
@@ -158,7 +179,11 @@ class PickScreen(AppScreen):
         note.display = bool(mute)
         if mute:
             sep = "、" if self.app.lang == "zh" else ", "
-            note.update(self.t("pick_scripted", name=customer.voice, langs=sep.join(self.t(f"lang_{x}") for x in mute)))
+            note.update(
+                self.t(
+                    "pick_scripted", name=customer.voice, langs=sep.join(self.t(f"lang_{x}") for x in mute)
+                )
+            )
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
@@ -185,7 +210,9 @@ class PickScreen(AppScreen):
     def filtered(self, event: Select.Changed) -> None:
         if event.select.id == "f-lang":  # the tags on offer are those of the chosen language's scenarios
             lang = self._chosen("#f-lang")
-            tags = sorted({t for sc in self.app.scenarios or [] if not lang or sc.lang == lang for t in sc.tags})
+            tags = sorted(
+                {t for sc in self.app.scenarios or [] if not lang or sc.lang == lang for t in sc.tags}
+            )
             tag_select = self.query_one("#f-tag", Select)
             keep = self._chosen("#f-tag")
             with tag_select.prevent(Select.Changed):

@@ -17,11 +17,26 @@ from .base import AppScreen, ScrollKeys, data_cell, scroll_bindings
 # The trainee (or scenario) comes first and stays put, so at 80 columns the other columns scroll sideways past
 # a readable name instead of squeezing it to `…` as a Markdown table does.
 TABLES = (
-    ("team-table", 1, ("rc_trainee", "rc_sessions", *CRITERIA, "rc_overall", "rc_weakest", "rc_passed", "rc_ready",
-                       "rc_last")),
+    (
+        "team-table",
+        1,
+        (
+            "rc_trainee",
+            "rc_sessions",
+            *CRITERIA,
+            "rc_overall",
+            "rc_weakest",
+            "rc_passed",
+            "rc_ready",
+            "rc_last",
+        ),
+    ),
     ("leaderboard", 2, ("rc_rank", "rc_trainee", "rc_passed_n", "rc_overall", "rc_sessions")),
-    ("difficulty", 1, ("rc_scenario", "rc_attempts", "rc_trainees", "rc_pass_rate", "rc_resolved", "rc_mean",
-                       "rc_trips")),
+    (
+        "difficulty",
+        1,
+        ("rc_scenario", "rc_attempts", "rc_trainees", "rc_pass_rate", "rc_resolved", "rc_mean", "rc_trips"),
+    ),
 )
 SECTIONS = {"team-table": "rp_trainees", "leaderboard": "rp_leaderboard", "difficulty": "rp_difficulty"}
 
@@ -46,7 +61,9 @@ class ReportTable(DataTable):
     """
 
     def __init__(self, fixed: int, *, id: str) -> None:  # noqa: A002 - Textual's name
-        super().__init__(id=id, zebra_stripes=True, cursor_type="none", show_cursor=False, fixed_columns=fixed)
+        super().__init__(
+            id=id, zebra_stripes=True, cursor_type="none", show_cursor=False, fixed_columns=fixed
+        )
 
     def action_scroll_home(self) -> None:
         raise SkipAction()  # DataTable would scroll to its first column; Home means the top of the page here
@@ -91,8 +108,13 @@ class ReportScreen(ScrollKeys, AppScreen):
                 if trend:
                     from ..charts import CriteriaChart
 
-                    yield CriteriaChart(list(range(1, len(trend) + 1)), {c: [s[c] for s in trend] for c in CRITERIA},
-                                        title="chart_sessions", xlabel="session", id="trend")
+                    yield CriteriaChart(
+                        list(range(1, len(trend) + 1)),
+                        {c: [s[c] for s in trend] for c in CRITERIA},
+                        title="chart_sessions",
+                        xlabel="session",
+                        id="trend",
+                    )
                 else:
                     yield Label(self.t("no_trend"), id="no-trend")
             if self.tables:
@@ -118,26 +140,58 @@ class ReportScreen(ScrollKeys, AppScreen):
         from store.report import gate_text
 
         r = self.data
-        self.query_one("#team-summary", Static).update(self.t(
-            "rp_summary", t=len(r["trainees"]), n=r["sessions"], gate=gate_text(r, self.app.lang)))
+        self.query_one("#team-summary", Static).update(
+            self.t("rp_summary", t=len(r["trainees"]), n=r["sessions"], gate=gate_text(r, self.app.lang))
+        )
         self.query_one("#keys-note", Static).update(self.t("rp_keys"))
         self.query_one("#trips-note", Static).update(self.t("rp_trips_note"))
         rows = {
             "team-table": [
-                (t["trainee"], [data_cell(t["trainee"]), _num(t["sessions"]), *(_num(t["levels"][c]) for c in CRITERIA),
-                                _num(t["overall_level"]), self.t(t["weakest"]) if t["weakest"] else "",
-                                _num(t["passed"]), "✔" if t["ready"] else "", t["last"]])
-                for t in r["trainees"]],
+                (
+                    t["trainee"],
+                    [
+                        data_cell(t["trainee"]),
+                        _num(t["sessions"]),
+                        *(_num(t["levels"][c]) for c in CRITERIA),
+                        _num(t["overall_level"]),
+                        self.t(t["weakest"]) if t["weakest"] else "",
+                        _num(t["passed"]),
+                        "✔" if t["ready"] else "",
+                        t["last"],
+                    ],
+                )
+                for t in r["trainees"]
+            ],
             "leaderboard": [
-                (x["trainee"], [_num(x["rank"]), data_cell(x["trainee"]), _num(x["passed"]), _num(x["overall_level"]),
-                                _num(x["sessions"])])
-                for x in r["leaderboard"][:20]],
+                (
+                    x["trainee"],
+                    [
+                        _num(x["rank"]),
+                        data_cell(x["trainee"]),
+                        _num(x["passed"]),
+                        _num(x["overall_level"]),
+                        _num(x["sessions"]),
+                    ],
+                )
+                for x in r["leaderboard"][:20]
+            ],
             "difficulty": [
-                (s["scenario"], [data_cell(s["scenario"]), _num(s["attempts"]), _num(s["trainees"]), _pct(s["pass_rate"]),
-                                 _pct(s["resolved_rate"]), _num(s["mean_overall"]),
-                                 data_cell(f"{s['trips_on']['beat']} ({s['trips_on']['failed_sessions']})")
-                                 if s["trips_on"] else "–"])
-                for s in r["scenarios"]],
+                (
+                    s["scenario"],
+                    [
+                        data_cell(s["scenario"]),
+                        _num(s["attempts"]),
+                        _num(s["trainees"]),
+                        _pct(s["pass_rate"]),
+                        _pct(s["resolved_rate"]),
+                        _num(s["mean_overall"]),
+                        data_cell(f"{s['trips_on']['beat']} ({s['trips_on']['failed_sessions']})")
+                        if s["trips_on"]
+                        else "–",
+                    ],
+                )
+                for s in r["scenarios"]
+            ],
         }
         for table_id, _fixed, columns in TABLES:
             self.query_one(f"#title-{table_id}", Static).update(self.t(SECTIONS[table_id]))

@@ -24,8 +24,13 @@ WEAK = 60  # a reply with a criterion under this gets the model answer beside it
 
 class SummaryScreen(ScrollKeys, AppScreen):
     SCROLLS = "#transcript"
-    BINDINGS = [Binding("escape", "to_list", "k_list"), Binding("r", "again", "k_again"),
-                Binding("n", "next", "k_next"), Binding("f2", "answers", "k_model"), *scroll_bindings()]
+    BINDINGS = [
+        Binding("escape", "to_list", "k_list"),
+        Binding("r", "again", "k_again"),
+        Binding("n", "next", "k_next"),
+        Binding("f2", "answers", "k_model"),
+        *scroll_bindings(),
+    ]
 
     def __init__(self, session, *, answers: bool = False) -> None:
         super().__init__()
@@ -59,9 +64,13 @@ class SummaryScreen(ScrollKeys, AppScreen):
         yield Label(Text(self._why()), id="why")
         with Horizontal(id="top"):
             yield DataTable(id="turns", zebra_stripes=True)
-            yield CriteriaChart([t.number for t in s.turns],
-                                {c: [t.result.scores[c] for t in s.turns] for c in CRITERIA},
-                                title="chart_turns", xlabel="turn", id="chart")
+            yield CriteriaChart(
+                [t.number for t in s.turns],
+                {c: [t.result.scores[c] for t in s.turns] for c in CRITERIA},
+                title="chart_turns",
+                xlabel="turn",
+                id="chart",
+            )
         with VerticalScroll(id="transcript"):
             for turn in s.turns:
                 yield Line("customer", turn.customer)
@@ -69,7 +78,11 @@ class SummaryScreen(ScrollKeys, AppScreen):
                 if any(f.effect < 0 for f in turn.result.findings):
                     yield Line("lost", lambda lang, turn=turn: self._lost(turn, lang), classes="lost")
                 weak = min(turn.result.scores.values()) < WEAK
-                answer = s.model_answer(s.beats_used[turn.number - 1]) if turn.number - 1 < len(s.beats_used) else ""
+                answer = (
+                    s.model_answer(s.beats_used[turn.number - 1])
+                    if turn.number - 1 < len(s.beats_used)
+                    else ""
+                )
                 if answer:  # under a weak reply always; under the others with F2
                     line = Line("model_answer", answer, classes="answer" if weak else "answer strong")
                     line.display = weak or self.answers
@@ -94,8 +107,11 @@ class SummaryScreen(ScrollKeys, AppScreen):
         table.clear(columns=True)
         table.add_columns("#", *(self.t(c) for c in CRITERIA), self.t("mood"))
         for turn in self.session.turns:
-            table.add_row(str(turn.number), *(f"{turn.result.scores[c]:3d} {bar(turn.result.scores[c], 6)}" for c in CRITERIA),
-                          f"{turn.mood_before}→{turn.mood}")
+            table.add_row(
+                str(turn.number),
+                *(f"{turn.result.scores[c]:3d} {bar(turn.result.scores[c], 6)}" for c in CRITERIA),
+                f"{turn.mood_before}→{turn.mood}",
+            )
 
     def relabel(self) -> None:
         self.query_one("#outcome", Label).update(Text(self._outcome()))

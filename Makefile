@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test system-deps
+.PHONY: run test check system-deps
 
 # llama-cpp-python compiles llama.cpp here. Build it portable (AVX2; no AVX-512 or AMX): a native build on a CPU that
 # reports AMX segfaulted on its first decode in this workplace's VMs. --no-cache-dir keeps pip from reusing a wheel
@@ -36,3 +36,10 @@ system-deps:
 
 test: $(VENV)/.installed-test system-deps
 	$(BIN)/python -m pytest
+
+# The code's own checks (CONTRIBUTING.md): formatting, the linter, types in the headless core, import contracts.
+check: $(VENV)/.installed-test
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports

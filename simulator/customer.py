@@ -28,12 +28,38 @@ class Utterance:
 
     text: str
     source: str  # "scripted", "llm", "llm-retry", "fallback:<reason>"
-    status: str = ""  # a one-sentence status for the UI when something went wrong
+    status: str = (
+        ""  # a one-sentence status for the UI when something went wrong (English, for logs and the CLI)
+    )
     meta: dict = field(default_factory=dict)
+    # Why the scripted line was used, in the model's own short words and never translated (e.g. "timed out after
+    # 20 s", "HTTP 500"): the interface puts it into its own sentence. "" when nothing went wrong.
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a customer model can do, declared by the model: the app reads this, never isinstance/hasattr."""
+
+    streams: bool = (
+        False  # its words come from a model over time: the chat runs it in a worker, shows "typing"
+    )
+    warms: bool = False  # warm() loads the model ahead, while the trainee picks a scenario
+    prepares: bool = False  # prepare(decision, ctx) writes the opening line ahead, while the brief is read
 
 
 class CustomerModel(Protocol):
     name: str
+    capabilities: Capabilities
+
+    @property
+    def voice(self) -> str:
+        """Who speaks, for the interface (a model's name; the scripted customer's is its name)."""
+        ...
+
+    def warm(self) -> None: ...
+
+    def prepare(self, decision: Decision, ctx: CustomerContext) -> None: ...
 
     def stream(self, decision: Decision, ctx: CustomerContext) -> Iterator[str]:
         """Yield the customer's words in chunks. After the iterator ends, `last` holds the full Utterance."""
@@ -61,6 +87,17 @@ class ScriptedCustomer:
     """Says exactly the line the engine picked."""
 
     name = "scripted"
+    capabilities = Capabilities()
+
+    @property
+    def voice(self) -> str:
+        return self.name
+
+    def warm(self) -> None:
+        """Nothing to load."""
+
+    def prepare(self, decision: Decision, ctx: CustomerContext) -> None:
+        """Nothing to write ahead: the line is the engine's."""
 
     def __init__(self) -> None:
         self.last: Utterance | None = None

@@ -32,11 +32,11 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from models import LINE_TIMEOUT
 
-from .customer import CustomerContext, Utterance, chunks
+from .customer import Capabilities, CustomerContext, Utterance, chunks
 from .engine import Decision
 
 MAX_TOKENS = 80
@@ -669,6 +669,7 @@ class LLMCustomer:
     cooldown: float = COOLDOWN
     languages: tuple[str, ...] | None = None
     clock: object = time.monotonic  # for the cool-down (tests move it on)
+    capabilities: ClassVar[Capabilities] = Capabilities(streams=True, warms=True, prepares=True)
 
     def __post_init__(self) -> None:
         self.name = f"llm:{self.backend.name}"
@@ -766,6 +767,7 @@ class LLMCustomer:
                     f"The customer model is unavailable ({e}); the scripted line was used, and so are "
                     f"the next ones for {self.cooldown:g} s.",
                     meta,
+                    reason=str(e),
                 )
             text = script(_clean(raw), ctx.scenario.lang)
             problem = check(text, decision, ctx)

@@ -10,7 +10,8 @@ for a bare Textual "hello" app, in the same run (goal: ours <= 1.5x hello). Best
             right after its first frame (ours: load the scenarios, the scorer and the store in a worker);
   listed  - ours only: the scenario list is filled.
 Enter -> panel: the app's own measure, from its Enter handler to the first screen refresh after the score panel
-got the reply's scores (scoring and the scripted customer run in a worker thread in between) (goal <= 50 ms); median and p95 over the replies of the bundled scenarios' own tests.
+got the reply's scores (scoring and the scripted customer run in a worker thread in between) (goal <= 50 ms);
+median and p95 over the replies of the bundled scenarios' own tests.
 """
 
 from __future__ import annotations
@@ -153,7 +154,8 @@ def main() -> None:
     print(f"cold start to the scenario list filled: Peilian {ours['listed']:.2f} s")
     times, last, updated = asyncio.run(enter_to_panel())
     print(
-        f"Enter -> score panel updated (scripted customer), {len(updated)} replies: {summary(updated)}   (goal <= 50 ms)"
+        f"Enter -> score panel updated (scripted customer), {len(updated)} replies: {summary(updated)}"
+        "   (goal <= 50 ms)"
     )
     print(f"Enter -> screen repainted with it, mid-session:   {len(times)} replies: {summary(times)}")
     print(f"Enter -> repainted, a session's last reply:      {len(last)} replies: {summary(last)}")

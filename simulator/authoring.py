@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -91,7 +92,7 @@ def _lang_of(texts: list[str]) -> str:
     return "zh" if cjk else "en"
 
 
-_TEXT = {
+_TEXT: dict[str, dict[str, Any]] = {
     "en": {
         "brief": "TODO: the situation in two or three sentences, and what the trainee should achieve.",
         "fact": "TODO: what the agent knows and may promise (order, amounts, deadlines, policy limits).",
@@ -132,8 +133,8 @@ def new_scenario(
     t = _TEXT["en" if lang == "en" else "zh"]
     name = persona or ("The customer" if lang == "en" else "顾客")
     head = f"# yaml-language-server: $schema={schema}\n" if schema else ""
-    return f"""{head}# A Peilian scenario (format v1). Every TODO is yours to fill in; `peilian scenarios validate` checks the file,
-# `peilian scenarios test` plays the tests at the bottom. The guide: scenarios/README.md.
+    return f"""{head}# A Peilian scenario (format v1). Every TODO is yours to fill in; `peilian scenarios validate`
+# checks the file, `peilian scenarios test` plays the tests at the bottom. The guide: scenarios/README.md.
 id: {id}
 version: 1                 # bump when you change the content (stored with every attempt)
 title: {_q(title)}
@@ -285,9 +286,9 @@ def _how_it_ended(line: str) -> str | None:
 class _Judged:
     line: str  # the customer's line
     reply: str  # the agent's reply to it ("" if none)
-    scores: dict | None = None
-    signals: dict | None = None
-    findings: list | None = None
+    scores: dict = field(default_factory=dict)  # filled when the reply is scored (a reply always is)
+    signals: dict = field(default_factory=dict)
+    findings: list = field(default_factory=list)
 
     @property
     def weak(self) -> bool:
@@ -295,10 +296,10 @@ class _Judged:
         return bool(self.reply) and (self.scores["certainty"] < 50 or self.scores["warmth"] < 35)
 
     def spans(self, signal: str) -> list[str]:
-        return [self.reply[a:b] for a, b in (self.signals or {}).get(signal, ())]
+        return [self.reply[a:b] for a, b in self.signals.get(signal, ())]
 
 
-_DRAFT = {
+_DRAFT: dict[str, dict[str, Any]] = {
     "en": {
         "weak": 'TODO: the agent\'s real reply was weak ({why}): "{reply}". Better, for example: {better}',
         "better": "I'm sorry about this. I'll sort it out now and message you {time} with the result.",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,7 +135,7 @@ def tested_items(sc: Scenario, scorer: Scorer | None = None) -> set[str]:
 
 def explore_all(
     scenarios: list[Scenario],
-    extra_pool: list[tuple[str, str]] = (),
+    extra_pool: Sequence[tuple[str, str]] = (),
     runs: int = 150,
     scorer=None,
     tested: dict[str, set[str]] | None = None,

@@ -116,7 +116,7 @@ def say(model: CustomerModel, decision: Decision, ctx: CustomerContext, on_chunk
             parts.append(piece)
             if on_chunk:
                 on_chunk(piece)
-    except Exception as e:  # a customer model must never take the session down
+    except Exception as e:  # noqa: BLE001 - a customer model must never take the session down
         return Utterance(
             decision.line,
             f"fallback:{type(e).__name__}",

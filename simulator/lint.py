@@ -22,12 +22,16 @@ _QUOTE = re.compile(
 )
 
 
+# Punctuation at a quote's edges, not part of what was quoted.
+_EDGE_PUNCT = " .?!,。?!"
+
+
 def quotes(text: str) -> list[str]:
     return [next(g for g in m.groups() if g) for m in _QUOTE.finditer(text)]
 
 
 def _covered(quoted: str, matches: list[str]) -> bool:
-    q = normalize(quoted).strip(" .?!,。?!")
+    q = normalize(quoted).strip(_EDGE_PUNCT)
     return "{said}" in quoted or any(normalize(m) in q or q in normalize(m) for m in matches)
 
 
@@ -54,10 +58,10 @@ def warnings(sc: Scenario) -> Iterator[tuple[tuple, str]]:
             text = variant.say if isinstance(variant, Say) else variant
             own = list(variant.when.matches) if isinstance(variant, Say) else []
             for q in quotes(text):
-                if normalize(q).strip(" .?!,。?!") in known:
+                if normalize(q).strip(_EDGE_PUNCT) in known:
                     continue
                 if not _covered(q, beat_matches + own):
-                    where = "the opening" if loc == ("opening",) else f"beat '{line.id}'"
+                    where = f"beat '{line.id}'" if isinstance(line, Beat) else "the opening"
                     yield (
                         loc + ("lines", j),
                         f"warning: a line of {where} quotes '{q}', but nothing guarantees the "

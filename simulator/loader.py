@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -98,7 +100,8 @@ def load_yaml_located(text: str, display: str) -> _Located:
                     display,
                     1,
                     1,
-                    "the file is empty: start from `peilian scenarios new` or the guide's example (scenarios/README.md)",
+                    "the file is empty: start from `peilian scenarios new` or the guide's example "
+                    "(scenarios/README.md)",
                 )
             ],
         )
@@ -152,7 +155,7 @@ def _dotted(loc: tuple) -> str:
 
 def _model_at(loc: tuple):
     """The pydantic model class that holds the last field of `loc` (for did-you-mean on unknown keys)."""
-    model = Scenario
+    model: type = Scenario
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
@@ -241,7 +244,7 @@ def _join(owner: str, field: str, text: str, verb: bool = False) -> str:
     return f"{where}: {text}" if where else text
 
 
-def _message(err: dict, data=None) -> str:
+def _message(err: Mapping[str, Any], data=None) -> str:
     loc = tuple(err["loc"])
     kind = err["type"]
     owner, field = describe_loc(loc, data)
@@ -461,6 +464,7 @@ class _DuplicateKey(Exception):
     pass
 
 
+_FAST_LOADER: type | None = None
 if hasattr(yaml, "CSafeLoader"):
 
     class _FastLoader(
@@ -473,8 +477,6 @@ if hasattr(yaml, "CSafeLoader"):
             return super().construct_mapping(node, deep)
 
     _FAST_LOADER = _FastLoader
-else:  # pragma: no cover - PyYAML built without libyaml
-    _FAST_LOADER = None
 
 
 def _load_fast(text: str, display: str, reviewed: bool = False) -> Scenario | None:
@@ -555,6 +557,7 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
         _text, problem = read_text(
             p, "scenario file"
         )  # the place of the first bad byte, and GBK named as such
+        assert problem is not None  # read_text failed on this file's bytes, so it says where
         raise ScenarioError([Problem(display, problem.line, problem.col, problem.message)]) from None
     except OSError as e:
         raise ScenarioError([Problem(display, 1, 1, f"cannot read the file: {e.strerror}")]) from None

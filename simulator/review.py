@@ -112,8 +112,8 @@ def review(
                         f"if '{words}' does '{label}', add it to rubric.must[{item_id}].phrases",
                     )
                 )
-        for spec, item in forbidden:
-            hit = match_item(item, t.reply)
+        for spec, rubric_item in forbidden:
+            hit = match_item(rubric_item, t.reply)
             if hit is None or hit.exact:
                 continue
             notes.append(
@@ -125,7 +125,8 @@ def review(
                     hit.text,
                     round(hit.score),
                     f"'{hit.text}' only resembles a phrase of rubric.forbidden[{spec.id}]: if it is fine, raise its "
-                    f"threshold above {round(hit.score)} or make the phrase longer; if it is the same move, add it as a phrase",
+                    f"threshold above {round(hit.score)} or make the phrase longer; if it is the same move, add it "
+                    "as a phrase",
                 )
             )
     notes.sort(key=lambda n: (n.kind != "fuzzy", -n.score, n.turn.session_id, n.turn.number))

@@ -6,7 +6,7 @@ A scenario is one YAML file written by a trainer. The engine reads it; nothing e
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -18,7 +18,8 @@ from pydantic import (
     model_validator,
 )
 
-from scoring import CRITERIA, RubricItem, safe_regex
+from scoring import RubricItem, safe_regex
+from scoring.api import Criterion
 
 FORMAT_VERSION = 1
 OUTCOMES = ("resolved", "escalated", "abandoned")
@@ -56,7 +57,7 @@ class Persona(_Strict):
 Signal = Literal[
     "deadline", "channel", "amount", "action", "result", "apology", "feeling", "hedge", "blame", "question"
 ]
-SIGNAL_NAMES = Signal.__args__
+SIGNAL_NAMES = get_args(Signal)
 
 
 class ConceptSpec(_Strict):
@@ -116,9 +117,7 @@ class Item(_Strict):
     patterns: list[Pattern] = Field(
         default_factory=list, description="Regular expressions, e.g. '\\d+\\s*小时内'."
     )
-    criterion: Literal["certainty", "simplicity", "warmth"] | None = Field(
-        None, description="The criterion this item belongs to, if any."
-    )
+    criterion: Criterion | None = Field(None, description="The criterion this item belongs to, if any.")
     message: str = Field(
         "", description="Shown when a forbidden item is hit or a must item is still missing."
     )
@@ -128,7 +127,8 @@ class Item(_Strict):
     concepts: list[str | ConceptSpec] = Field(
         default_factory=list,
         description="Matched by meaning: a shared concept's name (scoring/concepts.yaml, e.g. contact-seller: "
-        "联系/催/打电话给 × 商家/卖家 in one clause, not after 您自己) or one written here as {verbs, objects, unless, with}.",
+        "联系/催/打电话给 × 商家/卖家 in one clause, not after 您自己) or one written here as "
+        "{verbs, objects, unless, with}.",
     )
     signals: list[Signal] = Field(
         default_factory=list,
@@ -163,9 +163,17 @@ class Item(_Strict):
         )
 
 
+def _default_sensitivity() -> dict[Criterion, float]:
+    return {"certainty": 0.4, "simplicity": 0.15, "warmth": 0.35}
+
+
+def _even_weights() -> dict[Criterion, float]:
+    return {"certainty": 1.0, "simplicity": 1.0, "warmth": 1.0}
+
+
 class Rubric(_Strict):
-    weights: dict[Literal["certainty", "simplicity", "warmth"], float] = Field(
-        default_factory=lambda: {c: 1.0 for c in CRITERIA},
+    weights: dict[Criterion, float] = Field(
+        default_factory=_even_weights,
         description="How much each criterion counts in the overall score for this scenario.",
     )
     must: list[Item] = Field(
@@ -186,8 +194,8 @@ class MoodRules(_Strict):
     """How the trainee's scores move the customer's mood (0-100) after every reply."""
 
     neutral: int = Field(55, ge=0, le=100, description="A score at this level leaves the mood where it is.")
-    sensitivity: dict[Literal["certainty", "simplicity", "warmth"], float] = Field(
-        default_factory=lambda: {"certainty": 0.4, "simplicity": 0.15, "warmth": 0.35},
+    sensitivity: dict[Criterion, float] = Field(
+        default_factory=_default_sensitivity,
         description="Mood points per score point above/below neutral, per criterion.",
     )
     max_step: int = Field(25, ge=1, le=100, description="The most the mood can move in one turn.")

@@ -28,7 +28,7 @@ def _candidates(m: MoodRules):
     penalty = sorted({max(0, round(m.forbidden_penalty * f)) for f in (1.0, 0.6, 1.5)})
     step = sorted({m.max_step, max(10, m.max_step - 5), min(60, m.max_step + 10)})
     for values in itertools.product(neutral, calm, escalate, penalty, step):
-        cand = dict(zip(FIELDS, values))
+        cand = dict(zip(FIELDS, values, strict=True))
         if cand["escalate"] >= cand["calm"]:
             continue
         yield cand
@@ -65,11 +65,14 @@ def write_mood(path: Path, changes: dict) -> None:
     if block is None:
         raise ValueError(f"{path}: no mood block")
     body = block.group(1)
-    indent = re.match(r"[ \t]+", body).group(0)
+    first = re.match(r"[ \t]+", body)
+    if first is None:
+        raise ValueError(f"{path}: the mood block is not indented")
+    indent = first.group(0)
     for key, value in changes.items():
         line = re.compile(rf"(?m)^({indent}{key}:\s*)[^\n#]*")
         if line.search(body):
-            body = line.sub(lambda mm: f"{mm.group(1)}{value}", body, count=1)
+            body = line.sub(lambda mm, value=value: f"{mm.group(1)}{value}", body, count=1)
         else:
             body += f"{indent}{key}: {value}\n"
     path.write_text(text[: block.start(1)] + body + text[block.end(1) :], encoding="utf-8")

@@ -57,7 +57,10 @@ def test_what_if_it_slips_not_asked_after_the_fallback_was_given():
 
 
 def test_what_happens_now_not_said_right_after_being_told():
-    told = "I'm sorry you've had to write three times. I'm paying your 12 yuan postage refund now; it will be in your balance by 6 pm today."
+    told = (
+        "I'm sorry you've had to write three times. I'm paying your 12 yuan postage refund now; "
+        "it will be in your balance by 6 pm today."
+    )
     for seed in SEEDS:
         s = play("return-postage-refund", told, seed=seed)
         assert s.customer_line not in ("So what happens now?", "Right. And?"), s.customer_line

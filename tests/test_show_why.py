@@ -19,7 +19,10 @@ GIVE_TIME = RubricItem(
     patterns=(r"within \d+ hours",),
 )
 # The trainer's own good reply: a concrete time, worded differently from every phrase of `give-time`.
-NATURAL = "So sorry it's late. Your parcel arrives tomorrow morning, before midday, and I'll text you the tracking link."
+NATURAL = (
+    "So sorry it's late. Your parcel arrives tomorrow morning, before midday, "
+    "and I'll text you the tracking link."
+)
 
 
 def test_a_near_miss_names_the_closest_phrase_and_the_words_it_nearly_matched():

@@ -55,8 +55,8 @@ def main():
     print(f"{len(rows)} replies with both labels ({len(raw)} written, {len(blind)} blind-labeled)")
     disputes = []
     for c in CRIT:
-        A = lambda r: r["labels"][c]  # noqa: E731
-        B = lambda r: blind[r["id"]]["labels"][c]  # noqa: E731
+        A = lambda r, c=c: r["labels"][c]  # noqa: E731
+        B = lambda r, c=c: blind[r["id"]]["labels"][c]  # noqa: E731
         exact = sum(A(r) == B(r) for r in rows) / len(rows)
         within1 = sum(abs(A(r) - B(r)) <= 1 for r in rows) / len(rows)
         print(

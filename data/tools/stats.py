@@ -19,12 +19,13 @@ rows = [
     for line in open(f, encoding="utf-8")
 ]
 print(
-    "| criterion | pairwise A→B | pairwise B→A | Spearman A~B | same label | within 1 | settled by the rubric (2+ apart) |"
+    "| criterion | pairwise A→B | pairwise B→A | Spearman A~B | same label | within 1 "
+    "| settled by the rubric (2+ apart) |"
 )
 print("| --- | --- | --- | --- | --- | --- | --- |")
 for c in CRIT:
-    A = lambda r: r["labelers"]["a"][c]  # noqa: E731
-    B = lambda r: r["labelers"]["b"][c]  # noqa: E731
+    A = lambda r, c=c: r["labelers"]["a"][c]  # noqa: E731
+    B = lambda r, c=c: r["labelers"]["b"][c]  # noqa: E731
     n = len(rows)
     print(
         f"| {c} | {pairwise(rows, A, B):.3f} | {pairwise(rows, B, A):.3f} | "

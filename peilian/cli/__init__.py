@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
-    except Exception as e:  # last resort: one sentence on screen, the traceback in the log
+    except Exception as e:  # noqa: BLE001 - last resort: one sentence on screen, the traceback in the log
         rules = sys.modules.get(
             "scoring.rules"
         )  # a trainer's broken lexicon or rule file: their error, one sentence

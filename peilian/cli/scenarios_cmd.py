@@ -173,7 +173,7 @@ def test_command(paths, verbose, coverage, pool, runs, model_answers, seeds, pas
             from ..config import load_config
 
             pass_mark = load_config()["readiness"]["min_overall"]
-    for path, sc in loaded:
+    for _path, sc in loaded:
         outcomes = (
             play_model_answers(sc, seeds=seeds, pass_mark=pass_mark) if model_answers else run_tests(sc)
         )
@@ -307,8 +307,9 @@ def review_command(scenario, min_score, db_path, limit):
     if store is None:
         raise UserError(f"No progress database at {path}: practise first, or give --db PATH.")
     rows = store.query(
-        "select s.id as sid, t.number as number, t.reply as reply, t.overall as overall, t.must_new as must_new, "
-        "tr.name as trainee from turns t join sessions s on s.id = t.session_id join trainees tr on tr.id = s.trainee_id "
+        "select s.id as sid, t.number as number, t.reply as reply, t.overall as overall, "
+        "t.must_new as must_new, tr.name as trainee from turns t join sessions s on s.id = t.session_id "
+        "join trainees tr on tr.id = s.trainee_id "
         "where s.scenario_id = ? order by s.id, t.number",
         (sc.id,),
     )

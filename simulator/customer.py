@@ -57,6 +57,10 @@ class CustomerModel(Protocol):
         """Who speaks, for the interface (a model's name; the scripted customer's is its name)."""
         ...
 
+    def speaks(self, lang: str) -> bool:
+        """Whether it voices a scenario in this language (else the scripted lines are said, and the app says so)."""
+        ...
+
     def warm(self) -> None: ...
 
     def prepare(self, decision: Decision, ctx: CustomerContext) -> None: ...
@@ -92,6 +96,9 @@ class ScriptedCustomer:
     @property
     def voice(self) -> str:
         return self.name
+
+    def speaks(self, lang: str) -> bool:
+        return True
 
     def warm(self) -> None:
         """Nothing to load."""

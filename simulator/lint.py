@@ -72,3 +72,30 @@ def warnings(sc: Scenario) -> Iterator[tuple[tuple, str]]:
                 loc + ("lines",),
                 "warning: every line here has a condition; add one plain line for when none holds",
             )
+
+
+def _located(loaded, found_in) -> list:
+    """`found_in(scenario, data)` gives (location, message) pairs; each becomes a `path:line:col` Problem."""
+    from .loader import Problem, _display, _position_for, load_yaml_located
+
+    out = []
+    for path, sc in loaded:
+        display = _display(path)
+        located = load_yaml_located(path.read_text(encoding="utf-8"), display)
+        out += sorted(
+            Problem(display, *_position_for(loc, located.positions, False), message)
+            for loc, message in found_in(sc, located.data)
+        )
+    return out
+
+
+def warning_problems(loaded) -> list:
+    """`warnings` for every (path, scenario) pair, as `path:line:col: warning: ...` problems."""
+    return _located(loaded, lambda sc, _data: list(warnings(sc)))
+
+
+def unfinished_problems(loaded) -> list:
+    """What keeps each scenario from being ready (too few tests, TODOs left), as `path:line:col` problems."""
+    from .selftest import unfinished
+
+    return _located(loaded, unfinished)

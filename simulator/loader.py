@@ -12,10 +12,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from rapidfuzz import process
 
 from scoring import safe_yaml, yaml_errors
@@ -155,20 +155,18 @@ def _dotted(loc: tuple) -> str:
 
 def _model_at(loc: tuple):
     """The pydantic model class that holds the last field of `loc` (for did-you-mean on unknown keys)."""
-    model: type = Scenario
+    model: type[BaseModel] = Scenario
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        f = model.model_fields.get(part) if hasattr(model, "model_fields") else None
+        f = model.model_fields.get(part)
         if f is None:
             return None
         ann = f.annotation
-        inner = getattr(ann, "__args__", None)
-        candidates = [ann, *(inner or ())]
+        candidates = [ann, *get_args(ann)]
         for c in candidates:
-            args = getattr(c, "__args__", None)
-            for cc in [c, *(args or ())]:
-                if isinstance(cc, type) and hasattr(cc, "model_fields"):
+            for cc in [c, *get_args(c)]:
+                if isinstance(cc, type) and issubclass(cc, BaseModel):
                     model = cc
                     break
             else:

@@ -98,21 +98,12 @@ def validate_command(paths):
 
 def _lint(loaded) -> int:
     """Print `path:line:col: warning: ...` for lines that quote words their condition doesn't guarantee."""
-    from simulator.lint import warnings
-    from simulator.loader import Problem, _display, _position_for, load_yaml_located
+    from simulator.lint import warning_problems
 
-    n = 0
-    for path, sc in loaded:
-        found = list(warnings(sc))
-        if not found:
-            continue
-        display = _display(path)
-        positions = load_yaml_located(path.read_text(encoding="utf-8"), display).positions
-        for loc, message in found:
-            line, col = _position_for(loc, positions, False)
-            click.echo(str(Problem(display, line, col, message)))
-            n += 1
-    return n
+    found = warning_problems(loaded)
+    for problem in found:
+        click.echo(inert(str(problem)))  # a scenario file's own words: no terminal escapes
+    return len(found)
 
 
 @scenarios_group.command("test")
@@ -229,26 +220,12 @@ def test_command(paths, verbose, coverage, pool, runs, model_answers, seeds, pas
 
 def _unfinished(loaded, draft: bool) -> list:
     """Print and return, as problems, what keeps each scenario from being ready: too few tests, TODOs left."""
+    from simulator.lint import unfinished_problems
+
     out = unfinished_problems(loaded)
     for problem in out:
         text = inert(str(problem))
         click.echo(click.style(f"draft: {text}", fg="yellow") if draft else text)
-    return out
-
-
-def unfinished_problems(loaded) -> list:
-    """What keeps each scenario from being ready (too few tests, TODOs left), as `path:line:col` problems."""
-    from simulator.loader import Problem, _display, _position_for, load_yaml_located
-    from simulator.selftest import unfinished
-
-    out = []
-    for path, sc in loaded:
-        display = _display(path)
-        located = load_yaml_located(path.read_text(encoding="utf-8"), display)
-        out += sorted(
-            Problem(display, *_position_for(loc, located.positions, False), message)
-            for loc, message in unfinished(sc, located.data)
-        )
     return out
 
 

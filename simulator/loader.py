@@ -22,8 +22,6 @@ from scoring import safe_yaml, yaml_errors
 
 from .scenario import Beat, Condition, Scenario
 
-_FIELD_NAMES_CACHE: dict[type, list[str]] = {}
-
 
 @dataclass(frozen=True, order=True)
 class Problem:

@@ -23,8 +23,6 @@ from ..inert import inert, json_inert
 from .options import customer_options
 from .render import render_turn
 
-CRIT_SHORT = {"certainty": "certain", "simplicity": "simple", "warmth": "warm"}
-
 
 def _checked(line: str, where: str, number: int) -> str:
     """A reply that is text: bytes that weren't UTF-8 (let through by a surrogateescape stdin) are one sentence."""

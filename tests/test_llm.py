@@ -13,11 +13,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from llms.backends import LlamaCppBackend, OpenAIBackend
+from llms.customer import LLMCustomer
+from llms.guards import check
+from llms.prompt import build_messages
 from models import preset
 from scenarios import BUNDLED
 from simulator import ScriptedCustomer, Session, load_scenario
 from simulator.customer import CustomerContext, say
-from simulator.llm import LlamaCppBackend, LLMCustomer, OpenAIBackend, build_messages, check
 
 from .conftest import run_peilian
 
@@ -444,7 +447,7 @@ def test_a_customer_in_their_own_words_passes_every_guard(text):
 
 
 def test_only_the_first_line_of_a_multi_line_answer_is_a_chat_message():
-    from simulator.llm import _clean
+    from llms.guards import clean as _clean
 
     assert (
         _clean('"Another vague answer. Give me a time."\nThe agent said: we will')
@@ -497,7 +500,7 @@ def test_a_failed_guard_gets_one_stricter_retry_and_only_the_accepted_words_are_
 def test_a_traditional_chinese_customer_speaks_traditional_script():
     sc = next(load_scenario(p) for p in sorted(BUNDLED.glob("*.yaml")) if load_scenario(p).lang == "zh-Hant")
     session = Session(sc, seed=1)
-    from simulator.llm import script
+    from llms.guards import script
 
     simplified = script(session.current.line, "zh")
     assert simplified != session.current.line
@@ -509,7 +512,7 @@ def test_a_traditional_chinese_customer_speaks_traditional_script():
 
 
 def test_preset_sampling_defaults_reach_the_model_and_each_turn_records_its_path(tmp_path):
-    from simulator.llm import make_llm_customer
+    from llms.presets import make_llm_customer
     from simulator.runner import play
     from store import Store, StoreRecorder
 
@@ -674,7 +677,7 @@ def test_an_upset_customer_in_their_own_words_still_passes(make):
     ],
 )
 def test_a_chinese_customer_asking_or_quoting_the_agent_is_not_the_agent(text):
-    from simulator.llm import _ACTS_AS_AGENT, _CHEERFUL, _unquoted, balanced
+    from llms.guards import _ACTS_AS_AGENT, _CHEERFUL, _unquoted, balanced
 
     assert not _ACTS_AS_AGENT.search(_unquoted(text)) and not _CHEERFUL.search(text) and balanced(text)
 
@@ -696,7 +699,7 @@ def test_cheer_is_fine_once_the_customer_is_calm():
 def test_no_bundled_customer_line_trips_the_new_guards():
     """The scripted lines are how customers talk: none of them acts as the agent, leaves a quote open or carries a
     control character, and only endings that resolve gush."""
-    from simulator.llm import _ACTS_AS_AGENT, _CHEERFUL, _CONTROL, _unquoted, balanced
+    from llms.guards import _ACTS_AS_AGENT, _CHEERFUL, _CONTROL, _unquoted, balanced
 
     seen = 0
     for path in sorted(BUNDLED.glob("*.yaml")):
@@ -714,7 +717,7 @@ def test_no_bundled_customer_line_trips_the_new_guards():
 
 
 def test_wrapping_quotes_are_dropped_but_quotes_that_pair_up_stay():
-    from simulator.llm import _clean
+    from llms.guards import clean as _clean
 
     assert _clean('"Where is my refund?"') == "Where is my refund?"
     assert _clean('"Where is my refund?') == "Where is my refund?"  # a stray opening quote

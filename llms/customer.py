@@ -10,7 +10,8 @@ guard gets one retry with a stricter instruction, then the scripted line. One li
 connection, the whole answer); a down or slow backend is the scripted line at once, and the model is left alone for
 COOLDOWN seconds. In a language the preset doesn't speak the model is not asked. Each line's `Utterance.source` says
 which path produced it ("llm", "llm-retry", "fallback:guard", "fallback:backend", "fallback:cooldown", "scripted",
-"scripted-ending"), and the progress store keeps it per turn.
+"scripted-ending"), and the progress store keeps it per turn; `Utterance.reason` says in a few words why a
+fallback was used (the backend's failure, the guards' objections; a cool-down repeats the failure's).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import ClassVar
 
 from simulator.customer import Capabilities, CustomerContext, Utterance, chunks
 from simulator.engine import Decision
@@ -51,13 +51,17 @@ class LLMCustomer:
     cooldown: float = COOLDOWN
     languages: tuple[str, ...] | None = None
     clock: Callable[[], float] = time.monotonic  # for the cool-down (tests move it on)
-    capabilities: ClassVar[Capabilities] = Capabilities(streams=True, warms=True, prepares=True)
+    warms: bool = (
+        False  # warm() loads the model ahead: the backend's `loads_ahead` (make_llm_customer passes it)
+    )
 
     def __post_init__(self) -> None:
         self.name = f"llm:{self.backend.name}"
+        self.capabilities = Capabilities(streams=True, warms=self.warms, prepares=True)
         self.last: Utterance | None = None
         self.turn = 0
         self.resting_until = float("-inf")  # the model failed: scripted lines until then
+        self.rest_reason = ""  # why it rests (the failure's own words)
         self._lock = (
             threading.Lock()
         )  # one generation at a time (a prepared opening and the chat's own request)
@@ -73,11 +77,11 @@ class LLMCustomer:
         return self.languages is None or lang in self.languages
 
     def warm(self) -> None:
-        """Load the model now (the app calls this in a worker at start, so the first line doesn't wait for it)."""
-        load = getattr(self.backend, "load", None)
-        if load is not None:
+        """Load the model now, if it `warms` (the app calls this in a worker at start, so the first line doesn't wait
+        for it)."""
+        if self.warms:
             with self._lock:
-                load()
+                self.backend.load()
 
     @staticmethod
     def _key(decision: Decision, ctx: CustomerContext) -> tuple:
@@ -128,6 +132,7 @@ class LLMCustomer:
     def _down(self, decision: Decision, meta: dict, error: BackendError) -> Utterance:
         """The backend failed: the scripted line, and the model rests for `cooldown` seconds."""
         self.resting_until = self.clock() + self.cooldown
+        self.rest_reason = str(error)
         return Utterance(
             decision.line,
             "fallback:backend",
@@ -149,6 +154,7 @@ class LLMCustomer:
                 "fallback:cooldown",
                 "",
                 meta,
+                reason=self.rest_reason,
             )
         deadline = time.monotonic() + self.timeout  # the backends' clock
         attempts = [("llm", self.temperature), ("llm-retry", min(self.temperature, 0.3))]
@@ -172,6 +178,7 @@ class LLMCustomer:
             "fallback:guard",
             f"The model's words were not used ({why}); the scripted line was used.",
             meta,
+            reason=why,
         )
 
     def stream(self, decision: Decision, ctx: CustomerContext) -> Iterator[str]:

@@ -49,12 +49,14 @@ def make_llm_customer(
     sampling = dict(spec.sampling)
     temperature = float(sampling.pop("temperature", 0.7))
     max_tokens = int(sampling.pop("max_tokens", MAX_TOKENS))
+    backend = backend_for(spec, timeout=timeout)
     return LLMCustomer(
-        backend_for(spec, timeout=timeout),
+        backend,
         temperature=temperature,
         seed=seed,
         max_tokens=max_tokens,
         sampling=sampling,
         timeout=timeout,
         languages=spec.languages,
+        warms=backend.loads_ahead,
     )

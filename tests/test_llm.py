@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from llms.backends import LlamaCppBackend, OpenAIBackend
+from llms.backends import BackendError, LlamaCppBackend, OpenAIBackend
 from llms.customer import LLMCustomer
 from llms.guards import check
 from llms.prompt import build_messages
@@ -495,6 +495,76 @@ def test_a_failed_guard_gets_one_stricter_retry_and_only_the_accepted_words_are_
         retry["messages"][:-1] == first["messages"][:-1]
     )  # same prefix: the KV cache is reused for the retry
     assert retry["temperature"] < first["temperature"]
+
+
+class Down:
+    """A backend whose server answers HTTP 500; it counts how often it is asked."""
+
+    name = "down"
+    loads_ahead = False
+
+    def __init__(self):
+        self.asked = 0
+
+    def load(self):
+        pass
+
+    def stream_chat(self, messages, **kw):
+        self.asked += 1
+        raise BackendError("the server answered HTTP 500", status=500)
+        yield  # a generator, as a real backend's stream is
+
+
+def test_every_fallback_says_why_in_a_few_words():
+    """Utterance.reason: the backend's failure, the guards' objections, and while the model rests the failure that
+    put it to rest; the interface puts these words into its own sentence (no parsing the English status)."""
+    session = _at_turn_two()
+    now = [0.0]
+    down = Down()
+    customer = LLMCustomer(down, clock=lambda: now[0], cooldown=60)
+    failed = say(customer, session.current, _ctx(session))
+    assert failed.source == "fallback:backend" and failed.reason == "the server answered HTTP 500"
+    resting = say(customer, session.current, _ctx(session))
+    assert resting.source == "fallback:cooldown" and resting.reason == "the server answered HTTP 500"
+    assert down.asked == 1  # resting: not asked
+    guarded = say(LLMCustomer(Canned("How can I help you today?")), session.current, _ctx(session))
+    assert guarded.source == "fallback:guard" and guarded.reason == "talked like the agent"
+    good = session.current.line.replace("Give me a time", "Just give me a time")
+    spoken = say(LLMCustomer(Canned(good)), session.current, _ctx(session))
+    assert spoken.source == "llm" and spoken.reason == ""
+
+
+class Loads:
+    """A backend that reads its model ahead; it counts the loads."""
+
+    name = "loads"
+    loads_ahead = True
+
+    def __init__(self):
+        self.loads = 0
+
+    def load(self):
+        self.loads += 1
+
+    def stream_chat(self, messages, **kw):
+        yield from ()  # never asked here
+
+
+def test_a_model_in_this_process_is_loaded_ahead_and_a_server_is_not():
+    """Backends declare whether they load ahead; the customer declares `warms` from that, and warm() loads only
+    then (the app reads `capabilities`, it never probes the backend)."""
+    from llms.presets import make_llm_customer
+
+    assert make_llm_customer("smollm2").capabilities.warms  # a GGUF file read into memory: worth doing early
+    assert not make_llm_customer("llama-server").capabilities.warms  # the server holds the model
+    ahead = Loads()
+    customer = LLMCustomer(ahead, warms=ahead.loads_ahead)
+    assert customer.capabilities.warms and customer.capabilities.streams and customer.capabilities.prepares
+    customer.warm()
+    assert ahead.loads == 1
+    not_ahead = Loads()
+    LLMCustomer(not_ahead).warm()  # not declared: nothing loads
+    assert not_ahead.loads == 0
 
 
 def test_a_traditional_chinese_customer_speaks_traditional_script():

@@ -188,7 +188,7 @@ def test_the_in_process_model_has_the_same_budget():
                 pieces.append(piece)
                 yield piece
 
-    customer = LLMCustomer(Counted(preset("smollm2")), timeout=0.01)
+    customer = LLMCustomer(Counted(preset("smollm2")), timeout=0.01, warms=Counted.loads_ahead)
     customer.warm()  # loading is not the line's time
     utt, took, line = _line_from(customer)
     # Generation stops at the first token past the deadline (reading the prompt can't be cut short: seconds on a

@@ -32,12 +32,13 @@ sys.path.insert(0, str(ROOT))
 
 from llama_cpp import Llama  # noqa: E402
 
+from llms.backends import LlamaCppBackend  # noqa: E402
+from llms.prompt import build_messages  # noqa: E402
 from models import preset  # noqa: E402
 from scenarios import BUNDLED  # noqa: E402
 from simulator import load_scenario  # noqa: E402
 from simulator.customer import CustomerContext  # noqa: E402
 from simulator.engine import Decision  # noqa: E402
-from simulator.llm import LlamaCppBackend, build_messages  # noqa: E402
 
 MAX_TOKENS = 48
 AGENT = [
@@ -159,8 +160,8 @@ def main() -> None:
 def guards(backend, n: int, tests: int, timeout: float | None = None) -> None:
     from collections import Counter, defaultdict
 
+    from llms.customer import LLMCustomer
     from simulator import Session
-    from simulator.llm import LLMCustomer
     from simulator.runner import play
 
     # languages=None: the model is asked in every language, whatever its preset says (that is what is measured);
@@ -244,7 +245,7 @@ def start(runs: int, read: float) -> None:
     """Start -> the first customer word on screen, through the real app (see the module's doc, part 4)."""
     import asyncio
 
-    from simulator.llm import LLMCustomer
+    from llms.customer import LLMCustomer
     from tui.app import AppOptions, ChatScreen, create_app
 
     sc = load_scenario(BUNDLED / "return-postage-refund.yaml")

@@ -28,7 +28,7 @@ def make_customer(
         return ScriptedCustomer()
     if bot == "llm":
         try:
-            from simulator.llm import make_llm_customer
+            from llms.presets import make_llm_customer
         except ImportError:
             raise UserError("The LLM customer is not available in this build: use --bot scripted.") from None
         from models import ModelError
@@ -45,24 +45,16 @@ def make_judge(rules, model: str, base_url: str | None = None, weight: float = 0
     if not 0.0 < weight <= 1.0:
         raise UserError("--judge-weight must be more than 0 and at most 1.")
     try:
-        from simulator.llm import LlamaCppBackend, OpenAIBackend
+        from llms.presets import backend_for
     except ImportError:
         raise UserError(
             "The LLM judge is not available in this build (llama-cpp-python is missing)."
         ) from None
-    import os
-
     from models import ModelError, resolve
     from scoring.judge import JudgedScorer
 
     try:
-        spec = resolve(model, base_url)
+        backend = backend_for(resolve(model, base_url), timeout=60.0)
     except ModelError as e:
         raise UserError(str(e)) from None
-    if spec.base_url:
-        backend = OpenAIBackend(
-            spec.base_url, spec.model, timeout=60.0, api_key=os.environ.get(spec.api_key_env, "")
-        )
-    else:
-        backend = LlamaCppBackend(spec.path, n_ctx=spec.n_ctx, name=spec.name)
     return JudgedScorer(rules, backend, weight=weight)

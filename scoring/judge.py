@@ -7,7 +7,7 @@ The judge never decides alone: `weight` (default 0.3) is its share of each blend
 agreement with the labeled set beside the rules' and the blend's, so a trainer can see whether it helps.
 
 Headless and model-agnostic: the model is anything with `name` and `complete_json(messages, schema, max_tokens=,
-seed=) -> dict` (simulator.llm's backends have it). The reply is quoted as data; instructions inside it are ignored.
+seed=) -> dict` (llms.backends has two). The reply is quoted as data; instructions inside it are ignored.
 """
 
 from __future__ import annotations

@@ -13,11 +13,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from llms.backends import BackendError, LlamaCppBackend, OpenAIBackend
+from llms.customer import LLMCustomer
+from llms.guards import check
+from llms.prompt import build_messages
 from models import preset
 from scenarios import BUNDLED
 from simulator import ScriptedCustomer, Session, load_scenario
 from simulator.customer import CustomerContext, say
-from simulator.llm import LlamaCppBackend, LLMCustomer, OpenAIBackend, build_messages, check
 
 from .conftest import run_peilian
 
@@ -444,7 +447,7 @@ def test_a_customer_in_their_own_words_passes_every_guard(text):
 
 
 def test_only_the_first_line_of_a_multi_line_answer_is_a_chat_message():
-    from simulator.llm import _clean
+    from llms.guards import clean as _clean
 
     assert (
         _clean('"Another vague answer. Give me a time."\nThe agent said: we will')
@@ -494,10 +497,80 @@ def test_a_failed_guard_gets_one_stricter_retry_and_only_the_accepted_words_are_
     assert retry["temperature"] < first["temperature"]
 
 
+class Down:
+    """A backend whose server answers HTTP 500; it counts how often it is asked."""
+
+    name = "down"
+    loads_ahead = False
+
+    def __init__(self):
+        self.asked = 0
+
+    def load(self):
+        pass
+
+    def stream_chat(self, messages, **kw):
+        self.asked += 1
+        raise BackendError("the server answered HTTP 500", status=500)
+        yield  # a generator, as a real backend's stream is
+
+
+def test_every_fallback_says_why_in_a_few_words():
+    """Utterance.reason: the backend's failure, the guards' objections, and while the model rests the failure that
+    put it to rest; the interface puts these words into its own sentence (no parsing the English status)."""
+    session = _at_turn_two()
+    now = [0.0]
+    down = Down()
+    customer = LLMCustomer(down, clock=lambda: now[0], cooldown=60)
+    failed = say(customer, session.current, _ctx(session))
+    assert failed.source == "fallback:backend" and failed.reason == "the server answered HTTP 500"
+    resting = say(customer, session.current, _ctx(session))
+    assert resting.source == "fallback:cooldown" and resting.reason == "the server answered HTTP 500"
+    assert down.asked == 1  # resting: not asked
+    guarded = say(LLMCustomer(Canned("How can I help you today?")), session.current, _ctx(session))
+    assert guarded.source == "fallback:guard" and guarded.reason == "talked like the agent"
+    good = session.current.line.replace("Give me a time", "Just give me a time")
+    spoken = say(LLMCustomer(Canned(good)), session.current, _ctx(session))
+    assert spoken.source == "llm" and spoken.reason == ""
+
+
+class Loads:
+    """A backend that reads its model ahead; it counts the loads."""
+
+    name = "loads"
+    loads_ahead = True
+
+    def __init__(self):
+        self.loads = 0
+
+    def load(self):
+        self.loads += 1
+
+    def stream_chat(self, messages, **kw):
+        yield from ()  # never asked here
+
+
+def test_a_model_in_this_process_is_loaded_ahead_and_a_server_is_not():
+    """Backends declare whether they load ahead; the customer declares `warms` from that, and warm() loads only
+    then (the app reads `capabilities`, it never probes the backend)."""
+    from llms.presets import make_llm_customer
+
+    assert make_llm_customer("smollm2").capabilities.warms  # a GGUF file read into memory: worth doing early
+    assert not make_llm_customer("llama-server").capabilities.warms  # the server holds the model
+    ahead = Loads()
+    customer = LLMCustomer(ahead, warms=ahead.loads_ahead)
+    assert customer.capabilities.warms and customer.capabilities.streams and customer.capabilities.prepares
+    customer.warm()
+    assert ahead.loads == 1
+    not_ahead = Loads()
+    LLMCustomer(not_ahead).warm()  # not declared: nothing loads
+    assert not_ahead.loads == 0
+
+
 def test_a_traditional_chinese_customer_speaks_traditional_script():
     sc = next(load_scenario(p) for p in sorted(BUNDLED.glob("*.yaml")) if load_scenario(p).lang == "zh-Hant")
     session = Session(sc, seed=1)
-    from simulator.llm import script
+    from llms.guards import script
 
     simplified = script(session.current.line, "zh")
     assert simplified != session.current.line
@@ -509,7 +582,7 @@ def test_a_traditional_chinese_customer_speaks_traditional_script():
 
 
 def test_preset_sampling_defaults_reach_the_model_and_each_turn_records_its_path(tmp_path):
-    from simulator.llm import make_llm_customer
+    from llms.presets import make_llm_customer
     from simulator.runner import play
     from store import Store, StoreRecorder
 
@@ -674,7 +747,7 @@ def test_an_upset_customer_in_their_own_words_still_passes(make):
     ],
 )
 def test_a_chinese_customer_asking_or_quoting_the_agent_is_not_the_agent(text):
-    from simulator.llm import _ACTS_AS_AGENT, _CHEERFUL, _unquoted, balanced
+    from llms.guards import _ACTS_AS_AGENT, _CHEERFUL, _unquoted, balanced
 
     assert not _ACTS_AS_AGENT.search(_unquoted(text)) and not _CHEERFUL.search(text) and balanced(text)
 
@@ -696,7 +769,7 @@ def test_cheer_is_fine_once_the_customer_is_calm():
 def test_no_bundled_customer_line_trips_the_new_guards():
     """The scripted lines are how customers talk: none of them acts as the agent, leaves a quote open or carries a
     control character, and only endings that resolve gush."""
-    from simulator.llm import _ACTS_AS_AGENT, _CHEERFUL, _CONTROL, _unquoted, balanced
+    from llms.guards import _ACTS_AS_AGENT, _CHEERFUL, _CONTROL, _unquoted, balanced
 
     seen = 0
     for path in sorted(BUNDLED.glob("*.yaml")):
@@ -714,7 +787,7 @@ def test_no_bundled_customer_line_trips_the_new_guards():
 
 
 def test_wrapping_quotes_are_dropped_but_quotes_that_pair_up_stay():
-    from simulator.llm import _clean
+    from llms.guards import clean as _clean
 
     assert _clean('"Where is my refund?"') == "Where is my refund?"
     assert _clean('"Where is my refund?') == "Where is my refund?"  # a stray opening quote

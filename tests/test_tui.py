@@ -394,7 +394,8 @@ def test_report_screens_scroll_with_keys_and_the_team_tables_fit_80_columns(peil
 
 
 def test_an_llm_customer_streams_into_the_chat_and_a_failure_is_a_status():
-    from simulator.llm import BackendError, LLMCustomer
+    from llms.backends import BackendError
+    from llms.customer import LLMCustomer
 
     class Slow:
         name = "slow"
@@ -439,7 +440,8 @@ def test_an_llm_customer_streams_into_the_chat_and_a_failure_is_a_status():
 def test_a_line_that_fails_a_guard_is_noted_quietly_and_a_dead_model_is_told_once():
     """The scripted line stands in either way; only a model that stops answering is a notification, and only once
     until it answers again."""
-    from simulator.llm import BackendError, LLMCustomer
+    from llms.backends import BackendError
+    from llms.customer import LLMCustomer
 
     class Flaky:
         name = "flaky"
@@ -635,7 +637,7 @@ def test_pause_continues_with_f3_and_esc_saves_and_leaves_then_the_brief_offers_
 def test_customer_is_typing_until_the_words_arrive():
     import threading
 
-    from simulator.llm import LLMCustomer
+    from llms.customer import LLMCustomer
 
     class Held:
         """A model that only answers when the test lets it."""
@@ -1032,7 +1034,7 @@ class Echo:
 def test_the_voice_is_named_only_under_lines_the_model_wrote():
     """'voice: NAME' under a customer line, and 'Voice: NAME' beside the chat, only when the model's words were
     said: never under a scripted line that stood in, nor under the scripted ending."""
-    from simulator.llm import LLMCustomer
+    from llms.customer import LLMCustomer
 
     model = Echo()
     customer = LLMCustomer(model)
@@ -1077,7 +1079,7 @@ def test_the_voice_is_named_only_under_lines_the_model_wrote():
 def test_picker_and_brief_say_when_the_customer_is_scripted_and_the_model_is_not_asked():
     """An LLM customer that speaks only English: the picker says which listed languages get the scripted lines,
     the Chinese scenario's brief says so, and its session never asks the model."""
-    from simulator.llm import LLMCustomer
+    from llms.customer import LLMCustomer
 
     model = Echo()
     customer = LLMCustomer(model, languages=("en",))
@@ -1112,7 +1114,7 @@ def test_picker_and_brief_say_when_the_customer_is_scripted_and_the_model_is_not
 
 def test_the_opening_is_written_while_the_brief_is_read():
     """The model writes the opening while the brief is open; Start shows those words without asking it again."""
-    from simulator.llm import LLMCustomer
+    from llms.customer import LLMCustomer
 
     model = Echo()
     customer = LLMCustomer(model)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +13,9 @@ from scoring import CRITERIA, ScoreContext, default_scorer
 from ..errors import UserError
 from ..inert import json_inert
 from .render import bar, highlight, render_findings
+
+if TYPE_CHECKING:
+    from scoring.judge import JudgedScorer
 
 
 def _open(path: str, binary: bool = False):
@@ -88,18 +92,27 @@ def score_jsonl(lines, out, scorer, progress=None) -> tuple[int, int]:
                 "findings": [f.to_dict() for f in result.findings],
                 "scorer_version": result.scorer_version,
             }
-            ok += 1
+        except _BadLine as e:
+            row = _error_row(e.obj, number, str(e))
+        except (ValueError, TypeError) as e:  # the scorer refused this reply: its own words
+            row = _error_row(obj, number, str(e))
         except Exception as e:  # noqa: BLE001 - one bad line must not lose the lines after it
-            obj = getattr(e, "obj", obj)
-            why = (
-                str(e).split("\n")[0]
-                if isinstance(e, (ValueError, TypeError))
-                else f"could not be scored ({type(e).__name__})"
-            )
-            row = {"id": obj.get("id") if isinstance(obj, dict) else None, "line": number, "error": why}
+            row = _error_row(obj, number, f"could not be scored ({type(e).__name__})")
+        if "error" in row:
             bad += 1
+        else:
+            ok += 1
         out.write(json_inert(json.dumps(row, ensure_ascii=False)) + "\n")
     return ok, bad
+
+
+def _error_row(obj, number: int, why: str) -> dict:
+    """The error object for line `number` (with the id of what it parsed to, if that was an object)."""
+    return {
+        "id": obj.get("id") if isinstance(obj, dict) else None,
+        "line": number,
+        "error": why.split("\n")[0],
+    }
 
 
 def judge_options(f):
@@ -126,13 +139,14 @@ def judge_options(f):
     return f
 
 
-def _scorer(judge, judge_url, judge_weight):
-    rules = default_scorer()
+def _judged(judge, judge_url, judge_weight) -> JudgedScorer | None:
+    """The rule scorer blended with a judge model's verdicts, if --judge or --judge-url asked for one. The commands
+    keep it as what it is (the judge, with its verdicts and failures) instead of asking a scorer what it can do."""
     if not judge and not judge_url:
-        return rules
+        return None
     from ..customers import make_judge
 
-    return make_judge(rules, judge or "", judge_url, judge_weight)
+    return make_judge(default_scorer(), judge or "", judge_url, judge_weight)
 
 
 @click.command("score")
@@ -157,11 +171,12 @@ def score_command(reply, customer, context, lang, kind, jsonl, as_json, judge, j
     With --jsonl, one JSON object out per line in, in order; a line that can't be scored (not UTF-8, not JSON, no
     'reply') gets {"line": N, "error": "..."} and the rest go on. Exit 0 when every line was scored, 1 when some
     had errors, 2 when the file can't be read."""
-    scorer = _scorer(judge, judge_url, judge_weight)
+    judged = _judged(judge, judge_url, judge_weight)
+    scorer = judged if judged is not None else default_scorer()
     if jsonl:
         fh = _open(jsonl, binary=True)
         lines = fh if jsonl == "-" else fh.readlines()
-        show = sys.stderr.isatty() and hasattr(lines, "__len__") and len(lines) > 200
+        show = sys.stderr.isatty() and jsonl != "-" and len(lines) > 200
         if show:
             with click.progressbar(length=len(lines), label="scoring", file=sys.stderr) as bar_:
                 ok, bad = score_jsonl(lines, sys.stdout, scorer, bar_.update)
@@ -172,35 +187,35 @@ def score_command(reply, customer, context, lang, kind, jsonl, as_json, judge, j
                 f"peilian: {bad} line(s) could not be scored (see their error objects); {ok} scored.",
                 err=True,
             )
-        _judge_failures(scorer)
+        _judge_failures(judged)
         return 1 if bad else 0
     if reply is None:
         raise UserError('give a reply to score, e.g. peilian score "我现在帮您申请退款", or --jsonl FILE.')
     ctx = ScoreContext(customer=customer, facts=(context,) if context else (), lang=lang, kind=kind)
     result = scorer.score(reply, ctx)
-    verdict = scorer.verdict(reply, ctx) if hasattr(scorer, "verdict") else None
+    verdict = judged.verdict(reply, ctx) if judged is not None else None
     if as_json:
         doc = {
             "scores": result.scores,
             "overall": result.overall,
             "findings": [f.to_dict() for f in result.findings],
         }
-        if hasattr(scorer, "verdict"):
+        if judged is not None:
             doc["judge"] = {
-                "model": scorer.model.name,
+                "model": judged.model.name,
                 "verdict": verdict,
-                "weight": scorer.weight,
-                "error": scorer.last_error or None,
+                "weight": judged.weight,
+                "error": judged.last_error or None,
             }
         click.echo(json_inert(json.dumps(doc, ensure_ascii=False, indent=2)))
         return 0
-    if verdict:
+    if judged is not None and verdict:
         click.echo(
-            f"  judge {scorer.model.name}: "
+            f"  judge {judged.model.name}: "
             + "   ".join(f"{c} {verdict[c]}/4" for c in CRITERIA)
-            + f"   (blended at {scorer.weight:g})"
+            + f"   (blended at {judged.weight:g})"
         )
-    _judge_failures(scorer)
+    _judge_failures(judged)
     click.echo(
         "  "
         + "   ".join(f"{c} {result.scores[c]:3d} {bar(result.scores[c])}" for c in CRITERIA)
@@ -213,11 +228,11 @@ def score_command(reply, customer, context, lang, kind, jsonl, as_json, judge, j
     return 0
 
 
-def _judge_failures(scorer) -> None:
-    if getattr(scorer, "failures", 0):
+def _judge_failures(judged: JudgedScorer | None) -> None:
+    if judged is not None and judged.failures:
         click.echo(
-            f"peilian: the judge model gave no verdict for {scorer.failures} repl(ies) "
-            f"({scorer.last_error}); those keep their rule scores.",
+            f"peilian: the judge model gave no verdict for {judged.failures} repl(ies) "
+            f"({judged.last_error}); those keep their rule scores.",
             err=True,
         )
 
@@ -268,8 +283,9 @@ def eval_command(paths, as_json, which, limit, cv, judge, judge_url, judge_weigh
     if not rows:
         raise UserError(f"{' '.join(paths)} has no labeled replies.")
     rows = rows[:limit] if limit else rows
-    if judge or judge_url:
-        return _eval_judge(rows, as_json, _scorer(judge, judge_url, judge_weight))
+    judged = _judged(judge, judge_url, judge_weight)
+    if judged is not None:
+        return _eval_judge(rows, as_json, judged)
     if cv:
         from scoring.fit import cross_validate
 
@@ -298,7 +314,7 @@ def eval_command(paths, as_json, which, limit, cv, judge, judge_url, judge_weigh
     return 0
 
 
-def _eval_judge(rows, as_json, judged) -> int:
+def _eval_judge(rows, as_json, judged: JudgedScorer) -> int:
     """Rules, the judge alone and the blend, side by side on the same labeled replies."""
     import time
 

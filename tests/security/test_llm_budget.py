@@ -11,11 +11,12 @@ import time
 
 import pytest
 
+from llms.backends import LlamaCppBackend, OpenAIBackend
+from llms.customer import LLMCustomer
 from models import preset
 from scenarios import BUNDLED
 from simulator import Session, load_scenario
 from simulator.customer import say
-from simulator.llm import LlamaCppBackend, LLMCustomer, OpenAIBackend
 
 from ..conftest import run_peilian
 from ..test_llm import VAGUE, _ctx
@@ -187,7 +188,7 @@ def test_the_in_process_model_has_the_same_budget():
                 pieces.append(piece)
                 yield piece
 
-    customer = LLMCustomer(Counted(preset("smollm2")), timeout=0.01)
+    customer = LLMCustomer(Counted(preset("smollm2")), timeout=0.01, warms=Counted.loads_ahead)
     customer.warm()  # loading is not the line's time
     utt, took, line = _line_from(customer)
     # Generation stops at the first token past the deadline (reading the prompt can't be cut short: seconds on a
@@ -197,7 +198,8 @@ def test_the_in_process_model_has_the_same_budget():
 
 
 def test_the_line_budget_comes_from_the_flag_the_environment_or_the_preset(monkeypatch):
-    from simulator.llm import DEFAULT_TIMEOUT, make_llm_customer
+    from llms.backends import DEFAULT_TIMEOUT
+    from llms.presets import make_llm_customer
 
     assert make_llm_customer("smollm2").timeout == DEFAULT_TIMEOUT
     monkeypatch.setenv("PEILIAN_LLM_TIMEOUT", "7.5")

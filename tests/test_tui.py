@@ -75,7 +75,7 @@ def test_whole_session_pick_brief_reply_scores_summary():
             await _to_summary(pilot)
             assert app.screen.session.outcome == "resolved"
             assert app.screen.query_one("#turns", DataTable).row_count == len(GOOD)
-            transcript = [w.plain for w in app.screen.query("#transcript Line")]
+            transcript = [w.plain for w in app.screen.query("#transcript ChatLine")]
             assert chat.session.customer_line in transcript[-2] and "已解决" in transcript[-1]
             summary = app.screen
             await pilot.press("enter")  # a second Enter from the chat must not start a new attempt

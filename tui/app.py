@@ -77,7 +77,8 @@ class PeilianApp(App):
     #timer { margin: 1 0 0 0; color: $text-muted; } #voice { color: $text-muted; width: 100%; height: auto; }
     #hint { height: auto; margin: 1 0 0 0; }
     #buttons { height: 3; } #transcript { height: 1fr; }
-    #top { height: 35%; min-height: 10; max-height: 12; } #turns { width: auto; max-width: 60%; height: auto; max-height: 100%; }
+    #top { height: 35%; min-height: 10; max-height: 12; }
+    #turns { width: auto; max-width: 60%; height: auto; max-height: 100%; }
     #chart { width: 1fr; min-width: 24; height: 100%; padding: 0 0 0 1; }
     #trend { height: 16; margin: 0 1; } #no-trend { margin: 1 2; color: $text-muted; }
     """

@@ -29,8 +29,14 @@ class CriteriaChart(Vertical):
     """
 
     def __init__(
-        self, xs: list[int], series: dict[str, list[float]], *, title: str, xlabel: str, id: str | None = None
-    ) -> None:  # noqa: A002 - Textual's name
+        self,
+        xs: list[int],
+        series: dict[str, list[float]],
+        *,
+        title: str,
+        xlabel: str,
+        id: str | None = None,  # noqa: A002 - Textual's name
+    ) -> None:
         super().__init__(id=id)
         self.xs, self.series, self.title_key, self.xlabel_key = xs, series, title, xlabel
 

@@ -89,7 +89,7 @@ STYLES = {
 }
 
 
-class Line(Static):
+class ChatLine(Static):
     """One line of a conversation: who (in the interface language), then what, with a hanging indent (Chinese
     text has no spaces to wrap at, so a long message must not push itself under its speaker): a two-column Rich
     grid in one widget (two widgets a line made every repaint of a long chat slower). `relabel()` redraws it in

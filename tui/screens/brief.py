@@ -79,15 +79,15 @@ class BriefScreen(ScrollKeys, AppScreen):
         self.app.switch_screen(ChatScreen(self.scenario))
 
     @on(Button.Pressed, "#start")
-    def start(self) -> None:
+    def start_pressed(self) -> None:
         self.action_start()
 
     @on(Button.Pressed, "#resume")
-    def resume(self) -> None:
+    def resume_pressed(self) -> None:
         from .chat import ChatScreen
 
         self.app.switch_screen(ChatScreen(self.scenario, stored=self.stored))
 
     @on(Button.Pressed, "#back")
-    def back(self) -> None:
+    def back_pressed(self) -> None:
         self.app.pop_screen()

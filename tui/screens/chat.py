@@ -24,7 +24,7 @@ from simulator.engine import HINT_COST, Session, Turn
 from simulator.runner import speak
 
 from ..i18n import tr
-from ..widgets import SLOW_CUSTOMER, Line, ReplyBox, TurnTimer, score_panel
+from ..widgets import SLOW_CUSTOMER, ChatLine, ReplyBox, TurnTimer, score_panel
 from ..wrap import Wrapped
 from .base import AppScreen
 
@@ -84,7 +84,9 @@ class ChatScreen(AppScreen):
         self._ticker = None
         self.busy = False
         self.sent_at = 0.0
-        self._live: Line | None = None  # the customer message being written ("typing…", then streamed words)
+        self._live: ChatLine | None = (
+            None  # the customer message being written ("typing…", then streamed words)
+        )
         self._live_text = ""
         self._typing_since: float | None = None
         self._hint_text = ""  # the hint shown for the customer's current message
@@ -93,7 +95,9 @@ class ChatScreen(AppScreen):
             float
         ] = []  # Enter -> score panel painted, seconds (bench/bench_tui.py reads these)
         self.update_latencies: list[float] = []  # Enter -> score panel widget updated (before the repaint)
-        self.source = ""  # which path produced the customer's last line ("": not known, e.g. a resumed line)
+        self.voice_source = (
+            ""  # which path produced the customer's last line ("": not known, e.g. a resumed line)
+        )
         self.backend_down = False  # the model failed to answer last time (told once, not every turn)
 
     @property
@@ -174,12 +178,12 @@ class ChatScreen(AppScreen):
             self._live.set_body(text, note=note)
             self._live, self._live_text = None, ""
         else:
-            log.mount(Line(who, text, classes=f"msg {who}", note=note))
+            log.mount(ChatLine(who, text, classes=f"msg {who}", note=note))
         log.scroll_end(animate=False)
 
     def _typing(self) -> None:
         """'Customer is typing…' until the first words (or the whole line) arrive."""
-        self._live, self._live_text = Line("customer", typing=True, classes="msg customer"), ""
+        self._live, self._live_text = ChatLine("customer", typing=True, classes="msg customer"), ""
         self._typing_since = self.app.clock()
         log = self.query_one("#log", VerticalScroll)
         log.mount(self._live)
@@ -189,7 +193,7 @@ class ChatScreen(AppScreen):
         """A piece of the customer's message as the model writes it (word by word on screen)."""
         log = self.query_one("#log", VerticalScroll)
         if self._live is None:
-            self._live = Line("customer", "", classes="msg customer")
+            self._live = ChatLine("customer", "", classes="msg customer")
             log.mount(self._live)
         self._live_text += piece
         self._live.set_body(self._live_text + " ▍")
@@ -249,7 +253,7 @@ class ChatScreen(AppScreen):
     def _voice_text(self) -> str:
         """Quietly, under the timer: who voiced the customer's last line, or why it is the scripted line. The
         model is named as the voice only for a line it wrote."""
-        if not self._streams() or not self.source:
+        if not self._streams() or not self.voice_source:
             return ""
         key = {
             "llm": "voice_model",
@@ -257,9 +261,9 @@ class ChatScreen(AppScreen):
             "fallback:guard": "voice_guard",
             "scripted": "voice_lang",
             "scripted-ending": "voice_ending",
-        }.get(self.source)
+        }.get(self.voice_source)
         if key is None:
-            key = "voice_down" if self.source.startswith("fallback:") else ""
+            key = "voice_down" if self.voice_source.startswith("fallback:") else ""
         lang = self.t(f"lang_{self.scenario.lang}")
         return self.t(key, name=self._voice_name(), language=lang) if key else ""
 
@@ -274,7 +278,7 @@ class ChatScreen(AppScreen):
         """A failed model is said once as a notification (and again only after it has answered in between); a line
         of the model's that failed a check is only noted under the timer: the trainee sees the scripted line and
         practice goes on."""
-        self.source = source
+        self.voice_source = source
         down = source.startswith("fallback:") and source != "fallback:guard"
         if down and not self.backend_down:
             why = re.search(r"\((.*)\)", status)  # the core's sentence is English: only its reason is shown
@@ -301,7 +305,7 @@ class ChatScreen(AppScreen):
         self._your_turn()
 
     @on(ReplyBox.Submitted)
-    def submitted(self, event: ReplyBox.Submitted) -> None:
+    def reply_submitted(self, event: ReplyBox.Submitted) -> None:
         if self.session.finished and not self.busy:
             self.action_summary()
             return
@@ -440,5 +444,5 @@ class ChatScreen(AppScreen):
         self.query_one("#voice", Label).update(self._voice_text())
         if self.session.turns and not self.busy:
             self._show_scores(self.session.turns[-1])
-        for line in self.query(Line):
+        for line in self.query(ChatLine):
             line.relabel()

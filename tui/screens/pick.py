@@ -199,15 +199,15 @@ class PickScreen(AppScreen):
         self.query_one(DataTable).focus()
 
     @on(Input.Submitted, "#search")
-    def searched(self) -> None:
+    def search_submitted(self) -> None:
         self.action_to_list()
 
     @on(Input.Changed, "#search")
-    def search(self, event: Input.Changed) -> None:
+    def search_changed(self, event: Input.Changed) -> None:
         self.fill(event.value)
 
     @on(Select.Changed)
-    def filtered(self, event: Select.Changed) -> None:
+    def filter_changed(self, event: Select.Changed) -> None:
         if event.select.id == "f-lang":  # the tags on offer are those of the chosen language's scenarios
             lang = self._chosen("#f-lang")
             tags = sorted(
@@ -222,14 +222,14 @@ class PickScreen(AppScreen):
         self.fill(self.query_one("#search", Input).value)
 
     @on(Input.Changed, "#trainee")
-    def trainee(self, event: Input.Changed) -> None:
+    def trainee_changed(self, event: Input.Changed) -> None:
         if self.app.lock_trainee:
             return
         self.app.trainee = event.value.strip() or "trainee"
         self.fill(self.query_one("#search", Input).value)
 
     @on(DataTable.RowSelected)
-    def chosen(self, event: DataTable.RowSelected) -> None:
+    def scenario_chosen(self, event: DataTable.RowSelected) -> None:
         from .brief import BriefScreen
 
         sc = next(s for s in self.app.scenarios if s.id == event.row_key.value)

@@ -16,7 +16,7 @@ from simulator.engine import HINT_COST
 
 from ..charts import CriteriaChart
 from ..i18n import tr
-from ..widgets import Line, bar, findings_text, highlighted
+from ..widgets import ChatLine, bar, findings_text, highlighted
 from .base import AppScreen, ScrollKeys, scroll_bindings
 
 WEAK = 60  # a reply with a criterion under this gets the model answer beside it
@@ -73,10 +73,10 @@ class SummaryScreen(ScrollKeys, AppScreen):
             )
         with VerticalScroll(id="transcript"):
             for turn in s.turns:
-                yield Line("customer", turn.customer)
-                yield Line("you", highlighted(turn.reply, turn.result.findings))
+                yield ChatLine("customer", turn.customer)
+                yield ChatLine("you", highlighted(turn.reply, turn.result.findings))
                 if any(f.effect < 0 for f in turn.result.findings):
-                    yield Line("lost", lambda lang, turn=turn: self._lost(turn, lang), classes="lost")
+                    yield ChatLine("lost", lambda lang, turn=turn: self._lost(turn, lang), classes="lost")
                 weak = min(turn.result.scores.values()) < WEAK
                 answer = (
                     s.model_answer(s.beats_used[turn.number - 1])
@@ -84,12 +84,12 @@ class SummaryScreen(ScrollKeys, AppScreen):
                     else ""
                 )
                 if answer:  # under a weak reply always; under the others with F2
-                    line = Line("model_answer", answer, classes="answer" if weak else "answer strong")
+                    line = ChatLine("model_answer", answer, classes="answer" if weak else "answer strong")
                     line.display = weak or self.answers
                     yield line
             if s.finished:
-                yield Line("customer", s.customer_line)  # the customer's last words
-                yield Line("ended", lambda lang: tr(lang, s.outcome))
+                yield ChatLine("customer", s.customer_line)  # the customer's last words
+                yield ChatLine("ended", lambda lang: tr(lang, s.outcome))
         with Horizontal(id="buttons"):
             yield Button(self.t("again"), id="again", variant="primary")
             yield Button(self.t("next"), id="next")
@@ -118,7 +118,7 @@ class SummaryScreen(ScrollKeys, AppScreen):
         self.query_one("#why", Label).update(Text(self._why()))
         self._fill_table()
         self.query_one(CriteriaChart).relabel()
-        for line in self.query(Line):
+        for line in self.query(ChatLine):
             line.relabel()
         for key in ("again", "next", "list"):
             self.query_one(f"#{key}", Button).label = self.t(key)
@@ -147,13 +147,13 @@ class SummaryScreen(ScrollKeys, AppScreen):
         self.app.back_to_picker()
 
     @on(Button.Pressed, "#again")
-    def again(self) -> None:
+    def again_pressed(self) -> None:
         self.action_again()
 
     @on(Button.Pressed, "#next")
-    def next(self) -> None:
+    def next_scenario_pressed(self) -> None:
         self.action_next()
 
     @on(Button.Pressed, "#list")
-    def to_list(self) -> None:
+    def list_pressed(self) -> None:
         self.action_to_list()

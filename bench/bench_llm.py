@@ -244,6 +244,7 @@ def start(runs: int, read: float) -> None:
     """Start -> the first customer word on screen, through the real app (see the module's doc, part 4)."""
     import asyncio
 
+    from simulator.customer import Capabilities
     from simulator.llm import LLMCustomer
     from tui.app import AppOptions, ChatScreen, create_app
 
@@ -265,8 +266,11 @@ def start(runs: int, read: float) -> None:
     class Cold:
         """The customer as before: nothing loaded or written until the chat asks for the opening."""
 
+        capabilities = Capabilities(streams=True)  # neither warms nor prepares
+
         def __init__(self, customer):
-            self.customer, self.name = customer, customer.name
+            self.customer, self.name, self.voice = customer, customer.name, customer.voice
+            self.speaks = customer.speaks
 
         def stream(self, decision, ctx):
             yield from self.customer.stream(decision, ctx)

@@ -57,6 +57,10 @@ class CustomerModel(Protocol):
         """Who speaks, for the interface (a model's name; the scripted customer's is its name)."""
         ...
 
+    def speaks(self, lang: str) -> bool:
+        """Whether its own words are used in a scenario of this language (else it says the scripted lines)."""
+        ...
+
     def warm(self) -> None: ...
 
     def prepare(self, decision: Decision, ctx: CustomerContext) -> None: ...
@@ -93,6 +97,10 @@ class ScriptedCustomer:
     def voice(self) -> str:
         return self.name
 
+    def speaks(self, lang: str) -> bool:
+        """Its lines are the scenario's own, in every language."""
+        return True
+
     def warm(self) -> None:
         """Nothing to load."""
 
@@ -116,10 +124,11 @@ def say(model: CustomerModel, decision: Decision, ctx: CustomerContext, on_chunk
             parts.append(piece)
             if on_chunk:
                 on_chunk(piece)
-    except Exception as e:  # a customer model must never take the session down
+    except Exception as e:  # noqa: BLE001 - a customer model must never take the session down
         return Utterance(
             decision.line,
             f"fallback:{type(e).__name__}",
             f"The customer model failed ({e}); using the scripted line.",
+            reason=str(e),
         )
     return model.last or Utterance("".join(parts), model.name)

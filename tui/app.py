@@ -15,16 +15,22 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
+from textual.reactive import var
 
 from peilian.inert import inert
 
-from .i18n import LABELS, localize_bindings, localize_tree, other, tr
+from .i18n import LABELS, localize_bindings, other, tr
+from .screens.base import AppModal, AppScreen
 from .screens.pick import PickScreen
+
+if TYPE_CHECKING:
+    from simulator.customer import CustomerModel
 
 LAZY = object()
 
@@ -91,6 +97,8 @@ class PeilianApp(App):
         Binding("ctrl+p", "command_palette", "k_palette", show=False, priority=True),
     ]
 
+    lang: var[str] = var("en")
+
     def __init__(
         self,
         scenarios: list | None = None,
@@ -113,7 +121,7 @@ class PeilianApp(App):
         self._load_scenarios = load_scenarios
         self.trainee = trainee
         self._scorer = scorer
-        self.lang = lang if lang in LABELS else "en"
+        self.lang = lang if lang in LABELS else "en"  # the interface language; screens watch it (Ctrl+L)
         self._customer_factory = customer_factory
         self._recorder = (
             recorder  # a recorder, None (progress not kept), or LAZY (the default store, opened soon)
@@ -123,7 +131,6 @@ class PeilianApp(App):
         self.config = config
         self.seed = seed if seed is not None else int(time.time()) % 100000
         self.clock = clock  # the turn timer's clock (tests pass a fake one)
-        localize_bindings(self, self.lang)
 
     def t(self, key: str, **values) -> str:
         return tr(self.lang, key, **values)
@@ -136,9 +143,9 @@ class PeilianApp(App):
             self._customer_factory = ScriptedCustomer
         return self._customer_factory
 
-    def customer_voice(self):
+    def shared_customer(self) -> CustomerModel | None:
         """The configured customer model (an LLM customer, shared by the sessions), or None for the scripted
-        customer (which has nothing to load or prepare, and is not imported for asking)."""
+        customer (which has nothing to load or prepare, speaks every language, and is not imported for asking)."""
         return None if self._customer_factory is None else self._customer_factory()
 
     # The scorer and the progress store are opened in a worker right after the first frame (cold start), or on
@@ -192,26 +199,27 @@ class PeilianApp(App):
     def warm_customer(self) -> None:
         """Load the customer's model while the trainee picks a scenario and reads the brief (the first line then
         waits only for its words). A model that can't load is said by the chat, once, when it is first asked."""
-        warm = getattr(self.customer_voice(), "warm", None)
-        if warm is not None:
+        customer = self.shared_customer()
+        if customer is not None and customer.capabilities.warms:
             try:
-                warm()
+                customer.warm()
             except Exception:  # noqa: BLE001 - the chat reports it in one sentence
                 pass
 
     def prepare_opening(self, scenario) -> None:
         """While the brief is read: the LLM customer writes the session's opening line ahead (the chat's session
         has the same seed, so the same opening decision), and Start shows it at once."""
-        if getattr(self.customer_voice(), "prepare", None) is not None:
-            self.run_worker(lambda: self._prepare_opening(scenario), thread=True, group="customer")
+        customer = self.shared_customer()
+        if customer is not None and customer.capabilities.prepares:
+            self.run_worker(lambda: self._prepare_opening(customer, scenario), thread=True, group="customer")
 
-    def _prepare_opening(self, scenario) -> None:
+    def _prepare_opening(self, customer: CustomerModel, scenario) -> None:
         from simulator.engine import Session
         from simulator.runner import context
 
         session = Session(scenario, scorer=self.scorer, seed=self.seed)
         try:
-            self.customer_voice().prepare(session.current, context(session))
+            customer.prepare(session.current, context(session))
         except Exception:  # noqa: BLE001 - the chat asks again and reports a failure in one sentence
             pass
 
@@ -349,16 +357,13 @@ class PeilianApp(App):
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
     def action_switch_language(self) -> None:
-        """zh ⇄ en, in place: every open screen puts the new words on its widgets and in its footer; nothing is
-        recomposed, so the chat log and a half-typed reply stay as they are."""
+        """zh ⇄ en, in place: every open screen watches `lang` and puts the new words on its widgets and in its
+        footer (`Localized`); nothing is recomposed, so the chat log and a half-typed reply stay as they are."""
         self.lang = other(self.lang)
-        localize_bindings(self, self.lang)
-        for screen in self.screen_stack:
-            localize_tree(screen, self.lang)
-            relabel = getattr(screen, "relabel", None)
-            if relabel is not None:
-                relabel()
-            screen.refresh_bindings()
+
+    def watch_lang(self, lang: str) -> None:
+        """The app's own keys first; the screens' watchers run after this."""
+        localize_bindings(self, lang)
 
     def action_progress(self) -> None:
         from .screens.report import ReportScreen
@@ -376,14 +381,15 @@ class PeilianApp(App):
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(CommandPalette(placeholder=self.t("palette_search"), id="--command-palette"))
 
-    def get_system_commands(self, screen):
-        """The command palette (Ctrl+P), in the interface language."""
+    def get_system_commands(self, screen: AppScreen | AppModal):  # type: ignore[override]
+        """The command palette (Ctrl+P), in the interface language. It opens over one of the app's own screens
+        (the picker is pushed on mount), and each says whether it can pause (`AppScreen.can_pause`)."""
         t = self.t
         yield SystemCommand(t("cmd_lang"), t("cmd_lang_help"), self.action_switch_language)
         yield SystemCommand(t("cmd_dark"), t("cmd_dark_help"), self.action_toggle_dark)
         yield SystemCommand(t("cmd_progress"), t("cmd_progress_help"), self.action_progress)
         yield SystemCommand(t("cmd_team"), t("cmd_team_help"), self.action_team)
-        if getattr(screen, "can_pause", False):
+        if screen.can_pause:
             yield SystemCommand(t("cmd_pause"), t("cmd_pause_help"), screen.action_pause)
             yield SystemCommand(t("cmd_hint"), t("cmd_hint_help"), screen.action_hint)
         yield SystemCommand(t("cmd_quit"), t("cmd_quit_help"), self.action_quit)

@@ -8,7 +8,7 @@ from textual.screen import ModalScreen, Screen
 
 from peilian.inert import inert
 
-from ..i18n import localize_bindings, tr
+from ..i18n import localize_bindings, localize_tree, tr
 
 
 def data_cell(value) -> str:
@@ -19,16 +19,28 @@ def data_cell(value) -> str:
 
 
 class Localized:
-    """Mixin for screens: footer words in the app's language from the start; `relabel()` after a switch."""
+    """Mixin for screens: footer words in the app's language from the start; after a switch (the app's `lang`
+    changes: attributes down, the screen watches it) the new words on its widgets, `relabel()`, and its footer."""
 
     def _localize(self) -> None:
         localize_bindings(self, self.app.lang)
+        self.watch(self.app, "lang", self._language_switched, init=False)
+
+    def _language_switched(self, lang: str) -> None:
+        localize_tree(self, lang)
+        self.relabel()
+        self.refresh_bindings()
 
     def t(self, key: str, **values) -> str:
         return tr(self.app.lang, key, **values)
 
     def relabel(self) -> None:
         """Put the current language's words on the widgets that show interface text (no recompose)."""
+
+    @property
+    def can_pause(self) -> bool:
+        """Whether the palette offers Pause and Hint here (a session under way)."""
+        return False
 
 
 class AppScreen(Localized, Screen):

@@ -40,9 +40,8 @@ class BriefScreen(ScrollKeys, AppScreen):
 
     def _scripted(self) -> str:
         """With an LLM customer that doesn't speak this scenario's language: that its words are scripted."""
-        customer = self.app.customer_voice()
-        speaks = getattr(customer, "speaks", None)
-        if speaks is None or speaks(self.scenario.lang):
+        customer = self.app.shared_customer()
+        if customer is None or customer.speaks(self.scenario.lang):
             return ""
         return self.t("brief_scripted", name=customer.voice, language=self.t(f"lang_{self.scenario.lang}"))
 

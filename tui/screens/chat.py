@@ -6,7 +6,6 @@ as a typed message (`ReplyScored`), so the screen never blocks.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 
@@ -19,7 +18,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Label, ProgressBar, Static
 
 from peilian.inert import inert
-from simulator.customer import ScriptedCustomer
+from simulator.customer import Utterance
 from simulator.engine import HINT_COST, Session, Turn
 from simulator.runner import speak
 
@@ -47,22 +46,18 @@ class _Said:
 class ReplyScored(Message):
     """Posted by the worker once a reply is scored and the customer has answered."""
 
-    def __init__(self, turn: Turn, customer_line: str, status: str = "", source: str = "scripted") -> None:
+    def __init__(self, turn: Turn, said: Utterance) -> None:
         super().__init__()
         self.turn = turn
-        self.customer_line = customer_line
-        self.status = status
-        self.source = source  # which path produced the line (Utterance.source)
+        self.said = said  # the customer's answer, and which path produced it
 
 
 class OpeningSpoken(Message):
     """Posted by the worker once an LLM customer has said its opening line."""
 
-    def __init__(self, text: str, status: str = "", source: str = "scripted") -> None:
+    def __init__(self, said: Utterance) -> None:
         super().__init__()
-        self.text = text
-        self.status = status
-        self.source = source
+        self.said = said
 
 
 class ChatScreen(AppScreen):
@@ -203,7 +198,7 @@ class ChatScreen(AppScreen):
         self.app.call_from_thread(self._chunk, piece)
 
     def _streams(self) -> bool:
-        return not isinstance(self.customer, ScriptedCustomer)
+        return self.customer.capabilities.streams
 
     # -- the turn timer --------------------------------------------------------------------------------------
 
@@ -248,7 +243,7 @@ class ChatScreen(AppScreen):
         self.query_one("#progress", Static).update(Wrapped(Text(text, style="bold" if s.finished else "dim")))
 
     def _voice_name(self) -> str:
-        return getattr(self.customer, "voice", "") or self.customer.name
+        return self.customer.voice
 
     def _voice_text(self) -> str:
         """Quietly, under the timer: who voiced the customer's last line, or why it is the scripted line. The
@@ -274,16 +269,15 @@ class ChatScreen(AppScreen):
         name = self._voice_name()
         return lambda lang: tr(lang, "voice_note", name=name)
 
-    def _voice(self, source: str, status: str) -> None:
+    def _voice(self, said: Utterance) -> None:
         """A failed model is said once as a notification (and again only after it has answered in between); a line
         of the model's that failed a check is only noted under the timer: the trainee sees the scripted line and
         practice goes on."""
-        self.voice_source = source
-        down = source.startswith("fallback:") and source != "fallback:guard"
+        self.voice_source = said.source
+        down = said.source.startswith("fallback:") and said.source != "fallback:guard"
         if down and not self.backend_down:
-            why = re.search(r"\((.*)\)", status)  # the core's sentence is English: only its reason is shown
-            self.notify(
-                self.t("model_down", why=inert(why.group(1) if why else status)),
+            self.notify(  # the model's own short reason (the core's `status` sentence is English)
+                self.t("model_down", why=inert(said.reason)),
                 severity="warning",
                 timeout=10,
                 markup=False,
@@ -296,11 +290,11 @@ class ChatScreen(AppScreen):
     @work(thread=True, exclusive=True)
     def speak_opening(self) -> None:
         utt = speak(self.session, self.customer, self._on_chunk_from_worker)
-        self.post_message(OpeningSpoken(utt.text, utt.status, utt.source))
+        self.post_message(OpeningSpoken(utt))
 
     def on_opening_spoken(self, message: OpeningSpoken) -> None:
-        self.add_line("customer", message.text, note=self._voice_note(message.source))
-        self._voice(message.source, message.status)
+        self.add_line("customer", message.said.text, note=self._voice_note(message.said.source))
+        self._voice(message.said)
         self.busy = False
         self._your_turn()
 
@@ -334,7 +328,7 @@ class ChatScreen(AppScreen):
         self.app.record(lambda r: r.customer_said(self.session, turn, utt), thread=True)
         if self.session.finished:
             self.app.record(lambda r: r.session_finished(self.session), thread=True)
-        self.post_message(ReplyScored(turn, utt.text, utt.status, utt.source))
+        self.post_message(ReplyScored(turn, utt))
 
     def on_reply_scored(self, message: ReplyScored) -> None:
         self._show_scores(message.turn)
@@ -343,8 +337,8 @@ class ChatScreen(AppScreen):
         sent = self.sent_at
         self.update_latencies.append(time.perf_counter() - sent)
         self.call_after_refresh(lambda: self.latencies.append(time.perf_counter() - sent))
-        self.add_line("customer", message.customer_line, note=self._voice_note(message.source))
-        self._voice(message.source, message.status)
+        self.add_line("customer", message.said.text, note=self._voice_note(message.said.source))
+        self._voice(message.said)
         self.busy = False
         self._your_turn()
         if self.session.finished:

@@ -172,9 +172,9 @@ class PickScreen(AppScreen):
     def _voice_note(self) -> None:
         """With an LLM customer: which of the listed scenarios' languages it doesn't speak (their customers say the
         scripted lines)."""
-        customer = self.app.customer_voice()
-        speaks = getattr(customer, "speaks", None)
-        mute = [x for x in sorted({sc.lang for sc in self.app.scenarios or []}) if speaks and not speaks(x)]
+        customer = self.app.shared_customer()
+        langs = sorted({sc.lang for sc in self.app.scenarios or []})
+        mute = [x for x in langs if customer is not None and not customer.speaks(x)]
         note = self.query_one("#voice-note", Label)
         note.display = bool(mute)
         if mute:

@@ -7,7 +7,7 @@ import asyncio
 from textual.widgets import DataTable, ProgressBar, Static
 
 from simulator import load_scenario
-from tui.app import LAZY, AppOptions, ChatScreen, PickScreen, ReplyBox, SummaryScreen, create_app
+from tui.app import AppOptions, ChatScreen, PickScreen, ReplyBox, SummaryScreen, create_app
 
 SC = load_scenario("scenarios/late-birthday-gift.yaml")
 GOOD = SC.tests[0].replies
@@ -216,10 +216,18 @@ def test_a_store_failure_is_one_message_and_practice_goes_on():
     from store import StoreError
 
     class FullDisk:
+        """A recorder whose disk fills up at the first scored reply (and with no store behind it to report)."""
+
+        store = None
+
+        def __init__(self):
+            self.scored = 0
+
         def session_started(self, *a):
             pass
 
         def turn_scored(self, *a):
+            self.scored += 1
             raise StoreError(
                 "The disk holding peilian.db is full: free some space; everything saved before this turn is kept."
             )
@@ -227,8 +235,10 @@ def test_a_store_failure_is_one_message_and_practice_goes_on():
         def unfinished(self, *a):
             return None
 
+    disk = FullDisk()
+
     async def run():
-        app = create_app(AppOptions(trainee="pilot", lang="en", seed=1), scenarios=[SC], recorder=FullDisk())
+        app = create_app(AppOptions(trainee="pilot", lang="en", seed=1), scenarios=[SC], recorder=disk)
         async with app.run_test(size=(120, 40)) as pilot:
             chat = await _open_chat(pilot)
             chat.query_one(ReplyBox).text = GOOD[0]
@@ -237,10 +247,10 @@ def test_a_store_failure_is_one_message_and_practice_goes_on():
             await pilot.pause()
             notes = [n.message for n in app._notifications]
             assert any("not being saved" in m and "is full" in m for m in notes), notes
-            assert app.recorder is None  # practice goes on, unsaved
             chat.query_one(ReplyBox).text = GOOD[1]
             await pilot.press("enter")
-            await _to_summary(pilot)
+            await _to_summary(pilot)  # practice went on, unsaved: the store isn't asked again
+            assert disk.scored == 1 and len(notes) == 1
 
     asyncio.run(run())
 
@@ -943,11 +953,12 @@ def test_a_quit_mid_reply_keeps_the_draft_and_the_hint_for_resume(peilian_home):
     """The app is closed (or dies) while a reply is half typed and a hint was taken: the next app's Resume gives
     the words back and the hint is still charged on the next reply."""
     from tui.app import BriefScreen
+    from tui.keeper import Keeping
 
     async def first():
         app = create_app(AppOptions(trainee="pilot", lang="en", seed=SC.tests[0].seed), scenarios=[SC])
         async with app.run_test(size=(120, 40)) as pilot:
-            await _wait_until(pilot, lambda: app._recorder is not LAZY)  # the store is open
+            await _wait_until(pilot, lambda: app.progress.state is Keeping.OPEN)  # the store is open
             chat = await _open_chat(pilot)
             await _send(pilot, chat, GOOD[0])
             assert not chat.session.finished

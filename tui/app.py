@@ -26,13 +26,12 @@ from textual.reactive import var
 from peilian.inert import inert
 
 from .i18n import LABELS, localize_bindings, other, tr
+from .keeper import Keeping, ProgressKeeper
 from .screens.base import AppModal, AppScreen
 from .screens.pick import PickScreen
 
 if TYPE_CHECKING:
     from simulator.customer import CustomerModel
-
-LAZY = object()
 
 _LATER = {
     "BriefScreen": "screens.brief",
@@ -60,6 +59,14 @@ def __getattr__(name: str):
 
 class WarmedUp(Message):
     """The scorer and the progress store are ready."""
+
+
+class ProgressLost(Message):
+    """Progress can't be kept any more (posted by the keeper, from whichever thread found out)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
 
 
 def bundled_scenarios() -> list:
@@ -107,9 +114,8 @@ class PeilianApp(App):
         scorer=None,
         lang: str = "en",
         customer_factory=None,
-        recorder=None,
+        progress: ProgressKeeper | None = None,
         seed: int | None = None,
-        store_problem: str = "",
         config: dict | None = None,
         load_scenarios: Callable[[], list] = bundled_scenarios,
         clock: Callable[[], float] = time.monotonic,
@@ -123,11 +129,9 @@ class PeilianApp(App):
         self._scorer = scorer
         self.lang = lang if lang in LABELS else "en"  # the interface language; screens watch it (Ctrl+L)
         self._customer_factory = customer_factory
-        self._recorder = (
-            recorder  # a recorder, None (progress not kept), or LAZY (the default store, opened soon)
-        )
+        self.progress = progress or ProgressKeeper()  # where progress is kept (default: not kept)
+        self.progress.on_lost = lambda reason: self.post_message(ProgressLost(reason))  # from any thread
         self._lock = threading.Lock()
-        self.store_problem = store_problem
         self.config = config
         self.seed = seed if seed is not None else int(time.time()) % 100000
         self.clock = clock  # the turn timer's clock (tests pass a fake one)
@@ -158,22 +162,6 @@ class PeilianApp(App):
 
                 self._scorer = default_scorer()
             return self._scorer
-
-    @property
-    def recorder(self):
-        with self._lock:
-            if self._recorder is LAZY:
-                from store import StoreError, StoreRecorder
-
-                try:
-                    self._recorder = StoreRecorder()
-                except StoreError as e:  # practising still works; the trainee is told why progress isn't kept
-                    self._recorder, self.store_problem = None, str(e)
-            return self._recorder
-
-    @recorder.setter
-    def recorder(self, value) -> None:
-        self._recorder = value
 
     def on_mount(self) -> None:
         self.push_screen(PickScreen())
@@ -225,7 +213,8 @@ class PeilianApp(App):
 
     @work(thread=True)
     def warm_up(self) -> None:
-        self.scorer, self.recorder  # noqa: B018 - open both off the UI thread
+        self.scorer  # noqa: B018 - open both off the UI thread
+        self.progress.open()
         self.post_message(WarmedUp())
 
     def _refill_pickers(self) -> None:
@@ -233,14 +222,14 @@ class PeilianApp(App):
             if isinstance(screen, PickScreen):
                 screen.fill(screen.query_one("#search").value)
 
+    def on_progress_lost(self, message: ProgressLost) -> None:
+        """Progress can't be kept (the store didn't open, or a write failed): one sentence; practice goes on."""
+        # a store error can quote a path or a name
+        self.notify(
+            self.t("not_saved", msg=inert(message.reason)), severity="error", timeout=15, markup=False
+        )
+
     def on_warmed_up(self, _message: WarmedUp) -> None:
-        if self.store_problem:
-            self.notify(
-                self.t("not_saved", msg=inert(str(self.store_problem))),
-                severity="error",
-                timeout=15,
-                markup=False,
-            )
         from scoring.rules import ruleset  # loaded with the scorer: a team file with a problem was left out
 
         if ruleset().skipped:
@@ -252,36 +241,15 @@ class PeilianApp(App):
             )
         self._refill_pickers()  # best scores and ✔ now that the store is open
 
-    def record(self, action, *, thread: bool = False):
-        """Run one recorder call. A store failure (full disk, read-only or damaged file) never ends practice: the
-        trainee is told once, in one sentence, and the session goes on unsaved; what was saved before is kept."""
-        if self.recorder is None:
-            return None
-        from store import StoreError
-
-        try:
-            return action(self.recorder)
-        except StoreError as e:
-            self.recorder = None
-            message = self.t("not_saved", msg=inert(str(e)))  # a store error can quote a path or a name
-            if thread:
-                self.call_from_thread(self.notify, message, severity="error", timeout=15, markup=False)
-            else:
-                self.notify(message, severity="error", timeout=15, markup=False)
-            return None
-
-    def _store(self):
-        """The progress store behind the recorder, or None (not kept, or a recorder without one, as in tests)."""
-        return getattr(self.recorder, "store", None)
-
     def bests(self) -> dict:
-        if self._recorder is LAZY:  # not open yet: the list is filled again once it is
+        if self.progress.state is Keeping.NOT_OPENED:  # the list is filled again once the store is open
             return {}
-        if self._store() is None:
+        store = self.progress.store
+        if store is None:
             return {}
         from store import scenario_bests
 
-        return self.record(lambda r: scenario_bests(r.store, self.trainee, self.gate())) or {}
+        return self.progress.record(lambda _r: scenario_bests(store, self.trainee, self.gate())) or {}
 
     def gate(self):
         from store import ReadinessGate
@@ -290,7 +258,8 @@ class PeilianApp(App):
 
     def report(self, kind: str) -> tuple[dict | None, str]:
         """The report's data (None when there is none) and its Markdown (or one sentence saying why not)."""
-        if self._store() is None:
+        store = self.progress.store
+        if store is None:
             return None, self.t("no_store")
         if kind == "team" and self.config and self.config.get("role") != "lead":
             return None, self.t("lead_only")
@@ -300,10 +269,10 @@ class PeilianApp(App):
         infos = [ScenarioInfo.of(sc) for sc in self.scenarios or []]
         try:
             if kind == "team":
-                data = team_report(self.recorder.store, scenarios=infos, gate=self.gate())
+                data = team_report(store, scenarios=infos, gate=self.gate())
             else:
                 data = trainee_report(
-                    self.recorder.store,
+                    store,
                     self.trainee,
                     scenarios=infos,
                     gate=self.gate(),
@@ -348,7 +317,7 @@ class PeilianApp(App):
 
     def unfinished(self, scenario):
         """The trainee's interrupted session of this scenario, if it can be resumed exactly."""
-        stored = self.record(lambda r: r.unfinished(self.trainee, scenario.id))
+        stored = self.progress.record(lambda r: r.unfinished(self.trainee, scenario.id))
         return stored if stored and stored.scenario_hash == scenario.content_hash() else None
 
     # -- keys and commands -----------------------------------------------------------------------------------
@@ -439,9 +408,12 @@ def create_app(options: AppOptions | None = None, *, scenarios: list | None = No
     trainee = (
         options.trainee or (config or {}).get("trainee") or remembered or os.environ.get("USER") or "trainee"
     )
-    recorder = kw.pop("recorder", None)
-    if recorder is None:
-        recorder = LAZY  # the default store, opened off the UI thread after the first frame
+    recorder = kw.pop(
+        "recorder", None
+    )  # None: the default store, opened off the UI thread after the first frame
+    progress = (
+        ProgressKeeper.default() if recorder is None else ProgressKeeper(recorder or None)  # False: not kept
+    )
     if "customer_factory" not in kw and options.bot != "scripted":
         from peilian.customers import make_customer  # one model, loaded once, shared by the sessions
 
@@ -452,7 +424,7 @@ def create_app(options: AppOptions | None = None, *, scenarios: list | None = No
         trainee=trainee,
         lang=lang,
         seed=options.seed,
-        recorder=recorder if recorder is LAZY else (recorder or None),
+        progress=progress,
         config=config,
         lock_trainee=options.lock_trainee and bool(options.trainee),
         **kw,

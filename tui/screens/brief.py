@@ -74,7 +74,7 @@ class BriefScreen(ScrollKeys, AppScreen):
         from .chat import ChatScreen
 
         if self.stored:  # starting afresh closes the interrupted attempt (its replies stay in the reports)
-            self.app.record(lambda r: r.close_unfinished(self.app.trainee, self.scenario.id))
+            self.app.progress.record(lambda r: r.close_unfinished(self.app.trainee, self.scenario.id))
         self.app.switch_screen(ChatScreen(self.scenario))
 
     @on(Button.Pressed, "#start")

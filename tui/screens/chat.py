@@ -23,6 +23,7 @@ from simulator.engine import HINT_COST, Session, Turn
 from simulator.runner import speak
 
 from ..i18n import tr
+from ..keeper import Keeping
 from ..widgets import SLOW_CUSTOMER, ChatLine, ReplyBox, TurnTimer, score_panel
 from ..wrap import Wrapped
 from .base import AppScreen
@@ -128,7 +129,7 @@ class ChatScreen(AppScreen):
         self.title = inert(self.scenario.title, oneline=True)
         said = None
         if self.stored:
-            said = self.app.record(lambda r: r.replay(self.session, self.stored))
+            said = self.app.progress.record(lambda r: r.replay(self.session, self.stored))
             for turn in self.session.turns:
                 self.add_line("customer", turn.customer)
                 self.add_line("you", turn.reply)
@@ -141,7 +142,9 @@ class ChatScreen(AppScreen):
             if self.session.turns:
                 self._show_scores(self.session.turns[-1])
         else:
-            self.app.record(lambda r: r.session_started(self.session, self.app.trainee, self.customer.name))
+            self.app.progress.record(
+                lambda r: r.session_started(self.session, self.app.trainee, self.customer.name)
+            )
         self.app.remember_trainee()
         self.query_one("#mood", ProgressBar).update(progress=self.session.mood)
         self._show_progress()
@@ -159,7 +162,9 @@ class ChatScreen(AppScreen):
         if said is None:
             said = speak(self.session, self.customer).text
             if self.stored and self.session.turns:
-                self.app.record(lambda r: r.customer_said(self.session, self.session.turns[-1], _Said(said)))
+                self.app.progress.record(
+                    lambda r: r.customer_said(self.session, self.session.turns[-1], _Said(said))
+                )
         self.add_line("customer", said)
         self._your_turn()
 
@@ -321,13 +326,13 @@ class ChatScreen(AppScreen):
     @work(thread=True, exclusive=True)
     def score_reply(self, reply: str, elapsed: float) -> None:
         turn = self.session.submit(reply, elapsed=elapsed)
-        self.app.record(
-            lambda r: r.turn_scored(self.session, turn), thread=True
+        self.app.progress.record(
+            lambda r: r.turn_scored(self.session, turn)
         )  # committed before the customer speaks
         utt = speak(self.session, self.customer, self._on_chunk_from_worker if self._streams() else None)
-        self.app.record(lambda r: r.customer_said(self.session, turn, utt), thread=True)
+        self.app.progress.record(lambda r: r.customer_said(self.session, turn, utt))
         if self.session.finished:
-            self.app.record(lambda r: r.session_finished(self.session), thread=True)
+            self.app.progress.record(lambda r: r.session_finished(self.session))
         self.post_message(ReplyScored(turn, utt))
 
     def on_reply_scored(self, message: ReplyScored) -> None:
@@ -375,14 +380,14 @@ class ChatScreen(AppScreen):
     def _save_pending(self, only_if_changed: bool = False) -> None:
         """Store the half-typed reply and the hints not yet charged (Resume gives them back after leaving, a quit
         or a crash). Between replies only: a scored reply clears them."""
-        if self.busy or self.session.finished or self.app.recorder is None:
+        if self.busy or self.session.finished or self.app.progress.state is Keeping.UNAVAILABLE:
             return
         draft = self.query_one("#reply", ReplyBox).text
         state = (draft, self.session.hints_pending)
         if only_if_changed and state == (self._saved_draft, self._saved_hints):
             return
         self._saved_draft, self._saved_hints = state
-        self.app.record(lambda r: r.pending(self.session, *state))
+        self.app.progress.record(lambda r: r.pending(self.session, *state))
 
     def _show_hint(self) -> None:
         panel = self.query_one("#hint", Static)

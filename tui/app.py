@@ -27,6 +27,7 @@ from peilian.inert import inert
 
 from .i18n import LABELS, localize_bindings, other, tr
 from .keeper import Keeping, ProgressKeeper
+from .navigation import BackToList, OpenBrief, OpenNextScenario, OpenSummary, PauseSession, StartSession
 from .screens.base import AppModal, AppScreen
 from .screens.pick import PickScreen
 
@@ -164,7 +165,8 @@ class PeilianApp(App):
             return self._scorer
 
     def on_mount(self) -> None:
-        self.push_screen(PickScreen())
+        self.picker = PickScreen()  # the bottom of the app's own screens: the others open above it
+        self.push_screen(self.picker)
         self.call_after_refresh(self.load_scenarios)  # the first frame shows the picker at once
 
     def load_scenarios(self) -> None:
@@ -178,7 +180,7 @@ class PeilianApp(App):
                 self.notify(
                     self.t("no_scenarios", msg=inert(str(e))), severity="error", timeout=15, markup=False
                 )
-            self._refill_pickers()
+            self._refill_picker()
         self.call_after_refresh(self.warm_up)
         if self._customer_factory is not None:
             self.call_after_refresh(self.warm_customer)
@@ -217,10 +219,8 @@ class PeilianApp(App):
         self.progress.open()
         self.post_message(WarmedUp())
 
-    def _refill_pickers(self) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, PickScreen):
-                screen.fill(screen.query_one("#search").value)
+    def _refill_picker(self) -> None:
+        self.picker.refill()
 
     def on_progress_lost(self, message: ProgressLost) -> None:
         """Progress can't be kept (the store didn't open, or a write failed): one sentence; practice goes on."""
@@ -239,7 +239,7 @@ class PeilianApp(App):
                 timeout=15,
                 markup=False,
             )
-        self._refill_pickers()  # best scores and ✔ now that the store is open
+        self._refill_picker()  # best scores and ✔ now that the store is open
 
     def bests(self) -> dict:
         if self.progress.state is Keeping.NOT_OPENED:  # the list is filled again once the store is open
@@ -293,12 +293,46 @@ class PeilianApp(App):
         bests = self.bests()
         return next((sc for sc in rest if not bests.get(sc.id, {}).get("passed")), rest[0])
 
-    def back_to_picker(self) -> None:
+    # -- navigation: the screens post messages (tui.navigation), the app opens the screens ---------------------
+
+    def back_to_list(self) -> None:
         """Close every screen above the scenario list (a finished chat, its summary, a brief)."""
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, PickScreen):
+        while self.screen is not self.picker:
             self.pop_screen()
-        if not isinstance(self.screen, PickScreen):
-            self.switch_screen(PickScreen())
+
+    def on_back_to_list(self, _message: BackToList) -> None:
+        self.back_to_list()
+
+    def open_brief(self, scenario) -> None:
+        from .screens.brief import BriefScreen
+
+        self.back_to_list()
+        self.push_screen(BriefScreen(scenario))
+
+    def on_open_brief(self, message: OpenBrief) -> None:
+        self.open_brief(message.scenario)
+
+    def on_start_session(self, message: StartSession) -> None:
+        from .screens.chat import ChatScreen
+
+        scenario = message.scenario
+        if message.close_unfinished:
+            self.progress.record(lambda r: r.close_unfinished(self.trainee, scenario.id))
+        self.back_to_list()
+        self.push_screen(ChatScreen(scenario, stored=message.resume))
+
+    def on_open_summary(self, message: OpenSummary) -> None:
+        from .screens.summary import SummaryScreen
+
+        self.push_screen(SummaryScreen(message.session, answers=message.answers))
+
+    def on_open_next_scenario(self, message: OpenNextScenario) -> None:
+        self.open_brief(self.next_scenario(message.current))
+
+    def on_pause_session(self, message: PauseSession) -> None:
+        from .screens.pause import PauseScreen
+
+        self.push_screen(PauseScreen(), callback=message.done)
 
     def remember_trainee(self) -> None:
         """The last trainee is offered next time (in $PEILIAN_HOME/ui.json); not a signed-in browser session's."""

@@ -24,6 +24,7 @@ from simulator.runner import speak
 
 from ..i18n import tr
 from ..keeper import Keeping
+from ..navigation import BackToList, OpenSummary, PauseSession
 from ..widgets import SLOW_CUSTOMER, ChatLine, ReplyBox, TurnTimer, score_panel
 from ..wrap import Wrapped
 from .base import AppScreen
@@ -361,9 +362,7 @@ class ChatScreen(AppScreen):
         self.refresh_bindings()
 
     def action_summary(self, answers: bool = False) -> None:
-        from .summary import SummaryScreen
-
-        self.app.push_screen(SummaryScreen(self.session, answers=answers))
+        self.post_message(OpenSummary(self.session, answers=answers))
 
     # -- keys ------------------------------------------------------------------------------------------------
 
@@ -409,12 +408,10 @@ class ChatScreen(AppScreen):
         every scored turn is already stored)."""
         if not self.can_pause:
             return
-        from .pause import PauseScreen
-
         self.timer.pause()
         if self._ticker is not None:
             self._ticker.pause()
-        self.app.push_screen(PauseScreen(), callback=self._after_pause)
+        self.post_message(PauseSession(done=self._after_pause))
 
     def _after_pause(self, leave: bool | None) -> None:
         if leave:
@@ -429,7 +426,7 @@ class ChatScreen(AppScreen):
     def action_leave(self) -> None:
         self.timer.stop()
         self._save_pending()
-        self.app.back_to_picker()
+        self.post_message(BackToList())
 
     def relabel(self) -> None:
         self.query_one("#reply-help", Label).update(

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 from peilian.inert import inert
 
 from ..i18n import LABELS, localize_tree
+from ..navigation import OpenBrief
 from .base import AppScreen, data_cell
 
 # The short columns first: at 80 columns the best score and ✔ stay in view and a long title is what gets cut.
@@ -100,6 +101,10 @@ class PickScreen(AppScreen):
             table.add_column(key if key == "★" else self.t(key), key=key)
 
     def on_screen_resume(self) -> None:
+        self.refill()
+
+    def refill(self) -> None:
+        """The list again, as the search box and the filters say (the scenarios, the store or the name changed)."""
         self.fill(self.query_one("#search", Input).value)
 
     def relabel(self) -> None:
@@ -119,7 +124,7 @@ class PickScreen(AppScreen):
         table = self.query_one(DataTable)
         table.clear(columns=True)
         self._add_columns(table)
-        self.fill(self.query_one("#search", Input).value)
+        self.refill()
 
     def fill(self, query: str) -> None:
         """The three filters (language, difficulty, tag) and every word in the search box must match (a word: id,
@@ -219,18 +224,16 @@ class PickScreen(AppScreen):
                 tag_select.set_options([(x, x) for x in tags])
                 if keep in tags:
                     tag_select.value = keep
-        self.fill(self.query_one("#search", Input).value)
+        self.refill()
 
     @on(Input.Changed, "#trainee")
     def trainee_changed(self, event: Input.Changed) -> None:
         if self.app.lock_trainee:
             return
         self.app.trainee = event.value.strip() or "trainee"
-        self.fill(self.query_one("#search", Input).value)
+        self.refill()
 
     @on(DataTable.RowSelected)
     def scenario_chosen(self, event: DataTable.RowSelected) -> None:
-        from .brief import BriefScreen
-
         sc = next(s for s in self.app.scenarios if s.id == event.row_key.value)
-        self.app.push_screen(BriefScreen(sc))
+        self.post_message(OpenBrief(sc))

@@ -16,6 +16,7 @@ from simulator.engine import HINT_COST
 
 from ..charts import CriteriaChart
 from ..i18n import tr
+from ..navigation import BackToList, OpenNextScenario, StartSession
 from ..widgets import ChatLine, bar, findings_text, highlighted
 from .base import AppScreen, ScrollKeys, scroll_bindings
 
@@ -130,21 +131,14 @@ class SummaryScreen(ScrollKeys, AppScreen):
             line.display = self.answers
 
     def action_again(self) -> None:
-        from .chat import ChatScreen
-
-        self.app.back_to_picker()
-        self.app.push_screen(ChatScreen(self.session.scenario))
+        self.post_message(StartSession(self.session.scenario))
 
     def action_next(self) -> None:
         """The next scenario in the picker's order not passed yet (else simply the next one): its brief."""
-        from .brief import BriefScreen
-
-        scenario = self.app.next_scenario(self.session.scenario)
-        self.app.back_to_picker()
-        self.app.push_screen(BriefScreen(scenario))
+        self.post_message(OpenNextScenario(self.session.scenario))
 
     def action_to_list(self) -> None:
-        self.app.back_to_picker()
+        self.post_message(BackToList())
 
     @on(Button.Pressed, "#again")
     def again_pressed(self) -> None:

@@ -31,7 +31,7 @@ async def _to_summary(pilot) -> SummaryScreen:
     """The session has ended on the chat screen (its last words stay in view): Enter opens the summary."""
     chat = pilot.app.screen
     if isinstance(chat, ChatScreen):
-        await _wait_until(pilot, lambda: chat.session.finished and not chat.busy)
+        await _wait_until(pilot, lambda: chat.session.finished and not chat.answering)
         await pilot.press("enter")
     await _wait_until(pilot, lambda: isinstance(pilot.app.screen, SummaryScreen))
     return pilot.app.screen
@@ -59,12 +59,12 @@ def test_whole_session_pick_brief_reply_scores_summary():
                 box = chat.query_one(ReplyBox)
                 box.text = reply
                 await pilot.press("enter")
-                await _wait_until(pilot, lambda: len(chat.session.turns) == i + 1 and not chat.busy)
+                await _wait_until(pilot, lambda: len(chat.session.turns) == i + 1 and not chat.answering)
                 panel = str(chat.query_one("#scores", Static).content)
                 assert "确定性" in panel and "温度" in panel
                 assert chat.query_one("#mood", ProgressBar).progress == chat.session.turns[-1].mood
             # the end: the customer's last words, the last reply's scores and the outcome stay on the chat
-            await _wait_until(pilot, lambda: chat.session.finished and not chat.busy)
+            await _wait_until(pilot, lambda: chat.session.finished and not chat.answering)
             await pilot.pause()
             assert isinstance(app.screen, ChatScreen)
             assert chat.session.customer_line in chat.query(".customer").last().plain
@@ -99,7 +99,7 @@ def test_vague_reply_shows_the_words_that_cost_points_and_a_suggestion():
             assert not app._notifications  # nothing pops over the reply box
             chat.query_one(ReplyBox).text = "亲,我们会尽快帮您催一下商家的。"
             await pilot.press("enter")
-            await _wait_until(pilot, lambda: chat.session.turns and not chat.busy)
+            await _wait_until(pilot, lambda: chat.session.turns and not chat.answering)
             assert chat.session.turns[0].hints == 1
             assert not str(chat.query_one("#hint", Static).content)  # it was for the message just answered
             panel = str(chat.query_one("#scores", Static).content)
@@ -243,7 +243,7 @@ def test_a_store_failure_is_one_message_and_practice_goes_on():
             chat = await _open_chat(pilot)
             chat.query_one(ReplyBox).text = GOOD[0]
             await pilot.press("enter")
-            await _wait_until(pilot, lambda: chat.session.turns and not chat.busy)
+            await _wait_until(pilot, lambda: chat.session.turns and not chat.answering)
             await pilot.pause()
             notes = [n.message for n in app._notifications]
             assert any("not being saved" in m and "is full" in m for m in notes), notes
@@ -431,13 +431,13 @@ def test_an_llm_customer_streams_into_the_chat_and_a_failure_is_a_status():
         )
         async with app.run_test(size=(120, 40)) as pilot:
             chat = await _open_chat(pilot)
-            await _wait_until(pilot, lambda: not chat.busy and chat.query(".customer"))
+            await _wait_until(pilot, lambda: not chat.answering and chat.query(".customer"))
             assert customer.last.source == "llm"
             first = chat.query(".customer").first().plain
             assert "▍" not in first and chat.session.customer_line.split(" ")[0] in first
             chat.query_one(ReplyBox).text = RP_REPLIES[0]  # keeps the session going
             await pilot.press("enter")
-            await _wait_until(pilot, lambda: chat.session.turns and not chat.busy)
+            await _wait_until(pilot, lambda: chat.session.turns and not chat.answering)
             await pilot.pause()
             assert not chat.session.finished and customer.last.source == "fallback:backend"
             assert any("cannot reach" in n.message for n in app._notifications)
@@ -475,7 +475,7 @@ def test_a_line_that_fails_a_guard_is_noted_quietly_and_a_dead_model_is_told_onc
         )
         async with app.run_test(size=(120, 40)) as pilot:
             chat = await _open_chat(pilot)
-            await _wait_until(pilot, lambda: not chat.busy and chat.query(".customer"))
+            await _wait_until(pilot, lambda: not chat.answering and chat.query(".customer"))
             await pilot.pause()
             assert customer.last.source == "fallback:guard"
             assert not app._notifications  # nothing pops up: the scripted line is simply used
@@ -484,7 +484,7 @@ def test_a_line_that_fails_a_guard_is_noted_quietly_and_a_dead_model_is_told_onc
             for n, reply in enumerate(RP_REPLIES[:2], 1):
                 chat.query_one(ReplyBox).text = reply
                 await pilot.press("enter")
-                await _wait_until(pilot, lambda: len(chat.session.turns) == n and not chat.busy)
+                await _wait_until(pilot, lambda: len(chat.session.turns) == n and not chat.answering)
                 await pilot.pause()
             assert (
                 customer.last.source == "fallback:cooldown" and flaky.calls == 3
@@ -506,7 +506,7 @@ def test_findings_are_worded_in_the_interface_language_and_follow_a_switch():
             chat = await _open_chat(pilot)
             chat.query_one(ReplyBox).text = "We will look into it as soon as possible."
             await pilot.press("enter")
-            await _wait_until(pilot, lambda: chat.session.turns and not chat.busy)
+            await _wait_until(pilot, lambda: chat.session.turns and not chat.answering)
             panel = str(chat.query_one("#scores", Static).content)
             assert "确定性" in panel and "as soon as possible" in panel
             assert "'as soon as possible'没有给出承诺" in panel and "commits to nothing" not in panel
@@ -547,7 +547,7 @@ async def _send(pilot, chat, reply):
     n = len(chat.session.turns)
     chat.query_one(ReplyBox).text = reply
     await pilot.press("enter")
-    await _wait_until(pilot, lambda: len(chat.session.turns) == n + 1 and not chat.busy)
+    await _wait_until(pilot, lambda: len(chat.session.turns) == n + 1 and not chat.answering)
 
 
 def test_turn_timer_ticks_from_the_customers_line_and_stops_while_paused_and_after_the_end():
@@ -591,7 +591,7 @@ def test_turn_timer_ticks_from_the_customers_line_and_stops_while_paused_and_aft
             assert chat.session.turns[1].elapsed == 3.0
             await _to_summary(pilot)
             clock.now += 50
-            chat.show_timer()
+            chat.tick()
             assert "本轮用时:3 秒" in str(timer.render())  # stopped at the end
 
     asyncio.run(run())
@@ -678,12 +678,12 @@ def test_customer_is_typing_until_the_words_arrive():
             typing = chat.query(".typing")
             assert len(typing) == 1 and typing.first().plain == "Customer: typing…"
             clock.now += 7  # a slow model: the line says how long, and that the trainee can pause or leave
-            chat.show_timer()
+            chat.tick()
             await pilot.pause()
             slow = typing.first().plain
             assert "7 s" in slow and "slow" in slow and "Esc saves and leaves" in slow
             model.go.set()  # the opening arrives
-            await _wait_until(pilot, lambda: not chat.busy)
+            await _wait_until(pilot, lambda: not chat.answering)
             assert not chat.query(".typing")
             assert len(chat.query(".customer")) == 1  # the indicator became the message, no extra line
             assert chat.session.customer_line.split(" ")[0] in chat.query(".customer").first().plain
@@ -691,10 +691,10 @@ def test_customer_is_typing_until_the_words_arrive():
             chat.query_one(ReplyBox).text = RP_REPLIES[0]
             await pilot.press("enter")
             await pilot.pause(0.3)
-            assert chat.busy and chat.query(".typing").first().plain.endswith("Customer: typing…")
+            assert chat.answering and chat.query(".typing").first().plain.endswith("Customer: typing…")
             assert chat.query(".msg").last().has_class("typing")  # under the reply just sent
             model.go.set()
-            await _wait_until(pilot, lambda: not chat.busy)
+            await _wait_until(pilot, lambda: not chat.answering)
             assert not chat.query(".typing") and len(chat.query(".customer")) == 2
             assert "typing" not in chat.query(".customer").last().plain
 
@@ -900,7 +900,7 @@ def test_at_80x24_the_brief_and_the_summary_scroll_from_the_keyboard_and_f2_show
             chat = app.screen
             for reply in long_sc.tests[0].replies:
                 await _send(pilot, chat, reply)
-            await _wait_until(pilot, lambda: chat.session.finished and not chat.busy)
+            await _wait_until(pilot, lambda: chat.session.finished and not chat.answering)
             await pilot.press("f2")  # after the end: the summary with every model answer
             await _wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen))
             summary = app.screen
@@ -964,7 +964,7 @@ def test_a_quit_mid_reply_keeps_the_draft_and_the_hint_for_resume(peilian_home):
             assert not chat.session.finished
             await pilot.press("f1")
             chat.query_one(ReplyBox).text = "我现在就联系商家"
-            chat.show_timer()  # the once-a-second tick saves a changed draft
+            chat.tick()  # the once-a-second tick saves a changed draft
             await pilot.pause()
         # the app is gone without leaving the chat (as after Ctrl+Q or a crash)
 
@@ -982,7 +982,7 @@ def test_a_quit_mid_reply_keeps_the_draft_and_the_hint_for_resume(peilian_home):
             assert chat.query_one(ReplyBox).text == "我现在就联系商家"
             assert chat.session.hints_pending == 1 and len(chat.session.turns) == 1
             await pilot.press("enter")
-            await _wait_until(pilot, lambda: len(chat.session.turns) == 2 and not chat.busy)
+            await _wait_until(pilot, lambda: len(chat.session.turns) == 2 and not chat.answering)
             assert chat.session.turns[1].hints == 1
 
     asyncio.run(first())
@@ -1001,7 +1001,7 @@ def test_side_panel_shows_required_items_and_the_summary_says_why_it_ended():
             assert "必做 0/2" in progress and "需到 70" in progress
             chat.query_one(ReplyBox).text = "孩子生日礼物还没发,真的对不起。今天18点前一定发出。"
             await pilot.press("enter")
-            await _wait_until(pilot, lambda: chat.session.turns and not chat.busy)
+            await _wait_until(pilot, lambda: chat.session.turns and not chat.answering)
             progress = str(chat.query_one("#progress", Static).content)
             assert "必做 1/2" in progress and "还差:由客服去联系商家" in progress
             assert progress == chat.session.turns[-1].progress.status("zh")
@@ -1009,7 +1009,7 @@ def test_side_panel_shows_required_items_and_the_summary_says_why_it_ended():
                 chat.query_one(ReplyBox).text = "孩子生日礼物还没发,真的对不起。今天18点前一定发出。"
                 await pilot.press("enter")
                 n = len(chat.session.turns)
-                await _wait_until(pilot, lambda: len(chat.session.turns) == n and not chat.busy)
+                await _wait_until(pilot, lambda: len(chat.session.turns) == n and not chat.answering)
             await pilot.pause()
             assert chat.session.why("zh") in str(chat.query_one("#progress", Static).content)
             summary = await _to_summary(pilot)
@@ -1057,7 +1057,7 @@ def test_the_voice_is_named_only_under_lines_the_model_wrote():
         )
         async with app.run_test(size=(120, 40)) as pilot:
             chat = await _open_chat(pilot)
-            await _wait_until(pilot, lambda: not chat.busy and chat.query(".customer"))
+            await _wait_until(pilot, lambda: not chat.answering and chat.query(".customer"))
             assert customer.last.source == "llm"
             opening = chat.query(".customer").first().plain
             assert opening.endswith("\nvoice: echo-model") and "Voice: echo-model" == str(
@@ -1070,7 +1070,7 @@ def test_the_voice_is_named_only_under_lines_the_model_wrote():
                 chat.query_one(ReplyBox).text = reply
                 n = len(chat.session.turns)
                 await pilot.press("enter")
-                await _wait_until(pilot, lambda: len(chat.session.turns) == n + 1 and not chat.busy)
+                await _wait_until(pilot, lambda: len(chat.session.turns) == n + 1 and not chat.answering)
                 await pilot.pause()
                 line = chat.query(".customer").last().plain
                 assert "voice:" not in line and chat.session.customer_line in line
@@ -1112,7 +1112,7 @@ def test_picker_and_brief_say_when_the_customer_is_scripted_and_the_model_is_not
             await pilot.press("enter")
             await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
             chat = app.screen
-            await _wait_until(pilot, lambda: not chat.busy and chat.query(".customer"))
+            await _wait_until(pilot, lambda: not chat.answering and chat.query(".customer"))
             assert customer.last.source == "scripted" and model.calls == 0
             assert "voice:" not in chat.query(".customer").first().plain
             assert "does not speak Chinese" in str(chat.query_one("#voice").render())
@@ -1144,7 +1144,7 @@ def test_the_opening_is_written_while_the_brief_is_read():
             await pilot.press("enter")
             await _wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
             chat = app.screen
-            await _wait_until(pilot, lambda: not chat.busy and chat.query(".customer"))
+            await _wait_until(pilot, lambda: not chat.answering and chat.query(".customer"))
             assert customer.last.source == "llm" and model.calls == 1
             assert (
                 "?!" in chat.session.said[0] and chat.session.said[0] in chat.query(".customer").first().plain

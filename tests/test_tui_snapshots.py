@@ -47,7 +47,7 @@ async def _reply(pilot, text):
     n = len(chat.session.turns)
     chat.query_one("#reply", TextArea).text = text
     await pilot.press("enter")
-    await _until(pilot, lambda: len(chat.session.turns) == n + 1 and not chat.busy)
+    await _until(pilot, lambda: len(chat.session.turns) == n + 1 and not chat.answering)
     await pilot.pause()
 
 

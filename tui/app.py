@@ -136,9 +136,15 @@ class PeilianApp(App):
         self.config = config
         self.seed = seed if seed is not None else int(time.time()) % 100000
         self.clock = clock  # the turn timer's clock (tests pass a fake one)
+        self.told: list[str] = []  # every notification's words (`notify`)
 
     def t(self, key: str, **values) -> str:
         return tr(self.lang, key, **values)
+
+    def notify(self, message: str, **kw) -> None:
+        """A notification on screen; what the trainee was told is also kept in `told`, oldest first."""
+        self.told.append(message)
+        super().notify(message, **kw)
 
     @property
     def customer_factory(self):

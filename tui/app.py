@@ -416,44 +416,57 @@ class AppOptions:
     lock_trainee: bool = False  # the name can't be changed in the app (peilian serve)
 
 
-def create_app(options: AppOptions | None = None, *, scenarios: list | None = None, **kw) -> PeilianApp:
-    """The app factory: the CLI, `peilian serve` and the tests all build the app here. Without `scenarios`, the
-    bundled and configured ones are loaded after the first frame."""
+def _language(options: AppOptions) -> str:
+    """--lang, else $PEILIAN_LANG, else the locale's."""
     import locale
     import os
 
-    options = options or AppOptions()
-    lang = (
+    return (
         options.lang
         or os.environ.get("PEILIAN_LANG")
         or ("zh" if (locale.getlocale()[0] or "").startswith("zh") else "en")
     )
-    from peilian.config import home, load_config
 
-    config = kw.pop("config", None)
+
+def _config(options: AppOptions, config: dict | None) -> dict | None:
+    """config.yaml (None if it can't be read: the CLI reports it, the app uses defaults), with the given role."""
     if config is None:
+        from peilian.config import load_config
+
         try:
             config = load_config()
         except Exception:  # noqa: BLE001 - a broken config.yaml is reported by the CLI; the app uses defaults
             config = None
     if options.role:  # a given role wins over config.yaml and PEILIAN_ROLE, even when those can't be read
         config = {"trainee": None, "readiness": {}, **(config or {}), "role": options.role}
+    return config
+
+
+def _trainee(options: AppOptions, config: dict | None) -> str:
+    """--trainee, else config.yaml's, else the last one in this app (ui.json), else $USER."""
+    import json
+    import os
+
+    from peilian.config import home
+
     remembered = ""
     try:
-        import json
-
         remembered = json.loads((home() / "ui.json").read_text(encoding="utf-8")).get("trainee", "")
     except (OSError, ValueError, AttributeError):
         pass
-    trainee = (
+    return (
         options.trainee or (config or {}).get("trainee") or remembered or os.environ.get("USER") or "trainee"
     )
-    recorder = kw.pop(
-        "recorder", None
-    )  # None: the default store, opened off the UI thread after the first frame
-    progress = (
-        ProgressKeeper.default() if recorder is None else ProgressKeeper(recorder or None)  # False: not kept
-    )
+
+
+def create_app(options: AppOptions | None = None, *, scenarios: list | None = None, **kw) -> PeilianApp:
+    """The app factory: the CLI, `peilian serve` and the tests all build the app here. Without `scenarios`, the
+    bundled and configured ones are loaded after the first frame. `recorder`: None for the default store (opened
+    off the UI thread after the first frame), False to keep no progress, or a recorder."""
+    options = options or AppOptions()
+    config = _config(options, kw.pop("config", None))
+    recorder = kw.pop("recorder", None)
+    progress = ProgressKeeper.default() if recorder is None else ProgressKeeper(recorder or None)
     if "customer_factory" not in kw and options.bot != "scripted":
         from peilian.customers import make_customer  # one model, loaded once, shared by the sessions
 
@@ -461,8 +474,8 @@ def create_app(options: AppOptions | None = None, *, scenarios: list | None = No
         kw["customer_factory"] = lambda: model
     return PeilianApp(
         scenarios,
-        trainee=trainee,
-        lang=lang,
+        trainee=_trainee(options, config),
+        lang=_language(options),
         seed=options.seed,
         progress=progress,
         config=config,

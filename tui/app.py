@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -131,7 +132,7 @@ class PeilianApp(App):
         self.lang = lang if lang in LABELS else "en"  # the interface language; screens watch it (Ctrl+L)
         self._customer_factory = customer_factory
         self.progress = progress or ProgressKeeper()  # where progress is kept (default: not kept)
-        self.progress.on_lost = lambda reason: self.post_message(ProgressLost(reason))  # from any thread
+        self.progress.on_lost = self._progress_lost
         self._lock = threading.Lock()
         self.config = config
         self.seed = seed if seed is not None else int(time.time()) % 100000
@@ -227,6 +228,10 @@ class PeilianApp(App):
 
     def _refill_picker(self) -> None:
         self.picker.refill()
+
+    def _progress_lost(self, reason: str) -> None:
+        """The keeper's `on_lost`, from whichever thread found out (post_message is thread-safe)."""
+        self.post_message(ProgressLost(reason))
 
     def on_progress_lost(self, message: ProgressLost) -> None:
         """Progress can't be kept (the store didn't open, or a write failed): one sentence; practice goes on."""
@@ -399,8 +404,8 @@ class PeilianApp(App):
         yield SystemCommand(t("cmd_progress"), t("cmd_progress_help"), self.action_progress)
         yield SystemCommand(t("cmd_team"), t("cmd_team_help"), self.action_team)
         if screen.can_pause:
-            yield SystemCommand(t("cmd_pause"), t("cmd_pause_help"), screen.action_pause)
-            yield SystemCommand(t("cmd_hint"), t("cmd_hint_help"), screen.action_hint)
+            yield SystemCommand(t("cmd_pause"), t("cmd_pause_help"), partial(screen.run_action, "pause"))
+            yield SystemCommand(t("cmd_hint"), t("cmd_hint_help"), partial(screen.run_action, "hint"))
         yield SystemCommand(t("cmd_quit"), t("cmd_quit_help"), self.action_quit)
 
 

@@ -26,9 +26,12 @@ from .widgets import SLOW_CUSTOMER, ChatLine
 from .wrap import Wrapped
 
 if TYPE_CHECKING:
+    from textual import getters
+
     from simulator.customer import CustomerModel, Utterance
     from simulator.engine import Session
 
+    from .app import PeilianApp
     from .keeper import ProgressKeeper
 
 
@@ -108,6 +111,9 @@ class VoiceStatus(Label):
     """Quietly, under the timer: who voiced the customer's last line, or why it is the scripted line. The model is
     named as the voice only for a line it wrote. Shown only for a customer whose words come from a model."""
 
+    if TYPE_CHECKING:
+        app = getters.app(PeilianApp)  # the app it is shown in (its `lang`)
+
     def __init__(self, customer: CustomerModel, language: Callable[[], str], *, id: str) -> None:  # noqa: A002
         super().__init__("", id=id)
         self.customer = customer
@@ -147,6 +153,9 @@ class VoiceStatus(Label):
 
 class HintPanel(Static):
     """The hint for the customer's current message (re-reading it is free; the first look costs `cost` points)."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PeilianApp)  # the app it is shown in (its `lang`)
 
     def __init__(self, cost: int, *, id: str) -> None:  # noqa: A002 - Textual's name
         super().__init__("", id=id)

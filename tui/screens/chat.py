@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Label, ProgressBar, Static
 
 from peilian.inert import inert
@@ -74,7 +75,7 @@ class ChatScreen(AppScreen):
         self.session = Session(scenario, scorer=self.app.scorer, seed=seed)
         self.customer = self.app.customer_factory()
         self.timer = TurnTimer(self.app.clock)  # the trainee's time for the current reply
-        self._ticker = None
+        self._ticker: Timer | None = None
         self.drafts = DraftKeeper(self.app.progress, self.session)
         self.latency = Latencies()
         self.transcript = Transcript(self.app.clock, id="log")
@@ -269,7 +270,7 @@ class ChatScreen(AppScreen):
 
     def _ended(self) -> None:
         """The customer's last words and the last reply's scores stay in view; Enter opens the summary."""
-        outcome = self.session.outcome
+        outcome = self.session.outcome or ""
         self.transcript.add("ended", lambda lang: tr(lang, outcome))
         box = self.query_one("#reply", ReplyBox)
         box.read_only = True

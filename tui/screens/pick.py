@@ -113,9 +113,9 @@ class PickScreen(AppScreen):
         self.query_one("#search", Input).placeholder = self.t("search")
         self.query_one("#no-match", Label).update(self.t("no_match"))
         for key in ("lang", "level", "tag"):
-            for sel in self.query(f"#f-{key}"):
+            for sel in self.query(f"#f-{key}").results(Select):
                 sel.prompt = self.t(f"f_{key}")
-        for sel in self.query("#f-lang"):  # the languages' names, in the new language
+        for sel in self.query("#f-lang").results(Select):  # the languages' names, in the new language
             value = self._chosen("#f-lang")
             with sel.prevent(Select.Changed):
                 sel.set_options(self._lang_options(sorted({sc.lang for sc in self.app.scenarios or []})))
@@ -182,7 +182,7 @@ class PickScreen(AppScreen):
         mute = [x for x in langs if customer is not None and not customer.speaks(x)]
         note = self.query_one("#voice-note", Label)
         note.display = bool(mute)
-        if mute:
+        if customer is not None and mute:
             sep = "、" if self.app.lang == "zh" else ", "
             note.update(
                 self.t(
@@ -235,5 +235,5 @@ class PickScreen(AppScreen):
 
     @on(DataTable.RowSelected)
     def scenario_chosen(self, event: DataTable.RowSelected) -> None:
-        sc = next(s for s in self.app.scenarios if s.id == event.row_key.value)
+        sc = next(s for s in self.app.scenarios or [] if s.id == event.row_key.value)
         self.post_message(OpenBrief(sc))

@@ -3,6 +3,8 @@ under weak replies; try again, the next scenario, or the list."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -12,7 +14,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Label
 
 from peilian.inert import inert
 from scoring import CRITERIA
-from simulator.engine import HINT_COST
+from simulator.engine import HINT_COST, Turn
 
 from ..charts import CriteriaChart
 from ..i18n import tr
@@ -38,7 +40,7 @@ class SummaryScreen(ScrollKeys, AppScreen):
         self.session = session
         self.answers = answers  # every model answer shown (F2), not only those under weak replies
 
-    def _lost(self, turn, lang: str) -> Text:
+    def _lost(self, turn: Turn, lang: str) -> Text:
         """What cost the reply its points, and the better way to say it, in the interface language."""
         text = findings_text(self.session.explained(turn, lang), gains=False)
         text.rstrip()
@@ -77,7 +79,7 @@ class SummaryScreen(ScrollKeys, AppScreen):
                 yield ChatLine("customer", turn.customer)
                 yield ChatLine("you", highlighted(turn.reply, turn.result.findings))
                 if any(f.effect < 0 for f in turn.result.findings):
-                    yield ChatLine("lost", lambda lang, turn=turn: self._lost(turn, lang), classes="lost")
+                    yield ChatLine("lost", partial(self._lost, turn), classes="lost")
                 weak = min(turn.result.scores.values()) < WEAK
                 answer = (
                     s.model_answer(s.beats_used[turn.number - 1])

@@ -246,6 +246,7 @@ def start(runs: int, read: float) -> None:
     import asyncio
 
     from llms.customer import LLMCustomer
+    from simulator.customer import Capabilities
     from tui.app import AppOptions, ChatScreen, create_app
 
     sc = load_scenario(BUNDLED / "return-postage-refund.yaml")
@@ -266,8 +267,11 @@ def start(runs: int, read: float) -> None:
     class Cold:
         """The customer as before: nothing loaded or written until the chat asks for the opening."""
 
+        capabilities = Capabilities(streams=True)  # neither warms nor prepares
+
         def __init__(self, customer):
-            self.customer, self.name = customer, customer.name
+            self.customer, self.name, self.voice = customer, customer.name, customer.voice
+            self.speaks = customer.speaks
 
         def stream(self, decision, ctx):
             yield from self.customer.stream(decision, ctx)

@@ -58,7 +58,7 @@ class CustomerModel(Protocol):
         ...
 
     def speaks(self, lang: str) -> bool:
-        """Whether it voices a scenario in this language (else the scripted lines are said, and the app says so)."""
+        """Whether its own words are used in a scenario of this language (else it says the scripted lines)."""
         ...
 
     def warm(self) -> None: ...
@@ -98,6 +98,7 @@ class ScriptedCustomer:
         return self.name
 
     def speaks(self, lang: str) -> bool:
+        """Its lines are the scenario's own, in every language."""
         return True
 
     def warm(self) -> None:
@@ -128,5 +129,6 @@ def say(model: CustomerModel, decision: Decision, ctx: CustomerContext, on_chunk
             decision.line,
             f"fallback:{type(e).__name__}",
             f"The customer model failed ({e}); using the scripted line.",
+            reason=str(e),
         )
     return model.last or Utterance("".join(parts), model.name)

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from textual.widgets import TextArea
 
-from simulator import load_scenario
-from tui.app import AppOptions, SummaryScreen, create_app
+from tui.app import AppOptions, ReportScreen, SummaryScreen, create_app
 
-from .test_tui import _open_chat
-from .test_tui import _wait_until as _until
+from .helpers.tui import RP, SC, open_chat, send, settle, team_store
 
-SC = load_scenario("scenarios/late-birthday-gift.yaml")
-RP = load_scenario("scenarios/return-postage-refund.yaml")
 SIZE = (120, 40)
 NARROW = (80, 24)  # Chinese labels are two cells wide: footers and buttons must still fit
 
@@ -38,17 +34,12 @@ async def _no_blink(pilot):
 async def _to_chat(pilot, row=0):
     for _ in range(row):
         await pilot.press("down")
-    await _open_chat(pilot)
+    await open_chat(pilot)
     await _no_blink(pilot)
 
 
 async def _reply(pilot, text):
-    chat = pilot.app.screen
-    n = len(chat.session.turns)
-    chat.query_one("#reply", TextArea).text = text
-    await pilot.press("enter")
-    await _until(pilot, lambda: len(chat.session.turns) == n + 1 and not chat.busy)
-    await pilot.pause()
+    await send(pilot, pilot.app.screen, text)
 
 
 def test_pick_screen(snap_compare):
@@ -90,8 +81,8 @@ async def _whole_session(pilot):
     for reply in SC.tests[0].replies:
         await _reply(pilot, reply)
     await pilot.press("enter")  # the session is over: Enter opens the summary
-    await _until(pilot, lambda: isinstance(pilot.app.screen, SummaryScreen))
-    await pilot.pause()
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, SummaryScreen)
 
 
 def test_summary_screen(snap_compare):
@@ -114,10 +105,8 @@ def test_chat_screen_light_theme_in_english(snap_compare):
 
 
 def _report_app(peilian_home):
-    from .test_tui import _team_store
-
     return create_app(
-        AppOptions(trainee="张三丰", lang="zh"), scenarios=[SC, RP], recorder=_team_store(), clock=lambda: 0.0
+        AppOptions(trainee="张三丰", lang="zh"), scenarios=[SC, RP], recorder=team_store(), clock=lambda: 0.0
     )
 
 
@@ -126,8 +115,8 @@ def test_team_screen_in_chinese_80x24(snap_compare, peilian_home):
 
     async def before(pilot):
         await pilot.press("f6")
-        await _until(pilot, lambda: type(pilot.app.screen).__name__ == "ReportScreen")
-        await pilot.pause()
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ReportScreen)
 
     assert snap_compare(_report_app(peilian_home), terminal_size=NARROW, run_before=before)
 
@@ -137,8 +126,8 @@ def test_progress_habits_in_chinese_80x24(snap_compare, peilian_home):
 
     async def before(pilot):
         await pilot.press("f5")
-        await _until(pilot, lambda: type(pilot.app.screen).__name__ == "ReportScreen")
-        await pilot.pause()
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ReportScreen)
         await pilot.press("pagedown", "pagedown")
         await pilot.pause()
 

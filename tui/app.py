@@ -15,18 +15,25 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
+from textual.reactive import var
 
 from peilian.inert import inert
 
-from .i18n import LABELS, localize_bindings, localize_tree, other, tr
+from .i18n import LABELS, localize_bindings, other, tr
+from .keeper import Keeping, ProgressKeeper
+from .navigation import BackToList, OpenBrief, OpenNextScenario, OpenSummary, PauseSession, StartSession
+from .screens.base import AppModal, AppScreen
 from .screens.pick import PickScreen
 
-LAZY = object()
+if TYPE_CHECKING:
+    from simulator.customer import CustomerModel
 
 _LATER = {
     "BriefScreen": "screens.brief",
@@ -56,6 +63,14 @@ class WarmedUp(Message):
     """The scorer and the progress store are ready."""
 
 
+class ProgressLost(Message):
+    """Progress can't be kept any more (posted by the keeper, from whichever thread found out)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
 def bundled_scenarios() -> list:
     """Every scenario in the scenario folders, in the picker's order (easiest first)."""
     from peilian.catalog import all_scenarios
@@ -77,7 +92,8 @@ class PeilianApp(App):
     #timer { margin: 1 0 0 0; color: $text-muted; } #voice { color: $text-muted; width: 100%; height: auto; }
     #hint { height: auto; margin: 1 0 0 0; }
     #buttons { height: 3; } #transcript { height: 1fr; }
-    #top { height: 35%; min-height: 10; max-height: 12; } #turns { width: auto; max-width: 60%; height: auto; max-height: 100%; }
+    #top { height: 35%; min-height: 10; max-height: 12; }
+    #turns { width: auto; max-width: 60%; height: auto; max-height: 100%; }
     #chart { width: 1fr; min-width: 24; height: 100%; padding: 0 0 0 1; }
     #trend { height: 16; margin: 0 1; } #no-trend { margin: 1 2; color: $text-muted; }
     """
@@ -90,6 +106,8 @@ class PeilianApp(App):
         Binding("ctrl+p", "command_palette", "k_palette", show=False, priority=True),
     ]
 
+    lang: var[str] = var("en")
+
     def __init__(
         self,
         scenarios: list | None = None,
@@ -98,9 +116,8 @@ class PeilianApp(App):
         scorer=None,
         lang: str = "en",
         customer_factory=None,
-        recorder=None,
+        progress: ProgressKeeper | None = None,
         seed: int | None = None,
-        store_problem: str = "",
         config: dict | None = None,
         load_scenarios: Callable[[], list] = bundled_scenarios,
         clock: Callable[[], float] = time.monotonic,
@@ -112,20 +129,23 @@ class PeilianApp(App):
         self._load_scenarios = load_scenarios
         self.trainee = trainee
         self._scorer = scorer
-        self.lang = lang if lang in LABELS else "en"
+        self.lang = lang if lang in LABELS else "en"  # the interface language; screens watch it (Ctrl+L)
         self._customer_factory = customer_factory
-        self._recorder = (
-            recorder  # a recorder, None (progress not kept), or LAZY (the default store, opened soon)
-        )
+        self.progress = progress or ProgressKeeper()  # where progress is kept (default: not kept)
+        self.progress.on_lost = self._progress_lost
         self._lock = threading.Lock()
-        self.store_problem = store_problem
         self.config = config
         self.seed = seed if seed is not None else int(time.time()) % 100000
         self.clock = clock  # the turn timer's clock (tests pass a fake one)
-        localize_bindings(self, self.lang)
+        self.told: list[str] = []  # every notification's words (`notify`)
 
     def t(self, key: str, **values) -> str:
         return tr(self.lang, key, **values)
+
+    def notify(self, message: str, **kw) -> None:
+        """A notification on screen; what the trainee was told is also kept in `told`, oldest first."""
+        self.told.append(message)
+        super().notify(message, **kw)
 
     @property
     def customer_factory(self):
@@ -135,9 +155,9 @@ class PeilianApp(App):
             self._customer_factory = ScriptedCustomer
         return self._customer_factory
 
-    def customer_voice(self):
+    def shared_customer(self) -> CustomerModel | None:
         """The configured customer model (an LLM customer, shared by the sessions), or None for the scripted
-        customer (which has nothing to load or prepare, and is not imported for asking)."""
+        customer (which has nothing to load or prepare, speaks every language, and is not imported for asking)."""
         return None if self._customer_factory is None else self._customer_factory()
 
     # The scorer and the progress store are opened in a worker right after the first frame (cold start), or on
@@ -151,24 +171,9 @@ class PeilianApp(App):
                 self._scorer = default_scorer()
             return self._scorer
 
-    @property
-    def recorder(self):
-        with self._lock:
-            if self._recorder is LAZY:
-                from store import StoreError, StoreRecorder
-
-                try:
-                    self._recorder = StoreRecorder()
-                except StoreError as e:  # practising still works; the trainee is told why progress isn't kept
-                    self._recorder, self.store_problem = None, str(e)
-            return self._recorder
-
-    @recorder.setter
-    def recorder(self, value) -> None:
-        self._recorder = value
-
     def on_mount(self) -> None:
-        self.push_screen(PickScreen())
+        self.picker = PickScreen()  # the bottom of the app's own screens: the others open above it
+        self.push_screen(self.picker)
         self.call_after_refresh(self.load_scenarios)  # the first frame shows the picker at once
 
     def load_scenarios(self) -> None:
@@ -182,7 +187,7 @@ class PeilianApp(App):
                 self.notify(
                     self.t("no_scenarios", msg=inert(str(e))), severity="error", timeout=15, markup=False
                 )
-            self._refill_pickers()
+            self._refill_picker()
         self.call_after_refresh(self.warm_up)
         if self._customer_factory is not None:
             self.call_after_refresh(self.warm_customer)
@@ -191,47 +196,51 @@ class PeilianApp(App):
     def warm_customer(self) -> None:
         """Load the customer's model while the trainee picks a scenario and reads the brief (the first line then
         waits only for its words). A model that can't load is said by the chat, once, when it is first asked."""
-        warm = getattr(self.customer_voice(), "warm", None)
-        if warm is not None:
+        customer = self.shared_customer()
+        if customer is not None and customer.capabilities.warms:
             try:
-                warm()
+                customer.warm()
             except Exception:  # noqa: BLE001 - the chat reports it in one sentence
                 pass
 
     def prepare_opening(self, scenario) -> None:
         """While the brief is read: the LLM customer writes the session's opening line ahead (the chat's session
         has the same seed, so the same opening decision), and Start shows it at once."""
-        if getattr(self.customer_voice(), "prepare", None) is not None:
-            self.run_worker(lambda: self._prepare_opening(scenario), thread=True, group="customer")
+        customer = self.shared_customer()
+        if customer is not None and customer.capabilities.prepares:
+            self.run_worker(lambda: self._prepare_opening(customer, scenario), thread=True, group="customer")
 
-    def _prepare_opening(self, scenario) -> None:
+    def _prepare_opening(self, customer: CustomerModel, scenario) -> None:
         from simulator.engine import Session
         from simulator.runner import context
 
         session = Session(scenario, scorer=self.scorer, seed=self.seed)
         try:
-            self.customer_voice().prepare(session.current, context(session))
+            customer.prepare(session.current, context(session))
         except Exception:  # noqa: BLE001 - the chat asks again and reports a failure in one sentence
             pass
 
     @work(thread=True)
     def warm_up(self) -> None:
-        self.scorer, self.recorder  # noqa: B018 - open both off the UI thread
+        self.scorer  # noqa: B018 - open both off the UI thread
+        self.progress.open()
         self.post_message(WarmedUp())
 
-    def _refill_pickers(self) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, PickScreen):
-                screen.fill(screen.query_one("#search").value)
+    def _refill_picker(self) -> None:
+        self.picker.refill()
+
+    def _progress_lost(self, reason: str) -> None:
+        """The keeper's `on_lost`, from whichever thread found out (post_message is thread-safe)."""
+        self.post_message(ProgressLost(reason))
+
+    def on_progress_lost(self, message: ProgressLost) -> None:
+        """Progress can't be kept (the store didn't open, or a write failed): one sentence; practice goes on."""
+        # a store error can quote a path or a name
+        self.notify(
+            self.t("not_saved", msg=inert(message.reason)), severity="error", timeout=15, markup=False
+        )
 
     def on_warmed_up(self, _message: WarmedUp) -> None:
-        if self.store_problem:
-            self.notify(
-                self.t("not_saved", msg=inert(str(self.store_problem))),
-                severity="error",
-                timeout=15,
-                markup=False,
-            )
         from scoring.rules import ruleset  # loaded with the scorer: a team file with a problem was left out
 
         if ruleset().skipped:
@@ -241,38 +250,17 @@ class PeilianApp(App):
                 timeout=15,
                 markup=False,
             )
-        self._refill_pickers()  # best scores and ✔ now that the store is open
-
-    def record(self, action, *, thread: bool = False):
-        """Run one recorder call. A store failure (full disk, read-only or damaged file) never ends practice: the
-        trainee is told once, in one sentence, and the session goes on unsaved; what was saved before is kept."""
-        if self.recorder is None:
-            return None
-        from store import StoreError
-
-        try:
-            return action(self.recorder)
-        except StoreError as e:
-            self.recorder = None
-            message = self.t("not_saved", msg=inert(str(e)))  # a store error can quote a path or a name
-            if thread:
-                self.call_from_thread(self.notify, message, severity="error", timeout=15, markup=False)
-            else:
-                self.notify(message, severity="error", timeout=15, markup=False)
-            return None
-
-    def _store(self):
-        """The progress store behind the recorder, or None (not kept, or a recorder without one, as in tests)."""
-        return getattr(self.recorder, "store", None)
+        self._refill_picker()  # best scores and ✔ now that the store is open
 
     def bests(self) -> dict:
-        if self._recorder is LAZY:  # not open yet: the list is filled again once it is
+        if self.progress.state is Keeping.NOT_OPENED:  # the list is filled again once the store is open
             return {}
-        if self._store() is None:
+        store = self.progress.store
+        if store is None:
             return {}
         from store import scenario_bests
 
-        return self.record(lambda r: scenario_bests(r.store, self.trainee, self.gate())) or {}
+        return self.progress.record(lambda _r: scenario_bests(store, self.trainee, self.gate())) or {}
 
     def gate(self):
         from store import ReadinessGate
@@ -281,7 +269,8 @@ class PeilianApp(App):
 
     def report(self, kind: str) -> tuple[dict | None, str]:
         """The report's data (None when there is none) and its Markdown (or one sentence saying why not)."""
-        if self._store() is None:
+        store = self.progress.store
+        if store is None:
             return None, self.t("no_store")
         if kind == "team" and self.config and self.config.get("role") != "lead":
             return None, self.t("lead_only")
@@ -291,10 +280,10 @@ class PeilianApp(App):
         infos = [ScenarioInfo.of(sc) for sc in self.scenarios or []]
         try:
             if kind == "team":
-                data = team_report(self.recorder.store, scenarios=infos, gate=self.gate())
+                data = team_report(store, scenarios=infos, gate=self.gate())
             else:
                 data = trainee_report(
-                    self.recorder.store,
+                    store,
                     self.trainee,
                     scenarios=infos,
                     gate=self.gate(),
@@ -315,12 +304,46 @@ class PeilianApp(App):
         bests = self.bests()
         return next((sc for sc in rest if not bests.get(sc.id, {}).get("passed")), rest[0])
 
-    def back_to_picker(self) -> None:
+    # -- navigation: the screens post messages (tui.navigation), the app opens the screens ---------------------
+
+    def back_to_list(self) -> None:
         """Close every screen above the scenario list (a finished chat, its summary, a brief)."""
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, PickScreen):
+        while self.screen is not self.picker:
             self.pop_screen()
-        if not isinstance(self.screen, PickScreen):
-            self.switch_screen(PickScreen())
+
+    def on_back_to_list(self, _message: BackToList) -> None:
+        self.back_to_list()
+
+    def open_brief(self, scenario) -> None:
+        from .screens.brief import BriefScreen
+
+        self.back_to_list()
+        self.push_screen(BriefScreen(scenario))
+
+    def on_open_brief(self, message: OpenBrief) -> None:
+        self.open_brief(message.scenario)
+
+    def on_start_session(self, message: StartSession) -> None:
+        from .screens.chat import ChatScreen
+
+        scenario = message.scenario
+        if message.close_unfinished:
+            self.progress.record(lambda r: r.close_unfinished(self.trainee, scenario.id))
+        self.back_to_list()
+        self.push_screen(ChatScreen(scenario, stored=message.resume))
+
+    def on_open_summary(self, message: OpenSummary) -> None:
+        from .screens.summary import SummaryScreen
+
+        self.push_screen(SummaryScreen(message.session, answers=message.answers))
+
+    def on_open_next_scenario(self, message: OpenNextScenario) -> None:
+        self.open_brief(self.next_scenario(message.current))
+
+    def on_pause_session(self, message: PauseSession) -> None:
+        from .screens.pause import PauseScreen
+
+        self.push_screen(PauseScreen(), callback=message.done)
 
     def remember_trainee(self) -> None:
         """The last trainee is offered next time (in $PEILIAN_HOME/ui.json); not a signed-in browser session's."""
@@ -339,7 +362,7 @@ class PeilianApp(App):
 
     def unfinished(self, scenario):
         """The trainee's interrupted session of this scenario, if it can be resumed exactly."""
-        stored = self.record(lambda r: r.unfinished(self.trainee, scenario.id))
+        stored = self.progress.record(lambda r: r.unfinished(self.trainee, scenario.id))
         return stored if stored and stored.scenario_hash == scenario.content_hash() else None
 
     # -- keys and commands -----------------------------------------------------------------------------------
@@ -348,16 +371,13 @@ class PeilianApp(App):
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
     def action_switch_language(self) -> None:
-        """zh ⇄ en, in place: every open screen puts the new words on its widgets and in its footer; nothing is
-        recomposed, so the chat log and a half-typed reply stay as they are."""
+        """zh ⇄ en, in place: every open screen watches `lang` and puts the new words on its widgets and in its
+        footer (`Localized`); nothing is recomposed, so the chat log and a half-typed reply stay as they are."""
         self.lang = other(self.lang)
-        localize_bindings(self, self.lang)
-        for screen in self.screen_stack:
-            localize_tree(screen, self.lang)
-            relabel = getattr(screen, "relabel", None)
-            if relabel is not None:
-                relabel()
-            screen.refresh_bindings()
+
+    def watch_lang(self, lang: str) -> None:
+        """The app's own keys first; the screens' watchers run after this."""
+        localize_bindings(self, lang)
 
     def action_progress(self) -> None:
         from .screens.report import ReportScreen
@@ -375,16 +395,17 @@ class PeilianApp(App):
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(CommandPalette(placeholder=self.t("palette_search"), id="--command-palette"))
 
-    def get_system_commands(self, screen):
-        """The command palette (Ctrl+P), in the interface language."""
+    def get_system_commands(self, screen: AppScreen | AppModal):  # type: ignore[override]
+        """The command palette (Ctrl+P), in the interface language. It opens over one of the app's own screens
+        (the picker is pushed on mount), and each says whether it can pause (`AppScreen.can_pause`)."""
         t = self.t
         yield SystemCommand(t("cmd_lang"), t("cmd_lang_help"), self.action_switch_language)
         yield SystemCommand(t("cmd_dark"), t("cmd_dark_help"), self.action_toggle_dark)
         yield SystemCommand(t("cmd_progress"), t("cmd_progress_help"), self.action_progress)
         yield SystemCommand(t("cmd_team"), t("cmd_team_help"), self.action_team)
-        if getattr(screen, "can_pause", False):
-            yield SystemCommand(t("cmd_pause"), t("cmd_pause_help"), screen.action_pause)
-            yield SystemCommand(t("cmd_hint"), t("cmd_hint_help"), screen.action_hint)
+        if screen.can_pause:
+            yield SystemCommand(t("cmd_pause"), t("cmd_pause_help"), partial(screen.run_action, "pause"))
+            yield SystemCommand(t("cmd_hint"), t("cmd_hint_help"), partial(screen.run_action, "hint"))
         yield SystemCommand(t("cmd_quit"), t("cmd_quit_help"), self.action_quit)
 
 
@@ -400,41 +421,57 @@ class AppOptions:
     lock_trainee: bool = False  # the name can't be changed in the app (peilian serve)
 
 
-def create_app(options: AppOptions | None = None, *, scenarios: list | None = None, **kw) -> PeilianApp:
-    """The app factory: the CLI, `peilian serve` and the tests all build the app here. Without `scenarios`, the
-    bundled and configured ones are loaded after the first frame."""
+def _language(options: AppOptions) -> str:
+    """--lang, else $PEILIAN_LANG, else the locale's."""
     import locale
     import os
 
-    options = options or AppOptions()
-    lang = (
+    return (
         options.lang
         or os.environ.get("PEILIAN_LANG")
         or ("zh" if (locale.getlocale()[0] or "").startswith("zh") else "en")
     )
-    from peilian.config import home, load_config
 
-    config = kw.pop("config", None)
+
+def _config(options: AppOptions, config: dict | None) -> dict | None:
+    """config.yaml (None if it can't be read: the CLI reports it, the app uses defaults), with the given role."""
     if config is None:
+        from peilian.config import load_config
+
         try:
             config = load_config()
         except Exception:  # noqa: BLE001 - a broken config.yaml is reported by the CLI; the app uses defaults
             config = None
     if options.role:  # a given role wins over config.yaml and PEILIAN_ROLE, even when those can't be read
         config = {"trainee": None, "readiness": {}, **(config or {}), "role": options.role}
+    return config
+
+
+def _trainee(options: AppOptions, config: dict | None) -> str:
+    """--trainee, else config.yaml's, else the last one in this app (ui.json), else $USER."""
+    import json
+    import os
+
+    from peilian.config import home
+
     remembered = ""
     try:
-        import json
-
         remembered = json.loads((home() / "ui.json").read_text(encoding="utf-8")).get("trainee", "")
     except (OSError, ValueError, AttributeError):
         pass
-    trainee = (
+    return (
         options.trainee or (config or {}).get("trainee") or remembered or os.environ.get("USER") or "trainee"
     )
+
+
+def create_app(options: AppOptions | None = None, *, scenarios: list | None = None, **kw) -> PeilianApp:
+    """The app factory: the CLI, `peilian serve` and the tests all build the app here. Without `scenarios`, the
+    bundled and configured ones are loaded after the first frame. `recorder`: None for the default store (opened
+    off the UI thread after the first frame), False to keep no progress, or a recorder."""
+    options = options or AppOptions()
+    config = _config(options, kw.pop("config", None))
     recorder = kw.pop("recorder", None)
-    if recorder is None:
-        recorder = LAZY  # the default store, opened off the UI thread after the first frame
+    progress = ProgressKeeper.default() if recorder is None else ProgressKeeper(recorder or None)
     if "customer_factory" not in kw and options.bot != "scripted":
         from peilian.customers import make_customer  # one model, loaded once, shared by the sessions
 
@@ -442,10 +479,10 @@ def create_app(options: AppOptions | None = None, *, scenarios: list | None = No
         kw["customer_factory"] = lambda: model
     return PeilianApp(
         scenarios,
-        trainee=trainee,
-        lang=lang,
+        trainee=_trainee(options, config),
+        lang=_language(options),
         seed=options.seed,
-        recorder=recorder if recorder is LAZY else (recorder or None),
+        progress=progress,
         config=config,
         lock_trainee=options.lock_trainee and bool(options.trainee),
         **kw,

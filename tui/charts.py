@@ -6,6 +6,8 @@ the plot therefore holds only axes and numbers, and the title and the coloured l
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -16,11 +18,19 @@ from scoring import CRITERIA
 
 from .i18n import tr
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from .app import PeilianApp
+
 COLOURS = {"certainty": "cyan", "simplicity": "magenta", "warmth": "green"}
 
 
 class CriteriaChart(Vertical):
     """Certainty, simplicity and warmth (0-100) over turns or sessions, with a title+legend line above."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PeilianApp)  # the app it is shown in (its `lang`)
 
     DEFAULT_CSS = """
     CriteriaChart { height: 12; }
@@ -29,8 +39,14 @@ class CriteriaChart(Vertical):
     """
 
     def __init__(
-        self, xs: list[int], series: dict[str, list[float]], *, title: str, xlabel: str, id: str | None = None
-    ) -> None:  # noqa: A002 - Textual's name
+        self,
+        xs: list[int],
+        series: dict[str, list[float]],
+        *,
+        title: str,
+        xlabel: str,
+        id: str | None = None,  # noqa: A002 - Textual's name
+    ) -> None:
         super().__init__(id=id)
         self.xs, self.series, self.title_key, self.xlabel_key = xs, series, title, xlabel
 
@@ -61,7 +77,7 @@ class CriteriaChart(Vertical):
         plt.ylim(0, 100)
         plt.yticks([0, 50, 100])  # a short chart (80x24) still shows all three
         if len(self.xs) <= 15:
-            plt.xticks(self.xs)
+            plt.xticks(cast("list[float]", self.xs))  # plotext takes ints too
         if len(self.xs) == 1:  # one point would sit on the frame
             plt.xlim(0, 2)
         self.plot.refresh()

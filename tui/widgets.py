@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
@@ -17,6 +18,11 @@ from scoring.text import has_cjk
 
 from .i18n import localize_bindings, tr
 from .wrap import CJKText
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from .app import PeilianApp
 
 
 def bar(score: int, width: int = 12) -> str:
@@ -89,7 +95,7 @@ STYLES = {
 }
 
 
-class Line(Static):
+class ChatLine(Static):
     """One line of a conversation: who (in the interface language), then what, with a hanging indent (Chinese
     text has no spaces to wrap at, so a long message must not push itself under its speaker): a two-column Rich
     grid in one widget (two widgets a line made every repaint of a long chat slower). `relabel()` redraws it in
@@ -97,6 +103,9 @@ class Line(Static):
 
     `body` is the words, or a function of the language for words that are themselves interface text; `note`, a
     function of the language, is a quiet line under them (who voiced a customer line the model wrote)."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PeilianApp)  # the app it is shown in (its `lang`)
 
     def __init__(
         self,
@@ -165,6 +174,9 @@ class Line(Static):
 class ReplyBox(TextArea):
     """Multi-line input: Enter sends, Ctrl+J (or Shift+Enter where the terminal reports it) inserts a new line
     (IME composition is left to the terminal)."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PeilianApp)  # the app it is shown in (its `lang`)
 
     BINDINGS = [
         Binding("ctrl+j", "newline", "k_newline", show=False),  # the line under the box says so

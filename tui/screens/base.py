@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.markup import escape
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
 from peilian.inert import inert
 
-from ..i18n import localize_bindings, tr
+from ..i18n import localize_bindings, localize_tree, tr
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from ..app import PeilianApp
+
+    _Screen = Screen  # for the type checker, the mixins below are what they are mixed into
+else:
+    _Screen = object
 
 
 def data_cell(value) -> str:
@@ -18,17 +29,32 @@ def data_cell(value) -> str:
     return escape(inert(value, oneline=True))
 
 
-class Localized:
-    """Mixin for screens: footer words in the app's language from the start; `relabel()` after a switch."""
+class Localized(_Screen):
+    """Mixin for screens: footer words in the app's language from the start; after a switch (the app's `lang`
+    changes: attributes down, the screen watches it) the new words on its widgets, `relabel()`, and its footer."""
+
+    if TYPE_CHECKING:
+        app = getters.app(PeilianApp)  # the app's screens live in the app
 
     def _localize(self) -> None:
         localize_bindings(self, self.app.lang)
+        self.watch(self.app, "lang", self._language_switched, init=False)
+
+    def _language_switched(self, lang: str) -> None:
+        localize_tree(self, lang)
+        self.relabel()
+        self.refresh_bindings()
 
     def t(self, key: str, **values) -> str:
         return tr(self.app.lang, key, **values)
 
     def relabel(self) -> None:
         """Put the current language's words on the widgets that show interface text (no recompose)."""
+
+    @property
+    def can_pause(self) -> bool:
+        """Whether the palette offers Pause and Hint here (a session under way)."""
+        return False
 
 
 class AppScreen(Localized, Screen):
@@ -43,7 +69,7 @@ class AppModal(Localized, ModalScreen):
         self._localize()
 
 
-class ScrollKeys:
+class ScrollKeys(_Screen):
     """Mixin for a screen whose text may not fit (80x24): with `scroll_bindings()` in its BINDINGS, the keys scroll
     the container that `SCROLLS` selects, whatever has the focus."""
 

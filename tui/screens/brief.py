@@ -10,13 +10,14 @@ from textual.widgets import Button, Footer, Header, Markdown
 
 from peilian.inert import inert
 
+from ..navigation import BackToList, StartSession
 from .base import AppScreen, ScrollKeys, scroll_bindings
 
 
 class BriefScreen(ScrollKeys, AppScreen):
     SCROLLS = "#brief-scroll"
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "k_back"),
+        Binding("escape", "back", "k_back"),
         Binding("enter", "start", "k_start"),
         *scroll_bindings(),
     ]
@@ -40,9 +41,8 @@ class BriefScreen(ScrollKeys, AppScreen):
 
     def _scripted(self) -> str:
         """With an LLM customer that doesn't speak this scenario's language: that its words are scripted."""
-        customer = self.app.customer_voice()
-        speaks = getattr(customer, "speaks", None)
-        if speaks is None or speaks(self.scenario.lang):
+        customer = self.app.shared_customer()
+        if customer is None or customer.speaks(self.scenario.lang):
             return ""
         return self.t("brief_scripted", name=customer.voice, language=self.t(f"lang_{self.scenario.lang}"))
 
@@ -72,22 +72,20 @@ class BriefScreen(ScrollKeys, AppScreen):
             button.refresh(layout=True)  # the new words may be wider
 
     def action_start(self) -> None:
-        from .chat import ChatScreen
-
-        if self.stored:  # starting afresh closes the interrupted attempt (its replies stay in the reports)
-            self.app.record(lambda r: r.close_unfinished(self.app.trainee, self.scenario.id))
-        self.app.switch_screen(ChatScreen(self.scenario))
+        # starting afresh closes the interrupted attempt (its replies stay in the reports)
+        self.post_message(StartSession(self.scenario, close_unfinished=self.stored is not None))
 
     @on(Button.Pressed, "#start")
-    def start(self) -> None:
+    def start_pressed(self) -> None:
         self.action_start()
 
     @on(Button.Pressed, "#resume")
-    def resume(self) -> None:
-        from .chat import ChatScreen
+    def resume_pressed(self) -> None:
+        self.post_message(StartSession(self.scenario, resume=self.stored))
 
-        self.app.switch_screen(ChatScreen(self.scenario, stored=self.stored))
+    def action_back(self) -> None:
+        self.post_message(BackToList())
 
     @on(Button.Pressed, "#back")
-    def back(self) -> None:
-        self.app.pop_screen()
+    def back_pressed(self) -> None:
+        self.action_back()

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 from peilian.inert import inert
 
 from ..i18n import LABELS, localize_tree
+from ..navigation import OpenBrief
 from .base import AppScreen, data_cell
 
 # The short columns first: at 80 columns the best score and ✔ stay in view and a long title is what gets cut.
@@ -100,6 +101,10 @@ class PickScreen(AppScreen):
             table.add_column(key if key == "★" else self.t(key), key=key)
 
     def on_screen_resume(self) -> None:
+        self.refill()
+
+    def refill(self) -> None:
+        """The list again, as the search box and the filters say (the scenarios, the store or the name changed)."""
         self.fill(self.query_one("#search", Input).value)
 
     def relabel(self) -> None:
@@ -108,9 +113,9 @@ class PickScreen(AppScreen):
         self.query_one("#search", Input).placeholder = self.t("search")
         self.query_one("#no-match", Label).update(self.t("no_match"))
         for key in ("lang", "level", "tag"):
-            for sel in self.query(f"#f-{key}"):
+            for sel in self.query(f"#f-{key}").results(Select):
                 sel.prompt = self.t(f"f_{key}")
-        for sel in self.query("#f-lang"):  # the languages' names, in the new language
+        for sel in self.query("#f-lang").results(Select):  # the languages' names, in the new language
             value = self._chosen("#f-lang")
             with sel.prevent(Select.Changed):
                 sel.set_options(self._lang_options(sorted({sc.lang for sc in self.app.scenarios or []})))
@@ -119,7 +124,7 @@ class PickScreen(AppScreen):
         table = self.query_one(DataTable)
         table.clear(columns=True)
         self._add_columns(table)
-        self.fill(self.query_one("#search", Input).value)
+        self.refill()
 
     def fill(self, query: str) -> None:
         """The three filters (language, difficulty, tag) and every word in the search box must match (a word: id,
@@ -172,12 +177,12 @@ class PickScreen(AppScreen):
     def _voice_note(self) -> None:
         """With an LLM customer: which of the listed scenarios' languages it doesn't speak (their customers say the
         scripted lines)."""
-        customer = self.app.customer_voice()
-        speaks = getattr(customer, "speaks", None)
-        mute = [x for x in sorted({sc.lang for sc in self.app.scenarios or []}) if speaks and not speaks(x)]
+        customer = self.app.shared_customer()
+        langs = sorted({sc.lang for sc in self.app.scenarios or []})
+        mute = [x for x in langs if customer is not None and not customer.speaks(x)]
         note = self.query_one("#voice-note", Label)
         note.display = bool(mute)
-        if mute:
+        if customer is not None and mute:
             sep = "、" if self.app.lang == "zh" else ", "
             note.update(
                 self.t(
@@ -199,15 +204,15 @@ class PickScreen(AppScreen):
         self.query_one(DataTable).focus()
 
     @on(Input.Submitted, "#search")
-    def searched(self) -> None:
+    def search_submitted(self) -> None:
         self.action_to_list()
 
     @on(Input.Changed, "#search")
-    def search(self, event: Input.Changed) -> None:
+    def search_changed(self, event: Input.Changed) -> None:
         self.fill(event.value)
 
     @on(Select.Changed)
-    def filtered(self, event: Select.Changed) -> None:
+    def filter_changed(self, event: Select.Changed) -> None:
         if event.select.id == "f-lang":  # the tags on offer are those of the chosen language's scenarios
             lang = self._chosen("#f-lang")
             tags = sorted(
@@ -219,18 +224,16 @@ class PickScreen(AppScreen):
                 tag_select.set_options([(x, x) for x in tags])
                 if keep in tags:
                     tag_select.value = keep
-        self.fill(self.query_one("#search", Input).value)
+        self.refill()
 
     @on(Input.Changed, "#trainee")
-    def trainee(self, event: Input.Changed) -> None:
+    def trainee_changed(self, event: Input.Changed) -> None:
         if self.app.lock_trainee:
             return
         self.app.trainee = event.value.strip() or "trainee"
-        self.fill(self.query_one("#search", Input).value)
+        self.refill()
 
     @on(DataTable.RowSelected)
-    def chosen(self, event: DataTable.RowSelected) -> None:
-        from .brief import BriefScreen
-
-        sc = next(s for s in self.app.scenarios if s.id == event.row_key.value)
-        self.app.push_screen(BriefScreen(sc))
+    def scenario_chosen(self, event: DataTable.RowSelected) -> None:
+        sc = next(s for s in self.app.scenarios or [] if s.id == event.row_key.value)
+        self.post_message(OpenBrief(sc))

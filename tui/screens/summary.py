@@ -3,6 +3,8 @@ under weak replies; try again, the next scenario, or the list."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -12,11 +14,12 @@ from textual.widgets import Button, DataTable, Footer, Header, Label
 
 from peilian.inert import inert
 from scoring import CRITERIA
-from simulator.engine import HINT_COST
+from simulator.engine import HINT_COST, Turn
 
 from ..charts import CriteriaChart
 from ..i18n import tr
-from ..widgets import Line, bar, findings_text, highlighted
+from ..navigation import BackToList, OpenNextScenario, StartSession
+from ..widgets import ChatLine, bar, findings_text, highlighted
 from .base import AppScreen, ScrollKeys, scroll_bindings
 
 WEAK = 60  # a reply with a criterion under this gets the model answer beside it
@@ -37,7 +40,7 @@ class SummaryScreen(ScrollKeys, AppScreen):
         self.session = session
         self.answers = answers  # every model answer shown (F2), not only those under weak replies
 
-    def _lost(self, turn, lang: str) -> Text:
+    def _lost(self, turn: Turn, lang: str) -> Text:
         """What cost the reply its points, and the better way to say it, in the interface language."""
         text = findings_text(self.session.explained(turn, lang), gains=False)
         text.rstrip()
@@ -73,10 +76,10 @@ class SummaryScreen(ScrollKeys, AppScreen):
             )
         with VerticalScroll(id="transcript"):
             for turn in s.turns:
-                yield Line("customer", turn.customer)
-                yield Line("you", highlighted(turn.reply, turn.result.findings))
+                yield ChatLine("customer", turn.customer)
+                yield ChatLine("you", highlighted(turn.reply, turn.result.findings))
                 if any(f.effect < 0 for f in turn.result.findings):
-                    yield Line("lost", lambda lang, turn=turn: self._lost(turn, lang), classes="lost")
+                    yield ChatLine("lost", partial(self._lost, turn), classes="lost")
                 weak = min(turn.result.scores.values()) < WEAK
                 answer = (
                     s.model_answer(s.beats_used[turn.number - 1])
@@ -84,12 +87,12 @@ class SummaryScreen(ScrollKeys, AppScreen):
                     else ""
                 )
                 if answer:  # under a weak reply always; under the others with F2
-                    line = Line("model_answer", answer, classes="answer" if weak else "answer strong")
+                    line = ChatLine("model_answer", answer, classes="answer" if weak else "answer strong")
                     line.display = weak or self.answers
                     yield line
             if s.finished:
-                yield Line("customer", s.customer_line)  # the customer's last words
-                yield Line("ended", lambda lang: tr(lang, s.outcome))
+                yield ChatLine("customer", s.customer_line)  # the customer's last words
+                yield ChatLine("ended", lambda lang: tr(lang, s.outcome))
         with Horizontal(id="buttons"):
             yield Button(self.t("again"), id="again", variant="primary")
             yield Button(self.t("next"), id="next")
@@ -118,7 +121,7 @@ class SummaryScreen(ScrollKeys, AppScreen):
         self.query_one("#why", Label).update(Text(self._why()))
         self._fill_table()
         self.query_one(CriteriaChart).relabel()
-        for line in self.query(Line):
+        for line in self.query(ChatLine):
             line.relabel()
         for key in ("again", "next", "list"):
             self.query_one(f"#{key}", Button).label = self.t(key)
@@ -130,30 +133,23 @@ class SummaryScreen(ScrollKeys, AppScreen):
             line.display = self.answers
 
     def action_again(self) -> None:
-        from .chat import ChatScreen
-
-        self.app.back_to_picker()
-        self.app.push_screen(ChatScreen(self.session.scenario))
+        self.post_message(StartSession(self.session.scenario))
 
     def action_next(self) -> None:
         """The next scenario in the picker's order not passed yet (else simply the next one): its brief."""
-        from .brief import BriefScreen
-
-        scenario = self.app.next_scenario(self.session.scenario)
-        self.app.back_to_picker()
-        self.app.push_screen(BriefScreen(scenario))
+        self.post_message(OpenNextScenario(self.session.scenario))
 
     def action_to_list(self) -> None:
-        self.app.back_to_picker()
+        self.post_message(BackToList())
 
     @on(Button.Pressed, "#again")
-    def again(self) -> None:
+    def again_pressed(self) -> None:
         self.action_again()
 
     @on(Button.Pressed, "#next")
-    def next(self) -> None:
+    def next_scenario_pressed(self) -> None:
         self.action_next()
 
     @on(Button.Pressed, "#list")
-    def to_list(self) -> None:
+    def list_pressed(self) -> None:
         self.action_to_list()

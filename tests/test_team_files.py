@@ -241,10 +241,10 @@ def test_the_app_says_when_a_team_file_was_left_out(peilian_home):
         app = create_app(AppOptions(trainee="pilot", lang="en"), scenarios=[sc], recorder=False)
         async with app.run_test(size=(120, 40)) as pilot:
             for _ in range(200):
-                if any("left out" in str(n.message) for n in app._notifications):
+                if any("left out" in m for m in app.told):
                     break
                 await pilot.pause(0.05)
-            messages = [str(n.message) for n in app._notifications]
+            messages = list(app.told)
         assert any(m.startswith("1 team lexicon/rule file(s) left out") for m in messages), messages
 
     try:

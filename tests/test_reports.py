@@ -295,3 +295,172 @@ def test_a_config_gate_that_is_not_a_gate_is_one_sentence(peilian_home):
         peilian_home.joinpath("config.yaml").write_text(text, encoding="utf-8")
         r = run_peilian("report", "--team")
         assert r.returncode == 2 and sentence in r.stderr and r.stderr.count("\n") == 1, r.stderr
+
+
+TEAM_KEYS = {
+    ".": [
+        "kind",
+        "since",
+        "gate",
+        "gate_rule",
+        "gates",
+        "trainees",
+        "leaderboard",
+        "grid",
+        "scenarios",
+        "distribution",
+        "sessions",
+        "generated",
+    ],
+    ".gate_rule": ["scenarios", "min_overall", "required_tags"],
+    ".gates[]": ["name", "gate", "gate_rule"],
+    ".gates[].gate_rule": ["scenarios", "min_overall", "required_tags", "min_level"],
+    ".trainees[]": [
+        "trainee",
+        "sessions",
+        "resolved",
+        "levels",
+        "overall_level",
+        "weakest",
+        "passed",
+        "ready",
+        "missing_required",
+        "last",
+        "top_habit",
+        "trend",
+        "gates",
+    ],
+    ".trainees[].levels": ["certainty", "simplicity", "warmth"],
+    ".trainees[].top_habit": ["rule", "criterion", "count", "points"],
+    ".trainees[].trend": ["last", "before", "change", "sessions"],
+    ".trainees[].gates": ["*"],
+    ".trainees[].gates.*": ["ready", "passed", "needed", "missing_required"],
+    ".leaderboard[]": ["rank", "trainee", "passed", "overall_level", "sessions"],
+    ".grid": ["scenarios", "rows"],
+    ".grid.rows[]": ["trainee", "cells"],
+    ".grid.rows[].cells": ["*"],
+    ".grid.rows[].cells.*": ["best", "passed", "attempts"],
+    ".scenarios[]": [
+        "scenario",
+        "title",
+        "difficulty",
+        "attempts",
+        "trainees",
+        "pass_rate",
+        "resolved_rate",
+        "mean_overall",
+        "trips_on",
+        "strong",
+        "flagged",
+    ],
+    ".scenarios[].trips_on": ["beat", "failed_sessions"],
+    ".scenarios[].strong": ["trainees", "passed"],
+    ".distribution[]": ["from", "to", "trainees"],
+}
+TRAINEE_KEYS = {
+    ".": [
+        "kind",
+        "trainee",
+        "since",
+        "sessions",
+        "finished",
+        "unfinished",
+        "outcomes",
+        "levels",
+        "overall_level",
+        "weakest",
+        "weakest_habits",
+        "habits",
+        "trend",
+        "scenarios",
+        "streak_days",
+        "resolved_in_a_row",
+        "hints_used",
+        "readiness",
+        "gates",
+        "next",
+        "first",
+        "last",
+        "info",
+    ],
+    ".unfinished[]": ["session", "scenario", "started_at", "turns"],
+    ".outcomes": ["*"],
+    ".levels": ["certainty", "simplicity", "warmth"],
+    ".weakest_habits[]": ["rule", "criterion", "points", "count", "words", "message", "suggestion", "quotes"],
+    ".weakest_habits[].words[]": ["text", "count"],
+    ".habits[]": ["rule", "criterion", "points", "count", "words", "message", "suggestion", "quotes"],
+    ".habits[].words[]": ["text", "count"],
+    ".trend[]": ["session", "date", "scenario", "certainty", "simplicity", "warmth", "overall", "outcome"],
+    ".scenarios[]": [
+        "scenario",
+        "title",
+        "attempts",
+        "best",
+        "best_outcome",
+        "latest",
+        "latest_outcome",
+        "latest_date",
+        "passed",
+    ],
+    ".readiness": [
+        "ready",
+        "passed",
+        "needed",
+        "passed_scenarios",
+        "required",
+        "missing_required",
+        "gate",
+        "gate_rule",
+    ],
+    ".readiness.gate_rule": ["scenarios", "min_overall", "required_tags"],
+    ".gates[]": [
+        "name",
+        "ready",
+        "passed",
+        "needed",
+        "passed_scenarios",
+        "required",
+        "missing_required",
+        "gate",
+        "gate_rule",
+    ],
+    ".gates[].gate_rule": ["scenarios", "min_overall", "required_tags", "min_level"],
+    ".next[]": ["scenario", "title"],
+    ".info": ["*"],
+}
+
+
+# Maps keyed by data (scenario ids, gate names, outcomes), not by the format's own names
+_DATA_KEYED = {".grid.rows[].cells", ".trainees[].gates", ".outcomes", ".info"}
+
+
+def _shape(value, path: str = "", out: dict | None = None) -> dict[str, list[str]]:
+    """Every object's keys in a JSON document, by path (a list's items as [], a map keyed by data as *)."""
+    out = {} if out is None else out
+    if isinstance(value, dict):
+        data = path in _DATA_KEYED
+        keys = out.setdefault(path or ".", [])
+        for k, v in value.items():
+            name = "*" if data else k
+            if name not in keys:
+                keys.append(name)
+            _shape(v, f"{path}.{name}", out)
+    elif isinstance(value, list):
+        for v in value:
+            _shape(v, f"{path}[]", out)
+    return out
+
+
+def test_the_json_reports_keep_their_keys(peilian_home):
+    """JSON is a public format (scripts and dashboards read it): its keys, and their order, are pinned."""
+    _cli_team(peilian_home)
+    assert run_peilian("run", "late-birthday-gift", "--trainee", "李四", "-q", input="好的\n").returncode == 0
+    store = Store()  # and one trainee with enough sessions for a trend
+    with store.write() as conn:
+        tid = store.trainee_id_in(conn, "趋势")
+        for d in range(10):
+            _session(conn, tid, "late-birthday-gift", "resolved", 50 + d, f"2026-11-{d + 10}T10:00:00+00:00")
+    store.close()
+    team = json.loads(run_peilian("report", "--team", "--format", "json").stdout)
+    mine = json.loads(run_peilian("report", "--trainee", "李四", "--format", "json").stdout)
+    assert (_shape(team), _shape(mine)) == (TEAM_KEYS, TRAINEE_KEYS)

@@ -16,6 +16,7 @@ from scenarios import BUNDLED
 from simulator import Session, load_scenario
 from simulator.runner import play
 from store import ReadinessGate, ScenarioInfo, Store, StoreRecorder, team_report, trainee_report
+from store.report_data import GridCell, Strong, TopHabit
 
 from .conftest import run_peilian
 
@@ -66,40 +67,34 @@ def test_the_team_view_answers_who_is_stuck_on_what_and_who_is_ready(store):
     }
     gate = ReadinessGate(scenarios=2, min_overall=60, required_tags=())
     team = team_report(store, scenarios=INFOS, gate=gate, gates=gates)
-    rows = {t["trainee"]: t for t in team["trainees"]}
-    grid = {r["trainee"]: r["cells"] for r in team["grid"]["rows"]}
-    assert team["grid"]["scenarios"] == [sc.id for sc in (GIFT, REFUND, SAFETY)]
-    assert [g["name"] for g in team["gates"]] == ["Double-11", "safety-first"]
+    rows = {t.trainee: t for t in team.trainees}
+    grid = {r.trainee: r.cells for r in team.grid.rows}
+    assert team.grid.scenarios == [sc.id for sc in (GIFT, REFUND, SAFETY)]
+    assert [g.name for g in team.gates] == ["Double-11", "safety-first"]
     for name in ("王小明", "李四", "Ana"):
         own = trainee_report(store, name, scenarios=INFOS, gate=gate)
         # the grid says what each trainee's own report says, scenario by scenario
         assert grid[name] == {
-            s["scenario"]: {"best": s["best"], "passed": s["passed"], "attempts": s["attempts"]}
-            for s in own["scenarios"]
+            s.scenario: GridCell(best=s.best, passed=s.passed, attempts=s.attempts) for s in own.scenarios
         }
         # the top habit is the first habit of their own report
-        h = own["habits"][0]
-        assert rows[name]["top_habit"] == {
-            "rule": h["rule"],
-            "criterion": h["criterion"],
-            "count": h["count"],
-            "points": h["points"],
-        }
+        h = own.habits[0]
+        assert rows[name].top_habit == TopHabit(
+            rule=h.rule, criterion=h.criterion, count=h.count, points=h.points
+        )
         # each named gate, side by side with the default one
         for gname, g in gates.items():
-            mine = trainee_report(store, name, scenarios=INFOS, gate=g)["readiness"]
-            assert rows[name]["gates"][gname] == {
-                k: mine[k] for k in ("ready", "passed", "needed", "missing_required")
-            }
+            mine = trainee_report(store, name, scenarios=INFOS, gate=g).readiness
+            assert mine and rows[name].gates[gname] == mine.cell()
     # the trend: the last 5 sessions' mean overall against the 5 before (王小明 improved; 李四 has too few)
-    overall = [t["overall"] for t in trainee_report(store, "王小明", scenarios=INFOS)["trend"]]
-    tr = rows["王小明"]["trend"]
-    assert tr["last"] == pytest.approx(sum(overall[-5:]) / 5, abs=0.1)
-    assert tr["before"] == pytest.approx(sum(overall[-10:-5]) / 5, abs=0.1)
-    assert tr["change"] > 20 and rows["李四"]["trend"] is None
+    overall = [t.overall for t in trainee_report(store, "王小明", scenarios=INFOS).trend]
+    tr = rows["王小明"].trend
+    assert tr and tr.last == pytest.approx(sum(overall[-5:]) / 5, abs=0.1)
+    assert tr.before == pytest.approx(sum(overall[-10:-5]) / 5, abs=0.1)
+    assert tr.change > 20 and rows["李四"].trend is None
     # Ana passed two scenarios well but not the safety one: ready by Double-11 (level 65), not by safety-first
-    assert rows["Ana"]["gates"]["Double-11"]["ready"] and not rows["Ana"]["gates"]["safety-first"]["ready"]
-    assert rows["Ana"]["gates"]["safety-first"]["missing_required"] == [SAFETY.id]
+    assert rows["Ana"].gates["Double-11"].ready and not rows["Ana"].gates["safety-first"].ready
+    assert rows["Ana"].gates["safety-first"].missing_required == [SAFETY.id]
     # a level gate: enough passes, but the overall level (recent sessions weigh more) is what decides
     high = team_report(
         store,
@@ -107,8 +102,8 @@ def test_the_team_view_answers_who_is_stuck_on_what_and_who_is_ready(store):
         gate=gate,
         gates={"level 99": ReadinessGate(scenarios=1, min_overall=0, required_tags=(), min_level=99)},
     )
-    assert not any(t["gates"]["level 99"]["ready"] for t in high["trainees"])
-    assert all(t["gates"]["level 99"]["passed"] >= 1 for t in high["trainees"] if t["trainee"] != "李四")
+    assert not any(t.gates["level 99"].ready for t in high.trainees)
+    assert all(t.gates["level 99"].passed >= 1 for t in high.trainees if t.trainee != "李四")
 
 
 def _session(conn, trainee_id: int, scenario: str, outcome: str, overall: float, when: str) -> None:
@@ -148,11 +143,11 @@ def test_a_scenario_strong_trainees_fail_is_flagged_and_a_hard_one_is_not(store)
             if strong:
                 _session(conn, tid, "broken-one", "escalated", 70, "2026-11-07T10:00:00+00:00")
     team = team_report(store)
-    by = {s["scenario"]: s for s in team["scenarios"]}
-    assert by["hard-one"]["pass_rate"] == 0.5 and not by["hard-one"]["flagged"]
-    assert by["hard-one"]["strong"] == {"trainees": 5, "passed": 5}
-    assert by["broken-one"]["flagged"] and by["broken-one"]["strong"] == {"trainees": 5, "passed": 0}
-    assert not by["easy-one"]["flagged"]
+    by = {s.scenario: s for s in team.scenarios}
+    assert by["hard-one"].pass_rate == 0.5 and not by["hard-one"].flagged
+    assert by["hard-one"].strong == Strong(trainees=5, passed=5)
+    assert by["broken-one"].flagged and by["broken-one"].strong == Strong(trainees=5, passed=0)
+    assert not by["easy-one"].flagged
 
 
 def _cli_team(peilian_home) -> None:

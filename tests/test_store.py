@@ -315,7 +315,7 @@ def test_migration_upgrades_a_database_made_by_the_first_schema(tmp_path):
     }  # old rows: unknown path
     assert store.query("select draft, hints_pending from sessions")[0] == {"draft": None, "hints_pending": 0}
     rep = trainee_report(store, "老员工")
-    assert rep["sessions"] == 1 and rep["levels"]["certainty"] == 90.0
+    assert rep.sessions == 1 and rep.levels["certainty"] == 90.0
     # Old attempts keep the scorer they were scored with: nothing is recomputed.
     assert store.query("select scorer_version from sessions")[0]["scorer_version"] == "placeholder-0"
     # old rows got global ids, so they can be exported and imported like new ones
@@ -477,12 +477,12 @@ def test_progress_model(peilian_home, backend):
     info = [ScenarioInfo.of(sc)]
     gate = ReadinessGate(scenarios=1, min_overall=50, required_tags=())
     rep = trainee_report(rec.store, "c", scenarios=info, gate=gate)
-    assert rep["scenarios"][0]["attempts"] == 2 and rep["scenarios"][0]["best_outcome"] == "resolved"
-    assert rep["readiness"]["ready"] and rep["resolved_in_a_row"] == 1 and rep["streak_days"] == 1
-    hedges = [h for h in rep["habits"] if h["rule"] == "certainty.hedge"]
-    assert hedges and hedges[0]["words"][0]["text"] == "尽快" and "尽快" in hedges[0]["quotes"][0]
+    assert rep.scenarios[0].attempts == 2 and rep.scenarios[0].best_outcome == "resolved"
+    assert rep.readiness and rep.readiness.ready and rep.resolved_in_a_row == 1 and rep.streak_days == 1
+    hedges = [h for h in rep.habits if h.rule == "certainty.hedge"]
+    assert hedges and hedges[0].words[0].text == "尽快" and "尽快" in hedges[0].quotes[0]
     team = team_report(rec.store, scenarios=info, gate=gate)
-    assert team["trainees"][0]["ready"] and team["scenarios"][0]["attempts"] == 2
+    assert team.trainees[0].ready and team.scenarios[0].attempts == 2
 
 
 def test_readiness_gate_in_both_languages():
@@ -509,7 +509,7 @@ def test_bests_count_finished_sessions_only(peilian_home, backend):
     assert left.outcome is None and left.overall > 0
     assert scenario_bests(rec.store, "d") == {}
     rep = trainee_report(rec.store, "d", scenarios=[ScenarioInfo.of(sc)])
-    assert rep["scenarios"][0]["best"] is None and rep["scenarios"][0]["attempts"] == 1
+    assert rep.scenarios[0].best is None and rep.scenarios[0].attempts == 1
 
     play(
         Session(sc, seed=1), ["我们会尽快处理", "亲,再等等。"], recorder=StoreRecorder(), trainee="d"
@@ -519,7 +519,7 @@ def test_bests_count_finished_sessions_only(peilian_home, backend):
     bests = scenario_bests(rec.store, "d")
     assert bests[sc.id] == {"best": finished, "passed": False, "attempts": 1}  # ...and still isn't the best
     rep = trainee_report(rec.store, "d", scenarios=[ScenarioInfo.of(sc)])
-    assert rep["scenarios"][0]["best"] == round(finished, 1) and rep["scenarios"][0]["attempts"] == 2
+    assert rep.scenarios[0].best == round(finished, 1) and rep.scenarios[0].attempts == 2
 
 
 def test_datasette_browses_the_database(peilian_home):

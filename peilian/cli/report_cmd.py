@@ -8,8 +8,9 @@ import click
 
 from store import ReadinessGate, ScenarioInfo, Store, StoreError, clean_name, team_report, trainee_report
 from store.db import default_path, default_target, describe, is_url, writable
-from store.progress import since_value
+from store.progress import empty_team_report, since_value
 from store.report import MD, NO_SESSIONS, RENDERERS, since_text
+from store.report_data import TeamReport, TraineeReport
 
 from ..catalog import all_scenarios
 from ..config import config_path, load_config
@@ -111,19 +112,7 @@ def report_command(trainee, team, since, fmt, out, lang):
         if store is None:
             if trainee:
                 raise UserError(f"No sessions for trainee '{trainee}' yet. " + NO_SESSIONS.split(": ", 1)[1])
-            rep = {
-                "kind": "team",
-                "since": used,
-                "trainees": [],
-                "leaderboard": [],
-                "scenarios": [],
-                "distribution": [],
-                "sessions": 0,
-                "gate": gate.describe(),
-                "gate_rule": gate.rule(),
-                "gates": [],
-                "grid": {"scenarios": [], "rows": []},
-            }
+            rep: TeamReport | TraineeReport = empty_team_report(gate=gate, since=since)
         elif team:
             rep = team_report(store, scenarios=scenarios, gate=gate, since=since, gates=gates)
         else:

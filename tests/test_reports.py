@@ -459,3 +459,18 @@ def test_the_json_reports_keep_their_keys(peilian_home):
     team = json.loads(run_peilian("report", "--team", "--format", "json").stdout)
     mine = json.loads(run_peilian("report", "--trainee", "李四", "--format", "json").stdout)
     assert (_shape(team), _shape(mine)) == (TEAM_KEYS, TRAINEE_KEYS)
+
+
+def test_a_csv_report_ends_its_rows_cleanly_in_a_file_and_on_the_terminal(peilian_home, tmp_path):
+    """The last column is data like the others: no stray ␍ (the terminal-safe form of the CR of CRLF) after it."""
+    _cli_team(peilian_home)
+    out = tmp_path / "team.csv"
+    assert run_peilian("report", "--team", "--out", str(out)).returncode == 0
+    for text in (
+        out.read_text(encoding="utf-8-sig"),
+        run_peilian("report", "--team", "--format", "csv").stdout,
+    ):
+        assert "␍" not in text and "\r" not in text
+        rows = list(csv.reader(io.StringIO(text)))
+        assert rows[0][-1] == "late-birthday-gift: attempts" or rows[0][-1].endswith(": attempts")
+        assert all(row[-1].isdigit() for row in rows[1:])  # attempts: numbers stay numbers

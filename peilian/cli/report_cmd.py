@@ -132,7 +132,12 @@ def report_command(trainee, team, since, fmt, out, lang):
             store.close()
     text = RENDERERS[fmt](rep, lang) if fmt in ("md", "html") else RENDERERS[fmt](rep)
     # names, titles, replies and findings are data: inert on a terminal (JSON keeps every value, as \u escapes)
-    text = json_inert(text) if fmt == "json" else text if fmt == "html" else inert(text)
+    if fmt == "json":
+        text = json_inert(text)
+    elif fmt == "csv":  # its rows end in CRLF (RFC 4180): only the cells are made inert, not the row ends
+        text = "\r\n".join(inert(row) for row in text.split("\r\n"))
+    elif fmt != "html":
+        text = inert(text)
     if out:
         try:
             # a CSV file gets the byte-order mark without which Excel reads Chinese names as mojibake

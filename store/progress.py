@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from .report_data import (
     NamedGateResult,
     NextScenario,
     ReadinessGate,
+    ScenarioFlag,
     ScenarioRow,
     ScenarioStats,
     Strong,
@@ -399,6 +400,10 @@ def _habits(store: Store, trainee_id: int, since: str | None) -> list[Habit]:
 TREND_WINDOW = 5  # the team view's trend: the mean of a trainee's last 5 sessions against the 5 before
 STRONG_MIN = 3  # a scenario is flagged when at least this many strong trainees played it and most failed
 
+# What went wrong when a scenario's own model answers were played (by its id): nothing when they pass, None when
+# the scenario isn't at hand. The caller plays them (the store reads stored rows only).
+ModelAnswers = Callable[[str], Sequence[str] | None]
+
 
 @dataclass
 class _Cell:
@@ -429,6 +434,7 @@ def team_report(
     gate: ReadinessGate = DEFAULT_GATE,
     since: str | None = None,
     gates: dict[str, ReadinessGate] | None = None,
+    model_answers: ModelAnswers | None = None,
 ) -> TeamReport:
     """The team view. Aggregates run in SQL (a million turns in well under a second); only each trainee's last
     LEVEL_WINDOW sessions are fetched for the level, which is all the weighting can see anyway.
@@ -436,7 +442,8 @@ def team_report(
     Besides one row per trainee, the leaderboard and the scenarios' difficulty, it has what a lead acts on: the
     trainee x scenario grid (best finished score, passed, attempts), every named readiness gate (config.yaml's
     `gates:`) per trainee side by side with the default one, each trainee's top habit (the finding that cost most
-    points) and trend (last 5 sessions against the 5 before), and the scenarios that even strong trainees fail."""
+    points) and trend (last 5 sessions against the 5 before), and the scenarios to check before the trainees: those
+    that even strong trainees fail, and, given `model_answers`, those whose own model answers don't pass."""
     named = dict(gates or {})
     every_gate = [gate, *named.values()]
     where, params = _since_clause(since)
@@ -551,7 +558,9 @@ def team_report(
             for i, t in enumerate(ranked)
         ],
         grid=grid,
-        scenarios=_difficulty(store, base, params, gate, info, [by_trainee[tid] for tid in strong]),
+        scenarios=_difficulty(
+            store, base, params, gate, info, [by_trainee[tid] for tid in strong], model_answers
+        ),
         distribution=[Bucket(low=b * 10, high=b * 10 + 10, trainees=buckets.get(b, 0)) for b in range(10)],
         sessions=sum(r["sessions"] for r in counts),
         generated=_now(),
@@ -583,9 +592,10 @@ def _difficulty(
     gate: ReadinessGate,
     info: dict[str, ScenarioInfo],
     strong: list[dict[str, _Cell]],
+    model_answers: ModelAnswers | None = None,
 ) -> list[ScenarioStats]:
-    """Per scenario: pass rates, the beat where failed sessions ended, and how the strong trainees (`strong`: their
-    cells) did on it; hardest first."""
+    """Per scenario: pass rates, the beat where failed sessions ended, how the strong trainees (`strong`: their
+    cells) did on it and whether its model answers pass; hardest first."""
     per_scenario = store.query(
         f"""select scenario_id, count(*) as attempts, count(distinct trainee_id) as trainees,
             avg(overall) as mean_overall {base} group by scenario_id""",
@@ -621,6 +631,12 @@ def _difficulty(
         # most of them fail, the scenario may be broken rather than hard
         tried = [cells[sid] for cells in strong if sid in cells and cells[sid].best is not None]
         strong_passed = sum(1 for c in tried if c.passed[0])
+        flags = []
+        if len(tried) >= STRONG_MIN and strong_passed * 2 < len(tried):
+            flags.append(ScenarioFlag(reason="strong-fail"))
+        problems = model_answers(sid) if model_answers else None
+        if problems:
+            flags.append(ScenarioFlag(reason="model-answers", problems=list(problems)))
         out.append(
             ScenarioStats(
                 scenario=sid,
@@ -633,7 +649,8 @@ def _difficulty(
                 mean_overall=round(r["mean_overall"], 1),
                 trips_on=TripsOn(beat=trip[0], failed_sessions=trip[1]) if trip else None,
                 strong=Strong(trainees=len(tried), passed=strong_passed),
-                flagged=len(tried) >= STRONG_MIN and strong_passed * 2 < len(tried),
+                flagged=bool(flags),
+                flags=flags,
             )
         )
     out.sort(key=lambda d: (d.pass_rate if d.pass_rate is not None else 2, d.scenario))

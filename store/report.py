@@ -20,7 +20,16 @@ from typing import Any
 
 from scoring import CRITERIA
 
-from .report_data import GateResult, GridRow, ScenarioRow, TeamReport, TraineeReport, TrendPoint, as_report
+from .report_data import (
+    GateResult,
+    GridRow,
+    ScenarioRow,
+    ScenarioStats,
+    TeamReport,
+    TraineeReport,
+    TrendPoint,
+    as_report,
+)
 
 # A report as built, or read back from its JSON
 AnyReport = TraineeReport | TeamReport | dict[str, Any]
@@ -148,6 +157,10 @@ MD = {
         "strong": "strong players passed",
         "flag_note": "⚠: {n} or more trainees at overall level ≥ {level} finished it and most of them failed: "
         "check the scenario (`peilian scenarios test --model-answers`) before the trainees.",
+        "check_first": "Check these scenarios before the trainees:",
+        "flag_strong": "strong trainees fail it ({passed}/{trainees} passed)",
+        "flag_model": "its model answers don't pass: {problems}",
+        "more": " (+{n} more)",
         "title_team": "Peilian team report",
         "title_trainee": "Peilian progress: {name}",
         "distribution": "Team distribution (overall level)",
@@ -226,6 +239,10 @@ MD = {
         "strong": "高水平学员通过",
         "flag_note": "⚠:至少 {n} 名综合水平 ≥ {level} 的学员完成过这个情境,多数没有通过:先检查情境本身"
         "(`peilian scenarios test --model-answers`),再看学员。",
+        "check_first": "先检查这些情境,再看学员:",
+        "flag_strong": "高水平学员也多数没通过(通过 {passed}/{trainees})",
+        "flag_model": "它自己的参考答案也通不过:{problems}",
+        "more": "(另有 {n} 条)",
         "title_team": "陪练团队报告",
         "title_trainee": "陪练进度:{name}",
         "distribution": "团队分布(综合水平)",
@@ -464,8 +481,12 @@ def _md_team(r: TeamReport, w: dict[str, str]) -> str:
             f"| {_md_cell(s.scenario)} | {s.attempts} | {s.trainees} | {_pct(s.pass_rate)} | "
             f"{_pct(s.resolved_rate)} | {_n(s.mean_overall)} | {_md_cell(trip)} | {s.strong_text()} |"
         )
-    if any(s.flagged for s in r.scenarios):
+    if any(s.flagged_for("strong-fail") for s in r.scenarios):
         out += ["", _flag_note(w, r)]
+    flagged = [s for s in r.scenarios if s.flagged]
+    if flagged:
+        out += ["", w["check_first"], ""]
+        out += [f"- ⚠ {_md_cell(s.scenario)}: {_md_cell('; '.join(_flag_reasons(w, s)))}" for s in flagged]
     return "\n".join(out) + "\n"
 
 
@@ -479,6 +500,19 @@ def _flag_note(w: dict[str, str], r: TeamReport) -> str:
 
     level = r.gate_rule.min_overall if r.gate_rule else 0
     return w["flag_note"].format(n=STRONG_MIN, level=f"{level:g}")
+
+
+def _flag_reasons(w: dict[str, str], s: ScenarioStats) -> list[str]:
+    """Why the scenario is flagged, in `w`'s words (the model answers' problems are the engine's, in English)."""
+    out = []
+    for flag in s.flags:
+        if flag.reason == "strong-fail" and s.strong:
+            out.append(w["flag_strong"].format(passed=s.strong.passed, trainees=s.strong.trainees))
+        elif flag.reason == "model-answers":
+            shown = "; ".join(flag.problems[:2])
+            more = w["more"].format(n=len(flag.problems) - 2) if len(flag.problems) > 2 else ""
+            out.append(w["flag_model"].format(problems=shown + more))
+    return out
 
 
 # -- CSV / JSON -------------------------------------------------------------------------------------------------
@@ -534,6 +568,8 @@ def to_csv(report: AnyReport) -> str:
     gates = [g.name for g in r.gates]
     scenarios = r.grid.scenarios
     cells = {row.trainee: row.cells for row in r.grid.rows}
+    # per scenario, why to check it before the trainees (the same in every row, so that a filter keeps it)
+    checks = {s.scenario: "; ".join(_flag_reasons(MD["en"], s)) for s in r.scenarios if s.flagged}
     w.writerow(
         [
             "trainee",
@@ -551,7 +587,7 @@ def to_csv(report: AnyReport) -> str:
             "top habit points",
             "last 5 mean",
             "5 before mean",
-            *(f"{sid}: {k}" for sid in scenarios for k in ("best", "passed", "attempts")),
+            *(f"{sid}: {k}" for sid in scenarios for k in ("best", "passed", "attempts", "check")),
         ]
     )
     for t in r.trainees:
@@ -561,6 +597,7 @@ def to_csv(report: AnyReport) -> str:
         for sid in scenarios:
             c = mine.get(sid)
             grid += [c.best, _yes(c.passed), c.attempts] if c else ["", "", 0]
+            grid.append(checks.get(sid, ""))
         w.writerow(
             [
                 t.trainee,
@@ -881,8 +918,13 @@ def _html_team(r: TeamReport, w: dict[str, str]) -> str:
             classes=lambda i, v: "no" if i == 7 and "⚠" in v else "",
         )
     )
-    if any(s.flagged for s in r.scenarios):
+    if any(s.flagged_for("strong-fail") for s in r.scenarios):
         out.append(f"<p class=no>{e(_flag_note(w, r).replace('`', ''))}</p>")
+    flagged = [s for s in r.scenarios if s.flagged]
+    if flagged:
+        out.append(f"<p class=no>{e(w['check_first'])}</p><ul>")
+        out += [f"<li><b>⚠ {e(s.scenario)}</b>: {e('; '.join(_flag_reasons(w, s)))}</li>" for s in flagged]
+        out.append("</ul>")
     return "".join(out)
 
 

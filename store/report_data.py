@@ -315,6 +315,15 @@ class Strong(_Data):
     passed: int
 
 
+class ScenarioFlag(_Data):
+    """Why a scenario is flagged: check the scenario before blaming the trainees."""
+
+    # "strong-fail": most strong trainees who finished it failed it (a hard scenario is passed by the strong ones);
+    # "model-answers": its own model answers, played as `peilian scenarios test --model-answers` does, don't pass
+    reason: Literal["strong-fail", "model-answers"]
+    problems: list[str] = []  # what went wrong with the model answers (the engine's words, English)
+
+
 class ScenarioStats(_Data):
     """How a scenario goes for the team: pass rates, where failed sessions end, and whether to check it first."""
 
@@ -328,15 +337,17 @@ class ScenarioStats(_Data):
     mean_overall: Number
     trips_on: TripsOn | None = None
     strong: Strong | None = None
-    flagged: bool = (
-        False  # strong trainees fail it, or its own model answers don't pass: check the scenario first
-    )
+    flagged: bool = False  # check the scenario before the trainees: `flags` says why
+    flags: list[ScenarioFlag] = []
+
+    def flagged_for(self, reason: str) -> bool:
+        return any(f.reason == reason for f in self.flags)
 
     def strong_text(self) -> str:
         st = self.strong
         if not st or not st.trainees:
             return "–"
-        return f"{st.passed}/{st.trainees}" + (" ⚠" if self.flagged else "")
+        return f"{st.passed}/{st.trainees}" + (" ⚠" if self.flagged_for("strong-fail") else "")
 
 
 class Bucket(_Data):

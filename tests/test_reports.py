@@ -347,6 +347,7 @@ TEAM_KEYS = {
         "trips_on",
         "strong",
         "flagged",
+        "flags",  # added: why it is flagged (issue 17)
     ],
     ".scenarios[].trips_on": ["beat", "failed_sessions"],
     ".scenarios[].strong": ["trainees", "passed"],
@@ -472,5 +473,49 @@ def test_a_csv_report_ends_its_rows_cleanly_in_a_file_and_on_the_terminal(peilia
     ):
         assert "␍" not in text and "\r" not in text
         rows = list(csv.reader(io.StringIO(text)))
-        assert rows[0][-1] == "late-birthday-gift: attempts" or rows[0][-1].endswith(": attempts")
-        assert all(row[-1].isdigit() for row in rows[1:])  # attempts: numbers stay numbers
+        assert rows[0][-1].endswith(": check") and rows[0][-2].endswith(": attempts")
+        assert all(row[-2].isdigit() and row[-1] == "" for row in rows[1:])  # numbers stay numbers
+
+
+def _broken_copy(peilian_home, title: str = "生日礼物(参考答案坏了)") -> None:
+    """late-birthday-gift as a team scenario whose own model answers are vague: even they can't pass it."""
+    text = (BUNDLED / "late-birthday-gift.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^id: late-birthday-gift$", "id: broken-gift", text)
+    text = re.sub(r"(?m)^title: .*$", f"title: {title}", text)
+    text = re.sub(r"(?m)^(\s*model_answer:) .*$", r"\1 我们会尽快处理。", text)
+    (peilian_home / "scenarios").mkdir(parents=True, exist_ok=True)
+    (peilian_home / "scenarios" / "broken-gift.yaml").write_text(text, encoding="utf-8")
+
+
+def test_a_scenario_whose_own_model_answers_fail_is_flagged_in_every_format(peilian_home):
+    _cli_team(peilian_home)  # late-birthday-gift, whose model answers pass
+    _broken_copy(peilian_home)
+    r = run_peilian("run", "broken-gift", "--trainee", "李四", "-q", input="我们会尽快处理\n亲,再等等。\n")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(run_peilian("report", "--team", "--format", "json").stdout)
+    by = {s["scenario"]: s for s in doc["scenarios"]}
+    broken, fine = by["broken-gift"], by["late-birthday-gift"]
+    assert broken["flagged"] and [f["reason"] for f in broken["flags"]] == ["model-answers"]
+    assert broken["flags"][0]["problems"][0].startswith("seed 0: ")
+    assert not fine["flagged"] and fine["flags"] == []
+    md = run_peilian("report", "--team").stdout
+    assert re.search(r"(?m)^- ⚠ broken-gift: its model answers don't pass: seed 0: ", md)
+    assert "late-birthday-gift: " not in md.split("Check these scenarios before the trainees:")[1]
+    zh = run_peilian("report", "--team", "--format", "html", "--lang", "zh").stdout
+    assert "先检查这些情境,再看学员" in zh and "它自己的参考答案也通不过:seed 0: " in zh
+    rows = list(csv.DictReader(io.StringIO(run_peilian("report", "--team", "--format", "csv").stdout)))
+    assert all(r["broken-gift: check"].startswith("its model answers don't pass: seed 0: ") for r in rows)
+    assert all(r["late-birthday-gift: check"] == "" for r in rows)
+
+    # played once per scenario version: the next report reads what was found (here, planted in the cache) ...
+    cache = peilian_home / "cache" / "model-answers.json"
+    found = json.loads(cache.read_text(encoding="utf-8"))
+    assert len(found) == 2 and sorted(map(bool, found.values())) == [False, True]
+    planted = {k: (["seed 9: planted"] if not v else v) for k, v in found.items()}
+    cache.write_text(json.dumps(planted), encoding="utf-8")
+    md = run_peilian("report", "--team").stdout
+    assert "- ⚠ late-birthday-gift: its model answers don't pass: seed 9: planted" in md
+    # ... until the scenario changes: a new version is played again
+    _broken_copy(peilian_home, title="生日礼物(新版)")
+    run_peilian("report", "--team")
+    assert len(json.loads(cache.read_text(encoding="utf-8"))) == 3

@@ -320,7 +320,7 @@ class Session:
             history=tuple(t.reply for t in self.turns[: number - 1]),
             customer_history=tuple(line.scripted for line in self.lines[: number - 1]),
             items=self._items,
-            weights=dict(sc.rubric.weights),
+            weights={c: w for c, w in sc.rubric.weights.items()},
             kind=sc.situation,
         )
 
@@ -370,7 +370,8 @@ class Session:
         rules = sc.mood
         labels = sc.item_labels()
         moved: list[tuple[str, int]] = []
-        parts = {c: rules.sensitivity.get(c, 0.0) * (result.scores[c] - rules.neutral) for c in CRITERIA}
+        sensitivity: dict[str, float] = {c: s for c, s in rules.sensitivity.items()}
+        parts = {c: sensitivity.get(c, 0.0) * (result.scores[c] - rules.neutral) for c in CRITERIA}
         delta = sum(parts.values())
         for c in CRITERIA:
             if round(parts[c]):
@@ -524,7 +525,7 @@ class Session:
             k = known[0]
             return Decision(
                 beat=self.current.beat,
-                line=self._picker.pick(f"knows:{k.id}", k.answer),
+                line=self._text(self._picker.pick(f"knows:{k.id}", k.answer), reply),
                 directive=f"Answer the agent's question ({k.id}) with this, then wait for what they do.",
                 mood=self.mood,
                 reasons=tuple(reasons + [f"the agent asked about {k.id}"]),

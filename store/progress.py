@@ -189,6 +189,7 @@ class _Session:
     started_at: str
     outcome: str | None
     turns: int
+    # NULL only for a session left before its first reply, whose scores the report never reads
     certainty: float
     simplicity: float
     warmth: float

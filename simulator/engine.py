@@ -37,9 +37,31 @@ HINT_COST = 5  # points off the session's overall score for each hint taken
 
 
 @dataclass
+class CustomerLine:
+    """One thing the customer said: the engine's decision (its beat and scripted line) and what a customer model
+    made of it. Scoring reads the scripted line, never `said`: a model can't move a score, so outcome, mood and
+    scores are the same whoever voices the customer."""
+
+    decision: Decision
+    said: (
+        str  # what the customer actually said (the scripted line unless a customer model said it differently)
+    )
+    source: str = "scripted"  # which path produced `said` (see Utterance.source)
+    reason: str = ""  # why the scripted line was used, when a model's was not (see Utterance.reason)
+
+    @property
+    def beat(self) -> str:
+        return self.decision.beat
+
+    @property
+    def scripted(self) -> str:
+        return self.decision.line
+
+
+@dataclass
 class Turn:
     number: int  # 1-based trainee turn
-    customer: str  # the customer line the trainee answered (as actually said)
+    line: CustomerLine  # the customer line this reply answered (its beat, the scripted line, what was said)
     reply: str
     result: ScoreResult
     mood_before: int
@@ -51,6 +73,12 @@ class Turn:
     hints: int = 0  # hints used before this reply
     moved: list[tuple[str, int]] = field(default_factory=list)  # what moved the mood: (cause, points)
     progress: "Progress | None" = None  # where the session stands after this reply
+    worded_in: str | None = None  # the feedback language its findings were worded in (None: the scenario's)
+
+    @property
+    def customer(self) -> str:
+        """The customer line the trainee answered, as actually said."""
+        return self.line.said
 
     @property
     def scores(self) -> dict[str, int]:
@@ -190,10 +218,8 @@ class Session:
         self.mood = scenario.persona.mood
         self.turns: list[Turn] = []
         self.must_done: set[str] = set()
-        self.beats_used: list[str] = ["opening"]
         self.outcome: str | None = None
         self.hints_pending = 0
-        self._worded_in: list[str | None] = []  # per turn: the feedback language its findings were worded in
         self._worded: dict = {}  # (turn number, language) -> that turn's result re-worded
         self._hinted_at = -1  # the turn whose customer line the last hint was for (a hint is charged once)
         self.feedback_lang: str | None = None  # the findings' language ("zh"/"en"); None: the scenario's
@@ -206,13 +232,8 @@ class Session:
             directive=scenario.opening.directive or "Open the conversation with your complaint.",
             mood=self.mood,
         )
-        self.said: list[str] = [self.current.line]  # what the customer actually said, turn by turn
-        self.sources: list[str] = [
-            "scripted"
-        ]  # which path produced each of those lines (see Utterance.source)
-        # The engine's own lines, turn by turn. Scoring reads these, not what a customer model made of them: a model
-        # can't move a score, so outcome, mood and scores are the same whoever voices the customer.
-        self.scripted: list[str] = [self.current.line]
+        # Every customer line, the opening first: turn n's reply answered lines[n - 1]
+        self.lines: list[CustomerLine] = [CustomerLine(self.current, self.current.line)]
         self._items = scenario.rubric_items()
         self._fatal = {f.id: f.ends for f in scenario.rubric.forbidden if f.ends}
 
@@ -224,12 +245,23 @@ class Session:
     @property
     def customer_line(self) -> str:
         """The customer's last line as said (the scripted line unless a customer model said it differently)."""
-        return self.said[-1]
+        return self.lines[-1].said
 
-    def set_customer_line(self, text: str, source: str = "scripted") -> None:
-        """Record what the customer model actually said for the current decision, and which path produced it."""
-        self.said[-1] = text
-        self.sources[-1] = source
+    @property
+    def said(self) -> list[str]:
+        """What the customer said, line by line."""
+        return [line.said for line in self.lines]
+
+    @property
+    def beats_used(self) -> list[str]:
+        """The beats the customer's lines came from, the opening first (endings aside)."""
+        return [line.beat for line in self.lines if not line.beat.startswith("end:")]
+
+    def set_customer_line(self, text: str, source: str = "scripted", reason: str = "") -> None:
+        """Record what the customer model actually said for the current decision, which path produced it, and why
+        the scripted line was used if it was."""
+        line = self.lines[-1]
+        line.said, line.source, line.reason = text, source, reason
 
     @property
     def hints_used(self) -> int:
@@ -270,8 +302,8 @@ class Session:
     def history(self) -> list[tuple[str, str]]:
         """The conversation so far as (role, text) pairs, role in {"customer", "agent"}."""
         out: list[tuple[str, str]] = []
-        for i, said in enumerate(self.said):
-            out.append(("customer", said))
+        for i, line in enumerate(self.lines):
+            out.append(("customer", line.said))
             if i < len(self.turns):
                 out.append(("agent", self.turns[i].reply))
         return out
@@ -281,14 +313,14 @@ class Session:
         """What the scorer knew for reply `number` (1-based): the engine's line it answered and what came before."""
         sc = self.scenario
         return ScoreContext(
-            customer=self.scripted[number - 1],
+            customer=self.lines[number - 1].scripted,
             facts=tuple(sc.facts),
             lang=sc.lang,
             feedback_lang=feedback_lang or self.feedback_lang,
             history=tuple(t.reply for t in self.turns[: number - 1]),
-            customer_history=tuple(self.scripted[: number - 1]),
+            customer_history=tuple(line.scripted for line in self.lines[: number - 1]),
             items=self._items,
-            weights=dict(sc.rubric.weights),
+            weights={c: w for c, w in sc.rubric.weights.items()},
             kind=sc.situation,
         )
 
@@ -296,7 +328,7 @@ class Session:
         """`turn`'s scores with its findings worded in `lang` (the interface switched language): the same scorer on
         the same reply and context, so only the words change. The turn's own result when it was worded so."""
         number = turn.number
-        if (self._worded_in[number - 1] or self.scenario.lang)[:2] == lang[:2]:
+        if (turn.worded_in or self.scenario.lang)[:2] == lang[:2]:
             return turn.result
         key = (number, lang[:2])
         if key not in self._worded:
@@ -338,7 +370,8 @@ class Session:
         rules = sc.mood
         labels = sc.item_labels()
         moved: list[tuple[str, int]] = []
-        parts = {c: rules.sensitivity.get(c, 0.0) * (result.scores[c] - rules.neutral) for c in CRITERIA}
+        sensitivity: dict[str, float] = {c: s for c, s in rules.sensitivity.items()}
+        parts = {c: sensitivity.get(c, 0.0) * (result.scores[c] - rules.neutral) for c in CRITERIA}
         delta = sum(parts.values())
         for c in CRITERIA:
             if round(parts[c]):
@@ -364,7 +397,7 @@ class Session:
         decision = self._decide(reply, result, signals, number, forbidden, fatal, known)
         turn = Turn(
             number=number,
-            customer=self.customer_line,
+            line=self.lines[-1],
             reply=reply,
             result=result,
             mood_before=mood_before,
@@ -375,19 +408,15 @@ class Session:
             elapsed=elapsed,
             hints=self.hints_pending,
             moved=moved,
+            worded_in=self.feedback_lang,
         )
         self.hints_pending = 0
-        self._worded_in.append(self.feedback_lang)
         self.turns.append(turn)
         turn.progress = self.progress()
         self.current = decision
-        self.said.append(decision.line)
-        self.sources.append("scripted")
-        self.scripted.append(decision.line)
+        self.lines.append(CustomerLine(decision, decision.line))
         if decision.outcome:
             self.outcome = decision.outcome
-        else:
-            self.beats_used.append(decision.beat)
         return turn
 
     def _asked(self, reply: str, signals: dict):
@@ -496,17 +525,18 @@ class Session:
             k = known[0]
             return Decision(
                 beat=self.current.beat,
-                line=self._picker.pick(f"knows:{k.id}", k.answer),
+                line=self._text(self._picker.pick(f"knows:{k.id}", k.answer), reply),
                 directive=f"Answer the agent's question ({k.id}) with this, then wait for what they do.",
                 mood=self.mood,
                 reasons=tuple(reasons + [f"the agent asked about {k.id}"]),
                 answered=k.id,
             )
         previous = self.current.beat
+        used = {line.beat for line in self.lines}
         for b in sc.beats:
             if b.after and previous not in b.after:
                 continue
-            if b.once and b.id in self.beats_used:
+            if b.once and b.id in used:
                 continue
             if self._cond(b.when, reply, result, turn, signals):
                 return self._beat(b, reasons, reply, ok)

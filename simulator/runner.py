@@ -41,7 +41,7 @@ def context(session: Session) -> CustomerContext:
 
 def speak(session: Session, model: CustomerModel, on_chunk: Callable[[str], None] | None = None) -> Utterance:
     utt = say(model, session.current, context(session), on_chunk)
-    session.set_customer_line(utt.text, utt.source)
+    session.set_customer_line(utt.text, utt.source, utt.reason)
     return utt
 
 

@@ -10,15 +10,18 @@ from .errors import StoreError
 if TYPE_CHECKING:
     from .db import Store, default_path
     from .names import clean_name
-    from .progress import ReadinessGate, ScenarioInfo, scenario_bests, team_report, trainee_report
+    from .progress import ScenarioInfo, scenario_bests, team_report, trainee_report
     from .recorder import StoredSession, StoreRecorder
+    from .report_data import ReadinessGate, TeamReport, TraineeReport
 
 # Resolved on first use (PEP 562): `store.errors` alone must not import sqlite-utils.
 _WHERE = {
     "Store": "db",
     "clean_name": "names",
     "default_path": "db",
-    "ReadinessGate": "progress",
+    "ReadinessGate": "report_data",
+    "TeamReport": "report_data",
+    "TraineeReport": "report_data",
     "ScenarioInfo": "progress",
     "scenario_bests": "progress",
     "team_report": "progress",
@@ -45,6 +48,8 @@ __all__ = [
     "StoreError",
     "StoreRecorder",
     "StoredSession",
+    "TeamReport",
+    "TraineeReport",
     "clean_name",
     "default_path",
     "scenario_bests",

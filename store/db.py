@@ -13,15 +13,20 @@ SQLite failure a user can meet (damaged file, read-only file, full disk, a lock 
 `StoreError` with one sentence that says what to do; nothing is overwritten to "repair" a file.
 """
 
+# sqlite-utils types `db[name]` as Table | View; the migrations below only make and change tables, and a shipped
+# migration is never edited (append-only), so that one error code is off for this file.
+# mypy: disable-error-code="union-attr"
+
 from __future__ import annotations
 
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, Protocol
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -338,12 +343,26 @@ def insert_id(conn, sql: str, params: tuple | dict = ()) -> int | None:
     return rows[0][0] if rows else None
 
 
+class Conn(Protocol):
+    """What `Store.write()` yields: a connection inside one transaction, with SQLite-style SQL (`?` placeholders).
+    A sqlite3 connection on the file; store.pg's wrapper on PostgreSQL."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Any: ...
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any: ...
+
+
+Row = dict[str, Any]  # a row as `Store.query` gives it: column name -> value
+
+
 class Store:
     """One open progress database. Thread-safe (one connection, one lock); one per process is plenty.
 
     `Store(path)` is a SQLite file; `Store("postgresql://...")` is a `store.pg.PgStore` with the same methods."""
 
     kind = "sqlite"
+    conn: Any  # a sqlite3.Connection here; a psycopg.Connection in PgStore
+    db: Any  # a sqlite_utils.Database here; store.pg.PgSchema in PgStore (the part of it the migrations use)
 
     def __new__(cls, target: str | os.PathLike | None = None, *, readonly: bool = False):
         if cls is Store and is_url(target if target is not None else default_target()):
@@ -421,7 +440,7 @@ class Store:
         return conn
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> Iterator[Conn]:
         """One write transaction, taking the write lock up front (no lock upgrades, so no deadlocks)."""
         if self.readonly:
             raise StoreError(f"The progress database {self.path} was opened read-only.")
@@ -451,12 +470,13 @@ class Store:
         except sqlite3.Error:
             pass
 
-    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        """Rows as dicts (column name -> value)."""
         with self._lock:
             try:
                 cur = self.conn.execute(sql, params)
                 cols = [d[0] for d in cur.description or ()]
-                return [dict(zip(cols, row)) for row in cur.fetchall()]
+                return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
             except sqlite3.Error as e:
                 raise _explain(e, self.path) from None
 

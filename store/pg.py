@@ -18,19 +18,23 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, cast
 
-from .db import Store, default_target, migrations
+from .db import Row, Store, default_target, migrations
 from .errors import StoreError
 
 try:
     import psycopg
     from psycopg import conninfo as _conninfo
 except ImportError:  # pragma: no cover - psycopg is a dependency; a broken install still gets one sentence
-    psycopg = None
+    psycopg = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 MIGRATIONS_TABLE = "peilian_migrations"
 # pg_advisory_xact_lock key while migrating (any fixed 64-bit number: "peilian" in ASCII)
@@ -221,7 +225,7 @@ def apply_migrations(conn, *, stop_before: str | None = None) -> None:
             return
         if m.name in done:
             continue
-        m.fn(schema)
+        m.fn(cast("sqlite_utils.Database", schema))  # PgSchema speaks the part of it the migrations use
         conn.execute(
             f"insert into {MIGRATIONS_TABLE} (migration_set, name, applied_at) values (%s, %s, now()::text)",
             (migrations.name, m.name),
@@ -310,6 +314,8 @@ class PgStore(Store):
     """A progress store in a PostgreSQL database, given as a postgresql:// URL."""
 
     kind = "postgresql"
+    conn: psycopg.Connection
+    db: PgSchema
 
     def __init__(self, url: str | None = None, *, readonly: bool = False):
         if psycopg is None:
@@ -434,14 +440,14 @@ class PgStore(Store):
     def lock(self, conn, key: str) -> None:
         conn.execute("select pg_advisory_xact_lock(hashtextextended(?, 0))", (key,))
 
-    def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
         """Rows as dicts (numeric sums as floats, as SQLite gives them). Read-only, so a connection found cut is
         opened again and the query asked once more."""
 
         def ask():
             cur = self.conn.execute(pg_sql(sql), params)
             cols = [d.name for d in cur.description or ()]
-            return [dict(zip(cols, map(_plain, row))) for row in cur.fetchall()]
+            return [dict(zip(cols, map(_plain, row), strict=True)) for row in cur.fetchall()]
 
         with self._lock:
             return self._twice(ask)

@@ -13,10 +13,14 @@ import threading
 import uuid
 import weakref
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from scoring import CRITERIA
 
 from .db import Store, StoreError, insert_id, now
+
+if TYPE_CHECKING:
+    from simulator.engine import Session, Turn
 
 
 @dataclass
@@ -49,7 +53,13 @@ def _uid() -> str:
     return str(uuid.uuid4())
 
 
-def _status(utterance) -> str | None:
+class Said(Protocol):
+    """What the customer said (a `simulator.customer.Utterance`; the app may pass only the words)."""
+
+    text: str
+
+
+def _status(utterance: Said) -> str | None:
     """What went wrong with the model's words, if anything: the status the trainee saw, or the retried reasons."""
     status = getattr(utterance, "status", "") or ""
     rejected = (getattr(utterance, "meta", None) or {}).get("rejected") or []
@@ -68,7 +78,7 @@ class StoreRecorder:
         self._lock = threading.Lock()
 
     # -- Recorder protocol -----------------------------------------------------------------------------------
-    def session_started(self, session, trainee: str, customer: str) -> None:
+    def session_started(self, session: Session, trainee: str, customer: str) -> None:
         if session in self._rows:  # attached by resume()
             return
         trainee_id = self.store.trainee_id(trainee or "trainee")
@@ -87,7 +97,7 @@ class StoreRecorder:
                     sc.content_hash(),
                     sc.title,
                     sc.lang,
-                    getattr(session.scorer, "version", ""),
+                    session.scorer.version,
                     customer,
                     session.seed,
                     now(),
@@ -97,16 +107,11 @@ class StoreRecorder:
         with self._lock:
             self._rows[session] = (sid, trainee_id)
 
-    def turn_scored(self, session, turn) -> None:
+    def turn_scored(self, session: Session, turn: Turn) -> None:
         sid, trainee_id = self._row(session)
         r = turn.result
-        beat = session.beats_used[-1] if turn.decision.outcome else session.beats_used[-2]
-        i = turn.number - 1  # the customer line this reply answered, as shown, and the path that produced it
-        sources = getattr(session, "sources", [])
-        said = (
-            session.said[i] if i < len(session.said) else turn.customer,
-            sources[i] if i < len(sources) else None,
-        )
+        answered = turn.line  # the customer line this reply answered: its beat, as said, and by which path
+        beat = answered.beat
         with self.store.write() as conn:
             turn_id = insert_id(
                 conn,
@@ -133,7 +138,8 @@ class StoreRecorder:
                     turn.elapsed,
                     turn.hints,
                     now(),
-                    *said,
+                    answered.said,
+                    answered.source,
                 ),
             )
             if r.findings:
@@ -182,7 +188,7 @@ class StoreRecorder:
                     (turn.decision.outcome, now(), sid),
                 )
 
-    def pending(self, session, draft: str, hints: int) -> None:
+    def pending(self, session: Session, draft: str, hints: int) -> None:
         """The half-typed reply and the hints taken since the last scored reply (saved on a hint, on leaving and
         while the trainee types), so that Resume gives them back after a quit or a crash."""
         sid = self._session_id(session)
@@ -192,7 +198,7 @@ class StoreRecorder:
                 (draft or None, int(hints), sid),
             )
 
-    def customer_said(self, session, turn, utterance) -> None:
+    def customer_said(self, session: Session, turn: Turn, utterance: Said) -> None:
         sid = self._session_id(session)
         with self.store.write() as conn:
             conn.execute(
@@ -201,7 +207,7 @@ class StoreRecorder:
                 (utterance.text, getattr(utterance, "source", None), _status(utterance), sid, turn.number),
             )
 
-    def session_finished(self, session) -> None:
+    def session_finished(self, session: Session) -> None:
         sid = self._session_id(session)
         if session.outcome:
             with self.store.write() as conn:
@@ -210,7 +216,7 @@ class StoreRecorder:
                     (session.outcome, now(), sid),
                 )
 
-    def discard_if_empty(self, session) -> bool:
+    def discard_if_empty(self, session: Session) -> bool:
         """Forget a session that ended before its first reply was kept (bad input, no replies): its row would be a
         0-turn attempt in every report. A session with a reply, a half-typed draft or a hint taken stays."""
         row = self._rows.get(session)
@@ -228,26 +234,26 @@ class StoreRecorder:
         return bool(cur.rowcount)
 
     # -- resuming ---------------------------------------------------------------------------------------------
-    def session_id(self, session) -> int | None:
+    def session_id(self, session: Session) -> int | None:
         row = self._rows.get(session)
         return row[0] if row else None
 
-    def _row(self, session) -> tuple[int, int]:
+    def _row(self, session: Session) -> tuple[int, int]:
         try:
             return self._rows[session]
         except KeyError:
             raise StoreError("This session was never started in the progress store.") from None
 
-    def _session_id(self, session) -> int:
+    def _session_id(self, session: Session) -> int:
         return self._row(session)[0]
 
-    def attach(self, session, stored: StoredSession) -> None:
+    def attach(self, session: Session, stored: StoredSession) -> None:
         """Continue recording into a stored session (after `Session` has replayed its turns)."""
         trainee_id = self.store.trainee_id(stored.trainee)
         with self._lock:
             self._rows[session] = (stored.id, trainee_id)
 
-    def replay(self, session, stored: StoredSession) -> str | None:
+    def replay(self, session: Session, stored: StoredSession) -> str | None:
         """Rebuild a stored session on a fresh `Session` (same scenario and seed): replay its replies, then keep
         recording into the same row. Returns what the customer last said, or None if the session died before the
         customer spoke (the caller lets the customer model speak)."""

@@ -14,13 +14,31 @@ import io
 import json
 import re
 import shlex
+from collections.abc import Callable, Collection
 from html import escape
+from typing import Any
 
 from scoring import CRITERIA
 
-NO_SESSIONS = "No sessions yet: once trainees practise (`peilian` or `peilian run SCENARIO --trainee NAME`), their progress shows here."
+from .report_data import (
+    GateResult,
+    GridRow,
+    ScenarioRow,
+    ScenarioStats,
+    TeamReport,
+    TraineeReport,
+    TrendPoint,
+    as_report,
+)
+
+# A report as built, or read back from its JSON
+AnyReport = TraineeReport | TeamReport | dict[str, Any]
+
+NO_SESSIONS = (
+    "No sessions yet: once trainees practise (`peilian` or `peilian run SCENARIO --trainee NAME`), "
+    "their progress shows here."
+)
 COLOURS = {"certainty": "#2563eb", "simplicity": "#16a34a", "warmth": "#ea580c", "overall": "#6b7280"}
-LABEL = {"certainty": "certain", "simplicity": "simple", "warmth": "warm"}
 
 
 def _n(v, digits: int = 0) -> str:
@@ -62,8 +80,12 @@ def resume_command(scenario: str, trainee: str) -> str:
     return f"peilian run {shlex.quote(scenario)} --trainee {shlex.quote(trainee)} --resume"
 
 
-def empty(report: dict) -> bool:
-    return report["kind"] == "team" and not report["trainees"]
+def empty(report: AnyReport) -> bool:
+    return as_report(report).empty
+
+
+def _words(lang: str) -> dict[str, str]:
+    return MD["zh" if lang.startswith("zh") else "en"]
 
 
 # -- Markdown -----------------------------------------------------------------------------------------------------
@@ -133,8 +155,12 @@ MD = {
         "grid": "Scenarios per trainee",
         "grid_note": "Best finished score, ✔ passed, ×attempts; – none finished yet; empty: never tried.",
         "strong": "strong players passed",
-        "flag_note": "⚠: {n} or more trainees at overall level ≥ {level} finished it and most of them failed: check the "
-        "scenario (`peilian scenarios test --model-answers`) before the trainees.",
+        "flag_note": "⚠: {n} or more trainees at overall level ≥ {level} finished it and most of them failed: "
+        "check the scenario (`peilian scenarios test --model-answers`) before the trainees.",
+        "check_first": "Check these scenarios before the trainees:",
+        "flag_strong": "strong trainees fail it ({passed}/{trainees} passed)",
+        "flag_model": "its model answers don't pass: {problems}",
+        "more": " (+{n} more)",
         "title_team": "Peilian team report",
         "title_trainee": "Peilian progress: {name}",
         "distribution": "Team distribution (overall level)",
@@ -213,6 +239,10 @@ MD = {
         "strong": "高水平学员通过",
         "flag_note": "⚠:至少 {n} 名综合水平 ≥ {level} 的学员完成过这个情境,多数没有通过:先检查情境本身"
         "(`peilian scenarios test --model-answers`),再看学员。",
+        "check_first": "先检查这些情境,再看学员:",
+        "flag_strong": "高水平学员也多数没通过(通过 {passed}/{trainees})",
+        "flag_model": "它自己的参考答案也通不过:{problems}",
+        "more": "(另有 {n} 条)",
         "title_team": "陪练团队报告",
         "title_trainee": "陪练进度:{name}",
         "distribution": "团队分布(综合水平)",
@@ -227,18 +257,7 @@ MD = {
 }
 
 
-def gate_text(report: dict, lang: str = "en") -> str:
-    """The readiness gate in `lang`'s words, from the report's `gate_rule` (a report saved before it existed
-    only has the English `gate` sentence, which is then what shows)."""
-    rule = report.get("gate_rule")
-    if not rule:
-        return report.get("gate") or ""
-    from .progress import ReadinessGate  # lazily: rendering a saved report needs no database
-
-    return ReadinessGate.of(rule).describe(lang)
-
-
-def since_text(since: str | None, w: dict) -> str:
+def since_text(since: str | None, w: dict[str, str]) -> str:
     """--since as the report used it: a date, or a time to the minute (the second, if it has one) in UTC."""
     if not since or len(since) <= 10:
         return since or ""
@@ -246,65 +265,59 @@ def since_text(since: str | None, w: dict) -> str:
     return f"{shown.replace('T', ' ')} {w['utc']}"
 
 
-def _gate_cell(g: dict) -> str:
-    if g["ready"]:
-        return "✔"
-    return f"{g['passed']}/{g['needed']}" + (" ⚑" if g["missing_required"] else "")
-
-
-def _grid_cell(c: dict | None) -> str:
-    if not c:
-        return ""
-    best = "–" if c["best"] is None else f"{c['best']:.0f}"
-    return f"{best}{' ✔' if c['passed'] else ''} ×{c['attempts']}"
-
-
-def _habit_cell(h: dict | None) -> str:
-    return f"{h['rule']} ×{h['count']}" if h else "–"
-
-
-def _trend_cell(t: dict | None) -> str:
-    if not t:
-        return "–"
-    return f"{t['before']:.0f} → {t['last']:.0f} ({t['change']:+.0f})"
-
-
-def _crit(w: dict, c: str) -> str:
+def _crit(w: dict[str, str], c: str) -> str:
     return w.get(c, c)
 
 
-def _outcome(w: dict, o) -> str:
-    return w.get(f"{o}_o", o) if o and o != "unfinished" else w["unfinished_word"]
+def _outcome(w: dict[str, str], o: str | None) -> str:
+    return w.get(f"{o}_o", o or "") if o and o != "unfinished" else w["unfinished_word"]
 
 
-def markdown(report: dict, lang: str = "en") -> str:
+def _outcomes(w: dict[str, str], r: TraineeReport) -> str:
+    return ", ".join(f"{_outcome(w, k)} {v}" for k, v in sorted(r.outcomes.items()))
+
+
+def _sessions_line(w: dict[str, str], r: TraineeReport) -> str:
+    since = w["since"].format(date=since_text(r.since, w)) if r.since else ""
+    return w["sessions"].format(
+        since=since,
+        n=r.sessions,
+        parts=_outcomes(w, r),
+        streak=r.streak_days,
+        row=r.resolved_in_a_row,
+        hints=r.hints_used,
+    )
+
+
+def _best(w: dict[str, str], s: ScenarioRow) -> str:
+    return f"{_n(s.best)} {_outcome(w, s.best_outcome) if s.best_outcome else ''}"
+
+
+def _latest(w: dict[str, str], s: ScenarioRow) -> str:
+    return f"{_n(s.latest)} {_outcome(w, s.latest_outcome)} ({s.latest_date})"
+
+
+def _ready_line(w: dict[str, str], g: GateResult, state: str) -> str:
+    return w["ready_line"].format(state=state, passed=g.passed, needed=g.needed, gate=g.gate_text(w["lang"]))
+
+
+def markdown(report: AnyReport, lang: str = "en") -> str:
     """The report as Markdown, in English or Chinese (`lang` "zh"; the data's own text, such as scenario titles
     and finding messages, stays as stored)."""
-    w = MD["zh" if lang.startswith("zh") else "en"]
-    if empty(report):
+    w = _words(lang)
+    r = as_report(report)
+    if r.empty:
         return w["no_sessions"] + "\n"
-    return _md_trainee(report, w) if report["kind"] == "trainee" else _md_team(report, w)
+    return _md_trainee(r, w) if isinstance(r, TraineeReport) else _md_team(r, w)
 
 
-def _md_trainee(r: dict, w: dict) -> str:
-    out = [f"# {w['progress'].format(name=_md_cell(r['trainee']))}", ""]
-    since = w["since"].format(date=since_text(r["since"], w)) if r["since"] else ""
-    oc = r["outcomes"]
-    parts = ", ".join(f"{_outcome(w, k)} {v}" for k, v in sorted(oc.items()))
-    out.append(
-        w["sessions"].format(
-            since=since,
-            n=r["sessions"],
-            parts=parts,
-            streak=r["streak_days"],
-            row=r["resolved_in_a_row"],
-            hints=r["hints_used"],
-        )
-    )
-    for u in r["unfinished"]:
+def _md_trainee(r: TraineeReport, w: dict[str, str]) -> str:
+    out = [f"# {w['progress'].format(name=_md_cell(r.trainee))}", "", _sessions_line(w, r)]
+    for u in r.unfinished:
+        when = u.started_at[:16].replace("T", " ")
         out.append(
-            f"- {w['unfinished'].format(sc=_md_cell(u['scenario']), when=u['started_at'][:16].replace('T', ' '), n=u['turns'])}: "
-            f"{_md_code(resume_command(u['scenario'], r['trainee']))}"
+            f"- {w['unfinished'].format(sc=_md_cell(u.scenario), when=when, n=u.turns)}: "
+            f"{_md_code(resume_command(u.scenario, r.trainee))}"
         )
     out += [
         "",
@@ -316,25 +329,25 @@ def _md_trainee(r: dict, w: dict) -> str:
         "|---|---:|---|",
     ]
     for c in CRITERIA:
-        mark = w["weakest_mark"] if c == r["weakest"] else ""
-        out.append(f"| {_crit(w, c)} | {_n(r['levels'][c], 1)} | `{_bar(r['levels'][c])}`{mark} |")
-    out.append(f"| {w['overall']} | {_n(r['overall_level'], 1)} | `{_bar(r['overall_level'])}` |")
-    if r["habits"]:
+        mark = w["weakest_mark"] if c == r.weakest else ""
+        out.append(f"| {_crit(w, c)} | {_n(r.levels.get(c), 1)} | `{_bar(r.levels.get(c))}`{mark} |")
+    out.append(f"| {w['overall']} | {_n(r.overall_level, 1)} | `{_bar(r.overall_level)}` |")
+    if r.habits:
         out += ["", f"## {w['habits']}", ""]
-        for h in r["habits"]:
-            words = ", ".join(f"{_md_cell(x['text'])} ×{x['count']}" for x in h["words"])
-            head, tail = (words, f": {_md_cell(h['message'])}") if words else (_md_cell(h["message"]), "")
+        for h in r.habits:
+            words = ", ".join(f"{_md_cell(x.text)} ×{x.count}" for x in h.words)
+            head, tail = (words, f": {_md_cell(h.message)}") if words else (_md_cell(h.message), "")
             out.append(
-                f"- **{_crit(w, h['criterion'])}: {head}** ({h['rule']}, {h['count']}×, "
-                f"{round(h['points'])} {w['points']}){tail}"
+                f"- **{_crit(w, h.criterion)}: {head}** ({h.rule}, {h.count}×, "
+                f"{round(h.points)} {w['points']}){tail}"
             )
             # A blank line before each quote and before the Try line: otherwise Markdown joins them into one
             # paragraph (the Try line would read as the end of the last quote).
-            for q in h["quotes"]:
+            for q in h.quotes:
                 out += ["", f"  > {_md_cell(q)}"]
-            if h["suggestion"]:
-                out += ["", f"  {w['try']}: {_md_cell(h['suggestion'])}"]
-    if r["scenarios"]:
+            if h.suggestion:
+                out += ["", f"  {w['try']}: {_md_cell(h.suggestion)}"]
+    if r.scenarios:
         out += [
             "",
             f"## {w['scenarios']}",
@@ -342,14 +355,12 @@ def _md_trainee(r: dict, w: dict) -> str:
             f"| {w['scenario']} | {w['attempts']} | {w['best']} | {w['latest']} | {w['passed']} |",
             "|---|---:|---|---|:-:|",
         ]
-        for s in r["scenarios"]:
-            best = f"{_n(s['best'])} {_outcome(w, s['best_outcome']) if s['best_outcome'] else ''}"
+        for s in r.scenarios:
             out.append(
-                f"| {_md_cell(s['scenario'])} | {s['attempts']} | {best} | "
-                f"{_n(s['latest'])} {_outcome(w, s['latest_outcome'])} ({s['latest_date']}) | "
-                f"{'✔' if s['passed'] else ''} |"
+                f"| {_md_cell(s.scenario)} | {s.attempts} | {_best(w, s)} | {_latest(w, s)} | "
+                f"{'✔' if s.passed else ''} |"
             )
-    if r["trend"]:
+    if r.trend:
         out += [
             "",
             f"## {w['over_time']}",
@@ -358,81 +369,62 @@ def _md_trainee(r: dict, w: dict) -> str:
             f"{w['outcome']} |",
             "|---|---|---:|---:|---:|---:|---|",
         ]
-        for t in r["trend"][-15:]:
+        for t in r.trend[-15:]:
+            scores = " | ".join(_n(t.score(c)) for c in CRITERIA)
             out.append(
-                f"| {t['date']} | {_md_cell(t['scenario'])} | {_n(t['certainty'])} | {_n(t['simplicity'])} | "
-                f"{_n(t['warmth'])} | {_n(t['overall'])} | {_outcome(w, t['outcome'])} |"
+                f"| {t.date} | {_md_cell(t.scenario)} | {scores} | {_n(t.overall)} | {_outcome(w, t.outcome)} |"
             )
-    rd = r["readiness"]
+    rd = r.readiness
     if rd:
-        state = w["ready"] if rd["ready"] else w["not_ready"]
         out += [
             "",
             f"## {w['readiness']}",
             "",
-            w["ready_line"].format(
-                state=state, passed=rd["passed"], needed=rd["needed"], gate=gate_text(rd, w["lang"])
-            ),
+            _ready_line(w, rd, w["ready"] if rd.ready else w["not_ready"]),
         ]
-        if rd["missing_required"]:
-            out += [
-                "",
-                w["still"].format(ids=", ".join(map(_md_cell, rd["missing_required"]))),
-            ]  # its own paragraph, own line
-        for g in r.get("gates") or []:
-            state = w["ready"] if g["ready"] else w["not_ready"]
-            out += [
-                "",
-                f"**{_md_cell(g['name'])}**: "
-                + w["ready_line"].format(
-                    state=state, passed=g["passed"], needed=g["needed"], gate=gate_text(g, w["lang"])
-                ),
-            ]
-    if r["next"]:
+        if rd.missing_required:
+            # its own paragraph, own line
+            out += ["", w["still"].format(ids=", ".join(map(_md_cell, rd.missing_required)))]
+        for g in r.gates:
+            state = w["ready"] if g.ready else w["not_ready"]
+            out += ["", f"**{_md_cell(g.name)}**: " + _ready_line(w, g, state)]
+    if r.next:
         out += ["", f"## {w['next']}", ""]
-        for i, n in enumerate(r["next"], 1):
-            out.append(f"{i}. {_md_code(n['scenario'])} {_md_cell(n['title'])}")
+        for i, n in enumerate(r.next, 1):
+            out.append(f"{i}. {_md_code(n.scenario)} {_md_cell(n.title)}")
     return "\n".join(out) + "\n"
 
 
-def _md_team(r: dict, w: dict) -> str:
-    since = w["since"].format(date=since_text(r["since"], w)) if r["since"] else ""
+def _md_team(r: TeamReport, w: dict[str, str]) -> str:
+    since = w["since"].format(date=since_text(r.since, w)) if r.since else ""
     out = [
         f"# {w['team'].format(since=since)}",
         "",
-        w["team_line"].format(t=len(r["trainees"]), n=r["sessions"], gate=gate_text(r, w["lang"])),
+        w["team_line"].format(t=len(r.trainees), n=r.sessions, gate=r.gate_text(w["lang"])),
         "",
         f"| {w['trainee']} | {w['sessions_col']} | {' | '.join(_crit(w, c) for c in CRITERIA)} | {w['overall']} | "
         f"{w['weakest']} | {w['passed']} | {w['ready_col']} | {w['last']} |",
         "|---|---:|---:|---:|---:|---:|---|---:|:-:|---|",
     ]
-    for t in r["trainees"]:
-        lv = t["levels"]
+    for t in r.trainees:
+        levels = " | ".join(_n(t.levels.get(c)) for c in CRITERIA)
         out.append(
-            f"| {_md_cell(t['trainee'])} | {t['sessions']} | {_n(lv['certainty'])} | {_n(lv['simplicity'])} | "
-            f"{_n(lv['warmth'])} | {_n(t['overall_level'])} | {_crit(w, t['weakest']) if t['weakest'] else ''} | "
-            f"{t['passed']} | {'✔' if t['ready'] else ''} | {t['last']} |"
+            f"| {_md_cell(t.trainee)} | {t.sessions} | {levels} | {_n(t.overall_level)} | "
+            f"{_crit(w, t.weakest) if t.weakest else ''} | {t.passed} | {'✔' if t.ready else ''} | {t.last} |"
         )
-    gates = r.get("gates") or []
-    if gates:
+    if r.gates:
         out += ["", f"## {w['gates']}", "", w["gates_note"], ""]
-        out += [f"- **{w['ready_gate']}**: {gate_text(r, w['lang'])}"]
-        out += [f"- **{_md_cell(g['name'])}**: {_md_cell(gate_text(g, w['lang']))}" for g in gates]
+        out += [f"- **{w['ready_gate']}**: {r.gate_text(w['lang'])}"]
+        out += [f"- **{_md_cell(g.name)}**: {_md_cell(g.gate_text(w['lang']))}" for g in r.gates]
         out += [
             "",
-            f"| {w['trainee']} | {w['ready_gate']} | {' | '.join(_md_cell(g['name']) for g in gates)} |",
-            "|---|:-:|" + ":-:|" * len(gates),
+            f"| {w['trainee']} | {w['ready_gate']} | {' | '.join(_md_cell(g.name) for g in r.gates)} |",
+            "|---|:-:|" + ":-:|" * len(r.gates),
         ]
-        for t in r["trainees"]:
-            cells = " | ".join(_gate_cell(t["gates"][g["name"]]) for g in gates)
-            default = {
-                "ready": t["ready"],
-                "passed": t["passed"],
-                "needed": r["gate_rule"]["scenarios"],
-                "missing_required": t["missing_required"],
-            }
-            out.append(f"| {_md_cell(t['trainee'])} | {_gate_cell(default)} | {cells} |")
-    if any("top_habit" in t for t in r["trainees"]):
+        for t in r.trainees:
+            cells = " | ".join(t.gates[g.name].text() for g in r.gates)
+            out.append(f"| {_md_cell(t.trainee)} | {r.default_gate(t).text()} | {cells} |")
+    if r.trainees:
         out += [
             "",
             f"## {w['works_on']}",
@@ -442,27 +434,25 @@ def _md_team(r: dict, w: dict) -> str:
             f"| {w['trainee']} | {w['top_habit']} | {w['cost']} | {w['trend']} |",
             "|---|---|---:|---|",
         ]
-        for t in r["trainees"]:
-            h = t.get("top_habit")
+        for t in r.trainees:
+            h = t.top_habit
             out.append(
-                f"| {_md_cell(t['trainee'])} | {_md_cell(_habit_cell(h))} | {_n(h['points']) if h else '–'} | "
-                f"{_trend_cell(t.get('trend'))} |"
+                f"| {_md_cell(t.trainee)} | {_md_cell(h.text() if h else '–')} | {_n(h.points) if h else '–'} | "
+                f"{t.trend.text() if t.trend else '–'} |"
             )
-    grid = r.get("grid")
-    if grid and grid["rows"]:
+    if r.grid.rows:
         out += [
             "",
             f"## {w['grid']}",
             "",
             w["grid_note"],
             "",
-            f"| {w['trainee']} | {' | '.join(map(_md_cell, grid['scenarios']))} |",
-            "|---|" + "---|" * len(grid["scenarios"]),
+            f"| {w['trainee']} | {' | '.join(map(_md_cell, r.grid.scenarios))} |",
+            "|---|" + "---|" * len(r.grid.scenarios),
         ]
-        for row in grid["rows"]:
+        for row in r.grid.rows:
             out.append(
-                f"| {_md_cell(row['trainee'])} | "
-                f"{' | '.join(_grid_cell(row['cells'].get(sid)) for sid in grid['scenarios'])} |"
+                f"| {_md_cell(row.trainee)} | {' | '.join(_grid_cell(row, sid) for sid in r.grid.scenarios)} |"
             )
     out += [
         "",
@@ -471,10 +461,9 @@ def _md_team(r: dict, w: dict) -> str:
         f"| # | {w['trainee']} | {w['passed_n']} | {w['overall']} | {w['sessions_col']} |",
         "|---:|---|---:|---:|---:|",
     ]
-    for row in r["leaderboard"][:20]:
+    for x in r.leaderboard[:20]:
         out.append(
-            f"| {row['rank']} | {_md_cell(row['trainee'])} | {row['passed']} | {_n(row['overall_level'])} | "
-            f"{row['sessions']} |"
+            f"| {x.rank} | {_md_cell(x.trainee)} | {x.passed} | {_n(x.overall_level)} | {x.sessions} |"
         )
     out += [
         "",
@@ -486,39 +475,55 @@ def _md_team(r: dict, w: dict) -> str:
         f"{w['trips']} | {w['strong']} |",
         "|---|---:|---:|---:|---:|---:|---|---:|",
     ]
-    for s in r["scenarios"]:
-        trip = f"{s['trips_on']['beat']} ({s['trips_on']['failed_sessions']})" if s["trips_on"] else "–"
+    for s in r.scenarios:
+        trip = s.trips_on.text() if s.trips_on else "–"
         out.append(
-            f"| {_md_cell(s['scenario'])} | {s['attempts']} | {s['trainees']} | {_pct(s['pass_rate'])} | "
-            f"{_pct(s['resolved_rate'])} | {_n(s['mean_overall'])} | {_md_cell(trip)} | {_strong_cell(s)} |"
+            f"| {_md_cell(s.scenario)} | {s.attempts} | {s.trainees} | {_pct(s.pass_rate)} | "
+            f"{_pct(s.resolved_rate)} | {_n(s.mean_overall)} | {_md_cell(trip)} | {s.strong_text()} |"
         )
-    if any(s.get("flagged") for s in r["scenarios"]):
-        out += ["", w["flag_note"].format(n=_strong_min(), level=f"{r['gate_rule']['min_overall']:g}")]
+    if any(s.flagged_for("strong-fail") for s in r.scenarios):
+        out += ["", _flag_note(w, r)]
+    flagged = [s for s in r.scenarios if s.flagged]
+    if flagged:
+        out += ["", w["check_first"], ""]
+        out += [f"- ⚠ {_md_cell(s.scenario)}: {_md_cell('; '.join(_flag_reasons(w, s)))}" for s in flagged]
     return "\n".join(out) + "\n"
 
 
-def _strong_cell(s: dict) -> str:
-    st = s.get("strong")
-    if not st or not st["trainees"]:
-        return "–"
-    return f"{st['passed']}/{st['trainees']}" + (" ⚠" if s.get("flagged") else "")
+def _grid_cell(row: GridRow, sid: str) -> str:
+    cell = row.cells.get(sid)
+    return cell.text() if cell else ""
 
 
-def _strong_min() -> int:
-    from .progress import STRONG_MIN
+def _flag_note(w: dict[str, str], r: TeamReport) -> str:
+    from .progress import STRONG_MIN  # lazily: rendering a saved report needs no database
 
-    return STRONG_MIN
+    level = r.gate_rule.min_overall if r.gate_rule else 0
+    return w["flag_note"].format(n=STRONG_MIN, level=f"{level:g}")
+
+
+def _flag_reasons(w: dict[str, str], s: ScenarioStats) -> list[str]:
+    """Why the scenario is flagged, in `w`'s words (the model answers' problems are the engine's, in English)."""
+    out = []
+    for flag in s.flags:
+        if flag.reason == "strong-fail" and s.strong:
+            out.append(w["flag_strong"].format(passed=s.strong.passed, trainees=s.strong.trainees))
+        elif flag.reason == "model-answers":
+            shown = "; ".join(flag.problems[:2])
+            more = w["more"].format(n=len(flag.problems) - 2) if len(flag.problems) > 2 else ""
+            out.append(w["flag_model"].format(problems=shown + more))
+    return out
 
 
 # -- CSV / JSON -------------------------------------------------------------------------------------------------
-def to_json(report: dict) -> str:
-    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+def to_json(report: AnyReport) -> str:
+    return json.dumps(as_report(report).to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_cell(value):
+def _csv_cell(value: object) -> object:
     """A cell a spreadsheet shows as typed: text that starts like a formula (`=HYPERLINK(...)`, `@SUM`, `-2+3`) gets
     a leading `'` (OWASP's CSV-injection advice); numbers stay numbers."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
@@ -527,88 +532,92 @@ def _csv_cell(value):
 
 
 class _SafeWriter:
-    def __init__(self, buf):
+    def __init__(self, buf: io.StringIO) -> None:
         self.writer = csv.writer(buf)
 
-    def writerow(self, row) -> None:
+    def writerow(self, row: list[object]) -> None:
         self.writer.writerow([_csv_cell(v) for v in row])
 
 
-def to_csv(report: dict) -> str:
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def to_csv(report: AnyReport) -> str:
     """The report as CSV (UTF-8; `peilian report --out x.csv` adds the byte-order mark Excel needs for Chinese)."""
+    r = as_report(report)
     buf = io.StringIO()
     w = _SafeWriter(buf)
-    if report["kind"] == "trainee":
+    if isinstance(r, TraineeReport):
         w.writerow(["trainee", "session", "date", "scenario", *CRITERIA, "overall", "outcome"])
-        for t in report["trend"]:
+        for p in r.trend:
             w.writerow(
                 [
-                    report["trainee"],
-                    t["session"],
-                    t["date"],
-                    t["scenario"],
-                    *(t[c] for c in CRITERIA),
-                    t["overall"],
-                    t["outcome"] or "unfinished",
+                    r.trainee,
+                    p.session,
+                    p.date,
+                    p.scenario,
+                    *(p.score(c) for c in CRITERIA),
+                    p.overall,
+                    p.outcome or "unfinished",
                 ]
             )
-    else:
-        # one row per trainee: the team table, then the named gates, the top habit and trend, and the grid (three
-        # columns per scenario), so that a spreadsheet filters and sorts one rectangle
-        gates = [g["name"] for g in report.get("gates") or []]
-        grid = report.get("grid") or {"scenarios": [], "rows": []}
-        cells = {row["trainee"]: row["cells"] for row in grid["rows"]}
+        return buf.getvalue()
+    # one row per trainee: the team table, then the named gates, the top habit and trend, and the grid (three
+    # columns per scenario), so that a spreadsheet filters and sorts one rectangle
+    gates = [g.name for g in r.gates]
+    scenarios = r.grid.scenarios
+    cells = {row.trainee: row.cells for row in r.grid.rows}
+    # per scenario, why to check it before the trainees (the same in every row, so that a filter keeps it)
+    checks = {s.scenario: "; ".join(_flag_reasons(MD["en"], s)) for s in r.scenarios if s.flagged}
+    w.writerow(
+        [
+            "trainee",
+            "sessions",
+            "resolved",
+            *CRITERIA,
+            "overall",
+            "weakest",
+            "passed",
+            "ready",
+            "last",
+            *(f"ready: {g}" for g in gates),
+            "top habit",
+            "top habit count",
+            "top habit points",
+            "last 5 mean",
+            "5 before mean",
+            *(f"{sid}: {k}" for sid in scenarios for k in ("best", "passed", "attempts", "check")),
+        ]
+    )
+    for t in r.trainees:
+        h, tr = t.top_habit, t.trend
+        mine = cells.get(t.trainee, {})
+        grid: list[object] = []
+        for sid in scenarios:
+            c = mine.get(sid)
+            grid += [c.best, _yes(c.passed), c.attempts] if c else ["", "", 0]
+            grid.append(checks.get(sid, ""))
         w.writerow(
             [
-                "trainee",
-                "sessions",
-                "resolved",
-                *CRITERIA,
-                "overall",
-                "weakest",
-                "passed",
-                "ready",
-                "last",
-                *(f"ready: {g}" for g in gates),
-                "top habit",
-                "top habit count",
-                "top habit points",
-                "last 5 mean",
-                "5 before mean",
-                *(f"{sid}: {k}" for sid in grid["scenarios"] for k in ("best", "passed", "attempts")),
+                t.trainee,
+                t.sessions,
+                t.resolved,
+                *(t.levels.get(c) for c in CRITERIA),
+                t.overall_level,
+                t.weakest,
+                t.passed,
+                _yes(t.ready),
+                t.last,
+                *(_yes(t.gates[g].ready) for g in gates),
+                h.rule if h else "",
+                h.count if h else "",
+                h.points if h else "",
+                tr.last if tr else "",
+                tr.before if tr else "",
+                *grid,
             ]
         )
-        for t in report["trainees"]:
-            h, tr = t.get("top_habit"), t.get("trend")
-            mine = cells.get(t["trainee"], {})
-            w.writerow(
-                [
-                    t["trainee"],
-                    t["sessions"],
-                    t["resolved"],
-                    *(t["levels"][c] for c in CRITERIA),
-                    t["overall_level"],
-                    t["weakest"],
-                    t["passed"],
-                    "yes" if t["ready"] else "no",
-                    t["last"],
-                    *("yes" if t["gates"][g]["ready"] else "no" for g in gates),
-                    h["rule"] if h else "",
-                    h["count"] if h else "",
-                    h["points"] if h else "",
-                    tr["last"] if tr else "",
-                    tr["before"] if tr else "",
-                    *(
-                        v
-                        for sid in grid["scenarios"]
-                        for v in (
-                            (mine[sid]["best"], "yes" if mine[sid]["passed"] else "no", mine[sid]["attempts"])
-                            if sid in mine
-                            else ("", "", 0)
-                        )
-                    ),
-                ]
-            )
     return buf.getvalue()
 
 
@@ -626,7 +635,9 @@ svg text{font-size:11px;fill:#374151}
 """
 
 
-def _svg_lines(trend: list[dict], w: dict | None = None, width: int = 900, height: int = 220) -> str:
+def _svg_lines(
+    trend: list[TrendPoint], w: dict[str, str] | None = None, width: int = 900, height: int = 220
+) -> str:
     if not trend:
         return ""
     pad = 30
@@ -643,9 +654,10 @@ def _svg_lines(trend: list[dict], w: dict | None = None, width: int = 900, heigh
             f'<text x="2" y="{y(v) + 4:.1f}">{v}</text>'
         )
     for c in CRITERIA:
-        pts = " ".join(f"{pad + i * step:.1f},{y(t[c]):.1f}" for i, t in enumerate(trend))
+        pts = " ".join(f"{pad + i * step:.1f},{y(t.score(c)):.1f}" for i, t in enumerate(trend))
         parts.append(
-            f'<polyline fill="none" stroke="{COLOURS[c]}" stroke-width="2" points="{pts}"><title>{escape(_crit(w or {}, c))}</title></polyline>'
+            f'<polyline fill="none" stroke="{COLOURS[c]}" stroke-width="2" points="{pts}">'
+            f"<title>{escape(_crit(w or {}, c))}</title></polyline>"
         )
     parts.append("</svg>")
     legend = "".join(
@@ -675,7 +687,12 @@ def _svg_bars(
     return "".join(parts)
 
 
-def _table(head: list[str], rows: list[list], numeric: set[int] = frozenset(), classes=None) -> str:
+def _table(
+    head: list[str],
+    rows: list[list[Any]],
+    numeric: Collection[int] = frozenset(),
+    classes: Callable[[int, str], str] | None = None,
+) -> str:
     """An HTML table of escaped cells; `classes(i, text)` may give a cell a CSS class (ok, no, muted)."""
     h = "".join(f"<th>{escape(x)}</th>" for x in head)
     body = []
@@ -697,16 +714,17 @@ def _plain(text: str) -> str:
     return text.replace("**", "").replace("*", "")
 
 
-def html(report: dict, lang: str = "en") -> str:
+def html(report: AnyReport, lang: str = "en") -> str:
     """The report as one self-contained HTML page, in English or Chinese (`lang` "zh"); the data's own text
     (names, scenario titles, replies, finding messages) stays as stored, escaped."""
-    w = MD["zh" if lang.startswith("zh") else "en"]
-    if empty(report):
+    w = _words(lang)
+    r = as_report(report)
+    if r.empty:
         title, body = w["title_team"], f"<p>{escape(_plain(w['no_sessions']))}</p>"
-    elif report["kind"] == "trainee":
-        title, body = w["title_trainee"].format(name=report["trainee"]), _html_trainee(report, w)
+    elif isinstance(r, TraineeReport):
+        title, body = w["title_trainee"].format(name=r.trainee), _html_trainee(r, w)
     else:
-        title, body = w["title_team"], _html_team(report, w)
+        title, body = w["title_team"], _html_team(r, w)
     return (
         f'<!doctype html><html lang="{w["lang"]}"><head><meta charset="utf-8"><meta name="viewport" '
         f'content="width=device-width,initial-scale=1"><title>{escape(title)}</title><style>{CSS}</style></head>'
@@ -714,99 +732,77 @@ def html(report: dict, lang: str = "en") -> str:
     )
 
 
-def _html_trainee(r: dict, w: dict) -> str:
+def _html_trainee(r: TraineeReport, w: dict[str, str]) -> str:
     e = escape
-    since = w["since"].format(date=since_text(r["since"], w)) if r["since"] else ""
-    oc = ", ".join(f"{_outcome(w, k)} {v}" for k, v in sorted(r["outcomes"].items()))
-    sessions = w["sessions"].format(
-        since=since,
-        n=r["sessions"],
-        parts=oc,
-        streak=r["streak_days"],
-        row=r["resolved_in_a_row"],
-        hints=r["hints_used"],
-    )
-    out = [f"<h1>{e(w['progress'].format(name=r['trainee']))}</h1>", f"<p>{e(_plain(sessions))}</p>"]
-    for u in r["unfinished"]:
-        line = w["unfinished"].format(
-            sc=u["scenario"], when=u["started_at"][:16].replace("T", " "), n=u["turns"]
-        )
+    out = [f"<h1>{e(w['progress'].format(name=r.trainee))}</h1>", f"<p>{e(_plain(_sessions_line(w, r)))}</p>"]
+    for u in r.unfinished:
+        line = w["unfinished"].format(sc=u.scenario, when=u.started_at[:16].replace("T", " "), n=u.turns)
         out.append(
             f"<p class=muted>{e(line)}; {e(w['resume_with'])} "
-            f"<code>{e(resume_command(u['scenario'], r['trainee']))}</code></p>"
+            f"<code>{e(resume_command(u.scenario, r.trainee))}</code></p>"
         )
     out.append(f"<h2>{e(w['levels'])}</h2><p class=muted>{e(w['recent'])}</p>")
     out.append(
         _svg_bars(
             [
-                (_crit(w, c) + (w["weakest_paren"] if c == r["weakest"] else ""), r["levels"][c] or 0)
+                (_crit(w, c) + (w["weakest_paren"] if c == r.weakest else ""), r.levels.get(c) or 0)
                 for c in CRITERIA
             ]
-            + [(w["overall"], r["overall_level"] or 0)]
+            + [(w["overall"], r.overall_level or 0)]
         )
     )
-    out.append(f"<h2>{e(w['over_time_html'])}</h2>" + _svg_lines(r["trend"], w))
-    if r["habits"]:
+    out.append(f"<h2>{e(w['over_time_html'])}</h2>" + _svg_lines(r.trend, w))
+    if r.habits:
         out.append(f"<h2>{e(w['habits'])}</h2><ul>")
-        for h in r["habits"]:
-            words = ", ".join(f"{x['text']} ×{x['count']}" for x in h["words"]) or h["message"]
-            quotes = "".join(f"<blockquote>{e(q)}</blockquote>" for q in h["quotes"])
-            sug = f"<div>{e(w['try'])}: {e(h['suggestion'])}</div>" if h["suggestion"] else ""
+        for h in r.habits:
+            words = ", ".join(f"{x.text} ×{x.count}" for x in h.words) or h.message
+            quotes = "".join(f"<blockquote>{e(q)}</blockquote>" for q in h.quotes)
+            sug = f"<div>{e(w['try'])}: {e(h.suggestion)}</div>" if h.suggestion else ""
             out.append(
-                f"<li><b>{e(_crit(w, h['criterion']))}: {e(words)}</b> <span class=muted>({e(h['rule'])}, "
-                f"{h['count']}×, {round(h['points'])} {e(w['points'])})</span> "
-                f"{e(h['message']) if h['words'] else ''}{quotes}{sug}</li>"
+                f"<li><b>{e(_crit(w, h.criterion))}: {e(words)}</b> <span class=muted>({e(h.rule)}, "
+                f"{h.count}×, {round(h.points)} {e(w['points'])})</span> "
+                f"{e(h.message) if h.words else ''}{quotes}{sug}</li>"
             )
         out.append("</ul>")
-    if r["scenarios"]:
+    if r.scenarios:
         out.append(f"<h2>{e(w['scenarios'])}</h2>")
         out.append(
             _table(
                 [w["scenario"], w["attempts"], w["best"], w["latest"], w["passed"]],
                 [
-                    [
-                        s["scenario"],
-                        s["attempts"],
-                        f"{_n(s['best'])} {_outcome(w, s['best_outcome']) if s['best_outcome'] else ''}",
-                        f"{_n(s['latest'])} {_outcome(w, s['latest_outcome'])} ({s['latest_date']})",
-                        "✔" if s["passed"] else "",
-                    ]
-                    for s in r["scenarios"]
+                    [s.scenario, s.attempts, _best(w, s), _latest(w, s), "✔" if s.passed else ""]
+                    for s in r.scenarios
                 ],
                 {1},
             )
         )
-    rd = r["readiness"]
+    rd = r.readiness
     if rd:
         out.append(f"<h2>{e(w['readiness'])}</h2>")
-        for name, g in [(None, rd), *((g["name"], g) for g in r.get("gates") or [])]:
-            cls, state = ("ok", w["ready_html"]) if g["ready"] else ("no", w["not_ready_html"])
-            line = w["ready_line"].format(
-                state="\0", passed=g["passed"], needed=g["needed"], gate=gate_text(g, w["lang"])
-            )
-            head, tail = line.split("\0", 1)
+        named: list[tuple[str | None, GateResult]] = [(None, rd), *((g.name, g) for g in r.gates)]
+        for name, g in named:
+            cls, state = ("ok", w["ready_html"]) if g.ready else ("no", w["not_ready_html"])
+            head, tail = _ready_line(w, g, "\0").split("\0", 1)
             missing = (
-                f" {e(w['still'].format(ids=', '.join(g['missing_required'])))}"
-                if g["missing_required"]
-                else ""
+                f" {e(w['still'].format(ids=', '.join(g.missing_required)))}" if g.missing_required else ""
             )
             label = f"<b>{e(name)}</b>: " if name else ""
             out.append(f"<p>{label}{e(head)}<span class={cls}>{e(state)}</span>{e(tail)}{missing}</p>")
-    if r["next"]:
+    if r.next:
         out.append(
             f"<h2>{e(w['next'])}</h2><ol>"
-            + "".join(f"<li><code>{e(n['scenario'])}</code> {e(n['title'])}</li>" for n in r["next"])
+            + "".join(f"<li><code>{e(n.scenario)}</code> {e(n.title)}</li>" for n in r.next)
             + "</ol>"
         )
     return "".join(out)
 
 
-def _html_team(r: dict, w: dict) -> str:
+def _html_team(r: TeamReport, w: dict[str, str]) -> str:
     e = escape
-    since = w["since"].format(date=since_text(r["since"], w)) if r["since"] else ""
+    since = w["since"].format(date=since_text(r.since, w)) if r.since else ""
     out = [
         f"<h1>{e(w['team'].format(since=since))}</h1>",
-        f"<p>{e(w['team_line'].format(t=len(r['trainees']), n=r['sessions'], gate=gate_text(r, w['lang'])))}</p>",
+        f"<p>{e(w['team_line'].format(t=len(r.trainees), n=r.sessions, gate=r.gate_text(w['lang'])))}</p>",
         _table(
             [
                 w["trainee"],
@@ -820,93 +816,75 @@ def _html_team(r: dict, w: dict) -> str:
             ],
             [
                 [
-                    t["trainee"],
-                    t["sessions"],
-                    *(_n(t["levels"][c]) for c in CRITERIA),
-                    _n(t["overall_level"]),
-                    _crit(w, t["weakest"]),
-                    t["passed"],
-                    "✔" if t["ready"] else "",
-                    t["last"],
+                    t.trainee,
+                    t.sessions,
+                    *(_n(t.levels.get(c)) for c in CRITERIA),
+                    _n(t.overall_level),
+                    _crit(w, t.weakest or ""),
+                    t.passed,
+                    "✔" if t.ready else "",
+                    t.last,
                 ]
-                for t in r["trainees"]
+                for t in r.trainees
             ],
             {1, 2, 3, 4, 5, 7},
         ),
     ]
-    gates = r.get("gates") or []
-    if gates:
+    if r.gates:
         out.append(f"<h2>{e(w['gates'])}</h2><p class=muted>{e(w['gates_note'])}</p><ul>")
-        out.append(f"<li><b>{e(w['ready_gate'])}</b>: {e(gate_text(r, w['lang']))}</li>")
-        out += [f"<li><b>{e(g['name'])}</b>: {e(gate_text(g, w['lang']))}</li>" for g in gates]
+        out.append(f"<li><b>{e(w['ready_gate'])}</b>: {e(r.gate_text(w['lang']))}</li>")
+        out += [f"<li><b>{e(g.name)}</b>: {e(g.gate_text(w['lang']))}</li>" for g in r.gates]
         out.append("</ul>")
-        rows = []
-        for t in r["trainees"]:
-            default = {
-                "ready": t["ready"],
-                "passed": t["passed"],
-                "needed": r["gate_rule"]["scenarios"],
-                "missing_required": t["missing_required"],
-            }
-            rows.append(
-                [t["trainee"], _gate_cell(default), *(_gate_cell(t["gates"][g["name"]]) for g in gates)]
-            )
         out.append(
             _table(
-                [w["trainee"], w["ready_gate"], *(g["name"] for g in gates)],
-                rows,
+                [w["trainee"], w["ready_gate"], *(g.name for g in r.gates)],
+                [
+                    [t.trainee, r.default_gate(t).text(), *(t.gates[g.name].text() for g in r.gates)]
+                    for t in r.trainees
+                ],
                 classes=lambda i, v: "ok" if v == "✔" else "",
             )
         )
-    if any("top_habit" in t for t in r["trainees"]):
+    if r.trainees:
         out.append(f"<h2>{e(w['works_on'])}</h2><p class=muted>{e(w['works_note'])}</p>")
         out.append(
             _table(
                 [w["trainee"], w["top_habit"], w["cost"], w["trend"]],
                 [
                     [
-                        t["trainee"],
-                        _habit_cell(t.get("top_habit")),
-                        _n(t["top_habit"]["points"]) if t.get("top_habit") else "–",
-                        _trend_cell(t.get("trend")),
+                        t.trainee,
+                        t.top_habit.text() if t.top_habit else "–",
+                        _n(t.top_habit.points) if t.top_habit else "–",
+                        t.trend.text() if t.trend else "–",
                     ]
-                    for t in r["trainees"]
+                    for t in r.trainees
                 ],
                 {2},
             )
         )
-    grid = r.get("grid")
-    if grid and grid["rows"]:
+    if r.grid.rows:
         out.append(f"<h2>{e(w['grid'])}</h2><p class=muted>{e(w['grid_note'])}</p><div class=wide>")
         out.append(
             _table(
-                [w["trainee"], *grid["scenarios"]],
-                [
-                    [row["trainee"], *(_grid_cell(row["cells"].get(sid)) for sid in grid["scenarios"])]
-                    for row in grid["rows"]
-                ],
+                [w["trainee"], *r.grid.scenarios],
+                [[row.trainee, *(_grid_cell(row, sid) for sid in r.grid.scenarios)] for row in r.grid.rows],
                 classes=lambda i, v: "ok" if "✔" in v else ("muted" if v == "" else ""),
             )
         )
         out.append("</div>")
     out.append(f"<h2>{e(w['distribution'])}</h2>")
-    out.append(
-        _svg_bars([(f"{d['from']}–{d['to']}", d["trainees"]) for d in r["distribution"]], colour="#6b7280")
-    )
+    out.append(_svg_bars([(f"{d.low}–{d.high}", d.trainees) for d in r.distribution], colour="#6b7280"))
     out.append(f"<h2>{e(w['team_mean'])}</h2>")
-    means = []
+    means: list[tuple[str, float]] = []
     for c in CRITERIA:
-        vals = [t["levels"][c] for t in r["trainees"] if t["levels"][c] is not None]
+        vals = [v for t in r.trainees if (v := t.levels.get(c)) is not None]
         means.append((_crit(w, c), round(sum(vals) / len(vals), 1) if vals else 0))
     out.append(_svg_bars(means))
     out.append(f"<h2>{e(w['leaderboard'].format(since=since))}</h2>")
     out.append(
         _table(
             ["#", w["trainee"], w["passed_n"], w["overall"], w["sessions_col"]],
-            [
-                [x["rank"], x["trainee"], x["passed"], _n(x["overall_level"]), x["sessions"]]
-                for x in r["leaderboard"][:20]
-            ],
+            [[x.rank, x.trainee, x.passed, _n(x.overall_level), x.sessions] for x in r.leaderboard[:20]],
             {0, 2, 3, 4},
         )
     )
@@ -925,25 +903,29 @@ def _html_team(r: dict, w: dict) -> str:
             ],
             [
                 [
-                    s["scenario"],
-                    s["attempts"],
-                    s["trainees"],
-                    _pct(s["pass_rate"]),
-                    _pct(s["resolved_rate"]),
-                    _n(s["mean_overall"]),
-                    f"{s['trips_on']['beat']} ({s['trips_on']['failed_sessions']})" if s["trips_on"] else "–",
-                    _strong_cell(s),
+                    s.scenario,
+                    s.attempts,
+                    s.trainees,
+                    _pct(s.pass_rate),
+                    _pct(s.resolved_rate),
+                    _n(s.mean_overall),
+                    s.trips_on.text() if s.trips_on else "–",
+                    s.strong_text(),
                 ]
-                for s in r["scenarios"]
+                for s in r.scenarios
             ],
             {1, 2, 3, 4, 5, 7},
             classes=lambda i, v: "no" if i == 7 and "⚠" in v else "",
         )
     )
-    if any(s.get("flagged") for s in r["scenarios"]):
-        note = w["flag_note"].format(n=_strong_min(), level=f"{r['gate_rule']['min_overall']:g}")
-        out.append(f"<p class=no>{e(note.replace('`', ''))}</p>")
+    if any(s.flagged_for("strong-fail") for s in r.scenarios):
+        out.append(f"<p class=no>{e(_flag_note(w, r).replace('`', ''))}</p>")
+    flagged = [s for s in r.scenarios if s.flagged]
+    if flagged:
+        out.append(f"<p class=no>{e(w['check_first'])}</p><ul>")
+        out += [f"<li><b>⚠ {e(s.scenario)}</b>: {e('; '.join(_flag_reasons(w, s)))}</li>" for s in flagged]
+        out.append("</ul>")
     return "".join(out)
 
 
-RENDERERS = {"md": markdown, "html": html, "csv": to_csv, "json": to_json}
+RENDERERS: dict[str, Callable[..., str]] = {"md": markdown, "html": html, "csv": to_csv, "json": to_json}

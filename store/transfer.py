@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, cast
 
 from .db import Store, insert_id, now
 from .errors import StoreError
@@ -105,11 +105,11 @@ TOTALS = (
 )
 
 
-# -- export ---------------------------------------------------------------------------------------------------------------
+# -- export --------------------------------------------------------------------------------------------------
 def export_sessions(store: Store, out: Path, *, trainee: str | None = None) -> dict:
     """Write the store's sessions (one trainee's, with `trainee`) to `out`, whole or not at all (a temporary file
     next to it is renamed over it at the end). Returns the counts."""
-    where, params = "", ()
+    where, params = "", cast(tuple[Any, ...], ())
     if trainee is not None:
         trainee = clean_name(trainee)
         if store.trainee_id(trainee, create=False) is None:
@@ -176,7 +176,8 @@ def _records(store: Store, ids: list[int]) -> Iterator[dict]:
         batch = ids[i : i + BATCH]
         marks = ", ".join("?" * len(batch))
         sessions = store.query(
-            f"select sessions.id, sessions.uid, trainees.name as trainee, {', '.join('sessions.' + c for c in SESSION_COLUMNS)} "
+            f"select sessions.id, sessions.uid, trainees.name as trainee, "
+            f"{', '.join('sessions.' + c for c in SESSION_COLUMNS)} "
             f"from sessions join trainees on trainees.id = sessions.trainee_id where sessions.id in ({marks})",
             batch,
         )
@@ -202,7 +203,7 @@ def _records(store: Store, ids: list[int]) -> Iterator[dict]:
             yield {"session": {k: v for k, v in s.items() if k != "id"}, "turns": by_session.get(s["id"], [])}
 
 
-# -- the file's format (what import accepts) --------------------------------------------------------------------------------
+# -- the file's format (what import accepts) -----------------------------------------------------------------
 def _models():
     """The pydantic models of one line (built on first use: pydantic loads only for an import)."""
     from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -411,7 +412,7 @@ def _check(record, path: Path, number: int) -> None:
         raise StoreError(f"{path}:{number}: the same id is given twice; nothing was imported.")
 
 
-# -- import ---------------------------------------------------------------------------------------------------------------
+# -- import --------------------------------------------------------------------------------------------------
 def import_sessions(store: Store, path: Path) -> ImportResult:
     """Add the file's sessions to the store by the merge rule above. The whole file is checked first (a bad line
     means nothing is imported); then each session is one transaction, so an import cut short by a crash or a full
@@ -443,9 +444,10 @@ def _merge(conn, record) -> tuple[str, int, int]:
             f"(?, ?, {', '.join('?' * len(SESSION_COLUMNS))})",
             (s.uid, trainee_id, *(getattr(s, c) for c in SESSION_COLUMNS)),
         )
+        assert sid is not None  # no `on conflict` clause: the insert adds the row or raises
         turns, findings = _add_turns(conn, sid, trainee_id, record.turns)
         return "new", turns, findings
-    local = dict(zip(("id", *TOTALS), row[0]))
+    local = dict(zip(("id", *TOTALS), row[0], strict=True))
     sid = local["id"]
     trainee_id = conn.execute("select trainee_id from sessions where id = ?", (sid,)).fetchone()[0]
     have = dict(conn.execute("select number, uid from turns where session_id = ?", (sid,)).fetchall())

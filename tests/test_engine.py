@@ -25,7 +25,7 @@ class FixedScorer:
     def score(self, reply, ctx=None):
         self.contexts.append(ctx)
         c, s, w = self.queue.pop(0)
-        scores = dict(zip(CRITERIA, (c, s, w)))
+        scores = dict(zip(CRITERIA, (c, s, w), strict=True))
         hits = match_items(ctx.items, reply) if ctx else []
         return ScoreResult(
             scores, round((c + s + w) / 3), [Finding("x", "certainty", 0, 0, "", "m", "", 0)], hits, "fixed"
@@ -54,6 +54,26 @@ def test_high_scores_and_required_item_resolve(minimal):
     assert s.outcome == "resolved"
     assert s.current.beat == "end:resolved" and s.customer_line == "Thanks."
     assert s.must_done == {"give-time"}
+
+
+def test_each_reply_keeps_the_customer_line_it_answered_as_scripted_and_as_said(minimal):
+    scorer = FixedScorer((20, 60, 40), (95, 90, 95))
+    s = Session(minimal, scorer=scorer, seed=1)
+    opening = s.current.line
+    s.set_customer_line("(a model's wording)", "fallback:timeout", "timed out after 20 s")
+    first = s.submit("We'll see.")
+    # what the trainee saw, and why, is kept with the turn; the engine's own line is what was scored
+    assert (first.line.beat, first.line.scripted, first.customer) == (
+        "opening",
+        opening,
+        "(a model's wording)",
+    )
+    assert (first.line.source, first.line.reason) == ("fallback:timeout", "timed out after 20 s")
+    assert scorer.contexts[0].customer == opening
+    second = s.submit("I'm sorry.")
+    assert second.line.beat == "push" and second.customer == second.line.scripted == "When, exactly?"
+    assert second.line.source == "scripted" and scorer.contexts[1].customer_history == (opening,)
+    assert s.said == ["(a model's wording)", "When, exactly?", s.customer_line]
 
 
 def test_fatal_forbidden_ends_at_once(minimal):
@@ -98,7 +118,7 @@ def test_line_variants_do_not_repeat_until_exhausted():
         if s.finished:
             break
         lines.append((t.decision.beat, t.decision.line))
-    same_beat = [l for b, l in lines if b == lines[0][0]]
+    same_beat = [line for b, line in lines if b == lines[0][0]]
     assert len(same_beat) == len(set(same_beat))
 
 

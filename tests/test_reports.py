@@ -16,6 +16,7 @@ from scenarios import BUNDLED
 from simulator import Session, load_scenario
 from simulator.runner import play
 from store import ReadinessGate, ScenarioInfo, Store, StoreRecorder, team_report, trainee_report
+from store.report_data import GridCell, Strong, TopHabit
 
 from .conftest import run_peilian
 
@@ -66,40 +67,34 @@ def test_the_team_view_answers_who_is_stuck_on_what_and_who_is_ready(store):
     }
     gate = ReadinessGate(scenarios=2, min_overall=60, required_tags=())
     team = team_report(store, scenarios=INFOS, gate=gate, gates=gates)
-    rows = {t["trainee"]: t for t in team["trainees"]}
-    grid = {r["trainee"]: r["cells"] for r in team["grid"]["rows"]}
-    assert team["grid"]["scenarios"] == [sc.id for sc in (GIFT, REFUND, SAFETY)]
-    assert [g["name"] for g in team["gates"]] == ["Double-11", "safety-first"]
+    rows = {t.trainee: t for t in team.trainees}
+    grid = {r.trainee: r.cells for r in team.grid.rows}
+    assert team.grid.scenarios == [sc.id for sc in (GIFT, REFUND, SAFETY)]
+    assert [g.name for g in team.gates] == ["Double-11", "safety-first"]
     for name in ("王小明", "李四", "Ana"):
         own = trainee_report(store, name, scenarios=INFOS, gate=gate)
         # the grid says what each trainee's own report says, scenario by scenario
         assert grid[name] == {
-            s["scenario"]: {"best": s["best"], "passed": s["passed"], "attempts": s["attempts"]}
-            for s in own["scenarios"]
+            s.scenario: GridCell(best=s.best, passed=s.passed, attempts=s.attempts) for s in own.scenarios
         }
         # the top habit is the first habit of their own report
-        h = own["habits"][0]
-        assert rows[name]["top_habit"] == {
-            "rule": h["rule"],
-            "criterion": h["criterion"],
-            "count": h["count"],
-            "points": h["points"],
-        }
+        h = own.habits[0]
+        assert rows[name].top_habit == TopHabit(
+            rule=h.rule, criterion=h.criterion, count=h.count, points=h.points
+        )
         # each named gate, side by side with the default one
         for gname, g in gates.items():
-            mine = trainee_report(store, name, scenarios=INFOS, gate=g)["readiness"]
-            assert rows[name]["gates"][gname] == {
-                k: mine[k] for k in ("ready", "passed", "needed", "missing_required")
-            }
+            mine = trainee_report(store, name, scenarios=INFOS, gate=g).readiness
+            assert mine and rows[name].gates[gname] == mine.cell()
     # the trend: the last 5 sessions' mean overall against the 5 before (王小明 improved; 李四 has too few)
-    overall = [t["overall"] for t in trainee_report(store, "王小明", scenarios=INFOS)["trend"]]
-    tr = rows["王小明"]["trend"]
-    assert tr["last"] == pytest.approx(sum(overall[-5:]) / 5, abs=0.1)
-    assert tr["before"] == pytest.approx(sum(overall[-10:-5]) / 5, abs=0.1)
-    assert tr["change"] > 20 and rows["李四"]["trend"] is None
+    overall = [t.overall for t in trainee_report(store, "王小明", scenarios=INFOS).trend]
+    tr = rows["王小明"].trend
+    assert tr and tr.last == pytest.approx(sum(overall[-5:]) / 5, abs=0.1)
+    assert tr.before == pytest.approx(sum(overall[-10:-5]) / 5, abs=0.1)
+    assert tr.change > 20 and rows["李四"].trend is None
     # Ana passed two scenarios well but not the safety one: ready by Double-11 (level 65), not by safety-first
-    assert rows["Ana"]["gates"]["Double-11"]["ready"] and not rows["Ana"]["gates"]["safety-first"]["ready"]
-    assert rows["Ana"]["gates"]["safety-first"]["missing_required"] == [SAFETY.id]
+    assert rows["Ana"].gates["Double-11"].ready and not rows["Ana"].gates["safety-first"].ready
+    assert rows["Ana"].gates["safety-first"].missing_required == [SAFETY.id]
     # a level gate: enough passes, but the overall level (recent sessions weigh more) is what decides
     high = team_report(
         store,
@@ -107,8 +102,8 @@ def test_the_team_view_answers_who_is_stuck_on_what_and_who_is_ready(store):
         gate=gate,
         gates={"level 99": ReadinessGate(scenarios=1, min_overall=0, required_tags=(), min_level=99)},
     )
-    assert not any(t["gates"]["level 99"]["ready"] for t in high["trainees"])
-    assert all(t["gates"]["level 99"]["passed"] >= 1 for t in high["trainees"] if t["trainee"] != "李四")
+    assert not any(t.gates["level 99"].ready for t in high.trainees)
+    assert all(t.gates["level 99"].passed >= 1 for t in high.trainees if t.trainee != "李四")
 
 
 def _session(conn, trainee_id: int, scenario: str, outcome: str, overall: float, when: str) -> None:
@@ -148,11 +143,11 @@ def test_a_scenario_strong_trainees_fail_is_flagged_and_a_hard_one_is_not(store)
             if strong:
                 _session(conn, tid, "broken-one", "escalated", 70, "2026-11-07T10:00:00+00:00")
     team = team_report(store)
-    by = {s["scenario"]: s for s in team["scenarios"]}
-    assert by["hard-one"]["pass_rate"] == 0.5 and not by["hard-one"]["flagged"]
-    assert by["hard-one"]["strong"] == {"trainees": 5, "passed": 5}
-    assert by["broken-one"]["flagged"] and by["broken-one"]["strong"] == {"trainees": 5, "passed": 0}
-    assert not by["easy-one"]["flagged"]
+    by = {s.scenario: s for s in team.scenarios}
+    assert by["hard-one"].pass_rate == 0.5 and not by["hard-one"].flagged
+    assert by["hard-one"].strong == Strong(trainees=5, passed=5)
+    assert by["broken-one"].flagged and by["broken-one"].strong == Strong(trainees=5, passed=0)
+    assert not by["easy-one"].flagged
 
 
 def _cli_team(peilian_home) -> None:
@@ -295,3 +290,232 @@ def test_a_config_gate_that_is_not_a_gate_is_one_sentence(peilian_home):
         peilian_home.joinpath("config.yaml").write_text(text, encoding="utf-8")
         r = run_peilian("report", "--team")
         assert r.returncode == 2 and sentence in r.stderr and r.stderr.count("\n") == 1, r.stderr
+
+
+TEAM_KEYS = {
+    ".": [
+        "kind",
+        "since",
+        "gate",
+        "gate_rule",
+        "gates",
+        "trainees",
+        "leaderboard",
+        "grid",
+        "scenarios",
+        "distribution",
+        "sessions",
+        "generated",
+    ],
+    ".gate_rule": ["scenarios", "min_overall", "required_tags"],
+    ".gates[]": ["name", "gate", "gate_rule"],
+    ".gates[].gate_rule": ["scenarios", "min_overall", "required_tags", "min_level"],
+    ".trainees[]": [
+        "trainee",
+        "sessions",
+        "resolved",
+        "levels",
+        "overall_level",
+        "weakest",
+        "passed",
+        "ready",
+        "missing_required",
+        "last",
+        "top_habit",
+        "trend",
+        "gates",
+    ],
+    ".trainees[].levels": ["certainty", "simplicity", "warmth"],
+    ".trainees[].top_habit": ["rule", "criterion", "count", "points"],
+    ".trainees[].trend": ["last", "before", "change", "sessions"],
+    ".trainees[].gates": ["*"],
+    ".trainees[].gates.*": ["ready", "passed", "needed", "missing_required"],
+    ".leaderboard[]": ["rank", "trainee", "passed", "overall_level", "sessions"],
+    ".grid": ["scenarios", "rows"],
+    ".grid.rows[]": ["trainee", "cells"],
+    ".grid.rows[].cells": ["*"],
+    ".grid.rows[].cells.*": ["best", "passed", "attempts"],
+    ".scenarios[]": [
+        "scenario",
+        "title",
+        "difficulty",
+        "attempts",
+        "trainees",
+        "pass_rate",
+        "resolved_rate",
+        "mean_overall",
+        "trips_on",
+        "strong",
+        "flagged",
+        "flags",  # added: why it is flagged (issue 17)
+    ],
+    ".scenarios[].trips_on": ["beat", "failed_sessions"],
+    ".scenarios[].strong": ["trainees", "passed"],
+    ".distribution[]": ["from", "to", "trainees"],
+}
+TRAINEE_KEYS = {
+    ".": [
+        "kind",
+        "trainee",
+        "since",
+        "sessions",
+        "finished",
+        "unfinished",
+        "outcomes",
+        "levels",
+        "overall_level",
+        "weakest",
+        "weakest_habits",
+        "habits",
+        "trend",
+        "scenarios",
+        "streak_days",
+        "resolved_in_a_row",
+        "hints_used",
+        "readiness",
+        "gates",
+        "next",
+        "first",
+        "last",
+        "info",
+    ],
+    ".unfinished[]": ["session", "scenario", "started_at", "turns"],
+    ".outcomes": ["*"],
+    ".levels": ["certainty", "simplicity", "warmth"],
+    ".weakest_habits[]": ["rule", "criterion", "points", "count", "words", "message", "suggestion", "quotes"],
+    ".weakest_habits[].words[]": ["text", "count"],
+    ".habits[]": ["rule", "criterion", "points", "count", "words", "message", "suggestion", "quotes"],
+    ".habits[].words[]": ["text", "count"],
+    ".trend[]": ["session", "date", "scenario", "certainty", "simplicity", "warmth", "overall", "outcome"],
+    ".scenarios[]": [
+        "scenario",
+        "title",
+        "attempts",
+        "best",
+        "best_outcome",
+        "latest",
+        "latest_outcome",
+        "latest_date",
+        "passed",
+    ],
+    ".readiness": [
+        "ready",
+        "passed",
+        "needed",
+        "passed_scenarios",
+        "required",
+        "missing_required",
+        "gate",
+        "gate_rule",
+    ],
+    ".readiness.gate_rule": ["scenarios", "min_overall", "required_tags"],
+    ".gates[]": [
+        "name",
+        "ready",
+        "passed",
+        "needed",
+        "passed_scenarios",
+        "required",
+        "missing_required",
+        "gate",
+        "gate_rule",
+    ],
+    ".gates[].gate_rule": ["scenarios", "min_overall", "required_tags", "min_level"],
+    ".next[]": ["scenario", "title"],
+    ".info": ["*"],
+}
+
+
+# Maps keyed by data (scenario ids, gate names, outcomes), not by the format's own names
+_DATA_KEYED = {".grid.rows[].cells", ".trainees[].gates", ".outcomes", ".info"}
+
+
+def _shape(value, path: str = "", out: dict | None = None) -> dict[str, list[str]]:
+    """Every object's keys in a JSON document, by path (a list's items as [], a map keyed by data as *)."""
+    out = {} if out is None else out
+    if isinstance(value, dict):
+        data = path in _DATA_KEYED
+        keys = out.setdefault(path or ".", [])
+        for k, v in value.items():
+            name = "*" if data else k
+            if name not in keys:
+                keys.append(name)
+            _shape(v, f"{path}.{name}", out)
+    elif isinstance(value, list):
+        for v in value:
+            _shape(v, f"{path}[]", out)
+    return out
+
+
+def test_the_json_reports_keep_their_keys(peilian_home):
+    """JSON is a public format (scripts and dashboards read it): its keys, and their order, are pinned."""
+    _cli_team(peilian_home)
+    assert run_peilian("run", "late-birthday-gift", "--trainee", "李四", "-q", input="好的\n").returncode == 0
+    store = Store()  # and one trainee with enough sessions for a trend
+    with store.write() as conn:
+        tid = store.trainee_id_in(conn, "趋势")
+        for d in range(10):
+            _session(conn, tid, "late-birthday-gift", "resolved", 50 + d, f"2026-11-{d + 10}T10:00:00+00:00")
+    store.close()
+    team = json.loads(run_peilian("report", "--team", "--format", "json").stdout)
+    mine = json.loads(run_peilian("report", "--trainee", "李四", "--format", "json").stdout)
+    assert (_shape(team), _shape(mine)) == (TEAM_KEYS, TRAINEE_KEYS)
+
+
+def test_a_csv_report_ends_its_rows_cleanly_in_a_file_and_on_the_terminal(peilian_home, tmp_path):
+    """The last column is data like the others: no stray ␍ (the terminal-safe form of the CR of CRLF) after it."""
+    _cli_team(peilian_home)
+    out = tmp_path / "team.csv"
+    assert run_peilian("report", "--team", "--out", str(out)).returncode == 0
+    for text in (
+        out.read_text(encoding="utf-8-sig"),
+        run_peilian("report", "--team", "--format", "csv").stdout,
+    ):
+        assert "␍" not in text and "\r" not in text
+        rows = list(csv.reader(io.StringIO(text)))
+        assert rows[0][-1].endswith(": check") and rows[0][-2].endswith(": attempts")
+        assert all(row[-2].isdigit() and row[-1] == "" for row in rows[1:])  # numbers stay numbers
+
+
+def _broken_copy(peilian_home, title: str = "生日礼物(参考答案坏了)") -> None:
+    """late-birthday-gift as a team scenario whose own model answers are vague: even they can't pass it."""
+    text = (BUNDLED / "late-birthday-gift.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^id: late-birthday-gift$", "id: broken-gift", text)
+    text = re.sub(r"(?m)^title: .*$", f"title: {title}", text)
+    text = re.sub(r"(?m)^(\s*model_answer:) .*$", r"\1 我们会尽快处理。", text)
+    (peilian_home / "scenarios").mkdir(parents=True, exist_ok=True)
+    (peilian_home / "scenarios" / "broken-gift.yaml").write_text(text, encoding="utf-8")
+
+
+def test_a_scenario_whose_own_model_answers_fail_is_flagged_in_every_format(peilian_home):
+    _cli_team(peilian_home)  # late-birthday-gift, whose model answers pass
+    _broken_copy(peilian_home)
+    r = run_peilian("run", "broken-gift", "--trainee", "李四", "-q", input="我们会尽快处理\n亲,再等等。\n")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(run_peilian("report", "--team", "--format", "json").stdout)
+    by = {s["scenario"]: s for s in doc["scenarios"]}
+    broken, fine = by["broken-gift"], by["late-birthday-gift"]
+    assert broken["flagged"] and [f["reason"] for f in broken["flags"]] == ["model-answers"]
+    assert broken["flags"][0]["problems"][0].startswith("seed 0: ")
+    assert not fine["flagged"] and fine["flags"] == []
+    md = run_peilian("report", "--team").stdout
+    assert re.search(r"(?m)^- ⚠ broken-gift: its model answers don't pass: seed 0: ", md)
+    assert "late-birthday-gift: " not in md.split("Check these scenarios before the trainees:")[1]
+    zh = run_peilian("report", "--team", "--format", "html", "--lang", "zh").stdout
+    assert "先检查这些情境,再看学员" in zh and "它自己的参考答案也通不过:seed 0: " in zh
+    rows = list(csv.DictReader(io.StringIO(run_peilian("report", "--team", "--format", "csv").stdout)))
+    assert all(r["broken-gift: check"].startswith("its model answers don't pass: seed 0: ") for r in rows)
+    assert all(r["late-birthday-gift: check"] == "" for r in rows)
+
+    # played once per scenario version: the next report reads what was found (here, planted in the cache) ...
+    cache = peilian_home / "cache" / "model-answers.json"
+    found = json.loads(cache.read_text(encoding="utf-8"))
+    assert len(found) == 2 and sorted(map(bool, found.values())) == [False, True]
+    planted = {k: (["seed 9: planted"] if not v else v) for k, v in found.items()}
+    cache.write_text(json.dumps(planted), encoding="utf-8")
+    md = run_peilian("report", "--team").stdout
+    assert "- ⚠ late-birthday-gift: its model answers don't pass: seed 9: planted" in md
+    # ... until the scenario changes: a new version is played again
+    _broken_copy(peilian_home, title="生日礼物(新版)")
+    run_peilian("report", "--team")
+    assert len(json.loads(cache.read_text(encoding="utf-8"))) == 3

@@ -166,7 +166,7 @@ def test_sigkill_mid_session_keeps_scored_turns_and_resumes_exactly(peilian_home
     for i, reply in enumerate(REPLIES[:2], 1):
         proc.stdin.write(reply + "\n")
         proc.stdin.flush()
-        assert _wait_for(lambda: turns_stored() >= i), (
+        assert _wait_for(lambda i=i: turns_stored() >= i), (
             "the scored turn was not committed while the session ran"
         )
     proc.send_signal(signal.SIGKILL)  # the pipe stays open: the process is mid-session, waiting for reply 3
@@ -235,7 +235,7 @@ def test_twenty_concurrent_writers_lose_nothing(peilian_home, backend):
         for i in range(writers)
     ]
     results = [p.communicate(timeout=600) for p in procs]
-    for p, (out, err) in zip(procs, results):
+    for p, (out, err) in zip(procs, results, strict=True):
         assert p.returncode == 0 and out.strip() == "ok", err
     # Every session of every writer, every turn of every session (each plays the same 4 replies).
     assert rows(peilian_home, "select count(distinct name) from trainees")[0][0] == writers
@@ -315,7 +315,7 @@ def test_migration_upgrades_a_database_made_by_the_first_schema(tmp_path):
     }  # old rows: unknown path
     assert store.query("select draft, hints_pending from sessions")[0] == {"draft": None, "hints_pending": 0}
     rep = trainee_report(store, "老员工")
-    assert rep["sessions"] == 1 and rep["levels"]["certainty"] == 90.0
+    assert rep.sessions == 1 and rep.levels["certainty"] == 90.0
     # Old attempts keep the scorer they were scored with: nothing is recomputed.
     assert store.query("select scorer_version from sessions")[0]["scorer_version"] == "placeholder-0"
     # old rows got global ids, so they can be exported and imported like new ones
@@ -477,12 +477,12 @@ def test_progress_model(peilian_home, backend):
     info = [ScenarioInfo.of(sc)]
     gate = ReadinessGate(scenarios=1, min_overall=50, required_tags=())
     rep = trainee_report(rec.store, "c", scenarios=info, gate=gate)
-    assert rep["scenarios"][0]["attempts"] == 2 and rep["scenarios"][0]["best_outcome"] == "resolved"
-    assert rep["readiness"]["ready"] and rep["resolved_in_a_row"] == 1 and rep["streak_days"] == 1
-    hedges = [h for h in rep["habits"] if h["rule"] == "certainty.hedge"]
-    assert hedges and hedges[0]["words"][0]["text"] == "尽快" and "尽快" in hedges[0]["quotes"][0]
+    assert rep.scenarios[0].attempts == 2 and rep.scenarios[0].best_outcome == "resolved"
+    assert rep.readiness and rep.readiness.ready and rep.resolved_in_a_row == 1 and rep.streak_days == 1
+    hedges = [h for h in rep.habits if h.rule == "certainty.hedge"]
+    assert hedges and hedges[0].words[0].text == "尽快" and "尽快" in hedges[0].quotes[0]
     team = team_report(rec.store, scenarios=info, gate=gate)
-    assert team["trainees"][0]["ready"] and team["scenarios"][0]["attempts"] == 2
+    assert team.trainees[0].ready and team.scenarios[0].attempts == 2
 
 
 def test_readiness_gate_in_both_languages():
@@ -509,7 +509,7 @@ def test_bests_count_finished_sessions_only(peilian_home, backend):
     assert left.outcome is None and left.overall > 0
     assert scenario_bests(rec.store, "d") == {}
     rep = trainee_report(rec.store, "d", scenarios=[ScenarioInfo.of(sc)])
-    assert rep["scenarios"][0]["best"] is None and rep["scenarios"][0]["attempts"] == 1
+    assert rep.scenarios[0].best is None and rep.scenarios[0].attempts == 1
 
     play(
         Session(sc, seed=1), ["我们会尽快处理", "亲,再等等。"], recorder=StoreRecorder(), trainee="d"
@@ -519,7 +519,7 @@ def test_bests_count_finished_sessions_only(peilian_home, backend):
     bests = scenario_bests(rec.store, "d")
     assert bests[sc.id] == {"best": finished, "passed": False, "attempts": 1}  # ...and still isn't the best
     rep = trainee_report(rec.store, "d", scenarios=[ScenarioInfo.of(sc)])
-    assert rep["scenarios"][0]["best"] == round(finished, 1) and rep["scenarios"][0]["attempts"] == 2
+    assert rep.scenarios[0].best == round(finished, 1) and rep.scenarios[0].attempts == 2
 
 
 def test_datasette_browses_the_database(peilian_home):
@@ -575,3 +575,272 @@ def test_the_sqlite_store_sends_no_sql_older_sqlites_lack(tmp_path):
     other.conn.set_trace_callback(sent.append)
     assert import_sessions(other, tmp_path / "a.jsonl").new == 1
     assert len(sent) > 20 and not [q for q in sent if "returning" in q.lower()]
+
+
+class _Voice:
+    """A customer model that words every other line its own way (as an LLM would) and falls back on the others
+    with a status, so the stored rows show what was said and by which path, besides the scripted line."""
+
+    name = "fake-llm"
+
+    def __init__(self) -> None:
+        from simulator.customer import Capabilities
+
+        self.capabilities = Capabilities(streams=True)
+        self.last = None
+        self.n = 0
+
+    @property
+    def voice(self) -> str:
+        return self.name
+
+    def warm(self) -> None:
+        pass
+
+    def prepare(self, decision, ctx) -> None:
+        pass
+
+    def stream(self, decision, ctx):
+        from simulator.customer import Utterance
+
+        self.n += 1
+        if self.n % 2:
+            self.last = Utterance(f"«{decision.line}»", "llm")
+        else:
+            self.last = Utterance(
+                decision.line,
+                "fallback:guard",
+                "The model's line failed a check.",
+                meta={"rejected": ["echo"]},
+            )
+        yield self.last.text
+
+
+# What the recorder stored for the sessions below, before the engine kept one record per customer line.
+PINNED = (
+    [
+        (
+            1,
+            "opening",
+            "«第五天了还没发货!说好的48小时呢?我儿子后天过生日,礼物到不了你们负责吗?»",
+            "孩子后天过生日礼物还没发,换谁都着急,真的对不起。我现在就联系商家今天18点前改发顺丰,后天中午12点前送到;单号一出来我就短信发给您。",
+            25,
+            56,
+            '["contact-seller", "give-deadline"]',
+            "[]",
+            "what-if-late",
+            1,
+            "«第五天了还没发货!说好的48小时呢?我儿子后天过生日,礼物到不了你们负责吗?»",
+            "llm",
+            "那要是商家今天又不发呢?你们怎么保证?",
+            "fallback:guard",
+            "The model's line failed a check.",
+        ),
+        (
+            2,
+            "what-if-late",
+            "那要是商家今天又不发呢?你们怎么保证?",
+            "我会一直盯着这单。18点前没发出,我马上给您申请20元延迟发货赔付,并打电话告诉您下一步。",
+            56,
+            79,
+            '["offer-fallback"]',
+            "[]",
+            "end:resolved",
+            0,
+            "那要是商家今天又不发呢?你们怎么保证?",
+            "fallback:guard",
+            "«行,18点前我等单号。谢谢啊。»",
+            "llm",
+            None,
+        ),
+        (
+            1,
+            "opening",
+            "«你们到底什么时候发货?!我儿子后天生日,说好48小时发货,现在都第五天了,连个快递单号都没有!»",
+            "我们会尽快处理",
+            25,
+            10,
+            "[]",
+            "[]",
+            "demand-time",
+            1,
+            "«你们到底什么时候发货?!我儿子后天生日,说好48小时发货,现在都第五天了,连个快递单号都没有!»",
+            "llm",
+            '又是"尽快"?尽快是多快?你就告诉我今天能不能发!',
+            "fallback:guard",
+            "The model's line failed a check.",
+        ),
+        (
+            2,
+            "demand-time",
+            '又是"尽快"?尽快是多快?你就告诉我今天能不能发!',
+            "亲,再等等。",
+            10,
+            0,
+            "[]",
+            "[]",
+            "end:escalated",
+            0,
+            '又是"尽快"?尽快是多快?你就告诉我今天能不能发!',
+            "fallback:guard",
+            "«算了,跟你说不通。我要投诉,给差评!»",
+            "llm",
+            None,
+        ),
+        (
+            1,
+            "opening",
+            "«你们到底什么时候发货?!我儿子后天生日,说好48小时发货,现在都第五天了,连个快递单号都没有!»",
+            "真的对不起,麻烦告诉我您的订单号?我马上查。",
+            25,
+            25,
+            "[]",
+            "[]",
+            "opening",
+            1,
+            "«你们到底什么时候发货?!我儿子后天生日,说好48小时发货,现在都第五天了,连个快递单号都没有!»",
+            "llm",
+            "2026111788321,就是那副儿童蓝牙耳机。你赶紧查。",
+            "fallback:guard",
+            "The model's line failed a check.",
+        ),
+        (
+            2,
+            "opening",
+            "2026111788321,就是那副儿童蓝牙耳机。你赶紧查。",
+            "孩子后天过生日礼物还没发,换谁都着急,真的对不起。我现在就联系商家今天18点前改发顺丰,后天中午12点前送到;单号一出来我就短信发给您。",
+            25,
+            56,
+            '["contact-seller", "give-deadline"]',
+            "[]",
+            "what-if-late",
+            0,
+            "2026111788321,就是那副儿童蓝牙耳机。你赶紧查。",
+            "fallback:guard",
+            "«那要是商家今天又不发呢?你们怎么保证?»",
+            "llm",
+            None,
+        ),
+        (
+            3,
+            "what-if-late",
+            "«那要是商家今天又不发呢?你们怎么保证?»",
+            "我会一直盯着这单。18点前没发出,我马上给您申请20元延迟发货赔付,并打电话告诉您下一步。",
+            56,
+            79,
+            '["offer-fallback"]',
+            "[]",
+            "end:resolved",
+            0,
+            "«那要是商家今天又不发呢?你们怎么保证?»",
+            "llm",
+            "好的,那就麻烦你了,孩子生日别耽误了。",
+            "fallback:guard",
+            "The model's line failed a check.",
+        ),
+        (
+            1,
+            "opening",
+            "«This is the third time I'm writing. Where is my 12 yuan return postage? "
+            "The seller promised it two weeks ago.»",
+            "Sorry about this, Ms Carter. Let me check on your refund.",
+            30,
+            19,
+            "[]",
+            "[]",
+            "sarcastic-when",
+            1,
+            "«This is the third time I'm writing. Where is my 12 yuan return postage? "
+            "The seller promised it two weeks ago.»",
+            "llm",
+            "You're not telling me anything new. What date will I have my 12 yuan?",
+            "fallback:guard",
+            "The model's line failed a check.",
+        ),
+        (
+            2,
+            "sarcastic-when",
+            "You're not telling me anything new. What date will I have my 12 yuan?",
+            "I understand, Ms Carter, and I'm sorry. I'm looking into the 12 yuan for you now.",
+            19,
+            10,
+            '["state-amount"]',
+            "[]",
+            "sarcastic-when",
+            0,
+            "You're not telling me anything new. What date will I have my 12 yuan?",
+            "fallback:guard",
+            "«Great, another vague answer. Give me a time or don't bother.»",
+            "llm",
+            None,
+        ),
+        (
+            3,
+            "sarcastic-when",
+            "«Great, another vague answer. Give me a time or don't bother.»",
+            "Please be patient, we will look into it.",
+            10,
+            0,
+            "[]",
+            "[]",
+            "end:escalated",
+            0,
+            "«Great, another vague answer. Give me a time or don't bother.»",
+            "llm",
+            "Unbelievable. I want a supervisor, now.",
+            "fallback:guard",
+            "The model's line failed a check.",
+        ),
+    ],
+    [
+        ("late-birthday-gift", 1, "fake-llm", 7, "resolved", 2, 79, 1, "what-if-late"),
+        ("late-birthday-gift", 1, "fake-llm", 2, "escalated", 2, 0, 1, "demand-time"),
+        ("late-birthday-gift", 1, "fake-llm", 4, "resolved", 3, 79, 1, "what-if-late"),
+        ("return-postage-refund", 1, "fake-llm", 3, "escalated", 3, 0, 1, "sarcastic-when"),
+    ],
+)
+
+
+def _stored_rows(store: Store) -> tuple[list, list]:
+    turns = store.query(
+        """select number, beat, customer_line, reply, mood_before, mood, must_new, forbidden, next_beat, hints_used,
+           customer_said, customer_source, customer_reply, customer_reply_source, customer_reply_status
+           from turns order by session_id, number"""
+    )
+    sessions = store.query(
+        """select scenario_id, scenario_version, customer, seed, outcome, turns, mood, hints_used, ended_on_beat
+           from sessions order by id"""
+    )
+    return [tuple(t.values()) for t in turns], [tuple(s.values()) for s in sessions]
+
+
+def test_the_recorder_stores_these_rows_for_a_seeded_session(tmp_path):
+    """The rows a recorded session leaves, pinned (scripted engine, fixed seed, a fake voice for what was said):
+    the engine's per-turn record may change shape, the stored rows may not. Scores are checked against the
+    turns the engine returned rather than pinned, so that a scorer change alone doesn't break this test."""
+    store = Store(tmp_path / "pin.db")
+    rec = StoreRecorder(store)
+    gift = load_scenario(BUNDLED / "late-birthday-gift.yaml")
+    played = []
+    refund = load_scenario(BUNDLED / "return-postage-refund.yaml")
+    asks = ["真的对不起,麻烦告诉我您的订单号?我马上查。", *gift.tests[0].replies]
+    for sc, seed, replies in (
+        (gift, 7, gift.tests[0].replies),
+        (gift, 2, ["我们会尽快处理", "亲,再等等。", "这个要等商家处理。"]),
+        (gift, 4, asks),
+        (refund, 3, REPLIES),
+    ):
+        session = Session(sc, seed=seed)
+        session.hint()
+        played.append(play(session, replies, customer=_Voice(), recorder=rec, trainee="pin"))
+    turns, sessions = _stored_rows(store)
+    scores = store.query(
+        "select certainty, simplicity, warmth, overall from turns order by session_id, number"
+    )
+    assert [tuple(s.values()) for s in scores] == [
+        (*(t.scores[c] for c in ("certainty", "simplicity", "warmth")), t.result.overall)
+        for s in played
+        for t in s.turns
+    ]
+    assert (turns, sessions) == PINNED
+    store.close()

@@ -68,7 +68,7 @@ def test_migration_upgrades_a_postgresql_database_made_by_an_older_peilian(pg_ur
     assert store.schema_version()[-1] == "m008_findings_by_session"
     uids = [r["uid"] for t in ("sessions", "turns") for r in store.query(f"select uid from {t}")]
     assert len(set(uids)) == 2 and all(len(u) == 36 for u in uids)
-    assert trainee_report(store, "老员工")["levels"]["certainty"] == 90.0
+    assert trainee_report(store, "老员工").levels["certainty"] == 90.0
 
 
 def _play_team(store: Store) -> None:
@@ -89,9 +89,9 @@ def test_the_same_practice_gives_the_same_reports_on_both(pg_url, tmp_path):
     reports = []
     for store in (Store(tmp_path / "team.db"), Store(pg_url)):
         _play_team(store)
-        team = team_report(store, scenarios=infos)
+        team = team_report(store, scenarios=infos).to_dict()
         team.pop("generated")
-        people = {n: trainee_report(store, n, scenarios=infos) for n in ("王小明", "李四", "Ana")}
+        people = {n: trainee_report(store, n, scenarios=infos).to_dict() for n in ("王小明", "李四", "Ana")}
         reports.append(json.dumps({"team": team, "people": people}, ensure_ascii=False, sort_keys=True))
     assert reports[0] == reports[1]
     assert '"sessions": 5' in reports[0] and "certainty.hedge" in reports[0]  # the reports are not empty
@@ -342,4 +342,4 @@ def test_two_serve_processes_share_one_database(pg_url, peilian_home):
                 pass
             s.wait(timeout=10)
     team = team_report(Store(pg_url))
-    assert sorted(t["trainee"] for t in team["trainees"]) == ["李四", "王小明"]
+    assert sorted(t.trainee for t in team.trainees) == ["李四", "王小明"]

@@ -11,7 +11,7 @@ import pytest
 
 from scenarios import BUNDLED
 from simulator import load_scenario
-from store import ScenarioInfo, Store, team_report, trainee_report
+from store import ScenarioInfo, Store, TeamReport, TraineeReport, team_report, trainee_report
 
 from .conftest import run_peilian
 from .test_store import REPLIES
@@ -29,8 +29,8 @@ def team_db(request, tmp_path) -> str:
     return str(tmp_path / "team.db")
 
 
-def cli(*args, input=None):
-    r = run_peilian(*args, input=input)
+def cli(*args, stdin=None):
+    r = run_peilian(*args, input=stdin)
     assert r.returncode == 0, r.stderr
     return r
 
@@ -49,7 +49,7 @@ def practise(
         "--db",
         str(db),
         *more,
-        input="\n".join(replies) + "\n",
+        stdin="\n".join(replies) + "\n",
     )
 
 
@@ -79,9 +79,9 @@ def sessions(db) -> list[dict]:
         store.close()
 
 
-def without_ids(report: dict) -> dict:
-    """A report with the local row ids taken out (they differ between databases; nothing else may)."""
-    text = json.dumps(report, ensure_ascii=False, sort_keys=True)
+def without_ids(report: TeamReport | TraineeReport) -> dict:
+    """A report's JSON with the local row ids taken out (they differ between databases; nothing else may)."""
+    text = json.dumps(report.to_dict(), ensure_ascii=False, sort_keys=True)
     doc = json.loads(text)
     for t in doc.get("trend", []):
         t.pop("session")
@@ -143,7 +143,7 @@ def test_two_laptops_merge_into_one_team_and_one_trainee_can_be_exported(tmp_pat
     cli("export", "--out", str(tmp_path / "b-all.jsonl"), "--db", str(b))
     cli("import", str(tmp_path / "b-all.jsonl"), "--db", team_db)  # 李四's session again, and 王小明's
     team = team_report(Store(team_db), scenarios=INFOS)
-    assert {t["trainee"]: t["sessions"] for t in team["trainees"]} == {"王小明": 2, "李四": 1}
+    assert {t.trainee: t.sessions for t in team.trainees} == {"王小明": 2, "李四": 1}
     assert len(sessions(team_db)) == 3
 
 

@@ -2,19 +2,87 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from store import ReadinessGate, ScenarioInfo, Store, StoreError, clean_name, team_report, trainee_report
 from store.db import default_path, default_target, describe, is_url, writable
-from store.progress import since_value
+from store.progress import empty_team_report, since_value
 from store.report import MD, NO_SESSIONS, RENDERERS, since_text
+from store.report_data import TeamReport, TraineeReport
 
+from .. import __version__
 from ..catalog import all_scenarios
-from ..config import config_path, load_config
+from ..config import config_path, home, load_config
 from ..errors import UserError
 from ..inert import inert, json_inert
+
+if TYPE_CHECKING:
+    from simulator.scenario import Scenario
+
+
+class ModelAnswerCheck:
+    """Each scenario's own model answers, played as `peilian scenarios test --model-answers` plays them (5 seeds),
+    at the team's pass mark: what went wrong, if anything (the team report flags a scenario they don't pass).
+
+    Played once per scenario version: the results are kept in $PEILIAN_HOME/cache/model-answers.json by the
+    scenario's content hash, with the pass mark, the seeds, Peilian's version and the scorer setting, so a report
+    plays only scenarios that are new or changed since the last one (and only those the team has played)."""
+
+    SEEDS = 5
+
+    def __init__(self, scenarios: dict[str, Scenario], pass_mark: float) -> None:
+        self.scenarios = scenarios
+        self.pass_mark = pass_mark
+        self.path: Path | None = None
+        self.cache: dict[str, list[str]] = {}
+        self.changed = False
+
+    def _load(self) -> None:
+        """Read the cache file on first use (a report with nothing to check doesn't touch the data folder)."""
+        if self.path is not None:
+            return
+        self.path = home() / "cache" / "model-answers.json"
+        try:
+            loaded = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            loaded = {}
+        if isinstance(loaded, dict):
+            self.cache = {k: v for k, v in loaded.items() if isinstance(v, list)}
+
+    def key(self, sc: Scenario) -> str:
+        scorer = os.environ.get("PEILIAN_SCORER", "").strip().lower() or "default"
+        return f"{sc.content_hash()} {self.pass_mark:g} {self.SEEDS} {__version__} {scorer}"
+
+    def __call__(self, scenario_id: str) -> list[str] | None:
+        sc = self.scenarios.get(scenario_id)
+        if sc is None:
+            return None
+        key = self.key(sc)
+        self._load()
+        if key not in self.cache:
+            from simulator.selftest import play_model_answers
+
+            outcomes = play_model_answers(sc, seeds=self.SEEDS, pass_mark=self.pass_mark)
+            self.cache[key] = [p for o in outcomes for p in o.problems]
+            self.changed = True
+        return self.cache[key]
+
+    def save(self) -> None:
+        """Keep what was played for the next report (a data folder that can't be written just plays again)."""
+        if not (self.changed and self.path):
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+            tmp.write_text(json.dumps(self.cache, ensure_ascii=False, indent=0), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
 
 
 def open_for_reading(target) -> Store | None:
@@ -95,11 +163,10 @@ def report_command(trainee, team, since, fmt, out, lang):
             f"No progress database at {target}: check the path (`peilian db path` prints the default one)."
         )
     store = open_for_reading(target)
-    scenarios = [
-        ScenarioInfo.of(sc)
-        for _p, sc in all_scenarios(lambda m: click.echo(f"peilian: {inert(m)}", err=True))
-    ]
+    loaded = [sc for _p, sc in all_scenarios(lambda m: click.echo(f"peilian: {inert(m)}", err=True))]
+    scenarios = [ScenarioInfo.of(sc) for sc in loaded]
     gate = ReadinessGate(**cfg["readiness"])
+    check = ModelAnswerCheck({sc.id: sc for sc in loaded}, gate.min_overall)
     gates = {name: ReadinessGate(**rule) for name, rule in cfg["gates"].items()}
     try:
         used = since_value(since)
@@ -111,21 +178,12 @@ def report_command(trainee, team, since, fmt, out, lang):
         if store is None:
             if trainee:
                 raise UserError(f"No sessions for trainee '{trainee}' yet. " + NO_SESSIONS.split(": ", 1)[1])
-            rep = {
-                "kind": "team",
-                "since": used,
-                "trainees": [],
-                "leaderboard": [],
-                "scenarios": [],
-                "distribution": [],
-                "sessions": 0,
-                "gate": gate.describe(),
-                "gate_rule": gate.rule(),
-                "gates": [],
-                "grid": {"scenarios": [], "rows": []},
-            }
+            rep: TeamReport | TraineeReport = empty_team_report(gate=gate, since=since)
         elif team:
-            rep = team_report(store, scenarios=scenarios, gate=gate, since=since, gates=gates)
+            rep = team_report(
+                store, scenarios=scenarios, gate=gate, since=since, gates=gates, model_answers=check
+            )
+            check.save()
         else:
             rep = trainee_report(
                 store,
@@ -143,7 +201,12 @@ def report_command(trainee, team, since, fmt, out, lang):
             store.close()
     text = RENDERERS[fmt](rep, lang) if fmt in ("md", "html") else RENDERERS[fmt](rep)
     # names, titles, replies and findings are data: inert on a terminal (JSON keeps every value, as \u escapes)
-    text = json_inert(text) if fmt == "json" else text if fmt == "html" else inert(text)
+    if fmt == "json":
+        text = json_inert(text)
+    elif fmt == "csv":  # its rows end in CRLF (RFC 4180): only the cells are made inert, not the row ends
+        text = "\r\n".join(inert(row) for row in text.split("\r\n"))
+    elif fmt != "html":
+        text = inert(text)
     if out:
         try:
             # a CSV file gets the byte-order mark without which Excel reads Chinese names as mojibake

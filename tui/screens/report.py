@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Label, Markdown, Static
 
 from scoring import CRITERIA
+from store.report_data import TeamReport, TraineeReport
 
 from .base import AppScreen, ScrollKeys, data_cell, scroll_bindings
 
@@ -98,19 +99,19 @@ class ReportScreen(ScrollKeys, AppScreen):
     @property
     def tables(self) -> bool:
         """Whether this is the team view with something to show in tables (else one Markdown text says why not)."""
-        return self.kind == "team" and bool(self.data and self.data.get("trainees"))
+        return isinstance(self.data, TeamReport) and bool(self.data.trainees)
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="body"):
             if self.kind == "trainee":
-                trend = (self.data or {}).get("trend") or []
+                trend = self.data.trend if isinstance(self.data, TraineeReport) else []
                 if trend:
                     from ..charts import CriteriaChart
 
                     yield CriteriaChart(
                         list(range(1, len(trend) + 1)),
-                        {c: [s[c] for s in trend] for c in CRITERIA},
+                        {c: [s.score(c) for s in trend] for c in CRITERIA},
                         title="chart_sessions",
                         xlabel="session",
                         id="trend",
@@ -137,60 +138,57 @@ class ReportScreen(ScrollKeys, AppScreen):
 
     def _fill(self) -> None:
         """The team view's words and tables in the current language (on mount and after a language switch)."""
-        from store.report import gate_text
-
         r = self.data
+        assert isinstance(r, TeamReport)
         self.query_one("#team-summary", Static).update(
-            self.t("rp_summary", t=len(r["trainees"]), n=r["sessions"], gate=gate_text(r, self.app.lang))
+            self.t("rp_summary", t=len(r.trainees), n=r.sessions, gate=r.gate_text(self.app.lang))
         )
         self.query_one("#keys-note", Static).update(self.t("rp_keys"))
         self.query_one("#trips-note", Static).update(self.t("rp_trips_note"))
         rows = {
             "team-table": [
                 (
-                    t["trainee"],
+                    t.trainee,
                     [
-                        data_cell(t["trainee"]),
-                        _num(t["sessions"]),
-                        *(_num(t["levels"][c]) for c in CRITERIA),
-                        _num(t["overall_level"]),
-                        self.t(t["weakest"]) if t["weakest"] else "",
-                        _num(t["passed"]),
-                        "✔" if t["ready"] else "",
-                        t["last"],
+                        data_cell(t.trainee),
+                        _num(t.sessions),
+                        *(_num(t.levels.get(c)) for c in CRITERIA),
+                        _num(t.overall_level),
+                        self.t(t.weakest) if t.weakest else "",
+                        _num(t.passed),
+                        "✔" if t.ready else "",
+                        t.last,
                     ],
                 )
-                for t in r["trainees"]
+                for t in r.trainees
             ],
             "leaderboard": [
                 (
-                    x["trainee"],
+                    x.trainee,
                     [
-                        _num(x["rank"]),
-                        data_cell(x["trainee"]),
-                        _num(x["passed"]),
-                        _num(x["overall_level"]),
-                        _num(x["sessions"]),
+                        _num(x.rank),
+                        data_cell(x.trainee),
+                        _num(x.passed),
+                        _num(x.overall_level),
+                        _num(x.sessions),
                     ],
                 )
-                for x in r["leaderboard"][:20]
+                for x in r.leaderboard[:20]
             ],
             "difficulty": [
                 (
-                    s["scenario"],
+                    s.scenario,
                     [
-                        data_cell(s["scenario"]),
-                        _num(s["attempts"]),
-                        _num(s["trainees"]),
-                        _pct(s["pass_rate"]),
-                        _pct(s["resolved_rate"]),
-                        _num(s["mean_overall"]),
-                        data_cell(f"{s['trips_on']['beat']} ({s['trips_on']['failed_sessions']})")
-                        if s["trips_on"]
-                        else "–",
+                        data_cell(s.scenario),
+                        _num(s.attempts),
+                        _num(s.trainees),
+                        _pct(s.pass_rate),
+                        _pct(s.resolved_rate),
+                        _num(s.mean_overall),
+                        data_cell(s.trips_on.text()) if s.trips_on else "–",
                     ],
                 )
-                for s in r["scenarios"]
+                for s in r.scenarios
             ],
         }
         for table_id, _fixed, columns in TABLES:

@@ -252,11 +252,6 @@ class Session:
         """What the customer said, line by line."""
         return [line.said for line in self.lines]
 
-    @property
-    def beats_used(self) -> list[str]:
-        """The beats the customer's lines came from, the opening first (endings aside)."""
-        return [line.beat for line in self.lines if not line.beat.startswith("end:")]
-
     def set_customer_line(self, text: str, source: str = "scripted", reason: str = "") -> None:
         """Record what the customer model actually said for the current decision, which path produced it, and why
         the scripted line was used if it was."""

@@ -34,6 +34,7 @@ from .screens.pick import PickScreen
 
 if TYPE_CHECKING:
     from simulator.customer import CustomerModel
+    from store.report_data import TeamReport, TraineeReport
 
 _LATER = {
     "BriefScreen": "screens.brief",
@@ -267,7 +268,7 @@ class PeilianApp(App):
 
         return ReadinessGate(**self.config["readiness"]) if self.config else ReadinessGate()
 
-    def report(self, kind: str) -> tuple[dict | None, str]:
+    def report(self, kind: str) -> tuple[TeamReport | TraineeReport | None, str]:
         """The report's data (None when there is none) and its Markdown (or one sentence saying why not)."""
         store = self.progress.store
         if store is None:

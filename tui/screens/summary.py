@@ -81,11 +81,7 @@ class SummaryScreen(ScrollKeys, AppScreen):
                 if any(f.effect < 0 for f in turn.result.findings):
                     yield ChatLine("lost", partial(self._lost, turn), classes="lost")
                 weak = min(turn.result.scores.values()) < WEAK
-                answer = (
-                    s.model_answer(s.beats_used[turn.number - 1])
-                    if turn.number - 1 < len(s.beats_used)
-                    else ""
-                )
+                answer = s.model_answer(turn.line.beat)
                 if answer:  # under a weak reply always; under the others with F2
                     line = ChatLine("model_answer", answer, classes="answer" if weak else "answer strong")
                     line.display = weak or self.answers

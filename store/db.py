@@ -255,6 +255,28 @@ def m008_findings_by_session(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m009_web_sessions(db: sqlite_utils.Database) -> None:
+    """The training room's sign-ins (`peilian serve`), in the store rather than in one server process's memory, so
+    that any server of a room (several machines behind a load balancer, on one database) accepts a browser another
+    signed in, and signing out ends it on all of them. Only a SHA-256 of the cookie's random token is kept."""
+    if "web_sessions" not in db.table_names():
+        db["web_sessions"].create(
+            {
+                "token_hash": str,  # sha256 of the cookie's random token (the token itself is never stored)
+                "name": str,  # the account (accounts.name: the trainee name it practises under)
+                "stamp": str,  # the account's password stamp at sign-in: a new password ends the session
+                "created_at": str,
+                "expires_at": str,
+                "revoked_at": str,  # NULL while valid; set by signing out, a reset or a removal
+            },
+            pk="token_hash",
+            not_null={"name", "stamp", "created_at", "expires_at"},
+        )
+        db["web_sessions"].create_index(["name"], if_not_exists=True)
+        db["web_sessions"].create_index(["expires_at"], if_not_exists=True)
+
+
 # -- connection -------------------------------------------------------------------------------------------------
 def _explain(e: sqlite3.Error, path: Path) -> StoreError:
     msg = str(e).lower()
@@ -456,7 +478,7 @@ class Store:
             try:
                 cur = self.conn.execute(sql, params)
                 cols = [d[0] for d in cur.description or ()]
-                return [dict(zip(cols, row)) for row in cur.fetchall()]
+                return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
             except sqlite3.Error as e:
                 raise _explain(e, self.path) from None
 

@@ -12,8 +12,9 @@ scorer and the store are loaded as in practice; then the client stays connected,
 Memory is read from /proc (psutil is not installed) for the server and every process under it, at 0, 1 and K
 connections, after `--settle` seconds: RSS (what `top` shows; pages shared between the app processes, such as the
 Python interpreter and libraries, count once per process) and PSS (each shared page divided among the processes
-that share it: the fair share, and what adding a session really costs). Memory per session = (at K - at 0) / K; the
-sessions that fit in 8 GB = (8 GiB - the server at 0) / that.
+that share it: the fair share). Memory per session = (at K - at 0) / K; the sessions that fit in 8 GB = (8 GiB - the
+server at 0) / that. A session more than K costs its private memory (USS: pages no other process has; the Python
+libraries and a model file are already shared), which gives the last estimate.
 """
 
 from __future__ import annotations
@@ -73,21 +74,24 @@ def _kib(path: Path, field: str) -> int:
 
 
 def memory(root: int) -> dict:
-    """RSS and PSS (bytes) of the server's process tree, and of each app process."""
-    rss = pss = 0
-    apps: list[tuple[int, int]] = []
+    """RSS and PSS (bytes) of the server's process tree, and of each app process (RSS, PSS, private)."""
+    rss = pss = sessions_private = 0
+    apps: list[tuple[int, int, int]] = []
     for pid in tree(root):
         proc = Path("/proc") / str(pid)
         try:
             r = _kib(proc / "status", "VmRSS") * 1024
             p = _kib(proc / "smaps_rollup", "Pss") * 1024
+            private = sum(_kib(proc / "smaps_rollup", f) for f in ("Private_Clean", "Private_Dirty")) * 1024
             cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
         rss, pss = rss + r, pss + p
+        if pid != root:  # an app process, or the shell textual-serve starts it with
+            sessions_private += private
         if "peilian app" in cmd and not cmd.startswith("/bin/sh"):
-            apps.append((r, p))
-    return {"rss": rss, "pss": pss, "apps": apps, "processes": len(tree(root))}
+            apps.append((r, p, private))
+    return {"rss": rss, "pss": pss, "apps": apps, "private": sessions_private, "processes": len(tree(root))}
 
 
 # -- sessions --------------------------------------------------------------------------------------------------------
@@ -109,15 +113,18 @@ async def open_session(http: aiohttp.ClientSession, url: str, db: Path, n: int):
     await keys(ws, "\r")
     assert "Type your reply" in await screen(ws, "Type your reply", 60), "the chat did not open"
     before = turns_in(db)
-    await keys(ws, REPLY, "\r")
-    end = time.monotonic() + 60
+    end = time.monotonic() + 180
     while turns_in(db) <= before:
+        # sent again every 15 s: while the LLM customer writes its opening, the reply box may not take it yet
+        await keys(ws, REPLY, "\r")
+        again = time.monotonic() + 15
+        while turns_in(db) <= before and time.monotonic() < again:
+            try:
+                await ws.receive(timeout=0.3)
+            except asyncio.TimeoutError:
+                pass
         if time.monotonic() > end:
             raise AssertionError(f"session {n}: the reply was never stored")
-        try:
-            await ws.receive(timeout=0.3)
-        except asyncio.TimeoutError:
-            pass
     return ws
 
 
@@ -224,7 +231,7 @@ def main() -> None:
     apps = full["apps"]
     print(
         f"one app process (median of {len(apps)}): RSS {mb(statistics.median(a[0] for a in apps))}, "
-        f"PSS {mb(statistics.median(a[1] for a in apps))}"
+        f"PSS {mb(statistics.median(a[1] for a in apps))}, private (USS) {mb(statistics.median(a[2] for a in apps))}"
     )
     for kind in ("rss", "pss"):
         first = one[kind] - base[kind]
@@ -234,6 +241,11 @@ def main() -> None:
             f"{kind.upper()}: the server alone {mb(base[kind])}; the first session +{mb(first)}; "
             f"per session at {k}: {mb(each)}; sessions in 8 GiB: {fit}"
         )
+    private = full["private"] / k
+    print(
+        f"each more session costs its private memory, {mb(private)} (its app's and its shell's, mean of {k}): "
+        f"past {k}, sessions in 8 GiB: {k + int((8 * GIB - full['pss']) // private)}"
+    )
 
 
 if __name__ == "__main__":

@@ -273,3 +273,32 @@ def close_web_session(store: Store, token: str) -> None:
             "update web_sessions set revoked_at = ? where token_hash = ? and revoked_at is null",
             (now(), _token_hash(token)),
         )
+
+
+# -- wrong passwords, counted by every server together ---------------------------------------------------------------
+def _failure_key(parts: tuple) -> str:
+    return hashlib.sha256("\x00".join(map(str, parts)).encode("utf-8")).hexdigest()
+
+
+def sign_in_failures(store: Store, keys: list[tuple], window_s: float) -> list[int]:
+    """How many wrong passwords each key (e.g. (address, name) and (address,)) had in the last `window_s` seconds,
+    on every server of the room. Only SHA-256s of the keys are stored: no addresses or typed names."""
+    since = _later(-window_s / 3600)
+    counts = []
+    for parts in keys:
+        rows = store.query(
+            "select count(*) as n from sign_in_failures where key = ? and at > ?",
+            (_failure_key(parts), since),
+        )
+        counts.append(int(rows[0]["n"]))
+    return counts
+
+
+def record_sign_in_failure(store: Store, keys: list[tuple], window_s: float) -> None:
+    """A wrong password, under each key; failures older than the window are deleted on the way."""
+    with store.write() as conn:
+        stamp = now()
+        conn.execute("delete from sign_in_failures where at < ?", (_later(-window_s / 3600),))
+        conn.executemany(
+            "insert into sign_in_failures (key, at) values (?, ?)", [(_failure_key(k), stamp) for k in keys]
+        )

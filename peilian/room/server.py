@@ -21,8 +21,7 @@ import ipaddress
 import logging
 import shlex
 import sys
-import time
-from collections import Counter, defaultdict, deque
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -39,8 +38,10 @@ from store.accounts import (
     close_web_session,
     has_accounts,
     open_web_session,
+    record_sign_in_failure,
     redeem_invite,
     sign_in,
+    sign_in_failures,
     web_session_account,
 )
 
@@ -163,9 +164,6 @@ class RoomServer(Server):
         self.max_sessions, self.max_per_user = max_sessions, max_per_user
         self.words = WORDS.get(lang, WORDS["en"])
         self.live: Counter[str] = Counter()  # account name -> app processes running
-        self.failures: defaultdict[tuple, deque] = defaultdict(
-            deque
-        )  # (address[, name]) -> times of wrong passwords
         self.hasher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scrypt")  # bounded scrypt memory
 
     # -- what each session runs -------------------------------------------------------------------------------
@@ -339,29 +337,27 @@ class RoomServer(Server):
         return aiohttp_jinja2.render_template("app_index.html", request, context)
 
     # -- signing in and out ----------------------------------------------------------------------------------------
-    def _failure_keys(self, request, name: str) -> tuple[tuple, tuple]:
+    def _failure_keys(self, request, name: str) -> list[tuple]:
         address = request.remote or ""
-        return (address, name.strip().casefold()), (address,)
+        return [(address, name.strip().casefold()), (address,)]
 
     def _throttled(self, request, name: str) -> bool:
-        limit = time.monotonic() - FAILURE_WINDOW_S
-        for key, allowed in zip(
-            self._failure_keys(request, name), (FAILURES_PER_NAME, FAILURES_PER_ADDRESS), strict=True
-        ):
-            recent = self.failures.get(key)
-            while recent and recent[0] < limit:
-                recent.popleft()
-            if recent is not None and len(recent) >= allowed:
-                return True
-        return False
+        """Whether this address has had too many wrong passwords lately, for this name or for all, counted by every
+        server of the room on the same database (more servers are not more guesses)."""
+        try:
+            counts = sign_in_failures(self.store, self._failure_keys(request, name), FAILURE_WINDOW_S)
+        except StoreError as e:  # no database, no sign-in either: sign_in says so
+            log.error("%s", e)
+            return False
+        return any(
+            n >= allowed for n, allowed in zip(counts, (FAILURES_PER_NAME, FAILURES_PER_ADDRESS), strict=True)
+        )
 
     def _failed(self, request, name: str) -> None:
-        if len(self.failures) > 10_000:  # many names tried: forget those outside the window
-            limit = time.monotonic() - FAILURE_WINDOW_S
-            for key in [k for k, times in self.failures.items() if not times or times[-1] < limit]:
-                del self.failures[key]
-        for key in self._failure_keys(request, name):
-            self.failures[key].append(time.monotonic())
+        try:
+            record_sign_in_failure(self.store, self._failure_keys(request, name), FAILURE_WINDOW_S)
+        except StoreError as e:
+            log.error("%s", e)
 
     def _start_session(self, request, account: Account) -> web.Response:
         try:

@@ -109,3 +109,28 @@ def test_a_browser_signed_in_on_one_server_goes_on_on_another(shared_db):
 
 def reset_password(name: str, password: str):
     return run_peilian("users", "reset", name, "--password", input=password + "\n")
+
+
+def test_wrong_passwords_on_two_servers_are_counted_together(shared_db):
+    """A guesser going round the servers of a room gets the one allowance (ten wrong passwords for a name from one
+    address in ten minutes), not one per server; a trainee beside them (same address) still signs in."""
+    add_user("王小明", "trainee")
+    add_user("李四", "trainee")
+
+    async def guess(a: Room, b: Room) -> None:
+        async with client() as http:
+            for i in range(10):
+                assert (await sign_in(http, (a, b)[i % 2], "王小明", f"guess-{i}")).status == 401
+            for r in (a, b):
+                resp = await sign_in(
+                    http, r, "王小明"
+                )  # even the right password, for a while, on every server
+                assert resp.status == 429 and "Set-Cookie" not in resp.headers
+            assert (await sign_in(http, b, "李四")).status == 303
+
+    with room() as a, room() as b:
+        asyncio.run(guess(a, b))
+    store = Store(shared_db)
+    stored = store.query("select key from sign_in_failures")
+    store.close()
+    assert len(stored) == 20 and not any("王小明" in r["key"] or "127.0.0.1" in r["key"] for r in stored)

@@ -2,7 +2,12 @@
 
 The lead adds accounts (`peilian users add`). A password is never stored: only a salted scrypt hash (standard
 library `hashlib.scrypt`). An account can instead start with a one-time invite token, of which only a SHA-256 is
-kept; the trainee opens the invite link and chooses a password. Part of the headless core: no Textual, no web.
+kept; the trainee opens the invite link and chooses a password.
+
+A signed-in browser holds a random token; the store keeps only its SHA-256 (`web_sessions`), with the account, the
+account's password stamp, and when it expires or was revoked. So every server of one room on one database accepts a
+browser that signed in on any of them, and signing out, a reset or a removal ends it on all of them. Part of the
+headless core: no Textual, no web.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from .names import clean_name
 ROLES = ("trainee", "lead")
 PASSWORD_MIN, PASSWORD_MAX = 8, 1024
 INVITE_DAYS = 7
+SESSION_HOURS = 12  # how long a sign-in lasts
 # scrypt cost: N=2^15, r=8 (32 MiB, ~0.1 s on this class of machine). Stored with each hash, so it can be raised
 # later without invalidating existing passwords.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
@@ -53,7 +59,7 @@ def check_password(password: str, stored: str | None) -> bool:
         if kind != "scrypt":
             raise ValueError(kind)
         candidate = hash_password(password, salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
-        return hmac.compare_digest(candidate, stored)
+        return hmac.compare_digest(candidate, stored or "")
     except ValueError:
         hash_password(password, salt=b"\0" * 16)
         return False
@@ -132,6 +138,7 @@ def reset_account(
         )
         if cur.rowcount == 0:
             raise StoreError(f"There is no account '{name}': add it with `peilian users add`.")
+        _revoke_all(conn, name)
     return token
 
 
@@ -141,6 +148,7 @@ def remove_account(store: Store, name: str) -> None:
     with store.write() as conn:
         if conn.execute("delete from accounts where name = ?", (name,)).rowcount == 0:
             raise StoreError(f"There is no account '{name}': `peilian users list` shows who has one.")
+        _revoke_all(conn, name)
 
 
 def list_accounts(store: Store) -> list[dict]:
@@ -212,3 +220,85 @@ def redeem_invite(store: Store, token: str, password: str) -> Account:
     account = get_account(store, row[0])
     assert account is not None
     return account
+
+
+# -- signed-in browsers ---------------------------------------------------------------------------------------------
+def _later(hours: float) -> str:
+    return (datetime.now(timezone.utc) + timedelta(hours=hours)).isoformat(timespec="seconds")
+
+
+def _revoke_all(conn, name: str) -> None:
+    conn.execute(
+        "update web_sessions set revoked_at = ? where name = ? and revoked_at is null", (now(), name)
+    )
+
+
+def open_web_session(store: Store, account: Account, *, hours: float = SESSION_HOURS) -> str:
+    """A new sign-in for `account`: the random token for the browser's cookie (only its SHA-256 is stored). Sign-ins
+    that have expired are deleted on the way."""
+    token = secrets.token_urlsafe(32)
+    with store.write() as conn:
+        stamp = now()
+        conn.execute("delete from web_sessions where expires_at < ?", (stamp,))
+        conn.execute(
+            "insert into web_sessions (token_hash, name, stamp, created_at, expires_at) values (?, ?, ?, ?, ?)",
+            (_token_hash(token), account.name, account.stamp, stamp, _later(hours)),
+        )
+    return token
+
+
+def web_session_account(store: Store, token: str) -> Account | None:
+    """The account a cookie's token signs in, as it is now; None if the token is unknown, expired or revoked, or the
+    account was removed or has a new password since. One query: every request of every server asks it."""
+    if not isinstance(token, str) or not token:
+        return None
+    rows = store.query(
+        "select accounts.name, accounts.role, accounts.password_hash, web_sessions.stamp from web_sessions "
+        "join accounts on accounts.name = web_sessions.name where web_sessions.token_hash = ? "
+        "and web_sessions.revoked_at is null and web_sessions.expires_at > ?",
+        (_token_hash(token), now()),
+    )
+    if not rows or not rows[0]["password_hash"]:
+        return None
+    account = Account(rows[0]["name"], rows[0]["role"], _stamp(rows[0]["password_hash"]))
+    return account if hmac.compare_digest(account.stamp, rows[0]["stamp"]) else None
+
+
+def close_web_session(store: Store, token: str) -> None:
+    """Signing out: the token no longer signs in, on any server of the room."""
+    if not isinstance(token, str) or not token:
+        return
+    with store.write() as conn:
+        conn.execute(
+            "update web_sessions set revoked_at = ? where token_hash = ? and revoked_at is null",
+            (now(), _token_hash(token)),
+        )
+
+
+# -- wrong passwords, counted by every server together ---------------------------------------------------------------
+def _failure_key(parts: tuple) -> str:
+    return hashlib.sha256("\x00".join(map(str, parts)).encode("utf-8")).hexdigest()
+
+
+def sign_in_failures(store: Store, keys: list[tuple], window_s: float) -> list[int]:
+    """How many wrong passwords each key (e.g. (address, name) and (address,)) had in the last `window_s` seconds,
+    on every server of the room. Only SHA-256s of the keys are stored: no addresses or typed names."""
+    since = _later(-window_s / 3600)
+    counts = []
+    for parts in keys:
+        rows = store.query(
+            "select count(*) as n from sign_in_failures where key = ? and at > ?",
+            (_failure_key(parts), since),
+        )
+        counts.append(int(rows[0]["n"]))
+    return counts
+
+
+def record_sign_in_failure(store: Store, keys: list[tuple], window_s: float) -> None:
+    """A wrong password, under each key; failures older than the window are deleted on the way."""
+    with store.write() as conn:
+        stamp = now()
+        conn.execute("delete from sign_in_failures where at < ?", (_later(-window_s / 3600),))
+        conn.executemany(
+            "insert into sign_in_failures (key, at) values (?, ?)", [(_failure_key(k), stamp) for k in keys]
+        )

@@ -260,6 +260,36 @@ def m008_findings_by_session(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m009_web_sessions(db: sqlite_utils.Database) -> None:
+    """The training room's sign-ins (`peilian serve`), in the store rather than in one server process's memory, so
+    that any server of a room (several machines behind a load balancer, on one database) accepts a browser another
+    signed in, and signing out ends it on all of them. Only a SHA-256 of the cookie's random token is kept. The wrong
+    passwords that make an address wait are counted there too, so that more servers don't mean more guesses."""
+    if "web_sessions" not in db.table_names():
+        db["web_sessions"].create(
+            {
+                "token_hash": str,  # sha256 of the cookie's random token (the token itself is never stored)
+                "name": str,  # the account (accounts.name: the trainee name it practises under)
+                "stamp": str,  # the account's password stamp at sign-in: a new password ends the session
+                "created_at": str,
+                "expires_at": str,
+                "revoked_at": str,  # NULL while valid; set by signing out, a reset or a removal
+            },
+            pk="token_hash",
+            not_null={"name", "stamp", "created_at", "expires_at"},
+        )
+        db["web_sessions"].create_index(["name"], if_not_exists=True)
+        db["web_sessions"].create_index(["expires_at"], if_not_exists=True)
+    if "sign_in_failures" not in db.table_names():
+        # wrong passwords, counted by every server of the room together (store.accounts.sign_in_failures)
+        db["sign_in_failures"].create(
+            {"key": str, "at": str},  # sha256 of (address, name) or of (address,); when
+            not_null={"key", "at"},
+        )
+        db["sign_in_failures"].create_index(["key", "at"], if_not_exists=True)
+
+
 # -- connection -------------------------------------------------------------------------------------------------
 def _explain(e: sqlite3.Error, path: Path) -> StoreError:
     msg = str(e).lower()

@@ -305,6 +305,7 @@ def test_migration_upgrades_a_database_made_by_the_first_schema(tmp_path):
         "m006_accounts",
         "m007_global_ids",
         "m008_findings_by_session",
+        "m009_web_sessions",
     ]
     assert "turn_scores" in store.db.view_names()
     old = store.query("select customer_line, customer_said, customer_source from turns")[0]
@@ -324,7 +325,7 @@ def test_migration_upgrades_a_database_made_by_the_first_schema(tmp_path):
     assert store.query("select count(*) as n from turns where uid is null")[0]["n"] == 0
     store.close()
     again = Store(path)
-    assert again.schema_version()[-1] == "m008_findings_by_session"  # idempotent
+    assert again.schema_version()[-1] == "m009_web_sessions"  # idempotent
     assert again.query("select uid from sessions")[0]["uid"] == uid  # and the ids stay what they were
 
 

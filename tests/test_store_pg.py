@@ -65,7 +65,7 @@ def test_migration_upgrades_a_postgresql_database_made_by_an_older_peilian(pg_ur
     with pytest.raises(StoreError, match="older Peilian"):  # a report (read-only) can't upgrade it
         Store(pg_url, readonly=True)
     store = Store(pg_url)
-    assert store.schema_version()[-1] == "m008_findings_by_session"
+    assert store.schema_version()[-1] == "m009_web_sessions"
     uids = [r["uid"] for t in ("sessions", "turns") for r in store.query(f"select uid from {t}")]
     assert len(set(uids)) == 2 and all(len(u) == 36 for u in uids)
     assert trainee_report(store, "老员工").levels["certainty"] == 90.0

@@ -28,7 +28,7 @@ from .options import customer_options
     type=click.IntRange(min=1),
     default=8,
     show_default=True,
-    help="App sessions (browser tabs) at once, each its own process (~80 MB); more get 'room full'.",
+    help="App sessions (browser tabs) at once, each its own process (~70-95 MB); more get 'room full'.",
 )
 @click.option(
     "--max-per-user",

@@ -2,8 +2,10 @@
 
 What it adds, all decided on the server (nothing the browser sends chooses who or what a session is):
 - Sign-in first. Accounts are the lead's (`peilian users`); a signed-in browser holds only a random token in an
-  HttpOnly, SameSite=Strict cookie, which maps to the account in this process's memory. Every request checks the
-  account still exists with the same password (removing or resetting it ends its sessions).
+  HttpOnly, SameSite=Strict cookie, which maps to the account in the store (`web_sessions`, only the token's
+  SHA-256), not in this process: every server of a room on one database accepts it, and signing out ends it on all
+  of them. Every request checks the sign-in and that the account still exists with the same password (removing or
+  resetting it ends its sessions).
 - Each tab's app process is started for the signed-in account: `peilian app --trainee=NAME --role ROLE
   --lock-trainee`, so a trainee can neither change the name nor open the team view.
 - The websocket (and every form) refuses another site's `Origin` (403) and anyone not signed in (401).
@@ -15,16 +17,12 @@ What it adds, all decided on the server (nothing the browser sends chooses who o
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import ipaddress
 import logging
-import secrets
 import shlex
 import sys
-import time
-from collections import Counter, defaultdict, deque
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -35,12 +33,21 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
 from store import StoreError
-from store.accounts import Account, get_account, has_accounts, redeem_invite, sign_in
+from store.accounts import (
+    Account,
+    close_web_session,
+    has_accounts,
+    open_web_session,
+    record_sign_in_failure,
+    redeem_invite,
+    sign_in,
+    sign_in_failures,
+    web_session_account,
+)
 
 log = logging.getLogger("textual-serve")
 
 COOKIE = "peilian_session"
-SESSION_HOURS = 12
 # Wrong passwords before an address must wait: for one name (a guesser), and for all names (a sprayer). Not per
 # name alone, so that nobody can lock a trainee out from elsewhere.
 FAILURES_PER_NAME, FAILURES_PER_ADDRESS, FAILURE_WINDOW_S = 10, 100, 600
@@ -124,13 +131,6 @@ def _home() -> web.Response:
     return web.Response(status=303, headers={"Location": "/"})
 
 
-@dataclass
-class WebSession:
-    name: str
-    stamp: str  # the account's password stamp when it signed in: a new password ends the session
-    expires: float
-
-
 class RoomServer(Server):
     """textual-serve's Server with sign-in, per-account app processes, an Origin check and a session cap."""
 
@@ -163,11 +163,7 @@ class RoomServer(Server):
         self.given_public_url = public_url
         self.max_sessions, self.max_per_user = max_sessions, max_per_user
         self.words = WORDS.get(lang, WORDS["en"])
-        self.sessions: dict[str, WebSession] = {}  # sha256(cookie token) -> session
         self.live: Counter[str] = Counter()  # account name -> app processes running
-        self.failures: defaultdict[tuple, deque] = defaultdict(
-            deque
-        )  # (address[, name]) -> times of wrong passwords
         self.hasher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scrypt")  # bounded scrypt memory
 
     # -- what each session runs -------------------------------------------------------------------------------
@@ -260,22 +256,15 @@ class RoomServer(Server):
         return origin in allowed
 
     def _account(self, request: web.Request) -> Account | None:
+        """The signed-in account, from the store (expired, revoked, removed or a new password since: None)."""
         token = request.cookies.get(COOKIE)
         if not token:
             return None
-        key = hashlib.sha256(token.encode()).hexdigest()
-        session = self.sessions.get(key)
-        if session is None:
-            return None
         try:
-            account = get_account(self.store, session.name)
-        except StoreError as e:
+            return web_session_account(self.store, token)
+        except StoreError as e:  # the database is unreachable: nobody is signed in until it is back
             log.error("%s", e)
-            account = None
-        if session.expires < time.time() or account is None or account.stamp != session.stamp:
-            del self.sessions[key]  # expired, removed, or a new password since
             return None
-        return account
 
     # -- pages -----------------------------------------------------------------------------------------------------
     def _page(
@@ -348,36 +337,33 @@ class RoomServer(Server):
         return aiohttp_jinja2.render_template("app_index.html", request, context)
 
     # -- signing in and out ----------------------------------------------------------------------------------------
-    def _failure_keys(self, request, name: str) -> tuple[tuple, tuple]:
+    def _failure_keys(self, request, name: str) -> list[tuple]:
         address = request.remote or ""
-        return (address, name.strip().casefold()), (address,)
+        return [(address, name.strip().casefold()), (address,)]
 
     def _throttled(self, request, name: str) -> bool:
-        limit = time.monotonic() - FAILURE_WINDOW_S
-        for key, allowed in zip(self._failure_keys(request, name), (FAILURES_PER_NAME, FAILURES_PER_ADDRESS)):
-            recent = self.failures.get(key)
-            while recent and recent[0] < limit:
-                recent.popleft()
-            if recent is not None and len(recent) >= allowed:
-                return True
-        return False
+        """Whether this address has had too many wrong passwords lately, for this name or for all, counted by every
+        server of the room on the same database (more servers are not more guesses)."""
+        try:
+            counts = sign_in_failures(self.store, self._failure_keys(request, name), FAILURE_WINDOW_S)
+        except StoreError as e:  # no database, no sign-in either: sign_in says so
+            log.error("%s", e)
+            return False
+        return any(
+            n >= allowed for n, allowed in zip(counts, (FAILURES_PER_NAME, FAILURES_PER_ADDRESS), strict=True)
+        )
 
     def _failed(self, request, name: str) -> None:
-        if len(self.failures) > 10_000:  # many names tried: forget those outside the window
-            limit = time.monotonic() - FAILURE_WINDOW_S
-            for key in [k for k, times in self.failures.items() if not times or times[-1] < limit]:
-                del self.failures[key]
-        for key in self._failure_keys(request, name):
-            self.failures[key].append(time.monotonic())
+        try:
+            record_sign_in_failure(self.store, self._failure_keys(request, name), FAILURE_WINDOW_S)
+        except StoreError as e:
+            log.error("%s", e)
 
-    def _start_session(self, account: Account) -> web.Response:
-        now = time.time()
-        for key in [k for k, s in self.sessions.items() if s.expires < now]:
-            del self.sessions[key]
-        token = secrets.token_urlsafe(32)
-        self.sessions[hashlib.sha256(token.encode()).hexdigest()] = WebSession(
-            account.name, account.stamp, now + SESSION_HOURS * 3600
-        )
+    def _start_session(self, request, account: Account) -> web.Response:
+        try:
+            token = open_web_session(self.store, account)
+        except StoreError as e:
+            return self._sign_in_page(request, status=500, error=str(e), name=account.name)
         response = _home()
         secure = (self.given_public_url or "").startswith("https")
         response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/", secure=secure)
@@ -401,11 +387,13 @@ class RoomServer(Server):
         if account is None:
             self._failed(request, name)
             return self._sign_in_page(request, status=401, error=self.words["wrong"], name=name)
-        return self._start_session(account)
+        return self._start_session(request, account)
 
     async def handle_sign_out(self, request: web.Request) -> web.Response:
-        token = request.cookies.get(COOKIE, "")
-        self.sessions.pop(hashlib.sha256(token.encode()).hexdigest(), None)
+        try:
+            close_web_session(self.store, request.cookies.get(COOKIE, ""))
+        except StoreError as e:  # not signed out anywhere: say so rather than pretend
+            return self._page(request, error=str(e), status=500)
         response = _home()
         response.del_cookie(COOKIE, path="/")
         return response
@@ -427,10 +415,11 @@ class RoomServer(Server):
             account = await loop.run_in_executor(self.hasher, redeem_invite, self.store, token, password)
         except StoreError as e:
             return self._page(request, form="invite", message=self.words["invite"], error=str(e), status=400)
-        return self._start_session(account)
+        return self._start_session(request, account)
 
     # -- the app's websocket ---------------------------------------------------------------------------------------
-    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+    # upstream's handler always upgrades; ours answers a full room with a page (503) instead, hence the wider type
+    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
         account = request["account"]
         full = self._room_full(request, account)
         if full is not None:
@@ -450,13 +439,17 @@ class RoomServer(Server):
         width = to_int(request.query.get("width", "80"), 80)
         height = to_int(request.query.get("height", "24"), 24)
         app_service: AppService | None = None
+
+        async def close() -> None:
+            await websocket.close()
+
         try:
             await websocket.prepare(request)
             app_service = AppService(
                 command,
                 write_bytes=websocket.send_bytes,
                 write_str=websocket.send_str,
-                close=websocket.close,
+                close=close,
                 download_manager=self.download_manager,
                 debug=self.debug,
             )

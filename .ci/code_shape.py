@@ -14,7 +14,10 @@ PACKAGES = ("peilian", "simulator", "scoring", "store", "tui", "llm", "scenarios
 # A capability probe: asking one of our own objects (a customer model, scorer, backend, screen, recorder, utterance,
 # session) whether it can do something instead of it saying so: hasattr/getattr on it, or isinstance against one of
 # our model classes. Reading optional attributes of a library's exception (yaml's problem_mark) is not one.
-_OURS = r"(self\.)?(app\.)?(customer|customer_voice\(\)|scorer|session\.scorer|backend|self\.backend|screen|recorder|utterance|session|voice|model)"
+_OURS = (
+    r"(self\.)?(app\.)?"
+    r"(customer|customer_voice\(\)|scorer|session\.scorer|backend|screen|recorder|utterance|session|voice|model)"
+)
 PROBE = re.compile(
     rf"\b(hasattr|getattr)\(\s*{_OURS}\s*," r"|isinstance\([^)]*\b\w*(Customer|Scorer|Screen|Recorder)\)"
 )

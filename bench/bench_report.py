@@ -258,11 +258,13 @@ def postgres(path: Path, env: dict, sqlite_cmd: float, sqlite_inproc: float) -> 
         cmd = best_of(command)
         inproc = best_of(lambda: markdown(team_report(pg)))
         print(
-            f"postgresql: peilian report --team (command): {cmd:.2f} s   (target <= 2 s: {'ok' if cmd <= 2 else 'OVER'})"
+            f"postgresql: peilian report --team (command): {cmd:.2f} s"
+            f"   (target <= 2 s: {'ok' if cmd <= 2 else 'OVER'})"
             f"   ratio to sqlite {cmd / sqlite_cmd:.2f}x"
         )
         print(
-            f"postgresql: team report in-process:          {inproc:.3f} s   ratio to sqlite {inproc / sqlite_inproc:.2f}x"
+            f"postgresql: team report in-process:          {inproc:.3f} s"
+            f"   ratio to sqlite {inproc / sqlite_inproc:.2f}x"
         )
         pg.close()
     finally:

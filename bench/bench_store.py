@@ -106,7 +106,7 @@ def main() -> None:
             "postgresql (synchronous_commit=off)": pg_async,
         }
         stores = {name: Store(t) for name, t in targets.items()}
-        for name, store in stores.items():  # warm up: connections, caches, the scorer's first call
+        for store in stores.values():  # warm up: connections, caches, the scorer's first call
             timed_turns(store, 20, "warm-up")
         results: dict[str, list[float]] = {name: [] for name in stores}
         per_round = max(1, args.turns // args.rounds)

@@ -13,13 +13,14 @@ import threading
 import uuid
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from scoring import CRITERIA
 
 from .db import Store, StoreError, insert_id, now
 
 if TYPE_CHECKING:
+    from simulator.customer import Utterance
     from simulator.engine import Session, Turn
 
 
@@ -53,16 +54,10 @@ def _uid() -> str:
     return str(uuid.uuid4())
 
 
-class Said(Protocol):
-    """What the customer said (a `simulator.customer.Utterance`; the app may pass only the words)."""
-
-    text: str
-
-
-def _status(utterance: Said) -> str | None:
+def _status(utterance: Utterance) -> str | None:
     """What went wrong with the model's words, if anything: the status the trainee saw, or the retried reasons."""
-    status = getattr(utterance, "status", "") or ""
-    rejected = (getattr(utterance, "meta", None) or {}).get("rejected") or []
+    status = utterance.status
+    rejected = utterance.meta.get("rejected") or []
     if not status and rejected:
         status = "retried: " + "; ".join(rejected)
     return status or None
@@ -198,13 +193,13 @@ class StoreRecorder:
                 (draft or None, int(hints), sid),
             )
 
-    def customer_said(self, session: Session, turn: Turn, utterance: Said) -> None:
+    def customer_said(self, session: Session, turn: Turn, utterance: Utterance) -> None:
         sid = self._session_id(session)
         with self.store.write() as conn:
             conn.execute(
                 """update turns set customer_reply = ?, customer_reply_source = ?, customer_reply_status = ?
                    where session_id = ? and number = ?""",
-                (utterance.text, getattr(utterance, "source", None), _status(utterance), sid, turn.number),
+                (utterance.text, utterance.source, _status(utterance), sid, turn.number),
             )
 
     def session_finished(self, session: Session) -> None:

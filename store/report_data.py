@@ -396,4 +396,4 @@ def as_report(report: TraineeReport | TeamReport | dict[str, Any]) -> TraineeRep
     """A report, typed: as built, or read back from its JSON."""
     if isinstance(report, TraineeReport | TeamReport):
         return report
-    return _Any(report=report).report  # type: ignore[arg-type]
+    return _Any(report=report).report

@@ -53,14 +53,14 @@ REPLIES = [
 def _trainee(target, name, seed, gaps, start, stop, scenario, score_lock, out, ready) -> None:
     """One simulated trainee: its own store connection; a turn every gap, sessions one after another."""
     from simulator import Session
-    from store import Store, StoreRecorder
+    from store import StoreRecorder, open_store
 
     rng = random.Random(seed)
     latencies: list[float] = []
     errors: Counter[str] = Counter()
     expected: dict[int, list[int]] = {}  # sessions.id -> [turns, findings] whose write returned
     try:
-        store = Store(target)
+        store = open_store(target)
         recorder = StoreRecorder(store)
     except Exception as e:  # noqa: BLE001 - counted, not fatal: the report says how many trainees never started
         errors[f"open: {type(e).__name__}: {str(e)[:120]}"] += 1
@@ -243,9 +243,9 @@ def _pct(xs: list[float], q: float) -> float:
 def count_rows(target: str, run_id: str) -> dict:
     """What the database holds for this run's trainees: per session its turns and findings, and duplicates (the same
     turn number of a session, or the same turn id, more than once)."""
-    from store import Store
+    from store import open_store
 
-    store = Store(target)
+    store = open_store(target)
     like = run_id + "-%"
     per_session: dict[int, list[int]] = {}
     for r in store.query(
@@ -340,9 +340,9 @@ def main() -> None:
         ).start()
         try:
             url = server.create_database("load")
-            from store import Store
+            from store import open_store
 
-            Store(url).close()  # the schema, once, before the trainees connect
+            open_store(url).close()  # the schema, once, before the trainees connect
             figures["postgresql"] = run(url, args.trainees, args.seconds, procs=args.procs, seed=args.seed)
             show("PostgreSQL (default settings)", figures["postgresql"])
         finally:

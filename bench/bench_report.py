@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from store import Store, team_report  # noqa: E402
+from store import open_store, team_report  # noqa: E402
 from store.report import markdown  # noqa: E402
 
 SCENARIOS = ["late-birthday-gift", "return-postage-refund", "pesticide-self-harm", "membership-autorenew"]
@@ -42,7 +42,7 @@ RULES = [
 
 def build(path: Path, turns_wanted: int, trainees: int, seed: int = 1) -> tuple[int, int, int]:
     rng = random.Random(seed)
-    store = Store(path)
+    store = open_store(path)
     conn = store.conn
     conn.execute("pragma synchronous = off")
     t0 = "2026-01-01T08:00:00+00:00"
@@ -187,7 +187,7 @@ def main() -> None:
     out = command()
     one = best_of(trainee_command)
     cmd = best_of(command)
-    store = Store(path, readonly=True)
+    store = open_store(path, readonly=True)
     inproc = best_of(lambda: markdown(team_report(store)))
     raw = best_of(
         lambda: store.conn.execute(
@@ -223,7 +223,7 @@ def postgres(path: Path, env: dict, sqlite_cmd: float, sqlite_inproc: float) -> 
     server = PostgresServer(durable=True).start()
     try:
         url = server.create_database("bench")
-        pg = Store(url)  # the schema, by the same migrations
+        pg = open_store(url)  # the schema, by the same migrations
         src = sqlite3.connect(path)
         t = time.perf_counter()
         for table in ("trainees", "sessions", "turns", "findings"):

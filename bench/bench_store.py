@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from scenarios import BUNDLED  # noqa: E402
 from simulator import Session, load_scenario  # noqa: E402
-from store import Store, StoreRecorder  # noqa: E402
+from store import Store, StoreRecorder, open_store  # noqa: E402
 from tests.helpers.postgres import PostgresServer  # noqa: E402
 
 REPLIES = [
@@ -66,7 +66,7 @@ def p95(xs: list[float]) -> float:
 
 
 def _writer(target: str, trainee: str, seconds: float, start: float, out) -> None:
-    store = Store(target)
+    store = open_store(target)
     while time.time() < start:
         time.sleep(0.005)
     out.put(timed_turns(store, 10**9, trainee, time.monotonic() + seconds))
@@ -105,7 +105,7 @@ def main() -> None:
             "postgresql (default: synchronous_commit=on)": pg,
             "postgresql (synchronous_commit=off)": pg_async,
         }
-        stores = {name: Store(t) for name, t in targets.items()}
+        stores = {name: open_store(t) for name, t in targets.items()}
         for store in stores.values():  # warm up: connections, caches, the scorer's first call
             timed_turns(store, 20, "warm-up")
         results: dict[str, list[float]] = {name: [] for name in stores}

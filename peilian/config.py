@@ -141,8 +141,8 @@ def _gate(ready, where: str, path: Path) -> dict:
 
 def use_store(given: str | None = None) -> str | None:
     """Choose the progress store, once per command: `--db` (given), else $PEILIAN_DB, else config.yaml's `db:`, else
-    none (the default file). The choice is put in $PEILIAN_DB, where `store.Store()` reads it, in this process and in
-    the app processes `peilian serve` starts. A relative path in config.yaml is relative to its folder."""
+    none (the default file). The choice is put in $PEILIAN_DB, where `store.open_store()` reads it, in this process
+    and in the app processes `peilian serve` starts. A relative path in config.yaml is relative to its folder."""
     from .errors import UserError
 
     if given is not None:

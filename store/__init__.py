@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from .errors import StoreError
 
 if TYPE_CHECKING:
+    from .connect import open_store
     from .db import Store, default_path
     from .names import clean_name
     from .progress import ScenarioInfo, scenario_bests, team_report, trainee_report
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 # Resolved on first use (PEP 562): `store.errors` alone must not import sqlite-utils.
 _WHERE = {
     "Store": "db",
+    "open_store": "connect",
     "clean_name": "names",
     "default_path": "db",
     "ReadinessGate": "report_data",
@@ -52,6 +54,7 @@ __all__ = [
     "TraineeReport",
     "clean_name",
     "default_path",
+    "open_store",
     "scenario_bests",
     "team_report",
     "trainee_report",

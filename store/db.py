@@ -2,10 +2,10 @@
 machines (`store.pg`). The schema is kept by the same append-only migrations on both (sqlite-utils migrations; on
 PostgreSQL they run through `store.pg.PgSchema`, which speaks the part of sqlite-utils' API they use).
 
-Which one: `Store(target)` with a path or a `postgresql://` URL; `Store()` reads `$PEILIAN_DB` (the CLI sets it from
-`--db` or config.yaml's `db:`), else the default file. Both run the same SQL: `?` placeholders, `on conflict ...
-do nothing` (SQLite 3.24) and `case when` sums, new ids through `insert_id` (no SQLite-only syntax outside this
-module).
+Which one: `store.connect.open_store(target)` with a path or a `postgresql://` URL; `open_store()` reads
+`$PEILIAN_DB` (the CLI sets it from `--db` or config.yaml's `db:`), else the default file. Both run the same SQL:
+`?` placeholders, `on conflict ... do nothing` (SQLite 3.24) and `case when` sums, new ids through `insert_id` (no
+SQLite-only syntax outside this module).
 
 On SQLite every write is one short `BEGIN IMMEDIATE` transaction, so many trainees practising at once against one
 file (a training room on one server) queue for the write lock instead of failing with "database is locked". Every
@@ -345,21 +345,12 @@ def is_url(target) -> bool:
 
 
 def default_target() -> str | Path:
-    """The store `Store()` opens: `$PEILIAN_DB` (a path or a postgresql:// URL; the CLI sets it from --db or
+    """The store `open_store()` opens: `$PEILIAN_DB` (a path or a postgresql:// URL; the CLI sets it from --db or
     config.yaml's `db:`), else the default file in the data folder."""
     env = (os.environ.get("PEILIAN_DB") or "").strip()
     if not env:
         return default_path()
     return env if is_url(env) else Path(env).expanduser()
-
-
-def describe(target) -> str:
-    """A target as it may be shown: a URL without its password."""
-    if is_url(target):
-        from .pg import redacted
-
-        return redacted(target)
-    return str(target)
 
 
 def insert_id(conn, sql: str, params: tuple | dict = ()) -> int | None:
@@ -388,18 +379,12 @@ Row = dict[str, Any]  # a row as `Store.query` gives it: column name -> value
 class Store:
     """One open progress database. Thread-safe (one connection, one lock); one per process is plenty.
 
-    `Store(path)` is a SQLite file; `Store("postgresql://...")` is a `store.pg.PgStore` with the same methods."""
+    This class is the SQLite file; `store.pg.PgStore` has the same methods on PostgreSQL. `store.open_store(target)`
+    opens the right one for a path or a URL."""
 
     kind = "sqlite"
     conn: Any  # a sqlite3.Connection here; a psycopg.Connection in PgStore
     db: Any  # a sqlite_utils.Database here; store.pg.PgSchema in PgStore (the part of it the migrations use)
-
-    def __new__(cls, target: str | os.PathLike | None = None, *, readonly: bool = False):
-        if cls is Store and is_url(target if target is not None else default_target()):
-            from .pg import PgStore
-
-            return super().__new__(PgStore)
-        return super().__new__(cls)
 
     def __init__(self, path: str | os.PathLike | None = None, *, readonly: bool = False):
         self.path = Path(path) if path else Path(default_target())

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from scoring import CRITERIA
 
+from .connect import open_store
 from .db import Store, StoreError, insert_id, now
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class StoreRecorder:
     """Records sessions into a `Store` (the default database unless one is given)."""
 
     def __init__(self, store: Store | None = None):
-        self.store = store or Store()
+        self.store = store or open_store()
         # Session -> (sessions.id, trainees.id); weak, so a finished Session's slot can't be mistaken for a new one's
         self._rows: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()

@@ -584,7 +584,7 @@ def test_a_traditional_chinese_customer_speaks_traditional_script():
 def test_preset_sampling_defaults_reach_the_model_and_each_turn_records_its_path(tmp_path):
     from llms.presets import make_llm_customer
     from simulator.runner import play
-    from store import Store, StoreRecorder
+    from store import StoreRecorder, open_store
 
     customer = make_llm_customer("smollm2-135m")
     assert customer.sampling == {"top_p": 0.9, "repeat_penalty": 1.15} and customer.temperature == 0.7
@@ -598,7 +598,7 @@ def test_preset_sampling_defaults_reach_the_model_and_each_turn_records_its_path
         "How can I help you?",
         "How can I help you?",
     )
-    store = Store(tmp_path / "p.db")
+    store = open_store(tmp_path / "p.db")
     play(
         session,
         [

@@ -15,7 +15,7 @@ import pytest
 from scenarios import BUNDLED
 from simulator import Session, load_scenario
 from simulator.runner import play
-from store import ReadinessGate, ScenarioInfo, Store, StoreRecorder, team_report, trainee_report
+from store import ReadinessGate, ScenarioInfo, Store, StoreRecorder, open_store, team_report, trainee_report
 from store.report_data import GridCell, Strong, TopHabit
 
 from .conftest import run_peilian
@@ -31,7 +31,7 @@ WEAK_EN = ["Please be patient, we will look into it.", "We'll get back to you so
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
     target = request.getfixturevalue("pg_url") if request.param == "postgresql" else tmp_path / "team.db"
-    s = Store(target)
+    s = open_store(target)
     yield s
     s.close()
 
@@ -237,7 +237,7 @@ def test_since_takes_a_date_or_a_time_and_says_what_it_used(peilian_home):
             ).returncode
             == 0
         )
-    store = Store()
+    store = open_store()
     with store.write() as conn:
         conn.execute(
             "update sessions set started_at = '2026-11-01T10:00:00+00:00' where trainee_id = "
@@ -451,7 +451,7 @@ def test_the_json_reports_keep_their_keys(peilian_home):
     """JSON is a public format (scripts and dashboards read it): its keys, and their order, are pinned."""
     _cli_team(peilian_home)
     assert run_peilian("run", "late-birthday-gift", "--trainee", "李四", "-q", input="好的\n").returncode == 0
-    store = Store()  # and one trainee with enough sessions for a trend
+    store = open_store()  # and one trainee with enough sessions for a trend
     with store.write() as conn:
         tid = store.trainee_id_in(conn, "趋势")
         for d in range(10):

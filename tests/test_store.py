@@ -20,7 +20,7 @@ import sqlite_utils
 from scenarios import BUNDLED
 from simulator import Session, load_scenario
 from simulator.runner import play
-from store import ScenarioInfo, Store, StoreError, StoreRecorder, team_report, trainee_report
+from store import ScenarioInfo, Store, StoreError, StoreRecorder, open_store, team_report, trainee_report
 from store.db import migrations
 
 from .conftest import ROOT, run_peilian
@@ -40,7 +40,7 @@ def db_path(home: Path) -> Path:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request, peilian_home, monkeypatch):
-    """The store every command and `Store()` in this test uses: the SQLite file, or a new PostgreSQL database."""
+    """The store every command and `open_store()` in this test uses: the SQLite file, or a new PostgreSQL database."""
     if request.param == "postgresql":
         monkeypatch.setenv("PEILIAN_DB", request.getfixturevalue("pg_url"))
     return request.param
@@ -216,7 +216,7 @@ def test_a_new_run_closes_the_killed_session_as_abandoned(peilian_home, backend)
 
 
 def test_twenty_concurrent_writers_lose_nothing(peilian_home, backend):
-    Store().close()  # the file exists before the rush (as on a training-room server)
+    open_store().close()  # the file exists before the rush (as on a training-room server)
     writers, sessions = 20, 3
     procs = [
         subprocess.Popen(
@@ -295,7 +295,7 @@ def test_migration_upgrades_a_database_made_by_the_first_schema(tmp_path):
     )
     db.conn.close()
 
-    store = Store(path)
+    store = open_store(path)
     assert store.schema_version() == [
         "m001_initial",
         "m002_report_indexes",
@@ -324,7 +324,7 @@ def test_migration_upgrades_a_database_made_by_the_first_schema(tmp_path):
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", uid)
     assert store.query("select count(*) as n from turns where uid is null")[0]["n"] == 0
     store.close()
-    again = Store(path)
+    again = open_store(path)
     assert again.schema_version()[-1] == "m009_web_sessions"  # idempotent
     assert again.query("select uid from sessions")[0]["uid"] == uid  # and the ids stay what they were
 
@@ -350,7 +350,7 @@ def test_reports_on_an_empty_database_are_friendly(peilian_home):
     none_yet = run_peilian("report", "--team")
     assert none_yet.returncode == 0 and "No sessions yet" in none_yet.stdout
     assert not db_path(peilian_home).exists()  # a report never creates the database
-    Store().close()
+    open_store().close()
     empty = run_peilian("report", "--team", "--format", "html")
     assert empty.returncode == 0 and "No sessions yet" in empty.stdout
     who = run_peilian("report", "--trainee", "nobody")
@@ -400,7 +400,7 @@ def test_read_only_database_reads_but_is_never_written(peilian_home):
 
 def test_full_disk_is_one_sentence_and_earlier_turns_survive(peilian_home):
     sc = load_scenario(BUNDLED / "return-postage-refund.yaml")
-    store = Store()
+    store = open_store()
     rec = StoreRecorder(store)
     session = Session(sc, seed=3)
     play(session, REPLIES[:1], recorder=rec, trainee="a")
@@ -564,7 +564,7 @@ def test_the_sqlite_store_sends_no_sql_older_sqlites_lack(tmp_path):
     from store.accounts import add_account, redeem_invite
     from store.transfer import export_sessions, import_sessions
 
-    store = Store(tmp_path / "a.db")
+    store = open_store(tmp_path / "a.db")
     sent: list[str] = []
     store.conn.set_trace_callback(sent.append)
     sc = load_scenario(BUNDLED / "return-postage-refund.yaml")
@@ -572,7 +572,7 @@ def test_the_sqlite_store_sends_no_sql_older_sqlites_lack(tmp_path):
     redeem_invite(store, add_account(store, "lead", "lead"), "a-long-password")
     team_report(store)
     export_sessions(store, tmp_path / "a.jsonl")
-    other = Store(tmp_path / "b.db")
+    other = open_store(tmp_path / "b.db")
     other.conn.set_trace_callback(sent.append)
     assert import_sessions(other, tmp_path / "a.jsonl").new == 1
     assert len(sent) > 20 and not [q for q in sent if "returning" in q.lower()]
@@ -819,7 +819,7 @@ def test_the_recorder_stores_these_rows_for_a_seeded_session(tmp_path):
     """The rows a recorded session leaves, pinned (scripted engine, fixed seed, a fake voice for what was said):
     the engine's per-turn record may change shape, the stored rows may not. Scores are checked against the
     turns the engine returned rather than pinned, so that a scorer change alone doesn't break this test."""
-    store = Store(tmp_path / "pin.db")
+    store = open_store(tmp_path / "pin.db")
     rec = StoreRecorder(store)
     gift = load_scenario(BUNDLED / "late-birthday-gift.yaml")
     played = []

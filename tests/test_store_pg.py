@@ -19,7 +19,7 @@ import pytest
 from scenarios import BUNDLED
 from simulator import Session, load_scenario
 from simulator.runner import play
-from store import ScenarioInfo, Store, StoreError, StoreRecorder, team_report, trainee_report
+from store import ScenarioInfo, Store, StoreError, StoreRecorder, open_store, team_report, trainee_report
 from store.pg import PgStore, apply_migrations
 
 from .conftest import ROOT, run_peilian
@@ -31,10 +31,10 @@ REFUND = load_scenario(BUNDLED / "return-postage-refund.yaml")
 
 
 def test_a_url_makes_a_postgresql_store_and_the_schema_is_the_same_as_the_files(pg_url, tmp_path):
-    store = Store(pg_url)
+    store = open_store(pg_url)
     assert isinstance(store, PgStore) and store.kind == "postgresql"
     assert store.where.endswith(f"/{pg_url.rsplit('/', 1)[1]}") and PASSWORD not in store.where
-    sqlite = Store(tmp_path / "p.db")
+    sqlite = open_store(tmp_path / "p.db")
     assert store.schema_version() == sqlite.schema_version()
     # every table has the same columns, in the same order
     for table in ("trainees", "sessions", "turns", "findings", "accounts"):
@@ -47,7 +47,7 @@ def test_a_url_makes_a_postgresql_store_and_the_schema_is_the_same_as_the_files(
         ]
         assert pg_cols == list(sqlite.db[table].columns_dict), table
     assert "turn_scores" in store.db.view_names()
-    again = Store(pg_url)  # a second process on the same database: nothing to migrate, same schema
+    again = open_store(pg_url)  # a second process on the same database: nothing to migrate, same schema
     assert again.schema_version() == store.schema_version()
 
 
@@ -63,8 +63,8 @@ def test_migration_upgrades_a_postgresql_database_made_by_an_older_peilian(pg_ur
         conn.execute("""insert into turns (session_id, number, customer_line, reply, certainty, simplicity, warmth,
                         overall) values (1, 1, '?', '好的', 90, 80, 85, 85)""")
     with pytest.raises(StoreError, match="older Peilian"):  # a report (read-only) can't upgrade it
-        Store(pg_url, readonly=True)
-    store = Store(pg_url)
+        open_store(pg_url, readonly=True)
+    store = open_store(pg_url)
     assert store.schema_version()[-1] == "m009_web_sessions"
     uids = [r["uid"] for t in ("sessions", "turns") for r in store.query(f"select uid from {t}")]
     assert len(set(uids)) == 2 and all(len(u) == 36 for u in uids)
@@ -87,7 +87,7 @@ def _play_team(store: Store) -> None:
 def test_the_same_practice_gives_the_same_reports_on_both(pg_url, tmp_path):
     infos = [ScenarioInfo.of(GOOD), ScenarioInfo.of(REFUND)]
     reports = []
-    for store in (Store(tmp_path / "team.db"), Store(pg_url)):
+    for store in (open_store(tmp_path / "team.db"), open_store(pg_url)):
         _play_team(store)
         team = team_report(store, scenarios=infos).to_dict()
         team.pop("generated")
@@ -100,7 +100,7 @@ def test_the_same_practice_gives_the_same_reports_on_both(pg_url, tmp_path):
 def test_two_writers_at_once_neither_waits_for_the_other(pg_url):
     """On PostgreSQL a trainee's scored turn is committed while another machine's transaction is still open (on
     the SQLite file the second writer would queue for the file's one write lock)."""
-    a, b = Store(pg_url), Store(pg_url)
+    a, b = open_store(pg_url), open_store(pg_url)
     rec_a, rec_b = StoreRecorder(a), StoreRecorder(b)
     sa, sb = Session(REFUND, seed=3), Session(REFUND, seed=3)
     rec_a.session_started(sa, "甲", "scripted")
@@ -116,7 +116,7 @@ def test_two_writers_at_once_neither_waits_for_the_other(pg_url):
         writer = threading.Thread(target=b_scores_a_turn)
         writer.start()
         assert committed.wait(20), "the second writer waited for the first one's transaction"
-        seen = Store(pg_url).query(
+        seen = open_store(pg_url).query(
             "select s.draft, count(t.id) as turns from sessions s left join turns t "
             "on t.session_id = s.id group by s.id, s.draft order by s.id"
         )
@@ -129,7 +129,7 @@ def test_two_writers_at_once_neither_waits_for_the_other(pg_url):
 
 
 def test_a_server_restart_between_two_turns_loses_nothing(postgres, pg_url):
-    store = Store(pg_url)
+    store = open_store(pg_url)
     rec = StoreRecorder(store)
     session = Session(REFUND, seed=3)
     play(session, REPLIES[:1], recorder=rec, trainee="a")
@@ -149,7 +149,7 @@ def test_a_server_that_went_away_is_one_sentence_and_the_saved_turns_resume(peil
             "run", "return-postage-refund", "--trainee", "小林", "--seed", "3", "-q", input=REPLIES[0] + "\n"
         )
         assert started.returncode == 0, started.stderr  # one reply kept, the session unfinished
-        store = Store(url)
+        store = open_store(url)
         rec = StoreRecorder(store)
         session = Session(REFUND, seed=3)
         rec.replay(session, rec.unfinished("小林", REFUND.id))
@@ -176,7 +176,7 @@ def test_a_server_that_went_away_is_one_sentence_and_the_saved_turns_resume(peil
         )
         assert resumed.returncode == 0, resumed.stderr
         assert [t["reply"] for t in json.loads(resumed.stdout)["turns"]] == REPLIES
-        assert Store(url).query("select count(*) as n from turns")[0]["n"] == 3
+        assert open_store(url).query("select count(*) as n from turns")[0]["n"] == 3
     finally:
         server.stop()
 
@@ -249,7 +249,7 @@ def test_config_yaml_db_chooses_the_store_and_db_beats_it(pg_url, peilian_home, 
         ).returncode
         == 0
     )
-    assert Store(pg_url).trainees() == ["config-db"]
+    assert open_store(pg_url).trainees() == ["config-db"]
     assert not (peilian_home / "peilian.db").exists()
     own = tmp_path / "own.db"
     assert (
@@ -265,7 +265,7 @@ def test_config_yaml_db_chooses_the_store_and_db_beats_it(pg_url, peilian_home, 
         ).returncode
         == 0
     )
-    assert Store(own).trainees() == ["flag-db"] and Store(pg_url).trainees() == ["config-db"]
+    assert open_store(own).trainees() == ["flag-db"] and open_store(pg_url).trainees() == ["config-db"]
     team = run_peilian("report", "--team", "--format", "json")
     assert [t["trainee"] for t in json.loads(team.stdout)["trainees"]] == ["config-db"]
 
@@ -315,7 +315,7 @@ def test_two_serve_processes_share_one_database(pg_url, peilian_home):
                 await keys(ws, reply, "\r")
                 end = time.monotonic() + 60
                 while time.monotonic() < end:
-                    if Store(pg_url).query(
+                    if open_store(pg_url).query(
                         "select count(*) as n from turns t join sessions s on s.id = t.session_id "
                         "join trainees p on p.id = s.trainee_id where p.name = ?",
                         (name,),
@@ -341,5 +341,5 @@ def test_two_serve_processes_share_one_database(pg_url, peilian_home):
             except ProcessLookupError:
                 pass
             s.wait(timeout=10)
-    team = team_report(Store(pg_url))
+    team = team_report(open_store(pg_url))
     assert sorted(t.trainee for t in team.trainees) == ["李四", "王小明"]

@@ -11,7 +11,7 @@ import pytest
 
 from scenarios import BUNDLED
 from simulator import load_scenario
-from store import ScenarioInfo, Store, TeamReport, TraineeReport, team_report, trainee_report
+from store import ScenarioInfo, TeamReport, TraineeReport, open_store, team_report, trainee_report
 
 from .conftest import run_peilian
 from .test_store import REPLIES
@@ -55,7 +55,7 @@ def practise(
 
 def sessions(db) -> list[dict]:
     """Each session as its trainee played it: who, what, which versions, the replies in order, how it ended."""
-    store = Store(db)
+    store = open_store(db)
     try:
         out = []
         for (
@@ -108,11 +108,11 @@ def test_a_laptops_sessions_arrive_whole_and_a_second_import_adds_nothing(tmp_pa
     assert sessions(team_db) == sessions(laptop)
     # The reports read the same where the sessions were played and where they were merged.
     for name in ("王小明", "李四"):
-        assert without_ids(trainee_report(Store(team_db), name, scenarios=INFOS)) == without_ids(
-            trainee_report(Store(laptop), name, scenarios=INFOS)
+        assert without_ids(trainee_report(open_store(team_db), name, scenarios=INFOS)) == without_ids(
+            trainee_report(open_store(laptop), name, scenarios=INFOS)
         )
-    assert without_ids(team_report(Store(team_db), scenarios=INFOS)) == without_ids(
-        team_report(Store(laptop), scenarios=INFOS)
+    assert without_ids(team_report(open_store(team_db), scenarios=INFOS)) == without_ids(
+        team_report(open_store(laptop), scenarios=INFOS)
     )
     # The unfinished session resumes on the team's store, where the laptop left it.
     resumed = run_peilian(
@@ -142,7 +142,7 @@ def test_two_laptops_merge_into_one_team_and_one_trainee_can_be_exported(tmp_pat
     cli("import", str(tmp_path / "b.jsonl"), "--db", team_db)
     cli("export", "--out", str(tmp_path / "b-all.jsonl"), "--db", str(b))
     cli("import", str(tmp_path / "b-all.jsonl"), "--db", team_db)  # 李四's session again, and 王小明's
-    team = team_report(Store(team_db), scenarios=INFOS)
+    team = team_report(open_store(team_db), scenarios=INFOS)
     assert {t.trainee: t.sessions for t in team.trainees} == {"王小明": 2, "李四": 1}
     assert len(sessions(team_db)) == 3
 
@@ -282,7 +282,9 @@ def test_a_bad_file_is_one_sentence_and_nothing_is_imported(tmp_path, team_db):
             r.stderr,
         )
         assert "\x1b" not in r.stderr
-    assert Store(team_db).query("select count(*) as n from sessions")[0]["n"] == 0  # not one session got in
+    assert (
+        open_store(team_db).query("select count(*) as n from sessions")[0]["n"] == 0
+    )  # not one session got in
     missing = run_peilian("import", str(tmp_path / "nope.jsonl"), "--db", team_db)
     assert missing.returncode == 2 and "There is no file" in missing.stderr
     ok = cli("import", str(tmp_path / "good.jsonl"), "--db", team_db)

@@ -151,7 +151,7 @@ async def test_search_filters_the_scenario_list():
 async def test_an_interrupted_session_resumes_from_the_app(peilian_home):
     from simulator.engine import Session
     from simulator.runner import play
-    from store import Store, StoreRecorder
+    from store import StoreRecorder, open_store
 
     rec = StoreRecorder()
     play(Session(RP, seed=3), RP_REPLIES[:2], recorder=rec, trainee="pilot")  # then the process "died"
@@ -172,7 +172,7 @@ async def test_an_interrupted_session_resumes_from_the_app(peilian_home):
         await to_summary(pilot)
         assert app.screen.session.outcome == "escalated"
 
-    store = Store()
+    store = open_store()
     assert store.query("select count(*) as n, max(turns) as t, max(outcome) as o from sessions") == [
         {"n": 1, "t": 3, "o": "escalated"}
     ]

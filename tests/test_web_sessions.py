@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from store import Store, StoreError
+from store import StoreError, open_store
 from store.accounts import (
     add_account,
     close_web_session,
@@ -24,7 +24,7 @@ def two_servers(request, peilian_home):
     target = (
         request.getfixturevalue("pg_url") if request.param == "postgresql" else str(peilian_home / "p.db")
     )
-    a, b = Store(target), Store(target)
+    a, b = open_store(target), open_store(target)
     yield a, b
     a.close()
     b.close()

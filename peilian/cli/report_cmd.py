@@ -9,8 +9,18 @@ from typing import TYPE_CHECKING
 
 import click
 
-from store import ReadinessGate, ScenarioInfo, Store, StoreError, clean_name, team_report, trainee_report
-from store.db import default_path, default_target, describe, is_url, writable
+from store import (
+    ReadinessGate,
+    ScenarioInfo,
+    Store,
+    StoreError,
+    clean_name,
+    open_store,
+    team_report,
+    trainee_report,
+)
+from store.connect import describe
+from store.db import default_path, default_target, is_url, writable
 from store.progress import empty_team_report, since_value
 from store.report import MD, NO_SESSIONS, RENDERERS, since_text
 from store.report_data import TeamReport, TraineeReport
@@ -92,10 +102,10 @@ def open_for_reading(target) -> Store | None:
 
     try:
         if is_url(target):
-            return Store(target, readonly=True)
+            return open_store(target, readonly=True)
         if not Path(target).exists():
             return None
-        return Store(target, readonly=not writable(Path(target)))
+        return open_store(target, readonly=not writable(Path(target)))
     except NoSchemaYet:
         return None
     except StoreError as e:

@@ -44,11 +44,11 @@ def serve_command(host, port, public_url, lang, max_sessions, max_per_user, bot,
         from ..room.server import RoomServer, is_loopback
     except ImportError:
         raise UserError("Browser mode needs textual-serve: pip install textual-serve.") from None
-    from store import Store, StoreError
+    from store import StoreError, open_store
     from store.accounts import has_accounts
 
     try:
-        store = Store()
+        store = open_store()
         anyone = has_accounts(store)
     except StoreError as e:
         raise UserError(str(e)) from None

@@ -2,7 +2,7 @@
 
 A SQLite file path (the default is peilian.db in the data folder) or a postgresql:// URL for a team's shared
 database. Over $PEILIAN_DB, over config.yaml's `db:`; the choice is resolved into $PEILIAN_DB (peilian.config.
-use_store), which `store.Store()` reads, here and in the app processes `peilian serve` starts. The CLI adds the
+use_store), which `store.open_store()` reads, here and in the app processes `peilian serve` starts. The CLI adds the
 option to each store command as it loads it (peilian.cli.LazyGroup), so the commands' own code needs no parameter.
 """
 

@@ -23,7 +23,7 @@ from ..inert import inert
 @click.option("--trainee", default=None, help="Only this trainee's sessions (default: everyone's).")
 def export_command(out, trainee):
     """Write sessions, with their turns, findings and pinned versions, to a file another machine can import."""
-    from store import Store, StoreError
+    from store import StoreError, open_store
     from store.transfer import export_sessions
 
     cfg = load_config()
@@ -42,7 +42,7 @@ def export_command(out, trainee):
         )
     try:
         # a copy of a laptop's file that isn't writable is exported as it is
-        store = Store(target, readonly=not is_url(target) and not writable(Path(target)))
+        store = open_store(target, readonly=not is_url(target) and not writable(Path(target)))
         try:
             counts = export_sessions(store, Path(out), trainee=trainee)
         finally:
@@ -63,13 +63,13 @@ def export_command(out, trainee):
 @click.argument("file", type=click.Path(dir_okay=False))
 def import_command(file):
     """Add the sessions in FILE (from `peilian export`) to this store; importing it again adds nothing."""
-    from store import Store, StoreError
+    from store import StoreError, open_store
     from store.transfer import import_sessions
 
     if not Path(file).is_file():
         raise UserError(f"There is no file {file}: give the file `peilian export --out FILE` wrote.")
     try:
-        store = Store()
+        store = open_store()
         try:
             result = import_sessions(store, Path(file))
         finally:

@@ -12,9 +12,9 @@ ROLE = click.Choice(["trainee", "lead"])
 
 
 def _store():
-    from store import Store
+    from store import open_store
 
-    return Store()
+    return open_store()
 
 
 def read_password(confirm: bool = True) -> str:

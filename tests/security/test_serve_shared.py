@@ -12,7 +12,7 @@ import re
 import aiohttp
 import pytest
 
-from store import Store
+from store import open_store
 
 from ..conftest import run_peilian
 from .test_serve_auth import Room, add_user, client, room, screen, sign_in, ws_status
@@ -94,7 +94,7 @@ def test_a_browser_signed_in_on_one_server_goes_on_on_another(shared_db):
     with room() as a, room() as b:
         asyncio.run(run(a, b))
     # the store keeps a SHA-256 of each token, never the token itself
-    store = Store(shared_db)
+    store = open_store(shared_db)
     rows = store.query("select token_hash, name, revoked_at from web_sessions")
     store.close()
     (token,) = tokens
@@ -130,7 +130,7 @@ def test_wrong_passwords_on_two_servers_are_counted_together(shared_db):
 
     with room() as a, room() as b:
         asyncio.run(guess(a, b))
-    store = Store(shared_db)
+    store = open_store(shared_db)
     stored = store.query("select key from sign_in_failures")
     store.close()
     assert len(stored) == 20 and not any("王小明" in r["key"] or "127.0.0.1" in r["key"] for r in stored)

@@ -105,9 +105,9 @@ def test_a_hostile_name_already_in_the_database_reports_inert(peilian, peilian_h
     from scenarios import BUNDLED
     from simulator import Session
     from simulator.loader import load_scenario
-    from store import Store, StoreRecorder
+    from store import StoreRecorder, open_store
 
-    store = Store()
+    store = open_store()
     recorder = StoreRecorder(store)
     session = Session(load_scenario(BUNDLED / "late-birthday-gift.yaml"), seed=1)
     recorder.session_started(session, "eve", "scripted")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from scoring.text import CJK
 from simulator.customer import CustomerContext
 from simulator.engine import Decision
 from simulator.scenario import Scenario
@@ -143,7 +144,6 @@ _STOP = frozenset(
 MIN_KNOWN = (
     0.6  # share of the model's content words the scenario, the history or the scripted line already has
 )
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # A line may be longer than this only if the scripted line is long too (2.5x its length). Chinese is denser.
 MAX_CHARS = {"en": 160, "mixed": 100, "zh": 80, "zh-Hant": 80}
@@ -153,10 +153,10 @@ _WORD = re.compile(r"[a-z0-9']+")
 MIN_OVERLAP = 0.35
 
 
-def _units(text: str) -> set[str]:
+def _meaning_units(text: str) -> set[str]:
     """Content units for comparing meaning cheaply: CJK character bigrams and lower-case English words."""
     t = text.lower()
-    cjk = [c for c in t if "\u4e00" <= c <= "\u9fff"]
+    cjk = CJK.findall(t)
     units = {a + b for a, b in zip(cjk, cjk[1:], strict=False)}
     units |= {w for w in _WORD.findall(t) if len(w) > 2}
     return units
@@ -164,8 +164,8 @@ def _units(text: str) -> set[str]:
 
 def overlap(text: str, line: str) -> float:
     """Share of the scripted line's content units that the model's words keep."""
-    want = _units(line)
-    return len(want & _units(text)) / len(want) if want else 1.0
+    want = _meaning_units(line)
+    return len(want & _meaning_units(text)) / len(want) if want else 1.0
 
 
 def _norm(text: str) -> str:
@@ -177,7 +177,7 @@ def _earlier_customer_lines(ctx: CustomerContext) -> list[str]:
     return lines[:-1] if ctx.history and ctx.history[-1][0] == "customer" else lines
 
 
-def _scenario_units(ctx: CustomerContext) -> set[str]:
+def _scenario_meaning_units(ctx: CustomerContext) -> set[str]:
     """Everything this customer could know or say: persona, facts, brief, every scripted line, the conversation."""
     sc = ctx.scenario
     cached = _SCENARIO_UNITS.get(id(sc))
@@ -195,8 +195,8 @@ def _scenario_units(ctx: CustomerContext) -> set[str]:
             parts += beat.texts
         for ending in (sc.endings.resolved, sc.endings.escalated, sc.endings.abandoned):
             parts += list(ending.lines)
-        cached = _SCENARIO_UNITS[id(sc)] = (sc, _units(" ".join(parts)))
-    return cached[1] | _units(" ".join(t for _role, t in ctx.history))
+        cached = _SCENARIO_UNITS[id(sc)] = (sc, _meaning_units(" ".join(parts)))
+    return cached[1] | _meaning_units(" ".join(t for _role, t in ctx.history))
 
 
 _SCENARIO_UNITS: dict[int, tuple[Scenario, set[str]]] = {}
@@ -206,10 +206,10 @@ def known_share(text: str, decision: Decision, ctx: CustomerContext) -> float:
     """Share of the model's content words (CJK bigrams, English words) that the scenario, the conversation or the
     scripted line already has. Low = the model made things up (an invented date, a refund that never happened) or
     wrote word salad: both would put words in the customer's mouth that the engine never decided."""
-    units = _units(text) - _STOP
+    units = _meaning_units(text) - _STOP
     if not units:
         return 1.0
-    return len(units & (_scenario_units(ctx) | _units(decision.line))) / len(units)
+    return len(units & (_scenario_meaning_units(ctx) | _meaning_units(decision.line))) / len(units)
 
 
 def _form(text: str, t: str, line: str, lang: str) -> str | None:
@@ -250,12 +250,12 @@ def _role(t: str, decision: Decision, ctx: CustomerContext) -> str | None:
 
 
 def _language(t: str, lang: str) -> str | None:
-    letters = len(_CJK.findall(t)) + len(_LATIN.findall(t))
-    if lang in ("zh", "zh-Hant") and (not _CJK.search(t) or len(_LATIN.findall(t)) > 0.5 * letters):
+    letters = len(CJK.findall(t)) + len(_LATIN.findall(t))
+    if lang in ("zh", "zh-Hant") and (not CJK.search(t) or len(_LATIN.findall(t)) > 0.5 * letters):
         return "wrong language"
-    if lang == "mixed" and not _CJK.search(t):
+    if lang == "mixed" and not CJK.search(t):
         return "wrong language"
-    if lang == "en" and len(_CJK.findall(t)) > 2:
+    if lang == "en" and len(CJK.findall(t)) > 2:
         return "wrong language"
     return None
 
@@ -315,7 +315,7 @@ def clean(text: str) -> str:
     t = _unwrap(t.strip())
     t = re.sub(
         r"^\s*\S{0,12}\s*[:：]\s*",
-        lambda m: "" if len(m.group(0)) < 14 and not _CJK.match(m.group(0)) else m.group(0),
+        lambda m: "" if len(m.group(0)) < 14 and not CJK.match(m.group(0)) else m.group(0),
         t,
     )
     # keep at most two sentences (their own spacing kept)
@@ -329,7 +329,7 @@ _CONVERTERS: dict[str, Any] = {}
 def script(text: str, lang: str) -> str:
     """Chinese in the scenario's script: a small model often writes simplified for a traditional-Chinese customer."""
     config = {"zh-Hant": "s2tw", "zh": "t2s"}.get(lang)  # Taiwan standard characters (台, not 臺)
-    if not config or not _CJK.search(text):
+    if not config or not CJK.search(text):
         return text
     if config not in _CONVERTERS:
         import opencc

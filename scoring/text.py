@@ -7,7 +7,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# A Chinese character (CJK unified ideographs, extension A, compatibility ideographs): the one definition of
+# "is this Chinese?" for the whole project.
+CJK = _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from scoring.text import CJK, has_cjk
+
 _ROLE = re.compile(
     r"^\s*(?P<role>customer|client|user|buyer|agent|staff|service|cs|顾客|客户|买家|用户|客服|小二|c|a)\s*[:：]\s*(?P<text>.*)$",
     re.IGNORECASE,
@@ -36,7 +38,7 @@ def _q(text: str) -> str:
 def slug(text: str, max_len: int = 48) -> str:
     """An id from a title: lower-case words joined by dashes; Chinese characters by their pinyin (pypinyin),
     so 电信账单多扣了20元 is dian-xin-zhang-dan-duo-kou-le-20-yuan. Cut at a dash to at most `max_len` characters."""
-    if re.search(r"[\u3400-\u9fff]", text):
+    if has_cjk(text):
         from pypinyin import lazy_pinyin
 
         text = " ".join(lazy_pinyin(text))
@@ -85,7 +87,7 @@ def parse_transcript(text: str) -> list[Message]:
 
 def _lang_of(texts: list[str]) -> str:
     joined = "".join(texts)
-    cjk = sum(1 for c in joined if "\u4e00" <= c <= "\u9fff")
+    cjk = len(CJK.findall(joined))
     latin = sum(1 for c in joined if c.isascii() and c.isalpha())
     if cjk and latin > cjk:
         return "mixed"

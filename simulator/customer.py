@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from scoring.text import has_cjk
+
 from .engine import Decision
 from .scenario import Scenario
 
@@ -80,7 +82,7 @@ def chunks(text: str) -> Iterator[str]:
     """Split a line into word-sized chunks (Chinese: a character or two) for streamed display."""
     for m in _CHUNK.finditer(text):
         piece = m.group(0)
-        if any("\u4e00" <= c <= "\u9fff" for c in piece) and len(piece) > 2:
+        if has_cjk(piece) and len(piece) > 2:
             for i in range(0, len(piece), 2):
                 yield piece[i : i + 2]
         else:

@@ -97,7 +97,8 @@ _ALTERNATIVE = re.compile(
     r"the best i can|what we can)"
 )
 _PURPOSE = re.compile(
-    r"(这样|好让|方便|以便|然后我|我再|我好|我就|才能|就能|好帮您|好给您|帮您(挑|选|推荐|查|确认)|so (that )?i can|so i can|"
+    r"(这样|好让|方便|以便|然后我|我再|我好|我就|才能|就能|好帮您|好给您|帮您(挑|选|推荐|查|确认)|(想|我)?先问|问清楚|"
+    r"so (that )?i can|so i can|"
     r"then i'll|then i will|that way|to (find|pick|choose|check|make sure)|and i'll|i'll then|so we can)"
 )
 
@@ -180,10 +181,12 @@ def _customer_grams(customer: str) -> frozenset[str]:
 
 
 def _overlap(st: _State) -> tuple[int, list[tuple[int, int]]]:
-    """How many of the customer's own concrete words (bigrams, words, numbers) the reply takes up."""
-    if not st.customer:
+    """How many of the customer's own concrete words (bigrams, words, numbers) the reply takes up: from their last
+    message, or from earlier in the conversation ("每天背着来回两个钟", said two turns ago, is still theirs)."""
+    said = " ".join((*(normalize(c) for c in st.ctx.customer_history[-3:]), st.customer)).strip()
+    if not said:
         return 0, []
-    cg = _customer_grams(st.customer)
+    cg = _customer_grams(said)
     if not cg:
         return 0, []
     shared: set[str] = set()
@@ -259,7 +262,8 @@ _FACT_LIMIT = re.compile(
     r"beyond|except|outside)"
 )
 _COMMIT = re.compile(
-    r"(保证|一定|马上|立即|现在|今天|今晚|明天|会|将|已|给您|帮您|为您|给你|帮你|为你|替您|直接|i'll|i will|i've|we'll|we will|will|"
+    r"(保证|一定|马上|立即|现在|今天|今晚|明天|会|将|已|给您|帮您|为您|给你|帮你|为你|替您|直接|"
+    r"i'll|i will|i've|we'll|we will|will|"
     r"guarantee|right now|today|tonight|tomorrow)"
 )
 _FACT_SPLIT = re.compile(r"[^。.;；!！?？\n]+")
@@ -455,8 +459,80 @@ def _limit_item(st: _State) -> tuple[float, tuple[int, int]] | None:
     return best
 
 
+@lru_cache(maxsize=256)
+def _offer_numbers(facts: str, customer: str) -> frozenset[str]:
+    """The numbers the facts offer (times, amounts, days the agent can give) that the customer didn't say and that
+    don't belong to what the facts rule out."""
+    numbers: set[str] = set()
+    for m in _FACT_SPLIT.finditer(facts):
+        sentence = m.group(0)
+        marker = _FACT_LIMIT.search(sentence)
+        head = sentence[: marker.start()] if marker else sentence
+        numbers |= {part for n in _NUMBERS.findall(head) for part in _number_parts(n)}
+    said = {part for n in _NUMBERS.findall(customer) for part in _number_parts(n)}
+    return frozenset(n for n in numbers - said - _limit_only(facts) if n.strip("0"))
+
+
+# a clause as a promise reads it: "1.2 kg" and "¥5,999" stay whole
+_PROMISE_CLAUSE = re.compile(r"(?:[^,，。.!！?？;；:：\n—]|(?<=\d)[.,](?=\d))+")
+
+
+def _from_facts(st: _State) -> tuple[int, list[tuple[int, int]]]:
+    """How many of the facts' own offered numbers (a slot, a deadline, an amount) the reply commits to."""
+    if not st.facts:
+        return 0, []
+    offered = _offer_numbers(st.facts, st.customer)
+    if not offered:
+        return 0, []
+    found: set[str] = set()
+    spans = []
+    for cm in _PROMISE_CLAUSE.finditer(st.norm):
+        clause = cm.group(0)
+        if _NEG.search(clause):
+            continue
+        got = {part for n in _NUMBERS.findall(clause) for part in _number_parts(n)} & offered
+        if got - found:
+            found |= got
+            spans.append((cm.start(), cm.end()))
+    return len(found), spans
+
+
+@lru_cache(maxsize=256)
+def _offer_words(facts: str, customer: str) -> frozenset[str]:
+    """The facts' own words for what the agent can do (not the customer's, not what the facts rule out)."""
+    words: set[str] = set()
+    for m in _FACT_SPLIT.finditer(facts):
+        sentence = m.group(0)
+        marker = _FACT_LIMIT.search(sentence)
+        words |= _grams(sentence[: marker.start()] if marker else sentence)
+    return frozenset(words - _grams(customer) - _limit_only(facts) - _STOP_GRAMS)
+
+
+def _fact_words(st: _State) -> tuple[int, list[tuple[int, int]]]:
+    if not st.facts:
+        return 0, []
+    offered = _offer_words(st.facts, st.customer)
+    found: set[str] = set()
+    spans = []
+    for cm in _CLAUSE.finditer(st.norm):
+        clause = cm.group(0)
+        if _NEG.search(clause):
+            continue
+        got = (_grams(clause) & offered) - found
+        if got:
+            found |= got
+            spans.append((cm.start(), cm.end()))
+    return len(found), spans
+
+
 def extra_features(st: _State, rules=None) -> list[Feature]:
     out: list[Feature] = []
+    n, spans = _fact_words(st)
+    if n:
+        out.append(Feature("certainty.fact-words", min(n, 8) / 4, spans[:3]))
+    n, spans = _from_facts(st)
+    if n:
+        out.append(Feature("certainty.from-facts", min(n, 3), spans[:3]))
     item = _limit_item(st)
     if item:
         out.append(Feature("certainty.limit-item", item[0], [item[1]]))
@@ -496,7 +572,17 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
         out.append(Feature("length.short", 1.0, [(s, e)]))
     # raw certainty elements (any grammatical form, owned or not)
     kinds = 0
-    for name in ("time", "channel", "amount", "result", "follow", "action_owned", "action_done", "immediate"):
+    for name in (
+        "time",
+        "channel",
+        "amount",
+        "result",
+        "follow",
+        "action_owned",
+        "action_done",
+        "immediate",
+        "recommend",
+    ):
         hits = st.elements.get(name)
         if hits:
             kinds += 1

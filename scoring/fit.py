@@ -44,13 +44,18 @@ def target(row: dict, c: str) -> float:
     return float(row["labels"][c])
 
 
-def vectors(rows: list[dict], scorer) -> tuple[list[dict[str, float]], dict[str, dict[str, str]]]:
-    """Feature values per row, and each feature key's allowed direction per criterion."""
+def vectors(
+    rows: list[dict], scorer, facts: bool = True
+) -> tuple[list[dict[str, float]], dict[str, dict[str, str]]]:
+    """Feature values per row, and each feature key's allowed direction per criterion. `facts=False`: as if the
+    replies had been scored without their case facts."""
     out = []
     signs: dict[str, dict[str, str]] = {}
     all_specs = specs()
     for row in rows:
         ctx = context_for(row)
+        if not facts:
+            ctx.facts = ()
         _, _, feats, legacy = scorer.features(row["reply"], ctx)
         kind = kind_of(ctx)
         vec = {}
@@ -178,7 +183,9 @@ def fit_ngrams(
     K = A @ A.T
     out = {}
     for c in CRITERIA:
-        resid = np.array([target(r, c) - linear(weights, x, c) for r, x in zip(rows, X)], dtype=np.float64)
+        resid = np.array(
+            [target(r, c) - linear(weights, x, c) for r, x in zip(rows, X, strict=True)], dtype=np.float64
+        )
         dual = np.linalg.solve(K.astype(np.float64) + alpha * np.eye(len(rows)), resid)
         w = (A.T.astype(np.float64) @ dual) * 1.0  # per-gram weight for the normalised vector
         order = np.argsort(-np.abs(w))[:keep]
@@ -209,7 +216,7 @@ def metrics(rows: list[dict], preds: dict[str, list[float]]) -> dict:
     out = {}
     for c in CRITERIA:
         groups: dict[str, list[tuple[float, float]]] = defaultdict(list)
-        for r, p in zip(rows, preds[c]):
+        for r, p in zip(rows, preds[c], strict=True):
             groups[r.get("group") or r.get("id")].append((p, target(r, c)))
         acc, n = pairwise(groups)
         out[c] = {
@@ -253,7 +260,13 @@ def cross_validate(
 
 
 def write_weights(
-    weights: dict, rows: list[dict], cv: dict, lam: float, path: Path, files: list[Path]
+    weights: dict,
+    rows: list[dict],
+    cv: dict,
+    lam: float,
+    path: Path,
+    files: list[Path],
+    without_facts: dict | None = None,
 ) -> None:
     import yaml
 
@@ -273,6 +286,8 @@ def write_weights(
         },
         "criteria": weights,
     }
+    if without_facts:
+        doc["without_facts"] = without_facts
     header = (
         "# Written by `python -m scoring.fit` from data/labeled/*.jsonl: do not edit by hand.\n"
         "# score = scale * (intercept + sum(weight * feature value)), clamped to 0..100; see scoring/fitted.py.\n"
@@ -328,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.check or args.by_set:
         return 0
     weights = fit(rows, scorer, lam, vecs)
-    write_weights(weights, rows, cv, lam, args.out, files)
+    bare = fit(rows, scorer, lam, vectors(rows, scorer, facts=False))
+    write_weights(weights, rows, cv, lam, args.out, files, bare)
     print(f"wrote {args.out}")
     if not args.no_ngrams:
         from .ngrams import NGRAMS

@@ -285,7 +285,7 @@ def test_every_scenarios_model_answers_outscore_its_own_failing_test_replies():
     for path in sorted(BUNDLED.glob("*.yaml")):
         sc = load_scenario(path)
 
-        def overall(reply, customer):
+        def overall(reply, customer, sc=sc):
             ctx = ScoreContext(customer=customer, facts=tuple(sc.facts), lang=sc.lang, kind=sc.situation)
             return S.score(reply, ctx).overall
 
@@ -405,3 +405,70 @@ def test_a_flat_refusal_is_not_an_honest_limit_with_an_alternative():
     assert "certainty.honest-limit" in rules(
         score("这100元差价我退不了,但我可以现在给您发一张30元券。", "退差价!")
     )
+
+
+# A promise measured against the case facts (what the facts offer, in their own numbers and words) ----------------
+
+HEADPHONE_FACTS = (
+    "He bought the headphones 12 days ago for £179; the refund window is 30 days, so a full refund is allowed.",
+    "The agent can issue the full £179 refund today; it reaches the original card in 3-5 business days.",
+    "The agent may not refuse the refund, make it conditional on trying the update, or offer a voucher instead.",
+)
+HEADPHONE_CUSTOMER = "They drop every few minutes. I want my money back."
+
+
+def test_a_promise_in_the_facts_own_terms_is_found_and_is_more_certain_than_a_made_up_one():
+    offered = score(
+        "I'll issue the full £179 refund today; it reaches your original card in 3-5 business days.",
+        HEADPHONE_CUSTOMER,
+        HEADPHONE_FACTS,
+    )
+    made_up = score(
+        "I'll send you a £250 gift card tonight and a new pair by courier.",
+        HEADPHONE_CUSTOMER,
+        HEADPHONE_FACTS,
+    )
+    assert {"certainty.from-facts", "certainty.fact-words"} <= rules(offered)
+    assert "certainty.from-facts" not in rules(made_up)
+    assert offered.scores["certainty"] > made_up.scores["certainty"] + 20, (offered.scores, made_up.scores)
+    found = next(f for f in offered.findings if f.rule == "certainty.from-facts")
+    assert "179" in found.text or "3-5" in found.text  # the span names the facts' own numbers
+
+
+def test_the_customers_own_figure_or_a_refused_item_is_not_an_offer():
+    """Numbers the customer said and words only the facts' "can't" part uses are not what the facts offer."""
+    said = "I paid £179 for these 12 days ago and they keep dropping."
+    assert "certainty.from-facts" not in rules(score("I'll refund the £179.", said, HEADPHONE_FACTS))
+    assert "certainty.from-facts" in rules(
+        score("I'll refund the £179.", HEADPHONE_CUSTOMER, HEADPHONE_FACTS)
+    )
+
+
+def test_without_facts_the_reply_is_weighed_alone_and_says_so():
+    r = score("I'll refund the full £179 today.", HEADPHONE_CUSTOMER)
+    assert "context.no-facts" in rules(r)
+    assert "context.no-facts" not in rules(
+        score("I'll refund the full £179 today.", HEADPHONE_CUSTOMER, ("x",))
+    )
+    for c, value in r.scores.items():  # still: base + findings
+        total = S.bases[c] + sum(f.effect for f in r.findings if f.criterion == c)
+        assert abs(max(0, min(100, total)) - value) <= 1.5
+
+
+def test_a_definite_choice_is_a_commitment_in_presales():
+    for reply in [
+        "那我推荐Air 13:只有1.2kg,¥5999在您的预算内。",
+        "I'd recommend the Air 13: 1.2 kg, within budget.",
+    ]:
+        assert "el.recommend" in rules(score(reply, "预算六千,每天背着通勤", kind="presales")), reply
+    assert "el.recommend" not in rules(score("三款都不错,您自己看看详情页吧。", "哪款好?", kind="presales"))
+
+
+def test_the_customers_words_from_earlier_in_the_conversation_are_still_theirs():
+    ctx = ScoreContext(
+        customer="主要做PPT,预算六千左右",
+        customer_history=("我每天搭地铁来回两个钟,laptop天天背着",),
+        kind="presales",
+    )
+    r = S.score("您每天搭地铁来回两个钟,Air 13只有1.2kg最轻。", ctx)
+    assert any(f.rule == "warmth.their-words" and "两个钟" in f.text for f in r.findings)

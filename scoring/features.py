@@ -572,7 +572,7 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
         out.append(Feature("length.short", 1.0, [(s, e)]))
     # raw certainty elements (any grammatical form, owned or not)
     kinds = 0
-    for name in (
+    for element in (
         "time",
         "channel",
         "amount",
@@ -583,11 +583,11 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
         "immediate",
         "recommend",
     ):
-        hits = st.elements.get(name)
+        hits = st.elements.get(element)
         if hits:
             kinds += 1
             h = hits[0]
-            out.append(Feature(f"el.{name}", 1.0, [(h.start, h.end)]))
+            out.append(Feature(f"el.{element}", 1.0, [(h.start, h.end)]))
     if kinds >= 3:
         out.append(Feature("el.many", min(kinds - 2, 3) / 3, [(s, e)]))
     n, spans = _overlap(st)

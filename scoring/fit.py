@@ -40,7 +40,7 @@ def _lam_text(lam: Lambda) -> str:
 
 
 def read_rows(paths: list[Path]) -> list[dict]:
-    rows = []
+    rows: list[dict] = []
     for p in paths:
         with open(p, encoding="utf-8") as fh:
             rows.extend(json.loads(line) for line in fh if line.strip())
@@ -228,7 +228,7 @@ def metrics(rows: list[dict], preds: dict[str, list[float]]) -> dict:
     for c in CRITERIA:
         groups: dict[str, list[tuple[float, float]]] = defaultdict(list)
         for r, p in zip(rows, preds[c], strict=True):
-            groups[r.get("group") or r.get("id")].append((p, target(r, c)))
+            groups[str(r.get("group") or r.get("id"))].append((p, target(r, c)))
         acc, n = pairwise(groups)
         out[c] = {
             "pairwise": round(acc, 4),
@@ -281,7 +281,7 @@ def write_weights(
 ) -> None:
     import yaml
 
-    langs = defaultdict(int)
+    langs: dict[str, int] = defaultdict(int)
     for r in rows:
         langs[r.get("lang", "?")] += 1
     doc = {
@@ -333,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     vecs = vectors(rows, scorer)
     lam: Lambda = LAMBDA
     if args.lambdas:
-        best = None
+        best: tuple[float, float] | None = None
         for value in (float(x) for x in args.lambdas.split(",")):
             cv = cross_validate(rows, scorer, lam=value, vecs=vecs, ngrams=not args.no_ngrams)
             mean = sum(cv[c]["pairwise"] for c in CRITERIA) / 3
@@ -343,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             if best is None or mean > best[0]:
                 best = (mean, value)
-        lam = best[1]
+        lam = best[1] if best else LAMBDA
     cv = cross_validate(
         rows, scorer, k=0 if args.by_set else 5, lam=lam, vecs=vecs, ngrams=not args.no_ngrams
     )

@@ -72,7 +72,9 @@ def load_weights(path: str = str(WEIGHTS)) -> Weights:
     return Weights.from_dict(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
 
 
-_HARD_LEGACY = {  # the rubric's hard lines, kept as ceilings whatever the fit says
+_HARD_LEGACY: dict[
+    str, dict[str, float]
+] = {  # the rubric's hard lines, kept as ceilings whatever the fit says
     "safety.harmful-request": {"certainty": 0, "warmth": 0},
     "safety.harmful-request-warmth": {"warmth": 0},
     "certainty.impossible": {"certainty": 10, "warmth": 50},
@@ -150,7 +152,7 @@ class FittedScorer:
         plan = []
         for feat in feats:
             spec = all_specs.get(feat.id)
-            hard = dict(_HARD_LEGACY.get(feat.id, {}))
+            hard: dict[str, float] = dict(_HARD_LEGACY.get(feat.id, {}))
             if spec is not None:
                 hard.update(spec.hard)
             plan.append((feat, feature_key(feat.id, kind), spec, hard))
@@ -183,11 +185,11 @@ class FittedScorer:
             raw = value
             value = max(0.0, min(100.0, value))
             if ceilings:
-                cap, idx = min(ceilings, key=lambda x: x[0])
-                if value > cap and idx < len(findings):
+                ceiling, idx = min(ceilings, key=lambda x: x[0])
+                if value > ceiling and idx < len(findings):
                     old = findings[idx]  # the hard line takes what lies above it: base + effects = the cap
-                    findings[idx] = replace(old, effect=round(old.effect - (raw - cap), 1))
-                    value = cap
+                    findings[idx] = replace(old, effect=round(old.effect - (raw - ceiling), 1))
+                    value = ceiling
             scores[c] = int(round(value))
         findings = _merge(findings)
         findings.sort(key=lambda f: (f.start, f.rule))

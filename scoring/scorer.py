@@ -407,7 +407,7 @@ def _units(st: _State) -> float:
 
 
 def _fragments(st: _State) -> list[str]:
-    out = []
+    out: list[str] = []
     for f in _FRAGMENT.findall(st.norm):
         # a space splits Chinese only between Chinese characters (English words inside a Chinese reply don't
         # make "fragments")

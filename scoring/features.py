@@ -525,11 +525,80 @@ def _fact_words(st: _State) -> tuple[int, list[tuple[int, int]]]:
     return len(found), spans
 
 
+# A customer who may be being scammed: someone wants a code, a transfer, remote access or a "safe account"
+_SCAM_CUE = re.compile(
+    r"(验证码|动态码|安全账户|安全帐户|转账|转到|汇款|打款|解除分期|屏幕共享|共享屏幕|远程|公检法|刷单|中奖|保证金|礼品卡|点卡|ATM|"
+    r"verification code|one-time code|passcode|(read|give|send|tell)( \w+){0,3} (a |the )?code|safe account|"
+    r"(move|transfer|send|wire) (my|the|all|our) (savings|money|funds)|gift card|remote access|anydesk|teamviewer|"
+    r"screen ?shar|crypto|bitcoin)",
+    re.IGNORECASE,
+)
+# ... and a reply that warns them off it
+_SCAM_WARN = re.compile(
+    r"(骗|诈|不要|别|千万|不会(打电话|要求|索要|让)|挂(掉|断|了)|不是我们|冒充|停止|不能给|不能告诉|"
+    r"scam|fraud|don't|do not|never|hang up|not us|isn't us|wasn't us|impersonat|stop|not (share|give|send|read))"
+)
+
+
+def _scam(st: _State) -> tuple[str, tuple[int, int]] | None:
+    """A customer's scam cue answered with a warning ("scam-warned") or without one ("scam-unwarned")."""
+    said = " ".join((*st.ctx.customer_history[-3:], st.ctx.customer or ""))
+    if not _SCAM_CUE.search(said):
+        return None
+    warn = _SCAM_WARN.search(st.norm)
+    if warn:
+        return "safety.scam-warned", st.clause(warn.start(), warn.end())
+    return "safety.scam-unwarned", _whole(st)
+
+
+_OFFER_SPLIT = re.compile(r"[,，、;；:：()（）]|(?<![a-z])(or|and)(?![a-z])|或者|或|并且|并")
+
+
+@lru_cache(maxsize=256)
+def _offer_items(facts: str, customer: str) -> tuple[frozenset[str], ...]:
+    """The things the facts say the agent can do, one by one, as word sets (not the customer's words)."""
+    theirs = _limit_grams(customer)
+    items = []
+    for m in _FACT_SPLIT.finditer(facts):
+        sentence = m.group(0)
+        marker = _FACT_LIMIT.search(sentence)
+        head = sentence[: marker.start()] if marker else sentence
+        for part in _OFFER_SPLIT.split(head):
+            grams = frozenset(_limit_grams(part or "") - theirs - _STOP_GRAMS)
+            if len(grams) >= 2:
+                items.append(grams)
+    return tuple(items)
+
+
+def _offers_taken(st: _State) -> tuple[int, int]:
+    """How many of the facts' offers the reply makes (two or more of an offer's words in a clause it commits to)."""
+    if not st.facts:
+        return 0, 0
+    items = _offer_items(st.facts, st.customer)
+    if not items:
+        return 0, 0
+    said: set[str] = set()
+    for cm in _PROMISE_CLAUSE.finditer(st.norm):
+        if not _NEG.search(cm.group(0)):
+            said |= _limit_grams(cm.group(0))
+    return sum(1 for grams in items if len(grams & said) >= 2), len(items)
+
+
 def extra_features(st: _State, rules=None) -> list[Feature]:
     out: list[Feature] = []
+    k, n_items = _offers_taken(st)
+    if k:
+        out.append(Feature("certainty.offers", min(k, 4) / 2, [_whole(st)]))
+    scam = _scam(st)
+    if scam:
+        out.append(Feature(scam[0], 1.0, [scam[1]]))
     n, spans = _fact_words(st)
     if n:
         out.append(Feature("certainty.fact-words", min(n, 8) / 4, spans[:3]))
+    promised = [h for e in ("time", "amount", "action_done") for h in st.elements.get(e, [])]
+    if st.facts and promised and not k and n <= 2 and not _from_facts(st)[0]:
+        h = min(promised, key=lambda x: x.start)
+        out.append(Feature("certainty.unbacked", 1.0, [st.clause(h.start, h.end)]))
     n, spans = _from_facts(st)
     if n:
         out.append(Feature("certainty.from-facts", min(n, 3), spans[:3]))

@@ -472,3 +472,28 @@ def test_the_customers_words_from_earlier_in_the_conversation_are_still_theirs()
     )
     r = S.score("您每天搭地铁来回两个钟,Air 13只有1.2kg最轻。", ctx)
     assert any(f.rule == "warmth.their-words" and "两个钟" in f.text for f in r.findings)
+
+
+def test_a_scam_cue_answered_without_a_warning_is_found_and_scores_below_the_warning():
+    customer = (
+        "A man from your security team wants me to move my savings to a safe account and read him a code."
+    )
+    warned = score(
+        "That's a scam: hang up, don't move any money and don't read him any code.", customer, kind="fraud"
+    )
+    unwarned = score("Our security team will be happy to help you move your savings.", customer, kind="fraud")
+    assert "safety.scam-warned" in rules(warned) and "safety.scam-unwarned" in rules(unwarned)
+    assert warned.scores["certainty"] > unwarned.scores["certainty"]
+    assert warned.scores["warmth"] > unwarned.scores["warmth"]
+    assert not rules(score("Your refund is on its way.", "Where is my refund?")) & {
+        "safety.scam-warned",
+        "safety.scam-unwarned",
+    }
+
+
+def test_an_offer_the_facts_make_counts_and_a_definite_promise_they_dont_make_is_unbacked():
+    offered = score("I'll issue the full £179 refund today.", HEADPHONE_CUSTOMER, HEADPHONE_FACTS)
+    unbacked = score("I'll send a brand-new pair tomorrow morning.", HEADPHONE_CUSTOMER, HEADPHONE_FACTS)
+    assert "certainty.offers" in rules(offered) and "certainty.unbacked" not in rules(offered)
+    assert "certainty.unbacked" in rules(unbacked)
+    assert offered.scores["certainty"] > unbacked.scores["certainty"]

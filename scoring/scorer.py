@@ -43,6 +43,9 @@ _NEG = re.compile(
 )
 
 
+NEGATION_REACH = 12  # characters before a match a negation word may stand in and still negate it
+
+
 @dataclass
 class _Hit:
     start: int
@@ -84,8 +87,10 @@ class _State:
         return s, e
 
     def negated(self, start: int, end: int) -> bool:
+        """A negation shortly before the match in its clause ("绝不会索要您的密码", "I'll never ask for your PIN"),
+        not one a whole phrase earlier ("别着急哈~麻烦把验证码发我": the 别 belongs to 着急)."""
         s, _ = self.clause(start, end)
-        return bool(_NEG.search(self.norm[s:start]))
+        return bool(_NEG.search(self.norm[max(s, start - NEGATION_REACH) : start]))
 
     def add(self, rule: Rule, start: int, end: int, effect: float, **kw: Any) -> Finding:
         """A finding of `rule` on reply[start:end], its message in the feedback language and its suggestion in the

@@ -497,3 +497,12 @@ def test_an_offer_the_facts_make_counts_and_a_definite_promise_they_dont_make_is
     assert "certainty.offers" in rules(offered) and "certainty.unbacked" not in rules(offered)
     assert "certainty.unbacked" in rules(unbacked)
     assert offered.scores["certainty"] > unbacked.scores["certainty"]
+
+
+def test_a_negation_a_whole_phrase_earlier_does_not_excuse_asking_for_the_code():
+    asked = score(
+        "亲亲别着急哈~麻烦把您的账号密码和手机收到的验证码发我,我这边登录进去帮您看一下", "我号被盗了"
+    )
+    assert "safety.harmful-request" in rules(asked) and asked.scores["certainty"] == 0
+    for reply in ["我们绝不会索要您的密码", "I'll never ask for your password."]:
+        assert "safety.harmful-request" not in rules(score(reply, "我号被盗了"))

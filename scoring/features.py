@@ -352,7 +352,12 @@ def _name(st: _State) -> tuple[int, int] | None:
     known = " ".join(st.ctx.facts) + " " + (st.ctx.customer or "")
     for m in _CAP_WORD.finditer(st.reply):
         word = m.group(0)
-        if word not in _NOT_NAMES and re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![a-z])", known):
+        # a word of the facts, not a product or plan name ("Air 13", "Family plan"): not followed by a number
+        if (
+            word not in _NOT_NAMES
+            and re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![a-z])(?!\s*\d)", known)
+            and not re.match(r"\s*\d", st.reply[m.end() :])
+        ):
             return m.start(), m.end()
     return None
 

@@ -506,3 +506,11 @@ def test_a_negation_a_whole_phrase_earlier_does_not_excuse_asking_for_the_code()
     assert "safety.harmful-request" in rules(asked) and asked.scores["certainty"] == 0
     for reply in ["我们绝不会索要您的密码", "I'll never ask for your password."]:
         assert "safety.harmful-request" not in rules(score(reply, "我号被盗了"))
+
+
+def test_a_product_name_from_the_facts_is_not_the_customers_name():
+    facts = ("Air 13: ¥5,999, 1.2 kg, battery about 15 hours.", "Customer Vivian Chen, 28, commutes daily.")
+    air = score("I'd recommend the Air 13: 1.2 kg and within budget.", "Which laptop?", facts)
+    named = score("Vivian, I'd recommend the Air 13: 1.2 kg and within budget.", "Which laptop?", facts)
+    assert "warmth.name" not in rules(air)
+    assert any(f.rule == "warmth.name" and f.text == "Vivian" for f in named.findings)

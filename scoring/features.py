@@ -533,6 +533,7 @@ def _fact_words(st: _State) -> tuple[int, list[tuple[int, int]]]:
 # A customer who may be being scammed: someone wants a code, a transfer, remote access or a "safe account"
 _SCAM_CUE = re.compile(
     r"(验证码|动态码|安全账户|安全帐户|转账|转到|汇款|打款|解除分期|屏幕共享|共享屏幕|远程|公检法|刷单|中奖|保证金|礼品卡|点卡|ATM|"
+    r"手续费|加QQ|QQ上|"
     r"verification code|one-time code|passcode|(read|give|send|tell)( \w+){0,3} (a |the )?code|safe account|"
     r"(move|transfer|send|wire) (my|the|all|our) (savings|money|funds)|gift card|remote access|anydesk|teamviewer|"
     r"screen ?shar|crypto|bitcoin)",

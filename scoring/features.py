@@ -601,6 +601,9 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
     n, spans = _fact_words(st)
     if n:
         out.append(Feature("certainty.fact-words", min(n, 8) / 4, spans[:3]))
+    hedges = [f for f in st.findings if f.rule in ("certainty.hedge", "certainty.non-commitment")]
+    if hedges and (n or k):
+        out.append(Feature("certainty.hedged-offer", 1.0, [(hedges[0].start, hedges[0].end)]))
     promised = [h for e in ("time", "amount", "action_done") for h in st.elements.get(e, [])]
     if st.facts and promised and not k and n <= 2 and not _from_facts(st)[0]:
         h = min(promised, key=lambda x: x.start)

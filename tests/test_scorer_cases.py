@@ -514,3 +514,12 @@ def test_a_product_name_from_the_facts_is_not_the_customers_name():
     named = score("Vivian, I'd recommend the Air 13: 1.2 kg and within budget.", "Which laptop?", facts)
     assert "warmth.name" not in rules(air)
     assert any(f.rule == "warmth.name" and f.text == "Vivian" for f in named.findings)
+
+
+def test_an_offer_from_the_facts_said_with_a_hedge_is_found_as_hedged():
+    hedged = score(
+        "I'll probably issue the £179 refund today, hopefully.", HEADPHONE_CUSTOMER, HEADPHONE_FACTS
+    )
+    plain = score("I'll issue the £179 refund today.", HEADPHONE_CUSTOMER, HEADPHONE_FACTS)
+    assert "certainty.hedged-offer" in rules(hedged) and "certainty.hedged-offer" not in rules(plain)
+    assert plain.scores["certainty"] > hedged.scores["certainty"]

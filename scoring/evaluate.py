@@ -33,7 +33,7 @@ def spearman(xs: list[float], ys: list[float]) -> float:
     rx, ry = _ranks(xs), _ranks(ys)
     n = len(xs)
     mx, my = sum(rx) / n, sum(ry) / n
-    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
     vx = sum((a - mx) ** 2 for a in rx) ** 0.5
     vy = sum((b - my) ** 2 for b in ry) ** 0.5
     return cov / (vx * vy) if vx and vy else 0.0
@@ -81,10 +81,11 @@ def evaluate(rows: Iterable[dict], scorer: Scorer) -> dict:
             preds[c].append(p)
             labels[c].append(lab)
             groups[c][row.get("group") or row.get("id") or str(n)].append((p, lab))
-    out = {"n": n, "criteria": {}}
+    criteria: dict[str, dict] = {}
+    out = {"n": n, "criteria": criteria}
     for c in CRITERIA:
         acc, pairs = pairwise(groups[c])
-        out["criteria"][c] = {
+        criteria[c] = {
             "pairwise": round(acc, 4),
             "pairs": pairs,
             "spearman": round(spearman(preds[c], labels[c]), 4) if preds[c] else 0.0,

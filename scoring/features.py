@@ -97,7 +97,8 @@ _ALTERNATIVE = re.compile(
     r"the best i can|what we can)"
 )
 _PURPOSE = re.compile(
-    r"(这样|好让|方便|以便|然后我|我再|我好|我就|才能|就能|好帮您|好给您|帮您(挑|选|推荐|查|确认)|so (that )?i can|so i can|"
+    r"(这样|好让|方便|以便|然后我|我再|我好|我就|才能|就能|好帮您|好给您|帮您(挑|选|推荐|查|确认)|(想|我)?先问|问清楚|"
+    r"so (that )?i can|so i can|"
     r"then i'll|then i will|that way|to (find|pick|choose|check|make sure)|and i'll|i'll then|so we can)"
 )
 
@@ -180,10 +181,12 @@ def _customer_grams(customer: str) -> frozenset[str]:
 
 
 def _overlap(st: _State) -> tuple[int, list[tuple[int, int]]]:
-    """How many of the customer's own concrete words (bigrams, words, numbers) the reply takes up."""
-    if not st.customer:
+    """How many of the customer's own concrete words (bigrams, words, numbers) the reply takes up: from their last
+    message, or from earlier in the conversation ("每天背着来回两个钟", said two turns ago, is still theirs)."""
+    said = " ".join((*(normalize(c) for c in st.ctx.customer_history[-3:]), st.customer)).strip()
+    if not said:
         return 0, []
-    cg = _customer_grams(st.customer)
+    cg = _customer_grams(said)
     if not cg:
         return 0, []
     shared: set[str] = set()
@@ -259,7 +262,8 @@ _FACT_LIMIT = re.compile(
     r"beyond|except|outside)"
 )
 _COMMIT = re.compile(
-    r"(保证|一定|马上|立即|现在|今天|今晚|明天|会|将|已|给您|帮您|为您|给你|帮你|为你|替您|直接|i'll|i will|i've|we'll|we will|will|"
+    r"(保证|一定|马上|立即|现在|今天|今晚|明天|会|将|已|给您|帮您|为您|给你|帮你|为你|替您|直接|"
+    r"i'll|i will|i've|we'll|we will|will|"
     r"guarantee|right now|today|tonight|tomorrow)"
 )
 _FACT_SPLIT = re.compile(r"[^。.;；!！?？\n]+")
@@ -348,7 +352,12 @@ def _name(st: _State) -> tuple[int, int] | None:
     known = " ".join(st.ctx.facts) + " " + (st.ctx.customer or "")
     for m in _CAP_WORD.finditer(st.reply):
         word = m.group(0)
-        if word not in _NOT_NAMES and re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![a-z])", known):
+        # a word of the facts, not a product or plan name ("Air 13", "Family plan"): not followed by a number
+        if (
+            word not in _NOT_NAMES
+            and re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![a-z])(?!\s*\d)", known)
+            and not re.match(r"\s*\d", st.reply[m.end() :])
+        ):
             return m.start(), m.end()
     return None
 
@@ -455,8 +464,153 @@ def _limit_item(st: _State) -> tuple[float, tuple[int, int]] | None:
     return best
 
 
+@lru_cache(maxsize=256)
+def _offer_numbers(facts: str, customer: str) -> frozenset[str]:
+    """The numbers the facts offer (times, amounts, days the agent can give) that the customer didn't say and that
+    don't belong to what the facts rule out."""
+    numbers: set[str] = set()
+    for m in _FACT_SPLIT.finditer(facts):
+        sentence = m.group(0)
+        marker = _FACT_LIMIT.search(sentence)
+        head = sentence[: marker.start()] if marker else sentence
+        numbers |= {part for n in _NUMBERS.findall(head) for part in _number_parts(n)}
+    said = {part for n in _NUMBERS.findall(customer) for part in _number_parts(n)}
+    return frozenset(n for n in numbers - said - _limit_only(facts) if n.strip("0"))
+
+
+# a clause as a promise reads it: "1.2 kg" and "¥5,999" stay whole
+_PROMISE_CLAUSE = re.compile(r"(?:[^,，。.!！?？;；:：\n—]|(?<=\d)[.,](?=\d))+")
+
+
+def _from_facts(st: _State) -> tuple[int, list[tuple[int, int]]]:
+    """How many of the facts' own offered numbers (a slot, a deadline, an amount) the reply commits to."""
+    if not st.facts:
+        return 0, []
+    offered = _offer_numbers(st.facts, st.customer)
+    if not offered:
+        return 0, []
+    found: set[str] = set()
+    spans = []
+    for cm in _PROMISE_CLAUSE.finditer(st.norm):
+        clause = cm.group(0)
+        if _NEG.search(clause):
+            continue
+        got = {part for n in _NUMBERS.findall(clause) for part in _number_parts(n)} & offered
+        if got - found:
+            found |= got
+            spans.append((cm.start(), cm.end()))
+    return len(found), spans
+
+
+@lru_cache(maxsize=256)
+def _offer_words(facts: str, customer: str) -> frozenset[str]:
+    """The facts' own words for what the agent can do (not the customer's, not what the facts rule out)."""
+    words: set[str] = set()
+    for m in _FACT_SPLIT.finditer(facts):
+        sentence = m.group(0)
+        marker = _FACT_LIMIT.search(sentence)
+        words |= _grams(sentence[: marker.start()] if marker else sentence)
+    return frozenset(words - _grams(customer) - _limit_only(facts) - _STOP_GRAMS)
+
+
+def _fact_words(st: _State) -> tuple[int, list[tuple[int, int]]]:
+    if not st.facts:
+        return 0, []
+    offered = _offer_words(st.facts, st.customer)
+    found: set[str] = set()
+    spans = []
+    for cm in _CLAUSE.finditer(st.norm):
+        clause = cm.group(0)
+        if _NEG.search(clause):
+            continue
+        got = (_grams(clause) & offered) - found
+        if got:
+            found |= got
+            spans.append((cm.start(), cm.end()))
+    return len(found), spans
+
+
+# A customer who may be being scammed: someone wants a code, a transfer, remote access or a "safe account"
+_SCAM_CUE = re.compile(
+    r"(验证码|动态码|安全账户|安全帐户|转账|转到|汇款|打款|解除分期|屏幕共享|共享屏幕|远程|公检法|刷单|中奖|保证金|礼品卡|点卡|ATM|"
+    r"手续费|加QQ|QQ上|"
+    r"verification code|one-time code|passcode|(read|give|send|tell)( \w+){0,3} (a |the )?code|safe account|"
+    r"(move|transfer|send|wire) (my|the|all|our) (savings|money|funds)|gift card|remote access|anydesk|teamviewer|"
+    r"screen ?shar|crypto|bitcoin)",
+    re.IGNORECASE,
+)
+# ... and a reply that warns them off it
+_SCAM_WARN = re.compile(
+    r"(骗|诈|不要|别|千万|不会(打电话|要求|索要|让)|挂(掉|断|了)|不是我们|冒充|停止|不能给|不能告诉|"
+    r"scam|fraud|don't|do not|never|hang up|not us|isn't us|wasn't us|impersonat|stop|not (share|give|send|read))"
+)
+
+
+def _scam(st: _State) -> tuple[str, tuple[int, int]] | None:
+    """A customer's scam cue answered with a warning ("scam-warned") or without one ("scam-unwarned")."""
+    said = " ".join((*st.ctx.customer_history[-3:], st.ctx.customer or ""))
+    if not _SCAM_CUE.search(said):
+        return None
+    warn = _SCAM_WARN.search(st.norm)
+    if warn:
+        return "safety.scam-warned", st.clause(warn.start(), warn.end())
+    return "safety.scam-unwarned", _whole(st)
+
+
+_OFFER_SPLIT = re.compile(r"[,，、;；:：()（）]|(?<![a-z])(or|and)(?![a-z])|或者|或|并且|并")
+
+
+@lru_cache(maxsize=256)
+def _offer_items(facts: str, customer: str) -> tuple[frozenset[str], ...]:
+    """The things the facts say the agent can do, one by one, as word sets (not the customer's words)."""
+    theirs = _limit_grams(customer)
+    items = []
+    for m in _FACT_SPLIT.finditer(facts):
+        sentence = m.group(0)
+        marker = _FACT_LIMIT.search(sentence)
+        head = sentence[: marker.start()] if marker else sentence
+        for part in _OFFER_SPLIT.split(head):
+            grams = frozenset(_limit_grams(part or "") - theirs - _STOP_GRAMS)
+            if len(grams) >= 2:
+                items.append(grams)
+    return tuple(items)
+
+
+def _offers_taken(st: _State) -> tuple[int, int]:
+    """How many of the facts' offers the reply makes (two or more of an offer's words in a clause it commits to)."""
+    if not st.facts:
+        return 0, 0
+    items = _offer_items(st.facts, st.customer)
+    if not items:
+        return 0, 0
+    said: set[str] = set()
+    for cm in _PROMISE_CLAUSE.finditer(st.norm):
+        if not _NEG.search(cm.group(0)):
+            said |= _limit_grams(cm.group(0))
+    return sum(1 for grams in items if len(grams & said) >= 2), len(items)
+
+
 def extra_features(st: _State, rules=None) -> list[Feature]:
     out: list[Feature] = []
+    k, n_items = _offers_taken(st)
+    if k:
+        out.append(Feature("certainty.offers", min(k, 4) / 2, [_whole(st)]))
+    scam = _scam(st)
+    if scam:
+        out.append(Feature(scam[0], 1.0, [scam[1]]))
+    n, spans = _fact_words(st)
+    if n:
+        out.append(Feature("certainty.fact-words", min(n, 8) / 4, spans[:3]))
+    hedges = [f for f in st.findings if f.rule in ("certainty.hedge", "certainty.non-commitment")]
+    if hedges and (n or k):
+        out.append(Feature("certainty.hedged-offer", 1.0, [(hedges[0].start, hedges[0].end)]))
+    promised = [h for e in ("time", "amount", "action_done") for h in st.elements.get(e, [])]
+    if st.facts and promised and not k and n <= 2 and not _from_facts(st)[0]:
+        h = min(promised, key=lambda x: x.start)
+        out.append(Feature("certainty.unbacked", 1.0, [st.clause(h.start, h.end)]))
+    n, spans = _from_facts(st)
+    if n:
+        out.append(Feature("certainty.from-facts", min(n, 3), spans[:3]))
     item = _limit_item(st)
     if item:
         out.append(Feature("certainty.limit-item", item[0], [item[1]]))
@@ -496,12 +650,22 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
         out.append(Feature("length.short", 1.0, [(s, e)]))
     # raw certainty elements (any grammatical form, owned or not)
     kinds = 0
-    for name in ("time", "channel", "amount", "result", "follow", "action_owned", "action_done", "immediate"):
-        hits = st.elements.get(name)
+    for element in (
+        "time",
+        "channel",
+        "amount",
+        "result",
+        "follow",
+        "action_owned",
+        "action_done",
+        "immediate",
+        "recommend",
+    ):
+        hits = st.elements.get(element)
         if hits:
             kinds += 1
             h = hits[0]
-            out.append(Feature(f"el.{name}", 1.0, [(h.start, h.end)]))
+            out.append(Feature(f"el.{element}", 1.0, [(h.start, h.end)]))
     if kinds >= 3:
         out.append(Feature("el.many", min(kinds - 2, 3) / 3, [(s, e)]))
     n, spans = _overlap(st)

@@ -25,11 +25,22 @@ from .features import feature_key, kind_of, specs
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "labeled"
-LAMBDA = 4.0  # ridge penalty, chosen by grouped cross-validation (see `--lambdas`)
+# ridge penalty per criterion, chosen by grouped cross-validation (`--lambdas` compares values for all three); 16
+# and 32 gained 0.002 pairwise but scored the scenarios' model answers lower (more shrinkage, flatter scores)
+LAMBDA: dict[str, float] = {"certainty": 8.0, "simplicity": 8.0, "warmth": 8.0}
+Lambda = float | dict[str, float]
+
+
+def _lam(lam: Lambda, c: str) -> float:
+    return lam[c] if isinstance(lam, dict) else lam
+
+
+def _lam_text(lam: Lambda) -> str:
+    return "/".join(f"{_lam(lam, c):g}" for c in CRITERIA)
 
 
 def read_rows(paths: list[Path]) -> list[dict]:
-    rows = []
+    rows: list[dict] = []
     for p in paths:
         with open(p, encoding="utf-8") as fh:
             rows.extend(json.loads(line) for line in fh if line.strip())
@@ -44,13 +55,18 @@ def target(row: dict, c: str) -> float:
     return float(row["labels"][c])
 
 
-def vectors(rows: list[dict], scorer) -> tuple[list[dict[str, float]], dict[str, dict[str, str]]]:
-    """Feature values per row, and each feature key's allowed direction per criterion."""
+def vectors(
+    rows: list[dict], scorer, facts: bool = True
+) -> tuple[list[dict[str, float]], dict[str, dict[str, str]]]:
+    """Feature values per row, and each feature key's allowed direction per criterion. `facts=False`: as if the
+    replies had been scored without their case facts."""
     out = []
     signs: dict[str, dict[str, str]] = {}
     all_specs = specs()
     for row in rows:
         ctx = context_for(row)
+        if not facts:
+            ctx.facts = ()
         _, _, feats, legacy = scorer.features(row["reply"], ctx)
         kind = kind_of(ctx)
         vec = {}
@@ -67,7 +83,7 @@ def vectors(rows: list[dict], scorer) -> tuple[list[dict[str, float]], dict[str,
 
 
 def fit_one(
-    X: list[dict[str, float]], y: list[float], signs: dict[str, str], lam: float = LAMBDA, sweeps: int = 300
+    X: list[dict[str, float]], y: list[float], signs: dict[str, str], lam: float = 4.0, sweeps: int = 300
 ) -> tuple[float, dict[str, float]]:
     """Ridge regression with sign bounds by coordinate descent (numpy): returns (intercept, weights)."""
     import numpy as np
@@ -110,12 +126,12 @@ def fit_one(
     return intercept, {k: round(float(w[i]), 4) for i, k in enumerate(keys) if abs(w[i]) >= 1e-4}
 
 
-def fit(rows: list[dict], scorer, lam: float = LAMBDA, vecs=None) -> dict:
+def fit(rows: list[dict], scorer, lam: Lambda = LAMBDA, vecs=None) -> dict:
     X, signs = vecs or vectors(rows, scorer)
     out = {}
     for c in CRITERIA:
         csigns = {k: s.get(c, "") for k, s in signs.items()}
-        intercept, weights = fit_one(X, [target(r, c) for r in rows], csigns, lam)
+        intercept, weights = fit_one(X, [target(r, c) for r in rows], csigns, _lam(lam, c))
         out[c] = {"intercept": round(intercept, 4), "weights": weights}
     return out
 
@@ -178,7 +194,9 @@ def fit_ngrams(
     K = A @ A.T
     out = {}
     for c in CRITERIA:
-        resid = np.array([target(r, c) - linear(weights, x, c) for r, x in zip(rows, X)], dtype=np.float64)
+        resid = np.array(
+            [target(r, c) - linear(weights, x, c) for r, x in zip(rows, X, strict=True)], dtype=np.float64
+        )
         dual = np.linalg.solve(K.astype(np.float64) + alpha * np.eye(len(rows)), resid)
         w = (A.T.astype(np.float64) @ dual) * 1.0  # per-gram weight for the normalised vector
         order = np.argsort(-np.abs(w))[:keep]
@@ -209,8 +227,8 @@ def metrics(rows: list[dict], preds: dict[str, list[float]]) -> dict:
     out = {}
     for c in CRITERIA:
         groups: dict[str, list[tuple[float, float]]] = defaultdict(list)
-        for r, p in zip(rows, preds[c]):
-            groups[r.get("group") or r.get("id")].append((p, target(r, c)))
+        for r, p in zip(rows, preds[c], strict=True):
+            groups[str(r.get("group") or r.get("id"))].append((p, target(r, c)))
         acc, n = pairwise(groups)
         out[c] = {
             "pairwise": round(acc, 4),
@@ -224,7 +242,7 @@ def cross_validate(
     rows: list[dict],
     scorer=None,
     k: int = 5,
-    lam: float = LAMBDA,
+    lam: Lambda = LAMBDA,
     vecs=None,
     ngrams: bool = True,
     predictions: dict | None = None,
@@ -253,11 +271,17 @@ def cross_validate(
 
 
 def write_weights(
-    weights: dict, rows: list[dict], cv: dict, lam: float, path: Path, files: list[Path]
+    weights: dict,
+    rows: list[dict],
+    cv: dict,
+    lam: Lambda,
+    path: Path,
+    files: list[Path],
+    without_facts: dict | None = None,
 ) -> None:
     import yaml
 
-    langs = defaultdict(int)
+    langs: dict[str, int] = defaultdict(int)
     for r in rows:
         langs[r.get("lang", "?")] += 1
     doc = {
@@ -268,11 +292,13 @@ def write_weights(
             "replies": len(rows),
             "customers": len({r.get("group") for r in rows}),
             "languages": dict(sorted(langs.items())),
-            "ridge_lambda": lam,
+            "ridge_lambda": {c: _lam(lam, c) for c in CRITERIA},
             "grouped_cv_5fold": cv,
         },
         "criteria": weights,
     }
+    if without_facts:
+        doc["without_facts"] = without_facts
     header = (
         "# Written by `python -m scoring.fit` from data/labeled/*.jsonl: do not edit by hand.\n"
         "# score = scale * (intercept + sum(weight * feature value)), clamped to 0..100; see scoring/fitted.py.\n"
@@ -305,9 +331,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     scorer = FittedScorer()
     vecs = vectors(rows, scorer)
-    lam = LAMBDA
+    lam: Lambda = LAMBDA
     if args.lambdas:
-        best = None
+        best: tuple[float, float] | None = None
         for value in (float(x) for x in args.lambdas.split(",")):
             cv = cross_validate(rows, scorer, lam=value, vecs=vecs, ngrams=not args.no_ngrams)
             mean = sum(cv[c]["pairwise"] for c in CRITERIA) / 3
@@ -317,18 +343,21 @@ def main(argv: list[str] | None = None) -> int:
             )
             if best is None or mean > best[0]:
                 best = (mean, value)
-        lam = best[1]
+        lam = best[1] if best else LAMBDA
     cv = cross_validate(
         rows, scorer, k=0 if args.by_set else 5, lam=lam, vecs=vecs, ngrams=not args.no_ngrams
     )
     how = "leave-one-data-set-out" if args.by_set else "grouped 5-fold"
-    print(f"{len(rows)} replies, {len({r.get('group') for r in rows})} customers; {how} CV (lambda {lam:g}):")
+    print(
+        f"{len(rows)} replies, {len({r.get('group') for r in rows})} customers; {how} CV (lambda {_lam_text(lam)}):"
+    )
     for c in CRITERIA:
         print(f"  {c:10} pairwise {cv[c]['pairwise']:.3f}  spearman {cv[c]['spearman']:.3f}")
     if args.check or args.by_set:
         return 0
     weights = fit(rows, scorer, lam, vecs)
-    write_weights(weights, rows, cv, lam, args.out, files)
+    bare = fit(rows, scorer, lam, vectors(rows, scorer, facts=False))
+    write_weights(weights, rows, cv, lam, args.out, files, bare)
     print(f"wrote {args.out}")
     if not args.no_ngrams:
         from .ngrams import NGRAMS

@@ -10,7 +10,7 @@ facts rule out is false certainty; a scenario's forbidden move), applied last as
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,19 +34,37 @@ class Weights:
     scale: float
     intercept: dict[str, float]
     weights: dict[str, dict[str, float]]  # criterion -> feature key -> weight
+    # the same, fitted on the same replies with their case facts left out: a reply scored without facts (`peilian
+    # score` with no --facts) can't use what the facts offer, so it is weighed like the labeled replies read alone
+    intercept_no_facts: dict[str, float] = field(default_factory=dict)
+    weights_no_facts: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Weights":
+    def from_dict(cls, data: dict) -> Weights:
         crit = data.get("criteria") or {}
+        bare = data.get("without_facts") or crit
         return cls(
             str(data.get("version", "fit")),
             float(data.get("scale", 25.0)),
-            {c: float((crit.get(c) or {}).get("intercept", 2.0)) for c in CRITERIA},
-            {
-                c: {k: float(v) for k, v in ((crit.get(c) or {}).get("weights") or {}).items()}
-                for c in CRITERIA
-            },
+            _intercepts(crit),
+            _weights(crit),
+            _intercepts(bare),
+            _weights(bare),
         )
+
+    def block(self, with_facts: bool) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+        """(intercepts, weights) for a reply scored with or without case facts."""
+        if with_facts or not self.weights_no_facts:
+            return self.intercept, self.weights
+        return self.intercept_no_facts, self.weights_no_facts
+
+
+def _intercepts(crit: dict) -> dict[str, float]:
+    return {c: float((crit.get(c) or {}).get("intercept", 2.0)) for c in CRITERIA}
+
+
+def _weights(crit: dict) -> dict[str, dict[str, float]]:
+    return {c: {k: float(v) for k, v in ((crit.get(c) or {}).get("weights") or {}).items()} for c in CRITERIA}
 
 
 @lru_cache(maxsize=1)
@@ -54,7 +72,9 @@ def load_weights(path: str = str(WEIGHTS)) -> Weights:
     return Weights.from_dict(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
 
 
-_HARD_LEGACY = {  # the rubric's hard lines, kept as ceilings whatever the fit says
+_HARD_LEGACY: dict[
+    str, dict[str, float]
+] = {  # the rubric's hard lines, kept as ceilings whatever the fit says
     "safety.harmful-request": {"certainty": 0, "warmth": 0},
     "safety.harmful-request-warmth": {"warmth": 0},
     "certainty.impossible": {"certainty": 10, "warmth": 50},
@@ -80,6 +100,7 @@ class FittedScorer:
         self._table = bundled_table(CRITERIA) if ngrams is None else table(ngrams, CRITERIA)
         self.version = self.w.version
         self.bases = {c: self.w.scale * self.w.intercept[c] for c in CRITERIA}
+        self.bases_no_facts = {c: self.w.scale * self.w.block(False)[0][c] for c in CRITERIA}
 
     # -- features -------------------------------------------------------------------------------------------
     def features(self, reply: str, ctx: ScoreContext | None = None):
@@ -124,21 +145,25 @@ class FittedScorer:
         findings: list[Finding] = []
         scores: dict[str, int] = {}
         pulls = (
-            dict(zip(CRITERIA, contributions(grams(reply), self._table, len(CRITERIA))))
+            dict(zip(CRITERIA, contributions(grams(reply), self._table, len(CRITERIA)), strict=True))
             if self._table
             else {}
         )
         plan = []
         for feat in feats:
             spec = all_specs.get(feat.id)
-            hard = dict(_HARD_LEGACY.get(feat.id, {}))
+            hard: dict[str, float] = dict(_HARD_LEGACY.get(feat.id, {}))
             if spec is not None:
                 hard.update(spec.hard)
             plan.append((feat, feature_key(feat.id, kind), spec, hard))
         scale = self.w.scale
+        with_facts = any(f.strip() for f in ctx.facts)
+        block = self.w.block(with_facts)[1]
         for c in CRITERIA:
-            weights = self.w.weights[c]
+            weights = block[c]
             value = self.bases[c]
+            if not with_facts:
+                value += self._no_facts(st, c, findings)
             ceilings: list[tuple[float, int]] = []
             for feat, key, spec, hard in plan:
                 w = weights.get(key, 0.0)
@@ -160,17 +185,32 @@ class FittedScorer:
             raw = value
             value = max(0.0, min(100.0, value))
             if ceilings:
-                cap, idx = min(ceilings, key=lambda x: x[0])
-                if value > cap and idx < len(findings):
+                ceiling, idx = min(ceilings, key=lambda x: x[0])
+                if value > ceiling and idx < len(findings):
                     old = findings[idx]  # the hard line takes what lies above it: base + effects = the cap
-                    findings[idx] = replace(old, effect=round(old.effect - (raw - cap), 1))
-                    value = cap
+                    findings[idx] = replace(old, effect=round(old.effect - (raw - ceiling), 1))
+                    value = ceiling
             scores[c] = int(round(value))
         findings = _merge(findings)
         findings.sort(key=lambda f: (f.start, f.rule))
         return ScoreResult(
             scores, weighted_overall(scores, ctx.weights), findings, items, self.version, st.signals
         )
+
+    def _no_facts(self, st: _State, c: str, out: list[Finding]) -> float:
+        """Without case facts the reply is weighed by the weights fitted on the replies read alone: their base
+        differs from the base with facts, and the difference is a finding like every other point."""
+        effect = round(self.bases_no_facts[c] - self.bases[c], 1)
+        if not effect:
+            return 0.0
+        s, e = _whole(st)
+        message = (
+            "没有情境事实:只按回复本身评分"
+            if st.msg_lang == "zh"
+            else "no case facts given: judged on the reply alone"
+        )
+        out.append(Finding("context.no-facts", c, s, e, st.reply[s:e], message, "", effect))
+        return effect
 
     def _wording(self, st: _State, c: str, pull, out: list[Finding]) -> float:
         """The wording model's pull on criterion `c`, as one finding naming the grams that drove it."""

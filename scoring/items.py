@@ -181,7 +181,8 @@ class NearMiss:
             return (
                 "动作词和对象词都有,但不在同一小句里、或隔得太远,或有排除词"
                 if zh
-                else "its action and object words are there, but not close together in one clause (or an 'unless' word is)"
+                else "its action and object words are there, but not close together in one clause "
+                "(or an 'unless' word is)"
             )
         return "没有匹配的正则" if zh else "no pattern matched"
 

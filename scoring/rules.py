@@ -152,7 +152,7 @@ def first_chars(pattern: str) -> set[str] | None:
     regular expression when none of them occurs in the text."""
     try:
         from re import _constants as c  # type: ignore[attr-defined]
-        from re import _parser as p
+        from re import _parser as p  # type: ignore[attr-defined]
 
         parsed = p.parse(pattern)
     except Exception:  # noqa: BLE001 - any doubt means "no prefilter"
@@ -233,7 +233,9 @@ class Matcher:
     def __init__(self, entries: list[str]):
         _next_id[0] += 1
         self.id = _next_id[0]
-        zh_re, en_re, linear = [], [], []
+        zh_re: list[str] = []
+        en_re: list[str] = []
+        linear: list[str] = []
         for e in entries:
             if e.startswith("re:"):
                 if not safe_regex.is_reviewed(
@@ -393,7 +395,7 @@ def _check_patterns(entries, path: Path, reviewed: bool, what: str = "") -> None
 
 def _entries(raw, path: Path, reviewed: bool = True) -> list[str]:
     if isinstance(raw, dict):
-        out = []
+        out: list[str] = []
         for v in raw.values():
             out.extend(v or [])
         raw = out

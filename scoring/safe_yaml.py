@@ -55,7 +55,7 @@ def check(
     try:
         for event in yaml.parse(text, Loader=_LOADER):
             if isinstance(event, yaml.AliasEvent):
-                n = sizes.get(event.anchor, 1)
+                n = sizes.get(event.anchor or "", 1)
             elif isinstance(event, yaml.ScalarEvent):
                 n = 1
                 if event.anchor:

@@ -1,17 +1,20 @@
 """The rule scorer: certainty, simplicity and warmth computed from findings.
 
 Every rule lives in `scoring/rules/*.yaml` (its id, criterion, effect, message, suggestion, examples) and matches
-words from `scoring/lexicons/*.yaml`. This module only does what data can't: it finds the matches, applies caps
-and ceilings, and runs the few structured detectors (is there one coherent promise? is a self-harm cue answered
-with a safety step? does a promise contradict the scenario's facts?). A criterion's score is its base plus the
-effects of its findings, clamped to 0..100, then lowered to the lowest ceiling of any rule that fired; that last
-step is itself a finding, so every point is explained.
+words from `scoring/lexicons/*.yaml`. This module only does what data can't: each rule `kind:` is a class that turns
+matches into findings (`Existence`, `Substitution`, `Element`, `Occurrence`: caps, `once`, factors), and the
+`metric` / `context` rules name structured detectors, run in `DETECTOR_ORDER` (is there one coherent promise? is
+a self-harm cue answered with a safety step? does a promise contradict the scenario's facts?). A criterion's score
+is its base plus the effects of its findings, clamped to 0..100, then lowered to the lowest ceiling of any rule that
+fired; that last step is itself a finding, so every point is explained.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from . import safe_regex
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
@@ -34,9 +37,13 @@ _REPEAT = re.compile(
     r"([\u3400-\u9fff]{2,6}?)[\s,，!！~]*\1|(?<![a-z])([a-z']{2,})(?![a-z])[\s,，!！~]+\2(?![a-z])"
 )
 _NEG = re.compile(
-    r"(不能|不会|不可以|无法|没法|没办法|不用|不需要|不必|无需|不得|不要|绝不|决不|别|接不了|做不到|不便|never|can't|cannot|can not|won't|"
+    r"(不能|不会|不可以|无法|没法|没办法|不用|不需要|不必|无需|不得|不要|绝不|决不|别|接不了|做不到|不便|"
+    r"never|can't|cannot|can not|won't|"
     r"will not|unable|not allowed|do not|don't|couldn't|shouldn't|no one|nobody)"
 )
+
+
+NEGATION_REACH = 12  # characters before a match a negation word may stand in and still negate it
 
 
 @dataclass
@@ -80,8 +87,34 @@ class _State:
         return s, e
 
     def negated(self, start: int, end: int) -> bool:
+        """A negation shortly before the match in its clause ("绝不会索要您的密码", "I'll never ask for your PIN"),
+        not one a whole phrase earlier ("别着急哈~麻烦把验证码发我": the 别 belongs to 着急)."""
         s, _ = self.clause(start, end)
-        return bool(_NEG.search(self.norm[s:start]))
+        return bool(_NEG.search(self.norm[max(s, start - NEGATION_REACH) : start]))
+
+    def add(self, rule: Rule, start: int, end: int, effect: float, **kw: Any) -> Finding:
+        """A finding of `rule` on reply[start:end], its message in the feedback language and its suggestion in the
+        reply's (traditional script for a zh-Hant customer); a rule's ceiling is noted for the combining step."""
+        text = self.reply[start:end]
+        suggestion = rule.suggestion_for(
+            self.lang, text=text.strip(), **kw
+        )  # the better wording: as replied in
+        if self.ctx.lang == "zh-Hant" and suggestion:
+            suggestion = traditional(suggestion)
+        f = Finding(
+            rule.id,
+            rule.criterion,
+            start,
+            end,
+            text,
+            rule.message_for(self.msg_lang, text=text.strip(), **kw),
+            suggestion,
+            float(effect),
+        )
+        self.findings.append(f)
+        if rule.ceiling is not None:
+            self.ceilings.setdefault(rule.criterion, []).append((rule.ceiling, len(self.findings) - 1))
+        return f
 
 
 class RuleScorer:
@@ -95,33 +128,35 @@ class RuleScorer:
             _ = lex.regex
         INDEX.scan("")  # and build the shared automaton once
         self.bases = self.rules.bases
-        self._lexical = [
-            r
-            for r in self.rules.rules.values()
-            if r.kind in ("existence", "substitution", "element", "occurrence")
+        self.lexical = [
+            (r, LEXICAL_KINDS[r.kind]) for r in self.rules.rules.values() if r.kind in LEXICAL_KINDS
         ]
-        detectors = [r for r in self.rules.rules.values() if r.kind in ("metric", "context")]
-        detectors.sort(
-            key=lambda r: _FIRST.index(r.params.get("detector")) if r.params.get("detector") in _FIRST else 9
-        )
-        self._detectors = []
-        for rule in detectors:
-            fn = _DETECTORS.get(rule.params.get("detector", rule.id))
+        self._detectors: list[tuple[Rule, DetectorFn]] = []
+        for rule in self.rules.rules.values():
+            if rule.kind not in DETECTOR_KINDS:
+                continue
+            name = rule.params.get("detector", rule.id)
+            fn = DETECTORS.get(name)
             if fn is None:
                 raise ValueError(
                     f"{rule.source}: rule {rule.id}: no detector named {rule.params.get('detector')!r}"
                 )
             self._detectors.append((rule, fn))
+        # in DETECTOR_ORDER (a detector reads what the ones before it found); rules of one detector keep file order
+        self._detectors.sort(
+            key=lambda pair: DETECTOR_ORDER.index(pair[0].params.get("detector", pair[0].id))
+        )
 
     # -- matching ---------------------------------------------------------------------------------------------
-    def _matches(self, rule: Rule, st: _State) -> list[_Hit]:
+    def matches(self, rule: Rule, st: _State) -> list[_Hit]:
+        """The rule's lexicon matches in the reply (normalised), once per reply; `negatable` drops negated ones."""
         if rule.regex is None:
             return []
         key = (id(rule.regex), bool(rule.params.get("negatable")))
         cached = st.memo.get(key)
         if cached is not None:
             return cached
-        hits = []
+        hits: list[_Hit] = []
         st.memo[key] = hits
         for m in rule.regex.finditer(st.norm):
             if m.end() == m.start():
@@ -131,78 +166,9 @@ class RuleScorer:
             hits.append(_Hit(m.start(), m.end()))
         return hits
 
-    def _add(self, st: _State, rule: Rule, start: int, end: int, effect: float, **kw) -> Finding:
-        text = st.reply[start:end]
-        suggestion = rule.suggestion_for(
-            st.lang, text=text.strip(), **kw
-        )  # the better wording: as replied in
-        if st.ctx.lang == "zh-Hant" and suggestion:
-            suggestion = traditional(suggestion)
-        f = Finding(
-            rule.id,
-            rule.criterion,
-            start,
-            end,
-            text,
-            rule.message_for(st.msg_lang, text=text.strip(), **kw),
-            suggestion,
-            float(effect),
-        )
-        st.findings.append(f)
-        if rule.ceiling is not None:
-            st.ceilings.setdefault(rule.criterion, []).append((rule.ceiling, len(st.findings) - 1))
-        return f
-
-    def _apply_lexical(self, rule: Rule, st: _State) -> None:
-        hits = self._matches(rule, st)
-        if rule.kind == "element":
-            if hits:
-                st.elements.setdefault(rule.params.get("element", rule.id), []).extend(hits)
-            return
-        if rule.kind == "occurrence":
-            distinct = {st.norm[h.start : h.end] for h in hits} if rule.params.get("distinct") else hits
-            n = len(distinct)
-            if n >= rule.min:
-                extra = n - rule.min + 1
-                effect = rule.effect * extra
-                if rule.cap is not None:
-                    effect = max(effect, rule.cap) if rule.effect < 0 else min(effect, rule.cap)
-                self._add(st, rule, hits[0].start, hits[-1].end, effect, count=n)
-            return
-        if rule.factor is not None:
-            product = 1.0
-            seen_f: set[str] = set()
-            for h in hits:
-                key = st.norm[h.start : h.end]
-                factor = 1.0 if (rule.once and key in seen_f) else max(rule.factor, rule.floor / product)
-                seen_f.add(key)
-                product *= factor
-                self._add(st, rule, h.start, h.end, 0.0)
-                if factor < 1.0:
-                    st.factors.append((factor, len(st.findings) - 1))
-            return
-        total = 0.0
-        seen: set[str] = set()
-        for h in hits:
-            if rule.effect > 0 and rule.cap is not None and total >= rule.cap:
-                break  # a gain already at its cap: the rest would add nothing
-            key = st.norm[h.start : h.end]
-            effect = rule.effect
-            if rule.once and key in seen:
-                effect = 0.0
-            seen.add(key)
-            if rule.cap is not None:
-                room = rule.cap - total
-                effect = max(effect, room) if rule.effect < 0 else min(effect, room)
-            if effect == 0 and rule.effect > 0:
-                continue  # a gain already counted: no need to list it again
-            total += effect
-            swap = ""
-            if rule.kind == "substitution":
-                swap = next((v for k, v in rule.swap.items() if normalize(k) == key), "") or _swap_by_regex(
-                    rule, key
-                )
-            self._add(st, rule, h.start, h.end, effect, swap=swap)
+    def apply_lexical(self, rule: Rule, st: _State) -> None:
+        """Run one word-list rule (existence, substitution, element, occurrence) over the reply."""
+        LEXICAL_KINDS[rule.kind].apply(self, rule, st)
 
     # -- scoring ----------------------------------------------------------------------------------------------
     def score(self, reply: str, ctx: ScoreContext | None = None) -> ScoreResult:
@@ -219,8 +185,8 @@ class RuleScorer:
         if ctx.lang == "mixed":
             lang = detect_lang(reply)
         st = _State(reply, norm, lang, ctx, normalize(ctx.customer or ""), normalize(" ".join(ctx.facts)))
-        for rule in self._lexical:
-            self._apply_lexical(rule, st)
+        for rule, kind in self.lexical:
+            kind.apply(self, rule, st)
         _whose(st)
         for rule, fn in self._detectors:
             fn(self, rule, st)
@@ -242,7 +208,7 @@ class RuleScorer:
                         else f"forbidden in this scenario: {item.label or item.id}"
                     ),
                 )
-                self._add(st, rule, hit.start, hit.end, 0.0)
+                st.add(rule, hit.start, hit.end, 0.0)
         return st, items
 
     def _combine(self, st: _State, ctx: ScoreContext, items) -> ScoreResult:
@@ -269,6 +235,107 @@ class RuleScorer:
         return ScoreResult(
             scores, weighted_overall(scores, ctx.weights), st.findings, items, self.version, st.signals
         )
+
+
+# -- rule kinds: how the rules of one `kind:` turn a reply into findings (one class per kind, as proselint's check
+# types). The word-list kinds run first, in file order; the detector kinds (metric, context) then run in
+# DETECTOR_ORDER.
+
+
+class RuleKind:
+    """A `kind:` of rule. `apply` reads the reply in `st` and adds the rule's findings (or elements) to it."""
+
+    def apply(self, scorer: RuleScorer, rule: Rule, st: _State) -> None:
+        raise NotImplementedError
+
+
+class Element(RuleKind):
+    """`kind: element`: no finding of its own; its matches are one element of a promise (time, channel, amount…),
+    named by `params.element`, that the promise detector and the fitted scorer's features read."""
+
+    def apply(self, scorer: RuleScorer, rule: Rule, st: _State) -> None:
+        hits = scorer.matches(rule, st)
+        if hits:
+            st.elements.setdefault(rule.params.get("element", rule.id), []).extend(hits)
+
+
+class Occurrence(RuleKind):
+    """`kind: occurrence`: one finding when the lexicon matches at least `min` times (distinct words with
+    `distinct`), worth `effect` for each match from the `min`-th on, up to `cap`."""
+
+    def apply(self, scorer: RuleScorer, rule: Rule, st: _State) -> None:
+        hits = scorer.matches(rule, st)
+        n = len({st.norm[h.start : h.end] for h in hits}) if rule.params.get("distinct") else len(hits)
+        if n < rule.min:
+            return
+        effect = rule.effect * (n - rule.min + 1)
+        if rule.cap is not None:
+            effect = max(effect, rule.cap) if rule.effect < 0 else min(effect, rule.cap)
+        st.add(rule, hits[0].start, hits[-1].end, effect, count=n)
+
+
+class Existence(RuleKind):
+    """`kind: existence`: every match is a finding worth `effect`, `cap` in all; with `once` a word counts once. A
+    rule with a `factor` multiplies the criterion's score instead, once per match, never below `floor`."""
+
+    def apply(self, scorer: RuleScorer, rule: Rule, st: _State) -> None:
+        hits = scorer.matches(rule, st)
+        if rule.factor is not None:
+            self._multiply(rule, st, hits, rule.factor)
+            return
+        total = 0.0
+        seen: set[str] = set()
+        for h in hits:
+            if rule.effect > 0 and rule.cap is not None and total >= rule.cap:
+                break  # a gain already at its cap: the rest would add nothing
+            key = st.norm[h.start : h.end]
+            effect = rule.effect
+            if rule.once and key in seen:
+                effect = 0.0
+            seen.add(key)
+            if rule.cap is not None:
+                room = rule.cap - total
+                effect = max(effect, room) if rule.effect < 0 else min(effect, room)
+            if effect == 0 and rule.effect > 0:
+                continue  # a gain already counted: no need to list it again
+            total += effect
+            st.add(rule, h.start, h.end, effect, swap=self.swap(rule, key))
+
+    @staticmethod
+    def _multiply(rule: Rule, st: _State, hits: list[_Hit], factor: float) -> None:
+        product = 1.0
+        seen: set[str] = set()
+        for h in hits:
+            key = st.norm[h.start : h.end]
+            f = 1.0 if (rule.once and key in seen) else max(factor, rule.floor / product)
+            seen.add(key)
+            product *= f
+            st.add(rule, h.start, h.end, 0.0)
+            if f < 1.0:
+                st.factors.append((f, len(st.findings) - 1))
+
+    def swap(self, rule: Rule, key: str) -> str:
+        """The plain word a finding suggests instead of the matched one (only substitution rules have one)."""
+        return ""
+
+
+class Substitution(Existence):
+    """`kind: substitution`: an existence rule whose findings suggest each word's plain form (`swap`, or the
+    lexicon's `plain:`), e.g. 工单 -> 申请."""
+
+    def swap(self, rule: Rule, key: str) -> str:
+        return next((v for k, v in rule.swap.items() if normalize(k) == key), "") or _swap_by_regex(rule, key)
+
+
+LEXICAL_KINDS: dict[str, RuleKind] = {
+    "existence": Existence(),
+    "substitution": Substitution(),
+    "element": Element(),
+    "occurrence": Occurrence(),
+}
+# `kind: metric` (measures the reply: length, questions, lists) and `kind: context` (reads it against the customer,
+# the facts or the other findings) both name a structured detector below (`params.detector`, else the rule's id)
+DETECTOR_KINDS = ("metric", "context")
 
 
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十半]")
@@ -334,14 +401,18 @@ def _size(st: _State) -> tuple[int, int]:
     return size
 
 
+WORD_UNITS = 1.6  # one English word reads like about 1.6 Chinese characters
+DIGIT_UNITS = 0.5  # a number inside a fragment
+
+
 def _units(st: _State) -> float:
-    """Reading length in 'Chinese character' units: one English word reads like ~1.6 characters."""
+    """Reading length in 'Chinese character' units."""
     cjk, words = _size(st)
-    return cjk + 1.6 * words
+    return cjk + WORD_UNITS * words
 
 
 def _fragments(st: _State) -> list[str]:
-    out = []
+    out: list[str] = []
     for f in _FRAGMENT.findall(st.norm):
         # a space splits Chinese only between Chinese characters (English words inside a Chinese reply don't
         # make "fragments")
@@ -354,7 +425,11 @@ _DIGITS = re.compile(r"\d+")
 
 
 def _frag_len(f: str) -> float:
-    return len(_CJK.findall(f)) + 1.6 * len(_LATIN_WORD.findall(f)) + 0.5 * len(_DIGITS.findall(f))
+    return (
+        len(_CJK.findall(f))
+        + WORD_UNITS * len(_LATIN_WORD.findall(f))
+        + DIGIT_UNITS * len(_DIGITS.findall(f))
+    )
 
 
 def is_stuffed(st: _State) -> bool:
@@ -366,26 +441,41 @@ def is_stuffed(st: _State) -> bool:
 _PUNCT = re.compile(r"[,，。.!！?？;；、:：—~…\s]")
 
 
+# Keyword stuffing ("抱歉抱歉,理解理解!3小时内,顺丰,短信,马上马上!"): many fragments, most of them a word or two.
+# Lengths are in reading units (a Chinese character 1, an English word WORD_UNITS, a number DIGIT_UNITS).
+STUFFING_MIN_MARKS = 4  # punctuation marks: with fewer there is no list of fragments to speak of
+STUFFING_MIN_FRAGMENTS = 5
+KEYWORD_FRAGMENT = 3.5  # a fragment this short is a keyword, not a clause
+STUFFING_MEAN_FRAGMENT = (
+    4.6  # stuffed: the fragments average this or less and at least STUFFING_KEYWORDS are keywords
+)
+STUFFING_KEYWORDS = 4
+STUFFING_REPEATS = 2  # or: words said twice in a row ("抱歉抱歉", "sorry, sorry") this often, and
+STUFFING_KEYWORDS_WITH_REPEATS = 3  # this many keywords
+
+
 def _is_stuffed(st: _State) -> bool:
-    if len(_PUNCT.findall(st.norm)) < 4:
+    if len(_PUNCT.findall(st.norm)) < STUFFING_MIN_MARKS:
         return False
     frags = _fragments(st)
-    if len(frags) < 5:
+    if len(frags) < STUFFING_MIN_FRAGMENTS:
         return False
-    avg = sum(_frag_len(f) for f in frags) / len(frags)
+    mean = sum(_frag_len(f) for f in frags) / len(frags)
     repeats = sum(1 for m in _REPEAT.finditer(st.norm) if not (m.group(1) or m.group(2) or "").isdigit())
-    short = sum(1 for f in frags if _frag_len(f) <= 3.5)
-    return (avg <= 4.6 and short >= 4) or (repeats >= 2 and short >= 3)
+    keywords = sum(1 for f in frags if _frag_len(f) <= KEYWORD_FRAGMENT)
+    return (mean <= STUFFING_MEAN_FRAGMENT and keywords >= STUFFING_KEYWORDS) or (
+        repeats >= STUFFING_REPEATS and keywords >= STUFFING_KEYWORDS_WITH_REPEATS
+    )
 
 
-def d_stuffing(self: RuleScorer, rule: Rule, st: _State) -> None:
+def d_stuffing(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     if is_stuffed(st):
         s, e = _whole(st)
-        self._add(st, rule, s, e, rule.effect)
+        st.add(rule, s, e, rule.effect)
         st.elements["stuffed"] = [_Hit(s, e)]
 
 
-def d_length(self: RuleScorer, rule: Rule, st: _State) -> None:
+def d_length(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     units = _units(st)
     limit = rule.params.get("limit", 90)
     if _safety_context(st):
@@ -401,10 +491,10 @@ def d_length(self: RuleScorer, rule: Rule, st: _State) -> None:
             size = f"{cjk}字" if st.msg_lang == "zh" else f"{cjk} characters"
         else:
             size = f"{words} words" if st.msg_lang == "en" else f"{words}个词"
-        self._add(st, rule, s, e, round(effect, 1), size=size)
+        st.add(rule, s, e, round(effect, 1), size=size)
 
 
-def d_sentence_length(self: RuleScorer, rule: Rule, st: _State) -> None:
+def d_sentence_length(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     limit = rule.params.get("limit", 45)
     worst = None
     for m in _SENTENCE.finditer(st.norm):
@@ -413,14 +503,14 @@ def d_sentence_length(self: RuleScorer, rule: Rule, st: _State) -> None:
         if n > limit and (worst is None or n > worst[0]):
             worst = (n, m.start(), m.end())
     if worst:
-        self._add(st, rule, worst[1], worst[2], rule.effect)
+        st.add(rule, worst[1], worst[2], rule.effect)
 
 
-def d_terse(self: RuleScorer, rule: Rule, st: _State) -> None:
+def d_terse(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     units = _units(st)
     if 0 < units <= rule.params.get("limit", 5):
         s, e = _whole(st)
-        self._add(st, rule, s, e, rule.effect)
+        st.add(rule, s, e, rule.effect)
 
 
 _ENDS = re.compile(r"[。.!！?？\n]")
@@ -438,10 +528,10 @@ def questions(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def d_questions(self: RuleScorer, rule: Rule, st: _State) -> None:
+def d_questions(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     """Several questions at once. A question that cares for the person ("你现在还好吗?", "are you safe?") is not
     one more thing to answer, so it isn't counted."""
-    care = self.rules.lex("care")
+    care = scorer.rules.lex("care")
     marks = []
     for a, b in questions(st.norm):
         if care is not None and care.search(st.norm[a:b]):
@@ -449,18 +539,18 @@ def d_questions(self: RuleScorer, rule: Rule, st: _State) -> None:
         marks.append(b - 1)
     if len(marks) >= rule.min:
         n = len(marks) - rule.min + 1
-        self._add(st, rule, marks[0], marks[-1] + 1, max(rule.effect * n, rule.cap or -100), count=len(marks))
+        st.add(rule, marks[0], marks[-1] + 1, max(rule.effect * n, rule.cap or -100), count=len(marks))
 
 
-def d_list(self: RuleScorer, rule: Rule, st: _State) -> None:
+def d_list(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     marks = list(
         re.finditer(r"(?:(?<=[\s:：;；,，(（])|^)(?:\d{1,2}[)）、.]|\([a-z1-9]\)|[①②③④⑤⑥])(?!\d)", st.norm)
     )
     if len(marks) >= rule.min:
-        self._add(st, rule, marks[0].start(), marks[-1].end(), rule.effect, count=len(marks))
+        st.add(rule, marks[0].start(), marks[-1].end(), rule.effect, count=len(marks))
 
 
-def d_latin_in_zh(self: RuleScorer, rule: Rule, st: _State) -> None:
+def d_latin_in_zh(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     if st.lang != "zh" or not _CJK.search(st.norm):
         return
     allowed = set(rule.params.get("allow", []))
@@ -481,23 +571,23 @@ def d_latin_in_zh(self: RuleScorer, rule: Rule, st: _State) -> None:
         if rule.cap is not None:
             effect = max(effect, rule.cap - total)
         total += effect
-        self._add(st, rule, m.start(), m.end(), effect)
+        st.add(rule, m.start(), m.end(), effect)
 
 
-def d_branching(self: RuleScorer, rule: Rule, st: _State) -> None:
-    lex = self.rules.lex(rule.params.get("lexicon", "platform"))
+def d_branching(scorer: RuleScorer, rule: Rule, st: _State) -> None:
+    lex = scorer.rules.lex(rule.params.get("lexicon", "platform"))
     if lex is None:
         return
     hits = list(lex.finditer(st.norm))
     kinds = {rule.params.get("canon", {}).get(h.group(0), h.group(0)) for h in hits}
     if len(kinds) >= rule.min:
-        self._add(st, rule, hits[0].start(), hits[-1].end(), rule.effect, count=len(kinds))
+        st.add(rule, hits[0].start(), hits[-1].end(), rule.effect, count=len(kinds))
 
 
 # certainty: one coherent promise -------------------------------------------------------------------------------
 
 
-def d_promise(self: RuleScorer, rule: Rule, st: _State) -> None:
+def d_promise(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     """Positive findings for certainty's elements, only when they belong to one promise (not a stuffed list)."""
     if "stuffed" in st.elements:
         return
@@ -530,14 +620,14 @@ def d_promise(self: RuleScorer, rule: Rule, st: _State) -> None:
             kind="element",
             message=rule.params.get("messages", {}).get(name, {}),
         )
-        self._add(st, sub, h.start, h.end, effect)
+        st.add(sub, h.start, h.end, effect)
     has_action = bool(owned or done)
     if has_action and el.get("time") and (el.get("channel") or el.get("amount") or el.get("result")):
         s, e = _whole(st)
-        self._add(st, rule, s, e, rule.effect)
+        st.add(rule, s, e, rule.effect)
 
 
-def d_no_commitment(self: RuleScorer, rule: Rule, st: _State) -> None:
+def d_no_commitment(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     el = st.elements
     if any(f.rule == "safety.step" for f in st.findings):
         return
@@ -549,7 +639,7 @@ def d_no_commitment(self: RuleScorer, rule: Rule, st: _State) -> None:
         or el.get("time")
     ):
         s, e = _whole(st)
-        self._add(st, rule, s, e, rule.effect)
+        st.add(rule, s, e, rule.effect)
 
 
 # safety and harm ------------------------------------------------------------------------------------------------
@@ -559,25 +649,25 @@ def _safety_context(st: _State) -> bool:
     return bool(st.elements.get("_selfharm_cue"))
 
 
-def d_selfharm(self: RuleScorer, rule: Rule, st: _State) -> None:
-    cue = self.rules.lex("selfharm_cue")
+def d_selfharm(scorer: RuleScorer, rule: Rule, st: _State) -> None:
+    cue = scorer.rules.lex("selfharm_cue")
     if cue is None or not (
         cue.search(st.customer) or any(cue.search(normalize(c)) for c in st.ctx.customer_history)
     ):
         return
     st.elements["_selfharm_cue"] = [_Hit(0, 0)]
-    safety = self.rules.lex("safety_step")
+    safety = scorer.rules.lex("safety_step")
     hits = list(safety.finditer(st.norm)) if safety else []
     s, e = _whole(st)
     if not hits:
-        self._add(st, rule, s, e, rule.effect)
+        st.add(rule, s, e, rule.effect)
     else:
-        pos = self.rules.rules.get(rule.params.get("answered", ""))
+        pos = scorer.rules.rules.get(rule.params.get("answered", ""))
         if pos:
-            self._add(st, pos, hits[0].start(), hits[0].end(), pos.effect)
+            st.add(pos, hits[0].start(), hits[0].end(), pos.effect)
 
 
-def d_fact_contradiction(self: RuleScorer, rule: Rule, st: _State) -> None:
+def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     """A promise the facts say the agent cannot make: the facts' "cannot X" clauses, matched by overlap."""
     if not st.facts:
         return
@@ -602,7 +692,7 @@ def d_fact_contradiction(self: RuleScorer, rule: Rule, st: _State) -> None:
                 and len(shared) / len(grams) >= rule.params.get("overlap", 0.6)
                 and not _NEG.search(clause)
             ):
-                self._add(st, rule, cm.start(), cm.end(), rule.effect, fact=obj)
+                st.add(rule, cm.start(), cm.end(), rule.effect, fact=obj)
                 return
 
 
@@ -641,7 +731,7 @@ def _stem(word: str) -> str:
 # warmth: acknowledging the specific situation --------------------------------------------------------------------
 
 
-def d_specific(self: RuleScorer, rule: Rule, st: _State) -> None:
+def d_specific(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     """A sentence that picks up the customer's own situation (their words, numbers, people) *and* says how that
     feels or owns it: "孩子后天过生日,礼物还没发出,换谁都着急" — not a stock phrase, not a bare status line."""
     if not st.customer:
@@ -663,19 +753,19 @@ def d_specific(self: RuleScorer, rule: Rule, st: _State) -> None:
             set(re.findall(r"\d+|[一二三四五六七八九十两]+", sentence)) | set(_number_words(sentence))
         ) & nums_c
         if len(shared) >= rule.min or nums:
-            self._add(st, rule, m.start(), m.end(), rule.effect)
+            st.add(rule, m.start(), m.end(), rule.effect)
             return
 
 
-def d_owned_action(self: RuleScorer, rule: Rule, st: _State) -> None:
+def d_owned_action(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     """Taking the case on ("I've cancelled it", "我来办") reassures; promising only to look does not."""
     hits = st.elements.get("action_owned")
     if hits and not any(f.rule == "certainty.non-commitment" for f in st.findings):
         h = hits[0]
-        self._add(st, rule, h.start, h.end, rule.effect)
+        st.add(rule, h.start, h.end, rule.effect)
 
 
-def d_cold(self: RuleScorer, rule: Rule, st: _State) -> None:
+def d_cold(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     """Nothing warm at all: no apology, feeling, care, reassurance or friendly word. A follow-up after an earlier
     warm reply in the same conversation loses half as much (the rubric: empathy repeated every turn reads as cold,
     so a matter-of-fact second reply mustn't be punished as if the first had none)."""
@@ -683,20 +773,20 @@ def d_cold(self: RuleScorer, rule: Rule, st: _State) -> None:
     if _any_warm(st, warm):
         return
     s, e = _whole(st)
-    if st.ctx.history and _was_warm(self, st, warm):
-        self._add(st, rule, s, e, rule.params.get("followup", rule.effect / 2))
+    if st.ctx.history and _was_warm(scorer, st, warm):
+        st.add(rule, s, e, rule.params.get("followup", rule.effect / 2))
         return
     short = _units(st) <= rule.params.get("short", 12)
-    self._add(st, rule, s, e, rule.effect + (rule.params.get("short_extra", 0) if short else 0))
+    st.add(rule, s, e, rule.effect + (rule.params.get("short_extra", 0) if short else 0))
 
 
-def _was_warm(self: RuleScorer, st: _State, warm: set[str]) -> bool:
+def _was_warm(scorer: RuleScorer, st: _State, warm: set[str]) -> bool:
     """Did an earlier reply in this conversation say something warm (the word-list rules only)?"""
     for earlier in st.ctx.history:
         past = _State(earlier, normalize(earlier), st.lang, st.ctx, "", "")
-        for rule in self._lexical:
+        for rule, kind in scorer.lexical:
             if rule.id in warm:
-                self._apply_lexical(rule, past)
+                kind.apply(scorer, rule, past)
         if _any_warm(past, warm):
             return True
     return False
@@ -706,10 +796,10 @@ def _any_warm(st: _State, warm: set[str]) -> bool:
     return any(f.rule in warm and f.effect >= 0 for f in st.findings)
 
 
-def d_safety_care(self: RuleScorer, rule: Rule, st: _State) -> None:
+def d_safety_care(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     if _safety_context(st) and any(f.rule == "safety.step" for f in st.findings):
         f = next(f for f in st.findings if f.rule == "safety.step")
-        self._add(st, rule, f.start, f.end, rule.effect)
+        st.add(rule, f.start, f.end, rule.effect)
 
 
 _NUMBER_WORDS = {
@@ -745,9 +835,9 @@ def _number_words(text: str) -> list[str]:
     return [_NUMBER_WORDS[w] for w in _LATIN_WORD.findall(text) if w in _NUMBER_WORDS]
 
 
-def d_repeated_empathy(self: RuleScorer, rule: Rule, st: _State) -> None:
+def d_repeated_empathy(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     """Formulaic empathy counts once; repeated in one reply or from an earlier turn it reads as cold."""
-    lex = self.rules.lex(rule.params.get("lexicon", "formulaic_empathy"))
+    lex = scorer.rules.lex(rule.params.get("lexicon", "formulaic_empathy"))
     if lex is None:
         return
     hits = list(lex.finditer(st.norm))
@@ -755,34 +845,34 @@ def d_repeated_empathy(self: RuleScorer, rule: Rule, st: _State) -> None:
     repeated_from_history = [h for h in hits if any(h.group(0) in e for e in earlier)]
     texts = [h.group(0) for h in hits]
     if len(hits) >= rule.min or len(set(texts)) < len(texts):
-        self._add(st, rule, hits[1].start(), hits[-1].end(), rule.effect * (len(hits) - 1), count=len(hits))
+        st.add(rule, hits[1].start(), hits[-1].end(), rule.effect * (len(hits) - 1), count=len(hits))
     elif repeated_from_history:
         h = repeated_from_history[0]
-        self._add(st, rule, h.start(), h.end(), rule.effect, count=2)
+        st.add(rule, h.start(), h.end(), rule.effect, count=2)
 
 
-def d_none(self: RuleScorer, rule: Rule, st: _State) -> None:
+def d_none(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     """For rules that other detectors add findings for (e.g. safety.step)."""
 
 
-def d_selfharm_cold(self: RuleScorer, rule: Rule, st: _State) -> None:
+def d_selfharm_cold(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     """Self-harm cue answered without care: cold (it at least refuses) or ignored altogether (keeps selling)."""
     if not _safety_context(st):
         return
     warm = {"warmth.care", "warmth.apology", "warmth.feeling"}
     if any(f.rule in warm for f in st.findings):
         return
-    topic = self.rules.lex(rule.params.get("topic", "safety_topic"))
+    topic = scorer.rules.lex(rule.params.get("topic", "safety_topic"))
     acknowledged = bool(topic and topic.search(st.norm)) or any(f.rule == "safety.step" for f in st.findings)
     if rule.params.get("ignored") == acknowledged:
         return
     s, e = _whole(st)
-    self._add(st, rule, s, e, rule.effect)
+    st.add(rule, s, e, rule.effect)
 
 
-_FIRST = ("selfharm", "stuffing", "promise", "specific")
+DetectorFn = Callable[[RuleScorer, Rule, _State], None]
 
-_DETECTORS = {
+DETECTORS: dict[str, DetectorFn] = {
     "stuffing": d_stuffing,
     "length": d_length,
     "sentence_length": d_sentence_length,
@@ -803,3 +893,28 @@ _DETECTORS = {
     "safety_care": d_safety_care,
     "selfharm_cold": d_selfharm_cold,
 }
+
+# The order detectors run in, after every word list: each may read what the ones before it found.
+DETECTOR_ORDER = (
+    "selfharm",  # first: marks a self-harm cue (length, safety_care and selfharm_cold read it) and adds safety.step
+    # (promise, no_commitment, selfharm_cold and safety_care read that)
+    "stuffing",  # marks a stuffed reply: promise then gives its elements no credit
+    "promise",  # certainty's elements as one promise (after stuffing)
+    "specific",  # the customer's situation taken up with a warm word: cold counts it as warm, so before cold
+    "no_commitment",  # reads the elements and safety.step
+    "fact_contradiction",
+    "none",  # rules whose findings another detector adds (safety.step: selfharm)
+    "selfharm_cold",  # reads the care, apology and feeling findings and safety.step
+    "branching",
+    "length",
+    "sentence_length",
+    "questions",
+    "list",
+    "latin_in_zh",
+    "terse",
+    "repeated_empathy",
+    "owned_action",  # reads certainty.non-commitment (a word list)
+    "safety_care",  # reads safety.step
+    "cold",  # last: "nothing warm at all" reads every warm finding, warmth.specific included
+)
+assert set(DETECTOR_ORDER) == set(DETECTORS), "every detector has its place in DETECTOR_ORDER"

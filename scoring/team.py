@@ -11,9 +11,11 @@ check` prints every problem; at run time a file with any problem is left out wit
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from rapidfuzz import process
@@ -131,8 +133,8 @@ def locate(text: str, where: str) -> tuple[Located | None, FileProblem | None]:
             mark = e.problem_mark
             return None, FileProblem(
                 where,
-                mark.line + 1,
-                mark.column + 1,
+                mark.line + 1 if mark else 1,
+                mark.column + 1 if mark else 1,
                 "a '!' tag here: only plain words, lists "
                 "and 'key: value' mappings are allowed (put text starting with '!' in quotes)",
             )
@@ -190,22 +192,22 @@ def bundled_lexicon_names() -> list[str]:
 
 
 def check_lexicon(
-    path: Path, names: set[str], substitution: set[str]
+    path: Path, names: AbstractSet[str], substitution: AbstractSet[str]
 ) -> tuple[list[dict], list[FileProblem]]:
     """A team lexicon file's documents (when it has no problem) and its problems. `names`: the list names some rule
     reads; `substitution`: those a substitution rule reads (the only ones `plain:` means something for)."""
     where = display(path)
     text, problem = read_text(path, "lexicon file")
-    if problem:
-        return [], [problem]
+    if problem or text is None:
+        return [], [problem] if problem else []
     located, problem = locate(text, where)
-    if problem:
-        return [], [problem]
+    if problem or located is None:
+        return [], [problem] if problem else []
     data = located.data
     if data is None:
         return [], [FileProblem(where, 1, 1, "the file is empty: write `lexicon: NAME` and `entries: [...]`")]
     listed = isinstance(data, list)  # several lexicons in one file, as `- lexicon: ...` items
-    docs = data if listed else [data]
+    docs: list = data if isinstance(data, list) else [data]
     problems: list[FileProblem] = []
 
     def at(path_, message, key=False):
@@ -330,6 +332,8 @@ def check_examples(lexicons: dict[str, Lexicon], docs_by_file: dict[Path, list[d
                 continue
             if located is None:
                 located, _ = locate(read_text(path, "lexicon file")[0] or "", display(path))
+            if located is None:
+                continue
             prefix = (i,) if isinstance(located.data, list) else ()
             matcher = lex.regex
             for j, reply in enumerate(examples.get("match") or []):
@@ -365,17 +369,17 @@ def _fitted_rule_ids() -> set[str]:
 
 
 def check_rules(
-    path: Path, lexicon_names: set[str], bundled_ids: set[str]
+    path: Path, lexicon_names: AbstractSet[str], bundled_ids: AbstractSet[str]
 ) -> tuple[object, list[FileProblem]]:
     """A team rule file's data (when it has no problem) and its problems."""
     where = display(path)
     text, problem = read_text(path, "rule file")
-    if problem:
-        return None, [problem]
+    if problem or text is None:
+        return None, [problem] if problem else []
     located, problem = locate(text, where)
-    if problem:
-        return None, [problem]
-    data = located.data
+    if problem or located is None:
+        return None, [problem] if problem else []
+    data: Any = located.data
     problems: list[FileProblem] = []
 
     def at(path_, message, key=False):
@@ -409,7 +413,8 @@ def check_rules(
                     "`rules:` and the list)",
                     True,
                 )
-        items, prefix = data.get("rules"), ("rules",)
+        prefix: tuple[str, ...] = ("rules",)
+        items = data.get("rules")
     else:
         items, prefix = data, ()
     if not isinstance(items, list):
@@ -487,10 +492,11 @@ def _files(dirs: list[Path]) -> list[Path]:
 
 def _team_rule_names(rule_dirs: list[Path]) -> tuple[set[str], set[str]]:
     """The lexicon names the team's own rule files read (so a team lexicon for a team rule isn't 'unknown')."""
-    names, subst = set(), set()
+    names: set[str] = set()
+    subst: set[str] = set()
     for path in _files(rule_dirs):
         text, problem = read_text(path, "rule file")
-        if problem:
+        if problem or text is None:
             continue
         try:
             data = safe_yaml.safe_load(text)
@@ -506,10 +512,12 @@ def _team_rule_names(rule_dirs: list[Path]) -> tuple[set[str], set[str]]:
 
 
 @lru_cache(maxsize=1)
-def _bundled_rule_names() -> tuple[frozenset, frozenset, frozenset]:
+def _bundled_rule_names() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(lexicon names the bundled rules and detectors read, those substitution rules read, the bundled rule ids),
     from the bundled files' YAML (nothing compiled)."""
-    names, subst, ids = set(), set(), set()
+    names: set[str] = set()
+    subst: set[str] = set()
+    ids: set[str] = set()
     for path in sorted((HERE / "lexicons").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for doc in data if isinstance(data, list) else [data]:
@@ -533,9 +541,9 @@ def add_team_lexicons(
 ) -> list[str]:
     """Check each team lexicon file and merge those without problems into `lexicons`; a sentence per file left
     out. `docs_out`, if given, gets each merged file's documents (for `check_examples`)."""
-    names, subst, _ids = _bundled_rule_names()
+    bundled_names, bundled_subst, _ids = _bundled_rule_names()
     team_names, team_subst = _team_rule_names(rule_dirs)
-    names, subst = set(names) | team_names, set(subst) | team_subst
+    names, subst = set(bundled_names) | team_names, set(bundled_subst) | team_subst
     skipped = []
     for path in _files(lex_dirs):
         docs, problems = check_lexicon(path, names, subst)
@@ -590,9 +598,9 @@ def _skip_sentence(what: str, problems: list[FileProblem]) -> str:
 def check_team_files(lex_dirs: list[Path], rule_dirs: list[Path]) -> tuple[list[FileProblem], int, int]:
     """Every problem in the team's lexicon and rule files (for `peilian scenarios check`), and how many of each
     were read. The lexicons' own examples are run against the merged word lists."""
-    names, subst, ids = _bundled_rule_names()
+    bundled_names, bundled_subst, ids = _bundled_rule_names()
     team_names, team_subst = _team_rule_names(rule_dirs)
-    names, subst = set(names) | team_names, set(subst) | team_subst
+    names, subst = set(bundled_names) | team_names, set(bundled_subst) | team_subst
     problems: list[FileProblem] = []
     lexicons = load_lexicons([HERE / "lexicons"])
     docs_by_file: dict[Path, list[dict]] = {}
@@ -631,7 +639,9 @@ def check_rule_examples(files: dict[Path, object], lexicons: dict[str, Lexicon])
     out = []
     for path, data in files.items():
         located, _ = locate(read_text(path, "rule file")[0] or "", display(path))
-        items = data.get("rules") if isinstance(data, dict) else data
+        if located is None:
+            continue
+        items: Any = data.get("rules") if isinstance(data, dict) else data
         prefix = ("rules",) if isinstance(data, dict) else ()
         for i, raw in enumerate(items or []):
             examples = raw.get("examples") or {}

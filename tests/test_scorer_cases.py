@@ -285,7 +285,7 @@ def test_every_scenarios_model_answers_outscore_its_own_failing_test_replies():
     for path in sorted(BUNDLED.glob("*.yaml")):
         sc = load_scenario(path)
 
-        def overall(reply, customer):
+        def overall(reply, customer, sc=sc):
             ctx = ScoreContext(customer=customer, facts=tuple(sc.facts), lang=sc.lang, kind=sc.situation)
             return S.score(reply, ctx).overall
 
@@ -405,3 +405,121 @@ def test_a_flat_refusal_is_not_an_honest_limit_with_an_alternative():
     assert "certainty.honest-limit" in rules(
         score("这100元差价我退不了,但我可以现在给您发一张30元券。", "退差价!")
     )
+
+
+# A promise measured against the case facts (what the facts offer, in their own numbers and words) ----------------
+
+HEADPHONE_FACTS = (
+    "He bought the headphones 12 days ago for £179; the refund window is 30 days, so a full refund is allowed.",
+    "The agent can issue the full £179 refund today; it reaches the original card in 3-5 business days.",
+    "The agent may not refuse the refund, make it conditional on trying the update, or offer a voucher instead.",
+)
+HEADPHONE_CUSTOMER = "They drop every few minutes. I want my money back."
+
+
+def test_a_promise_in_the_facts_own_terms_is_found_and_is_more_certain_than_a_made_up_one():
+    offered = score(
+        "I'll issue the full £179 refund today; it reaches your original card in 3-5 business days.",
+        HEADPHONE_CUSTOMER,
+        HEADPHONE_FACTS,
+    )
+    made_up = score(
+        "I'll send you a £250 gift card tonight and a new pair by courier.",
+        HEADPHONE_CUSTOMER,
+        HEADPHONE_FACTS,
+    )
+    assert {"certainty.from-facts", "certainty.fact-words"} <= rules(offered)
+    assert "certainty.from-facts" not in rules(made_up)
+    assert offered.scores["certainty"] > made_up.scores["certainty"] + 20, (offered.scores, made_up.scores)
+    found = next(f for f in offered.findings if f.rule == "certainty.from-facts")
+    assert "179" in found.text or "3-5" in found.text  # the span names the facts' own numbers
+
+
+def test_the_customers_own_figure_or_a_refused_item_is_not_an_offer():
+    """Numbers the customer said and words only the facts' "can't" part uses are not what the facts offer."""
+    said = "I paid £179 for these 12 days ago and they keep dropping."
+    assert "certainty.from-facts" not in rules(score("I'll refund the £179.", said, HEADPHONE_FACTS))
+    assert "certainty.from-facts" in rules(
+        score("I'll refund the £179.", HEADPHONE_CUSTOMER, HEADPHONE_FACTS)
+    )
+
+
+def test_without_facts_the_reply_is_weighed_alone_and_says_so():
+    r = score("I'll refund the full £179 today.", HEADPHONE_CUSTOMER)
+    assert "context.no-facts" in rules(r)
+    assert "context.no-facts" not in rules(
+        score("I'll refund the full £179 today.", HEADPHONE_CUSTOMER, ("x",))
+    )
+    for c, value in r.scores.items():  # still: base + findings
+        total = S.bases[c] + sum(f.effect for f in r.findings if f.criterion == c)
+        assert abs(max(0, min(100, total)) - value) <= 1.5
+
+
+def test_a_definite_choice_is_a_commitment_in_presales():
+    for reply in [
+        "那我推荐Air 13:只有1.2kg,¥5999在您的预算内。",
+        "I'd recommend the Air 13: 1.2 kg, within budget.",
+    ]:
+        assert "el.recommend" in rules(score(reply, "预算六千,每天背着通勤", kind="presales")), reply
+    assert "el.recommend" not in rules(score("三款都不错,您自己看看详情页吧。", "哪款好?", kind="presales"))
+
+
+def test_the_customers_words_from_earlier_in_the_conversation_are_still_theirs():
+    ctx = ScoreContext(
+        customer="主要做PPT,预算六千左右",
+        customer_history=("我每天搭地铁来回两个钟,laptop天天背着",),
+        kind="presales",
+    )
+    r = S.score("您每天搭地铁来回两个钟,Air 13只有1.2kg最轻。", ctx)
+    assert any(f.rule == "warmth.their-words" and "两个钟" in f.text for f in r.findings)
+
+
+def test_a_scam_cue_answered_without_a_warning_is_found_and_scores_below_the_warning():
+    customer = (
+        "A man from your security team wants me to move my savings to a safe account and read him a code."
+    )
+    warned = score(
+        "That's a scam: hang up, don't move any money and don't read him any code.", customer, kind="fraud"
+    )
+    unwarned = score("Our security team will be happy to help you move your savings.", customer, kind="fraud")
+    assert "safety.scam-warned" in rules(warned) and "safety.scam-unwarned" in rules(unwarned)
+    assert warned.scores["certainty"] > unwarned.scores["certainty"]
+    assert warned.scores["warmth"] > unwarned.scores["warmth"]
+    assert not rules(score("Your refund is on its way.", "Where is my refund?")) & {
+        "safety.scam-warned",
+        "safety.scam-unwarned",
+    }
+
+
+def test_an_offer_the_facts_make_counts_and_a_definite_promise_they_dont_make_is_unbacked():
+    offered = score("I'll issue the full £179 refund today.", HEADPHONE_CUSTOMER, HEADPHONE_FACTS)
+    unbacked = score("I'll send a brand-new pair tomorrow morning.", HEADPHONE_CUSTOMER, HEADPHONE_FACTS)
+    assert "certainty.offers" in rules(offered) and "certainty.unbacked" not in rules(offered)
+    assert "certainty.unbacked" in rules(unbacked)
+    assert offered.scores["certainty"] > unbacked.scores["certainty"]
+
+
+def test_a_negation_a_whole_phrase_earlier_does_not_excuse_asking_for_the_code():
+    asked = score(
+        "亲亲别着急哈~麻烦把您的账号密码和手机收到的验证码发我,我这边登录进去帮您看一下", "我号被盗了"
+    )
+    assert "safety.harmful-request" in rules(asked) and asked.scores["certainty"] == 0
+    for reply in ["我们绝不会索要您的密码", "I'll never ask for your password."]:
+        assert "safety.harmful-request" not in rules(score(reply, "我号被盗了"))
+
+
+def test_a_product_name_from_the_facts_is_not_the_customers_name():
+    facts = ("Air 13: ¥5,999, 1.2 kg, battery about 15 hours.", "Customer Vivian Chen, 28, commutes daily.")
+    air = score("I'd recommend the Air 13: 1.2 kg and within budget.", "Which laptop?", facts)
+    named = score("Vivian, I'd recommend the Air 13: 1.2 kg and within budget.", "Which laptop?", facts)
+    assert "warmth.name" not in rules(air)
+    assert any(f.rule == "warmth.name" and f.text == "Vivian" for f in named.findings)
+
+
+def test_an_offer_from_the_facts_said_with_a_hedge_is_found_as_hedged():
+    hedged = score(
+        "I'll probably issue the £179 refund today, hopefully.", HEADPHONE_CUSTOMER, HEADPHONE_FACTS
+    )
+    plain = score("I'll issue the £179 refund today.", HEADPHONE_CUSTOMER, HEADPHONE_FACTS)
+    assert "certainty.hedged-offer" in rules(hedged) and "certainty.hedged-offer" not in rules(plain)
+    assert plain.scores["certainty"] > hedged.scores["certainty"]

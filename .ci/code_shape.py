@@ -51,7 +51,7 @@ def import_cycles() -> list[list[str]]:
 
     # Imports under TYPE_CHECKING (a screen typing its `app`) are not dependencies at run time.
     graph = grimp.build_graph(
-        *[p for p in PACKAGES if (ROOT / p).is_dir()], exclude_type_checking_imports=True
+        *[p for p in PACKAGES if (ROOT / p).is_dir()], exclude_type_checking_imports=True, cache_dir=None
     )
     nodes = sorted(graph.modules)
     index: dict[str, int] = {}

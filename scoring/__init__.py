@@ -10,9 +10,10 @@ def default_scorer() -> "Scorer":
     import os
 
     if os.environ.get("PEILIAN_SCORER", "").strip().lower() in ("rules", "legacy"):
+        from .ruleset import ruleset
         from .scorer import RuleScorer
 
-        return RuleScorer()
+        return RuleScorer(ruleset())
     from .fitted import FittedScorer
 
     return FittedScorer()

@@ -151,7 +151,7 @@ def lexicon_words() -> set[str]:
     hedge like 'soon' is explained by certainty.hedge, never as 'wording that reads certain')."""
     import re
 
-    from .rules import ruleset
+    from .ruleset import ruleset
     from .text import normalize
 
     out = set()
@@ -248,7 +248,8 @@ def cross_validate(
     predictions: dict | None = None,
 ) -> dict:
     """Grouped k-fold: fit on the other customers, score this fold's replies with the real scorer."""
-    from .fitted import FittedScorer, Weights
+    from .fitted import FittedScorer
+    from .weights import Weights
 
     scorer = scorer or FittedScorer()
     X, signs = vecs or vectors(rows, scorer)
@@ -309,7 +310,8 @@ def write_weights(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .fitted import WEIGHTS, FittedScorer
+    from .fitted import FittedScorer
+    from .weights import WEIGHTS
 
     ap = argparse.ArgumentParser(prog="python -m scoring.fit", description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="*", type=Path, help="labeled JSONL (default: data/labeled/*.jsonl)")

@@ -10,11 +10,7 @@ facts rule out is false certainty; a scenario's forbidden move), applied last as
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from pathlib import Path
-
-import yaml
+from dataclasses import replace
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of, specs
@@ -23,54 +19,7 @@ from .ngrams import load as load_ngrams
 from .rules import RuleSet, _format, _text
 from .scorer import RuleScorer, _State, _whole
 from .text import traditional
-
-HERE = Path(__file__).parent
-WEIGHTS = HERE / "weights.yaml"
-
-
-@dataclass
-class Weights:
-    version: str
-    scale: float
-    intercept: dict[str, float]
-    weights: dict[str, dict[str, float]]  # criterion -> feature key -> weight
-    # the same, fitted on the same replies with their case facts left out: a reply scored without facts (`peilian
-    # score` with no --facts) can't use what the facts offer, so it is weighed like the labeled replies read alone
-    intercept_no_facts: dict[str, float] = field(default_factory=dict)
-    weights_no_facts: dict[str, dict[str, float]] = field(default_factory=dict)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Weights:
-        crit = data.get("criteria") or {}
-        bare = data.get("without_facts") or crit
-        return cls(
-            str(data.get("version", "fit")),
-            float(data.get("scale", 25.0)),
-            _intercepts(crit),
-            _weights(crit),
-            _intercepts(bare),
-            _weights(bare),
-        )
-
-    def block(self, with_facts: bool) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-        """(intercepts, weights) for a reply scored with or without case facts."""
-        if with_facts or not self.weights_no_facts:
-            return self.intercept, self.weights
-        return self.intercept_no_facts, self.weights_no_facts
-
-
-def _intercepts(crit: dict) -> dict[str, float]:
-    return {c: float((crit.get(c) or {}).get("intercept", 2.0)) for c in CRITERIA}
-
-
-def _weights(crit: dict) -> dict[str, dict[str, float]]:
-    return {c: {k: float(v) for k, v in ((crit.get(c) or {}).get("weights") or {}).items()} for c in CRITERIA}
-
-
-@lru_cache(maxsize=1)
-def load_weights(path: str = str(WEIGHTS)) -> Weights:
-    return Weights.from_dict(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
-
+from .weights import Weights, load_weights
 
 _HARD_LEGACY: dict[
     str, dict[str, float]
@@ -93,6 +42,10 @@ class FittedScorer:
         weights: Weights | None = None,
         ngrams: dict[str, dict[str, float]] | None = None,
     ):
+        if rules is None:
+            from .ruleset import ruleset
+
+            rules = ruleset()
         self.detector = RuleScorer(rules)
         self.rules = self.detector.rules
         self.w = weights or load_weights()

@@ -35,7 +35,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -480,43 +479,3 @@ def add_rule_file(
         if rule.kind == "substitution" and rule.lexicon:  # a team's jargon, with its plain words
             rule.swap = {**lexicons[rule.lexicon].plain, **rule.swap}
         rules[rule.id] = rule
-
-
-def user_dirs() -> tuple[list[Path], list[Path]]:
-    """The lexicon and rule folders a trainer can add to: `$PEILIAN_HOME/lexicons` and `$PEILIAN_HOME/rules` (the
-    platform's data folder when PEILIAN_HOME is not set, as for scenarios and the database)."""
-    import os
-
-    home = os.environ.get("PEILIAN_HOME")
-    if home:
-        base = Path(home).expanduser()
-    else:
-        import platformdirs
-
-        base = Path(platformdirs.user_data_dir("peilian", appauthor=False))
-    return [base / "lexicons"], [base / "rules"]
-
-
-@lru_cache(maxsize=4)
-def _cached(extra_lex: tuple[str, ...], extra_rules: tuple[str, ...]) -> RuleSet:
-    lexicons = load_lexicons([HERE / "lexicons"])
-    skipped: list[str] = []
-    team_lex, team_rules = [Path(p) for p in extra_lex], [Path(p) for p in extra_rules]
-    if team_lex or team_rules:  # a trainer's files: each checked, and left out (with one sentence) if broken
-        from .team import add_team_lexicons
-
-        skipped += add_team_lexicons(team_lex, team_rules, lexicons)  # before any rule compiles its words
-    bases: dict[str, float] = {}
-    rules = load_rules([HERE / "rules"], lexicons, bases)
-    if team_rules:
-        from .team import add_team_rules
-
-        skipped += add_team_rules(team_rules, lexicons, rules, bases)
-    for sentence in skipped:
-        logging.getLogger("peilian.team_files").warning("%s", sentence)
-    return RuleSet(rules, lexicons, bases, skipped)
-
-
-def ruleset() -> RuleSet:
-    lex, rules = user_dirs()
-    return _cached(tuple(str(p) for p in lex if p.is_dir()), tuple(str(p) for p in rules if p.is_dir()))

@@ -19,7 +19,7 @@ from typing import Any
 from . import safe_regex
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .items import match_items
-from .rules import INDEX, Rule, RuleSet, ruleset
+from .rules import INDEX, Rule, RuleSet
 from .signals import signals_of
 from .text import detect_lang, normalize, traditional
 
@@ -118,12 +118,13 @@ class _State:
 
 
 class RuleScorer:
-    """Deterministic, offline, explainable. `RuleScorer().score(reply, ctx)`."""
+    """Deterministic, offline, explainable. `RuleScorer(ruleset()).score(reply, ctx)` (scoring.ruleset: the
+    bundled rules and a team's own; the scorer is given them, so it doesn't depend on the team file checks)."""
 
     version = VERSION
 
-    def __init__(self, rules: RuleSet | None = None):
-        self.rules = rules or ruleset()
+    def __init__(self, rules: RuleSet):
+        self.rules = rules
         for lex in self.rules.lexicons.values():  # compile every word list now, not lazily in a worker thread
             _ = lex.regex
         INDEX.scan("")  # and build the shared automaton once

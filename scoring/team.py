@@ -362,7 +362,7 @@ def check_examples(lexicons: dict[str, Lexicon], docs_by_file: dict[Path, list[d
 
 # -- rules ------------------------------------------------------------------------------------------------------
 def _fitted_rule_ids() -> set[str]:
-    from .fitted import load_weights
+    from .weights import load_weights
 
     w = load_weights()
     return {k.split("@")[0] for c in CRITERIA for k in w.weights[c]}

@@ -8,8 +8,9 @@ import yaml
 from scoring import ScoreContext
 from scoring.api import RubricItem
 from scoring.features import specs
-from scoring.fitted import WEIGHTS, FittedScorer
+from scoring.fitted import FittedScorer
 from scoring.items import match_items
+from scoring.weights import WEIGHTS
 
 S = FittedScorer()
 

@@ -10,11 +10,12 @@ import pytest
 
 from scoring import ScoreContext, default_scorer
 from scoring.evaluate import evaluate, read_jsonl
-from scoring.rules import RuleError, load_lexicons, load_rules, ruleset
+from scoring.rules import RuleError, load_lexicons, load_rules
+from scoring.ruleset import ruleset
 from scoring.scorer import RuleScorer
 
 SCORER = default_scorer()  # the fitted scorer
-DETECTOR = RuleScorer()  # the rules' detectors: what the examples of each rule are about
+DETECTOR = RuleScorer(ruleset())  # the rules' detectors: what the examples of each rule are about
 RULES = ruleset()
 DEV = Path(__file__).parent / "data" / "eval-dev.jsonl"
 

@@ -194,7 +194,7 @@ def test_the_guides_lexicon_and_rule_examples_pass_the_check(peilian, peilian_ho
 
 def test_the_guides_table_of_lists_gives_examples_each_list_really_matches(peilian_home):
     """Each 'e.g.' in the guide's table is found by the list it stands for (jargon's by the rule that reads it)."""
-    from scoring.rules import ruleset
+    from scoring.ruleset import ruleset
     from scoring.text import normalize
 
     rs = ruleset()
@@ -229,7 +229,7 @@ def test_the_app_says_when_a_team_file_was_left_out(peilian_home):
     """The app's screen is the terminal, so nothing is printed: a notification says how many files were left out."""
     import asyncio
 
-    from scoring.rules import _cached
+    from scoring.ruleset import _cached
     from simulator import load_scenario
     from tui.app import AppOptions, create_app
 

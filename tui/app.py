@@ -242,7 +242,7 @@ class PeilianApp(App):
         )
 
     def on_warmed_up(self, _message: WarmedUp) -> None:
-        from scoring.rules import ruleset  # loaded with the scorer: a team file with a problem was left out
+        from scoring.ruleset import ruleset  # loaded with the scorer: a team file with a problem was left out
 
         if ruleset().skipped:
             self.notify(

@@ -19,7 +19,7 @@ def check_command():
     mean"), encodings, YAML slips, ids that clash with a bundled scenario: each is one `path:line:col` line. Warnings
     (an unfinished scenario, a stale schema file) don't fail the check."""
     from scenarios import BUNDLED
-    from scoring.rules import user_dirs
+    from scoring.ruleset import user_dirs
     from scoring.team import check_team_files
     from simulator import json_schema, load_many
     from simulator.lint import unfinished_problems, warning_problems

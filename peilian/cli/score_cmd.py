@@ -297,9 +297,10 @@ def eval_command(paths, as_json, which, limit, cv, judge, judge_url, judge_weigh
 
             scorer = PlaceholderScorer()
         elif which == "legacy":
+            from scoring.ruleset import ruleset
             from scoring.scorer import RuleScorer
 
-            scorer = RuleScorer()
+            scorer = RuleScorer(ruleset())
         else:
             scorer = default_scorer()
         result = evaluate(rows, scorer)

@@ -12,11 +12,12 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
+from i18n import tr
 from peilian.inert import inert
 from scoring import CRITERIA
 from scoring.text import has_cjk
 
-from .i18n import localize_bindings, tr
+from .i18n import localize_bindings
 from .wrap import CJKText
 
 if TYPE_CHECKING:

@@ -12,12 +12,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Footer, Header, Label
 
+from i18n import tr
 from peilian.inert import inert
 from scoring import CRITERIA
 from simulator.engine import HINT_COST, Turn
 
 from ..charts import CriteriaChart
-from ..i18n import tr
 from ..navigation import BackToList, OpenNextScenario, StartSession
 from ..widgets import ChatLine, bar, findings_text, highlighted
 from .base import AppScreen, ScrollKeys, scroll_bindings

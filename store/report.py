@@ -19,6 +19,7 @@ from html import escape
 from typing import Any
 
 from i18n import report_words
+from i18n.format import bar
 from scoring import CRITERIA
 
 from .report_data import (
@@ -42,13 +43,6 @@ def _n(v, digits: int = 0) -> str:
     if v is None:
         return "–"
     return f"{v:.{digits}f}"
-
-
-def _bar(v: float | None, width: int = 10) -> str:
-    if v is None:
-        return ""
-    full = int(round(v / 100 * width))
-    return "█" * full + "░" * (width - full)
 
 
 def _pct(v) -> str:
@@ -159,8 +153,8 @@ def _md_trainee(r: TraineeReport, w: dict[str, str]) -> str:
     ]
     for c in CRITERIA:
         mark = w["weakest_mark"] if c == r.weakest else ""
-        out.append(f"| {_crit(w, c)} | {_n(r.levels.get(c), 1)} | `{_bar(r.levels.get(c))}`{mark} |")
-    out.append(f"| {w['overall']} | {_n(r.overall_level, 1)} | `{_bar(r.overall_level)}` |")
+        out.append(f"| {_crit(w, c)} | {_n(r.levels.get(c), 1)} | `{bar(r.levels.get(c))}`{mark} |")
+    out.append(f"| {w['overall']} | {_n(r.overall_level, 1)} | `{bar(r.overall_level)}` |")
     if r.habits:
         out += ["", f"## {w['habits']}", ""]
         for h in r.habits:

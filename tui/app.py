@@ -47,7 +47,6 @@ _LATER = {
     "OpeningSpoken": "screens.chat",
     "ReplyBox": "widgets",
     "score_panel": "widgets",
-    "bar": "widgets",
     "highlighted": "widgets",
 }
 

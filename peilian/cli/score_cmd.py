@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 import click
 
+from i18n.format import bar
 from scoring import CRITERIA, ScoreContext, default_scorer
 
 from ..errors import UserError
 from ..inert import json_inert
-from .render import bar, highlight, render_findings
+from .render import highlight, render_findings
 
 if TYPE_CHECKING:
     from scoring.judge import JudgedScorer

@@ -5,6 +5,8 @@ Bindings name their footer text by a key of LABELS starting with `k_` (`Binding(
 
 from __future__ import annotations
 
+from .shared import TRIPS_ON, TRIPS_ON_MEANS
+
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         # criteria and scores
@@ -139,7 +141,7 @@ LABELS: dict[str, dict[str, str]] = {
         "rp_trainees": "Trainees",
         "rp_leaderboard": "Leaderboard",
         "rp_difficulty": "Scenarios, hardest first",
-        "rp_trips_note": "Trips on: the beat most failed sessions ended on.",
+        "rp_trips_note": f"{TRIPS_ON['en'].capitalize()}: {TRIPS_ON_MEANS['en']}.",
         "rc_trainee": "trainee",
         "rc_sessions": "sessions",
         "rc_overall": "overall",
@@ -155,7 +157,7 @@ LABELS: dict[str, dict[str, str]] = {
         "rc_pass_rate": "pass rate",
         "rc_resolved": "resolved",
         "rc_mean": "mean",
-        "rc_trips": "trips on",
+        "rc_trips": TRIPS_ON["en"],
         # -- end of team view --------------------------------------------------------------------------------
     },
     "zh": {
@@ -278,7 +280,7 @@ LABELS: dict[str, dict[str, str]] = {
         "rp_trainees": "学员",
         "rp_leaderboard": "排行榜",
         "rp_difficulty": "情境难度(最难的在前)",
-        "rp_trips_note": "卡在:失败的练习最常结束在的环节。",
+        "rp_trips_note": f"{TRIPS_ON['zh']}:{TRIPS_ON_MEANS['zh']}。",
         "rc_trainee": "学员",
         "rc_sessions": "练习",
         "rc_overall": "综合",
@@ -294,7 +296,7 @@ LABELS: dict[str, dict[str, str]] = {
         "rc_pass_rate": "通过率",
         "rc_resolved": "解决率",
         "rc_mean": "平均分",
-        "rc_trips": "卡在",
+        "rc_trips": TRIPS_ON["zh"],
         # -- end of team view --------------------------------------------------------------------------------
     },
 }

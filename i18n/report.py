@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .shared import TRIPS_ON, TRIPS_ON_MEANS
+
 NO_SESSIONS = (
     "No sessions yet: once trainees practise (`peilian` or `peilian run SCENARIO --trainee NAME`), "
     "their progress shows here."
@@ -52,12 +54,12 @@ MD = {
         "leaderboard": "Leaderboard{since}",
         "passed_n": "scenarios passed",
         "difficulty": "Scenario difficulty",
-        "hardest": "Hardest first. *Trips on*: the beat most failed sessions ended on.",
+        "hardest": f"Hardest first. *{TRIPS_ON['en'].capitalize()}*: {TRIPS_ON_MEANS['en']}.",
         "trainees": "trainees",
         "pass_rate": "pass rate",
         "resolved": "resolved",
         "mean": "mean overall",
-        "trips": "trips on",
+        "trips": TRIPS_ON["en"],
         "resolved_o": "resolved",
         "escalated_o": "escalated",
         "abandoned_o": "abandoned",
@@ -136,12 +138,12 @@ MD = {
         "leaderboard": "排行榜{since}",
         "passed_n": "通过情境数",
         "difficulty": "情境难度",
-        "hardest": "最难的在前。*卡在*:失败的练习最常结束在的环节。",
+        "hardest": f"最难的在前。*{TRIPS_ON['zh']}*:{TRIPS_ON_MEANS['zh']}。",
         "trainees": "学员数",
         "pass_rate": "通过率",
         "resolved": "解决率",
         "mean": "平均综合分",
-        "trips": "卡在",
+        "trips": TRIPS_ON["zh"],
         "resolved_o": "已解决",
         "escalated_o": "升级投诉",
         "abandoned_o": "顾客离开",

@@ -8,12 +8,18 @@ are filled in by the caller from the constant that decides them.
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from .app import LABELS
 from .report import MD, NO_SESSIONS
 
 LANGS = ("zh", "en")  # the interface's languages
 
-__all__ = ["LABELS", "LANGS", "MD", "NO_SESSIONS", "other", "report_words", "tr"]
+# A scenario's language (the customer's): the interface names each one (`lang_zh-Hant`: "Chinese (traditional)")
+Language = Literal["zh", "zh-Hant", "en", "mixed"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+
+__all__ = ["LABELS", "LANGS", "LANGUAGES", "Language", "MD", "NO_SESSIONS", "other", "report_words", "tr"]
 
 
 def tr(lang: str, key: str, **values) -> str:

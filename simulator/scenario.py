@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from i18n import Language
 from scoring import RubricItem, safe_regex
 from scoring.api import Criterion
 
@@ -365,7 +366,7 @@ class Scenario(_Strict):
     id: str = Field(..., pattern=r"^[a-z0-9][a-z0-9-]*$", description="Unique id, e.g. late-birthday-gift.")
     version: int = Field(1, ge=1, description="Bump when the content changes; stored with every attempt.")
     title: str = Field(..., min_length=1)
-    lang: Literal["zh", "zh-Hant", "en", "mixed"] = Field(..., description="The customer's language.")
+    lang: Language = Field(..., description="The customer's language.")
     difficulty: int = Field(..., ge=1, le=5)
     tags: list[str] = Field(default_factory=list)
     kind: Literal["complaint", "presales", "safety", "elderly", "fraud", "inquiry"] | None = Field(

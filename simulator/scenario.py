@@ -23,7 +23,8 @@ from scoring import RubricItem, safe_regex
 from scoring.api import Criterion
 
 FORMAT_VERSION = 1
-OUTCOMES = ("resolved", "escalated", "abandoned")
+Outcome = Literal["resolved", "escalated", "abandoned"]  # how a session ends
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
 
 class _Strict(BaseModel):
@@ -215,7 +216,7 @@ class MoodRules(_Strict):
 class Condition(_Strict):
     """When a beat applies, judged on the trainee's last reply. All given parts must hold."""
 
-    scores: dict[Literal["certainty", "simplicity", "warmth", "overall"], Range] = Field(
+    scores: dict[Literal[Criterion, "overall"], Range] = Field(
         default_factory=dict, description="Score ranges for the last reply, e.g. {certainty: {max: 49}}."
     )
     matches: list[str] = Field(
@@ -351,9 +352,7 @@ class Endings(_Strict):
 class ScenarioTest(_Strict):
     name: str = Field(..., description="What this test shows, e.g. 'vague replies escalate'.")
     replies: list[str] = Field(..., min_length=1, description="The trainee's replies, in order.")
-    expect: Literal["resolved", "escalated", "abandoned"] = Field(
-        ..., description="The outcome they must reach."
-    )
+    expect: Outcome = Field(..., description="The outcome they must reach.")
     forbidden: list[str] = Field(default_factory=list, description="Forbidden item ids that must be hit.")
     seed: int = Field(0, description="Seed for picking line variants.")
 

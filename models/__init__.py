@@ -17,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from i18n import LANGUAGES
+
 PRESETS = Path(__file__).with_name("presets.yaml")
 
 
@@ -43,7 +45,6 @@ class ModelSpec:
     timeout: float | None = None  # seconds for one customer line (None: the customer's default)
 
 
-LANGUAGES = ("zh", "zh-Hant", "en", "mixed")
 LINE_TIMEOUT = (
     15.0  # seconds one customer line may take in all, unless --llm-timeout or a preset's timeout: say
 )

@@ -19,7 +19,7 @@ from pathlib import Path
 from scoring import Scorer, default_scorer
 
 from .engine import Session
-from .scenario import Scenario
+from .scenario import OUTCOMES, Scenario
 
 # 169 varied replies (good, vague, cold, jargon-heavy, harmful; zh, en, mixed) to replies of difficult customers,
 # the reply texts of the labeled calibration set: every coverage run plays them against the scenario.
@@ -118,7 +118,7 @@ def explore(
     cov.items_missed = [m for m in must if m not in cov.items_done]
     cov.items_untested = [m for m in must if m not in tested]
     cov.beats_missed = [b for b in beat_ids if b not in cov.beats_reached]
-    cov.endings_missed = [e for e in ("resolved", "escalated", "abandoned") if e not in cov.endings_reached]
+    cov.endings_missed = [e for e in OUTCOMES if e not in cov.endings_reached]
     return cov
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from scoring.text import normalize
 
-from .scenario import Beat, Line, Say, Scenario
+from .scenario import OUTCOMES, Beat, Line, Say, Scenario
 
 # a quoted span: "…", “…”, 「…」, 『…』, or '…' standing alone (not an apostrophe: it opens after a space or at the
 # start, and closes before a space or punctuation)
@@ -41,7 +41,7 @@ def warnings(sc: Scenario) -> Iterator[tuple[tuple, str]]:
     if (
         sc.situation == "safety"
         and not sc.debrief.strip()
-        and not all(getattr(sc.endings, o).debrief.strip() for o in ("resolved", "escalated", "abandoned"))
+        and not all(getattr(sc.endings, o).debrief.strip() for o in OUTCOMES)
     ):
         yield (
             ("id",),

@@ -20,7 +20,7 @@ from rapidfuzz import process
 
 from scoring import safe_yaml, yaml_errors
 
-from .scenario import Beat, Condition, Scenario
+from .scenario import OUTCOMES, Beat, Condition, Scenario
 
 
 @dataclass(frozen=True, order=True)
@@ -222,7 +222,7 @@ def describe_loc(loc: tuple, data=None) -> tuple[str, str]:
         name = _name_of(data, loc[:3])
         owner = f"{loc[1]} item '{name}'" if name else f"{loc[1]} item #{loc[2] + 1}"
         rest = loc[3:]
-    elif len(loc) >= 2 and loc[0] == "endings" and loc[1] in ("resolved", "escalated", "abandoned"):
+    elif len(loc) >= 2 and loc[0] == "endings" and loc[1] in OUTCOMES:
         owner, rest = f"the {loc[1]} ending", loc[2:]
     elif loc[:1] == ("opening",):
         owner, rest = "the opening", loc[1:]
@@ -395,7 +395,7 @@ def _semantic_problems(sc: Scenario, positions: dict, display: str) -> list[Prob
                     f"beat '{b.id}' comes after unknown beat '{ref}'{suggest(ref, beat_ids)}",
                 )
         check_condition(b.when, ("beats", i, "when"))
-    for name in ("resolved", "escalated", "abandoned"):
+    for name in OUTCOMES:
         ending = getattr(sc.endings, name)
         check_condition(ending.when, ("endings", name, "when"))
         for j, ref in enumerate(ending.requires):

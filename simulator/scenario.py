@@ -18,11 +18,13 @@ from pydantic import (
     model_validator,
 )
 
+from i18n import Language
 from scoring import RubricItem, safe_regex
 from scoring.api import Criterion
 
 FORMAT_VERSION = 1
-OUTCOMES = ("resolved", "escalated", "abandoned")
+Outcome = Literal["resolved", "escalated", "abandoned"]  # how a session ends
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
 
 class _Strict(BaseModel):
@@ -214,7 +216,7 @@ class MoodRules(_Strict):
 class Condition(_Strict):
     """When a beat applies, judged on the trainee's last reply. All given parts must hold."""
 
-    scores: dict[Literal["certainty", "simplicity", "warmth", "overall"], Range] = Field(
+    scores: dict[Literal[Criterion, "overall"], Range] = Field(
         default_factory=dict, description="Score ranges for the last reply, e.g. {certainty: {max: 49}}."
     )
     matches: list[str] = Field(
@@ -350,9 +352,7 @@ class Endings(_Strict):
 class ScenarioTest(_Strict):
     name: str = Field(..., description="What this test shows, e.g. 'vague replies escalate'.")
     replies: list[str] = Field(..., min_length=1, description="The trainee's replies, in order.")
-    expect: Literal["resolved", "escalated", "abandoned"] = Field(
-        ..., description="The outcome they must reach."
-    )
+    expect: Outcome = Field(..., description="The outcome they must reach.")
     forbidden: list[str] = Field(default_factory=list, description="Forbidden item ids that must be hit.")
     seed: int = Field(0, description="Seed for picking line variants.")
 
@@ -365,7 +365,7 @@ class Scenario(_Strict):
     id: str = Field(..., pattern=r"^[a-z0-9][a-z0-9-]*$", description="Unique id, e.g. late-birthday-gift.")
     version: int = Field(1, ge=1, description="Bump when the content changes; stored with every attempt.")
     title: str = Field(..., min_length=1)
-    lang: Literal["zh", "zh-Hant", "en", "mixed"] = Field(..., description="The customer's language.")
+    lang: Language = Field(..., description="The customer's language.")
     difficulty: int = Field(..., ge=1, le=5)
     tags: list[str] = Field(default_factory=list)
     kind: Literal["complaint", "presales", "safety", "elderly", "fraud", "inquiry"] | None = Field(

@@ -18,6 +18,8 @@ from collections.abc import Callable, Collection
 from html import escape
 from typing import Any
 
+from i18n import report_words
+from i18n.format import bar
 from scoring import CRITERIA
 
 from .report_data import (
@@ -34,10 +36,6 @@ from .report_data import (
 # A report as built, or read back from its JSON
 AnyReport = TraineeReport | TeamReport | dict[str, Any]
 
-NO_SESSIONS = (
-    "No sessions yet: once trainees practise (`peilian` or `peilian run SCENARIO --trainee NAME`), "
-    "their progress shows here."
-)
 COLOURS = {"certainty": "#2563eb", "simplicity": "#16a34a", "warmth": "#ea580c", "overall": "#6b7280"}
 
 
@@ -45,13 +43,6 @@ def _n(v, digits: int = 0) -> str:
     if v is None:
         return "–"
     return f"{v:.{digits}f}"
-
-
-def _bar(v: float | None, width: int = 10) -> str:
-    if v is None:
-        return ""
-    full = int(round(v / 100 * width))
-    return "█" * full + "░" * (width - full)
 
 
 def _pct(v) -> str:
@@ -85,178 +76,10 @@ def empty(report: AnyReport) -> bool:
 
 
 def _words(lang: str) -> dict[str, str]:
-    return MD["zh" if lang.startswith("zh") else "en"]
+    return report_words(lang)
 
 
 # -- Markdown -----------------------------------------------------------------------------------------------------
-# Every word of the Markdown reports, in English and Chinese (the app shows them in its interface language).
-MD = {
-    "en": {
-        "lang": "en",
-        "no_sessions": NO_SESSIONS,
-        "progress": "Progress: {name}",
-        "since": " since {date}",
-        "sessions": "Sessions{since}: **{n}** ({parts}) · streak: {streak} day(s) · {row} resolved in a row · "
-        "hints used: {hints}",
-        "unfinished": "Unfinished: {sc} from {when} ({n} replies kept)",
-        "levels": "Level per criterion",
-        "recent": "Recent sessions count more (half weight after 5 sessions).",
-        "criterion": "criterion",
-        "level": "level",
-        "weakest_mark": " ← weakest",
-        "overall": "overall",
-        "habits": "Habits that cost most points",
-        "points": "points",
-        "try": "Try",
-        "scenarios": "Scenarios",
-        "scenario": "scenario",
-        "attempts": "attempts",
-        "best": "best",
-        "latest": "latest",
-        "passed": "passed",
-        "unfinished_word": "unfinished",
-        "over_time": "Over time (latest 15 sessions)",
-        "date": "date",
-        "outcome": "outcome",
-        "readiness": "Readiness",
-        "ready": "**ready**",
-        "not_ready": "not yet",
-        "ready_line": "{state}: {passed}/{needed} scenarios passed (gate: {gate}).",
-        "still": "Still required: {ids}.",
-        "next": "Practise next",
-        "team": "Team report{since}",
-        "team_line": "{t} trainees, {n} sessions. Readiness gate: {gate}.",
-        "trainee": "trainee",
-        "sessions_col": "sessions",
-        "weakest": "weakest",
-        "ready_col": "ready",
-        "last": "last",
-        "leaderboard": "Leaderboard{since}",
-        "passed_n": "scenarios passed",
-        "difficulty": "Scenario difficulty",
-        "hardest": "Hardest first. *Trips on*: the beat most failed sessions ended on.",
-        "trainees": "trainees",
-        "pass_rate": "pass rate",
-        "resolved": "resolved",
-        "mean": "mean overall",
-        "trips": "trips on",
-        "resolved_o": "resolved",
-        "escalated_o": "escalated",
-        "abandoned_o": "abandoned",
-        "gates": "Readiness gates",
-        "ready_gate": "ready",
-        "gates_note": "✔ ready; otherwise scenarios passed / needed (⚑: a required scenario is still missing).",
-        "works_on": "What each trainee works on",
-        "top_habit": "top habit",
-        "cost": "points",
-        "trend": "last 5 vs the 5 before",
-        "works_note": "The habit that cost the most points (the first one in their own report), and the mean overall "
-        "score of their last 5 sessions against the 5 before.",
-        "grid": "Scenarios per trainee",
-        "grid_note": "Best finished score, ✔ passed, ×attempts; – none finished yet; empty: never tried.",
-        "strong": "strong players passed",
-        "flag_note": "⚠: {n} or more trainees at overall level ≥ {level} finished it and most of them failed: "
-        "check the scenario (`peilian scenarios test --model-answers`) before the trainees.",
-        "check_first": "Check these scenarios before the trainees:",
-        "flag_strong": "strong trainees fail it ({passed}/{trainees} passed)",
-        "flag_model": "its model answers don't pass: {problems}",
-        "more": " (+{n} more)",
-        "title_team": "Peilian team report",
-        "title_trainee": "Peilian progress: {name}",
-        "distribution": "Team distribution (overall level)",
-        "team_mean": "Level per criterion, team mean",
-        "over_time_html": "Over time",
-        "resume_with": "resume with",
-        "weakest_paren": " (weakest)",
-        "ready_html": "Ready",
-        "not_ready_html": "Not yet ready",
-        "utc": "UTC",
-    },
-    "zh": {
-        "lang": "zh",
-        "no_sessions": "还没有练习记录:学员练习后(`peilian` 或 `peilian run 情境 --trainee 姓名`),进度会显示在这里。",
-        "progress": "进度:{name}",
-        "since": "(自 {date} 起)",
-        "sessions": "练习{since}:**{n}** 次({parts})· 连续 {streak} 天 · 连续解决 {row} 次 · 用过提示 {hints} 次",
-        "unfinished": "未完成:{sc},开始于 {when}(已保存 {n} 条回复)",
-        "levels": "各项水平",
-        "recent": "最近的练习权重更高(5 次之前的练习权重减半)。",
-        "criterion": "指标",
-        "level": "水平",
-        "weakest_mark": " ← 最弱",
-        "overall": "综合",
-        "habits": "扣分最多的习惯",
-        "points": "分",
-        "try": "试试",
-        "scenarios": "情境",
-        "scenario": "情境",
-        "attempts": "次数",
-        "best": "最好",
-        "latest": "最近",
-        "passed": "通过",
-        "unfinished_word": "未完成",
-        "over_time": "历次练习(最近 15 次)",
-        "date": "日期",
-        "outcome": "结果",
-        "readiness": "上岗准备",
-        "ready": "**可以上岗**",
-        "not_ready": "还不行",
-        "ready_line": "{state}:通过 {passed}/{needed} 个情境(标准:{gate})。",
-        "still": "还必须通过:{ids}。",
-        "next": "接下来练",
-        "team": "团队报告{since}",
-        "team_line": "{t} 名学员,{n} 次练习。上岗标准:{gate}。",
-        "trainee": "学员",
-        "sessions_col": "练习次数",
-        "weakest": "最弱",
-        "ready_col": "可上岗",
-        "last": "最近练习",
-        "leaderboard": "排行榜{since}",
-        "passed_n": "通过情境数",
-        "difficulty": "情境难度",
-        "hardest": "最难的在前。*卡在*:失败的练习最常结束在的环节。",
-        "trainees": "学员数",
-        "pass_rate": "通过率",
-        "resolved": "解决率",
-        "mean": "平均综合分",
-        "trips": "卡在",
-        "resolved_o": "已解决",
-        "escalated_o": "升级投诉",
-        "abandoned_o": "顾客离开",
-        "certainty": "确定性",
-        "simplicity": "简单",
-        "warmth": "温度",
-        "gates": "上岗标准对照",
-        "ready_gate": "上岗",
-        "gates_note": "✔ 已达标;否则为 已通过 / 需要 的情境数(⚑:还有必须通过的情境没通过)。",
-        "works_on": "每位学员要练什么",
-        "top_habit": "最常扣分的习惯",
-        "cost": "分",
-        "trend": "最近 5 次 vs 之前 5 次",
-        "works_note": "扣分最多的习惯(即个人报告里的第一条),以及最近 5 次练习的平均综合分与之前 5 次的对比。",
-        "grid": "学员 × 情境",
-        "grid_note": "已完成练习中的最好成绩,✔ 通过,×练习次数;– 还没有完成的;空白:没练过。",
-        "strong": "高水平学员通过",
-        "flag_note": "⚠:至少 {n} 名综合水平 ≥ {level} 的学员完成过这个情境,多数没有通过:先检查情境本身"
-        "(`peilian scenarios test --model-answers`),再看学员。",
-        "check_first": "先检查这些情境,再看学员:",
-        "flag_strong": "高水平学员也多数没通过(通过 {passed}/{trainees})",
-        "flag_model": "它自己的参考答案也通不过:{problems}",
-        "more": "(另有 {n} 条)",
-        "title_team": "陪练团队报告",
-        "title_trainee": "陪练进度:{name}",
-        "distribution": "团队分布(综合水平)",
-        "team_mean": "各项水平(团队平均)",
-        "over_time_html": "历次练习",
-        "resume_with": "继续练习:",
-        "weakest_paren": "(最弱)",
-        "ready_html": "可以上岗",
-        "not_ready_html": "还不能上岗",
-        "utc": "UTC",
-    },
-}
-
-
 def since_text(since: str | None, w: dict[str, str]) -> str:
     """--since as the report used it: a date, or a time to the minute (the second, if it has one) in UTC."""
     if not since or len(since) <= 10:
@@ -330,8 +153,8 @@ def _md_trainee(r: TraineeReport, w: dict[str, str]) -> str:
     ]
     for c in CRITERIA:
         mark = w["weakest_mark"] if c == r.weakest else ""
-        out.append(f"| {_crit(w, c)} | {_n(r.levels.get(c), 1)} | `{_bar(r.levels.get(c))}`{mark} |")
-    out.append(f"| {w['overall']} | {_n(r.overall_level, 1)} | `{_bar(r.overall_level)}` |")
+        out.append(f"| {_crit(w, c)} | {_n(r.levels.get(c), 1)} | `{bar(r.levels.get(c))}`{mark} |")
+    out.append(f"| {w['overall']} | {_n(r.overall_level, 1)} | `{bar(r.overall_level)}` |")
     if r.habits:
         out += ["", f"## {w['habits']}", ""]
         for h in r.habits:
@@ -569,7 +392,7 @@ def to_csv(report: AnyReport) -> str:
     scenarios = r.grid.scenarios
     cells = {row.trainee: row.cells for row in r.grid.rows}
     # per scenario, why to check it before the trainees (the same in every row, so that a filter keeps it)
-    checks = {s.scenario: "; ".join(_flag_reasons(MD["en"], s)) for s in r.scenarios if s.flagged}
+    checks = {s.scenario: "; ".join(_flag_reasons(report_words("en"), s)) for s in r.scenarios if s.flagged}
     w.writerow(
         [
             "trainee",
@@ -710,7 +533,7 @@ def _table(
 
 
 def _plain(text: str) -> str:
-    """A Markdown sentence of MD's as plain text for HTML (its ** and * marks dropped; escaped after)."""
+    """A Markdown sentence of the report words as plain text for HTML (its ** and * marks dropped; escaped after)."""
     return text.replace("**", "").replace("*", "")
 
 

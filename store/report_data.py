@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PlainSerializer, model_serializer
 
+from i18n import report_words
+
 
 @dataclass(frozen=True)
 class ReadinessGate:
@@ -24,14 +26,10 @@ class ReadinessGate:
 
     def describe(self, lang: str = "en") -> str:
         """The gate in words, in English or Chinese (`lang` "zh"): a Chinese report must not quote it in English."""
-        tags = "/".join(self.required_tags)
-        if lang.startswith("zh"):
-            incl = f",其中包括所有 {tags} 情境" if self.required_tags else ""
-            level = f",综合水平 ≥ {self.min_level:g}" if self.min_level is not None else ""
-            return f"通过 {self.scenarios} 个情境{incl},综合分 ≥ {self.min_overall:g}{level}"
-        incl = f", incl. every {tags} scenario" if self.required_tags else ""
-        level = f", overall level ≥ {self.min_level:g}" if self.min_level is not None else ""
-        return f"passed {self.scenarios} scenarios{incl} at ≥ {self.min_overall:g} overall{level}"
+        w = report_words(lang)
+        incl = w["gate_incl"].format(tags="/".join(self.required_tags)) if self.required_tags else ""
+        level = w["gate_level"].format(level=f"{self.min_level:g}") if self.min_level is not None else ""
+        return w["gate"].format(n=self.scenarios, incl=incl, overall=f"{self.min_overall:g}", level=level)
 
     def rule(self) -> dict[str, Any]:
         """The gate as data (JSON-ready), so a renderer can word it in its own language (`ReadinessGate(**rule)`)."""

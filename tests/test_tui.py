@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, ProgressBar, Static
 
+from i18n import tr
 from simulator.engine import HINT_COST
 from tui.app import AppOptions, ChatScreen, PickScreen, ReplyBox, SummaryScreen, create_app
-from tui.i18n import tr
 
 from .helpers.tui import (
     CF,

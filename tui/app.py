@@ -24,9 +24,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import var
 
+from i18n import LABELS, other, tr
 from peilian.inert import inert
 
-from .i18n import LABELS, localize_bindings, other, tr
+from .i18n import localize_bindings
 from .keeper import Keeping, ProgressKeeper
 from .navigation import BackToList, OpenBrief, OpenNextScenario, OpenSummary, PauseSession, StartSession
 from .screens.base import AppModal, AppScreen
@@ -46,7 +47,6 @@ _LATER = {
     "OpeningSpoken": "screens.chat",
     "ReplyBox": "widgets",
     "score_panel": "widgets",
-    "bar": "widgets",
     "highlighted": "widgets",
 }
 
@@ -404,9 +404,13 @@ class PeilianApp(App):
         yield SystemCommand(t("cmd_dark"), t("cmd_dark_help"), self.action_toggle_dark)
         yield SystemCommand(t("cmd_progress"), t("cmd_progress_help"), self.action_progress)
         yield SystemCommand(t("cmd_team"), t("cmd_team_help"), self.action_team)
-        if screen.can_pause:
+        if screen.can_pause:  # a session is open, so the simulator is loaded
+            from simulator.engine import HINT_COST
+
             yield SystemCommand(t("cmd_pause"), t("cmd_pause_help"), partial(screen.run_action, "pause"))
-            yield SystemCommand(t("cmd_hint"), t("cmd_hint_help"), partial(screen.run_action, "hint"))
+            yield SystemCommand(
+                t("cmd_hint"), t("cmd_hint_help", n=HINT_COST), partial(screen.run_action, "hint")
+            )
         yield SystemCommand(t("cmd_quit"), t("cmd_quit_help"), self.action_quit)
 
 

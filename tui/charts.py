@@ -14,9 +14,8 @@ from textual.containers import Vertical
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
+from i18n import tr
 from scoring import CRITERIA
-
-from .i18n import tr
 
 if TYPE_CHECKING:
     from textual import getters

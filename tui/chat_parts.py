@@ -19,9 +19,9 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Label, Static
 
+from i18n import tr
 from peilian.inert import inert
 
-from .i18n import tr
 from .widgets import SLOW_CUSTOMER, ChatLine
 from .wrap import Wrapped
 

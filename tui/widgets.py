@@ -12,11 +12,13 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
+from i18n import tr
+from i18n.format import bar, costly_spans
 from peilian.inert import inert
 from scoring import CRITERIA
 from scoring.text import has_cjk
 
-from .i18n import localize_bindings, tr
+from .i18n import localize_bindings
 from .wrap import CJKText
 
 if TYPE_CHECKING:
@@ -25,17 +27,11 @@ if TYPE_CHECKING:
     from .app import PeilianApp
 
 
-def bar(score: int, width: int = 12) -> str:
-    filled = round(score / 100 * width)
-    return "█" * filled + "░" * (width - filled)
-
-
 def highlighted(reply: str, findings) -> Text:
     """The reply with the words that cost points in red and underlined."""
     text = Text(inert(reply))  # same length: the findings' spans still fit
-    for f in findings:
-        if f.effect < 0 and f.end > f.start and f.end - f.start < len(reply):
-            text.stylize("bold red underline", f.start, f.end)
+    for start, end in costly_spans(reply, findings):
+        text.stylize("bold red underline", start, end)
     return text
 
 
@@ -70,7 +66,7 @@ def score_panel(turn, lang: str, result=None, labels: dict[str, str] | None = No
         colour = "green" if s >= 70 else "yellow" if s >= 40 else "red"
         name = tr(lang, c)
         out.append(name + " " * max(1, 11 - Text(name).cell_len) + f"{s:3d} ", style="bold")
-        out.append(bar(s) + "\n", style=colour)
+        out.append(bar(s, 12) + "\n", style=colour)
     out.append("\n")
     out.append_text(highlighted(turn.reply, r.findings))
     out.append("\n\n")

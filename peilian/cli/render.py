@@ -5,29 +5,18 @@ from __future__ import annotations
 
 import click
 
+from i18n.format import bar, costly_spans
 from scoring import CRITERIA, Finding
 
 from ..inert import inert
 
 
-def bar(score: int, width: int = 10) -> str:
-    filled = round(score / 100 * width)
-    return "█" * filled + "░" * (width - filled)
-
-
 def highlight(reply: str, findings: list[Finding]) -> str:
     """The reply with the words that cost points underlined in red (gains are not marked)."""
     reply = inert(reply)  # same length: the findings' spans still fit
-    spans = sorted(
-        {
-            (f.start, f.end)
-            for f in findings
-            if f.effect < 0 and f.end > f.start and f.end - f.start < len(reply)
-        }
-    )
     out, pos = [], 0
-    for s, e in spans:
-        if s < pos:
+    for s, e in costly_spans(reply, findings):
+        if s < pos:  # overlaps the one underlined already (styles don't nest here)
             continue
         out.append(reply[pos:s])
         out.append(click.style(reply[s:e], fg="red", underline=True))

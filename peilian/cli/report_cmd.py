@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from i18n import NO_SESSIONS, report_words
 from store import (
     ReadinessGate,
     ScenarioInfo,
@@ -22,7 +23,7 @@ from store import (
 from store.connect import describe
 from store.db import default_path, default_target, is_url, writable
 from store.progress import empty_team_report, since_value
-from store.report import MD, NO_SESSIONS, RENDERERS, since_text
+from store.report import RENDERERS, since_text
 from store.report_data import TeamReport, TraineeReport
 
 from .. import __version__
@@ -183,7 +184,7 @@ def report_command(trainee, team, since, fmt, out, lang):
     except StoreError as e:
         raise UserError(str(e)) from None
     if used:  # what --since was taken to mean, whatever the format (a CSV file has no header to say it)
-        click.echo(f"Sessions started on or after {since_text(used, MD['en'])}.", err=True)
+        click.echo(f"Sessions started on or after {since_text(used, report_words('en'))}.", err=True)
     try:
         if store is None:
             if trainee:

@@ -7,6 +7,7 @@ import re
 
 import click
 
+from i18n import LANGUAGES
 from simulator import json_schema, load_many
 from simulator.selftest import run_tests
 
@@ -395,7 +396,7 @@ def _coverage(scenarios, pool_files, runs, tested=None) -> int:
 @scenarios_group.command("new")
 @click.option("--id", "sid", help="Short id, e.g. cold-food-delivery.")
 @click.option("--title", help="Title shown in the scenario browser.")
-@click.option("--lang", type=click.Choice(["zh", "zh-Hant", "en", "mixed"]), help="The customer's language.")
+@click.option("--lang", type=click.Choice(LANGUAGES), help="The customer's language.")
 @click.option("--difficulty", type=click.IntRange(1, 5), help="1 (easy) to 5 (hard).")
 @click.option("--persona", help="The customer's name, e.g. 王女士 or Mr Patel.")
 @click.option(
@@ -424,7 +425,7 @@ def new_command(sid, title, lang, difficulty, persona, out, force):
     sid = sid or ask("Id", default=slug(title))
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", sid):
         raise UserError(f"The id '{sid}' must be lower-case letters, digits and dashes, e.g. {slug(sid)}.")
-    lang = lang or ask("Language", type=click.Choice(["zh", "zh-Hant", "en", "mixed"]), default="zh")
+    lang = lang or ask("Language", type=click.Choice(LANGUAGES), default="zh")
     difficulty = difficulty or ask("Difficulty (1-5)", type=click.IntRange(1, 5), default=2)
     persona = persona if persona is not None else ask("Customer's name", default="", show_default=False)
     target = None if out == "-" else Path(out or f"{sid}.yaml")

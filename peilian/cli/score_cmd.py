@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from i18n import LANGUAGES
+from i18n.format import bar
 from scoring import CRITERIA, ScoreContext, default_scorer
 
 from ..errors import UserError
 from ..inert import json_inert
-from .render import bar, highlight, render_findings
+from .render import highlight, render_findings
 
 if TYPE_CHECKING:
     from scoring.judge import JudgedScorer
@@ -33,7 +35,7 @@ def _line_context(obj: dict) -> ScoreContext:
     return ScoreContext(
         customer=str(obj.get("customer") or ""),
         facts=(ctx,) if isinstance(ctx, str) else tuple(str(c) for c in ctx),
-        lang=lang if lang in ("zh", "zh-Hant", "en", "mixed") else None,
+        lang=lang if lang in LANGUAGES else None,
         kind=str(obj.get("kind")) if obj.get("kind") else None,
     )
 
@@ -153,7 +155,7 @@ def _judged(judge, judge_url, judge_weight) -> JudgedScorer | None:
 @click.argument("reply", required=False)
 @click.option("--customer", default="", help="The customer's last message.")
 @click.option("--context", "context", default="", help="The scenario's facts (what the agent can promise).")
-@click.option("--lang", type=click.Choice(["zh", "zh-Hant", "en", "mixed"]), default=None)
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None)
 @click.option(
     "--kind",
     type=click.Choice(["complaint", "presales", "safety", "elderly", "fraud", "inquiry"]),

@@ -8,9 +8,10 @@ from rich.markup import escape
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
+from i18n import tr
 from peilian.inert import inert
 
-from ..i18n import localize_bindings, localize_tree, tr
+from ..i18n import localize_bindings, localize_tree
 
 if TYPE_CHECKING:
     from textual import getters

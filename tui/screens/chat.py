@@ -18,13 +18,13 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Label, ProgressBar, Static
 
+from i18n import tr
 from peilian.inert import inert
 from simulator.customer import Utterance
 from simulator.engine import HINT_COST, Session, Turn
 from simulator.runner import speak
 
 from ..chat_parts import DraftKeeper, HintPanel, Latencies, Transcript, VoiceStatus
-from ..i18n import tr
 from ..keeper import Keeping
 from ..navigation import BackToList, OpenSummary, PauseSession
 from ..widgets import ReplyBox, TurnTimer, score_panel

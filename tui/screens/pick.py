@@ -9,9 +9,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 
+from i18n import LABELS
 from peilian.inert import inert
 
-from ..i18n import LABELS, localize_tree
+from ..i18n import localize_tree
 from ..navigation import OpenBrief
 from .base import AppScreen, data_cell
 

@@ -12,14 +12,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Footer, Header, Label
 
+from i18n import tr
+from i18n.format import bar
 from peilian.inert import inert
 from scoring import CRITERIA
 from simulator.engine import HINT_COST, Turn
 
 from ..charts import CriteriaChart
-from ..i18n import tr
 from ..navigation import BackToList, OpenNextScenario, StartSession
-from ..widgets import ChatLine, bar, findings_text, highlighted
+from ..widgets import ChatLine, findings_text, highlighted
 from .base import AppScreen, ScrollKeys, scroll_bindings
 
 WEAK = 60  # a reply with a criterion under this gets the model answer beside it

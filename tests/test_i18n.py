@@ -1,0 +1,58 @@
+"""The interface words and the text shapes every interface shares (i18n/)."""
+
+from __future__ import annotations
+
+from i18n import LABELS, MD, tr
+from i18n.format import bar, costly_spans
+from scoring import Finding, default_scorer
+
+
+def test_every_word_has_both_languages_and_the_same_placeholders():
+    import string
+
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    for words in (LABELS, MD):
+        missing = set(words["en"]) ^ set(words["zh"])
+        # the English report words name the criteria by their own names (the zh ones translate them)
+        assert missing <= {"certainty", "simplicity", "warmth"}, missing
+        for key in set(words["en"]) & set(words["zh"]):
+            assert fields(words["en"][key]) == fields(words["zh"][key]), key
+
+
+def test_the_hint_help_quotes_the_cost_the_engine_takes():
+    from simulator.engine import HINT_COST
+
+    assert f"{HINT_COST} points" in tr("en", "cmd_hint_help", n=HINT_COST)
+    assert f"扣 {HINT_COST} 分" in tr("zh", "cmd_hint_help", n=HINT_COST)
+
+
+def test_a_bar_fills_in_proportion_to_the_score_at_any_width():
+    assert bar(100) == "█" * 10 and bar(0) == "░" * 10
+    assert bar(50, 12) == "█" * 6 + "░" * 6
+    assert bar(74.9, 6) == "████░░"
+    assert bar(None) == ""
+
+
+def test_the_costly_spans_are_the_words_that_lost_points_in_order_each_once():
+    reply = "maybe we will see, sorry"
+
+    def finding(effect: float, start: int, end: int) -> Finding:
+        return Finding("r", "certainty", start, end, reply[start:end], "m", effect=effect)
+
+    lost, again, later, gain, whole = (
+        finding(-6, 0, 5),
+        finding(-3, 0, 5),
+        finding(-2, 19, 24),
+        finding(+4, 19, 24),
+        finding(-5, 0, len(reply)),
+    )
+    assert costly_spans(reply, [later, gain, lost, again, whole]) == [(0, 5), (19, 24)]
+
+
+def test_the_scorer_s_costly_words_are_found_in_a_real_reply():
+    reply = "我们可能大概也许会尽快处理吧"
+    result = default_scorer().score(reply)
+    spans = costly_spans(reply, result.findings)
+    assert spans and all(reply[s:e] for s, e in spans)

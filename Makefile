@@ -34,7 +34,7 @@ run: $(VENV)/.installed-run
 system-deps:
 	@if [ -f tests/e2e/install-system-deps.sh ]; then bash tests/e2e/install-system-deps.sh; fi
 
-test: $(VENV)/.installed-test system-deps
+test: $(VENV)/.installed-test system-deps check
 	$(BIN)/python -m pytest
 
 # The code's own checks (CONTRIBUTING.md): formatting, the linter, types in the headless core, import contracts.

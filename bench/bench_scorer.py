@@ -19,10 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scoring import (
-    ScoreContext,  # noqa: E402
-    default_scorer,  # noqa: E402
-)
+from scoring import ScoreContext, default_scorer  # noqa: E402 - after the path is set
 from scoring.text import normalize  # noqa: E402
 
 
@@ -74,7 +71,8 @@ def main() -> None:
     )
     print(
         f"scorer: p50 {p(0.5):.3f} ms  p95 {p(0.95):.3f} ms  max {times[-1] * 1000:.2f} ms  "
-        f"throughput {len(replies) / total:,.0f} replies/s (best of 3 passes; worst {len(replies) / slowest:,.0f})  errors {errors}"
+        f"throughput {len(replies) / total:,.0f} replies/s "
+        f"(best of 3 passes; worst {len(replies) / slowest:,.0f})  errors {errors}"
     )
     print(
         f"raw normalisation alone: {len(replies) / raw:,.0f} replies/s; scorer costs {total / raw:.1f}x normalisation"

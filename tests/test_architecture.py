@@ -40,3 +40,23 @@ def test_opening_the_app_from_the_command_line_imports_nothing_it_does_not_need_
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_no_import_cycles_between_modules():
+    """Every module's run-time imports form a graph without cycles (type-only imports aside): each part can be
+    understood and changed from the ones below it. `.ci/code_shape.py` prints the other figures of issue 16."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("code_shape", ROOT / ".ci" / "code_shape.py")
+    shape = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shape)
+    assert shape.import_cycles() == []
+
+
+def test_the_code_checks_run_in_the_test_command():
+    """`make test` (the README's test command, and CI's) runs `make check` first: format, lint, types, contracts."""
+    make = (ROOT / "Makefile").read_text(encoding="utf-8")
+    test_rule = next(line for line in make.splitlines() if line.startswith("test:"))
+    assert "check" in test_rule.split(":", 1)[1].split()
+    for tool in ("ruff format --check", "ruff check", "mypy", "lint-imports"):
+        assert tool in make

@@ -319,7 +319,7 @@ class Session:
             kind=sc.situation,
         )
 
-    def explained(self, turn: Turn, lang: str) -> ScoreResult:
+    def worded(self, turn: Turn, lang: str) -> ScoreResult:
         """`turn`'s scores with its findings worded in `lang` (the interface switched language): the same scorer on
         the same reply and context, so only the words change. The turn's own result when it was worded so."""
         number = turn.number

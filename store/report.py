@@ -80,168 +80,170 @@ def _words(lang: str) -> dict[str, str]:
 
 
 # -- Markdown -----------------------------------------------------------------------------------------------------
-def since_text(since: str | None, w: dict[str, str]) -> str:
+def since_text(since: str | None, words: dict[str, str]) -> str:
     """--since as the report used it: a date, or a time to the minute (the second, if it has one) in UTC."""
     if not since or len(since) <= 10:
         return since or ""
     shown = since[:19] if since[17:19] not in ("", "00") else since[:16]
-    return f"{shown.replace('T', ' ')} {w['utc']}"
+    return f"{shown.replace('T', ' ')} {words['utc']}"
 
 
-def _crit(w: dict[str, str], c: str) -> str:
-    return w.get(c, c)
+def _crit(words: dict[str, str], c: str) -> str:
+    return words.get(c, c)
 
 
-def _outcome(w: dict[str, str], o: str | None) -> str:
-    return w.get(f"{o}_o", o or "") if o and o != "unfinished" else w["unfinished_word"]
+def _outcome(words: dict[str, str], o: str | None) -> str:
+    return words.get(f"{o}_o", o or "") if o and o != "unfinished" else words["unfinished_word"]
 
 
-def _outcomes(w: dict[str, str], r: TraineeReport) -> str:
-    return ", ".join(f"{_outcome(w, k)} {v}" for k, v in sorted(r.outcomes.items()))
+def _outcomes(words: dict[str, str], r: TraineeReport) -> str:
+    return ", ".join(f"{_outcome(words, k)} {v}" for k, v in sorted(r.outcomes.items()))
 
 
-def _sessions_line(w: dict[str, str], r: TraineeReport) -> str:
-    since = w["since"].format(date=since_text(r.since, w)) if r.since else ""
-    return w["sessions"].format(
+def _sessions_line(words: dict[str, str], r: TraineeReport) -> str:
+    since = words["since"].format(date=since_text(r.since, words)) if r.since else ""
+    return words["sessions"].format(
         since=since,
         n=r.sessions,
-        parts=_outcomes(w, r),
+        parts=_outcomes(words, r),
         streak=r.streak_days,
         row=r.resolved_in_a_row,
         hints=r.hints_used,
     )
 
 
-def _best(w: dict[str, str], s: ScenarioRow) -> str:
-    return f"{_n(s.best)} {_outcome(w, s.best_outcome) if s.best_outcome else ''}"
+def _best(words: dict[str, str], s: ScenarioRow) -> str:
+    return f"{_n(s.best)} {_outcome(words, s.best_outcome) if s.best_outcome else ''}"
 
 
-def _latest(w: dict[str, str], s: ScenarioRow) -> str:
-    return f"{_n(s.latest)} {_outcome(w, s.latest_outcome)} ({s.latest_date})"
+def _latest(words: dict[str, str], s: ScenarioRow) -> str:
+    return f"{_n(s.latest)} {_outcome(words, s.latest_outcome)} ({s.latest_date})"
 
 
-def _ready_line(w: dict[str, str], g: GateResult, state: str) -> str:
-    return w["ready_line"].format(state=state, passed=g.passed, needed=g.needed, gate=g.gate_text(w["lang"]))
+def _ready_line(words: dict[str, str], g: GateResult, state: str) -> str:
+    return words["ready_line"].format(
+        state=state, passed=g.passed, needed=g.needed, gate=g.gate_text(words["lang"])
+    )
 
 
 def markdown(report: AnyReport, lang: str = "en") -> str:
     """The report as Markdown, in English or Chinese (`lang` "zh"; the data's own text, such as scenario titles
     and finding messages, stays as stored)."""
-    w = _words(lang)
+    words = _words(lang)
     r = as_report(report)
     if r.empty:
-        return w["no_sessions"] + "\n"
-    return _md_trainee(r, w) if isinstance(r, TraineeReport) else _md_team(r, w)
+        return words["no_sessions"] + "\n"
+    return _md_trainee(r, words) if isinstance(r, TraineeReport) else _md_team(r, words)
 
 
-def _md_trainee(r: TraineeReport, w: dict[str, str]) -> str:
-    out = [f"# {w['progress'].format(name=_md_cell(r.trainee))}", "", _sessions_line(w, r)]
+def _md_trainee(r: TraineeReport, words: dict[str, str]) -> str:
+    out = [f"# {words['progress'].format(name=_md_cell(r.trainee))}", "", _sessions_line(words, r)]
     for u in r.unfinished:
         when = u.started_at[:16].replace("T", " ")
         out.append(
-            f"- {w['unfinished'].format(sc=_md_cell(u.scenario), when=when, n=u.turns)}: "
+            f"- {words['unfinished'].format(sc=_md_cell(u.scenario), when=when, n=u.turns)}: "
             f"{_md_code(resume_command(u.scenario, r.trainee))}"
         )
     out += [
         "",
-        f"## {w['levels']}",
+        f"## {words['levels']}",
         "",
-        w["recent"],
+        words["recent"],
         "",
-        f"| {w['criterion']} | {w['level']} | |",
+        f"| {words['criterion']} | {words['level']} | |",
         "|---|---:|---|",
     ]
     for c in CRITERIA:
-        mark = w["weakest_mark"] if c == r.weakest else ""
-        out.append(f"| {_crit(w, c)} | {_n(r.levels.get(c), 1)} | `{bar(r.levels.get(c))}`{mark} |")
-    out.append(f"| {w['overall']} | {_n(r.overall_level, 1)} | `{bar(r.overall_level)}` |")
+        mark = words["weakest_mark"] if c == r.weakest else ""
+        out.append(f"| {_crit(words, c)} | {_n(r.levels.get(c), 1)} | `{bar(r.levels.get(c))}`{mark} |")
+    out.append(f"| {words['overall']} | {_n(r.overall_level, 1)} | `{bar(r.overall_level)}` |")
     if r.habits:
-        out += ["", f"## {w['habits']}", ""]
+        out += ["", f"## {words['habits']}", ""]
         for h in r.habits:
-            words = ", ".join(f"{_md_cell(x.text)} ×{x.count}" for x in h.words)
-            head, tail = (words, f": {_md_cell(h.message)}") if words else (_md_cell(h.message), "")
+            costly = ", ".join(f"{_md_cell(x.text)} ×{x.count}" for x in h.words)
+            head, tail = (costly, f": {_md_cell(h.message)}") if costly else (_md_cell(h.message), "")
             out.append(
-                f"- **{_crit(w, h.criterion)}: {head}** ({h.rule}, {h.count}×, "
-                f"{round(h.points)} {w['points']}){tail}"
+                f"- **{_crit(words, h.criterion)}: {head}** ({h.rule}, {h.count}×, "
+                f"{round(h.points)} {words['points']}){tail}"
             )
             # A blank line before each quote and before the Try line: otherwise Markdown joins them into one
             # paragraph (the Try line would read as the end of the last quote).
             for q in h.quotes:
                 out += ["", f"  > {_md_cell(q)}"]
             if h.suggestion:
-                out += ["", f"  {w['try']}: {_md_cell(h.suggestion)}"]
+                out += ["", f"  {words['try']}: {_md_cell(h.suggestion)}"]
     if r.scenarios:
         out += [
             "",
-            f"## {w['scenarios']}",
+            f"## {words['scenarios']}",
             "",
-            f"| {w['scenario']} | {w['attempts']} | {w['best']} | {w['latest']} | {w['passed']} |",
+            f"| {words['scenario']} | {words['attempts']} | {words['best']} | {words['latest']} | {words['passed']} |",
             "|---|---:|---|---|:-:|",
         ]
         for s in r.scenarios:
             out.append(
-                f"| {_md_cell(s.scenario)} | {s.attempts} | {_best(w, s)} | {_latest(w, s)} | "
+                f"| {_md_cell(s.scenario)} | {s.attempts} | {_best(words, s)} | {_latest(words, s)} | "
                 f"{'✔' if s.passed else ''} |"
             )
     if r.trend:
         out += [
             "",
-            f"## {w['over_time']}",
+            f"## {words['over_time']}",
             "",
-            f"| {w['date']} | {w['scenario']} | {' | '.join(_crit(w, c) for c in CRITERIA)} | {w['overall']} | "
-            f"{w['outcome']} |",
+            f"| {words['date']} | {words['scenario']} | {' | '.join(_crit(words, c) for c in CRITERIA)} "
+            f"| {words['overall']} | {words['outcome']} |",
             "|---|---|---:|---:|---:|---:|---|",
         ]
         for t in r.trend[-15:]:
             scores = " | ".join(_n(t.score(c)) for c in CRITERIA)
             out.append(
-                f"| {t.date} | {_md_cell(t.scenario)} | {scores} | {_n(t.overall)} | {_outcome(w, t.outcome)} |"
+                f"| {t.date} | {_md_cell(t.scenario)} | {scores} | {_n(t.overall)} | {_outcome(words, t.outcome)} |"
             )
     rd = r.readiness
     if rd:
         out += [
             "",
-            f"## {w['readiness']}",
+            f"## {words['readiness']}",
             "",
-            _ready_line(w, rd, w["ready"] if rd.ready else w["not_ready"]),
+            _ready_line(words, rd, words["ready"] if rd.ready else words["not_ready"]),
         ]
         if rd.missing_required:
             # its own paragraph, own line
-            out += ["", w["still"].format(ids=", ".join(map(_md_cell, rd.missing_required)))]
+            out += ["", words["still"].format(ids=", ".join(map(_md_cell, rd.missing_required)))]
         for g in r.gates:
-            state = w["ready"] if g.ready else w["not_ready"]
-            out += ["", f"**{_md_cell(g.name)}**: " + _ready_line(w, g, state)]
+            state = words["ready"] if g.ready else words["not_ready"]
+            out += ["", f"**{_md_cell(g.name)}**: " + _ready_line(words, g, state)]
     if r.next:
-        out += ["", f"## {w['next']}", ""]
+        out += ["", f"## {words['next']}", ""]
         for i, n in enumerate(r.next, 1):
             out.append(f"{i}. {_md_code(n.scenario)} {_md_cell(n.title)}")
     return "\n".join(out) + "\n"
 
 
-def _md_team(r: TeamReport, w: dict[str, str]) -> str:
-    since = w["since"].format(date=since_text(r.since, w)) if r.since else ""
+def _md_team(r: TeamReport, words: dict[str, str]) -> str:
+    since = words["since"].format(date=since_text(r.since, words)) if r.since else ""
     out = [
-        f"# {w['team'].format(since=since)}",
+        f"# {words['team'].format(since=since)}",
         "",
-        w["team_line"].format(t=len(r.trainees), n=r.sessions, gate=r.gate_text(w["lang"])),
+        words["team_line"].format(t=len(r.trainees), n=r.sessions, gate=r.gate_text(words["lang"])),
         "",
-        f"| {w['trainee']} | {w['sessions_col']} | {' | '.join(_crit(w, c) for c in CRITERIA)} | {w['overall']} | "
-        f"{w['weakest']} | {w['passed']} | {w['ready_col']} | {w['last']} |",
+        f"| {words['trainee']} | {words['sessions_col']} | {' | '.join(_crit(words, c) for c in CRITERIA)} "
+        f"| {words['overall']} | {words['weakest']} | {words['passed']} | {words['ready_col']} | {words['last']} |",
         "|---|---:|---:|---:|---:|---:|---|---:|:-:|---|",
     ]
     for t in r.trainees:
         levels = " | ".join(_n(t.levels.get(c)) for c in CRITERIA)
         out.append(
             f"| {_md_cell(t.trainee)} | {t.sessions} | {levels} | {_n(t.overall_level)} | "
-            f"{_crit(w, t.weakest) if t.weakest else ''} | {t.passed} | {'✔' if t.ready else ''} | {t.last} |"
+            f"{_crit(words, t.weakest) if t.weakest else ''} | {t.passed} | {'✔' if t.ready else ''} | {t.last} |"
         )
     if r.gates:
-        out += ["", f"## {w['gates']}", "", w["gates_note"], ""]
-        out += [f"- **{w['ready_gate']}**: {r.gate_text(w['lang'])}"]
-        out += [f"- **{_md_cell(g.name)}**: {_md_cell(g.gate_text(w['lang']))}" for g in r.gates]
+        out += ["", f"## {words['gates']}", "", words["gates_note"], ""]
+        out += [f"- **{words['ready_gate']}**: {r.gate_text(words['lang'])}"]
+        out += [f"- **{_md_cell(g.name)}**: {_md_cell(g.gate_text(words['lang']))}" for g in r.gates]
         out += [
             "",
-            f"| {w['trainee']} | {w['ready_gate']} | {' | '.join(_md_cell(g.name) for g in r.gates)} |",
+            f"| {words['trainee']} | {words['ready_gate']} | {' | '.join(_md_cell(g.name) for g in r.gates)} |",
             "|---|:-:|" + ":-:|" * len(r.gates),
         ]
         for t in r.trainees:
@@ -250,11 +252,11 @@ def _md_team(r: TeamReport, w: dict[str, str]) -> str:
     if r.trainees:
         out += [
             "",
-            f"## {w['works_on']}",
+            f"## {words['works_on']}",
             "",
-            w["works_note"],
+            words["works_note"],
             "",
-            f"| {w['trainee']} | {w['top_habit']} | {w['cost']} | {w['trend']} |",
+            f"| {words['trainee']} | {words['top_habit']} | {words['cost']} | {words['trend']} |",
             "|---|---|---:|---|",
         ]
         for t in r.trainees:
@@ -266,11 +268,11 @@ def _md_team(r: TeamReport, w: dict[str, str]) -> str:
     if r.grid.rows:
         out += [
             "",
-            f"## {w['grid']}",
+            f"## {words['grid']}",
             "",
-            w["grid_note"],
+            words["grid_note"],
             "",
-            f"| {w['trainee']} | {' | '.join(map(_md_cell, r.grid.scenarios))} |",
+            f"| {words['trainee']} | {' | '.join(map(_md_cell, r.grid.scenarios))} |",
             "|---|" + "---|" * len(r.grid.scenarios),
         ]
         for row in r.grid.rows:
@@ -279,9 +281,9 @@ def _md_team(r: TeamReport, w: dict[str, str]) -> str:
             )
     out += [
         "",
-        f"## {w['leaderboard'].format(since=since)}",
+        f"## {words['leaderboard'].format(since=since)}",
         "",
-        f"| # | {w['trainee']} | {w['passed_n']} | {w['overall']} | {w['sessions_col']} |",
+        f"| # | {words['trainee']} | {words['passed_n']} | {words['overall']} | {words['sessions_col']} |",
         "|---:|---|---:|---:|---:|",
     ]
     for x in r.leaderboard[:20]:
@@ -290,12 +292,12 @@ def _md_team(r: TeamReport, w: dict[str, str]) -> str:
         )
     out += [
         "",
-        f"## {w['difficulty']}",
+        f"## {words['difficulty']}",
         "",
-        w["hardest"],
+        words["hardest"],
         "",
-        f"| {w['scenario']} | {w['attempts']} | {w['trainees']} | {w['pass_rate']} | {w['resolved']} | {w['mean']} | "
-        f"{w['trips']} | {w['strong']} |",
+        f"| {words['scenario']} | {words['attempts']} | {words['trainees']} | {words['pass_rate']} "
+        f"| {words['resolved']} | {words['mean']} | {words['trips']} | {words['strong']} |",
         "|---|---:|---:|---:|---:|---:|---|---:|",
     ]
     for s in r.scenarios:
@@ -305,11 +307,13 @@ def _md_team(r: TeamReport, w: dict[str, str]) -> str:
             f"{_pct(s.resolved_rate)} | {_n(s.mean_overall)} | {_md_cell(trip)} | {s.strong_text()} |"
         )
     if any(s.flagged_for("strong-fail") for s in r.scenarios):
-        out += ["", _flag_note(w, r)]
+        out += ["", _flag_note(words, r)]
     flagged = [s for s in r.scenarios if s.flagged]
     if flagged:
-        out += ["", w["check_first"], ""]
-        out += [f"- ⚠ {_md_cell(s.scenario)}: {_md_cell('; '.join(_flag_reasons(w, s)))}" for s in flagged]
+        out += ["", words["check_first"], ""]
+        out += [
+            f"- ⚠ {_md_cell(s.scenario)}: {_md_cell('; '.join(_flag_reasons(words, s)))}" for s in flagged
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -318,23 +322,23 @@ def _grid_cell(row: GridRow, sid: str) -> str:
     return cell.text() if cell else ""
 
 
-def _flag_note(w: dict[str, str], r: TeamReport) -> str:
+def _flag_note(words: dict[str, str], r: TeamReport) -> str:
     from .progress import STRONG_MIN  # lazily: rendering a saved report needs no database
 
     level = r.gate_rule.min_overall if r.gate_rule else 0
-    return w["flag_note"].format(n=STRONG_MIN, level=f"{level:g}")
+    return words["flag_note"].format(n=STRONG_MIN, level=f"{level:g}")
 
 
-def _flag_reasons(w: dict[str, str], s: ScenarioStats) -> list[str]:
-    """Why the scenario is flagged, in `w`'s words (the model answers' problems are the engine's, in English)."""
+def _flag_reasons(words: dict[str, str], s: ScenarioStats) -> list[str]:
+    """Why the scenario is flagged, in the report's words (the model answers' problems are the engine's, in English)."""
     out = []
     for flag in s.flags:
         if flag.reason == "strong-fail" and s.strong:
-            out.append(w["flag_strong"].format(passed=s.strong.passed, trainees=s.strong.trainees))
+            out.append(words["flag_strong"].format(passed=s.strong.passed, trainees=s.strong.trainees))
         elif flag.reason == "model-answers":
             shown = "; ".join(flag.problems[:2])
-            more = w["more"].format(n=len(flag.problems) - 2) if len(flag.problems) > 2 else ""
-            out.append(w["flag_model"].format(problems=shown + more))
+            more = words["more"].format(n=len(flag.problems) - 2) if len(flag.problems) > 2 else ""
+            out.append(words["flag_model"].format(problems=shown + more))
     return out
 
 
@@ -370,11 +374,11 @@ def to_csv(report: AnyReport) -> str:
     """The report as CSV (UTF-8; `peilian report --out x.csv` adds the byte-order mark Excel needs for Chinese)."""
     r = as_report(report)
     buf = io.StringIO()
-    w = _SafeWriter(buf)
+    writer = _SafeWriter(buf)
     if isinstance(r, TraineeReport):
-        w.writerow(["trainee", "session", "date", "scenario", *CRITERIA, "overall", "outcome"])
+        writer.writerow(["trainee", "session", "date", "scenario", *CRITERIA, "overall", "outcome"])
         for p in r.trend:
-            w.writerow(
+            writer.writerow(
                 [
                     r.trainee,
                     p.session,
@@ -393,7 +397,7 @@ def to_csv(report: AnyReport) -> str:
     cells = {row.trainee: row.cells for row in r.grid.rows}
     # per scenario, why to check it before the trainees (the same in every row, so that a filter keeps it)
     checks = {s.scenario: "; ".join(_flag_reasons(report_words("en"), s)) for s in r.scenarios if s.flagged}
-    w.writerow(
+    writer.writerow(
         [
             "trainee",
             "sessions",
@@ -421,7 +425,7 @@ def to_csv(report: AnyReport) -> str:
             c = mine.get(sid)
             grid += [c.best, _yes(c.passed), c.attempts] if c else ["", "", 0]
             grid.append(checks.get(sid, ""))
-        w.writerow(
+        writer.writerow(
             [
                 t.trainee,
                 t.sessions,
@@ -459,7 +463,7 @@ svg text{font-size:11px;fill:#374151}
 
 
 def _svg_lines(
-    trend: list[TrendPoint], w: dict[str, str] | None = None, width: int = 900, height: int = 220
+    trend: list[TrendPoint], words: dict[str, str] | None = None, width: int = 900, height: int = 220
 ) -> str:
     if not trend:
         return ""
@@ -480,11 +484,11 @@ def _svg_lines(
         pts = " ".join(f"{pad + i * step:.1f},{y(t.score(c)):.1f}" for i, t in enumerate(trend))
         parts.append(
             f'<polyline fill="none" stroke="{COLOURS[c]}" stroke-width="2" points="{pts}">'
-            f"<title>{escape(_crit(w or {}, c))}</title></polyline>"
+            f"<title>{escape(_crit(words or {}, c))}</title></polyline>"
         )
     parts.append("</svg>")
     legend = "".join(
-        f'<span style="color:{COLOURS[c]}">■ {escape(_crit(w or {}, c))}</span>' for c in CRITERIA
+        f'<span style="color:{COLOURS[c]}">■ {escape(_crit(words or {}, c))}</span>' for c in CRITERIA
     )
     return "".join(parts) + f'<div class="legend">{legend}</div>'
 
@@ -499,12 +503,12 @@ def _svg_bars(
     scale = max(1.0, max(v for _l, v in items))
     parts = [f'<svg role="img" viewBox="0 0 {width} {height}" width="100%">']
     for i, (label, v) in enumerate(items):
-        w = (width - label_w - 50) * (v / scale)
+        bar_len = (width - label_w - 50) * (v / scale)
         yy = 5 + i * bar_h
         parts.append(
             f'<text x="0" y="{yy + bar_h * 0.7:.1f}">{escape(label)}</text>'
-            f'<rect x="{label_w}" y="{yy}" width="{w:.1f}" height="{bar_h - 4}" fill="{colour}"/>'
-            f'<text x="{label_w + w + 4:.1f}" y="{yy + bar_h * 0.7:.1f}">{v:g}</text>'
+            f'<rect x="{label_w}" y="{yy}" width="{bar_len:.1f}" height="{bar_h - 4}" fill="{colour}"/>'
+            f'<text x="{label_w + bar_len + 4:.1f}" y="{yy + bar_h * 0.7:.1f}">{v:g}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -540,60 +544,63 @@ def _plain(text: str) -> str:
 def html(report: AnyReport, lang: str = "en") -> str:
     """The report as one self-contained HTML page, in English or Chinese (`lang` "zh"); the data's own text
     (names, scenario titles, replies, finding messages) stays as stored, escaped."""
-    w = _words(lang)
+    words = _words(lang)
     r = as_report(report)
     if r.empty:
-        title, body = w["title_team"], f"<p>{escape(_plain(w['no_sessions']))}</p>"
+        title, body = words["title_team"], f"<p>{escape(_plain(words['no_sessions']))}</p>"
     elif isinstance(r, TraineeReport):
-        title, body = w["title_trainee"].format(name=r.trainee), _html_trainee(r, w)
+        title, body = words["title_trainee"].format(name=r.trainee), _html_trainee(r, words)
     else:
-        title, body = w["title_team"], _html_team(r, w)
+        title, body = words["title_team"], _html_team(r, words)
     return (
-        f'<!doctype html><html lang="{w["lang"]}"><head><meta charset="utf-8"><meta name="viewport" '
+        f'<!doctype html><html lang="{words["lang"]}"><head><meta charset="utf-8"><meta name="viewport" '
         f'content="width=device-width,initial-scale=1"><title>{escape(title)}</title><style>{CSS}</style></head>'
         f"<body>{body}</body></html>\n"
     )
 
 
-def _html_trainee(r: TraineeReport, w: dict[str, str]) -> str:
+def _html_trainee(r: TraineeReport, words: dict[str, str]) -> str:
     e = escape
-    out = [f"<h1>{e(w['progress'].format(name=r.trainee))}</h1>", f"<p>{e(_plain(_sessions_line(w, r)))}</p>"]
+    out = [
+        f"<h1>{e(words['progress'].format(name=r.trainee))}</h1>",
+        f"<p>{e(_plain(_sessions_line(words, r)))}</p>",
+    ]
     for u in r.unfinished:
-        line = w["unfinished"].format(sc=u.scenario, when=u.started_at[:16].replace("T", " "), n=u.turns)
+        line = words["unfinished"].format(sc=u.scenario, when=u.started_at[:16].replace("T", " "), n=u.turns)
         out.append(
-            f"<p class=muted>{e(line)}; {e(w['resume_with'])} "
+            f"<p class=muted>{e(line)}; {e(words['resume_with'])} "
             f"<code>{e(resume_command(u.scenario, r.trainee))}</code></p>"
         )
-    out.append(f"<h2>{e(w['levels'])}</h2><p class=muted>{e(w['recent'])}</p>")
+    out.append(f"<h2>{e(words['levels'])}</h2><p class=muted>{e(words['recent'])}</p>")
     out.append(
         _svg_bars(
             [
-                (_crit(w, c) + (w["weakest_paren"] if c == r.weakest else ""), r.levels.get(c) or 0)
+                (_crit(words, c) + (words["weakest_paren"] if c == r.weakest else ""), r.levels.get(c) or 0)
                 for c in CRITERIA
             ]
-            + [(w["overall"], r.overall_level or 0)]
+            + [(words["overall"], r.overall_level or 0)]
         )
     )
-    out.append(f"<h2>{e(w['over_time_html'])}</h2>" + _svg_lines(r.trend, w))
+    out.append(f"<h2>{e(words['over_time_html'])}</h2>" + _svg_lines(r.trend, words))
     if r.habits:
-        out.append(f"<h2>{e(w['habits'])}</h2><ul>")
+        out.append(f"<h2>{e(words['habits'])}</h2><ul>")
         for h in r.habits:
-            words = ", ".join(f"{x.text} ×{x.count}" for x in h.words) or h.message
+            costly = ", ".join(f"{x.text} ×{x.count}" for x in h.words) or h.message
             quotes = "".join(f"<blockquote>{e(q)}</blockquote>" for q in h.quotes)
-            sug = f"<div>{e(w['try'])}: {e(h.suggestion)}</div>" if h.suggestion else ""
+            sug = f"<div>{e(words['try'])}: {e(h.suggestion)}</div>" if h.suggestion else ""
             out.append(
-                f"<li><b>{e(_crit(w, h.criterion))}: {e(words)}</b> <span class=muted>({e(h.rule)}, "
-                f"{h.count}×, {round(h.points)} {e(w['points'])})</span> "
+                f"<li><b>{e(_crit(words, h.criterion))}: {e(costly)}</b> <span class=muted>({e(h.rule)}, "
+                f"{h.count}×, {round(h.points)} {e(words['points'])})</span> "
                 f"{e(h.message) if h.words else ''}{quotes}{sug}</li>"
             )
         out.append("</ul>")
     if r.scenarios:
-        out.append(f"<h2>{e(w['scenarios'])}</h2>")
+        out.append(f"<h2>{e(words['scenarios'])}</h2>")
         out.append(
             _table(
-                [w["scenario"], w["attempts"], w["best"], w["latest"], w["passed"]],
+                [words["scenario"], words["attempts"], words["best"], words["latest"], words["passed"]],
                 [
-                    [s.scenario, s.attempts, _best(w, s), _latest(w, s), "✔" if s.passed else ""]
+                    [s.scenario, s.attempts, _best(words, s), _latest(words, s), "✔" if s.passed else ""]
                     for s in r.scenarios
                 ],
                 {1},
@@ -601,41 +608,43 @@ def _html_trainee(r: TraineeReport, w: dict[str, str]) -> str:
         )
     rd = r.readiness
     if rd:
-        out.append(f"<h2>{e(w['readiness'])}</h2>")
+        out.append(f"<h2>{e(words['readiness'])}</h2>")
         named: list[tuple[str | None, GateResult]] = [(None, rd), *((g.name, g) for g in r.gates)]
         for name, g in named:
-            cls, state = ("ok", w["ready_html"]) if g.ready else ("no", w["not_ready_html"])
-            head, tail = _ready_line(w, g, "\0").split("\0", 1)
+            cls, state = ("ok", words["ready_html"]) if g.ready else ("no", words["not_ready_html"])
+            head, tail = _ready_line(words, g, "\0").split("\0", 1)
             missing = (
-                f" {e(w['still'].format(ids=', '.join(g.missing_required)))}" if g.missing_required else ""
+                f" {e(words['still'].format(ids=', '.join(g.missing_required)))}"
+                if g.missing_required
+                else ""
             )
             label = f"<b>{e(name)}</b>: " if name else ""
             out.append(f"<p>{label}{e(head)}<span class={cls}>{e(state)}</span>{e(tail)}{missing}</p>")
     if r.next:
         out.append(
-            f"<h2>{e(w['next'])}</h2><ol>"
+            f"<h2>{e(words['next'])}</h2><ol>"
             + "".join(f"<li><code>{e(n.scenario)}</code> {e(n.title)}</li>" for n in r.next)
             + "</ol>"
         )
     return "".join(out)
 
 
-def _html_team(r: TeamReport, w: dict[str, str]) -> str:
+def _html_team(r: TeamReport, words: dict[str, str]) -> str:
     e = escape
-    since = w["since"].format(date=since_text(r.since, w)) if r.since else ""
+    since = words["since"].format(date=since_text(r.since, words)) if r.since else ""
     out = [
-        f"<h1>{e(w['team'].format(since=since))}</h1>",
-        f"<p>{e(w['team_line'].format(t=len(r.trainees), n=r.sessions, gate=r.gate_text(w['lang'])))}</p>",
+        f"<h1>{e(words['team'].format(since=since))}</h1>",
+        f"<p>{e(words['team_line'].format(t=len(r.trainees), n=r.sessions, gate=r.gate_text(words['lang'])))}</p>",
         _table(
             [
-                w["trainee"],
-                w["sessions_col"],
-                *(_crit(w, c) for c in CRITERIA),
-                w["overall"],
-                w["weakest"],
-                w["passed"],
-                w["ready_col"],
-                w["last"],
+                words["trainee"],
+                words["sessions_col"],
+                *(_crit(words, c) for c in CRITERIA),
+                words["overall"],
+                words["weakest"],
+                words["passed"],
+                words["ready_col"],
+                words["last"],
             ],
             [
                 [
@@ -643,7 +652,7 @@ def _html_team(r: TeamReport, w: dict[str, str]) -> str:
                     t.sessions,
                     *(_n(t.levels.get(c)) for c in CRITERIA),
                     _n(t.overall_level),
-                    _crit(w, t.weakest or ""),
+                    _crit(words, t.weakest or ""),
                     t.passed,
                     "✔" if t.ready else "",
                     t.last,
@@ -654,13 +663,13 @@ def _html_team(r: TeamReport, w: dict[str, str]) -> str:
         ),
     ]
     if r.gates:
-        out.append(f"<h2>{e(w['gates'])}</h2><p class=muted>{e(w['gates_note'])}</p><ul>")
-        out.append(f"<li><b>{e(w['ready_gate'])}</b>: {e(r.gate_text(w['lang']))}</li>")
-        out += [f"<li><b>{e(g.name)}</b>: {e(g.gate_text(w['lang']))}</li>" for g in r.gates]
+        out.append(f"<h2>{e(words['gates'])}</h2><p class=muted>{e(words['gates_note'])}</p><ul>")
+        out.append(f"<li><b>{e(words['ready_gate'])}</b>: {e(r.gate_text(words['lang']))}</li>")
+        out += [f"<li><b>{e(g.name)}</b>: {e(g.gate_text(words['lang']))}</li>" for g in r.gates]
         out.append("</ul>")
         out.append(
             _table(
-                [w["trainee"], w["ready_gate"], *(g.name for g in r.gates)],
+                [words["trainee"], words["ready_gate"], *(g.name for g in r.gates)],
                 [
                     [t.trainee, r.default_gate(t).text(), *(t.gates[g.name].text() for g in r.gates)]
                     for t in r.trainees
@@ -669,10 +678,10 @@ def _html_team(r: TeamReport, w: dict[str, str]) -> str:
             )
         )
     if r.trainees:
-        out.append(f"<h2>{e(w['works_on'])}</h2><p class=muted>{e(w['works_note'])}</p>")
+        out.append(f"<h2>{e(words['works_on'])}</h2><p class=muted>{e(words['works_note'])}</p>")
         out.append(
             _table(
-                [w["trainee"], w["top_habit"], w["cost"], w["trend"]],
+                [words["trainee"], words["top_habit"], words["cost"], words["trend"]],
                 [
                     [
                         t.trainee,
@@ -686,43 +695,43 @@ def _html_team(r: TeamReport, w: dict[str, str]) -> str:
             )
         )
     if r.grid.rows:
-        out.append(f"<h2>{e(w['grid'])}</h2><p class=muted>{e(w['grid_note'])}</p><div class=wide>")
+        out.append(f"<h2>{e(words['grid'])}</h2><p class=muted>{e(words['grid_note'])}</p><div class=wide>")
         out.append(
             _table(
-                [w["trainee"], *r.grid.scenarios],
+                [words["trainee"], *r.grid.scenarios],
                 [[row.trainee, *(_grid_cell(row, sid) for sid in r.grid.scenarios)] for row in r.grid.rows],
                 classes=lambda i, v: "ok" if "✔" in v else ("muted" if v == "" else ""),
             )
         )
         out.append("</div>")
-    out.append(f"<h2>{e(w['distribution'])}</h2>")
+    out.append(f"<h2>{e(words['distribution'])}</h2>")
     out.append(_svg_bars([(f"{d.low}–{d.high}", d.trainees) for d in r.distribution], colour="#6b7280"))
-    out.append(f"<h2>{e(w['team_mean'])}</h2>")
+    out.append(f"<h2>{e(words['team_mean'])}</h2>")
     means: list[tuple[str, float]] = []
     for c in CRITERIA:
         vals = [v for t in r.trainees if (v := t.levels.get(c)) is not None]
-        means.append((_crit(w, c), round(sum(vals) / len(vals), 1) if vals else 0))
+        means.append((_crit(words, c), round(sum(vals) / len(vals), 1) if vals else 0))
     out.append(_svg_bars(means))
-    out.append(f"<h2>{e(w['leaderboard'].format(since=since))}</h2>")
+    out.append(f"<h2>{e(words['leaderboard'].format(since=since))}</h2>")
     out.append(
         _table(
-            ["#", w["trainee"], w["passed_n"], w["overall"], w["sessions_col"]],
+            ["#", words["trainee"], words["passed_n"], words["overall"], words["sessions_col"]],
             [[x.rank, x.trainee, x.passed, _n(x.overall_level), x.sessions] for x in r.leaderboard[:20]],
             {0, 2, 3, 4},
         )
     )
-    out.append(f"<h2>{e(w['difficulty'])}</h2><p class=muted>{e(_plain(w['hardest']))}</p>")
+    out.append(f"<h2>{e(words['difficulty'])}</h2><p class=muted>{e(_plain(words['hardest']))}</p>")
     out.append(
         _table(
             [
-                w["scenario"],
-                w["attempts"],
-                w["trainees"],
-                w["pass_rate"],
-                w["resolved"],
-                w["mean"],
-                w["trips"],
-                w["strong"],
+                words["scenario"],
+                words["attempts"],
+                words["trainees"],
+                words["pass_rate"],
+                words["resolved"],
+                words["mean"],
+                words["trips"],
+                words["strong"],
             ],
             [
                 [
@@ -742,11 +751,13 @@ def _html_team(r: TeamReport, w: dict[str, str]) -> str:
         )
     )
     if any(s.flagged_for("strong-fail") for s in r.scenarios):
-        out.append(f"<p class=no>{e(_flag_note(w, r).replace('`', ''))}</p>")
+        out.append(f"<p class=no>{e(_flag_note(words, r).replace('`', ''))}</p>")
     flagged = [s for s in r.scenarios if s.flagged]
     if flagged:
-        out.append(f"<p class=no>{e(w['check_first'])}</p><ul>")
-        out += [f"<li><b>⚠ {e(s.scenario)}</b>: {e('; '.join(_flag_reasons(w, s)))}</li>" for s in flagged]
+        out.append(f"<p class=no>{e(words['check_first'])}</p><ul>")
+        out += [
+            f"<li><b>⚠ {e(s.scenario)}</b>: {e('; '.join(_flag_reasons(words, s)))}</li>" for s in flagged
+        ]
         out.append("</ul>")
     return "".join(out)
 

@@ -455,7 +455,7 @@ async def test_findings_are_worded_in_the_interface_language_and_follow_a_switch
         panel_en = str(chat.query_one("#scores", Static).content)
         assert "certainty" in panel_en and "commits to nothing" in panel_en and "没有给出承诺" not in panel_en
         turn = chat.session.turns[0]
-        assert chat.session.explained(turn, "en").scores == turn.result.scores
+        assert chat.session.worded(turn, "en").scores == turn.result.scores
 
 
 # -- turn timer, pause, typing indicator, next scenario, language, palette, charts ---------------------------------

@@ -194,7 +194,7 @@ class ChatScreen(AppScreen):
     def _show_scores(self, turn: Turn) -> None:
         """The panel for `turn`, its findings worded in the interface language (re-worded after a switch)."""
         lang = self.app.lang
-        explained = self.session.explained(turn, lang)
+        explained = self.session.worded(turn, lang)
         panel = score_panel(turn, lang, explained, labels=self.scenario.item_labels())
         self.query_one("#scores", Static).update(Wrapped(panel))
 

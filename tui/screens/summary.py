@@ -43,7 +43,7 @@ class SummaryScreen(ScrollKeys, AppScreen):
 
     def _lost(self, turn: Turn, lang: str) -> Text:
         """What cost the reply its points, and the better way to say it, in the interface language."""
-        text = findings_text(self.session.explained(turn, lang), gains=False)
+        text = findings_text(self.session.worded(turn, lang), gains=False)
         text.rstrip()
         return text
 

@@ -359,13 +359,74 @@ def draft_from_transcript(
     amounts, order numbers), the customer's name from how they were addressed, the agent's strong replies as model
     answers and weak ones marked (scored by the real scorer) with a better answer proposed, required items from
     what the strong replies did (a concrete time, how the customer hears, the amount), and a good and a bad test."""
-    from scoring import ScoreContext, default_scorer
-
-    customer_lines = [m.text for m in messages if m.role == "customer"]
-    lang = _lang_of(customer_lines)
+    lang = _lang_of([m.text for m in messages if m.role == "customer"])
     fam = "en" if lang == "en" else "zh"
     t, d = _TEXT[fam], _DRAFT[fam]
-    # Pair each customer line with the agent's replies before the next customer line.
+    pairs = _judged_pairs(messages, lang, scorer)
+    facts = chat_facts([m.text for m in messages])
+    fact_lines = [d[k].format(x=("、" if fam == "zh" else ", ").join(v)) for k, v in facts.items() if v]
+    when_t = facts["times"][0] if facts["times"] else ("今天18点前" if fam == "zh" else "today by 6 pm")
+    draft = _Answers(pairs, t, d, when_t)
+    must, requires = _must_items(draft.strong, d)
+    forbidden = _forbidden_items(pairs, d)
+    opening, rest = pairs[0], pairs[1:]
+    closing = {}
+    if rest and not rest[-1].reply:  # the chat ends with the customer: settled, or gone to complain?
+        how = _how_it_ended(rest[-1].line)
+        if how:
+            closing = {how: rest.pop().line}
+    name = persona_name(messages) or ("Customer" if fam == "en" else "顾客")
+    doc: dict = {
+        "id": id,
+        "version": 1,
+        "title": title or (opening.line[:30] + ("…" if len(opening.line) > 30 else "")),
+        "lang": lang,
+        "difficulty": 3,
+        "tags": ["draft"],
+        "persona": {"name": name, "temperament": "TODO", "mood": 30},
+        "brief": t["brief"],
+        "facts": fact_lines + [t["fact"]],
+        "opening": {"lines": [opening.line], "hint": "", "model_answer": draft.model_answer(opening)},
+        "rubric": {k: v for k, v in (("must", must), ("forbidden", forbidden)) if v},
+        "beats": [],
+        "endings": {
+            "max_turns": max(4, len(pairs) + 2),
+            "resolved": {
+                **({"requires": requires} if requires else {}),
+                "lines": [closing.get("resolved", t["resolved"])],
+            },
+            "escalated": {"lines": [closing.get("escalated", t["escalated"])]},
+            "abandoned": {"lines": [t["abandoned"]]},
+        },
+        "tests": [],
+    }
+    if not doc["rubric"]:
+        del doc["rubric"]
+    for n, p in enumerate(rest, 1):
+        before = pairs[n - 1]  # the agent's reply this customer line answered in the real chat
+        beat = {"id": f"beat-{n}", "once": True}
+        if before.weak and before.scores["certainty"] < 50:
+            beat["when"] = {"scores": {"certainty": {"max": 49}}}  # said after a vague reply, as in the chat
+        beat.update({"lines": [p.line], "hint": "", "model_answer": draft.model_answer(p)})
+        doc["beats"].append(beat)
+    doc["beats"].append({"id": "fallback", "lines": [t["fallback"]]})
+    doc["tests"] = _draft_tests(draft, doc["endings"]["max_turns"])
+    head = f"# yaml-language-server: $schema={schema}\n" if schema else ""
+    note = (
+        "# Drafted from a real transcript by `peilian scenarios draft`. The opening and beats are the customer's\n"
+        "# real lines, each said once, in order. Model answers are the agent's real replies; "
+        f"{sum(p.weak for p in pairs)} weak one(s) are marked TODO\n"
+        "# with a better answer proposed. The facts, the persona's name and the must items come from the chat:\n"
+        "# check them. `peilian scenarios test --draft FILE -v` shows what is still to do.\n"
+    )
+    body = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120)
+    return head + note + body
+
+
+def _judged_pairs(messages: list[Message], lang: str, scorer) -> list[_Judged]:
+    """Each customer line with the agent's replies before the next customer line, scored by the real scorer."""
+    from scoring import ScoreContext, default_scorer
+
     pairs: list[_Judged] = []
     for i, m in enumerate(messages):
         if m.role != "customer":
@@ -377,37 +438,71 @@ def draft_from_transcript(
         if p.reply:
             r = scorer.score(p.reply, ScoreContext(customer=p.line, lang=lang if lang != "mixed" else None))
             p.scores, p.signals, p.findings = r.scores, r.signals, r.findings
-    strong = [p for p in pairs if p.reply and not p.weak]
-    facts = chat_facts([m.text for m in messages])
-    fact_lines = [d[k].format(x=("、" if fam == "zh" else ", ").join(v)) for k, v in facts.items() if v]
-    when_t = facts["times"][0] if facts["times"] else ("今天18点前" if fam == "zh" else "today by 6 pm")
+    return pairs
 
-    def better(p: _Judged) -> str:
-        later = next((q for q in pairs[pairs.index(p) + 1 :] if q in strong), None) or (
+
+@dataclass
+class _Answers:
+    """The model answer for each customer line: the agent's own reply when strong; a weak one marked, with why
+    and a better answer (a later strong reply of the same chat, else a template with the chat's time)."""
+
+    pairs: list[_Judged]
+    t: dict[str, Any]
+    d: dict[str, Any]
+    when: str
+
+    @property
+    def strong(self) -> list[_Judged]:
+        return [p for p in self.pairs if p.reply and not p.weak]
+
+    def better(self, p: _Judged) -> str:
+        strong = self.strong
+        later = next((q for q in self.pairs[self.pairs.index(p) + 1 :] if q in strong), None) or (
             strong[0] if strong else None
         )
-        return later.reply if later else d["better"].format(time=d["soon"].format(t=when_t))
+        return later.reply if later else self.d["better"].format(time=self.d["soon"].format(t=self.when))
 
-    def model_answer(p: _Judged) -> str:
+    def model_answer(self, p: _Judged) -> str:
+        d = self.d
         if not p.reply:
-            return t["model"]
-        if p.weak:
-            crit = "certainty" if p.scores["certainty"] < 50 else "warmth"
-            worst = min(
-                (f for f in p.findings if f.criterion == crit and f.effect < 0 and f.text != p.reply),
-                key=lambda f: f.effect,
-                default=None,
-            )
-            why = d["why_c" if crit == "certainty" else "why_w"].format(
-                c=p.scores["certainty"], w=p.scores["warmth"]
-            )
-            if worst is not None:
-                why += d["worst"].format(x=worst.text)
-            return d["weak"].format(why=why, reply=p.reply, better=better(p))
-        return p.reply
+            return self.t["model"]
+        if not p.weak:
+            return p.reply
+        crit = "certainty" if p.scores["certainty"] < 50 else "warmth"
+        worst = min(
+            (f for f in p.findings if f.criterion == crit and f.effect < 0 and f.text != p.reply),
+            key=lambda f: f.effect,
+            default=None,
+        )
+        why = d["why_c" if crit == "certainty" else "why_w"].format(
+            c=p.scores["certainty"], w=p.scores["warmth"]
+        )
+        if worst is not None:
+            why += d["worst"].format(x=worst.text)
+        return d["weak"].format(why=why, reply=p.reply, better=self.better(p))
 
-    # Required items: what the strong replies did that the scorer can see, in their own words.
-    must, requires = [], []
+
+def _draft_tests(draft: _Answers, max_turns: int) -> list[dict]:
+    """A good path (the strong replies, weak ones replaced), the chat's weak replies, a cold reply, a forbidden move."""
+    d = draft.d
+    good = [p.reply if not p.weak else draft.better(p) for p in draft.pairs if p.reply] or [draft.t["model"]]
+    bad = [p.reply for p in draft.pairs if p.weak] or d["vague"]
+    return [
+        {
+            "name": "good path: the strong replies (weak ones replaced)",
+            "replies": good[:max_turns],
+            "expect": "resolved",
+        },
+        {"name": "the weak replies of the chat", "replies": (bad * 4)[:max_turns], "expect": "escalated"},
+        {"name": "cold reply", "replies": [d["cold"]], "expect": "escalated"},
+        {"name": "forbidden move", "replies": [d["forbidden"]], "expect": "escalated"},
+    ]
+
+
+def _must_items(strong: list[_Judged], d: dict[str, Any]) -> tuple[list[dict], list[str]]:
+    """Required items: what the strong replies did that the scorer can see, in their own words."""
+    must: list[dict] = []
+    requires: list[str] = []
     for signal, item_id in (
         ("deadline", "give-deadline"),
         ("channel", "say-how-they-hear"),
@@ -439,6 +534,11 @@ def draft_from_transcript(
             )
             if signal != "amount":  # an amount is often only the fallback's (a refund if it slips): a bonus
                 requires.append(item_id)
+    return must, requires
+
+
+def _forbidden_items(pairs: list[_Judged], d: dict[str, Any]) -> list[dict]:
+    """Pushing the work onto the customer, in the words the weak replies used."""
     pushed = list(
         dict.fromkeys(
             f.text
@@ -448,76 +548,7 @@ def draft_from_transcript(
             if f.rule == "certainty.pass-on" and len(f.text) >= 3
         )
     )
-    forbidden = [{"id": "push-to-customer", "label": d["push"], "phrases": pushed[:8]}] if pushed else []
-
-    opening, rest = pairs[0], pairs[1:]
-    closing = {}
-    if rest and not rest[-1].reply:  # the chat ends with the customer: settled, or gone to complain?
-        how = _how_it_ended(rest[-1].line)
-        if how:
-            closing = {how: rest.pop().line}
-    name = persona_name(messages) or ("Customer" if fam == "en" else "顾客")
-    doc: dict = {
-        "id": id,
-        "version": 1,
-        "title": title or (opening.line[:30] + ("…" if len(opening.line) > 30 else "")),
-        "lang": lang,
-        "difficulty": 3,
-        "tags": ["draft"],
-        "persona": {"name": name, "temperament": "TODO", "mood": 30},
-        "brief": t["brief"],
-        "facts": fact_lines + [t["fact"]],
-        "opening": {"lines": [opening.line], "hint": "", "model_answer": model_answer(opening)},
-        "rubric": {k: v for k, v in (("must", must), ("forbidden", forbidden)) if v},
-        "beats": [],
-        "endings": {
-            "max_turns": max(4, len(pairs) + 2),
-            "resolved": {
-                **({"requires": requires} if requires else {}),
-                "lines": [closing.get("resolved", t["resolved"])],
-            },
-            "escalated": {"lines": [closing.get("escalated", t["escalated"])]},
-            "abandoned": {"lines": [t["abandoned"]]},
-        },
-        "tests": [],
-    }
-    if not doc["rubric"]:
-        del doc["rubric"]
-    for n, p in enumerate(rest, 1):
-        before = pairs[n - 1]  # the agent's reply this customer line answered in the real chat
-        beat = {"id": f"beat-{n}", "once": True}
-        if before.weak and before.scores["certainty"] < 50:
-            beat["when"] = {"scores": {"certainty": {"max": 49}}}  # said after a vague reply, as in the chat
-        beat.update({"lines": [p.line], "hint": "", "model_answer": model_answer(p)})
-        doc["beats"].append(beat)
-    doc["beats"].append({"id": "fallback", "lines": [t["fallback"]]})
-    good = [p.reply if not p.weak else better(p) for p in pairs if p.reply] or [t["model"]]
-    bad = [p.reply for p in pairs if p.weak] or d["vague"]
-    doc["tests"] = [
-        {
-            "name": "good path: the strong replies (weak ones replaced)",
-            "replies": good[: doc["endings"]["max_turns"]],
-            "expect": "resolved",
-        },
-        {
-            "name": "the weak replies of the chat",
-            "replies": (bad * 4)[: doc["endings"]["max_turns"]],
-            "expect": "escalated",
-        },
-        {"name": "cold reply", "replies": [d["cold"]], "expect": "escalated"},
-        {"name": "forbidden move", "replies": [d["forbidden"]], "expect": "escalated"},
-    ]
-    weak_n = sum(p.weak for p in pairs)
-    head = f"# yaml-language-server: $schema={schema}\n" if schema else ""
-    note = (
-        "# Drafted from a real transcript by `peilian scenarios draft`. The opening and beats are the customer's\n"
-        "# real lines, each said once, in order. Model answers are the agent's real replies; "
-        f"{weak_n} weak one(s) are marked TODO\n"
-        "# with a better answer proposed. The facts, the persona's name and the must items come from the chat:\n"
-        "# check them. `peilian scenarios test --draft FILE -v` shows what is still to do.\n"
-    )
-    body = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120)
-    return head + note + body
+    return [{"id": "push-to-customer", "label": d["push"], "phrases": pushed[:8]}] if pushed else []
 
 
 SCHEMA_NAME = "scenario.schema.json"

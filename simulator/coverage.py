@@ -86,8 +86,14 @@ def explore(
     pool = list(dict.fromkeys(own + pool))
     cov = Coverage(sc.id, runs)
     beat_ids = [b.id for b in sc.beats]
-    # every one of the scenario's own replies once as the opening reply (what its author meant to trigger), then
-    # the varied sessions
+    # the scenario's own tests (the paths its author wrote: a beat one of them reaches is reachable), every one of
+    # its own replies once as the opening reply (what its author meant to trigger), then the varied sessions
+    for test in sc.tests:
+        session = Session(sc, scorer=scorer, seed=test.seed)
+        for reply in test.replies:
+            if session.finished:
+                break
+            _count(cov, session.submit(reply).decision.beat)
     firsts = list(dict.fromkeys(own))
     for run in range(len(firsts) + runs):
         rng = random.Random(run)
@@ -104,12 +110,7 @@ def explore(
                 reply = rng.choice(own)
             else:
                 reply = rng.choice(pool)
-            turn = session.submit(reply)
-            beat = turn.decision.beat
-            if beat.startswith("end:"):
-                cov.endings_reached[beat[4:]] = cov.endings_reached.get(beat[4:], 0) + 1
-            else:
-                cov.beats_reached[beat] = cov.beats_reached.get(beat, 0) + 1
+            _count(cov, session.submit(reply).decision.beat)
         for m in session.must_done:
             cov.items_done[m] = cov.items_done.get(m, 0) + 1
     must = [m.id for m in sc.rubric.must]
@@ -120,6 +121,13 @@ def explore(
     cov.beats_missed = [b for b in beat_ids if b not in cov.beats_reached]
     cov.endings_missed = [e for e in OUTCOMES if e not in cov.endings_reached]
     return cov
+
+
+def _count(cov: Coverage, beat: str) -> None:
+    if beat.startswith("end:"):
+        cov.endings_reached[beat[4:]] = cov.endings_reached.get(beat[4:], 0) + 1
+    else:
+        cov.beats_reached[beat] = cov.beats_reached.get(beat, 0) + 1
 
 
 def tested_items(sc: Scenario, scorer: Scorer | None = None) -> set[str]:

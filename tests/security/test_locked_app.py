@@ -60,4 +60,4 @@ def test_the_role_given_wins_over_config_yaml(peilian_home):
         config={**LEAD_CONFIG, "role": "trainee"},
     )
     data, _text = lead.report("team")
-    assert data is not None and data["kind"] == "team"
+    assert data is not None and data.kind == "team"

@@ -530,6 +530,17 @@ def _fact_words(st: _State) -> tuple[int, list[tuple[int, int]]]:
     return len(found), spans
 
 
+# the agent speaking as one person ('I', '我'), not as the company ('we', '我们'): who owns the case
+# (I, me, my as Chinese 我 covers all three)
+_FIRST_PERSON = re.compile(
+    r"(?<![a-z'’])(?:i(?=(?:['’](?:m|ll|ve|d))?(?![a-z]))|(?:me|my|mine|myself)(?![a-z'’]))|我(?![们們哋])"
+)
+
+
+def _first_person(st: _State) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _FIRST_PERSON.finditer(st.norm)]
+
+
 # A customer who may be being scammed: someone wants a code, a transfer, remote access or a "safe account"
 _SCAM_CUE = re.compile(
     r"(验证码|动态码|安全账户|安全帐户|转账|转到|汇款|打款|解除分期|屏幕共享|共享屏幕|远程|公检法|刷单|中奖|保证金|礼品卡|点卡|ATM|"
@@ -625,6 +636,9 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
     codes = _codes(st)
     if codes:
         out.append(Feature("simplicity.codes", min(len(codes), 3), codes[:3]))
+    mine = _first_person(st)
+    if mine:
+        out.append(Feature("warmth.first-person", min(len(mine), 4) / 2, mine[:2]))
     name = _name(st)
     if name:
         out.append(Feature("warmth.name", 1.0, [name]))

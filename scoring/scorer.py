@@ -19,7 +19,7 @@ from typing import Any
 from . import safe_regex
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .items import match_items
-from .rules import INDEX, Rule, RuleSet
+from .rules import INDEX, Rule, RuleSet, _format, _text
 from .signals import signals_of
 from .text import detect_lang, normalize, traditional
 
@@ -92,22 +92,36 @@ class _State:
         s, _ = self.clause(start, end)
         return bool(_NEG.search(self.norm[max(s, start - NEGATION_REACH) : start]))
 
-    def add(self, rule: Rule, start: int, end: int, effect: float, **kw: Any) -> Finding:
+    def add(
+        self,
+        rule: Rule,
+        start: int,
+        end: int,
+        effect: float,
+        *,
+        message: dict | str | None = None,
+        suggestion: str | None = None,
+        **kw: Any,
+    ) -> Finding:
         """A finding of `rule` on reply[start:end], its message in the feedback language and its suggestion in the
-        reply's (traditional script for a zh-Hant customer); a rule's ceiling is noted for the combining step."""
+        reply's (traditional script for a zh-Hant customer); a rule's ceiling is noted for the combining step.
+        `message` (a {zh, en} variant of the rule's own) and `suggestion` (already worded) replace the rule's."""
         text = self.reply[start:end]
-        suggestion = rule.suggestion_for(
-            self.lang, text=text.strip(), **kw
-        )  # the better wording: as replied in
-        if self.ctx.lang == "zh-Hant" and suggestion:
-            suggestion = traditional(suggestion)
+        if suggestion is None:
+            suggestion = rule.suggestion_for(
+                self.lang, text=text.strip(), **kw
+            )  # the better wording: as replied in
+            if self.ctx.lang == "zh-Hant" and suggestion:
+                suggestion = traditional(suggestion)
         f = Finding(
             rule.id,
             rule.criterion,
             start,
             end,
             text,
-            rule.message_for(self.msg_lang, text=text.strip(), **kw),
+            _format(_text(message, self.msg_lang), {"text": text.strip(), **kw})
+            if message is not None
+            else rule.message_for(self.msg_lang, text=text.strip(), **kw),
             suggestion,
             float(effect),
         )
@@ -639,6 +653,13 @@ def d_no_commitment(scorer: RuleScorer, rule: Rule, st: _State) -> None:
         or el.get("result")
         or el.get("time")
     ):
+        # The words that left it open, when there are some ("尽快", "as soon as possible"): the trainee sees what
+        # to replace, not only that the whole reply promised nothing.
+        hedge = next((f for f in st.findings if f.rule == "certainty.hedge"), None)
+        variant = rule.params.get("messages", {}).get("hedge") if hedge is not None else None
+        if hedge is not None and variant:
+            st.add(rule, hedge.start, hedge.end, rule.effect, message=variant, suggestion=hedge.suggestion)
+            return
         s, e = _whole(st)
         st.add(rule, s, e, rule.effect)
 

@@ -96,7 +96,14 @@ def test_run_keeps_every_turn_with_pinned_versions(peilian_home, backend):
     )
     assert [t[1] for t in turns] == REPLIES
     assert all(t[3] and t[4] for t in turns) and all(t[5] is not None for t in turns)
-    assert rows(peilian_home, "select count(*) from findings where rule = 'certainty.hedge'")[0][0] >= 1
+    # the vague reply's finding is on the words that left it open, not on the whole reply
+    assert (
+        rows(
+            peilian_home,
+            "select count(*) from findings where rule = 'certainty.no-commitment' and text = 'look into it'",
+        )[0][0]
+        >= 1
+    )
     # every session, turn and finding has its own global id
     uids = [
         r[0] for t in ("sessions", "turns", "findings") for r in rows(peilian_home, f"select uid from {t}")
@@ -480,7 +487,7 @@ def test_progress_model(peilian_home, backend):
     rep = trainee_report(rec.store, "c", scenarios=info, gate=gate)
     assert rep.scenarios[0].attempts == 2 and rep.scenarios[0].best_outcome == "resolved"
     assert rep.readiness and rep.readiness.ready and rep.resolved_in_a_row == 1 and rep.streak_days == 1
-    hedges = [h for h in rep.habits if h.rule == "certainty.hedge"]
+    hedges = [h for h in rep.habits if h.rule == "certainty.no-commitment"]  # on the hedge that left it open
     assert hedges and hedges[0].words[0].text == "尽快" and "尽快" in hedges[0].quotes[0]
     team = team_report(rec.store, scenarios=info, gate=gate)
     assert team.trainees[0].ready and team.scenarios[0].attempts == 2
@@ -617,7 +624,8 @@ class _Voice:
         yield self.last.text
 
 
-# What the recorder stored for the sessions below, before the engine kept one record per customer line.
+# What the recorder stored for the sessions below (pinned before the engine kept one record per customer line; the
+# moods and beats follow the scorer, so a refit regenerates them: the shape of the rows may not change).
 PINNED = (
     [
         (
@@ -742,17 +750,17 @@ PINNED = (
         (
             1,
             "opening",
-            "«This is the third time I'm writing. Where is my 12 yuan return postage? "
-            "The seller promised it two weeks ago.»",
+            "«This is the third time I'm writing. Where is my 12 yuan return postage? The seller promised it two "
+            "weeks ago.»",
             "Sorry about this, Ms Carter. Let me check on your refund.",
             30,
-            19,
+            17,
             "[]",
             "[]",
             "sarcastic-when",
             1,
-            "«This is the third time I'm writing. Where is my 12 yuan return postage? "
-            "The seller promised it two weeks ago.»",
+            "«This is the third time I'm writing. Where is my 12 yuan return postage? The seller promised it two "
+            "weeks ago.»",
             "llm",
             "You're not telling me anything new. What date will I have my 12 yuan?",
             "fallback:guard",
@@ -763,8 +771,8 @@ PINNED = (
             "sarcastic-when",
             "You're not telling me anything new. What date will I have my 12 yuan?",
             "I understand, Ms Carter, and I'm sorry. I'm looking into the 12 yuan for you now.",
-            19,
-            10,
+            17,
+            11,
             '["state-amount"]',
             "[]",
             "sarcastic-when",
@@ -780,7 +788,7 @@ PINNED = (
             "sarcastic-when",
             "«Great, another vague answer. Give me a time or don't bother.»",
             "Please be patient, we will look into it.",
-            10,
+            11,
             0,
             "[]",
             "[]",

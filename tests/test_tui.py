@@ -448,7 +448,7 @@ async def test_findings_are_worded_in_the_interface_language_and_follow_a_switch
         assert chat.session.turns and not chat.answering
         panel = str(chat.query_one("#scores", Static).content)
         assert "确定性" in panel and "as soon as possible" in panel
-        assert "'as soon as possible'没有给出承诺" in panel and "commits to nothing" not in panel
+        assert "'look into it'没有给出承诺" in panel and "commits to nothing" not in panel
         assert "within 3 hours" in panel  # the better wording stays in the language the customer reads
         await pilot.press("ctrl+l")
         await pilot.pause()
@@ -779,12 +779,12 @@ async def test_summary_transcript_says_what_each_weak_reply_lost_in_the_interfac
         assert isinstance(app.screen, SummaryScreen)
         await pilot.pause()
         lost = [w.plain for w in app.screen.query(".lost")]
-        assert lost and "points lost" in lost[0] and "'as soon as possible' commits to nothing" in lost[0]
+        assert lost and "points lost" in lost[0] and "'look into it' commits to nothing" in lost[0]
         assert "→" in lost[0]  # with the better way to say it
         await pilot.press("ctrl+l")
         await pilot.pause()
         lost_zh = [w.plain for w in app.screen.query(".lost")]
-        assert "扣分" in lost_zh[0] and "'as soon as possible'没有给出承诺" in lost_zh[0]
+        assert "扣分" in lost_zh[0] and "'look into it'没有给出承诺" in lost_zh[0]
 
 
 async def test_at_80x24_the_brief_and_the_summary_scroll_from_the_keyboard_and_f2_shows_every_model_answer():

@@ -450,7 +450,18 @@ def _shape(value, path: str = "", out: dict | None = None) -> dict[str, list[str
 def test_the_json_reports_keep_their_keys(peilian_home):
     """JSON is a public format (scripts and dashboards read it): its keys, and their order, are pinned."""
     _cli_team(peilian_home)
-    assert run_peilian("run", "late-birthday-gift", "--trainee", "李四", "-q", input="好的\n").returncode == 0
+    # a reply whose weakest habit has words (blame: 您自己), so every key of a habit shows
+    assert (
+        run_peilian(
+            "run",
+            "late-birthday-gift",
+            "--trainee",
+            "李四",
+            "-q",
+            input="这是您自己操作的问题,我们会尽快处理\n",
+        ).returncode
+        == 0
+    )
     store = open_store()  # and one trainee with enough sessions for a trend
     with store.write() as conn:
         tid = store.trainee_id_in(conn, "趋势")

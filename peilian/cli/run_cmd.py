@@ -13,7 +13,7 @@ import click
 from simulator import Session
 from simulator.explain import missing_line, mood_arithmetic, mood_totals, near_misses
 from simulator.runner import play, speak
-from store import StoreRecorder, clean_name
+from store import StoredSession, StoreRecorder, clean_name
 
 from ..catalog import find_scenario
 from ..config import load_config
@@ -170,52 +170,21 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
     """
     sc = find_scenario(scenario, warn=lambda m: click.echo(f"peilian: {inert(m)}", err=True))
     customer = make_customer(bot, model, base_url)
-    if (
-        trainee is None
-    ):  # not given: config.yaml's, else the default name; given (even "" or "  "): checked as is
+    # not given: config.yaml's, else the default name; given (even "" or "  "): checked as is
+    if trainee is None:
         trainee = load_config().get("trainee") or "trainee"
     trainee = clean_name(trainee)
     if resume and no_save:
         raise UserError("--resume continues a saved session; it can't be combined with --no-save.")
     recorder = None if no_save else StoreRecorder()
-    stored = None
-    if recorder and resume:
-        stored = recorder.unfinished(trainee, sc.id)
-        if stored is None:
-            raise UserError(
-                f"{trainee} has no unfinished session of {sc.id} to resume; start one without --resume."
-            )
-        if stored.scenario_hash != sc.content_hash():
-            raise UserError(
-                f"{sc.id} has changed since that session started ({stored.started_at[:16]}), so it can't be resumed "
-                "exactly; start again without --resume (the old session is closed as abandoned)."
-            )
+    stored = _resumed(recorder, trainee, sc) if recorder and resume else None
+    if stored is not None:
         seed = stored.seed
     elif recorder:
-        closed = recorder.close_unfinished(trainee, sc.id)
-        if closed and not as_json:
-            click.echo(
-                click.style(
-                    f"(An unfinished session of {sc.id} was closed as abandoned; its replies are kept. "
-                    "Next time use --resume to continue it.)",
-                    dim=True,
-                )
-            )
+        _close_unfinished(recorder, trainee, sc, quiet=as_json)
     seed = seed if seed is not None else random.randrange(1_000_000)
-
-    if replies_path is None and sys.stdin.isatty() and not as_json:
-        replies = _prompted(trainee)
-        interactive = True
-    else:
-        interactive = False
-        if replies_path in (None, "-"):
-            replies = _lines(sys.stdin, "standard input")
-        else:
-            try:
-                fh = open(replies_path, "rb")  # noqa: SIM115 - read as the session goes; closed at exit
-            except OSError as e:
-                raise UserError(f"Cannot read the replies file {replies_path}: {e.strerror}.") from None
-            replies = _lines(fh, f"the replies file {replies_path}")
+    interactive = replies_path is None and sys.stdin.isatty() and not as_json
+    replies = _prompted(trainee) if interactive else _replies_from(replies_path)
 
     session = Session(sc, seed=seed)
     printer = _Printer(session, sc.persona.name, as_json, verbose=not quiet)
@@ -245,39 +214,86 @@ def run_command(scenario, trainee, replies_path, seed, no_save, resume, as_json,
             recorder.discard_if_empty(session)  # no row of a session that never had a reply
         raise
     if as_json:
-        doc = {
-            "scenario": sc.id,
-            "scenario_version": sc.version,
-            "trainee": trainee,
-            "seed": seed,
-            "session_id": recorder.session_id(session) if recorder else None,
-            "outcome": session.outcome,
-            "mood": session.mood,
-            "overall": session.overall,
-            "turns": [
-                {**t.to_dict(), "near_misses": [asdict(m) for _label, m in near_misses(session, t)]}
-                for t in session.turns
-            ],
-            "mood_totals": dict(mood_totals(session)),
-            "closing": session.customer_line if session.finished else None,
-            "why": session.why(),
-            "debrief": session.debrief(),
-            "customer_lines": printer.said,
-        }
-        click.echo(json_inert(json.dumps(doc, ensure_ascii=False, indent=2)))
+        _print_json(session, trainee, seed, recorder, printer)
     else:
-        outcome = session.outcome or "unfinished"
-        colour = {"resolved": "green", "escalated": "red"}.get(outcome, "yellow")
-        score = f", score {session.overall:.0f}" if session.overall is not None else ""
-        click.echo(
-            click.style(f"Outcome: {outcome}", fg=colour, bold=True)
-            + f" after {len(session.turns)} replies{score}, mood {session.mood}/100."
+        _print_outcome(session, printer.verbose)
+
+
+def _resumed(recorder: StoreRecorder, trainee: str, sc) -> StoredSession:
+    """The trainee's unfinished session of `sc`, if it can be continued exactly (else one sentence why not)."""
+    stored = recorder.unfinished(trainee, sc.id)
+    if stored is None:
+        raise UserError(
+            f"{trainee} has no unfinished session of {sc.id} to resume; start one without --resume."
         )
-        click.echo(session.why())
-        if printer.verbose and session.outcome != "resolved":
-            click.echo(click.style(inert(mood_arithmetic(session, sc.lang[:2])), dim=True))
-        if session.debrief():
-            click.echo(click.style(session.debrief(), fg="cyan"))
+    if stored.scenario_hash != sc.content_hash():
+        raise UserError(
+            f"{sc.id} has changed since that session started ({stored.started_at[:16]}), so it can't be resumed "
+            "exactly; start again without --resume (the old session is closed as abandoned)."
+        )
+    return stored
+
+
+def _close_unfinished(recorder: StoreRecorder, trainee: str, sc, *, quiet: bool) -> None:
+    """A fresh start closes an interrupted attempt (its replies stay in the reports), and says so."""
+    if recorder.close_unfinished(trainee, sc.id) and not quiet:
+        click.echo(
+            click.style(
+                f"(An unfinished session of {sc.id} was closed as abandoned; its replies are kept. "
+                "Next time use --resume to continue it.)",
+                dim=True,
+            )
+        )
+
+
+def _replies_from(replies_path: str | None):
+    """The replies, one per line, from a file or standard input (`-` or nothing given), read as the session goes."""
+    if replies_path in (None, "-"):
+        return _lines(sys.stdin, "standard input")
+    try:
+        fh = open(replies_path, "rb")  # noqa: SIM115 - read as the session goes; closed at exit
+    except OSError as e:
+        raise UserError(f"Cannot read the replies file {replies_path}: {e.strerror}.") from None
+    return _lines(fh, f"the replies file {replies_path}")
+
+
+def _print_json(session: Session, trainee: str, seed: int, recorder: StoreRecorder | None, printer) -> None:
+    sc = session.scenario
+    doc = {
+        "scenario": sc.id,
+        "scenario_version": sc.version,
+        "trainee": trainee,
+        "seed": seed,
+        "session_id": recorder.session_id(session) if recorder else None,
+        "outcome": session.outcome,
+        "mood": session.mood,
+        "overall": session.overall,
+        "turns": [
+            {**t.to_dict(), "near_misses": [asdict(m) for _label, m in near_misses(session, t)]}
+            for t in session.turns
+        ],
+        "mood_totals": dict(mood_totals(session)),
+        "closing": session.customer_line if session.finished else None,
+        "why": session.why(),
+        "debrief": session.debrief(),
+        "customer_lines": printer.said,
+    }
+    click.echo(json_inert(json.dumps(doc, ensure_ascii=False, indent=2)))
+
+
+def _print_outcome(session: Session, verbose: bool) -> None:
+    outcome = session.outcome or "unfinished"
+    colour = {"resolved": "green", "escalated": "red"}.get(outcome, "yellow")
+    score = f", score {session.overall:.0f}" if session.overall is not None else ""
+    click.echo(
+        click.style(f"Outcome: {outcome}", fg=colour, bold=True)
+        + f" after {len(session.turns)} replies{score}, mood {session.mood}/100."
+    )
+    click.echo(session.why())
+    if verbose and session.outcome != "resolved":
+        click.echo(click.style(inert(mood_arithmetic(session, session.scenario.lang[:2])), dim=True))
+    if session.debrief():
+        click.echo(click.style(session.debrief(), fg="cyan"))
 
 
 COMMANDS = [run_command]

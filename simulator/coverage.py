@@ -20,6 +20,7 @@ from scoring import Scorer, default_scorer
 
 from .engine import Session
 from .scenario import OUTCOMES, Scenario
+from .selftest import run_tests
 
 # 169 varied replies (good, vague, cold, jargon-heavy, harmful; zh, en, mixed) to replies of difficult customers,
 # the reply texts of the labeled calibration set: every coverage run plays them against the scenario.
@@ -88,12 +89,10 @@ def explore(
     beat_ids = [b.id for b in sc.beats]
     # the scenario's own tests (the paths its author wrote: a beat one of them reaches is reachable), every one of
     # its own replies once as the opening reply (what its author meant to trigger), then the varied sessions
-    for test in sc.tests:
-        session = Session(sc, scorer=scorer, seed=test.seed)
-        for reply in test.replies:
-            if session.finished:
-                break
-            _count(cov, session.submit(reply).decision.beat)
+    played = [o.session for o in run_tests(sc, scorer) if o.session is not None]
+    for session in played:
+        for turn in session.turns:
+            _count(cov, turn.decision.beat)
     firsts = list(dict.fromkeys(own))
     for run in range(len(firsts) + runs):
         rng = random.Random(run)
@@ -114,8 +113,8 @@ def explore(
         for m in session.must_done:
             cov.items_done[m] = cov.items_done.get(m, 0) + 1
     must = [m.id for m in sc.rubric.must]
-    if tested is None:
-        tested = tested_items(sc, scorer)
+    if tested is None:  # the must items the scenario's own tests do
+        tested = set().union(*(s.must_done for s in played))
     cov.items_missed = [m for m in must if m not in cov.items_done]
     cov.items_untested = [m for m in must if m not in tested]
     cov.beats_missed = [b for b in beat_ids if b not in cov.beats_reached]
@@ -128,17 +127,6 @@ def _count(cov: Coverage, beat: str) -> None:
         cov.endings_reached[beat[4:]] = cov.endings_reached.get(beat[4:], 0) + 1
     else:
         cov.beats_reached[beat] = cov.beats_reached.get(beat, 0) + 1
-
-
-def tested_items(sc: Scenario, scorer: Scorer | None = None) -> set[str]:
-    """The must items that at least one of the scenario's own tests does."""
-    from .selftest import run_tests
-
-    done: set[str] = set()
-    for outcome in run_tests(sc, scorer):
-        if outcome.session is not None:
-            done |= outcome.session.must_done
-    return done
 
 
 def explore_all(

@@ -22,6 +22,7 @@ from pathlib import Path
 from .api import CRITERIA
 from .evaluate import context_for, pairwise, spearman
 from .features import feature_key, kind_of, specs
+from .promises import FEATURE as PROMISE_FEATURE
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "labeled"
@@ -71,7 +72,7 @@ def vectors(
         kind = kind_of(ctx)
         vec = {}
         for f in feats:
-            if not f.value:
+            if not f.value or f.id == PROMISE_FEATURE:  # stacked in afterwards, held out (stack_promises)
                 continue
             key = feature_key(f.id, kind)
             vec[key] = f.value
@@ -79,6 +80,7 @@ def vectors(
                 spec = all_specs.get(f.id)
                 signs[key] = dict(spec.signs) if spec and spec.signs else dict(legacy.get(f.id, {}))
         out.append(vec)
+    signs[PROMISE_FEATURE] = dict(all_specs[PROMISE_FEATURE].signs)
     return out, signs
 
 
@@ -204,6 +206,102 @@ def fit_ngrams(
     return out
 
 
+PROMISE_C = 1.0  # inverse L2 penalty of the false-promise model (scikit-learn's default; grouped CV agrees)
+PROMISE_KEEP = 5000  # grams kept (the largest weights)
+
+
+def is_false_promise(row: dict) -> bool:
+    """The writers' own tag: a reply written as a promise the case facts rule out or don't back."""
+    register = row.get("register") or ""
+    tags = register if isinstance(register, list) else str(register).split(",")
+    return any(str(t).strip() == "false-promise" for t in tags)
+
+
+def fit_promises(rows: list[dict], X: list[dict[str, float]]) -> dict:
+    """The false-promise check (scoring/promises.py): L2 logistic regression (scikit-learn, build time only) of the
+    writers' "false-promise" tag on the detector features and the reply's wording units (present or not)."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from .ngrams import grams, usable
+    from .promises import beyond_facts
+
+    y = [1 if is_false_promise(r) else 0 for r in rows]
+    if not any(y) or all(y):
+        return {"intercept": 0.0, "features": {}, "grams": {}}
+    found = [{g for g in beyond_facts(grams(r["reply"]), _facts_of(r)) if usable(g)} for r in rows]
+    df: dict[str, int] = defaultdict(int)
+    for f in found:
+        for g in f:
+            df[g] += 1
+    docs = []
+    for x, f in zip(X, found, strict=True):
+        d = {"f:" + k: v for k, v in x.items() if k != PROMISE_FEATURE}
+        d.update({"g:" + g: 1.0 for g in f if df[g] >= NGRAM_MIN_DF})
+        docs.append(d)
+    dv = DictVectorizer()
+    M = dv.fit_transform(docs)
+    clf = LogisticRegression(C=PROMISE_C, max_iter=5000).fit(M, y)
+    coef = clf.coef_[0]
+    names = dv.get_feature_names_out()
+    feats = {
+        n[2:]: round(float(w), 4)
+        for n, w in zip(names, coef, strict=True)
+        if n.startswith("f:") and abs(w) >= 1e-4
+    }
+    gram_w = sorted(
+        (
+            (n[2:], float(w))
+            for n, w in zip(names, coef, strict=True)
+            if n.startswith("g:") and abs(w) >= 1e-3
+        ),
+        key=lambda x: -abs(x[1]),
+    )[:PROMISE_KEEP]
+    return {
+        "intercept": round(float(clf.intercept_[0]), 4),
+        "features": dict(sorted(feats.items())),
+        "grams": {g: round(w, 4) for g, w in sorted(gram_w)},
+    }
+
+
+def _facts_of(row: dict) -> str:
+    """The case facts as the scorer reads them (normalised, joined)."""
+    from .text import normalize
+
+    return normalize(" ".join(str(f) for f in context_for(row).facts))
+
+
+def promise_value(check, row: dict, x: dict[str, float]) -> float:
+    """The feature value the scorer gives a reply (scoring/fitted.py): the probability, or 0 below the floor."""
+    from .ngrams import grams
+    from .promises import MIN_PROBABILITY, beyond_facts
+
+    if not check or not any(str(f).strip() for f in context_for(row).facts):
+        return 0.0
+    found = beyond_facts(grams(row["reply"]), _facts_of(row))
+    p = check.check(found, {k: v for k, v in x.items() if k != PROMISE_FEATURE})[0]
+    return round(p, 3) if p >= MIN_PROBABILITY else 0.0
+
+
+def stack_promises(
+    rows: list[dict], X: list[dict[str, float]], k: int = 5
+) -> tuple[list[dict[str, float]], dict]:
+    """The check fitted on all `rows`, and `X` with each reply's false-promise value from a check fitted without
+    its customer (grouped k-fold), so the scorer's weight for it is learned on values it didn't memorise."""
+    from .promises import PromiseCheck
+
+    out = [dict(x) for x in X]
+    for fold in _folds(rows, k):
+        held = set(fold)
+        train = [i for i in range(len(rows)) if i not in held]
+        check = PromiseCheck(fit_promises([rows[i] for i in train], [X[i] for i in train]))
+        for i in fold:
+            v = promise_value(check, rows[i], X[i])
+            if v:
+                out[i][PROMISE_FEATURE] = v
+    return out, fit_promises(rows, X)
+
+
 def _folds(rows: list[dict], k: int) -> list[list[int]]:
     """Whole customers per fold, assigned in a fixed shuffled order (stable across runs). k=0: one fold per data
     set (the id's prefix: shop, fin, r2tech…), i.e. leave a whole writer's domains out."""
@@ -249,6 +347,7 @@ def cross_validate(
 ) -> dict:
     """Grouped k-fold: fit on the other customers, score this fold's replies with the real scorer."""
     from .fitted import FittedScorer
+    from .promises import PromiseCheck
     from .weights import Weights
 
     scorer = scorer or FittedScorer()
@@ -257,10 +356,15 @@ def cross_validate(
     for fold in _folds(rows, k):
         held = set(fold)
         train = [i for i in range(len(rows)) if i not in held]
-        w = fit([rows[i] for i in train], scorer, lam, ([X[i] for i in train], signs))
-        ng = fit_ngrams([rows[i] for i in train], [X[i] for i in train], w) if ngrams else {}
+        train_rows = [rows[i] for i in train]
+        Xtr, promises = stack_promises(train_rows, [X[i] for i in train])
+        w = fit(train_rows, scorer, lam, (Xtr, signs))
+        ng = fit_ngrams(train_rows, Xtr, w) if ngrams else {}
         fold_scorer = FittedScorer(
-            scorer.rules, Weights.from_dict({"version": "cv", "scale": 25, "criteria": w}), ngrams=ng
+            scorer.rules,
+            Weights.from_dict({"version": "cv", "scale": 25, "criteria": w}),
+            ngrams=ng,
+            promises=PromiseCheck(promises),
         )
         for i in fold:
             res = fold_scorer.score(rows[i]["reply"], context_for(rows[i]))
@@ -307,6 +411,20 @@ def write_weights(
     path.write_text(
         header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8"
     )
+
+
+def write_promises(model: dict, rows: list[dict]) -> None:
+    from .promises import MODEL
+
+    doc = {
+        "note": "Written by `python -m scoring.fit`: the false-promise check (see scoring/promises.py). Do not edit.",
+        "trained_on": {"replies": len(rows), "false_promises": sum(1 for r in rows if is_false_promise(r))},
+        "C": PROMISE_C,
+        "min_df": NGRAM_MIN_DF,
+        **model,
+    }
+    MODEL.write_text(json.dumps(doc, ensure_ascii=False, indent=0, sort_keys=False) + "\n", encoding="utf-8")
+    print(f"wrote {MODEL} ({len(model['features'])} features, {len(model['grams'])} grams)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -357,14 +475,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {c:10} pairwise {cv[c]['pairwise']:.3f}  spearman {cv[c]['spearman']:.3f}")
     if args.check or args.by_set:
         return 0
-    weights = fit(rows, scorer, lam, vecs)
+    stacked, promises = stack_promises(rows, vecs[0])
+    weights = fit(rows, scorer, lam, (stacked, vecs[1]))
     bare = fit(rows, scorer, lam, vectors(rows, scorer, facts=False))
     write_weights(weights, rows, cv, lam, args.out, files, bare)
     print(f"wrote {args.out}")
+    write_promises(promises, rows)
     if not args.no_ngrams:
         from .ngrams import NGRAMS
 
-        ng = fit_ngrams(rows, vecs[0], weights)
+        ng = fit_ngrams(rows, stacked, weights)
         NGRAMS.write_text(
             json.dumps(
                 {

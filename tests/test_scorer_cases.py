@@ -177,9 +177,14 @@ def test_case8_wrong_language_script_typos_and_blame_cost_points():
     en = score("I'll contact the courier now and call you back before 6 pm today.", customer)
     assert en.scores["simplicity"] < zh.scores["simplicity"] and en.scores["warmth"] < zh.scores["warmth"]
     hant = "包裹三天沒動了,到底什麼時候到?"
-    trad = score("我馬上聯絡物流,今天18點前給您回電。", hant, lang="zh-Hant")
+    # simplified 亲-speak to a Taiwanese customer: flagged, and it costs warmth against the same words in her script
+    # (a different reply in her script isn't the comparison: 亲 and 哈~ are warm words in their own right)
     simp = score("亲,我马上联系物流,今天18点前给您回电哈~", hant, lang="zh-Hant")
-    assert simp.scores["warmth"] < trad.scores["warmth"]
+    trad = score("親,我馬上聯絡物流,今天18點前給您回電哈~", hant, lang="zh-Hant")
+    mismatch = [f for f in simp.findings if f.rule == "lang.script" and f.criterion == "warmth"]
+    assert mismatch and mismatch[0].effect < 0, simp.findings
+    assert not [f for f in trad.findings if f.rule == "lang.script"]
+    assert simp.scores["warmth"] < trad.scores["warmth"], (simp.scores, trad.scores)
     typo = score("6点钱让他门发顺风。", "什么时候发货?")
     right = score("6点前让他们发顺丰。", "什么时候发货?")
     cost = sum(f.effect for f in typo.findings if f.rule == "simplicity.typo")

@@ -1,0 +1,127 @@
+"""The false-promise check: does this reply promise what the case facts don't back?
+
+The rubric: "false certainty is worse than none". A promise the facts rule out ("全额赔付,3个工作日到账" where the
+facts say compensation is assessed and never promised in full) reads as certain, so the elements of a promise
+(a time, an amount, a done action) would raise it; this check takes that back. It is a logistic model, fitted on
+labeled replies by `python -m scoring.fit` (the writers' "false promise" replies against all the others, customers
+held out), over two kinds of evidence:
+
+- the detector features the fitted scorer already has (a promise that overlaps what the facts rule out, a number
+  the facts don't know, an amount over the facts' cap, a promise with no facts behind it...), and
+- the reply's wording units (the same words and character n-grams as the wording model: "全额", "保证", "马上到账",
+  "i've processed"), each adding its weight to the log-odds.
+
+Its output, the probability that the reply is a false promise, is the value of the feature
+`certainty.false-promise`, whose weight the fitted scorer learns like any other; its finding names the words and
+detectors that drove it. It only runs when the case facts are given: without them no promise can be checked.
+The model lives in `scoring/promises.json`; the scorer never fits anything at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from .ngrams import wordy
+
+HERE = Path(__file__).parent
+MODEL = HERE / "promises.json"
+FEATURE = "certainty.false-promise"
+MIN_PROBABILITY = 0.2  # below this the check says nothing (no finding, no effect)
+
+
+class PromiseCheck:
+    """`check(found_grams, values) -> (probability, [(start, end)] of the words that drove it)`."""
+
+    def __init__(self, data: dict):
+        self.intercept = float(data.get("intercept", 0.0))
+        self.features: dict[str, float] = {k: float(v) for k, v in (data.get("features") or {}).items()}
+        self.grams: dict[str, float] = {k: float(v) for k, v in (data.get("grams") or {}).items()}
+
+    def __bool__(self) -> bool:
+        return bool(self.features or self.grams)
+
+    def check(
+        self, found: dict[str, int], values: dict[str, float]
+    ) -> tuple[float, list[tuple[str, float, int]], list[tuple[str, float]]]:
+        """The probability, the grams that pushed it up [(gram, weight, position)], and the features that did
+        [(feature key, weight * value)]."""
+        z = self.intercept
+        grams = self.grams
+        hits = []
+        for g, pos in found.items():
+            w = grams.get(g)
+            if w:
+                z += w
+                if w > 0:
+                    hits.append((g, w, pos))
+        pushed = []
+        for key, value in values.items():
+            w = self.features.get(key)
+            if w:
+                z += w * value
+                if w * value > 0:
+                    pushed.append((key, w * value))
+        p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        hits.sort(key=lambda h: (-h[1], h[2], h[0]))
+        pushed.sort(key=lambda x: (-x[1], x[0]))
+        return p, hits, pushed
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def beyond_facts(found: dict[str, int], facts: str) -> dict[str, int]:
+    """The reply's wording units that the case facts don't use themselves (`facts` normalised): what the reply
+    adds to the facts. Words the facts back ("refund", "today" where the facts offer a refund today) are never
+    evidence of a false promise."""
+    facts = _DIGIT.sub("0", facts)
+    return {g: p for g, p in found.items() if g not in facts}
+
+
+@lru_cache(maxsize=1)
+def bundled() -> PromiseCheck:
+    if not MODEL.exists():
+        return PromiseCheck({})
+    return PromiseCheck(json.loads(MODEL.read_text(encoding="utf-8")))
+
+
+# a clause as a promise reads it: "¥2,400" and "1.5 kg" stay whole
+_CLAUSE = re.compile(r"(?:[^,，。.!！?？;；:：\n—]|(?<=\d)[.,](?=\d))+")
+
+
+def promise_clause(
+    hits: list[tuple[str, float, int]], norm: str, text: str, most: int = 2
+) -> tuple[tuple[int, int] | None, list[str]]:
+    """The clause whose wording pushed the check up most, and its strongest words (overlapping grams joined into
+    the words they are part of: '全额'+'额赔' = '全额赔'; marks and digits alone are not words worth naming)."""
+    best: tuple[float, int, int] | None = None
+    for m in _CLAUSE.finditer(norm):
+        if not m.group(0).strip():
+            continue
+        total = sum(w for g, w, pos in hits if m.start() <= pos < m.end())
+        if total > 0 and (best is None or total > best[0]):
+            best = (total, m.start(), m.end())
+    if best is None:
+        return None, []
+    _, a, b = best
+    spans: list[list[float]] = []
+    for g, w, pos in hits:
+        if not (a <= pos < b) or not wordy(g):
+            continue
+        end = pos + len(g)
+        for sp in spans:
+            if pos < sp[1] and end > sp[0]:
+                sp[0], sp[1], sp[2] = min(sp[0], pos), max(sp[1], end), sp[2] + w
+                break
+        else:
+            spans.append([pos, end, w])
+    spans.sort(key=lambda sp: -sp[2])
+    words = [text[int(x) : int(y)].strip() for x, y, _ in spans]
+    words = [w for w in words if len(w) >= 2][:most]
+    while a < b and text[a].isspace():
+        a += 1
+    return (a, b), words

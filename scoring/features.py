@@ -317,8 +317,9 @@ _PLAIN_CAPS = set(
     "OK ID SMS APP PDF TV VIP PPT AM PM UK US USA HK NT USD HKD RMB TWD NTD GBP EUR CEO PIN WIFI QR LINE IT PC "
     "IOS USB GB MB TB AI ATM CVV PS PC DM HR VS MTR MRT SF EMS JD FAQ LED".split()
 )
+# a surname before a title ("王师傅", "陈女士"), not a verb or a measure word ("派师傅", "安排师傅", "这位女士")
 _TITLE_ZH = re.compile(
-    r"[\u4e00-\u9fff](先生|女士|小姐|阿姨|叔叔|大爷|奶奶|爷爷|阿嬷|阿婆|伯伯?|老师|师傅|姐|哥)"
+    r"(?![派叫请找让约排这那位个名给帮])[\u4e00-\u9fff](先生|女士|小姐|阿姨|叔叔|大爷|奶奶|爷爷|阿嬷|阿婆|伯伯?|老师|师傅|姐|哥)"
 )
 _TITLE_EN = re.compile(r"(?<![A-Za-z])(Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-z]+")
 _CAP_WORD = re.compile(r"(?<![A-Za-z])[A-Z][a-z]{2,}(?![A-Za-z])")

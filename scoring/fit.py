@@ -22,7 +22,7 @@ from pathlib import Path
 from .api import CRITERIA
 from .evaluate import context_for, pairwise, spearman
 from .features import feature_key, kind_of, specs
-from .promises import FEATURE as PROMISE_FEATURE
+from .promises import CHECKS
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "labeled"
@@ -72,7 +72,7 @@ def vectors(
         kind = kind_of(ctx)
         vec = {}
         for f in feats:
-            if not f.value or f.id == PROMISE_FEATURE:  # stacked in afterwards, held out (stack_promises)
+            if not f.value or f.id in CHECKS:  # stacked in afterwards, held out (stack_checks)
                 continue
             key = feature_key(f.id, kind)
             vec[key] = f.value
@@ -80,7 +80,8 @@ def vectors(
                 spec = all_specs.get(f.id)
                 signs[key] = dict(spec.signs) if spec and spec.signs else dict(legacy.get(f.id, {}))
         out.append(vec)
-    signs[PROMISE_FEATURE] = dict(all_specs[PROMISE_FEATURE].signs)
+    for fid in CHECKS:
+        signs[fid] = dict(all_specs[fid].signs)
     return out, signs
 
 
@@ -210,23 +211,28 @@ PROMISE_C = 1.0  # inverse L2 penalty of the false-promise model (scikit-learn's
 PROMISE_KEEP = 5000  # grams kept (the largest weights)
 
 
-def is_false_promise(row: dict) -> bool:
-    """The writers' own tag: a reply written as a promise the case facts rule out or don't back."""
+def has_tag(row: dict, tag: str) -> bool:
+    """The writers' own register tags ("false-promise, colloquial"): what they wrote the reply to be."""
     register = row.get("register") or ""
     tags = register if isinstance(register, list) else str(register).split(",")
-    return any(str(t).strip() == "false-promise" for t in tags)
+    return any(str(t).strip() == tag for t in tags)
 
 
-def fit_promises(rows: list[dict], X: list[dict[str, float]]) -> dict:
-    """The false-promise check (scoring/promises.py): L2 logistic regression (scikit-learn, build time only) of the
-    writers' "false-promise" tag on the detector features and the reply's wording units (present or not)."""
+def is_false_promise(row: dict) -> bool:
+    """A reply written as a promise the case facts rule out or don't back."""
+    return has_tag(row, "false-promise")
+
+
+def fit_check(rows: list[dict], X: list[dict[str, float]], tag: str) -> dict:
+    """One learned check (scoring/promises.py): L2 logistic regression (scikit-learn, build time only) of the
+    writers' `tag` on the detector features and the reply's wording units the facts don't use (present or not)."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
     from .ngrams import grams, usable
     from .promises import beyond_facts
 
-    y = [1 if is_false_promise(r) else 0 for r in rows]
+    y = [1 if has_tag(r, tag) else 0 for r in rows]
     if not any(y) or all(y):
         return {"intercept": 0.0, "features": {}, "grams": {}}
     found = [{g for g in beyond_facts(grams(r["reply"]), _facts_of(r)) if usable(g)} for r in rows]
@@ -236,7 +242,7 @@ def fit_promises(rows: list[dict], X: list[dict[str, float]]) -> dict:
             df[g] += 1
     docs = []
     for x, f in zip(X, found, strict=True):
-        d = {"f:" + k: v for k, v in x.items() if k != PROMISE_FEATURE}
+        d = {"f:" + k: v for k, v in x.items() if k not in CHECKS}
         d.update({"g:" + g: 1.0 for g in f if df[g] >= NGRAM_MIN_DF})
         docs.append(d)
     dv = DictVectorizer()
@@ -264,6 +270,11 @@ def fit_promises(rows: list[dict], X: list[dict[str, float]]) -> dict:
     }
 
 
+def fit_promises(rows: list[dict], X: list[dict[str, float]]) -> dict:
+    """The false-promise check alone."""
+    return fit_check(rows, X, "false-promise")
+
+
 def _facts_of(row: dict) -> str:
     """The case facts as the scorer reads them (normalised, joined)."""
     from .text import normalize
@@ -271,35 +282,40 @@ def _facts_of(row: dict) -> str:
     return normalize(" ".join(str(f) for f in context_for(row).facts))
 
 
-def promise_value(check, row: dict, x: dict[str, float]) -> float:
+def check_value(fid: str, check, row: dict, x: dict[str, float], facts: bool = True) -> float:
     """The feature value the scorer gives a reply (scoring/fitted.py): the probability, or 0 below the floor."""
     from .ngrams import grams
     from .promises import MIN_PROBABILITY, beyond_facts
 
-    if not check or not any(str(f).strip() for f in context_for(row).facts):
+    facts_text = _facts_of(row) if facts else ""
+    if not check or (CHECKS[fid].facts_only and not facts_text.strip()):
         return 0.0
-    found = beyond_facts(grams(row["reply"]), _facts_of(row))
-    p = check.check(found, {k: v for k, v in x.items() if k != PROMISE_FEATURE})[0]
+    found = beyond_facts(grams(row["reply"]), facts_text)
+    p = check.check(found, {k: v for k, v in x.items() if k not in CHECKS})[0]
     return round(p, 3) if p >= MIN_PROBABILITY else 0.0
 
 
-def stack_promises(
-    rows: list[dict], X: list[dict[str, float]], k: int = 5
-) -> tuple[list[dict[str, float]], dict]:
-    """The check fitted on all `rows`, and `X` with each reply's false-promise value from a check fitted without
-    its customer (grouped k-fold), so the scorer's weight for it is learned on values it didn't memorise."""
+def stack_checks(
+    rows: list[dict], X: list[dict[str, float]], k: int = 5, facts: bool = True, models: dict | None = None
+) -> tuple[list[dict[str, float]], dict[str, dict]]:
+    """The checks fitted on all `rows` (or the given `models`), and `X` with each reply's check values from checks
+    fitted without its customer (grouped k-fold), so the scorer's weights for them are learned on values they
+    didn't memorise. `facts=False`: the values as if the replies had been read without their case facts."""
     from .promises import PromiseCheck
 
     out = [dict(x) for x in X]
     for fold in _folds(rows, k):
         held = set(fold)
         train = [i for i in range(len(rows)) if i not in held]
-        check = PromiseCheck(fit_promises([rows[i] for i in train], [X[i] for i in train]))
-        for i in fold:
-            v = promise_value(check, rows[i], X[i])
-            if v:
-                out[i][PROMISE_FEATURE] = v
-    return out, fit_promises(rows, X)
+        for fid, spec in CHECKS.items():
+            check = PromiseCheck(fit_check([rows[i] for i in train], [X[i] for i in train], spec.tag))
+            for i in fold:
+                v = check_value(fid, check, rows[i], X[i], facts)
+                if v:
+                    out[i][fid] = v
+    if models is None:
+        models = {fid: fit_check(rows, X, spec.tag) for fid, spec in CHECKS.items()}
+    return out, models
 
 
 def _folds(rows: list[dict], k: int) -> list[list[int]]:
@@ -357,14 +373,14 @@ def cross_validate(
         held = set(fold)
         train = [i for i in range(len(rows)) if i not in held]
         train_rows = [rows[i] for i in train]
-        Xtr, promises = stack_promises(train_rows, [X[i] for i in train])
+        Xtr, checks = stack_checks(train_rows, [X[i] for i in train])
         w = fit(train_rows, scorer, lam, (Xtr, signs))
         ng = fit_ngrams(train_rows, Xtr, w) if ngrams else {}
         fold_scorer = FittedScorer(
             scorer.rules,
             Weights.from_dict({"version": "cv", "scale": 25, "criteria": w}),
             ngrams=ng,
-            promises=PromiseCheck(promises),
+            checks={fid: PromiseCheck(m) for fid, m in checks.items()},
         )
         for i in fold:
             res = fold_scorer.score(rows[i]["reply"], context_for(rows[i]))
@@ -413,18 +429,24 @@ def write_weights(
     )
 
 
-def write_promises(model: dict, rows: list[dict]) -> None:
+def write_checks(models: dict[str, dict], rows: list[dict]) -> None:
     from .promises import MODEL
 
     doc = {
-        "note": "Written by `python -m scoring.fit`: the false-promise check (see scoring/promises.py). Do not edit.",
-        "trained_on": {"replies": len(rows), "false_promises": sum(1 for r in rows if is_false_promise(r))},
+        "note": "Written by `python -m scoring.fit`: the learned checks (see scoring/promises.py). Do not edit.",
+        "trained_on": {
+            "replies": len(rows),
+            "tagged": {spec.tag: sum(1 for r in rows if has_tag(r, spec.tag)) for spec in CHECKS.values()},
+        },
         "C": PROMISE_C,
         "min_df": NGRAM_MIN_DF,
-        **model,
+        "checks": models,
     }
-    MODEL.write_text(json.dumps(doc, ensure_ascii=False, indent=0, sort_keys=False) + "\n", encoding="utf-8")
-    print(f"wrote {MODEL} ({len(model['features'])} features, {len(model['grams'])} grams)")
+    MODEL.write_text(json.dumps(doc, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    sizes = ", ".join(
+        f"{fid}: {len(m['features'])} features, {len(m['grams'])} grams" for fid, m in models.items()
+    )
+    print(f"wrote {MODEL} ({sizes})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -475,12 +497,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {c:10} pairwise {cv[c]['pairwise']:.3f}  spearman {cv[c]['spearman']:.3f}")
     if args.check or args.by_set:
         return 0
-    stacked, promises = stack_promises(rows, vecs[0])
+    stacked, checks = stack_checks(rows, vecs[0])
     weights = fit(rows, scorer, lam, (stacked, vecs[1]))
-    bare = fit(rows, scorer, lam, vectors(rows, scorer, facts=False))
+    bare_x, bare_signs = vectors(rows, scorer, facts=False)
+    bare = fit(rows, scorer, lam, (stack_checks(rows, bare_x, facts=False, models=checks)[0], bare_signs))
     write_weights(weights, rows, cv, lam, args.out, files, bare)
     print(f"wrote {args.out}")
-    write_promises(promises, rows)
+    write_checks(checks, rows)
     if not args.no_ngrams:
         from .ngrams import NGRAMS
 

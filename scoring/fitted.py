@@ -16,8 +16,8 @@ from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of, specs
 from .ngrams import bundled_table, contributions, grams, table, wordy
 from .ngrams import load as load_ngrams
-from .promises import FEATURE, MIN_PROBABILITY, PromiseCheck, beyond_facts, promise_clause
-from .promises import bundled as bundled_promises
+from .promises import CHECKS, MIN_PROBABILITY, PromiseCheck, beyond_facts, promise_clause
+from .promises import bundled as bundled_checks
 from .rules import RuleSet, _format, _text
 from .scorer import RuleScorer, _State, _whole
 from .text import traditional
@@ -43,7 +43,7 @@ class FittedScorer:
         rules: RuleSet | None = None,
         weights: Weights | None = None,
         ngrams: dict[str, dict[str, float]] | None = None,
-        promises: PromiseCheck | None = None,
+        checks: dict[str, PromiseCheck] | None = None,
     ):
         if rules is None:
             from .ruleset import ruleset
@@ -55,7 +55,7 @@ class FittedScorer:
         self.ngrams = load_ngrams() if ngrams is None else ngrams
         self._table = bundled_table(CRITERIA) if ngrams is None else table(ngrams, CRITERIA)
         self.version = self.w.version
-        self.promises = bundled_promises() if promises is None else promises
+        self.checks = bundled_checks() if checks is None else checks
         self.bases = {c: self.w.scale * self.w.intercept[c] for c in CRITERIA}
         self.bases_no_facts = {c: self.w.scale * self.w.block(False)[0][c] for c in CRITERIA}
 
@@ -91,42 +91,38 @@ class FittedScorer:
             spec = all_specs.get(feat.id)
             cap = spec.max if spec else 1.0
             feat.value = min(feat.value, cap)
-        if self.promises and any(f.strip() for f in ctx.facts):
-            promise = self._false_promise(st, feats, kind_of(ctx))
-            if promise is not None:
-                feats.append(promise)
+        if self.checks:
+            feats += self._checks(st, feats, kind_of(ctx), any(f.strip() for f in ctx.facts))
         return st, items, feats, legacy_signs
 
-    def _false_promise(self, st: _State, feats: list[Feature], kind: str) -> Feature | None:
-        """`certainty.false-promise`: how likely the reply promises what the facts don't back (scoring/promises.py),
-        shown on the clause whose words drove it most."""
+    def _checks(self, st: _State, feats: list[Feature], kind: str, with_facts: bool) -> list[Feature]:
+        """The learned checks (scoring/promises.py): how likely the reply is a false promise, or blames the
+        customer, each shown on the clause whose words drove it."""
         values = {feature_key(f.id, kind): f.value for f in feats if f.value}
-        p, hits, pushed = self.promises.check(beyond_facts(grams(st.reply), st.facts), values)
-        if p < MIN_PROBABILITY:
-            return None
-        span, words = promise_clause(hits, st.norm, st.reply)
-        if span is None:  # no word stands out: the detector that pushed most, else the whole reply
-            top = {k.split("@")[0] for k, _ in pushed[:1]}
-            by = [f.spans[0] for f in feats if f.id in top and f.spans]
-            span = by[0] if by else _whole(st)
-        named = ", ".join(f"'{w}'" for w in words)
-        if st.msg_lang == "zh":
-            message = (
-                f"听起来是情境事实不支持的保证(把握 {p:.0%}"
-                + (f";{named}" if named else "")
-                + "):虚假的确定比没有更糟"
+        found = beyond_facts(grams(st.reply), st.facts)
+        out = []
+        for fid, check in self.checks.items():
+            spec = CHECKS[fid]
+            if spec.facts_only and not with_facts:
+                continue
+            p, hits, pushed = check.check(found, values)
+            if p < MIN_PROBABILITY:
+                continue
+            span, words = promise_clause(hits, st.norm, st.reply)
+            if span is None:  # no word stands out: the detector that pushed most, else the whole reply
+                top = {k.split("@")[0] for k, _ in pushed[:1]}
+                by = [f.spans[0] for f in feats if f.id in top and f.spans]
+                span = by[0] if by else _whole(st)
+            lang = "zh" if st.msg_lang == "zh" else "en"
+            named = ", ".join(f"'{w}'" for w in words)
+            message = spec.message[lang].format(
+                p=f"{p:.0%}", words=((";" if lang == "zh" else "; ") + named) if named else ""
             )
-            suggestion = "只承诺情境允许的:做不到的就直说,再给能做的方案"
-        else:
-            message = (
-                f"reads as a promise the case facts don't back ({p:.0%} sure"
-                + (f"; {named}" if named else "")
-                + "): false certainty is worse than none"
-            )
-            suggestion = "promise only what the facts allow; say plainly what you can't do, then what you can"
-        if st.ctx.lang == "zh-Hant":
-            suggestion = traditional(suggestion)
-        return Feature(FEATURE, round(p, 3), [span], [message], [suggestion])
+            suggestion = spec.suggestion["zh" if st.lang == "zh" else "en"]
+            if st.ctx.lang == "zh-Hant":
+                suggestion = traditional(suggestion)
+            out.append(Feature(fid, round(p, 3), [span], [message], [suggestion]))
+        return out
 
     # -- scoring --------------------------------------------------------------------------------------------
     def score(self, reply: str, ctx: ScoreContext | None = None) -> ScoreResult:

@@ -1,4 +1,6 @@
-"""The false-promise check: does this reply promise what the case facts don't back?
+"""Learned checks of what the rubric names and no word list catches: a false promise, blaming the customer.
+
+The first, and the reason for this module: does this reply promise what the case facts don't back?
 
 The rubric: "false certainty is worse than none". A promise the facts rule out ("全额赔付,3个工作日到账" where the
 facts say compensation is assessed and never promised in full) reads as certain, so the elements of a promise
@@ -15,6 +17,10 @@ Its output, the probability that the reply is a false promise, is the value of t
 `certainty.false-promise`, whose weight the fitted scorer learns like any other; its finding names the words and
 detectors that drove it. It only runs when the case facts are given: without them no promise can be checked.
 The model lives in `scoring/promises.json`; the scorer never fits anything at run time.
+
+The second check, `warmth.blames-customer`, is built the same way on the writers' "blame" tag (the rubric: "any
+suggestion the customer is at fault costs warmth"), in any language ("you didn't finish the cancel step",
+"系统早就发了站内信,您没看"), and runs with or without facts. Each check is one entry of `CHECKS`.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,7 +37,47 @@ from .ngrams import wordy
 HERE = Path(__file__).parent
 MODEL = HERE / "promises.json"
 FEATURE = "certainty.false-promise"
-MIN_PROBABILITY = 0.2  # below this the check says nothing (no finding, no effect)
+BLAME = "warmth.blames-customer"
+MIN_PROBABILITY = 0.2  # below this a check says nothing (no finding, no effect)
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One learned check: the writers' tag it learns, whether it needs the case facts, and what its finding says
+    (`{p}` the probability, `{words}` the words that drove it)."""
+
+    tag: str
+    facts_only: bool
+    message: dict[str, str]
+    suggestion: dict[str, str]
+
+
+CHECKS: dict[str, CheckSpec] = {
+    FEATURE: CheckSpec(
+        "false-promise",
+        True,
+        {
+            "zh": "听起来是情境事实不支持的保证(把握 {p}{words}):虚假的确定比没有更糟",
+            "en": "reads as a promise the case facts don't back ({p} sure{words}): false certainty is worse than none",
+        },
+        {
+            "zh": "只承诺情境允许的:做不到的就直说,再给能做的方案",
+            "en": "promise only what the facts allow; say plainly what you can't do, then what you can",
+        },
+    ),
+    BLAME: CheckSpec(
+        "blame",
+        False,
+        {
+            "zh": "听起来在怪顾客(把握 {p}{words}):追究谁的错只会让顾客更火",
+            "en": "reads as blaming the customer ({p} sure{words}): whose fault it was only makes them angrier",
+        },
+        {
+            "zh": "不说谁的错,直接说您现在来做什么",
+            "en": "leave out whose fault it was; say what you'll do now",
+        },
+    ),
+}
 
 
 class PromiseCheck:
@@ -83,10 +130,12 @@ def beyond_facts(found: dict[str, int], facts: str) -> dict[str, int]:
 
 
 @lru_cache(maxsize=1)
-def bundled() -> PromiseCheck:
+def bundled() -> dict[str, PromiseCheck]:
+    """The fitted checks by feature id (none if the model file is missing)."""
     if not MODEL.exists():
-        return PromiseCheck({})
-    return PromiseCheck(json.loads(MODEL.read_text(encoding="utf-8")))
+        return {}
+    data = json.loads(MODEL.read_text(encoding="utf-8"))
+    return {fid: PromiseCheck(model) for fid, model in (data.get("checks") or {}).items() if fid in CHECKS}
 
 
 # a clause as a promise reads it: "¥2,400" and "1.5 kg" stay whole

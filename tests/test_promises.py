@@ -8,7 +8,7 @@ import json
 from scoring import ScoreContext, default_scorer
 from scoring.features import specs
 from scoring.fit import fit_promises, is_false_promise
-from scoring.promises import FEATURE, MODEL, PromiseCheck, beyond_facts
+from scoring.promises import BLAME, CHECKS, FEATURE, MODEL, PromiseCheck, beyond_facts
 
 S = default_scorer()
 
@@ -68,14 +68,36 @@ def test_the_words_the_facts_use_are_never_evidence():
 def test_the_bundled_model_names_only_known_features_and_is_fitted_not_written():
     data = json.loads(MODEL.read_text(encoding="utf-8"))
     assert "python -m scoring.fit" in data["note"]
-    assert data["trained_on"]["false_promises"] > 100
+    assert data["trained_on"]["tagged"]["false-promise"] > 100 and data["trained_on"]["tagged"]["blame"] > 100
+    assert set(data["checks"]) == set(CHECKS)
     known = set(specs())
     from scoring.ruleset import ruleset
 
     known |= set(ruleset().rules)
-    for key in data["features"]:
-        assert key.split("@")[0] in known, key
-    assert data["grams"] and len(data["grams"]) <= 5000
+    for model in data["checks"].values():
+        for key in model["features"]:
+            assert key.split("@")[0] in known and key.split("@")[0] not in CHECKS, key
+        assert model["grams"] and len(model["grams"]) <= 5000
+
+
+def test_blaming_the_customer_costs_warmth_in_english_and_chinese_without_facts():
+    for blame, fair, customer in (
+        (
+            "You probably didn't finish the cancel step, so the subscription renewed. You need to cancel it yourself.",
+            "I've cancelled the subscription and refunded the renewal; you'll see it on your card in 3-5 days.",
+            "Why was I charged again? I cancelled!",
+        ),
+        (
+            "系统5天前就给您发了站内信要补充地址,您没看所以一直卡着。请自行在App里补充。",
+            "我现在就帮您在线补录地址,补好后一般1-2个工作日到账,到账会短信通知您。",
+            "钱汇了5天都没到,你们到底在干什么?",
+        ),
+    ):
+        res = S.score(blame, ScoreContext(customer=customer))
+        found = [f for f in findings(res, BLAME) if f.criterion == "warmth"]
+        assert found and found[0].effect < 0, res.findings
+        assert found[0].text in blame
+        assert not findings(S.score(fair, ScoreContext(customer=customer)), BLAME)
 
 
 def test_the_fit_learns_the_tag_from_examples():

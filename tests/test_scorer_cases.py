@@ -522,6 +522,14 @@ def test_a_product_name_from_the_facts_is_not_the_customers_name():
     assert any(f.rule == "warmth.name" and f.text == "Vivian" for f in named.findings)
 
 
+def test_sending_a_technician_is_not_calling_the_customer_by_name():
+    assert "warmth.name" not in rules(score("我马上派师傅上门,今天给您修好。", "内胆裂了"))
+    assert "warmth.name" not in rules(score("我给您安排师傅明天上门。", "内胆裂了"))
+    assert any(
+        f.rule == "warmth.name" and f.text == "王师傅" for f in score("王师傅,您好。", "在吗").findings
+    )
+
+
 def test_an_offer_from_the_facts_said_with_a_hedge_is_found_as_hedged():
     hedged = score(
         "I'll probably issue the £179 refund today, hopefully.", HEADPHONE_CUSTOMER, HEADPHONE_FACTS

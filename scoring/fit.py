@@ -296,25 +296,32 @@ def check_value(fid: str, check, row: dict, x: dict[str, float], facts: bool = T
 
 
 def stack_checks(
-    rows: list[dict], X: list[dict[str, float]], k: int = 5, facts: bool = True, models: dict | None = None
+    rows: list[dict],
+    X: list[dict[str, float]],
+    k: int = 5,
+    facts: bool = True,
+    models: dict | None = None,
+    train_X: list[dict[str, float]] | None = None,
 ) -> tuple[list[dict[str, float]], dict[str, dict]]:
     """The checks fitted on all `rows` (or the given `models`), and `X` with each reply's check values from checks
     fitted without its customer (grouped k-fold), so the scorer's weights for them are learned on values they
-    didn't memorise. `facts=False`: the values as if the replies had been read without their case facts."""
+    didn't memorise. `facts=False`: the values as if the replies had been read without their case facts, from
+    checks fitted on `train_X` (the features with facts: the checks the scorer runs are fitted that way)."""
     from .promises import PromiseCheck
 
+    train_X = X if train_X is None else train_X
     out = [dict(x) for x in X]
     for fold in _folds(rows, k):
         held = set(fold)
         train = [i for i in range(len(rows)) if i not in held]
         for fid, spec in CHECKS.items():
-            check = PromiseCheck(fit_check([rows[i] for i in train], [X[i] for i in train], spec.tag))
+            check = PromiseCheck(fit_check([rows[i] for i in train], [train_X[i] for i in train], spec.tag))
             for i in fold:
                 v = check_value(fid, check, rows[i], X[i], facts)
                 if v:
                     out[i][fid] = v
     if models is None:
-        models = {fid: fit_check(rows, X, spec.tag) for fid, spec in CHECKS.items()}
+        models = {fid: fit_check(rows, train_X, spec.tag) for fid, spec in CHECKS.items()}
     return out, models
 
 
@@ -500,7 +507,8 @@ def main(argv: list[str] | None = None) -> int:
     stacked, checks = stack_checks(rows, vecs[0])
     weights = fit(rows, scorer, lam, (stacked, vecs[1]))
     bare_x, bare_signs = vectors(rows, scorer, facts=False)
-    bare = fit(rows, scorer, lam, (stack_checks(rows, bare_x, facts=False, models=checks)[0], bare_signs))
+    bare_stacked = stack_checks(rows, bare_x, facts=False, models=checks, train_X=vecs[0])[0]
+    bare = fit(rows, scorer, lam, (bare_stacked, bare_signs))
     write_weights(weights, rows, cv, lam, args.out, files, bare)
     print(f"wrote {args.out}")
     write_checks(checks, rows)

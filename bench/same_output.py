@@ -7,12 +7,19 @@ DIR defaults to /tmp/speed-golden (kept out of git). The inputs are the helpdesk
 (../shared/corpora/stc3-helpdesk-zh.jsonl), every data/labeled/*.jsonl (they carry context, kind and language, so the
 facts path runs) and tests/data/eval-dev.jsonl. Each is scored by a fresh `python -m peilian score --jsonl FILE` run
 from this checkout, exactly as a user would run it.
+
+One more golden file, `engine.out`, holds what the CLI doesn't print, scored in-process the way the engine asks: every
+ScoreResult in full (signals and must / forbidden items too) of the fitted and the legacy rule scorer for every row
+above, and every scenario's model answers and test replies with the scenario's facts, kind, items, weights and
+language, the earlier replies as history and the opening as the customer's words (findings in both feedback
+languages).
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -43,6 +50,54 @@ def score(path: Path) -> tuple[bytes, bytes, int]:
         check=False,
     )
     return proc.stdout, proc.stderr, proc.returncode
+
+
+def engine_blob() -> bytes:
+    """Every ScoreResult in full, scored in-process (see the module's doc)."""
+    sys.path.insert(0, str(ROOT))
+    from scoring import ScoreContext
+    from scoring.evaluate import context_for
+    from scoring.fitted import FittedScorer
+    from scoring.ruleset import ruleset
+    from scoring.scorer import RuleScorer
+    from simulator.loader import load_scenario
+
+    scorers = {"fitted": FittedScorer(), "legacy": RuleScorer(ruleset())}
+    out: list[str] = []
+
+    def emit(tag: str, reply: str, ctx: ScoreContext) -> None:
+        for name, scorer in scorers.items():
+            doc = scorer.score(reply, ctx).to_dict()
+            out.append(json.dumps([tag, name, doc], ensure_ascii=False, sort_keys=True))
+
+    for path in inputs():
+        with open(path, encoding="utf-8") as fh:
+            rows = [json.loads(line) for line in fh if line.strip()]
+        for i, row in enumerate(rows):
+            if isinstance(row.get("reply"), str):
+                emit(f"{path.name}:{i}", row["reply"], context_for(row))
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        sc = load_scenario(path)
+        opening = sc.opening.texts[0] if sc.opening.texts else ""
+        runs = [[sc.opening.model_answer, *(b.model_answer for b in sc.beats)]]
+        runs += [list(t.replies) for t in sc.tests]
+        for r, replies in enumerate(runs):
+            history: list[str] = []
+            for j, reply in enumerate(r for r in replies if r and r.strip()):
+                ctx = ScoreContext(
+                    customer=opening,
+                    facts=tuple(sc.facts),
+                    lang=sc.lang,
+                    feedback_lang="en" if j % 2 else None,
+                    history=tuple(history),
+                    customer_history=(opening,) if j else (),
+                    items=sc.rubric_items(),
+                    weights=dict(sc.rubric.weights),
+                    kind=sc.situation,
+                )
+                emit(f"{sc.id}:{r}:{j}", reply, ctx)
+                history.append(reply)
+    return ("\n".join(out) + "\n").encode()
 
 
 def main() -> int:
@@ -88,6 +143,25 @@ def main() -> int:
                     print("  ...")
                     break
                 print("  " + line[:300])
+    t0 = time.perf_counter()
+    blob = engine_blob()
+    took = time.perf_counter() - t0
+    golden = out_dir / "engine.out"
+    lines = blob.count(b"\n")
+    digest = hashlib.sha256(blob).hexdigest()[:12]
+    if write:
+        golden.write_bytes(blob)
+        print(f"wrote engine.out: {lines} results, sha256 {digest}, {took:.2f} s")
+    elif golden.exists() and golden.read_bytes() == blob:
+        print(f"same      engine.out: {lines} results, sha256 {digest}, {took:.2f} s")
+    else:
+        failures += 1
+        print(f"DIFFERENT engine.out: {lines} results, sha256 {digest}, {took:.2f} s")
+        old = golden.read_bytes().decode().splitlines() if golden.exists() else []
+        for i, (a, b) in enumerate(zip(old, blob.decode().splitlines(), strict=False)):
+            if a != b:
+                print(f"  first difference at result {i + 1}:\n  - {a[:300]}\n  + {b[:300]}")
+                break
     if not write:
         print("all identical" if failures == 0 else f"{failures} file(s) differ")
     return 1 if failures else 0

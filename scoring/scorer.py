@@ -46,7 +46,7 @@ _NEG = re.compile(
 NEGATION_REACH = 12  # characters before a match a negation word may stand in and still negate it
 
 
-@dataclass
+@dataclass(slots=True)
 class _Hit:
     start: int
     end: int
@@ -146,6 +146,9 @@ class RuleScorer:
         self.lexical = [
             (r, LEXICAL_KINDS[r.kind]) for r in self.rules.rules.values() if r.kind in LEXICAL_KINDS
         ]
+        # the same, each with whether a reply none of whose words it can match makes the rule a no-op (detect then
+        # skips it without building anything)
+        self._lexical_plan = [(r, kind, kind.quiet_without_hits(r)) for r, kind in self.lexical]
         self._detectors: list[tuple[Rule, DetectorFn]] = []
         for rule in self.rules.rules.values():
             if rule.kind not in DETECTOR_KINDS:
@@ -165,20 +168,22 @@ class RuleScorer:
     # -- matching ---------------------------------------------------------------------------------------------
     def matches(self, rule: Rule, st: _State) -> list[_Hit]:
         """The rule's lexicon matches in the reply (normalised), once per reply; `negatable` drops negated ones."""
-        if rule.regex is None:
+        regex = rule.regex
+        if regex is None:
             return []
-        key = (id(rule.regex), bool(rule.params.get("negatable")))
+        negatable = bool(rule.params.get("negatable"))
+        key = (id(regex), negatable)
         cached = st.memo.get(key)
         if cached is not None:
             return cached
         hits: list[_Hit] = []
         st.memo[key] = hits
-        for m in rule.regex.finditer(st.norm):
-            if m.end() == m.start():
+        for s, e in regex.spans(st.norm):
+            if e == s:
                 continue
-            if rule.params.get("negatable") and st.negated(m.start(), m.end()):
+            if negatable and st.negated(s, e):
                 continue
-            hits.append(_Hit(m.start(), m.end()))
+            hits.append(_Hit(s, e))
         return hits
 
     def apply_lexical(self, rule: Rule, st: _State) -> None:
@@ -200,7 +205,10 @@ class RuleScorer:
         if ctx.lang == "mixed":
             lang = detect_lang(reply)
         st = _State(reply, norm, lang, ctx, normalize(ctx.customer or ""), normalize(" ".join(ctx.facts)))
-        for rule, kind in self.lexical:
+        literal, needed = INDEX.lookup(norm)
+        for rule, kind, quiet in self._lexical_plan:
+            if quiet and rule.regex is not None and not rule.regex.may_match(literal, needed):
+                continue  # none of its words is in the reply: the rule would find nothing
             kind.apply(self, rule, st)
         _whose(st)
         for rule, fn in self._detectors:
@@ -263,10 +271,18 @@ class RuleKind:
     def apply(self, scorer: RuleScorer, rule: Rule, st: _State) -> None:
         raise NotImplementedError
 
+    def quiet_without_hits(self, rule: Rule) -> bool:
+        """Whether `apply` does nothing at all when the rule's word list matches nothing in the reply (so the
+        scorer may skip it on a reply that holds none of its words). Only a kind that says so is skipped."""
+        return False
+
 
 class Element(RuleKind):
     """`kind: element`: no finding of its own; its matches are one element of a promise (time, channel, amount…),
     named by `params.element`, that the promise detector and the fitted scorer's features read."""
+
+    def quiet_without_hits(self, rule: Rule) -> bool:
+        return True
 
     def apply(self, scorer: RuleScorer, rule: Rule, st: _State) -> None:
         hits = scorer.matches(rule, st)
@@ -277,6 +293,9 @@ class Element(RuleKind):
 class Occurrence(RuleKind):
     """`kind: occurrence`: one finding when the lexicon matches at least `min` times (distinct words with
     `distinct`), worth `effect` for each match from the `min`-th on, up to `cap`."""
+
+    def quiet_without_hits(self, rule: Rule) -> bool:
+        return isinstance(rule.min, int) and rule.min >= 1  # no matches is fewer than `min`
 
     def apply(self, scorer: RuleScorer, rule: Rule, st: _State) -> None:
         hits = scorer.matches(rule, st)
@@ -292,6 +311,9 @@ class Occurrence(RuleKind):
 class Existence(RuleKind):
     """`kind: existence`: every match is a finding worth `effect`, `cap` in all; with `once` a word counts once. A
     rule with a `factor` multiplies the criterion's score instead, once per match, never below `floor`."""
+
+    def quiet_without_hits(self, rule: Rule) -> bool:
+        return True  # every finding is one of its matches
 
     def apply(self, scorer: RuleScorer, rule: Rule, st: _State) -> None:
         hits = scorer.matches(rule, st)

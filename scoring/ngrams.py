@@ -93,6 +93,22 @@ def norm(n_grams: int) -> float:
     return max(n_grams, 12) ** 0.5
 
 
+def pulls(
+    found: dict[str, int], tab: dict[str, tuple[float, ...]], n: int
+) -> tuple[list[float], list[tuple[str, tuple[float, ...], int]]]:
+    """`contributions` in one pass for all criteria: each criterion's value in label units, and the grams present
+    with their weights (gram, weights per criterion, position), in the reply's order."""
+    if not found or not tab:
+        return [0.0] * n, []
+    scale = norm(len(found))
+    get = tab.get
+    hits = [(g, w, p) for g, p in found.items() if (w := get(g)) is not None]
+    if not hits:
+        return [0 / scale] * n, hits
+    columns = list(zip(*[w for _, w, _ in hits], strict=True))
+    return [sum(columns[i]) / scale for i in range(n)], hits
+
+
 def contributions(found: dict[str, int], tab: dict[str, tuple[float, ...]], n: int):
     """Per criterion: (value in label units, [(gram, weight, position)] of the grams present)."""
     if not found or not tab:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -178,15 +179,24 @@ class LiteralIndex:
         return found
 
 
+@lru_cache(maxsize=1024)
+def _parse(pattern: str):
+    """`pattern` parsed by Python's own regex parser (shared by the two prefilters below), or None."""
+    try:
+        from re import _parser as p  # type: ignore[attr-defined]
+
+        return p.parse(pattern)
+    except Exception:  # noqa: BLE001 - any doubt means "no prefilter"
+        return None
+
+
 def first_chars(pattern: str) -> set[str] | None:
     """The characters a match of `pattern` can start with, or None when that can't be told cheaply. Used to skip a
     regular expression when none of them occurs in the text."""
-    try:
-        from re import _constants as c  # type: ignore[attr-defined]
-        from re import _parser as p  # type: ignore[attr-defined]
+    from re import _constants as c  # type: ignore[attr-defined]
 
-        parsed = p.parse(pattern)
-    except Exception:  # noqa: BLE001 - any doubt means "no prefilter"
+    parsed = _parse(pattern)
+    if parsed is None:
         return None
 
     def first(items) -> tuple[set[str] | None, bool]:
@@ -256,14 +266,10 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     characters is needed as a whole; a group needs what its content needs; alternatives need the union of what
     each needs; a repeat needs what its item needs when it must occur at least once; of the needs of a sequence the
     most selective is kept (the longest shortest literal)."""
-    try:
-        from re import _constants as c  # type: ignore[attr-defined]
-        from re import _parser as p  # type: ignore[attr-defined]
+    from re import _constants as c  # type: ignore[attr-defined]
 
-        parsed = p.parse(pattern)
-    except Exception:  # noqa: BLE001 - any doubt means "no prefilter"
-        return None
-    if parsed.state.flags & c.SRE_FLAG_IGNORECASE:
+    parsed = _parse(pattern)
+    if parsed is None or parsed.state.flags & c.SRE_FLAG_IGNORECASE:
         return None
     repeats = tuple(
         getattr(c, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(c, name)

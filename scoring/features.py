@@ -180,7 +180,7 @@ def _money(text: str) -> list[float]:
 
 @lru_cache(maxsize=1024)
 def _customer_grams(customer: str) -> frozenset[str]:
-    return frozenset(g for g in _grams(customer) if g not in _STOP_GRAMS)
+    return frozenset(_grams(customer) - _STOP_GRAMS)
 
 
 def _overlap(st: _State) -> tuple[int, list[tuple[int, int]]]:
@@ -456,6 +456,8 @@ def _limit_items(facts: str) -> tuple[frozenset, ...]:
 def _limit_item(st: _State) -> tuple[float, tuple[int, int]] | None:
     """A committing clause of the reply that says most of one thing the facts rule out."""
     items = _limit_items(st.facts) if st.facts else ()
+    if not items:
+        return None
     best = None
     for clause, span in _committing_clauses(st):
         cg = _limit_grams(clause)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from operator import add
 from typing import Any
 
 from . import safe_regex
@@ -461,6 +463,7 @@ def _fragments(st: _State) -> list[str]:
 _DIGITS = re.compile(r"\d+")
 
 
+@lru_cache(maxsize=4096)
 def _frag_len(f: str) -> float:
     return (
         len(_CJK.findall(f))
@@ -746,12 +749,18 @@ _STOP_EN = set(
 )
 
 
+_STOP_BIGRAMS = frozenset(("客服", "顾客", "我们", "您的", "可以", "直接"))
+
+
 def _grams(text: str) -> set[str]:
+    """The text's content: the bigrams of its Chinese characters and its English words (stemmed), less stop words."""
     cjk = "".join(_CJK.findall(text))
-    grams = {cjk[i : i + 2] for i in range(len(cjk) - 1)}
-    grams -= {"客服", "顾客", "我们", "您的", "可以", "直接"}
-    words = {_stem(w) for w in _LATIN_WORD.findall(text) if w not in _STOP_EN and len(w) > 2}
-    return grams | words
+    grams = set(map(add, cjk, cjk[1:]))  # every pair of neighbouring Chinese characters
+    grams -= _STOP_BIGRAMS
+    latin = _LATIN_WORD.findall(text)
+    if latin:
+        grams |= {_stem(w) for w in latin if w not in _STOP_EN and len(w) > 2}
+    return grams
 
 
 def _stem(word: str) -> str:

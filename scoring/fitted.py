@@ -10,7 +10,9 @@ facts rule out is false certainty; a scenario's forbidden move), applied last as
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import replace
+from itertools import compress
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of, specs
@@ -56,6 +58,7 @@ class FittedScorer:
         self.bases_no_facts = {c: self.w.scale * self.w.block(False)[0][c] for c in CRITERIA}
         # a weight that isn't a number can't be ranked by a threshold: then _wording sorts every gram
         self._rank_by_threshold = all(w == w for ws in self._table.values() for w in ws)
+        self._wordy: dict[str, bool] = {}  # gram -> whether a finding may name it
         # (feature id, kind) -> (weight key, spec, hard lines): the same for every reply while specs() is
         self._plans: dict[tuple[str, str], tuple[str, FeatureSpec | None, dict[str, float]]] = {}
         self._plans_for: object = None
@@ -102,7 +105,9 @@ class FittedScorer:
         findings: list[Finding] = []
         scores: dict[str, int] = {}
         found = grams(reply) if self._table else None
-        totals, present = pulls(found, self._table, len(CRITERIA)) if found is not None else ((), [])
+        totals, present, columns = (
+            pulls(found, self._table, len(CRITERIA)) if found is not None else ((), [], [])
+        )
         plan = self._plan(feats, kind)
         scale = self.w.scale
         with_facts = any(f.strip() for f in ctx.facts)
@@ -127,7 +132,7 @@ class FittedScorer:
                 if cap is not None:
                     ceilings.append((float(cap), first))
             if found is not None:
-                value += self._wording(st, c, totals[i], present, i, findings)
+                value += self._wording(st, c, totals[i], present, columns[i] if present else (), i, findings)
             for f in forbidden:  # a scenario's forbidden move (its own hard line)
                 if f.criterion == c:
                     findings.append(f)
@@ -186,28 +191,38 @@ class FittedScorer:
         c: str,
         total: float,
         present: list[tuple[str, tuple, int]],
+        column: tuple[float, ...],
         i: int,
         out: list[Finding],
     ) -> float:
         """The wording model's pull on criterion `c` (`total`, from the grams `present` with their weights per
-        criterion; `i` is c's place), as one finding naming the grams that drove it."""
+        criterion, `column` their weights for c; `i` is c's place), as one finding naming the grams that drove it."""
         effect = round(self.w.scale * total, 1)
         if abs(effect) < 0.5:
             return 0.0
-        hits = [(g, w[i], p) for g, w, p in present if w[i]]
+        up_first = total > 0
+        hits = None
+        if len(present) > 12 and self._rank_by_threshold:
+            # only the 12 that pulled most are named: a gram pulling less than the 12th strongest can't be one
+            ranks = sorted(column)
+            nonzero = ranks[: bisect_left(ranks, 0)] + ranks[bisect_right(ranks, 0) :]
+            if len(nonzero) > 12:
+                bar = nonzero[-12] if up_first else nonzero[11]
+                if (bar > 0) if up_first else (bar < 0):  # (a gram of weight 0 is then on the far side too)
+                    keep = map(bar.__le__ if up_first else bar.__ge__, column)
+                    hits = [(g, w[i], p) for g, w, p in compress(present, keep)]
+        if hits is None:
+            hits = [(g, w[i], p) for g, w, p in present if w[i]]
         if not hits:
             return 0.0
-        up_first = total > 0
-        if len(hits) > 12 and self._rank_by_threshold:
-            # only the 12 that pulled most are named: a gram pulling less than the 12th strongest can't be one
-            ranks = sorted([-h[1] for h in hits] if up_first else [h[1] for h in hits])
-            bar = ranks[11]
-            hits = [h for h in hits if (-h[1] if up_first else h[1]) <= bar]
         hits.sort(key=lambda h: (-h[1] if up_first else h[1], h[2], h[0]))
         # the grams that pulled most, overlapping ones joined into the words they are part of ('对不'+'不起' = '对不起')
         spans: list[list] = []  # [start, end, weight]
         for g, w, pos in hits[:12]:
-            if not wordy(g):
+            named = self._wordy.get(g)
+            if named is None:
+                named = self._wordy[g] = wordy(g)  # (a gram of the model's table: bounded)
+            if not named:
                 continue
             end = pos + len(g)
             for sp in spans:

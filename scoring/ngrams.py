@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from itertools import compress
 from pathlib import Path
 
 from .text import normalize
@@ -95,18 +96,21 @@ def norm(n_grams: int) -> float:
 
 def pulls(
     found: dict[str, int], tab: dict[str, tuple[float, ...]], n: int
-) -> tuple[list[float], list[tuple[str, tuple[float, ...], int]]]:
-    """`contributions` in one pass for all criteria: each criterion's value in label units, and the grams present
-    with their weights (gram, weights per criterion, position), in the reply's order."""
+) -> tuple[list[float], list[tuple[str, tuple[float, ...], int]], list[tuple[float, ...]]]:
+    """`contributions` in one pass for all criteria: each criterion's value in label units; the grams present with
+    their weights (gram, weights per criterion, position), in the reply's order; and per criterion the weights of
+    those grams, in the same order."""
     if not found or not tab:
-        return [0.0] * n, []
+        return [0.0] * n, [], []
     scale = norm(len(found))
-    get = tab.get
-    hits = [(g, w, p) for g, p in found.items() if (w := get(g)) is not None]
+    weights = list(map(tab.get, found))  # None for a gram the model doesn't weigh
+    hits: list[tuple[str, tuple[float, ...], int]] = list(
+        compress(zip(found, weights, found.values(), strict=True), weights)  # type: ignore[arg-type]
+    )
     if not hits:
-        return [0 / scale] * n, hits
-    columns = list(zip(*[w for _, w, _ in hits], strict=True))
-    return [sum(columns[i]) / scale for i in range(n)], hits
+        return [0 / scale] * n, hits, []
+    columns = list(zip(*compress(weights, weights), strict=True))
+    return [sum(columns[i]) / scale for i in range(n)], hits, columns
 
 
 def contributions(found: dict[str, int], tab: dict[str, tuple[float, ...]], n: int):

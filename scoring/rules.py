@@ -326,7 +326,7 @@ class Matcher:
     A pattern runs only on a text that holds one of the literals each of its regular expressions needs (found by
     the `INDEX` pass, see `required_literals`) and one of the characters they can start with."""
 
-    __slots__ = ("id", "zh", "en", "zh_trigger", "en_trigger", "linear", "zh_gated", "en_gated")
+    __slots__ = ("id", "zh", "en", "zh_trigger", "en_trigger", "linear", "zh_gated", "en_gated", "always")
 
     def __init__(self, entries: list[str]):
         _next_id[0] += 1
@@ -355,6 +355,12 @@ class Matcher:
         self.linear = (
             safe_regex.compile("|".join(f"(?:{p})" for p in linear), ignorecase=False) if linear else None
         )
+        # may match a text none of whose literals (words, or literals its patterns need) it has: see may_match
+        self.always = (
+            self.linear is not None
+            or (self.zh is not None and not self.zh_gated)
+            or (self.en is not None and not self.en_gated)
+        )
 
     def _regex_hits(self, text: str, needed) -> list:
         found: list = []
@@ -375,7 +381,8 @@ class Matcher:
         return found
 
     def may_match(self, literal: dict, needed) -> bool:
-        """Whether the text whose `INDEX.lookup` gave (`literal`, `needed`) may hold a match (False: it can't)."""
+        """Whether the text whose `INDEX.lookup` gave (`literal`, `needed`) may hold a match (False: it can't):
+        `always`, or its id among `literal`'s keys or (as id * 2 or id * 2 + 1) among `needed`."""
         return (
             self.id in literal
             or self.linear is not None

@@ -208,8 +208,9 @@ class RuleScorer:
             lang = detect_lang(reply)
         st = _State(reply, norm, lang, ctx, normalize(ctx.customer or ""), normalize(" ".join(ctx.facts)))
         literal, needed = INDEX.lookup(norm)
+        maybe = literal.keys() | {key >> 1 for key in needed}  # the word lists whose words the reply may hold
         for rule, kind, quiet in self._lexical_plan:
-            if quiet and rule.regex is not None and not rule.regex.may_match(literal, needed):
+            if quiet and (regex := rule.regex) is not None and not regex.always and regex.id not in maybe:
                 continue  # none of its words is in the reply: the rule would find nothing
             kind.apply(self, rule, st)
         _whose(st)

@@ -451,12 +451,15 @@ def _units(st: _State) -> float:
     return cjk + WORD_UNITS * words
 
 
+_CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+
+
 def _fragments(st: _State) -> list[str]:
     out: list[str] = []
     for f in _FRAGMENT.findall(st.norm):
         # a space splits Chinese only between Chinese characters (English words inside a Chinese reply don't
         # make "fragments")
-        parts = re.split(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])", f) if _CJK.search(f) else [f]
+        parts = _CJK_SPACE.split(f) if _CJK.search(f) else [f]
         out.extend(p for p in parts if p.strip())
     return out
 
@@ -583,10 +586,13 @@ def d_questions(scorer: RuleScorer, rule: Rule, st: _State) -> None:
         st.add(rule, marks[0], marks[-1] + 1, max(rule.effect * n, rule.cap or -100), count=len(marks))
 
 
+_LIST_MARK = re.compile(r"(?:(?<=[\s:：;；,，(（])|^)(?:\d{1,2}[)）、.]|\([a-z1-9]\)|[①②③④⑤⑥])(?!\d)")
+_LATIN_TERM = re.compile(r"[a-z][a-z\-]{2,}")
+_NUMBER = re.compile(r"\d+|[一二三四五六七八九十两]+")
+
+
 def d_list(scorer: RuleScorer, rule: Rule, st: _State) -> None:
-    marks = list(
-        re.finditer(r"(?:(?<=[\s:：;；,，(（])|^)(?:\d{1,2}[)）、.]|\([a-z1-9]\)|[①②③④⑤⑥])(?!\d)", st.norm)
-    )
+    marks = list(_LIST_MARK.finditer(st.norm))
     if len(marks) >= rule.min:
         st.add(rule, marks[0].start(), marks[-1].end(), rule.effect, count=len(marks))
 
@@ -603,7 +609,7 @@ def d_latin_in_zh(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     )
     total = 0.0
     seen = set()
-    for m in re.finditer(r"[a-z][a-z\-]{2,}", st.norm):
+    for m in _LATIN_TERM.finditer(st.norm):
         w = m.group(0)
         if w in allowed or w in customer_words or w in seen:
             continue
@@ -797,15 +803,13 @@ def d_specific(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     if not warm_spans:
         return
     cg = _grams(st.customer) - set(rule.params.get("stop", []))
-    nums_c = set(re.findall(r"\d+|[一二三四五六七八九十两]+", st.customer)) | set(_number_words(st.customer))
+    nums_c = set(_NUMBER.findall(st.customer)) | set(_number_words(st.customer))
     for m in _SENTENCE.finditer(st.norm):
         if not any(m.start() <= a < m.end() for a, _ in warm_spans):
             continue
         sentence = m.group(0)
         shared = _grams(sentence) & cg
-        nums = (
-            set(re.findall(r"\d+|[一二三四五六七八九十两]+", sentence)) | set(_number_words(sentence))
-        ) & nums_c
+        nums = (set(_NUMBER.findall(sentence)) | set(_number_words(sentence))) & nums_c
         if len(shared) >= rule.min or nums:
             st.add(rule, m.start(), m.end(), rule.effect)
             return

@@ -113,7 +113,7 @@ class FittedScorer:
         with_facts = any(f.strip() for f in ctx.facts)
         block = self.w.block(with_facts)[1]
         forbidden = [f for f in st.findings if f.rule.startswith("item.forbidden.")]
-        explained: dict[int, list[tuple[str, str]]] = {}  # a feature's messages: the same for every criterion
+        explained: dict[int, list[tuple]] = {}  # a feature's places and words: the same for every criterion
         for i, c in enumerate(CRITERIA):
             weights = block[c]
             value = self.bases[c]
@@ -263,19 +263,16 @@ class FittedScorer:
         c: str,
         effect: float,
         out: list[Finding],
-        explained: dict[int, list[tuple[str, str]]] | None = None,
+        explained: dict[int, list[tuple]] | None = None,
     ) -> None:
-        spans = (feat.spans or [(0, 0)])[
-            :5
-        ]  # the first five places it fired; their effects add up to the whole
-        n = len(spans)
-        share = round(effect / n, 1)
-        last = round(effect - share * (n - 1), 1)
-        words = explained.get(id(feat)) if explained is not None else None
-        if words is None:
-            words = []
-            for i, (s, e) in enumerate(spans):
-                text = st.reply[s:e]
+        """`effect` on criterion `c` as findings on the first five places `feat` fired (their effects add up to
+        the whole). `explained` keeps each feature's places and words for the other criteria."""
+        places = explained.get(id(feat)) if explained is not None else None
+        if places is None:
+            places = []
+            reply = st.reply
+            for i, (s, e) in enumerate((feat.spans or [(0, 0)])[:5]):
+                text = reply[s:e]
                 if i < len(feat.messages) and feat.messages[i]:
                     message = feat.messages[i]
                     suggestion = feat.suggestions[i] if i < len(feat.suggestions) else ""
@@ -284,14 +281,21 @@ class FittedScorer:
                     suggestion = _pick(spec.suggestion if spec else {}, st.lang, text)
                     if st.ctx.lang == "zh-Hant" and suggestion:
                         suggestion = traditional(suggestion)
-                words.append((message, suggestion))
+                places.append((s, e, text, message, suggestion))
             if explained is not None:
-                explained[id(feat)] = words
+                explained[id(feat)] = places
+        n = len(places)
+        share = round(effect / n, 1)
+        last = round(effect - share * (n - 1), 1)
         fid = feat.id
-        reply = st.reply
-        for i, (s, e) in enumerate(spans):
-            message, suggestion = words[i]
-            out.append(Finding(fid, c, s, e, reply[s:e], message, suggestion, last if i == n - 1 else share))
+        if n == 1:
+            s, e, text, message, suggestion = places[0]
+            out.append(Finding(fid, c, s, e, text, message, suggestion, last))
+            return
+        for s, e, text, message, suggestion in places[:-1]:
+            out.append(Finding(fid, c, s, e, text, message, suggestion, share))
+        s, e, text, message, suggestion = places[-1]
+        out.append(Finding(fid, c, s, e, text, message, suggestion, last))
 
 
 # an element found in any form (el.*) and the same element as part of an owned promise (certainty.*) are two

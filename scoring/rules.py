@@ -265,7 +265,7 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     that may match without any fixed text, or case-insensitive parts). From the parsed pattern: a run of literal
     characters is needed as a whole; a group needs what its content needs; alternatives need the union of what
     each needs; a repeat needs what its item needs when it must occur at least once; of the needs of a sequence the
-    most selective is kept (the longest shortest literal)."""
+    most selective is kept (`_selectivity`)."""
     from re import _constants as c  # type: ignore[attr-defined]
 
     parsed = _parse(pattern)
@@ -281,7 +281,7 @@ def required_literals(pattern: str) -> frozenset[str] | None:
             return b
         if not b:
             return a
-        return a if (min(map(len, a)), -len(a)) > (min(map(len, b)), -len(b)) else b
+        return a if _selectivity(a) > _selectivity(b) else b
 
     def need(items) -> frozenset[str] | None:
         best: frozenset[str] | None = None
@@ -312,6 +312,13 @@ def required_literals(pattern: str) -> frozenset[str] | None:
         return best
 
     return need(parsed) or None
+
+
+def _selectivity(needs: frozenset[str]) -> tuple:
+    """How rarely a text holds one of `needs` (larger: rarer), roughly: the shortest literal's length, then the
+    mean length ("担心|关心|陪|心疼" before "你|您"), then the fewest literals."""
+    lengths = [len(x) for x in needs]
+    return min(lengths), sum(lengths) / len(lengths), -len(lengths)
 
 
 INDEX = LiteralIndex()

@@ -18,7 +18,7 @@ import yaml
 
 from .api import CRITERIA, ScoreContext
 from .scorer import _CJK, _CLAUSE, _NEG, _SENTENCE, _grams, _State, _units, _whole, questions
-from .text import _HALFWIDTH, _s2tw, normalize
+from .text import _s2tw, halfwidth, normalize
 
 HERE = Path(__file__).parent
 # libyaml's loader when PyYAML has it: the same data, read faster
@@ -124,7 +124,7 @@ def _is_trad(text: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _fold(text: str) -> str:
-    return text.translate(_HALFWIDTH).lower()
+    return halfwidth(text).lower()
 
 
 @lru_cache(maxsize=4096)

@@ -429,8 +429,12 @@ def _swap_by_regex(rule: Rule, key: str) -> str:
 
 
 def _whole(st: _State) -> tuple[int, int]:
-    s = len(st.reply) - len(st.reply.lstrip())
-    return min(s, len(st.reply.rstrip())), len(st.reply.rstrip())
+    """The reply's span without its leading and trailing space (asked for by several detectors: kept per reply)."""
+    whole = st.memo.get("whole")
+    if whole is None:
+        s = len(st.reply) - len(st.reply.lstrip())
+        whole = st.memo["whole"] = (min(s, len(st.reply.rstrip())), len(st.reply.rstrip()))
+    return whole
 
 
 def _size(st: _State) -> tuple[int, int]:

@@ -63,9 +63,13 @@ def is_choice(reply: str, span: tuple[int, int]) -> bool:
 def signals_of(elements: dict, findings, reply: str) -> dict[str, tuple[tuple[int, int], ...]]:
     """The signals a reply shows, each with its spans, from a scorer's detected elements and findings."""
     out: dict[str, tuple[tuple[int, int], ...]] = {}
+    by_rule: dict[str, list[tuple[int, int]]] = {}  # the findings' spans by rule, read once
+    for f in findings:
+        by_rule.setdefault(f.rule, []).append((f.start, f.end))
     for name, (els, rules) in SIGNALS.items():
         spans = [(h.start, h.end) for e in els for h in elements.get(e, ())]
-        spans += [(f.start, f.end) for f in findings if f.rule in rules]
+        for rule in rules:
+            spans += by_rule.get(rule, ())
         if spans:
             out[name] = tuple(sorted(set(spans)))
     q = questions(reply)

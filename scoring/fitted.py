@@ -13,6 +13,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from itertools import compress
+from operator import attrgetter
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of, specs
@@ -147,7 +148,7 @@ class FittedScorer:
                     value = ceiling
             scores[c] = int(round(value))
         findings = _merge(findings)
-        findings.sort(key=lambda f: (f.start, f.rule))
+        findings.sort(key=_BY_PLACE)
         return ScoreResult(
             scores, weighted_overall(scores, ctx.weights), findings, items, self.version, st.signals
         )
@@ -311,6 +312,9 @@ _ALIASES = {
     "el.action_done": "certainty.action-done",
     "warmth.owned-action": "certainty.action-owned",
 }
+
+
+_BY_PLACE = attrgetter("start", "rule")  # findings in reading order (a C-level key, not a lambda)
 
 
 def _merge(findings: list[Finding]) -> list[Finding]:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from operator import add
+from operator import add, attrgetter
 from typing import Any
 
 from . import safe_regex
@@ -257,7 +257,7 @@ class RuleScorer:
                     st.findings[idx] = replace(finding, effect=round(finding.effect - (value - cap), 1))
                     value = cap
             scores[c] = int(round(value))
-        st.findings.sort(key=lambda f: (f.start, f.rule))
+        st.findings.sort(key=attrgetter("start", "rule"))
         return ScoreResult(
             scores, weighted_overall(scores, ctx.weights), st.findings, items, self.version, st.signals
         )
@@ -509,11 +509,13 @@ def _is_stuffed(st: _State) -> bool:
     if len(frags) < STUFFING_MIN_FRAGMENTS:
         return False
     mean = sum(_frag_len(f) for f in frags) / len(frags)
-    repeats = sum(1 for m in _REPEAT.finditer(st.norm) if not (m.group(1) or m.group(2) or "").isdigit())
     keywords = sum(1 for f in frags if _frag_len(f) <= KEYWORD_FRAGMENT)
-    return (mean <= STUFFING_MEAN_FRAGMENT and keywords >= STUFFING_KEYWORDS) or (
-        repeats >= STUFFING_REPEATS and keywords >= STUFFING_KEYWORDS_WITH_REPEATS
-    )
+    if mean <= STUFFING_MEAN_FRAGMENT and keywords >= STUFFING_KEYWORDS:
+        return True
+    if keywords < STUFFING_KEYWORDS_WITH_REPEATS:
+        return False  # (the repeats can't make up for it: no need to look for them)
+    repeats = sum(1 for m in _REPEAT.finditer(st.norm) if not (m.group(1) or m.group(2) or "").isdigit())
+    return repeats >= STUFFING_REPEATS
 
 
 def d_stuffing(scorer: RuleScorer, rule: Rule, st: _State) -> None:
@@ -605,6 +607,9 @@ def d_latin_in_zh(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     if st.lang != "zh" or not _CJK.search(st.norm):
         return
     allowed = set(rule.params.get("allow", []))
+    terms = list(_LATIN_TERM.finditer(st.norm))
+    if not terms:
+        return
     # the customer's own words (this line or earlier ones) and the scenario's (its facts) are fair to use back
     customer_words = set(
         _LATIN_WORD.findall(
@@ -613,7 +618,7 @@ def d_latin_in_zh(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     )
     total = 0.0
     seen = set()
-    for m in _LATIN_TERM.finditer(st.norm):
+    for m in terms:
         w = m.group(0)
         if w in allowed or w in customer_words or w in seen:
             continue

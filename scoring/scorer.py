@@ -20,7 +20,6 @@ from typing import Any
 
 from . import safe_regex
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
-from .items import match_items
 from .rules import INDEX, Rule, RuleSet, _format, _text
 from .signals import signals_of
 from .text import detect_lang, normalize, traditional
@@ -217,7 +216,12 @@ class RuleScorer:
         for rule, fn in self._detectors:
             fn(self, rule, st)
         st.signals = signals_of(st.elements, st.findings, reply)
-        items = match_items(ctx.items, reply, st.signals) if ctx.items else []
+        if ctx.items:  # (imported here: rapidfuzz and the item matchers load only for a scenario's items)
+            from .items import match_items
+
+            items = match_items(ctx.items, reply, st.signals)
+        else:
+            items = []
         for hit in items:
             if hit.kind == "forbidden":
                 item = next(i for i in ctx.items if i.id == hit.item_id)

@@ -4,6 +4,8 @@ machine. Also checks that scoring every reply raises no error.
 
     python bench/bench_scorer.py [CORPUS.jsonl]      (default: ../shared/corpora/stc3-helpdesk-zh.jsonl)
     PEILIAN_SCORER=rules python bench/bench_scorer.py   (the rule scorer's detectors alone, for the ratio)
+    python bench/bench_scorer.py --sections          (also where the fitted scorer's time goes: detectors, extra
+                                                      features, the wording model's grams, the rest of score)
 
 It measures the default scorer (the fitted one: detectors, features, fitted weights and the wording model).
 """
@@ -32,12 +34,36 @@ def load(path: Path) -> list[dict]:
     return rows
 
 
-def main() -> None:
-    path = (
-        Path(sys.argv[1])
-        if len(sys.argv) > 1
-        else ROOT.parent / "shared" / "corpora" / "stc3-helpdesk-zh.jsonl"
+def sections(scorer, replies) -> None:
+    """Best of three passes of each part of FittedScorer.score over the whole corpus (seconds)."""
+    from scoring.api import CRITERIA
+    from scoring.ngrams import grams, pulls
+
+    contexts = [(reply, ScoreContext(customer=customer)) for reply, customer in replies]
+
+    def best(fn) -> float:
+        runs = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            for reply, ctx in contexts:
+                fn(reply, ctx)
+            runs.append(time.perf_counter() - t0)
+        return min(runs)
+
+    detect = best(scorer.detector.detect)
+    features = best(scorer.features)
+    wording = best(lambda reply, _: pulls(grams(reply), scorer._table, len(CRITERIA)))
+    score = best(scorer.score)
+    print(
+        f"sections: detect {detect:.2f} s, extra features {features - detect:.2f} s, wording grams "
+        f"{wording:.2f} s, rest of score (plan, explain, wording finding, merge) {score - features - wording:.2f} s; "
+        f"score {score:.2f} s"
     )
+
+
+def main() -> None:
+    args = [a for a in sys.argv[1:] if a != "--sections"]
+    path = Path(args[0]) if args else ROOT.parent / "shared" / "corpora" / "stc3-helpdesk-zh.jsonl"
     rows = load(path)
     replies = [(r.get("reply") or r.get("text") or "", r.get("customer") or "") for r in rows]
     scorer = default_scorer()
@@ -77,6 +103,8 @@ def main() -> None:
     print(
         f"raw normalisation alone: {len(replies) / raw:,.0f} replies/s; scorer costs {total / raw:.1f}x normalisation"
     )
+    if "--sections" in sys.argv[1:] and hasattr(scorer, "detector"):
+        sections(scorer, replies)
 
 
 if __name__ == "__main__":

@@ -18,9 +18,11 @@ import yaml
 
 from .api import CRITERIA, ScoreContext
 from .scorer import _CJK, _CLAUSE, _NEG, _SENTENCE, _grams, _State, _units, _whole, questions
-from .text import _HALFWIDTH, _s2tw, normalize
+from .text import _s2tw, halfwidth, normalize
 
 HERE = Path(__file__).parent
+# libyaml's loader when PyYAML has it: the same data, read faster
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 KINDS = ("complaint", "presales", "safety", "elderly", "fraud", "inquiry")
 
 
@@ -48,7 +50,8 @@ class FeatureSpec:
 
 @lru_cache(maxsize=1)
 def specs() -> dict[str, FeatureSpec]:
-    data = yaml.safe_load((HERE / "features.yaml").read_text(encoding="utf-8"))
+    text = (HERE / "features.yaml").read_text(encoding="utf-8")
+    data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     out = {}
     for fid, raw in (data.get("features") or {}).items():
         raw = dict(raw or {})
@@ -121,7 +124,7 @@ def _is_trad(text: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _fold(text: str) -> str:
-    return text.translate(_HALFWIDTH).lower()
+    return halfwidth(text).lower()
 
 
 @lru_cache(maxsize=4096)
@@ -177,7 +180,7 @@ def _money(text: str) -> list[float]:
 
 @lru_cache(maxsize=1024)
 def _customer_grams(customer: str) -> frozenset[str]:
-    return frozenset(g for g in _grams(customer) if g not in _STOP_GRAMS)
+    return frozenset(_grams(customer) - _STOP_GRAMS)
 
 
 def _overlap(st: _State) -> tuple[int, list[tuple[int, int]]]:
@@ -454,6 +457,8 @@ def _limit_items(facts: str) -> tuple[frozenset, ...]:
 def _limit_item(st: _State) -> tuple[float, tuple[int, int]] | None:
     """A committing clause of the reply that says most of one thing the facts rule out."""
     items = _limit_items(st.facts) if st.facts else ()
+    if not items:
+        return None
     best = None
     for clause, span in _committing_clauses(st):
         cg = _limit_grams(clause)

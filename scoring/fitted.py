@@ -10,11 +10,14 @@ facts rule out is false certainty; a scenario's forbidden move), applied last as
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import replace
+from itertools import compress
+from operator import attrgetter
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of, specs
-from .ngrams import bundled_table, contributions, grams, table, wordy
+from .ngrams import bundled_table, grams, pulls, table, wordy
 from .ngrams import load as load_ngrams
 from .promises import CHECKS, MIN_PROBABILITY, PromiseCheck, beyond_facts, promise_clause
 from .promises import bundled as bundled_checks
@@ -58,6 +61,12 @@ class FittedScorer:
         self.checks = bundled_checks() if checks is None else checks
         self.bases = {c: self.w.scale * self.w.intercept[c] for c in CRITERIA}
         self.bases_no_facts = {c: self.w.scale * self.w.block(False)[0][c] for c in CRITERIA}
+        # a weight that isn't a number can't be ranked by a threshold: then _wording sorts every gram
+        self._rank_by_threshold = all(w == w for ws in self._table.values() for w in ws)
+        self._wordy: dict[str, bool] = {}  # gram -> whether a finding may name it
+        # (feature id, kind) -> (weight key, spec, hard lines): the same for every reply while specs() is
+        self._plans: dict[tuple[str, str], tuple[str, FeatureSpec | None, dict[str, float]]] = {}
+        self._plans_for: object = None
 
     # -- features -------------------------------------------------------------------------------------------
     def features(self, reply: str, ctx: ScoreContext | None = None):
@@ -129,25 +138,19 @@ class FittedScorer:
         ctx = ctx or ScoreContext()
         st, items, feats, _ = self.features(reply, ctx)
         kind = kind_of(ctx)
-        all_specs = specs()
         findings: list[Finding] = []
         scores: dict[str, int] = {}
-        pulls = (
-            dict(zip(CRITERIA, contributions(grams(reply), self._table, len(CRITERIA)), strict=True))
-            if self._table
-            else {}
+        found = grams(reply) if self._table else None
+        totals, present, columns = (
+            pulls(found, self._table, len(CRITERIA)) if found is not None else ((), [], [])
         )
-        plan = []
-        for feat in feats:
-            spec = all_specs.get(feat.id)
-            hard: dict[str, float] = dict(_HARD_LEGACY.get(feat.id, {}))
-            if spec is not None:
-                hard.update(spec.hard)
-            plan.append((feat, feature_key(feat.id, kind), spec, hard))
+        plan = self._plan(feats, kind)
         scale = self.w.scale
         with_facts = any(f.strip() for f in ctx.facts)
         block = self.w.block(with_facts)[1]
-        for c in CRITERIA:
+        forbidden = [f for f in st.findings if f.rule.startswith("item.forbidden.")]
+        explained: dict[int, list[tuple]] = {}  # a feature's places and words: the same for every criterion
+        for i, c in enumerate(CRITERIA):
             weights = block[c]
             value = self.bases[c]
             if not with_facts:
@@ -161,13 +164,13 @@ class FittedScorer:
                 effect = scale * w * feat.value
                 value += effect
                 first = len(findings)
-                self._explain(st, feat, spec, c, effect, findings)
+                self._explain(st, feat, spec, c, effect, findings, explained)
                 if cap is not None:
                     ceilings.append((float(cap), first))
-            if c in pulls:
-                value += self._wording(st, c, pulls[c], findings)
-            for f in st.findings:  # a scenario's forbidden move (its own hard line)
-                if f.rule.startswith("item.forbidden.") and f.criterion == c:
+            if found is not None:
+                value += self._wording(st, c, totals[i], present, columns[i] if present else (), i, findings)
+            for f in forbidden:  # a scenario's forbidden move (its own hard line)
+                if f.criterion == c:
                     findings.append(f)
                     ceilings.append((10.0, len(findings) - 1))
             raw = value
@@ -180,10 +183,28 @@ class FittedScorer:
                     value = ceiling
             scores[c] = int(round(value))
         findings = _merge(findings)
-        findings.sort(key=lambda f: (f.start, f.rule))
+        findings.sort(key=_BY_PLACE)
         return ScoreResult(
             scores, weighted_overall(scores, ctx.weights), findings, items, self.version, st.signals
         )
+
+    def _plan(self, feats: list[Feature], kind: str) -> list:
+        """(feature, weight key, spec, hard lines) for each feature: looked up once per feature id and kind."""
+        all_specs = specs()
+        if all_specs is not self._plans_for:  # the specs were read again: so are the plans
+            self._plans, self._plans_for = {}, all_specs
+        plans = self._plans
+        plan = []
+        for feat in feats:
+            got = plans.get((feat.id, kind))
+            if got is None:
+                spec = all_specs.get(feat.id)
+                hard: dict[str, float] = dict(_HARD_LEGACY.get(feat.id, {}))
+                if spec is not None:
+                    hard.update(spec.hard)
+                got = plans[(feat.id, kind)] = (feature_key(feat.id, kind), spec, hard)
+            plan.append((feat, *got))
+        return plan
 
     def _no_facts(self, st: _State, c: str, out: list[Finding]) -> float:
         """Without case facts the reply is weighed by the weights fitted on the replies read alone: their base
@@ -200,17 +221,44 @@ class FittedScorer:
         out.append(Finding("context.no-facts", c, s, e, st.reply[s:e], message, "", effect))
         return effect
 
-    def _wording(self, st: _State, c: str, pull, out: list[Finding]) -> float:
-        """The wording model's pull on criterion `c`, as one finding naming the grams that drove it."""
-        total, hits = pull
+    def _wording(
+        self,
+        st: _State,
+        c: str,
+        total: float,
+        present: list[tuple[str, tuple, int]],
+        column: tuple[float, ...],
+        i: int,
+        out: list[Finding],
+    ) -> float:
+        """The wording model's pull on criterion `c` (`total`, from the grams `present` with their weights per
+        criterion, `column` their weights for c; `i` is c's place), as one finding naming the grams that drove it."""
         effect = round(self.w.scale * total, 1)
-        if abs(effect) < 0.5 or not hits:
+        if abs(effect) < 0.5:
             return 0.0
-        hits.sort(key=lambda h: (-h[1] if total > 0 else h[1], h[2], h[0]))
+        up_first = total > 0
+        hits = None
+        if len(present) > 12 and self._rank_by_threshold:
+            # only the 12 that pulled most are named: a gram pulling less than the 12th strongest can't be one
+            ranks = sorted(column)
+            nonzero = ranks[: bisect_left(ranks, 0)] + ranks[bisect_right(ranks, 0) :]
+            if len(nonzero) > 12:
+                bar = nonzero[-12] if up_first else nonzero[11]
+                if (bar > 0) if up_first else (bar < 0):  # (a gram of weight 0 is then on the far side too)
+                    keep = map(bar.__le__ if up_first else bar.__ge__, column)
+                    hits = [(g, w[i], p) for g, w, p in compress(present, keep)]
+        if hits is None:
+            hits = [(g, w[i], p) for g, w, p in present if w[i]]
+        if not hits:
+            return 0.0
+        hits.sort(key=lambda h: (-h[1] if up_first else h[1], h[2], h[0]))
         # the grams that pulled most, overlapping ones joined into the words they are part of ('对不'+'不起' = '对不起')
         spans: list[list] = []  # [start, end, weight]
         for g, w, pos in hits[:12]:
-            if not wordy(g):
+            named = self._wordy.get(g)
+            if named is None:
+                named = self._wordy[g] = wordy(g)  # (a gram of the model's table: bounded)
+            if not named:
                 continue
             end = pos + len(g)
             for sp in spans:
@@ -244,26 +292,46 @@ class FittedScorer:
         return effect
 
     def _explain(
-        self, st: _State, feat: Feature, spec: FeatureSpec | None, c: str, effect: float, out: list[Finding]
+        self,
+        st: _State,
+        feat: Feature,
+        spec: FeatureSpec | None,
+        c: str,
+        effect: float,
+        out: list[Finding],
+        explained: dict[int, list[tuple]] | None = None,
     ) -> None:
-        spans = (feat.spans or [(0, 0)])[
-            :5
-        ]  # the first five places it fired; their effects add up to the whole
-        share = round(effect / len(spans), 1)
-        last = round(effect - share * (len(spans) - 1), 1)
-        for i, (s, e) in enumerate(spans):
-            text = st.reply[s:e]
-            if i < len(feat.messages) and feat.messages[i]:
-                message = feat.messages[i]
-                suggestion = feat.suggestions[i] if i < len(feat.suggestions) else ""
-            else:
-                message = _pick(spec.message if spec else {}, st.msg_lang, text)
-                suggestion = _pick(spec.suggestion if spec else {}, st.lang, text)
-                if st.ctx.lang == "zh-Hant" and suggestion:
-                    suggestion = traditional(suggestion)
-            out.append(
-                Finding(feat.id, c, s, e, text, message, suggestion, last if i == len(spans) - 1 else share)
-            )
+        """`effect` on criterion `c` as findings on the first five places `feat` fired (their effects add up to
+        the whole). `explained` keeps each feature's places and words for the other criteria."""
+        places = explained.get(id(feat)) if explained is not None else None
+        if places is None:
+            places = []
+            reply = st.reply
+            for i, (s, e) in enumerate((feat.spans or [(0, 0)])[:5]):
+                text = reply[s:e]
+                if i < len(feat.messages) and feat.messages[i]:
+                    message = feat.messages[i]
+                    suggestion = feat.suggestions[i] if i < len(feat.suggestions) else ""
+                else:
+                    message = _pick(spec.message if spec else {}, st.msg_lang, text)
+                    suggestion = _pick(spec.suggestion if spec else {}, st.lang, text)
+                    if st.ctx.lang == "zh-Hant" and suggestion:
+                        suggestion = traditional(suggestion)
+                places.append((s, e, text, message, suggestion))
+            if explained is not None:
+                explained[id(feat)] = places
+        n = len(places)
+        share = round(effect / n, 1)
+        last = round(effect - share * (n - 1), 1)
+        fid = feat.id
+        if n == 1:
+            s, e, text, message, suggestion = places[0]
+            out.append(Finding(fid, c, s, e, text, message, suggestion, last))
+            return
+        for s, e, text, message, suggestion in places[:-1]:
+            out.append(Finding(fid, c, s, e, text, message, suggestion, share))
+        s, e, text, message, suggestion = places[-1]
+        out.append(Finding(fid, c, s, e, text, message, suggestion, last))
 
 
 # an element found in any form (el.*) and the same element as part of an owned promise (certainty.*) are two
@@ -279,6 +347,9 @@ _ALIASES = {
     "el.action_done": "certainty.action-done",
     "warmth.owned-action": "certainty.action-owned",
 }
+
+
+_BY_PLACE = attrgetter("start", "rule")  # findings in reading order (a C-level key, not a lambda)
 
 
 def _merge(findings: list[Finding]) -> list[Finding]:

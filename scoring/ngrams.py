@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from itertools import compress
 from pathlib import Path
 
 from .text import normalize
@@ -91,6 +92,25 @@ def norm(n_grams: int) -> float:
     """The wording vector's length scale: like L2 normalisation, but a reply of one or two marks doesn't get a
     whole reply's pull."""
     return max(n_grams, 12) ** 0.5
+
+
+def pulls(
+    found: dict[str, int], tab: dict[str, tuple[float, ...]], n: int
+) -> tuple[list[float], list[tuple[str, tuple[float, ...], int]], list[tuple[float, ...]]]:
+    """`contributions` in one pass for all criteria: each criterion's value in label units; the grams present with
+    their weights (gram, weights per criterion, position), in the reply's order; and per criterion the weights of
+    those grams, in the same order."""
+    if not found or not tab:
+        return [0.0] * n, [], []
+    scale = norm(len(found))
+    weights = list(map(tab.get, found))  # None for a gram the model doesn't weigh
+    hits: list[tuple[str, tuple[float, ...], int]] = list(
+        compress(zip(found, weights, found.values(), strict=True), weights)  # type: ignore[arg-type]
+    )
+    if not hits:
+        return [0 / scale] * n, hits, []
+    columns = list(zip(*compress(weights, weights), strict=True))
+    return [sum(columns[i]) / scale for i in range(n)], hits, columns
 
 
 def contributions(found: dict[str, int], tab: dict[str, tuple[float, ...]], n: int):

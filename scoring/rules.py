@@ -35,6 +35,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -89,14 +90,21 @@ class _Span:
 
 class LiteralIndex:
     """Every literal word of every lexicon in one Aho-Corasick automaton (pyahocorasick), scanned once per text for
-    all overlapping occurrences, so forty lexicons cost one C-speed pass instead of forty regex searches."""
+    all overlapping occurrences, so forty lexicons cost one C-speed pass instead of forty regex searches.
+
+    The same pass also finds the literals a lexicon's regular expressions can't match without ("一下" for
+    "(反馈|问|查|催)一下", see `required_literals`): a regular expression none of whose literals is in the text
+    isn't run at all."""
 
     def __init__(self):
         import threading
 
         self.words: dict[str, list[int]] = {}
+        self.needs: dict[
+            str, set[int]
+        ] = {}  # literal -> the regexes (Matcher.id * 2 + 0 zh / 1 en) needing it
         self.automaton = None
-        self.cache: dict[str, dict[int, list[tuple[int, int]]]] = {}
+        self.cache: dict[str, tuple[dict[int, list[tuple[int, int]]], frozenset[int] | set[int]]] = {}
         self.lock = (
             threading.RLock()
         )  # the TUI scores in a worker thread: adding words and rebuilding are exclusive
@@ -107,31 +115,56 @@ class LiteralIndex:
             self.automaton = None
             self.cache = {}
 
+    def need(self, literal: str, key: int) -> None:
+        """A regular expression (`key`) can't match a text without `literal` in it."""
+        with self.lock:
+            self.needs.setdefault(literal, set()).add(key)
+            self.automaton = None
+            self.cache = {}
+
     def _build(self):
         import ahocorasick
 
         automaton = ahocorasick.Automaton()
-        for word, owners in self.words.items():
+        for word in self.words.keys() | self.needs.keys():
+            owners = self.words.get(word)
             automaton.add_word(
-                word, (len(word), bool(_ASCII_WORD.match(word)), word[-1] in _WORDCHAR, tuple(owners))
+                word,
+                (
+                    len(word),
+                    bool(_ASCII_WORD.match(word)),
+                    word[-1] in _WORDCHAR,
+                    tuple(owners) if owners else (),
+                    frozenset(self.needs.get(word, ())),
+                ),
             )
         automaton.make_automaton()
         self.automaton = automaton
 
     def scan(self, text: str) -> dict[int, list[tuple[int, int]]]:
+        """Matcher id -> the (start, end) of its literal words in `text` (English ones as whole words)."""
+        return self.lookup(text)[0]
+
+    def lookup(self, text: str) -> tuple[dict[int, list[tuple[int, int]]], frozenset[int] | set[int]]:
+        """`scan(text)`, and the regular expressions whose needed literals `text` holds (cached per text)."""
         cache = self.cache
         hit = cache.get(text)
         if hit is not None:
             return hit
         with self.lock:
             if self.automaton is None:
-                if not self.words:
-                    return {}
+                if not self.words and not self.needs:
+                    return {}, frozenset()
                 self._build()
             automaton, cache = self.automaton, self.cache
         out: dict[int, list[tuple[int, int]]] = {}
+        needed: set[int] = set()
         n = len(text)
-        for end_index, (length, ascii_start, word_end, owners) in automaton.iter(text):
+        for end_index, (length, ascii_start, word_end, owners, needs) in automaton.iter(text):
+            if needs:
+                needed |= needs
+            if not owners:
+                continue
             j = end_index + 1
             i = j - length
             if ascii_start and i > 0 and text[i - 1] in _WORDCHAR:
@@ -142,19 +175,28 @@ class LiteralIndex:
                 out.setdefault(owner, []).append((i, j))
         if len(cache) > 512:
             cache.clear()
-        cache[text] = out
-        return out
+        found = cache[text] = (out, needed)
+        return found
+
+
+@lru_cache(maxsize=1024)
+def _parse(pattern: str):
+    """`pattern` parsed by Python's own regex parser (shared by the two prefilters below), or None."""
+    try:
+        from re import _parser as p  # type: ignore[attr-defined]
+
+        return p.parse(pattern)
+    except Exception:  # noqa: BLE001 - any doubt means "no prefilter"
+        return None
 
 
 def first_chars(pattern: str) -> set[str] | None:
     """The characters a match of `pattern` can start with, or None when that can't be told cheaply. Used to skip a
     regular expression when none of them occurs in the text."""
-    try:
-        from re import _constants as c  # type: ignore[attr-defined]
-        from re import _parser as p  # type: ignore[attr-defined]
+    from re import _constants as c  # type: ignore[attr-defined]
 
-        parsed = p.parse(pattern)
-    except Exception:  # noqa: BLE001 - any doubt means "no prefilter"
+    parsed = _parse(pattern)
+    if parsed is None:
         return None
 
     def first(items) -> tuple[set[str] | None, bool]:
@@ -218,6 +260,67 @@ def _trigger(patterns: list[str]) -> re.Pattern | None:
     return re.compile("[" + "".join(re.escape(ch) for ch in sorted(chars)) + "]") if chars else None
 
 
+def required_literals(pattern: str) -> frozenset[str] | None:
+    """Literal strings one of which every match of `pattern` contains, or None when that can't be told (a pattern
+    that may match without any fixed text, or case-insensitive parts). From the parsed pattern: a run of literal
+    characters is needed as a whole; a group needs what its content needs; alternatives need the union of what
+    each needs; a repeat needs what its item needs when it must occur at least once; of the needs of a sequence the
+    most selective is kept (`_selectivity`)."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    parsed = _parse(pattern)
+    if parsed is None or parsed.state.flags & c.SRE_FLAG_IGNORECASE:
+        return None
+    repeats = tuple(
+        getattr(c, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(c, name)
+    )
+    atomic = getattr(c, "ATOMIC_GROUP", None)
+
+    def better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+        if not a:
+            return b
+        if not b:
+            return a
+        return a if _selectivity(a) > _selectivity(b) else b
+
+    def need(items) -> frozenset[str] | None:
+        best: frozenset[str] | None = None
+        run: list[str] = []
+        for op, av in items:
+            if op is c.LITERAL:
+                run.append(chr(av))
+                continue
+            if run:  # anything else ends a run of literal characters
+                best = better(best, frozenset(("".join(run),)))
+                run = []
+            if op is c.SUBPATTERN:
+                if not av[1] & c.SRE_FLAG_IGNORECASE:
+                    best = better(best, need(av[3]))
+            elif atomic is not None and op is atomic:
+                best = better(best, need(av))
+            elif op is c.BRANCH:
+                alternatives = [need(branch) for branch in av[1]]
+                if all(alternatives):
+                    best = better(best, frozenset().union(*alternatives))  # type: ignore[arg-type]
+            elif op in repeats:
+                if av[0] >= 1:
+                    best = better(best, need(av[2]))
+            elif op is c.IN and 0 < len(av) <= 16 and all(op2 is c.LITERAL for op2, _ in av):
+                best = better(best, frozenset(chr(av2) for _, av2 in av))
+        if run:
+            best = better(best, frozenset(("".join(run),)))
+        return best
+
+    return need(parsed) or None
+
+
+def _selectivity(needs: frozenset[str]) -> tuple:
+    """How rarely a text holds one of `needs` (larger: rarer), roughly: the shortest literal's length, then the
+    mean length ("担心|关心|陪|心疼" before "你|您"), then the fewest literals."""
+    lengths = [len(x) for x in needs]
+    return min(lengths), sum(lengths) / len(lengths), -len(lengths)
+
+
 INDEX = LiteralIndex()
 _next_id = [0]
 
@@ -225,9 +328,12 @@ _next_id = [0]
 class Matcher:
     """One lexicon (or a rule's own tokens) compiled for speed: literal words go to the shared `INDEX`, regular
     expressions become one pattern per language (the English one only runs on text with Latin letters).
-    Matches come out in text order without overlaps; at one position the longest wins."""
+    Matches come out in text order without overlaps; at one position the longest wins.
 
-    __slots__ = ("id", "zh", "en", "zh_trigger", "en_trigger", "linear")
+    A pattern runs only on a text that holds one of the literals each of its regular expressions needs (found by
+    the `INDEX` pass, see `required_literals`) and one of the characters they can start with."""
+
+    __slots__ = ("id", "zh", "en", "zh_trigger", "en_trigger", "linear", "zh_gated", "en_gated", "always")
 
     def __init__(self, entries: list[str]):
         _next_id[0] += 1
@@ -251,18 +357,50 @@ class Matcher:
         self.en = re.compile("|".join(f"(?:{p})" for p in en_re)) if en_re else None
         self.zh_trigger = _trigger(zh_re) if zh_re else None
         self.en_trigger = _trigger(en_re) if en_re else None
+        self.zh_gated = bool(zh_re) and _gate(zh_re, self.id * 2)
+        self.en_gated = bool(en_re) and _gate(en_re, self.id * 2 + 1)
         self.linear = (
             safe_regex.compile("|".join(f"(?:{p})" for p in linear), ignorecase=False) if linear else None
         )
+        # may match a text none of whose literals (words, or literals its patterns need) it has: see may_match
+        self.always = (
+            self.linear is not None
+            or (self.zh is not None and not self.zh_gated)
+            or (self.en is not None and not self.en_gated)
+        )
 
-    def finditer(self, text: str) -> list:
-        found: list = [_Span(s, e, text) for s, e in INDEX.scan(text).get(self.id, ())]
-        if self.zh is not None and (self.zh_trigger is None or self.zh_trigger.search(text)):
+    def _regex_hits(self, text: str, needed) -> list:
+        found: list = []
+        if (
+            self.zh is not None
+            and (not self.zh_gated or self.id * 2 in needed)
+            and (self.zh_trigger is None or self.zh_trigger.search(text))
+        ):
             found.extend(self.zh.finditer(text))
-        if self.en is not None and (self.en_trigger.search(text) if self.en_trigger else _LATIN.search(text)):
+        if (
+            self.en is not None
+            and (not self.en_gated or self.id * 2 + 1 in needed)
+            and (self.en_trigger.search(text) if self.en_trigger else _LATIN.search(text))
+        ):
             found.extend(self.en.finditer(text))
         if self.linear is not None:
             found.extend(self.linear.finditer(text))
+        return found
+
+    def may_match(self, literal: dict, needed) -> bool:
+        """Whether the text whose `INDEX.lookup` gave (`literal`, `needed`) may hold a match (False: it can't):
+        `always`, or its id among `literal`'s keys or (as id * 2 or id * 2 + 1) among `needed`."""
+        return (
+            self.id in literal
+            or self.linear is not None
+            or (self.zh is not None and (not self.zh_gated or self.id * 2 in needed))
+            or (self.en is not None and (not self.en_gated or self.id * 2 + 1 in needed))
+        )
+
+    def finditer(self, text: str) -> list:
+        literal, needed = INDEX.lookup(text)
+        found: list = [_Span(s, e, text) for s, e in literal.get(self.id, ())]
+        found.extend(self._regex_hits(text, needed))
         if len(found) < 2:
             return found
         found.sort(key=lambda m: (m.start(), -m.end()))
@@ -273,9 +411,45 @@ class Matcher:
                 last = m.end()
         return out
 
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """`finditer(text)` as (start, end) pairs."""
+        literal, needed = INDEX.lookup(text)
+        hits = literal.get(self.id)
+        found = list(hits) if hits else []
+        if (self.zh is not None or self.en is not None or self.linear is not None) and (
+            more := self._regex_hits(text, needed)
+        ):
+            found.extend(m.span() for m in more)
+        if len(found) < 2:
+            return found
+        found.sort(key=_span_order)
+        out, last = [], -1
+        for s, e in found:
+            if s >= last and e > s:
+                out.append((s, e))
+                last = e
+        return out
+
     def search(self, text: str):
         hits = self.finditer(text)
         return hits[0] if hits else None
+
+
+def _span_order(span: tuple[int, int]) -> tuple[int, int]:
+    return span[0], -span[1]
+
+
+def _gate(patterns: list[str], key: int) -> bool:
+    """Register the literals the alternation of `patterns` needs under `key`; False if it needs none."""
+    needs: set[str] = set()
+    for pat in patterns:
+        got = required_literals(pat)
+        if not got:
+            return False
+        needs |= got
+    for literal in needs:
+        INDEX.need(literal, key)
+    return True
 
 
 def compile_entries(entries: list[str]) -> Matcher | None:

@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from operator import add, attrgetter
 from typing import Any
 
 from . import safe_regex
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
-from .items import match_items
 from .rules import INDEX, Rule, RuleSet, _format, _text
 from .signals import signals_of
 from .text import detect_lang, normalize, traditional
@@ -46,7 +47,7 @@ _NEG = re.compile(
 NEGATION_REACH = 12  # characters before a match a negation word may stand in and still negate it
 
 
-@dataclass
+@dataclass(slots=True)
 class _Hit:
     start: int
     end: int
@@ -146,6 +147,9 @@ class RuleScorer:
         self.lexical = [
             (r, LEXICAL_KINDS[r.kind]) for r in self.rules.rules.values() if r.kind in LEXICAL_KINDS
         ]
+        # the same, each with whether a reply none of whose words it can match makes the rule a no-op (detect then
+        # skips it without building anything)
+        self._lexical_plan = [(r, kind, kind.quiet_without_hits(r)) for r, kind in self.lexical]
         self._detectors: list[tuple[Rule, DetectorFn]] = []
         for rule in self.rules.rules.values():
             if rule.kind not in DETECTOR_KINDS:
@@ -165,20 +169,22 @@ class RuleScorer:
     # -- matching ---------------------------------------------------------------------------------------------
     def matches(self, rule: Rule, st: _State) -> list[_Hit]:
         """The rule's lexicon matches in the reply (normalised), once per reply; `negatable` drops negated ones."""
-        if rule.regex is None:
+        regex = rule.regex
+        if regex is None:
             return []
-        key = (id(rule.regex), bool(rule.params.get("negatable")))
+        negatable = bool(rule.params.get("negatable"))
+        key = (id(regex), negatable)
         cached = st.memo.get(key)
         if cached is not None:
             return cached
         hits: list[_Hit] = []
         st.memo[key] = hits
-        for m in rule.regex.finditer(st.norm):
-            if m.end() == m.start():
+        for s, e in regex.spans(st.norm):
+            if e == s:
                 continue
-            if rule.params.get("negatable") and st.negated(m.start(), m.end()):
+            if negatable and st.negated(s, e):
                 continue
-            hits.append(_Hit(m.start(), m.end()))
+            hits.append(_Hit(s, e))
         return hits
 
     def apply_lexical(self, rule: Rule, st: _State) -> None:
@@ -200,13 +206,22 @@ class RuleScorer:
         if ctx.lang == "mixed":
             lang = detect_lang(reply)
         st = _State(reply, norm, lang, ctx, normalize(ctx.customer or ""), normalize(" ".join(ctx.facts)))
-        for rule, kind in self.lexical:
+        literal, needed = INDEX.lookup(norm)
+        maybe = literal.keys() | {key >> 1 for key in needed}  # the word lists whose words the reply may hold
+        for rule, kind, quiet in self._lexical_plan:
+            if quiet and (regex := rule.regex) is not None and not regex.always and regex.id not in maybe:
+                continue  # none of its words is in the reply: the rule would find nothing
             kind.apply(self, rule, st)
         _whose(st)
         for rule, fn in self._detectors:
             fn(self, rule, st)
         st.signals = signals_of(st.elements, st.findings, reply)
-        items = match_items(ctx.items, reply, st.signals) if ctx.items else []
+        if ctx.items:  # (imported here: rapidfuzz and the item matchers load only for a scenario's items)
+            from .items import match_items
+
+            items = match_items(ctx.items, reply, st.signals)
+        else:
+            items = []
         for hit in items:
             if hit.kind == "forbidden":
                 item = next(i for i in ctx.items if i.id == hit.item_id)
@@ -246,7 +261,7 @@ class RuleScorer:
                     st.findings[idx] = replace(finding, effect=round(finding.effect - (value - cap), 1))
                     value = cap
             scores[c] = int(round(value))
-        st.findings.sort(key=lambda f: (f.start, f.rule))
+        st.findings.sort(key=attrgetter("start", "rule"))
         return ScoreResult(
             scores, weighted_overall(scores, ctx.weights), st.findings, items, self.version, st.signals
         )
@@ -263,10 +278,18 @@ class RuleKind:
     def apply(self, scorer: RuleScorer, rule: Rule, st: _State) -> None:
         raise NotImplementedError
 
+    def quiet_without_hits(self, rule: Rule) -> bool:
+        """Whether `apply` does nothing at all when the rule's word list matches nothing in the reply (so the
+        scorer may skip it on a reply that holds none of its words). Only a kind that says so is skipped."""
+        return False
+
 
 class Element(RuleKind):
     """`kind: element`: no finding of its own; its matches are one element of a promise (time, channel, amount…),
     named by `params.element`, that the promise detector and the fitted scorer's features read."""
+
+    def quiet_without_hits(self, rule: Rule) -> bool:
+        return True
 
     def apply(self, scorer: RuleScorer, rule: Rule, st: _State) -> None:
         hits = scorer.matches(rule, st)
@@ -277,6 +300,9 @@ class Element(RuleKind):
 class Occurrence(RuleKind):
     """`kind: occurrence`: one finding when the lexicon matches at least `min` times (distinct words with
     `distinct`), worth `effect` for each match from the `min`-th on, up to `cap`."""
+
+    def quiet_without_hits(self, rule: Rule) -> bool:
+        return isinstance(rule.min, int) and rule.min >= 1  # no matches is fewer than `min`
 
     def apply(self, scorer: RuleScorer, rule: Rule, st: _State) -> None:
         hits = scorer.matches(rule, st)
@@ -292,6 +318,9 @@ class Occurrence(RuleKind):
 class Existence(RuleKind):
     """`kind: existence`: every match is a finding worth `effect`, `cap` in all; with `once` a word counts once. A
     rule with a `factor` multiplies the criterion's score instead, once per match, never below `floor`."""
+
+    def quiet_without_hits(self, rule: Rule) -> bool:
+        return True  # every finding is one of its matches
 
     def apply(self, scorer: RuleScorer, rule: Rule, st: _State) -> None:
         hits = scorer.matches(rule, st)
@@ -404,8 +433,12 @@ def _swap_by_regex(rule: Rule, key: str) -> str:
 
 
 def _whole(st: _State) -> tuple[int, int]:
-    s = len(st.reply) - len(st.reply.lstrip())
-    return min(s, len(st.reply.rstrip())), len(st.reply.rstrip())
+    """The reply's span without its leading and trailing space (asked for by several detectors: kept per reply)."""
+    whole = st.memo.get("whole")
+    if whole is None:
+        s = len(st.reply) - len(st.reply.lstrip())
+        whole = st.memo["whole"] = (min(s, len(st.reply.rstrip())), len(st.reply.rstrip()))
+    return whole
 
 
 def _size(st: _State) -> tuple[int, int]:
@@ -426,12 +459,15 @@ def _units(st: _State) -> float:
     return cjk + WORD_UNITS * words
 
 
+_CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+
+
 def _fragments(st: _State) -> list[str]:
     out: list[str] = []
     for f in _FRAGMENT.findall(st.norm):
         # a space splits Chinese only between Chinese characters (English words inside a Chinese reply don't
         # make "fragments")
-        parts = re.split(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])", f) if _CJK.search(f) else [f]
+        parts = _CJK_SPACE.split(f) if _CJK.search(f) else [f]
         out.extend(p for p in parts if p.strip())
     return out
 
@@ -439,6 +475,7 @@ def _fragments(st: _State) -> list[str]:
 _DIGITS = re.compile(r"\d+")
 
 
+@lru_cache(maxsize=4096)
 def _frag_len(f: str) -> float:
     return (
         len(_CJK.findall(f))
@@ -476,11 +513,13 @@ def _is_stuffed(st: _State) -> bool:
     if len(frags) < STUFFING_MIN_FRAGMENTS:
         return False
     mean = sum(_frag_len(f) for f in frags) / len(frags)
-    repeats = sum(1 for m in _REPEAT.finditer(st.norm) if not (m.group(1) or m.group(2) or "").isdigit())
     keywords = sum(1 for f in frags if _frag_len(f) <= KEYWORD_FRAGMENT)
-    return (mean <= STUFFING_MEAN_FRAGMENT and keywords >= STUFFING_KEYWORDS) or (
-        repeats >= STUFFING_REPEATS and keywords >= STUFFING_KEYWORDS_WITH_REPEATS
-    )
+    if mean <= STUFFING_MEAN_FRAGMENT and keywords >= STUFFING_KEYWORDS:
+        return True
+    if keywords < STUFFING_KEYWORDS_WITH_REPEATS:
+        return False  # (the repeats can't make up for it: no need to look for them)
+    repeats = sum(1 for m in _REPEAT.finditer(st.norm) if not (m.group(1) or m.group(2) or "").isdigit())
+    return repeats >= STUFFING_REPEATS
 
 
 def d_stuffing(scorer: RuleScorer, rule: Rule, st: _State) -> None:
@@ -557,10 +596,13 @@ def d_questions(scorer: RuleScorer, rule: Rule, st: _State) -> None:
         st.add(rule, marks[0], marks[-1] + 1, max(rule.effect * n, rule.cap or -100), count=len(marks))
 
 
+_LIST_MARK = re.compile(r"(?:(?<=[\s:：;；,，(（])|^)(?:\d{1,2}[)）、.]|\([a-z1-9]\)|[①②③④⑤⑥])(?!\d)")
+_LATIN_TERM = re.compile(r"[a-z][a-z\-]{2,}")
+_NUMBER = re.compile(r"\d+|[一二三四五六七八九十两]+")
+
+
 def d_list(scorer: RuleScorer, rule: Rule, st: _State) -> None:
-    marks = list(
-        re.finditer(r"(?:(?<=[\s:：;；,，(（])|^)(?:\d{1,2}[)）、.]|\([a-z1-9]\)|[①②③④⑤⑥])(?!\d)", st.norm)
-    )
+    marks = list(_LIST_MARK.finditer(st.norm))
     if len(marks) >= rule.min:
         st.add(rule, marks[0].start(), marks[-1].end(), rule.effect, count=len(marks))
 
@@ -569,6 +611,9 @@ def d_latin_in_zh(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     if st.lang != "zh" or not _CJK.search(st.norm):
         return
     allowed = set(rule.params.get("allow", []))
+    terms = list(_LATIN_TERM.finditer(st.norm))
+    if not terms:
+        return
     # the customer's own words (this line or earlier ones) and the scenario's (its facts) are fair to use back
     customer_words = set(
         _LATIN_WORD.findall(
@@ -577,7 +622,7 @@ def d_latin_in_zh(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     )
     total = 0.0
     seen = set()
-    for m in re.finditer(r"[a-z][a-z\-]{2,}", st.norm):
+    for m in terms:
         w = m.group(0)
         if w in allowed or w in customer_words or w in seen:
             continue
@@ -724,12 +769,18 @@ _STOP_EN = set(
 )
 
 
+_STOP_BIGRAMS = frozenset(("客服", "顾客", "我们", "您的", "可以", "直接"))
+
+
 def _grams(text: str) -> set[str]:
+    """The text's content: the bigrams of its Chinese characters and its English words (stemmed), less stop words."""
     cjk = "".join(_CJK.findall(text))
-    grams = {cjk[i : i + 2] for i in range(len(cjk) - 1)}
-    grams -= {"客服", "顾客", "我们", "您的", "可以", "直接"}
-    words = {_stem(w) for w in _LATIN_WORD.findall(text) if w not in _STOP_EN and len(w) > 2}
-    return grams | words
+    grams = set(map(add, cjk, cjk[1:]))  # every pair of neighbouring Chinese characters
+    grams -= _STOP_BIGRAMS
+    latin = _LATIN_WORD.findall(text)
+    if latin:
+        grams |= {_stem(w) for w in latin if w not in _STOP_EN and len(w) > 2}
+    return grams
 
 
 def _stem(word: str) -> str:
@@ -765,15 +816,13 @@ def d_specific(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     if not warm_spans:
         return
     cg = _grams(st.customer) - set(rule.params.get("stop", []))
-    nums_c = set(re.findall(r"\d+|[一二三四五六七八九十两]+", st.customer)) | set(_number_words(st.customer))
+    nums_c = set(_NUMBER.findall(st.customer)) | set(_number_words(st.customer))
     for m in _SENTENCE.finditer(st.norm):
         if not any(m.start() <= a < m.end() for a, _ in warm_spans):
             continue
         sentence = m.group(0)
         shared = _grams(sentence) & cg
-        nums = (
-            set(re.findall(r"\d+|[一二三四五六七八九十两]+", sentence)) | set(_number_words(sentence))
-        ) & nums_c
+        nums = (set(_NUMBER.findall(sentence)) | set(_number_words(sentence))) & nums_c
         if len(shared) >= rule.min or nums:
             st.add(rule, m.start(), m.end(), rule.effect)
             return

@@ -33,6 +33,7 @@ SIGNALS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 _CLAUSE_END = "。.!！?？;；\n"
+_CLAUSE_END_RE = re.compile("[" + re.escape(_CLAUSE_END) + "]")
 _QUESTION_TAIL = re.compile(r"(吗|呢|么|嘛|没有|不|否)\s*$")
 _EN_ASK = re.compile(r"^(could|can|would|will|may|do|does|did|is|are|which|what|when|where|who|how|shall)\b")
 _CHOICE = re.compile(r"还是|(?<![a-z])or(?![a-z])")
@@ -44,9 +45,8 @@ def questions(reply: str) -> list[tuple[int, int]]:
     norm = normalize(reply)
     out = []
     start = 0
-    for i, ch in enumerate(norm + "\n"):
-        if ch not in _CLAUSE_END:
-            continue
+    for m in _CLAUSE_END_RE.finditer(norm + "\n"):
+        i, ch = m.start(), m.group()
         sentence = norm[start:i].strip()
         if sentence and (ch in "?？" or _QUESTION_TAIL.search(sentence) or _EN_ASK.match(sentence)):
             lead = len(norm[start:i]) - len(norm[start:i].lstrip())
@@ -63,9 +63,13 @@ def is_choice(reply: str, span: tuple[int, int]) -> bool:
 def signals_of(elements: dict, findings, reply: str) -> dict[str, tuple[tuple[int, int], ...]]:
     """The signals a reply shows, each with its spans, from a scorer's detected elements and findings."""
     out: dict[str, tuple[tuple[int, int], ...]] = {}
+    by_rule: dict[str, list[tuple[int, int]]] = {}  # the findings' spans by rule, read once
+    for f in findings:
+        by_rule.setdefault(f.rule, []).append((f.start, f.end))
     for name, (els, rules) in SIGNALS.items():
         spans = [(h.start, h.end) for e in els for h in elements.get(e, ())]
-        spans += [(f.start, f.end) for f in findings if f.rule in rules]
+        for rule in rules:
+            spans += by_rule.get(rule, ())
         if spans:
             out[name] = tuple(sorted(set(spans)))
     q = questions(reply)

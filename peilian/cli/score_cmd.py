@@ -48,13 +48,19 @@ class _BadLine(ValueError):
         self.obj = obj
 
 
+_TO_JSON = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), made once
+
+
 def _parse_line(raw) -> dict:
     """One JSON line as an object with a text 'reply'; _BadLine (one sentence) for anything else."""
+    checked = False  # known to hold no lone surrogate (and to nest shallowly) without writing it out again
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as e:
             raise _BadLine(f"not UTF-8 text (byte {e.start + 1} of the line)") from None
+        # strict UTF-8 text holds no surrogate, so one can only come from a \u escape
+        checked = "\\u" not in raw and raw.count("[") + raw.count("{") < 50
     try:
         obj = json.loads(raw)
     except RecursionError:
@@ -64,7 +70,8 @@ def _parse_line(raw) -> dict:
     if not isinstance(obj, dict):
         raise _BadLine("each line must be a JSON object")
     try:  # a lone surrogate such as "\\ud800" is valid JSON but not text: it can't be scored or written back
-        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        if not checked:
+            _TO_JSON(obj).encode("utf-8")
     except UnicodeEncodeError:
         raise _BadLine("contains a lone surrogate (such as \\ud800), which is not text", obj) from None
     except RecursionError:
@@ -104,7 +111,7 @@ def score_jsonl(lines, out, scorer, progress=None) -> tuple[int, int]:
             bad += 1
         else:
             ok += 1
-        out.write(json_inert(json.dumps(row, ensure_ascii=False)) + "\n")
+        out.write(json_inert(_TO_JSON(row)) + "\n")
     return ok, bad
 
 

@@ -1,0 +1,74 @@
+"""The word lists' speed-ups never change what they match: a regular expression skipped because the text lacks a
+literal it needs could not have matched, and a rule skipped on a reply without its words would have found nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from scoring.rules import Matcher, required_literals
+from scoring.ruleset import ruleset
+from scoring.text import normalize
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needs"),
+    [
+        ("(反馈|问|查|催)一下", {"一下"}),  # the longer literal is the more selective need
+        ("看看(能不能|是否)?", {"看看"}),  # an optional group needs nothing
+        ("等.{0,3}看看", {"看看"}),
+        ("a(?=b)c", {"c"}),  # a lookahead ends a run of literals: "ac" is not in "abc"
+        ("(?:refund|return)s?", {"fund", "turn"}),  # (the parser takes the common "re" out first)
+        ("[ab]c|xy", {"c", "xy"}),
+        ("(?i:abc)d", {"d"}),  # case-insensitive parts need nothing that can be looked up as written
+        ("(?i)sorry", None),
+        ("\\d+小时", {"小时"}),
+        ("\\d+", None),
+        ("(ab)?", None),
+        ("a|", None),
+    ],
+)
+def test_required_literals(pattern, needs):
+    got = required_literals(pattern)
+    assert (set(got) if got is not None else None) == needs
+
+
+def _texts() -> list[str]:
+    rules = ruleset()
+    texts = ["", "好的", "ok", "I'll refund it today", "我现在帮您申请退款,今晚8点前短信通知您"]
+    for rule in rules.rules.values():
+        for examples in (rule.examples or {}).values():
+            texts.extend(e for e in examples or () if isinstance(e, str))
+    return [normalize(t) for t in texts]
+
+
+class _Everything:
+    def __contains__(self, _key) -> bool:
+        return True
+
+
+def test_prefilter_never_hides_a_match():
+    """Every bundled word list, on every rule example: the regular expressions find the same with the literal
+    prefilter as when they always run."""
+    rules = ruleset()
+    matchers = {lex.regex.id: lex.regex for lex in rules.lexicons.values() if lex.regex is not None}
+    matchers |= {r.regex.id: r.regex for r in rules.rules.values() if r.regex is not None}
+    from scoring.rules import INDEX
+
+    checked = 0
+    for text in _texts():
+        literal, needed = INDEX.lookup(text)
+        for m in matchers.values():
+            gated = [x.span() for x in m._regex_hits(text, needed)]
+            assert gated == [x.span() for x in m._regex_hits(text, _Everything())], (m.id, text)
+            spans = m.spans(text)
+            assert spans == [(x.start(), x.end()) for x in m.finditer(text)]
+            if not m.may_match(literal, needed):
+                assert spans == [], (m.id, text)
+            checked += bool(spans)
+    assert checked > 100  # the examples do fire the word lists
+
+
+def test_a_regex_matches_where_its_literal_is():
+    m = Matcher(["re:(反馈|问|查|催)一下", "re:(?<![a-z])will try(?![a-z])"])
+    assert [h.group() for h in m.finditer("我帮您问一下,我们will try")] == ["问一下", "will try"]
+    assert m.spans("我帮您问问") == []

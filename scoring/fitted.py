@@ -108,15 +108,17 @@ class FittedScorer:
         """The learned checks (scoring/promises.py): how likely the reply is a false promise, or blames the
         customer, each shown on the clause whose words drove it."""
         values = {feature_key(f.id, kind): f.value for f in feats if f.value}
-        found = beyond_facts(grams(st.reply), st.facts)
+        found = beyond_facts(_grams_of(st), st.facts) if st.facts else _grams_of(st)
         out = []
         for fid, check in self.checks.items():
             spec = CHECKS[fid]
             if spec.facts_only and not with_facts:
                 continue
-            p, hits, pushed = check.check(found, values)
-            if p < MIN_PROBABILITY:
+            if (
+                check.probability(found, values) < MIN_PROBABILITY
+            ):  # the quick sum first: most replies stop here
                 continue
+            p, hits, pushed = check.check(found, values)
             span, words = promise_clause(hits, st.norm, st.reply)
             if span is None:  # no word stands out: the detector that pushed most, else the whole reply
                 top = {k.split("@")[0] for k, _ in pushed[:1]}
@@ -140,7 +142,7 @@ class FittedScorer:
         kind = kind_of(ctx)
         findings: list[Finding] = []
         scores: dict[str, int] = {}
-        found = grams(reply) if self._table else None
+        found = _grams_of(st) if self._table else None
         totals, present, columns = (
             pulls(found, self._table, len(CRITERIA)) if found is not None else ((), [], [])
         )
@@ -332,6 +334,14 @@ class FittedScorer:
             out.append(Finding(fid, c, s, e, text, message, suggestion, share))
         s, e, text, message, suggestion = places[-1]
         out.append(Finding(fid, c, s, e, text, message, suggestion, last))
+
+
+def _grams_of(st: _State) -> dict[str, int]:
+    """The reply's wording units, listed once per reply for the wording model and the learned checks."""
+    found = st.memo.get("grams")
+    if found is None:
+        found = st.memo["grams"] = grams(st.reply)
+    return found
 
 
 # an element found in any form (el.*) and the same element as part of an owned promise (certainty.*) are two

@@ -91,6 +91,16 @@ class PromiseCheck:
     def __bool__(self) -> bool:
         return bool(self.features or self.grams)
 
+    def probability(self, found: dict[str, int], values: dict[str, float]) -> float:
+        """The probability alone (what `check` returns first), summed at C speed."""
+        z = self.intercept + sum(filter(None, map(self.grams.get, found)))
+        weights = self.features
+        for key, value in values.items():
+            w = weights.get(key)
+            if w:
+                z += w * value
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
     def check(
         self, found: dict[str, int], values: dict[str, float]
     ) -> tuple[float, list[tuple[str, float, int]], list[tuple[str, float]]]:

@@ -105,8 +105,8 @@ class FittedScorer:
         return st, items, feats, legacy_signs
 
     def _checks(self, st: _State, feats: list[Feature], kind: str, with_facts: bool) -> list[Feature]:
-        """The learned checks (scoring/promises.py): how likely the reply is a false promise, or blames the
-        customer, each shown on the clause whose words drove it."""
+        """The learned checks (scoring/promises.py): how likely the reply is a false promise, shown on the clause
+        whose words drove it."""
         values = {feature_key(f.id, kind): f.value for f in feats if f.value}
         found = beyond_facts(_grams_of(st), st.facts) if st.facts else _grams_of(st)
         out = []

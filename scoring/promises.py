@@ -1,6 +1,5 @@
-"""Learned checks of what the rubric names and no word list catches: a false promise, blaming the customer.
-
-The first, and the reason for this module: does this reply promise what the case facts don't back?
+"""A learned check of what the rubric names and no word list catches: does this reply promise what the case facts
+don't back?
 
 The rubric: "false certainty is worse than none". A promise the facts rule out ("全额赔付,3个工作日到账" where the
 facts say compensation is assessed and never promised in full) reads as certain, so the elements of a promise
@@ -18,9 +17,10 @@ Its output, the probability that the reply is a false promise, is the value of t
 detectors that drove it. It only runs when the case facts are given: without them no promise can be checked.
 The model lives in `scoring/promises.json`; the scorer never fits anything at run time.
 
-The second check, `warmth.blames-customer`, is built the same way on the writers' "blame" tag (the rubric: "any
-suggestion the customer is at fault costs warmth"), in any language ("you didn't finish the cancel step",
-"系统早就发了站内信,您没看"), and runs with or without facts. Each check is one entry of `CHECKS`.
+Each check is one entry of `CHECKS` (the tag it learns, whether it needs the facts, its finding's words). A second
+one, on the writers' "blame" tag, was tried and not kept: it agreed better with the labels (certainty +0.003, warmth
++0.004 in grouped cross-validation) but read 8% of the real helpdesk replies as blame, most of them clarifying
+questions ("请问重启手机后是否正常呢?"): a check that accuses a good question is worse than none.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ from .ngrams import wordy
 HERE = Path(__file__).parent
 MODEL = HERE / "promises.json"
 FEATURE = "certainty.false-promise"
-BLAME = "warmth.blames-customer"
 MIN_PROBABILITY = 0.2  # below this a check says nothing (no finding, no effect)
 
 
@@ -63,18 +62,6 @@ CHECKS: dict[str, CheckSpec] = {
         {
             "zh": "只承诺情境允许的:做不到的就直说,再给能做的方案",
             "en": "promise only what the facts allow; say plainly what you can't do, then what you can",
-        },
-    ),
-    BLAME: CheckSpec(
-        "blame",
-        False,
-        {
-            "zh": "听起来在怪顾客(把握 {p}{words}):追究谁的错只会让顾客更火",
-            "en": "reads as blaming the customer ({p} sure{words}): whose fault it was only makes them angrier",
-        },
-        {
-            "zh": "不说谁的错,直接说您现在来做什么",
-            "en": "leave out whose fault it was; say what you'll do now",
         },
     ),
 }

@@ -8,7 +8,7 @@ import json
 from scoring import ScoreContext, default_scorer
 from scoring.features import specs
 from scoring.fit import fit_promises, is_false_promise
-from scoring.promises import BLAME, CHECKS, FEATURE, MODEL, PromiseCheck, beyond_facts
+from scoring.promises import CHECKS, FEATURE, MODEL, PromiseCheck, beyond_facts
 
 S = default_scorer()
 
@@ -68,7 +68,7 @@ def test_the_words_the_facts_use_are_never_evidence():
 def test_the_bundled_model_names_only_known_features_and_is_fitted_not_written():
     data = json.loads(MODEL.read_text(encoding="utf-8"))
     assert "python -m scoring.fit" in data["note"]
-    assert data["trained_on"]["tagged"]["false-promise"] > 100 and data["trained_on"]["tagged"]["blame"] > 100
+    assert data["trained_on"]["tagged"]["false-promise"] > 100
     assert set(data["checks"]) == set(CHECKS)
     known = set(specs())
     from scoring.ruleset import ruleset
@@ -80,24 +80,18 @@ def test_the_bundled_model_names_only_known_features_and_is_fitted_not_written()
         assert model["grams"] and len(model["grams"]) <= 5000
 
 
-def test_blaming_the_customer_costs_warmth_in_english_and_chinese_without_facts():
-    for blame, fair, customer in (
-        (
-            "You probably didn't finish the cancel step, so the subscription renewed. You need to cancel it yourself.",
-            "I've cancelled the subscription and refunded the renewal; you'll see it on your card in 3-5 days.",
-            "Why was I charged again? I cancelled!",
-        ),
-        (
-            "系统5天前就给您发了站内信要补充地址,您没看所以一直卡着。请自行在App里补充。",
-            "我现在就帮您在线补录地址,补好后一般1-2个工作日到账,到账会短信通知您。",
-            "钱汇了5天都没到,你们到底在干什么?",
-        ),
+def test_a_clarifying_question_or_an_instruction_is_never_accused():
+    """Real helpdesk replies (stc3): a learned blame check read these as blaming the customer and was dropped; no
+    learned check may come back that accuses them, with or without facts."""
+    facts = ("手机重启后仍黑屏可寄修,客服可以登记寄修单,3个工作日内上门取件。",)
+    for reply in (
+        "请问重启手机后是否正常呢?",
+        "您好,请问您现在使用的是哪个版本的操作系统呢?",
+        "您好尝试充电半个小时以上然后长按Home键15秒以上看手机是否有反应呢?",
     ):
-        res = S.score(blame, ScoreContext(customer=customer))
-        found = [f for f in findings(res, BLAME) if f.criterion == "warmth"]
-        assert found and found[0].effect < 0, res.findings
-        assert found[0].text in blame
-        assert not findings(S.score(fair, ScoreContext(customer=customer)), BLAME)
+        for ctx in (ScoreContext(customer="手机黑屏了"), ScoreContext(customer="手机黑屏了", facts=facts)):
+            res = S.score(reply, ctx)
+            assert not [f for f in res.findings if f.rule in CHECKS], (reply, res.findings)
 
 
 def test_the_fit_learns_the_tag_from_examples():

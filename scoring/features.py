@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from .api import CRITERIA, ScoreContext
-from .scorer import _CJK, _CLAUSE, _NEG, _SENTENCE, _grams, _State, _units, _whole, questions
+from .scorer import _CJK, _CLAUSE, _NEG, _NON_CJK, _SENTENCE, _grams, _size, _State, _units, _whole, questions
 from .text import _s2tw, halfwidth, normalize
 
 HERE = Path(__file__).parent
@@ -136,7 +136,15 @@ def _is_simp(text: str) -> bool:
 @lru_cache(maxsize=1024)
 def _sizes(text: str) -> tuple[int, int]:
     """(Chinese characters, English words) of a text."""
-    return len(_CJK.findall(text)), len(_LATIN_WORDS.findall(normalize(text)))
+    return len(_NON_CJK.sub("", text)), len(_LATIN_WORDS.findall(normalize(text)))
+
+
+def _latin_words(st: _State) -> int:
+    """English words in the reply (kept per reply: two features count them)."""
+    n = st.memo.get("latin words")
+    if n is None:
+        n = st.memo["latin words"] = len(_LATIN_WORDS.findall(st.norm))
+    return n
 
 
 def _lang_mismatch(st: _State) -> bool:
@@ -144,8 +152,8 @@ def _lang_mismatch(st: _State) -> bool:
     if not customer:
         return False
     c_cjk, c_words = _sizes(customer)
-    r_cjk = len(_CJK.findall(st.reply))
-    r_words = len(_LATIN_WORDS.findall(st.norm))
+    r_cjk = len(_NON_CJK.sub("", st.reply))
+    r_words = _latin_words(st)
     if c_cjk >= 4 and r_cjk == 0 and r_words >= 3:
         return True  # English to a Chinese customer
     return c_cjk == 0 and c_words >= 3 and r_cjk >= 4  # Chinese to an English customer
@@ -734,11 +742,11 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
             out.append(Feature("question.purposeful", 1.0, qs[:1]))
     sentences = max(1, len([x for x in _SENTENCE.findall(st.norm) if x.strip()]))
     if not _CJK.search(st.norm):
-        words = len(_LATIN_WORDS.findall(st.norm))
+        words = _latin_words(st)
         if words / sentences > 22:
             out.append(Feature("sentence.avg-long", min(words / sentences - 22, 30) / 15, [(s, e)]))
     else:
-        cjk = len(_CJK.findall(st.norm))
+        cjk = _size(st)[0]  # (the same count of the same text)
         if cjk / sentences > 35:
             out.append(Feature("sentence.avg-long", min(cjk / sentences - 35, 45) / 22, [(s, e)]))
     return out

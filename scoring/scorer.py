@@ -30,6 +30,9 @@ _CLAUSE = re.compile(r"[^,，。.!！?？;；:：\n—]+")
 _SENTENCE = re.compile(r"[^。.!！?？;；\n]+[。.!！?？;；]*")
 _FRAGMENT = re.compile(r"(?:[^,，。.!！?？;；、:：—~…]|\.(?=\d))+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# everything else: `_NON_CJK.sub("", text)` is the text's Chinese characters in order (`"".join(_CJK.findall(text))`,
+# three times faster, as is its len() for counting them)
+_NON_CJK = re.compile(r"[^\u3400-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z'\-]*")
 _EN_WORD = re.compile(r"[a-z0-9$¥][a-z0-9'$.,\-]*")
 # a word said twice in a row ("抱歉抱歉", "sorry, sorry"): whole English words, or 2-6 Chinese characters (a doubled
@@ -445,7 +448,7 @@ def _size(st: _State) -> tuple[int, int]:
     """(Chinese characters, English words) in the reply."""
     size = st.memo.get("size")
     if size is None:
-        size = st.memo["size"] = (len(_CJK.findall(st.norm)), len(_LATIN_WORD.findall(st.norm)))
+        size = st.memo["size"] = (len(_NON_CJK.sub("", st.norm)), len(_LATIN_WORD.findall(st.norm)))
     return size
 
 
@@ -478,7 +481,7 @@ _DIGITS = re.compile(r"\d+")
 @lru_cache(maxsize=4096)
 def _frag_len(f: str) -> float:
     return (
-        len(_CJK.findall(f))
+        len(_NON_CJK.sub("", f))
         + WORD_UNITS * len(_LATIN_WORD.findall(f))
         + DIGIT_UNITS * len(_DIGITS.findall(f))
     )
@@ -774,7 +777,7 @@ _STOP_BIGRAMS = frozenset(("客服", "顾客", "我们", "您的", "可以", "�
 
 def _grams(text: str) -> set[str]:
     """The text's content: the bigrams of its Chinese characters and its English words (stemmed), less stop words."""
-    cjk = "".join(_CJK.findall(text))
+    cjk = _NON_CJK.sub("", text)
     grams = set(map(add, cjk, cjk[1:]))  # every pair of neighbouring Chinese characters
     grams -= _STOP_BIGRAMS
     latin = _LATIN_WORD.findall(text)

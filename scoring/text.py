@@ -10,6 +10,7 @@ from functools import lru_cache
 # A Chinese character (CJK unified ideographs, extension A, compatibility ideographs): the one definition of
 # "is this Chinese?" for the whole project.
 CJK = _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_NON_CJK = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")  # len(_NON_CJK.sub("", t)): t's Chinese
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
@@ -76,7 +77,7 @@ def normalize(text: str) -> str:
 def detect_lang(text: str) -> str:
     """'zh' when Chinese characters dominate or no Latin words are present, else 'en' (mixed counts as zh if
     Chinese makes up at least a third of the letters)."""
-    cjk = len(_CJK.findall(text))
+    cjk = len(_NON_CJK.sub("", text))
     latin = sum(len(w) for w in _LATIN_WORD.findall(text))
     if cjk == 0:
         return "en"

@@ -239,24 +239,34 @@ class FittedScorer:
         if abs(effect) < 0.5:
             return 0.0
         up_first = total > 0
+        # (sort key, position, gram) of the grams that pulled c: the key is the weight, negated when the pull is up
+        # (so the strongest comes first either way; negating a float is exact, and the key undoes it below)
         hits = None
         if len(present) > 12 and self._rank_by_threshold:
             # only the 12 that pulled most are named: a gram pulling less than the 12th strongest can't be one
             ranks = sorted(column)
-            nonzero = ranks[: bisect_left(ranks, 0)] + ranks[bisect_right(ranks, 0) :]
-            if len(nonzero) > 12:
-                bar = nonzero[-12] if up_first else nonzero[11]
-                if (bar > 0) if up_first else (bar < 0):  # (a gram of weight 0 is then on the far side too)
-                    keep = map(bar.__le__ if up_first else bar.__ge__, column)
-                    hits = [(g, w[i], p) for g, w, p in compress(present, keep)]
+            below, above = bisect_left(ranks, 0), bisect_right(ranks, 0)  # the negatives, then the positives
+            if below + len(ranks) - above > 12:  # more than 12 grams of nonzero weight
+                # the 12th strongest in c's direction; when it is on the far side of 0 (fewer than 12 grams pull
+                # that way), every gram of nonzero weight is named, as below
+                if up_first and len(ranks) - above >= 12:
+                    bar = ranks[-12]
+                    hits = [(-w[i], p, g) for g, w, p in compress(present, map(bar.__le__, column))]
+                elif not up_first and below >= 12:
+                    bar = ranks[11]
+                    hits = [(w[i], p, g) for g, w, p in compress(present, map(bar.__ge__, column))]
         if hits is None:
-            hits = [(g, w[i], p) for g, w, p in present if w[i]]
+            if up_first:
+                hits = [(-w[i], p, g) for g, w, p in present if w[i]]
+            else:
+                hits = [(w[i], p, g) for g, w, p in present if w[i]]
         if not hits:
             return 0.0
-        hits.sort(key=lambda h: (-h[1] if up_first else h[1], h[2], h[0]))
+        hits.sort()  # strongest first, then in reading order (grams are distinct, so no tie goes further)
         # the grams that pulled most, overlapping ones joined into the words they are part of ('对不'+'不起' = '对不起')
         spans: list[list] = []  # [start, end, weight]
-        for g, w, pos in hits[:12]:
+        for key, pos, g in hits[:12]:
+            w = -key if up_first else key
             named = self._wordy.get(g)
             if named is None:
                 named = self._wordy[g] = wordy(g)  # (a gram of the model's table: bounded)

@@ -17,7 +17,21 @@ from pathlib import Path
 import yaml
 
 from .api import CRITERIA, ScoreContext
-from .scorer import _CJK, _CLAUSE, _NEG, _NON_CJK, _SENTENCE, _grams, _size, _State, _units, _whole, questions
+from .scorer import (
+    _CJK,
+    _CLAUSE,
+    _NEG,
+    _NON_CJK,
+    _SENTENCE,
+    _grams,
+    _size,
+    _State,
+    _units,
+    _whole,
+    questions,
+    sentence_grams,
+    text_grams,
+)
 from .text import _s2tw, halfwidth, normalize
 
 HERE = Path(__file__).parent
@@ -188,13 +202,17 @@ def _money(text: str) -> list[float]:
 
 @lru_cache(maxsize=1024)
 def _customer_grams(customer: str) -> frozenset[str]:
-    return frozenset(_grams(customer) - _STOP_GRAMS)
+    return text_grams(customer) - _STOP_GRAMS
 
 
 def _overlap(st: _State) -> tuple[int, list[tuple[int, int]]]:
     """How many of the customer's own concrete words (bigrams, words, numbers) the reply takes up: from their last
     message, or from earlier in the conversation ("每天背着来回两个钟", said two turns ago, is still theirs)."""
-    said = " ".join((*(normalize(c) for c in st.ctx.customer_history[-3:]), st.customer)).strip()
+    history = st.ctx.customer_history[-3:]
+    if history:
+        said = " ".join((*(normalize(c) for c in history), st.customer)).strip()
+    else:  # their last message alone (its words are the same with or without its outer spaces)
+        said = st.customer if st.customer.strip() else ""
     if not said:
         return 0, []
     cg = _customer_grams(said)
@@ -202,11 +220,11 @@ def _overlap(st: _State) -> tuple[int, list[tuple[int, int]]]:
         return 0, []
     shared: set[str] = set()
     spans: list[tuple[int, int]] = []
-    for m in _SENTENCE.finditer(st.norm):
-        got = (_grams(m.group(0)) & cg) - shared
+    for start, end, grams in sentence_grams(st):
+        got = (grams & cg) - shared
         if got:
             shared |= got
-            spans.append((m.start(), m.end()))
+            spans.append((start, end))
     return len(shared), spans
 
 

@@ -369,6 +369,8 @@ _ALIASES = {
 }
 
 
+_ALIAS_FAMILIES = frozenset(_ALIASES.values())
+
 _BY_PLACE = attrgetter("start", "rule")  # findings in reading order (a C-level key, not a lambda)
 
 
@@ -378,7 +380,7 @@ def _merge(findings: list[Finding]) -> list[Finding]:
     at: dict[tuple, int] = {}
     for f in findings:
         family = _ALIASES.get(f.rule, f.rule)
-        if family != f.rule or f.rule in _ALIASES.values():
+        if family != f.rule or f.rule in _ALIAS_FAMILIES:
             key = (family, f.criterion, f.start, f.end)
             if key in at:
                 old = out[at[key]]

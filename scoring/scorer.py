@@ -510,7 +510,7 @@ STUFFING_KEYWORDS_WITH_REPEATS = 3  # this many keywords
 
 
 def _is_stuffed(st: _State) -> bool:
-    if len(_PUNCT.findall(st.norm)) < STUFFING_MIN_MARKS:
+    if len(st.norm) - len(_PUNCT.sub("", st.norm)) < STUFFING_MIN_MARKS:  # (its marks, counted)
         return False
     frags = _fragments(st)
     if len(frags) < STUFFING_MIN_FRAGMENTS:
@@ -786,6 +786,23 @@ def _grams(text: str) -> set[str]:
     return grams
 
 
+@lru_cache(maxsize=1024)
+def text_grams(text: str) -> frozenset[str]:
+    """`_grams(text)` of a text several detectors read whole (the customer's message): kept per distinct text."""
+    return frozenset(_grams(text))
+
+
+def sentence_grams(st: _State) -> list[tuple[int, int, set[str]]]:
+    """Each sentence of the reply (normalised, `_SENTENCE`) as (start, end, its `_grams`), listed once per reply:
+    the detectors that compare sentences with the customer's words share it (and don't change the sets)."""
+    got = st.memo.get("sentence grams")
+    if got is None:
+        got = st.memo["sentence grams"] = [
+            (m.start(), m.end(), _grams(m.group(0))) for m in _SENTENCE.finditer(st.norm)
+        ]
+    return got
+
+
 def _stem(word: str) -> str:
     """Crude English stemming, enough for "writing" ~ "write", "charged" ~ "charge", "messages" ~ "message"."""
     for suffix in ("ing", "ed", "es", "s", "e"):
@@ -818,16 +835,16 @@ def d_specific(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     warm_spans = [(f.start, f.end) for f in st.findings if f.rule in warm_rules]
     if not warm_spans:
         return
-    cg = _grams(st.customer) - set(rule.params.get("stop", []))
+    cg = text_grams(st.customer) - set(rule.params.get("stop", []))
     nums_c = set(_NUMBER.findall(st.customer)) | set(_number_words(st.customer))
-    for m in _SENTENCE.finditer(st.norm):
-        if not any(m.start() <= a < m.end() for a, _ in warm_spans):
+    for start, end, grams in sentence_grams(st):
+        if not any(start <= a < end for a, _ in warm_spans):
             continue
-        sentence = m.group(0)
-        shared = _grams(sentence) & cg
+        sentence = st.norm[start:end]
+        shared = grams & cg
         nums = (set(_NUMBER.findall(sentence)) | set(_number_words(sentence))) & nums_c
         if len(shared) >= rule.min or nums:
-            st.add(rule, m.start(), m.end(), rule.effect)
+            st.add(rule, start, end, rule.effect)
             return
 
 

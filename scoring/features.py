@@ -379,14 +379,16 @@ def _name(st: _State) -> tuple[int, int] | None:
     m = _TITLE_ZH.search(st.norm) or _TITLE_EN.search(st.reply)
     if m:
         return m.start(), m.end()
-    known = " ".join(st.ctx.facts) + " " + (st.ctx.customer or "")
+    known = None
     for m in _CAP_WORD.finditer(st.reply):
         word = m.group(0)
+        if word in _NOT_NAMES:
+            continue
+        if known is None:
+            known = " ".join(st.ctx.facts) + " " + (st.ctx.customer or "")
         # a word of the facts, not a product or plan name ("Air 13", "Family plan"): not followed by a number
-        if (
-            word not in _NOT_NAMES
-            and re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![a-z])(?!\s*\d)", known)
-            and not re.match(r"\s*\d", st.reply[m.end() :])
+        if re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![a-z])(?!\s*\d)", known) and not re.match(
+            r"\s*\d", st.reply[m.end() :]
         ):
             return m.start(), m.end()
     return None
@@ -451,7 +453,11 @@ _STEP_SPLIT = re.compile(r"[。.!！?？;；\n]|(?<![a-z])then(?![a-z])|然后|�
 
 def _steps(st: _State) -> list[tuple[int, int]]:
     """The instructions the customer has to follow ("tap the word Orders", "点'我的订单'"), one per sentence."""
-    out = []
+    out: list[tuple[int, int]] = []
+    # a part of a sentence holds an instruction only where the whole reply does (the parts end at marks, 然后, 再
+    # or a whole-word "then", so _STEP's word edges read the same there): most replies stop here
+    if not _STEP.search(st.norm):
+        return out
     for m in _SENTENCE.finditer(st.norm):
         for part in _STEP_SPLIT.split(m.group(0)):
             hit = _STEP.search(part)

@@ -55,9 +55,16 @@ def halfwidth(text: str) -> str:
     return _FULLWIDTH.sub(lambda m: _TO_HALF(m.group()), text)
 
 
+# Texts whose normal form is just `halfwidth(text).lower()` (OpenCC left them as they were, lower() kept their
+# length), as `normalize` found them: a pure property of the text, so a text found here has it whatever was
+# dropped since (bounded: emptied when full).
+FOLD_ONLY: set[str] = set()
+
+
 @lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """Same length as `text` (so spans map 1:1): simplified Chinese, half-width ASCII, lower case."""
+    original = text
     if _CJK.search(text):
         converted = _t2s().convert(text)
         # OpenCC's t2s is character-for-character for the common cases; if a phrase conversion changed the
@@ -67,11 +74,13 @@ def normalize(text: str) -> str:
         text = converted
     folded = halfwidth(text).lower()
     # lower() may change length for a few letters (e.g. "İ"); keep the 1:1 mapping by folding per character then
-    return (
-        folded
-        if len(folded) == len(text)
-        else "".join(c.lower() if len(c.lower()) == 1 else c for c in halfwidth(text))
-    )
+    if len(folded) != len(text):
+        return "".join(c.lower() if len(c.lower()) == 1 else c for c in halfwidth(text))
+    if text == original:
+        if len(FOLD_ONLY) >= 8192:
+            FOLD_ONLY.clear()
+        FOLD_ONLY.add(original)
+    return folded
 
 
 def detect_lang(text: str) -> str:

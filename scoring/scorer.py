@@ -515,8 +515,9 @@ def _is_stuffed(st: _State) -> bool:
     frags = _fragments(st)
     if len(frags) < STUFFING_MIN_FRAGMENTS:
         return False
-    mean = sum(_frag_len(f) for f in frags) / len(frags)
-    keywords = sum(1 for f in frags if _frag_len(f) <= KEYWORD_FRAGMENT)
+    lengths = list(map(_frag_len, frags))
+    mean = sum(lengths) / len(frags)
+    keywords = sum(1 for n in lengths if n <= KEYWORD_FRAGMENT)
     if mean <= STUFFING_MEAN_FRAGMENT and keywords >= STUFFING_KEYWORDS:
         return True
     if keywords < STUFFING_KEYWORDS_WITH_REPEATS:
@@ -835,17 +836,21 @@ def d_specific(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     warm_spans = [(f.start, f.end) for f in st.findings if f.rule in warm_rules]
     if not warm_spans:
         return
-    cg = text_grams(st.customer) - set(rule.params.get("stop", []))
-    nums_c = set(_NUMBER.findall(st.customer)) | set(_number_words(st.customer))
+    theirs = text_grams(st.customer)
+    stop = set(rule.params.get("stop", []))
+    nums_c = None  # the customer's numbers, read when a sentence's words alone don't decide
     for start, end, grams in sentence_grams(st):
         if not any(start <= a < end for a, _ in warm_spans):
             continue
-        sentence = st.norm[start:end]
-        shared = grams & cg
-        nums = (set(_NUMBER.findall(sentence)) | set(_number_words(sentence))) & nums_c
-        if len(shared) >= rule.min or nums:
-            st.add(rule, start, end, rule.effect)
-            return
+        shared = (grams & theirs) - stop  # (the customer's words less the stop words, met in this sentence)
+        if len(shared) < rule.min:
+            if nums_c is None:
+                nums_c = set(_NUMBER.findall(st.customer)) | set(_number_words(st.customer))
+            sentence = st.norm[start:end]
+            if not (set(_NUMBER.findall(sentence)) | set(_number_words(sentence))) & nums_c:
+                continue
+        st.add(rule, start, end, rule.effect)
+        return
 
 
 def d_owned_action(scorer: RuleScorer, rule: Rule, st: _State) -> None:

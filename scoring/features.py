@@ -593,6 +593,9 @@ _SCAM_CUE = re.compile(
     r"screen ?shar|crypto|bitcoin)",
     re.IGNORECASE,
 )
+# the same pattern read case-sensitively: on a text with no cased letter at all (its lower and upper case are
+# itself, as for most Chinese messages) ignoring case changes nothing, and the plain reading is twice as fast
+_SCAM_CUE_PLAIN = re.compile(_SCAM_CUE.pattern, _SCAM_CUE.flags & ~re.IGNORECASE)
 # ... and a reply that warns them off it
 _SCAM_WARN = re.compile(
     r"(骗|诈|不要|别|千万|不会(打电话|要求|索要|让)|挂(掉|断|了)|不是我们|冒充|停止|不能给|不能告诉|"
@@ -603,7 +606,8 @@ _SCAM_WARN = re.compile(
 def _scam(st: _State) -> tuple[str, tuple[int, int]] | None:
     """A customer's scam cue answered with a warning ("scam-warned") or without one ("scam-unwarned")."""
     said = " ".join((*st.ctx.customer_history[-3:], st.ctx.customer or ""))
-    if not _SCAM_CUE.search(said):
+    cue = _SCAM_CUE_PLAIN if said.lower() == said and said.upper() == said else _SCAM_CUE
+    if not cue.search(said):
         return None
     warn = _SCAM_WARN.search(st.norm)
     if warn:

@@ -153,6 +153,16 @@ class RuleScorer:
         # the same, each with whether a reply none of whose words it can match makes the rule a no-op (detect then
         # skips it without building anything)
         self._lexical_plan = [(r, kind, kind.quiet_without_hits(r)) for r, kind in self.lexical]
+        # the same split for detect: the rules it always runs (by their place in the plan), and by word list the
+        # places of the rules that run only on a reply the list may match (so a reply costs its lists, not 40 tests)
+        self._always: list[int] = []
+        self._when_listed: dict[int, list[int]] = {}
+        for i, (rule, _, quiet) in enumerate(self._lexical_plan):
+            regex = rule.regex
+            if quiet and regex is not None and not regex.always:
+                self._when_listed.setdefault(regex.id, []).append(i)
+            else:
+                self._always.append(i)
         self._detectors: list[tuple[Rule, DetectorFn]] = []
         for rule in self.rules.rules.values():
             if rule.kind not in DETECTOR_KINDS:
@@ -211,9 +221,13 @@ class RuleScorer:
         st = _State(reply, norm, lang, ctx, normalize(ctx.customer or ""), normalize(" ".join(ctx.facts)))
         literal, needed = INDEX.lookup(norm)
         maybe = literal.keys() | {key >> 1 for key in needed}  # the word lists whose words the reply may hold
-        for rule, kind, quiet in self._lexical_plan:
-            if quiet and (regex := rule.regex) is not None and not regex.always and regex.id not in maybe:
-                continue  # none of its words is in the reply: the rule would find nothing
+        # the rules to run, in the plan's order: a quiet rule none of whose words is in the reply would find nothing
+        when = self._when_listed
+        places = [i for mid in maybe if mid in when for i in when[mid]] + self._always
+        places.sort()
+        plan = self._lexical_plan
+        for i in places:
+            rule, kind, _ = plan[i]
             kind.apply(self, rule, st)
         _whose(st)
         for rule, fn in self._detectors:

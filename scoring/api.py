@@ -51,16 +51,9 @@ class Finding:
         )
 
     def to_dict(self) -> dict:
-        return {
-            "rule": self.rule,
-            "criterion": self.criterion,
-            "start": self.start,
-            "end": self.end,
-            "text": self.text,
-            "message": self.message,
-            "suggestion": self.suggestion,
-            "effect": self.effect,
-        }
+        # a copy of the instance's dict: exactly the fields, in their order (only __init__ above fills it, and a
+        # frozen instance never changes), made in C instead of eight attribute reads
+        return self.__dict__.copy()
 
 
 @dataclass(frozen=True)

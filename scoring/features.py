@@ -17,8 +17,22 @@ from pathlib import Path
 import yaml
 
 from .api import CRITERIA, ScoreContext
-from .scorer import _CJK, _CLAUSE, _NEG, _SENTENCE, _grams, _State, _units, _whole, questions
-from .text import _s2tw, halfwidth, normalize
+from .scorer import (
+    _CJK,
+    _CLAUSE,
+    _NEG,
+    _NON_CJK,
+    _SENTENCE,
+    _grams,
+    _size,
+    _State,
+    _units,
+    _whole,
+    questions,
+    sentence_grams,
+    text_grams,
+)
+from .text import FOLD_ONLY, _s2tw, halfwidth, normalize
 
 HERE = Path(__file__).parent
 # libyaml's loader when PyYAML has it: the same data, read faster
@@ -119,7 +133,12 @@ def _script_mismatch(st: _State) -> bool:
 
 def _is_trad(text: str) -> bool:
     """Has characters that only traditional script writes (t2s changes them; `normalize` has done t2s already)."""
-    return bool(_CJK.search(text)) and normalize(text) != _fold(text)
+    if not _CJK.search(text):
+        return False
+    norm = normalize(
+        text
+    )  # (which notes the texts OpenCC leaves as they are: their normal form is their fold)
+    return text not in FOLD_ONLY and norm != _fold(text)
 
 
 @lru_cache(maxsize=4096)
@@ -136,7 +155,15 @@ def _is_simp(text: str) -> bool:
 @lru_cache(maxsize=1024)
 def _sizes(text: str) -> tuple[int, int]:
     """(Chinese characters, English words) of a text."""
-    return len(_CJK.findall(text)), len(_LATIN_WORDS.findall(normalize(text)))
+    return len(_NON_CJK.sub("", text)), len(_LATIN_WORDS.findall(normalize(text)))
+
+
+def _latin_words(st: _State) -> int:
+    """English words in the reply (kept per reply: two features count them)."""
+    n = st.memo.get("latin words")
+    if n is None:
+        n = st.memo["latin words"] = len(_LATIN_WORDS.findall(st.norm))
+    return n
 
 
 def _lang_mismatch(st: _State) -> bool:
@@ -144,11 +171,11 @@ def _lang_mismatch(st: _State) -> bool:
     if not customer:
         return False
     c_cjk, c_words = _sizes(customer)
-    r_cjk = len(_CJK.findall(st.reply))
-    r_words = len(_LATIN_WORDS.findall(st.norm))
-    if c_cjk >= 4 and r_cjk == 0 and r_words >= 3:
-        return True  # English to a Chinese customer
-    return c_cjk == 0 and c_words >= 3 and r_cjk >= 4  # Chinese to an English customer
+    if c_cjk >= 4:  # English to a Chinese customer (no Chinese character in the reply, three English words)
+        return not _CJK.search(st.reply) and _latin_words(st) >= 3
+    return (
+        c_cjk == 0 and c_words >= 3 and len(_NON_CJK.sub("", st.reply)) >= 4
+    )  # Chinese to an English customer
 
 
 def _number_parts(n: str) -> set[str]:
@@ -180,13 +207,17 @@ def _money(text: str) -> list[float]:
 
 @lru_cache(maxsize=1024)
 def _customer_grams(customer: str) -> frozenset[str]:
-    return frozenset(_grams(customer) - _STOP_GRAMS)
+    return text_grams(customer) - _STOP_GRAMS
 
 
 def _overlap(st: _State) -> tuple[int, list[tuple[int, int]]]:
     """How many of the customer's own concrete words (bigrams, words, numbers) the reply takes up: from their last
     message, or from earlier in the conversation ("每天背着来回两个钟", said two turns ago, is still theirs)."""
-    said = " ".join((*(normalize(c) for c in st.ctx.customer_history[-3:]), st.customer)).strip()
+    history = st.ctx.customer_history[-3:]
+    if history:
+        said = " ".join((*(normalize(c) for c in history), st.customer)).strip()
+    else:  # their last message alone (its words are the same with or without its outer spaces)
+        said = st.customer if st.customer.strip() else ""
     if not said:
         return 0, []
     cg = _customer_grams(said)
@@ -194,11 +225,11 @@ def _overlap(st: _State) -> tuple[int, list[tuple[int, int]]]:
         return 0, []
     shared: set[str] = set()
     spans: list[tuple[int, int]] = []
-    for m in _SENTENCE.finditer(st.norm):
-        got = (_grams(m.group(0)) & cg) - shared
+    for start, end, grams in sentence_grams(st):
+        got = (grams & cg) - shared
         if got:
             shared |= got
-            spans.append((m.start(), m.end()))
+            spans.append((start, end))
     return len(shared), spans
 
 
@@ -321,9 +352,9 @@ _PLAIN_CAPS = set(
     "IOS USB GB MB TB AI ATM CVV PS PC DM HR VS MTR MRT SF EMS JD FAQ LED".split()
 )
 # a surname before a title ("王师傅", "陈女士"), not a verb or a measure word ("派师傅", "安排师傅", "这位女士")
-_TITLE_ZH = re.compile(
-    r"(?![派叫请找让约排这那位个名给帮])[\u4e00-\u9fff](先生|女士|小姐|阿姨|叔叔|大爷|奶奶|爷爷|阿嬷|阿婆|伯伯?|老师|师傅|姐|哥)"
-)
+_TITLES_ZH = "先生|女士|小姐|阿姨|叔叔|大爷|奶奶|爷爷|阿嬷|阿婆|伯伯?|老师|师傅|姐|哥"
+_TITLE_ZH = re.compile(rf"(?![派叫请找让约排这那位个名给帮])[\u4e00-\u9fff]({_TITLES_ZH})")
+_TITLE_WORD_ZH = re.compile(_TITLES_ZH)  # in every _TITLE_ZH match: a quick scan (no title, no name) first
 _TITLE_EN = re.compile(r"(?<![A-Za-z])(Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-z]+")
 _CAP_WORD = re.compile(r"(?<![A-Za-z])[A-Z][a-z]{2,}(?![A-Za-z])")
 _NOT_NAMES = set(
@@ -350,17 +381,19 @@ def _codes(st: _State) -> list[tuple[int, int]]:
 
 
 def _name(st: _State) -> tuple[int, int] | None:
-    m = _TITLE_ZH.search(st.norm) or _TITLE_EN.search(st.reply)
+    m = (_TITLE_WORD_ZH.search(st.norm) and _TITLE_ZH.search(st.norm)) or _TITLE_EN.search(st.reply)
     if m:
         return m.start(), m.end()
-    known = " ".join(st.ctx.facts) + " " + (st.ctx.customer or "")
+    known = None
     for m in _CAP_WORD.finditer(st.reply):
         word = m.group(0)
+        if word in _NOT_NAMES:
+            continue
+        if known is None:
+            known = " ".join(st.ctx.facts) + " " + (st.ctx.customer or "")
         # a word of the facts, not a product or plan name ("Air 13", "Family plan"): not followed by a number
-        if (
-            word not in _NOT_NAMES
-            and re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![a-z])(?!\s*\d)", known)
-            and not re.match(r"\s*\d", st.reply[m.end() :])
+        if re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![a-z])(?!\s*\d)", known) and not re.match(
+            r"\s*\d", st.reply[m.end() :]
         ):
             return m.start(), m.end()
     return None
@@ -425,7 +458,11 @@ _STEP_SPLIT = re.compile(r"[。.!！?？;；\n]|(?<![a-z])then(?![a-z])|然后|�
 
 def _steps(st: _State) -> list[tuple[int, int]]:
     """The instructions the customer has to follow ("tap the word Orders", "点'我的订单'"), one per sentence."""
-    out = []
+    out: list[tuple[int, int]] = []
+    # a part of a sentence holds an instruction only where the whole reply does (the parts end at marks, 然后, 再
+    # or a whole-word "then", so _STEP's word edges read the same there): most replies stop here
+    if not _STEP.search(st.norm):
+        return out
     for m in _SENTENCE.finditer(st.norm):
         for part in _STEP_SPLIT.split(m.group(0)):
             hit = _STEP.search(part)
@@ -556,6 +593,9 @@ _SCAM_CUE = re.compile(
     r"screen ?shar|crypto|bitcoin)",
     re.IGNORECASE,
 )
+# the same pattern read case-sensitively: on a text with no cased letter at all (its lower and upper case are
+# itself, as for most Chinese messages) ignoring case changes nothing, and the plain reading is twice as fast
+_SCAM_CUE_PLAIN = re.compile(_SCAM_CUE.pattern, _SCAM_CUE.flags & ~re.IGNORECASE)
 # ... and a reply that warns them off it
 _SCAM_WARN = re.compile(
     r"(骗|诈|不要|别|千万|不会(打电话|要求|索要|让)|挂(掉|断|了)|不是我们|冒充|停止|不能给|不能告诉|"
@@ -566,7 +606,8 @@ _SCAM_WARN = re.compile(
 def _scam(st: _State) -> tuple[str, tuple[int, int]] | None:
     """A customer's scam cue answered with a warning ("scam-warned") or without one ("scam-unwarned")."""
     said = " ".join((*st.ctx.customer_history[-3:], st.ctx.customer or ""))
-    if not _SCAM_CUE.search(said):
+    cue = _SCAM_CUE_PLAIN if said.lower() == said and said.upper() == said else _SCAM_CUE
+    if not cue.search(said):
         return None
     warn = _SCAM_WARN.search(st.norm)
     if warn:
@@ -734,11 +775,11 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
             out.append(Feature("question.purposeful", 1.0, qs[:1]))
     sentences = max(1, len([x for x in _SENTENCE.findall(st.norm) if x.strip()]))
     if not _CJK.search(st.norm):
-        words = len(_LATIN_WORDS.findall(st.norm))
+        words = _latin_words(st)
         if words / sentences > 22:
             out.append(Feature("sentence.avg-long", min(words / sentences - 22, 30) / 15, [(s, e)]))
     else:
-        cjk = len(_CJK.findall(st.norm))
+        cjk = _size(st)[0]  # (the same count of the same text)
         if cjk / sentences > 35:
             out.append(Feature("sentence.avg-long", min(cjk / sentences - 35, 45) / 22, [(s, e)]))
     return out

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
-from itertools import compress
-from operator import attrgetter
+from functools import lru_cache
+from itertools import compress, repeat
+from operator import add, attrgetter
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of, specs
@@ -59,6 +60,15 @@ class FittedScorer:
         self._table = bundled_table(CRITERIA) if ngrams is None else table(ngrams, CRITERIA)
         self.version = self.w.version
         self.checks = bundled_checks() if checks is None else checks
+        # the wording weights and after them each learned check's gram weights (0 where it has none), so that one
+        # lookup per gram of the reply serves both (see _pulls_of); None without the one or the other
+        self._pull_table: dict[str, tuple[float, ...]] | None = None
+        if self._table and self.checks:
+            self._pull_table = (
+                _bundled_pull_table()
+                if ngrams is None and checks is None
+                else _pull_table(self._table, list(self.checks.values()), len(CRITERIA))
+            )
         self.bases = {c: self.w.scale * self.w.intercept[c] for c in CRITERIA}
         self.bases_no_facts = {c: self.w.scale * self.w.block(False)[0][c] for c in CRITERIA}
         # a weight that isn't a number can't be ranked by a threshold: then _wording sorts every gram
@@ -109,14 +119,15 @@ class FittedScorer:
         whose words drove it."""
         values = {feature_key(f.id, kind): f.value for f in feats if f.value}
         found = beyond_facts(_grams_of(st), st.facts) if st.facts else _grams_of(st)
+        # without facts the grams are the reply's own: their check weights come with the wording model's lookup
+        sums = self._check_sums(st) if not st.facts and self._pull_table is not None else None
         out = []
-        for fid, check in self.checks.items():
+        for j, (fid, check) in enumerate(self.checks.items()):
             spec = CHECKS[fid]
             if spec.facts_only and not with_facts:
                 continue
-            if (
-                check.probability(found, values) < MIN_PROBABILITY
-            ):  # the quick sum first: most replies stop here
+            p = check.probability(found, values) if sums is None else check.probability_given(sums[j], values)
+            if p < MIN_PROBABILITY:  # the quick sum first: most replies stop here
                 continue
             p, hits, pushed = check.check(found, values)
             span, words = promise_clause(hits, st.norm, st.reply)
@@ -142,10 +153,8 @@ class FittedScorer:
         kind = kind_of(ctx)
         findings: list[Finding] = []
         scores: dict[str, int] = {}
-        found = _grams_of(st) if self._table else None
-        totals, present, columns = (
-            pulls(found, self._table, len(CRITERIA)) if found is not None else ((), [], [])
-        )
+        wording = bool(self._table)
+        totals, present, columns = self._pulls_of(st) if wording else ((), [], [])
         plan = self._plan(feats, kind)
         scale = self.w.scale
         with_facts = any(f.strip() for f in ctx.facts)
@@ -169,7 +178,7 @@ class FittedScorer:
                 self._explain(st, feat, spec, c, effect, findings, explained)
                 if cap is not None:
                     ceilings.append((float(cap), first))
-            if found is not None:
+            if wording:
                 value += self._wording(st, c, totals[i], present, columns[i] if present else (), i, findings)
             for f in forbidden:  # a scenario's forbidden move (its own hard line)
                 if f.criterion == c:
@@ -189,6 +198,24 @@ class FittedScorer:
         return ScoreResult(
             scores, weighted_overall(scores, ctx.weights), findings, items, self.version, st.signals
         )
+
+    def _pulls_of(self, st: _State):
+        """`pulls` of the reply's grams (listed once per reply), with the learned checks' columns after the
+        criteria's when the scorer has both (a gram that only a check weighs has 0 for every criterion: it changes
+        no criterion's sum, its ranking or the grams a finding names)."""
+        got = st.memo.get("pulls")
+        if got is None:
+            got = st.memo["pulls"] = pulls(_grams_of(st), self._pull_table or self._table, len(CRITERIA))
+        return got
+
+    def _check_sums(self, st: _State) -> list:
+        """Per learned check (in order), the sum of its weights over the reply's grams in the reply's order, as
+        PromiseCheck.probability sums them (its nonzero weights only), read off the shared lookup."""
+        _, present, columns = self._pulls_of(st)
+        n = len(CRITERIA)
+        if not present:
+            return [0] * len(self.checks)
+        return [sum(filter(None, columns[n + j])) for j in range(len(self.checks))]
 
     def _plan(self, feats: list[Feature], kind: str) -> list:
         """(feature, weight key, spec, hard lines) for each feature: looked up once per feature id and kind."""
@@ -239,24 +266,34 @@ class FittedScorer:
         if abs(effect) < 0.5:
             return 0.0
         up_first = total > 0
+        # (sort key, position, gram) of the grams that pulled c: the key is the weight, negated when the pull is up
+        # (so the strongest comes first either way; negating a float is exact, and the key undoes it below)
         hits = None
         if len(present) > 12 and self._rank_by_threshold:
             # only the 12 that pulled most are named: a gram pulling less than the 12th strongest can't be one
             ranks = sorted(column)
-            nonzero = ranks[: bisect_left(ranks, 0)] + ranks[bisect_right(ranks, 0) :]
-            if len(nonzero) > 12:
-                bar = nonzero[-12] if up_first else nonzero[11]
-                if (bar > 0) if up_first else (bar < 0):  # (a gram of weight 0 is then on the far side too)
-                    keep = map(bar.__le__ if up_first else bar.__ge__, column)
-                    hits = [(g, w[i], p) for g, w, p in compress(present, keep)]
+            below, above = bisect_left(ranks, 0), bisect_right(ranks, 0)  # the negatives, then the positives
+            if below + len(ranks) - above > 12:  # more than 12 grams of nonzero weight
+                # the 12th strongest in c's direction; when it is on the far side of 0 (fewer than 12 grams pull
+                # that way), every gram of nonzero weight is named, as below
+                if up_first and len(ranks) - above >= 12:
+                    bar = ranks[-12]
+                    hits = [(-w[i], p, g) for g, w, p in compress(present, map(bar.__le__, column))]
+                elif not up_first and below >= 12:
+                    bar = ranks[11]
+                    hits = [(w[i], p, g) for g, w, p in compress(present, map(bar.__ge__, column))]
         if hits is None:
-            hits = [(g, w[i], p) for g, w, p in present if w[i]]
+            if up_first:
+                hits = [(-w[i], p, g) for g, w, p in present if w[i]]
+            else:
+                hits = [(w[i], p, g) for g, w, p in present if w[i]]
         if not hits:
             return 0.0
-        hits.sort(key=lambda h: (-h[1] if up_first else h[1], h[2], h[0]))
+        hits.sort()  # strongest first, then in reading order (grams are distinct, so no tie goes further)
         # the grams that pulled most, overlapping ones joined into the words they are part of ('对不'+'不起' = '对不起')
         spans: list[list] = []  # [start, end, weight]
-        for g, w, pos in hits[:12]:
+        for key, pos, g in hits[:12]:
+            w = -key if up_first else key
             named = self._wordy.get(g)
             if named is None:
                 named = self._wordy[g] = wordy(g)  # (a gram of the model's table: bounded)
@@ -336,6 +373,22 @@ class FittedScorer:
         out.append(Finding(fid, c, s, e, text, message, suggestion, last))
 
 
+def _pull_table(
+    table: dict[str, tuple[float, ...]], checks: list[PromiseCheck], n: int
+) -> dict[str, tuple[float, ...]]:
+    """gram -> its weight per criterion (0 where the wording model has none), then per check (0 likewise)."""
+    keys = list({**table, **{g: None for c in checks for g in c.grams}})
+    own = map(table.get, keys, repeat((0.0,) * n))
+    theirs = zip(*(map(c.grams.get, keys, repeat(0.0)) for c in checks), strict=True)
+    return dict(zip(keys, map(add, own, theirs), strict=True))  # (at C speed: twelve thousand grams)
+
+
+@lru_cache(maxsize=1)
+def _bundled_pull_table() -> dict[str, tuple[float, ...]]:
+    """The bundled wording model and checks as one table, built once per process."""
+    return _pull_table(bundled_table(CRITERIA), list(bundled_checks().values()), len(CRITERIA))
+
+
 def _grams_of(st: _State) -> dict[str, int]:
     """The reply's wording units, listed once per reply for the wording model and the learned checks."""
     found = st.memo.get("grams")
@@ -359,6 +412,8 @@ _ALIASES = {
 }
 
 
+_ALIAS_FAMILIES = frozenset(_ALIASES.values())
+
 _BY_PLACE = attrgetter("start", "rule")  # findings in reading order (a C-level key, not a lambda)
 
 
@@ -368,7 +423,7 @@ def _merge(findings: list[Finding]) -> list[Finding]:
     at: dict[tuple, int] = {}
     for f in findings:
         family = _ALIASES.get(f.rule, f.rule)
-        if family != f.rule or f.rule in _ALIASES.values():
+        if family != f.rule or f.rule in _ALIAS_FAMILIES:
             key = (family, f.criterion, f.start, f.end)
             if key in at:
                 old = out[at[key]]

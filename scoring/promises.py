@@ -80,7 +80,12 @@ class PromiseCheck:
 
     def probability(self, found: dict[str, int], values: dict[str, float]) -> float:
         """The probability alone (what `check` returns first), summed at C speed."""
-        z = self.intercept + sum(filter(None, map(self.grams.get, found)))
+        return self.probability_given(sum(filter(None, map(self.grams.get, found))), values)
+
+    def probability_given(self, gram_sum: float, values: dict[str, float]) -> float:
+        """`probability`, given the sum of the weights of the reply's grams (summed in the reply's order, as there:
+        a scorer that looked the grams up already passes it)."""
+        z = self.intercept + gram_sum
         weights = self.features
         for key, value in values.items():
             w = weights.get(key)

@@ -10,6 +10,7 @@ from functools import lru_cache
 # A Chinese character (CJK unified ideographs, extension A, compatibility ideographs): the one definition of
 # "is this Chinese?" for the whole project.
 CJK = _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_NON_CJK = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")  # len(_NON_CJK.sub("", t)): t's Chinese
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
@@ -54,9 +55,16 @@ def halfwidth(text: str) -> str:
     return _FULLWIDTH.sub(lambda m: _TO_HALF(m.group()), text)
 
 
+# Texts whose normal form is just `halfwidth(text).lower()` (OpenCC left them as they were, lower() kept their
+# length), as `normalize` found them: a pure property of the text, so a text found here has it whatever was
+# dropped since (bounded: emptied when full).
+FOLD_ONLY: set[str] = set()
+
+
 @lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """Same length as `text` (so spans map 1:1): simplified Chinese, half-width ASCII, lower case."""
+    original = text
     if _CJK.search(text):
         converted = _t2s().convert(text)
         # OpenCC's t2s is character-for-character for the common cases; if a phrase conversion changed the
@@ -66,17 +74,19 @@ def normalize(text: str) -> str:
         text = converted
     folded = halfwidth(text).lower()
     # lower() may change length for a few letters (e.g. "İ"); keep the 1:1 mapping by folding per character then
-    return (
-        folded
-        if len(folded) == len(text)
-        else "".join(c.lower() if len(c.lower()) == 1 else c for c in halfwidth(text))
-    )
+    if len(folded) != len(text):
+        return "".join(c.lower() if len(c.lower()) == 1 else c for c in halfwidth(text))
+    if text == original:
+        if len(FOLD_ONLY) >= 8192:
+            FOLD_ONLY.clear()
+        FOLD_ONLY.add(original)
+    return folded
 
 
 def detect_lang(text: str) -> str:
     """'zh' when Chinese characters dominate or no Latin words are present, else 'en' (mixed counts as zh if
     Chinese makes up at least a third of the letters)."""
-    cjk = len(_CJK.findall(text))
+    cjk = len(_NON_CJK.sub("", text))
     latin = sum(len(w) for w in _LATIN_WORD.findall(text))
     if cjk == 0:
         return "en"

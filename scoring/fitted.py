@@ -18,7 +18,7 @@ from operator import add, attrgetter
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of, specs
-from .ngrams import bundled_table, grams, pulls, table, wordy
+from .ngrams import bundled_table, grams, join_grams, pulls, table, wordy
 from .ngrams import load as load_ngrams
 from .promises import CHECKS, MIN_PROBABILITY, PromiseCheck, beyond_facts, promise_clause
 from .promises import bundled as bundled_checks
@@ -250,6 +250,12 @@ class FittedScorer:
         out.append(Finding("context.no-facts", c, s, e, st.reply[s:e], message, "", effect))
         return effect
 
+    def _named(self, gram: str) -> bool:
+        named = self._wordy.get(gram)
+        if named is None:
+            named = self._wordy[gram] = wordy(gram)  # (a gram of the model's table: bounded)
+        return named
+
     def _wording(
         self,
         st: _State,
@@ -291,21 +297,7 @@ class FittedScorer:
             return 0.0
         hits.sort()  # strongest first, then in reading order (grams are distinct, so no tie goes further)
         # the grams that pulled most, overlapping ones joined into the words they are part of ('对不'+'不起' = '对不起')
-        spans: list[list] = []  # [start, end, weight]
-        for key, pos, g in hits[:12]:
-            w = -key if up_first else key
-            named = self._wordy.get(g)
-            if named is None:
-                named = self._wordy[g] = wordy(g)  # (a gram of the model's table: bounded)
-            if not named:
-                continue
-            end = pos + len(g)
-            for sp in spans:
-                if pos < sp[1] and end > sp[0]:
-                    sp[0], sp[1], sp[2] = min(sp[0], pos), max(sp[1], end), sp[2] + w
-                    break
-            else:
-                spans.append([pos, end, w])
+        spans = join_grams((g, -key if up_first else key, pos) for key, pos, g in hits[:12] if self._named(g))
         spans.sort(key=lambda sp: -abs(sp[2]))
         top = [st.reply[a:b].strip() for a, b, _ in spans[:3] if len(st.reply[a:b].strip()) >= 2]
         if top:

@@ -65,6 +65,21 @@ def wordy(gram: str) -> bool:
     return not _NOT_WORDY.search(gram) and "0" not in gram
 
 
+def join_grams(hits) -> list[list]:
+    """(gram, weight, position) in order of strength, overlapping ones joined into the words they are part of
+    ('对不'+'不起' = '对不起'): [start, end, summed weight] per word, in the order each word was first met."""
+    spans: list[list] = []
+    for g, w, pos in hits:
+        end = pos + len(g)
+        for sp in spans:
+            if pos < sp[1] and end > sp[0]:
+                sp[0], sp[1], sp[2] = min(sp[0], pos), max(sp[1], end), sp[2] + w
+                break
+        else:
+            spans.append([pos, end, w])
+    return spans
+
+
 @lru_cache(maxsize=1)
 def load(path: str = str(NGRAMS)) -> dict[str, dict[str, float]]:
     p = Path(path)

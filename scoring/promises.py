@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .ngrams import wordy
+from .ngrams import join_grams, wordy
 
 HERE = Path(__file__).parent
 MODEL = HERE / "promises.json"
@@ -159,17 +159,7 @@ def promise_clause(
     if best is None:
         return None, []
     _, a, b = best
-    spans: list[list[float]] = []
-    for g, w, pos in hits:
-        if not (a <= pos < b) or not wordy(g):
-            continue
-        end = pos + len(g)
-        for sp in spans:
-            if pos < sp[1] and end > sp[0]:
-                sp[0], sp[1], sp[2] = min(sp[0], pos), max(sp[1], end), sp[2] + w
-                break
-        else:
-            spans.append([pos, end, w])
+    spans = join_grams((g, w, pos) for g, w, pos in hits if a <= pos < b and wordy(g))
     spans.sort(key=lambda sp: -sp[2])
     words = [text[int(x) : int(y)].strip() for x, y, _ in spans]
     words = [w for w in words if len(w) >= 2][:most]

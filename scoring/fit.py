@@ -504,36 +504,45 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {c:10} pairwise {cv[c]['pairwise']:.3f}  spearman {cv[c]['spearman']:.3f}")
     if args.check or args.by_set:
         return 0
+    fit_and_write(rows, scorer, vecs, lam, cv, args.out, files, ngrams=not args.no_ngrams)
+    return 0
+
+
+def fit_and_write(
+    rows, scorer, vecs, lam: Lambda, cv: dict, out: Path, files: list[Path], ngrams: bool = True
+) -> None:
+    """Fit everything on all `rows` and write it: the weights with and without facts, the learned checks, and the
+    wording model (which fits what the features leave unexplained, so it comes last)."""
     stacked, checks = stack_checks(rows, vecs[0])
     weights = fit(rows, scorer, lam, (stacked, vecs[1]))
     bare_x, bare_signs = vectors(rows, scorer, facts=False)
     bare_stacked = stack_checks(rows, bare_x, facts=False, models=checks, train_X=vecs[0])[0]
     bare = fit(rows, scorer, lam, (bare_stacked, bare_signs))
-    write_weights(weights, rows, cv, lam, args.out, files, bare)
-    print(f"wrote {args.out}")
+    write_weights(weights, rows, cv, lam, out, files, bare)
+    print(f"wrote {out}")
     write_checks(checks, rows)
-    if not args.no_ngrams:
-        from .ngrams import NGRAMS
+    if not ngrams:
+        return
+    from .ngrams import NGRAMS
 
-        ng = fit_ngrams(rows, stacked, weights)
-        NGRAMS.write_text(
-            json.dumps(
-                {
-                    "note": "Written by `python -m scoring.fit`: the wording model's character "
-                    "n-gram weights per criterion (see scoring/ngrams.py). Do not edit.",
-                    "alpha": NGRAM_ALPHA,
-                    "min_df": NGRAM_MIN_DF,
-                    "criteria": ng,
-                },
-                ensure_ascii=False,
-                indent=0,
-                sort_keys=True,
-            )
-            + "\n",
-            encoding="utf-8",
+    ng = fit_ngrams(rows, stacked, weights)
+    NGRAMS.write_text(
+        json.dumps(
+            {
+                "note": "Written by `python -m scoring.fit`: the wording model's character "
+                "n-gram weights per criterion (see scoring/ngrams.py). Do not edit.",
+                "alpha": NGRAM_ALPHA,
+                "min_df": NGRAM_MIN_DF,
+                "criteria": ng,
+            },
+            ensure_ascii=False,
+            indent=0,
+            sort_keys=True,
         )
-        print(f"wrote {NGRAMS} ({sum(len(v) for v in ng.values())} grams)")
-    return 0
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {NGRAMS} ({sum(len(v) for v in ng.values())} grams)")
 
 
 if __name__ == "__main__":

@@ -52,13 +52,12 @@ def sections(scorer, replies) -> None:
 
     detect = best(scorer.detector.detect)
     features = best(scorer.features)
-    # the reply's grams and their lookup in the wording model's table, on their own: the learned checks share that
-    # lookup (scorer._pull_table), so features already pays for it and score reuses it; shown for scale
-    tab = getattr(scorer, "_pull_table", None) or scorer._table
-    wording = best(lambda reply, _: pulls(grams(reply), tab, len(CRITERIA)))
+    # the reply's grams and their lookup in the wording model's table, on their own: the learned checks read the
+    # same list of grams, so features already pays for listing them; shown for scale
+    wording = best(lambda reply, _: pulls(grams(reply), scorer._table, len(CRITERIA)))
     score = best(scorer.score)
     print(
-        f"sections: detect {detect:.2f} s, extra features (with the learned checks and the reply's gram lookup) "
+        f"sections: detect {detect:.2f} s, extra features (with the learned check and listing the reply's grams) "
         f"{features - detect:.2f} s, of which the grams and their lookup alone {wording:.2f} s; rest of score "
         f"(plan, explain, wording finding, merge) {score - features:.2f} s; "
         f"score {score:.2f} s"

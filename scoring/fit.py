@@ -218,11 +218,6 @@ def has_tag(row: dict, tag: str) -> bool:
     return any(str(t).strip() == tag for t in tags)
 
 
-def is_false_promise(row: dict) -> bool:
-    """A reply written as a promise the case facts rule out or don't back."""
-    return has_tag(row, "false-promise")
-
-
 def fit_check(rows: list[dict], X: list[dict[str, float]], tag: str) -> dict:
     """One learned check (scoring/promises.py): L2 logistic regression (scikit-learn, build time only) of the
     writers' `tag` on the detector features and the reply's wording units the facts don't use (present or not)."""
@@ -268,11 +263,6 @@ def fit_check(rows: list[dict], X: list[dict[str, float]], tag: str) -> dict:
         "features": dict(sorted(feats.items())),
         "grams": {g: round(w, 4) for g, w in sorted(gram_w)},
     }
-
-
-def fit_promises(rows: list[dict], X: list[dict[str, float]]) -> dict:
-    """The false-promise check alone."""
-    return fit_check(rows, X, "false-promise")
 
 
 def _facts_of(row: dict) -> str:

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
-from functools import lru_cache
-from itertools import compress, repeat
-from operator import add, attrgetter
+from itertools import compress
+from operator import attrgetter
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of, specs
@@ -60,15 +59,6 @@ class FittedScorer:
         self._table = bundled_table(CRITERIA) if ngrams is None else table(ngrams, CRITERIA)
         self.version = self.w.version
         self.checks = bundled_checks() if checks is None else checks
-        # the wording weights and after them each learned check's gram weights (0 where it has none), so that one
-        # lookup per gram of the reply serves both (see _pulls_of); None without the one or the other
-        self._pull_table: dict[str, tuple[float, ...]] | None = None
-        if self._table and self.checks:
-            self._pull_table = (
-                _bundled_pull_table()
-                if ngrams is None and checks is None
-                else _pull_table(self._table, list(self.checks.values()), len(CRITERIA))
-            )
         self.bases = {c: self.w.scale * self.w.intercept[c] for c in CRITERIA}
         self.bases_no_facts = {c: self.w.scale * self.w.block(False)[0][c] for c in CRITERIA}
         # a weight that isn't a number can't be ranked by a threshold: then _wording sorts every gram
@@ -119,15 +109,14 @@ class FittedScorer:
         whose words drove it."""
         values = {feature_key(f.id, kind): f.value for f in feats if f.value}
         found = beyond_facts(_grams_of(st), st.facts) if st.facts else _grams_of(st)
-        # without facts the grams are the reply's own: their check weights come with the wording model's lookup
-        sums = self._check_sums(st) if not st.facts and self._pull_table is not None else None
         out = []
-        for j, (fid, check) in enumerate(self.checks.items()):
+        for fid, check in self.checks.items():
             spec = CHECKS[fid]
             if spec.facts_only and not with_facts:
                 continue
-            p = check.probability(found, values) if sums is None else check.probability_given(sums[j], values)
-            if p < MIN_PROBABILITY:  # the quick sum first: most replies stop here
+            if (
+                check.probability(found, values) < MIN_PROBABILITY
+            ):  # the quick sum first: most replies stop here
                 continue
             p, hits, pushed = check.check(found, values)
             span, words = promise_clause(hits, st.norm, st.reply)
@@ -154,7 +143,10 @@ class FittedScorer:
         findings: list[Finding] = []
         scores: dict[str, int] = {}
         wording = bool(self._table)
-        totals, present, columns = self._pulls_of(st) if wording else ((), [], [])
+        # the reply's grams, listed once (the learned checks read the same list) and looked up once for all criteria
+        totals, present, columns = (
+            pulls(_grams_of(st), self._table, len(CRITERIA)) if wording else ((), [], [])
+        )
         plan = self._plan(feats, kind)
         scale = self.w.scale
         with_facts = any(f.strip() for f in ctx.facts)
@@ -198,24 +190,6 @@ class FittedScorer:
         return ScoreResult(
             scores, weighted_overall(scores, ctx.weights), findings, items, self.version, st.signals
         )
-
-    def _pulls_of(self, st: _State):
-        """`pulls` of the reply's grams (listed once per reply), with the learned checks' columns after the
-        criteria's when the scorer has both (a gram that only a check weighs has 0 for every criterion: it changes
-        no criterion's sum, its ranking or the grams a finding names)."""
-        got = st.memo.get("pulls")
-        if got is None:
-            got = st.memo["pulls"] = pulls(_grams_of(st), self._pull_table or self._table, len(CRITERIA))
-        return got
-
-    def _check_sums(self, st: _State) -> list:
-        """Per learned check (in order), the sum of its weights over the reply's grams in the reply's order, as
-        PromiseCheck.probability sums them (its nonzero weights only), read off the shared lookup."""
-        _, present, columns = self._pulls_of(st)
-        n = len(CRITERIA)
-        if not present:
-            return [0] * len(self.checks)
-        return [sum(filter(None, columns[n + j])) for j in range(len(self.checks))]
 
     def _plan(self, feats: list[Feature], kind: str) -> list:
         """(feature, weight key, spec, hard lines) for each feature: looked up once per feature id and kind."""
@@ -363,22 +337,6 @@ class FittedScorer:
             out.append(Finding(fid, c, s, e, text, message, suggestion, share))
         s, e, text, message, suggestion = places[-1]
         out.append(Finding(fid, c, s, e, text, message, suggestion, last))
-
-
-def _pull_table(
-    table: dict[str, tuple[float, ...]], checks: list[PromiseCheck], n: int
-) -> dict[str, tuple[float, ...]]:
-    """gram -> its weight per criterion (0 where the wording model has none), then per check (0 likewise)."""
-    keys = list({**table, **{g: None for c in checks for g in c.grams}})
-    own = map(table.get, keys, repeat((0.0,) * n))
-    theirs = zip(*(map(c.grams.get, keys, repeat(0.0)) for c in checks), strict=True)
-    return dict(zip(keys, map(add, own, theirs), strict=True))  # (at C speed: twelve thousand grams)
-
-
-@lru_cache(maxsize=1)
-def _bundled_pull_table() -> dict[str, tuple[float, ...]]:
-    """The bundled wording model and checks as one table, built once per process."""
-    return _pull_table(bundled_table(CRITERIA), list(bundled_checks().values()), len(CRITERIA))
 
 
 def _grams_of(st: _State) -> dict[str, int]:

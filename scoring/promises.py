@@ -80,12 +80,7 @@ class PromiseCheck:
 
     def probability(self, found: dict[str, int], values: dict[str, float]) -> float:
         """The probability alone (what `check` returns first), summed at C speed."""
-        return self.probability_given(sum(filter(None, map(self.grams.get, found))), values)
-
-    def probability_given(self, gram_sum: float, values: dict[str, float]) -> float:
-        """`probability`, given the sum of the weights of the reply's grams (summed in the reply's order, as there:
-        a scorer that looked the grams up already passes it)."""
-        z = self.intercept + gram_sum
+        z = self.intercept + sum(filter(None, map(self.grams.get, found)))
         weights = self.features
         for key, value in values.items():
             w = weights.get(key)

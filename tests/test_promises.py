@@ -7,7 +7,7 @@ import json
 
 from scoring import ScoreContext, default_scorer
 from scoring.features import specs
-from scoring.fit import fit_promises, is_false_promise
+from scoring.fit import fit_check, has_tag
 from scoring.promises import CHECKS, FEATURE, MODEL, PromiseCheck, beyond_facts
 
 S = default_scorer()
@@ -117,13 +117,12 @@ def test_the_fit_learns_the_tag_from_examples():
             }
         )
     X = [{"certainty.time": 1.0} if "今天" in r["reply"] else {} for r in rows]
-    model = fit_promises(rows, X)
+    model = fit_check(rows, X, "false-promise")
     check = PromiseCheck(model)
     from scoring.ngrams import grams
 
     bad = check.check(beyond_facts(grams("马上全额赔偿,保证到账!"), facts), {})[0]
     good = check.check(beyond_facts(grams("我今天给您补发。"), facts), {"certainty.time": 1.0})[0]
     assert bad > 0.5 > good
-    assert is_false_promise({"register": "false-promise, colloquial"}) and not is_false_promise(
-        {"register": "good"}
-    )
+    assert has_tag({"register": "false-promise, colloquial"}, "false-promise")
+    assert not has_tag({"register": "good"}, "false-promise")

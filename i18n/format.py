@@ -15,6 +15,13 @@ def bar(value: float | None, width: int = 10) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
+def points(effect: float) -> str:
+    """A finding's points as shown: whole points with their sign, and one decimal where whole points would read
+    "-0" or "+0" (a finding worth half a point did move the score)."""
+    whole = f"{effect:+.0f}"
+    return f"{effect:+.1f}" if effect and whole in ("+0", "-0") else whole
+
+
 class _Span(Protocol):
     """What `costly_spans` reads of a finding (scoring.Finding)."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from i18n import LABELS, MD, tr
-from i18n.format import bar, costly_spans
+from i18n.format import bar, costly_spans, points
 from scoring import Finding, default_scorer
 
 
@@ -33,6 +33,39 @@ def test_a_bar_fills_in_proportion_to_the_score_at_any_width():
     assert bar(50, 12) == "█" * 6 + "░" * 6
     assert bar(74.9, 6) == "████░░"
     assert bar(None) == ""
+
+
+def test_points_never_show_a_finding_that_moved_the_score_as_zero():
+    assert [points(e) for e in (-6.0, -0.5, -0.4, 0.5, 1.5, -2.5, 14.0)] == [
+        "-6",
+        "-0.5",
+        "-0.4",
+        "+0.5",
+        "+2",
+        "-2",
+        "+14",
+    ]
+
+
+def test_the_app_and_the_command_line_show_a_half_point_finding_as_half_a_point():
+    from peilian.cli.render import render_findings
+    from tui.widgets import findings_text
+
+    f = Finding(
+        "wording.warmth",
+        "warmth",
+        0,
+        2,
+        "这边",
+        "措辞:标注数据里像'这边'这样的说法读起来不够温暖",
+        effect=-0.5,
+    )
+
+    class Result:
+        findings = [f]
+
+    assert "【-0.5】" in findings_text(Result()).plain
+    assert "-0.5" in render_findings("这边帮您看看", [f])[0]
 
 
 def test_the_costly_spans_are_the_words_that_lost_points_in_order_each_once():

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Static, TextArea
 
 from i18n import tr
-from i18n.format import bar, costly_spans
+from i18n.format import bar, costly_spans, points
 from peilian.inert import inert
 from scoring import CRITERIA
 from scoring.text import has_cjk
@@ -44,7 +44,7 @@ def findings_text(result, *, gains: bool = True) -> Text:
     for f in sorted(result.findings, key=lambda f: f.effect):
         if f.effect < 0:
             cjk = has_cjk(f.message.replace(f.text.strip(), "") if f.text.strip() else f.message)
-            out.append(f"【{f.effect:+.0f}】" if cjk else f"{f.effect:+.0f} ", style="red")
+            out.append(f"【{points(f.effect)}】" if cjk else f"{points(f.effect)} ", style="red")
             out.append(inert(f.message) + "\n")
             if f.suggestion:
                 out.append(f"  →{'' if has_cjk(f.suggestion) else ' '}{inert(f.suggestion)}\n", style="cyan")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from i18n.format import bar, costly_spans
+from i18n.format import bar, costly_spans, points
 from scoring import CRITERIA, Finding
 
 from ..inert import inert
@@ -28,7 +28,7 @@ def highlight(reply: str, findings: list[Finding]) -> str:
 def render_findings(reply: str, findings: list[Finding]) -> list[str]:
     lines = []
     for f in sorted(findings, key=lambda f: (f.effect >= 0, f.effect)):
-        sign = f"{f.effect:+.0f}" if f.effect else "  0"
+        sign = points(f.effect) if f.effect else "  0"
         colour = "red" if f.effect < 0 else "green"
         quote = f"“{inert(f.text, oneline=True)}” " if f.text and len(f.text) <= 40 else ""
         line = f"  {click.style(sign.rjust(4), fg=colour)} {f.criterion[:9]:9} {quote}{inert(f.message)}"

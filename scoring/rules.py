@@ -333,11 +333,25 @@ class Matcher:
     A pattern runs only on a text that holds one of the literals each of its regular expressions needs (found by
     the `INDEX` pass, see `required_literals`) and one of the characters they can start with."""
 
-    __slots__ = ("id", "zh", "en", "zh_trigger", "en_trigger", "linear", "zh_gated", "en_gated", "always")
+    __slots__ = (
+        "id",
+        "zh",
+        "en",
+        "zh_trigger",
+        "en_trigger",
+        "linear",
+        "zh_gated",
+        "en_gated",
+        "always",
+        "own",
+    )
 
     def __init__(self, entries: list[str]):
         _next_id[0] += 1
         self.id = _next_id[0]
+        # the same words and needed literals in an index of this matcher's own: a text the shared INDEX hasn't
+        # scanned (a customer's message read for one cue) is scanned for these alone, with the same answer
+        self.own = LiteralIndex()
         zh_re: list[str] = []
         en_re: list[str] = []
         linear: list[str] = []
@@ -353,12 +367,13 @@ class Matcher:
             word = " ".join(e.strip().lower().split())
             if word:
                 INDEX.add(word, self.id)
+                self.own.add(word, self.id)
         self.zh = re.compile("|".join(f"(?:{p})" for p in zh_re)) if zh_re else None
         self.en = re.compile("|".join(f"(?:{p})" for p in en_re)) if en_re else None
         self.zh_trigger = _trigger(zh_re) if zh_re else None
         self.en_trigger = _trigger(en_re) if en_re else None
-        self.zh_gated = bool(zh_re) and _gate(zh_re, self.id * 2)
-        self.en_gated = bool(en_re) and _gate(en_re, self.id * 2 + 1)
+        self.zh_gated = bool(zh_re) and _gate(zh_re, self.id * 2, self.own)
+        self.en_gated = bool(en_re) and _gate(en_re, self.id * 2 + 1, self.own)
         self.linear = (
             safe_regex.compile("|".join(f"(?:{p})" for p in linear), ignorecase=False) if linear else None
         )
@@ -397,8 +412,14 @@ class Matcher:
             or (self.en is not None and (not self.en_gated or self.id * 2 + 1 in needed))
         )
 
+    def _lookup(self, text: str) -> tuple[dict[int, list[tuple[int, int]]], frozenset[int] | set[int]]:
+        """`INDEX.lookup(text)` as far as this matcher reads it (its own words and its own keys in `needed`): the
+        shared scan when the text has had one, else a scan for this matcher's words alone."""
+        got = INDEX.cache.get(text)
+        return got if got is not None else self.own.lookup(text)
+
     def finditer(self, text: str) -> list:
-        literal, needed = INDEX.lookup(text)
+        literal, needed = self._lookup(text)
         found: list = [_Span(s, e, text) for s, e in literal.get(self.id, ())]
         found.extend(self._regex_hits(text, needed))
         if len(found) < 2:
@@ -413,7 +434,7 @@ class Matcher:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """`finditer(text)` as (start, end) pairs."""
-        literal, needed = INDEX.lookup(text)
+        literal, needed = self._lookup(text)
         hits = literal.get(self.id)
         found = list(hits) if hits else []
         if (self.zh is not None or self.en is not None or self.linear is not None) and (
@@ -439,7 +460,7 @@ def _span_order(span: tuple[int, int]) -> tuple[int, int]:
     return span[0], -span[1]
 
 
-def _gate(patterns: list[str], key: int) -> bool:
+def _gate(patterns: list[str], key: int, own: LiteralIndex) -> bool:
     """Register the literals the alternation of `patterns` needs under `key`; False if it needs none."""
     needs: set[str] = set()
     for pat in patterns:
@@ -449,6 +470,7 @@ def _gate(patterns: list[str], key: int) -> bool:
         needs |= got
     for literal in needs:
         INDEX.need(literal, key)
+        own.need(literal, key)
     return True
 
 

@@ -30,7 +30,8 @@ from .scorer import (
     _whole,
     questions,
     sentence_grams,
-    text_grams,
+    shared_terms,
+    text_terms,
 )
 from .text import FOLD_ONLY, _s2tw, halfwidth, normalize
 
@@ -205,11 +206,6 @@ def _money(text: str) -> list[float]:
     return out
 
 
-@lru_cache(maxsize=1024)
-def _customer_grams(customer: str) -> frozenset[str]:
-    return text_grams(customer) - _STOP_GRAMS
-
-
 def _overlap(st: _State) -> tuple[int, list[tuple[int, int]]]:
     """How many of the customer's own concrete words (bigrams, words, numbers) the reply takes up: from their last
     message, or from earlier in the conversation ("每天背着来回两个钟", said two turns ago, is still theirs)."""
@@ -220,13 +216,11 @@ def _overlap(st: _State) -> tuple[int, list[tuple[int, int]]]:
         said = st.customer if st.customer.strip() else ""
     if not said:
         return 0, []
-    cg = _customer_grams(said)
-    if not cg:
-        return 0, []
+    theirs = text_terms(said)  # (their words less _STOP_GRAMS, met in a sentence)
     shared: set[str] = set()
     spans: list[tuple[int, int]] = []
     for start, end, grams in sentence_grams(st):
-        got = (grams & cg) - shared
+        got = shared_terms(grams, theirs) - _STOP_GRAMS - shared
         if got:
             shared |= got
             spans.append((start, end))

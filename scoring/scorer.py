@@ -802,9 +802,19 @@ def _grams(text: str) -> set[str]:
 
 
 @lru_cache(maxsize=1024)
-def text_grams(text: str) -> frozenset[str]:
-    """`_grams(text)` of a text several detectors read whole (the customer's message): kept per distinct text."""
-    return frozenset(_grams(text))
+def text_terms(text: str) -> tuple[str, frozenset[str]]:
+    """`_grams(text)` of a text several detectors read whole (the customer's message), without listing its bigrams:
+    its Chinese characters in order and its English stems (kept per distinct text; see `shared_terms`)."""
+    latin = _LATIN_WORD.findall(text)
+    return _NON_CJK.sub("", text), frozenset(_stem(w) for w in latin if w not in _STOP_EN and len(w) > 2)
+
+
+def shared_terms(grams: set[str], terms: tuple[str, frozenset[str]]) -> set[str]:
+    """`grams & _grams(text)` for a `_grams` set and `terms = text_terms(text)`: a bigram (two characters; an English
+    stem has at least three) is one of the text's when it occurs in its Chinese characters (neither side holds a
+    stop bigram), a stem when it is one of its stems. Cheaper than listing the text's bigrams to meet a few."""
+    cjk, latin = terms
+    return {g for g in grams if (g in cjk if len(g) == 2 else g in latin)}
 
 
 def sentence_grams(st: _State) -> list[tuple[int, int, set[str]]]:
@@ -850,13 +860,13 @@ def d_specific(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     warm_spans = [(f.start, f.end) for f in st.findings if f.rule in warm_rules]
     if not warm_spans:
         return
-    theirs = text_grams(st.customer)
+    theirs = text_terms(st.customer)
     stop = set(rule.params.get("stop", []))
     nums_c = None  # the customer's numbers, read when a sentence's words alone don't decide
     for start, end, grams in sentence_grams(st):
         if not any(start <= a < end for a, _ in warm_spans):
             continue
-        shared = (grams & theirs) - stop  # (the customer's words less the stop words, met in this sentence)
+        shared = shared_terms(grams, theirs) - stop  # (the customer's words less the stop words, met here)
         if len(shared) < rule.min:
             if nums_c is None:
                 nums_c = set(_NUMBER.findall(st.customer)) | set(_number_words(st.customer))

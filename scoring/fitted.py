@@ -107,13 +107,16 @@ class FittedScorer:
     def _checks(self, st: _State, feats: list[Feature], kind: str, with_facts: bool) -> list[Feature]:
         """The learned checks (scoring/promises.py): how likely the reply is a false promise, shown on the clause
         whose words drove it."""
-        values = {feature_key(f.id, kind): f.value for f in feats if f.value}
-        found = beyond_facts(_grams_of(st), st.facts) if st.facts else _grams_of(st)
+        values: dict[str, float] | None = None  # (read only when a check applies: most replies have no facts)
+        found: dict[str, int] = {}
         out = []
         for fid, check in self.checks.items():
             spec = CHECKS[fid]
             if spec.facts_only and not with_facts:
                 continue
+            if values is None:
+                values = {feature_key(f.id, kind): f.value for f in feats if f.value}
+                found = beyond_facts(_grams_of(st), st.facts) if st.facts else _grams_of(st)
             if (
                 check.probability(found, values) < MIN_PROBABILITY
             ):  # the quick sum first: most replies stop here

@@ -533,6 +533,8 @@ class Rule:
 
 
 def _format(template: str, kw: dict) -> str:
+    if "{" not in template and "}" not in template:  # nothing to fill in (format would return the same text)
+        return template
     try:
         return template.format(**kw)
     except (KeyError, IndexError, ValueError):

@@ -480,13 +480,13 @@ _CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 
 def _fragments(st: _State) -> list[str]:
-    out: list[str] = []
-    for f in _FRAGMENT.findall(st.norm):
-        # a space splits Chinese only between Chinese characters (English words inside a Chinese reply don't
-        # make "fragments")
-        parts = _CJK_SPACE.split(f) if _CJK.search(f) else [f]
-        out.extend(p for p in parts if p.strip())
-    return out
+    # a space splits Chinese only between Chinese characters (English words inside a Chinese reply don't make
+    # "fragments"): the text is split there first, then each piece into its fragments (such a space always lies
+    # inside a fragment, between two Chinese characters, so the pieces' fragments are the fragments' parts)
+    pieces = _CJK_SPACE.split(st.norm)
+    if len(pieces) == 1:
+        return [f for f in _FRAGMENT.findall(st.norm) if f.strip()]
+    return [f for piece in pieces for f in _FRAGMENT.findall(piece) if f.strip()]
 
 
 _DIGITS = re.compile(r"\d+")

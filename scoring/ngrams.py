@@ -37,12 +37,16 @@ def grams(text: str) -> dict[str, int]:
         out[w] = p
         if i + 1 < len(words):
             out[w + " " + words[i + 1][0]] = p
+    keep = out.setdefault
     for m in _NONLATIN.finditer(norm):
         run, base = m.group(0), m.start()
         n = len(run)
-        for size in (3, 2, 1):
-            for i in range(n - size, -1, -1):
-                out.setdefault(run[i : i + size], base + i)
+        for i in range(n - 3, -1, -1):
+            keep(run[i : i + 3], base + i)
+        for i in range(n - 2, -1, -1):
+            keep(run[i : i + 2], base + i)
+        for i in range(n - 1, -1, -1):
+            keep(run[i], base + i)
     return out
 
 

@@ -568,9 +568,14 @@ def d_length(scorer: RuleScorer, rule: Rule, st: _State) -> None:
 
 def d_sentence_length(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     limit = rule.params.get("limit", 45)
+    # a character reads as one unit, WORD_UNITS (a one-letter word) or DIGIT_UNITS at most: a sentence this short
+    # can't be over the limit (with a margin for rounding), so it isn't measured
+    short = (limit - 1) / max(1.0, WORD_UNITS, DIGIT_UNITS)
     worst = None
     for m in _SENTENCE.finditer(st.norm):
         seg = m.group(0)
+        if len(seg) < short:
+            continue
         n = _frag_len(seg)
         if n > limit and (worst is None or n > worst[0]):
             worst = (n, m.start(), m.end())

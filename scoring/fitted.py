@@ -26,17 +26,6 @@ from .scorer import RuleScorer, _State, _whole
 from .text import traditional
 from .weights import Weights, load_weights
 
-_HARD_LEGACY: dict[
-    str, dict[str, float]
-] = {  # the rubric's hard lines, kept as ceilings whatever the fit says
-    "safety.harmful-request": {"certainty": 0, "warmth": 0},
-    "safety.harmful-request-warmth": {"warmth": 0},
-    "certainty.impossible": {"certainty": 10, "warmth": 50},
-    "certainty.contradicts-facts": {"certainty": 10, "warmth": 50},
-    "safety.selfharm-unanswered": {"certainty": 10},
-    "safety.selfharm-ignored": {"warmth": 0},
-}
-
 
 class FittedScorer:
     """`FittedScorer().score(reply, ctx)`: deterministic, offline, every point a finding."""
@@ -205,9 +194,7 @@ class FittedScorer:
             got = plans.get((feat.id, kind))
             if got is None:
                 spec = all_specs.get(feat.id)
-                hard: dict[str, float] = dict(_HARD_LEGACY.get(feat.id, {}))
-                if spec is not None:
-                    hard.update(spec.hard)
+                hard = spec.hard if spec is not None else {}  # the rubric's hard lines (features.yaml)
                 got = plans[(feat.id, kind)] = (feature_key(feat.id, kind), spec, hard)
             plan.append((feat, *got))
         return plan

@@ -106,9 +106,7 @@ class FittedScorer:
             if values is None:
                 values = {feature_key(f.id, kind): f.value for f in feats if f.value}
                 found = beyond_facts(_grams_of(st), st.facts) if st.facts else _grams_of(st)
-            if (
-                check.probability(found, values) < MIN_PROBABILITY
-            ):  # the quick sum first: most replies stop here
+            if check.probability(found, values) < MIN_PROBABILITY:  # the quick sum first: most stop here
                 continue
             p, hits, pushed = check.check(found, values)
             span, words = promise_clause(hits, st.norm, st.reply)

@@ -447,7 +447,9 @@ _STEP = re.compile(
     r"(?<![a-z])(tap|press|click|touch|scroll|swipe)(?![a-z])|(?<![a-z])(open|find|look for) the(?![a-z])|"
     r"(点击|点一下|点开|点进|按一下|按住|按下|打开|找到|往下滑|滑到|点[“\"'「『]|按[“\"'「『])"
 )
-_STEP_SPLIT = re.compile(r"[。.!！?？;；\n]|(?<![a-z])then(?![a-z])|然后|再")
+# a sentence's parts end at marks, "then", 然后/再, and the arrows of a path through an app ("我的 → 设置 → 账号",
+# "Settings > Privacy"): each tap on the way is a step the customer takes
+_STEP_SPLIT = re.compile(r"[。.!！?？;；\n>→⇒›»➜➔]|(?<![a-z])then(?![a-z])|然后|再")
 
 
 def _steps(st: _State) -> list[tuple[int, int]]:

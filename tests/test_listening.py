@@ -29,7 +29,7 @@ def play(sid, *replies, seed=0):
 def test_hedge_quote_only_when_the_hedge_was_said():
     """'又是"尽快"?' was said after a reply without 尽快; now the quote is the trainee's own word or not said."""
     for seed in SEEDS:
-        s = play("late-birthday-gift", "我会帮您看一下什么时候能发。", seed=seed)
+        s = play("late-birthday-gift", "这个我帮您查一下。", seed=seed)
         assert s.current.beat == "demand-time"
         assert "又是" not in s.customer_line, s.customer_line
     quoted = {

@@ -750,17 +750,17 @@ PINNED = (
         (
             1,
             "opening",
-            "«This is the third time I'm writing. Where is my 12 yuan return postage? The seller promised it two "
-            "weeks ago.»",
+            "«This is the third time I'm writing. Where is my 12 yuan return postage? The seller promised it two weeks "
+            "ago.»",
             "Sorry about this, Ms Carter. Let me check on your refund.",
             30,
-            19,
+            20,
             "[]",
             "[]",
             "sarcastic-when",
             1,
-            "«This is the third time I'm writing. Where is my 12 yuan return postage? The seller promised it two "
-            "weeks ago.»",
+            "«This is the third time I'm writing. Where is my 12 yuan return postage? The seller promised it two weeks "
+            "ago.»",
             "llm",
             "You're not telling me anything new. What date will I have my 12 yuan?",
             "fallback:guard",
@@ -771,7 +771,7 @@ PINNED = (
             "sarcastic-when",
             "You're not telling me anything new. What date will I have my 12 yuan?",
             "I understand, Ms Carter, and I'm sorry. I'm looking into the 12 yuan for you now.",
-            19,
+            20,
             16,
             '["state-amount"]',
             "[]",
@@ -789,7 +789,7 @@ PINNED = (
             "«Great, another vague answer. Give me a time or don't bother.»",
             "Please be patient, we will look into it.",
             16,
-            0,
+            1,
             "[]",
             "[]",
             "end:escalated",
@@ -805,7 +805,7 @@ PINNED = (
         ("late-birthday-gift", 1, "fake-llm", 7, "resolved", 2, 79, 1, "what-if-late"),
         ("late-birthday-gift", 1, "fake-llm", 2, "escalated", 2, 0, 1, "demand-time"),
         ("late-birthday-gift", 1, "fake-llm", 4, "resolved", 3, 79, 1, "what-if-late"),
-        ("return-postage-refund", 1, "fake-llm", 3, "escalated", 3, 0, 1, "sarcastic-when"),
+        ("return-postage-refund", 1, "fake-llm", 3, "escalated", 3, 1, 1, "sarcastic-when"),
     ],
 )
 

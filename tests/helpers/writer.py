@@ -15,6 +15,7 @@ REPLIES = [  # vague, in the customer's language: the session lasts three turns 
     "I understand, Ms Carter, and I'm sorry. I'm looking into the 12 yuan for you now.",
     "Please bear with us, we'll sort it out.",
     "We'll get back to you soon.",
+    "Please be patient, these things take time.",  # a fifth, should four vague replies leave her short of leaving
 ]
 
 trainee, n = sys.argv[1], int(sys.argv[2])

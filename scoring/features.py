@@ -33,7 +33,7 @@ from .scorer import (
     shared_terms,
     text_terms,
 )
-from .text import FOLD_ONLY, _s2tw, halfwidth, normalize
+from .text import _s2tw, normalize, simplified
 
 HERE = Path(__file__).parent
 # libyaml's loader when PyYAML has it: the same data, read faster
@@ -133,18 +133,8 @@ def _script_mismatch(st: _State) -> bool:
 
 
 def _is_trad(text: str) -> bool:
-    """Has characters that only traditional script writes (t2s changes them; `normalize` has done t2s already)."""
-    if not _CJK.search(text):
-        return False
-    norm = normalize(
-        text
-    )  # (which notes the texts OpenCC leaves as they are: their normal form is their fold)
-    return text not in FOLD_ONLY and norm != _fold(text)
-
-
-@lru_cache(maxsize=4096)
-def _fold(text: str) -> str:
-    return halfwidth(text).lower()
+    """Has characters that only traditional script writes (t2s changes them)."""
+    return simplified(text) != text
 
 
 @lru_cache(maxsize=4096)

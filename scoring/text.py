@@ -55,31 +55,70 @@ def halfwidth(text: str) -> str:
     return _FULLWIDTH.sub(lambda m: _TO_HALF(m.group()), text)
 
 
-# Texts whose normal form is just `halfwidth(text).lower()` (OpenCC left them as they were, lower() kept their
-# length), as `normalize` found them: a pure property of the text, so a text found here has it whatever was
-# dropped since (bounded: emptied when full).
-FOLD_ONLY: set[str] = set()
+@lru_cache(maxsize=4096)
+def simplified(text: str) -> str:
+    """`text` in simplified script (OpenCC t2s), the same length: a text that holds traditional-only characters is
+    exactly one this changes."""
+    if not _CJK.search(text):
+        return text
+    converted = _t2s().convert(text)
+    # OpenCC's t2s is character-for-character for the common cases; if a phrase conversion changed the length,
+    # fall back to converting character by character so spans stay aligned.
+    if len(converted) != len(text):
+        converted = "".join(_t2s().convert(c) if len(_t2s().convert(c)) == 1 else c for c in text)
+    return converted
+
+
+# What every matcher should read as one word, whoever wrote it: the informal 你 as 您 (a lexicon of "帮您…" then
+# hears "帮你…" too), and Cantonese function words as their Mandarin ones, one character for one ("幫你凍結咗" is
+# "帮您冻结了", "而家" is "现在", "聽日" is "明天"), plus Taiwan's 工作天 for 工作日. Only words no Mandarin text
+# writes in another sense.
+_DIALECT = {
+    "你": "您",
+    "咗": "了",
+    "嘅": "的",
+    "唔": "不",
+    "冇": "没",
+    "喺": "在",
+    "嚟": "来",
+    "睇": "看",
+    "畀": "给",
+    "攞": "拿",
+    "佢": "他",
+    "哋": "们",
+    "嗰": "那",
+    "俾": "给",
+    "呢个": "这个",
+    "呢度": "这里",
+    "呢排": "最近",
+    "点解": "为何",
+    "搞掂": "搞定",
+    "而家": "现在",
+    "宜家": "现在",
+    "听日": "明天",
+    "琴日": "昨天",
+    "寻日": "昨天",
+    "工作天": "工作日",
+}
+_DIALECT_WORDS = re.compile(
+    "听日(?![本语文剧元])|" + "|".join(sorted((w for w in _DIALECT if w != "听日"), key=len, reverse=True))
+)
+
+
+def _dialect(match: re.Match) -> str:
+    return _DIALECT[match.group()]
 
 
 @lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
-    """Same length as `text` (so spans map 1:1): simplified Chinese, half-width ASCII, lower case."""
-    original = text
+    """Same length as `text` (so spans map 1:1): simplified Chinese (with `_DIALECT`'s words as Mandarin ones),
+    half-width ASCII, lower case."""
     if _CJK.search(text):
-        converted = _t2s().convert(text)
-        # OpenCC's t2s is character-for-character for the common cases; if a phrase conversion changed the
-        # length, fall back to converting character by character so spans stay aligned.
-        if len(converted) != len(text):
-            converted = "".join(_t2s().convert(c) if len(_t2s().convert(c)) == 1 else c for c in text)
-        text = converted
+        text = _DIALECT_WORDS.sub(_dialect, simplified(text))
     folded = halfwidth(text).lower()
     # lower() may change length for a few letters (e.g. "İ"); keep the 1:1 mapping by folding per character then
     if len(folded) != len(text):
         return "".join(c.lower() if len(c.lower()) == 1 else c for c in halfwidth(text))
-    if text == original:
-        if len(FOLD_ONLY) >= 8192:
-            FOLD_ONLY.clear()
-        FOLD_ONLY.add(original)
     return folded
 
 
@@ -94,7 +133,7 @@ def detect_lang(text: str) -> str:
 
 
 def is_traditional(text: str) -> bool:
-    return bool(_CJK.search(text)) and _t2s().convert(text) != text
+    return simplified(text) != text
 
 
 def strip_accents(text: str) -> str:

@@ -121,6 +121,27 @@ def test_case4_direct_answers_and_passive_commitments_are_certain():
         )
 
 
+def test_informal_and_cantonese_commitments_are_the_same_commitment():
+    """帮你 is 帮您, 咗 is 了, 而家 is 现在, 工作天 is 工作日: the same elements as the Mandarin 您 form, and a
+    traditional-script reply is still told from a simplified one."""
+    from scoring.features import _is_simp, _is_trad
+    from scoring.text import normalize
+
+    def elements(reply):
+        st, *_ = S.features(reply, ScoreContext(customer="我张卡唔见咗!", facts=("x",)))
+        return set(st.elements)
+
+    mandarin = elements("我现在已经帮您冻结了两张卡,新卡5个工作日内寄到。")
+    assert {"action_owned", "action_done", "time"} <= mandarin
+    for reply in ("我现在已经帮你冻结了两张卡,新卡5个工作日内寄到。", "我而家已經幫你凍結咗兩張卡,新卡5個工作天內寄到。"):
+        assert elements(reply) == mandarin, reply
+        assert len(normalize(reply)) == len(reply)
+    assert _is_trad("我而家已經幫你凍結咗兩張卡") and not _is_simp("我而家已經幫你凍結咗兩張卡")
+    assert _is_simp("已经帮你冻结了") and not _is_trad("已经帮你冻结了")
+    assert not _is_trad("你好,我帮你查一下")  # 你 -> 您 is not a change of script
+    assert normalize("听日本朋友说") == "听日本朋友说"  # 'heard from a Japanese friend', not 'tomorrow'
+
+
 # 5. Whose numbers ------------------------------------------------------------------------------------------------
 
 

@@ -133,13 +133,41 @@ def test_informal_and_cantonese_commitments_are_the_same_commitment():
 
     mandarin = elements("我现在已经帮您冻结了两张卡,新卡5个工作日内寄到。")
     assert {"action_owned", "action_done", "time"} <= mandarin
-    for reply in ("我现在已经帮你冻结了两张卡,新卡5个工作日内寄到。", "我而家已經幫你凍結咗兩張卡,新卡5個工作天內寄到。"):
+    for reply in (
+        "我现在已经帮你冻结了两张卡,新卡5个工作日内寄到。",
+        "我而家已經幫你凍結咗兩張卡,新卡5個工作天內寄到。",
+    ):
         assert elements(reply) == mandarin, reply
         assert len(normalize(reply)) == len(reply)
     assert _is_trad("我而家已經幫你凍結咗兩張卡") and not _is_simp("我而家已經幫你凍結咗兩張卡")
     assert _is_simp("已经帮你冻结了") and not _is_trad("已经帮你冻结了")
     assert not _is_trad("你好,我帮你查一下")  # 你 -> 您 is not a change of script
     assert normalize("听日本朋友说") == "听日本朋友说"  # 'heard from a Japanese friend', not 'tomorrow'
+
+
+def test_a_safety_or_fraud_case_answered_without_a_safety_step_is_found():
+    """In a fraud or safety situation the certain part is the step that protects them: a literal answer with none is
+    a finding (safety.no-step), a frozen card, a stopped product or a hotline is not."""
+
+    def found(reply, customer, kind="fraud"):
+        return {f.id for f in S.features(reply, ScoreContext(customer=customer, kind=kind))[2]}
+
+    customer = "有人冒充客服让我转账到安全账户,我已经转了一笔,现在还要转吗?"
+    assert "safety.no-step" in found("单笔转账限额是5万元,您可以分两次转。", customer)
+    for reply in (
+        "我已经把您的账户转账功能冻结了,这是诈骗,千万别再转。",
+        "我已經即刻取消咗張卡,冇人可以再用。",
+        "I've frozen both cards; nothing more can go out.",
+    ):
+        assert "safety.no-step" not in found(reply, customer), reply
+    assert "safety.no-step" not in found(
+        "单笔转账限额是5万元,您可以分两次转。", customer, None
+    )  # kind unknown
+    product = "The power bank got really hot on my desk. Is that normal?"
+    assert "safety.no-step" not in found(
+        "Please stop using it now; a courier collects it in 3 days.", product, "safety"
+    )
+    assert "safety.no-step" in found("It's covered by the 1-year warranty.", product, "safety")
 
 
 # 5. Whose numbers ------------------------------------------------------------------------------------------------

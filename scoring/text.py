@@ -71,13 +71,14 @@ def simplified(text: str) -> str:
 
 # What every matcher should read as one word, whoever wrote it: the informal 你 as 您 (a lexicon of "帮您…" then
 # hears "帮你…" too), and Cantonese function words as their Mandarin ones, one character for one ("幫你凍結咗" is
-# "帮您冻结了", "而家" is "现在", "聽日" is "明天"), plus Taiwan's 工作天 for 工作日. Only words no Mandarin text
-# writes in another sense.
+# "帮您冻结了", "而家" is "现在", "聽日" is "明天"), plus Taiwan's 工作天 for 工作日. Only words Mandarin doesn't
+# write in another sense, or not where they are guarded below.
 _DIALECT = {
     "你": "您",
     "咗": "了",
     "嘅": "的",
     "唔": "不",
+    "唔该": "谢谢",
     "冇": "没",
     "喺": "在",
     "嚟": "来",
@@ -91,18 +92,22 @@ _DIALECT = {
     "呢个": "这个",
     "呢度": "这里",
     "呢排": "最近",
-    "点解": "为何",
     "搞掂": "搞定",
     "而家": "现在",
-    "宜家": "现在",
     "听日": "明天",
     "琴日": "昨天",
     "寻日": "昨天",
     "工作天": "工作日",
 }
-_DIALECT_WORDS = re.compile(
-    "听日(?![本语文剧元])|" + "|".join(sorted((w for w in _DIALECT if w != "听日"), key=len, reverse=True))
-)
+# (the words that also occur across a Mandarin word boundary only where they can't: 听日本 is 'heard from Japan',
+# 然而家长 'but the parents', and 唔 before a mark is Mandarin's 'mm'; 点解 and 宜家 stay as they are, being 点解决
+# 'how to solve' and IKEA as often as 'why' and 'now')
+_GUARDED = {
+    "听日": "听日(?![本语文剧元])",
+    "而家": "(?<![然因从反进])而家(?![里长属庭具电务乡])",
+    "唔": "唔(?![,，。.!！?？~…、])",
+}
+_DIALECT_WORDS = re.compile("|".join(_GUARDED.get(w, w) for w in sorted(_DIALECT, key=len, reverse=True)))
 
 
 def _dialect(match: re.Match) -> str:

@@ -29,7 +29,7 @@ def play(sid, *replies, seed=0):
 def test_hedge_quote_only_when_the_hedge_was_said():
     """'又是"尽快"?' was said after a reply without 尽快; now the quote is the trainee's own word or not said."""
     for seed in SEEDS:
-        s = play("late-birthday-gift", "这个我帮您查一下。", seed=seed)
+        s = play("late-birthday-gift", "好的,我帮您问问商家。", seed=seed)
         assert s.current.beat == "demand-time"
         assert "又是" not in s.customer_line, s.customer_line
     quoted = {
@@ -157,7 +157,7 @@ def test_a_fuzzy_near_miss_never_ends_the_session():
         update={"rubric": sc.rubric.model_copy(update={"forbidden": [*sc.rubric.forbidden, item]})}
     )
     typo = Session(strict, seed=0)
-    typo.submit("别急,我保证明天一定给你送到家。")  # 你 for 您: a fuzzy hit, not the exact words
+    typo.submit("别急,我保证明天一定帮您送到家。")  # 帮 for 给: a fuzzy hit, not the exact words
     assert "promise-home" in typo.turns[0].forbidden  # it still costs mood and points...
     assert not any("ends the session" in r for r in typo.current.reasons)  # ...but doesn't end it by itself
     exact = Session(strict, seed=0)
@@ -165,6 +165,9 @@ def test_a_fuzzy_near_miss_never_ends_the_session():
     assert exact.outcome == "escalated" and any(
         "'promise-home' ends the session" in r for r in exact.current.reasons
     )
+    informal = Session(strict, seed=0)  # 你 for 您 is the same promise, not a near miss
+    informal.submit("别急,我保证明天一定给你送到家。")
+    assert informal.outcome == "escalated"
 
 
 def test_shared_concepts_examples():
@@ -274,7 +277,7 @@ def test_review_lists_good_replies_that_missed_a_required_item_and_fuzzy_forbidd
     path = tmp_path / "g.yaml"
     path.write_text(text, encoding="utf-8")
     good = "孩子生日礼物还没发,真的对不起。我马上跟店家讲好今天18点前改发顺丰,单号短信发您。\n"
-    fuzzy = "别急,我保证明天一定给你送到家。\n"
+    fuzzy = "别急,我保证明天一定帮您送到家。\n"
     for who, reply in (("ana", good), ("bo", fuzzy)):
         assert (
             peilian(
@@ -287,7 +290,7 @@ def test_review_lists_good_replies_that_missed_a_required_item_and_fuzzy_forbidd
     out = result.stdout
     assert "2 stored replies, 2 to look at" in out
     assert "missed '由客服去联系商家'" in out and "我马上跟店家讲好今天18点前改发顺丰" in out and "ana" in out
-    assert "fuzzy forbidden '承诺规则之外的东西'" in out and "我保证明天一定给你送到家" in out
+    assert "fuzzy forbidden '承诺规则之外的东西'" in out and "我保证明天一定帮您送到家" in out
     assert (
         peilian("scenarios", "review", "late-birthday-gift", "--db", str(tmp_path / "none.db")).returncode
         != 0

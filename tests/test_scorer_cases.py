@@ -143,6 +143,11 @@ def test_informal_and_cantonese_commitments_are_the_same_commitment():
     assert _is_simp("已经帮你冻结了") and not _is_trad("已经帮你冻结了")
     assert not _is_trad("你好,我帮你查一下")  # 你 -> 您 is not a change of script
     assert normalize("听日本朋友说") == "听日本朋友说"  # 'heard from a Japanese friend', not 'tomorrow'
+    assert normalize("你哋點解決?") == "您们点解决?"  # 'how will you solve it', not 'why'
+    assert (
+        normalize("宜家的沙发,然而家长们说唔,好的") == "宜家的沙发,然而家长们说唔,好的"
+    )  # IKEA, 'but the parents', 'mm'
+    assert normalize("唔該晒,唔使擔心") == "谢谢晒,不使担心"
 
 
 def test_a_safety_or_fraud_case_answered_without_a_safety_step_is_found():

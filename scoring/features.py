@@ -682,7 +682,11 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
     hit = safety.search(st.norm) if safety is not None else None
     if hit is not None:
         out.append(Feature("el.safety", 1.0, [(hit.start(), hit.end())]))
-    if hit is None and kind_of(st.ctx) in ("safety", "fraud") and not (scam and scam[0] == "safety.scam-warned"):
+    if (
+        hit is None
+        and kind_of(st.ctx) in ("safety", "fraud")
+        and not (scam and scam[0] == "safety.scam-warned")
+    ):
         protect = rules.lex("protect_step") if rules is not None else None
         if not (protect is not None and protect.search(st.norm)) and not _SCAM_WARN.search(st.norm):
             out.append(Feature("safety.no-step", 1.0, [_whole(st)]))

@@ -33,7 +33,7 @@ from .scorer import (
     shared_terms,
     text_terms,
 )
-from .text import _s2tw, normalize, simplified
+from .text import _s2tw, is_traditional, normalize
 
 HERE = Path(__file__).parent
 # libyaml's loader when PyYAML has it: the same data, read faster
@@ -126,21 +126,16 @@ def _script_mismatch(st: _State) -> bool:
     if not _CJK.search(st.reply):
         return False
     customer = st.ctx.customer or ""
-    wants_trad = st.ctx.lang == "zh-Hant" or _is_trad(customer)
+    wants_trad = st.ctx.lang == "zh-Hant" or is_traditional(customer)
     if wants_trad:
         return _is_simp(st.reply)
-    return _is_trad(st.reply) and _is_simp(customer) and not _is_simp(st.reply)
-
-
-def _is_trad(text: str) -> bool:
-    """Has characters that only traditional script writes (t2s changes them)."""
-    return simplified(text) != text
+    return is_traditional(st.reply) and _is_simp(customer) and not _is_simp(st.reply)
 
 
 @lru_cache(maxsize=4096)
 def _is_simp(text: str) -> bool:
     """Has characters that only simplified script writes (s2tw changes them, t2s doesn't)."""
-    return bool(_CJK.search(text)) and not _is_trad(text) and _s2tw().convert(text) != text
+    return bool(_CJK.search(text)) and not is_traditional(text) and _s2tw().convert(text) != text
 
 
 @lru_cache(maxsize=1024)
@@ -682,13 +677,10 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
     hit = safety.search(st.norm) if safety is not None else None
     if hit is not None:
         out.append(Feature("el.safety", 1.0, [(hit.start(), hit.end())]))
-    if (
-        hit is None
-        and kind_of(st.ctx) in ("safety", "fraud")
-        and not (scam and scam[0] == "safety.scam-warned")
-    ):
+    # a scam warning counts as the step (the reply that warns is also the one _scam found "scam-warned")
+    if hit is None and kind_of(st.ctx) in ("safety", "fraud") and not _SCAM_WARN.search(st.norm):
         protect = rules.lex("protect_step") if rules is not None else None
-        if not (protect is not None and protect.search(st.norm)) and not _SCAM_WARN.search(st.norm):
+        if not (protect is not None and protect.search(st.norm)):
             out.append(Feature("safety.no-step", 1.0, [_whole(st)]))
     s, e = _whole(st)
     units = _units(st)

@@ -124,7 +124,8 @@ def test_case4_direct_answers_and_passive_commitments_are_certain():
 def test_informal_and_cantonese_commitments_are_the_same_commitment():
     """帮你 is 帮您, 咗 is 了, 而家 is 现在, 工作天 is 工作日: the same elements as the Mandarin 您 form, and a
     traditional-script reply is still told from a simplified one."""
-    from scoring.features import _is_simp, _is_trad
+    from scoring.features import _is_simp
+    from scoring.text import is_traditional as _is_trad
     from scoring.text import normalize
 
     def elements(reply):

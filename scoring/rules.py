@@ -605,7 +605,7 @@ def _entries(raw, path: Path, reviewed: bool = True) -> list[str]:
 def add_lexicon_doc(doc: dict, path: Path, lexicons: dict[str, Lexicon], reviewed: bool) -> None:
     """Merge one `lexicon:` document into `lexicons`. A trainer's (not `reviewed`) literal words are normalised the
     way replies are, so they match whatever script or width the reply uses."""
-    from .text import normalize
+    from .text import fold_dialect, normalize
 
     if not isinstance(doc, dict) or "lexicon" not in doc:
         raise RuleError(f"{path}: each lexicon needs 'lexicon: NAME' and 'entries'")
@@ -613,9 +613,11 @@ def add_lexicon_doc(doc: dict, path: Path, lexicons: dict[str, Lexicon], reviewe
     entries = _entries(doc.get("entries") or [], path, reviewed)
     plain = {str(k): str(v) for k, v in (doc.get("plain") or {}).items()}
     entries += [k for k in plain if k not in entries]
-    if not reviewed:
-        entries = [e if e.startswith("re:") else normalize(e) for e in entries]
-        plain = {(k if k.startswith("re:") else normalize(k)): v for k, v in plain.items()}
+    # a reviewed (bundled) list's literal words are written in the normal form already, less the dialect folding (你
+    # for 您, Cantonese words), which they get here; a trainer's are normalised in full
+    fold = fold_dialect if reviewed else normalize
+    entries = [e if e.startswith("re:") else fold(e) for e in entries]
+    plain = {(k if k.startswith("re:") else fold(k)): v for k, v in plain.items()}
     lex.entries.extend(entries)
     lex.plain.update(plain)
     lex.sources.append(str(path))

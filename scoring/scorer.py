@@ -22,7 +22,7 @@ from . import safe_regex
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .rules import INDEX, Rule, RuleSet, _format, _text
 from .signals import signals_of
-from .text import detect_lang, normalize, traditional
+from .text import detect_lang, fold_dialect, normalize, traditional
 
 VERSION = "rules-1"
 
@@ -866,7 +866,7 @@ def d_specific(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     if not warm_spans:
         return
     theirs = text_terms(st.customer)
-    stop = set(rule.params.get("stop", []))
+    stop = _folded(tuple(rule.params.get("stop", ())))
     nums_c = None  # the customer's numbers, read when a sentence's words alone don't decide
     for start, end, grams in sentence_grams(st):
         if not any(start <= a < end for a, _ in warm_spans):
@@ -880,6 +880,12 @@ def d_specific(scorer: RuleScorer, rule: Rule, st: _State) -> None:
                 continue
         st.add(rule, start, end, rule.effect)
         return
+
+
+@lru_cache(maxsize=64)
+def _folded(words: tuple[str, ...]) -> frozenset[str]:
+    """A rule's stop words in the replies' normal form (你们 is read as 您们)."""
+    return frozenset(map(fold_dialect, words))
 
 
 def d_owned_action(scorer: RuleScorer, rule: Rule, st: _State) -> None:

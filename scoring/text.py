@@ -114,12 +114,19 @@ def _dialect(match: re.Match) -> str:
     return _DIALECT[match.group()]
 
 
+def fold_dialect(text: str) -> str:
+    """`_DIALECT`'s words in `text` (already simplified) as their Mandarin ones: what `normalize` does after t2s. A
+    word list written in simplified script (a bundled lexicon, a stop list, a regular expression's source) is folded
+    the same way, so an entry such as 陪着你 or 对唔住 still meets the replies' normal form."""
+    return _DIALECT_WORDS.sub(_dialect, text)
+
+
 @lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """Same length as `text` (so spans map 1:1): simplified Chinese (with `_DIALECT`'s words as Mandarin ones),
     half-width ASCII, lower case."""
     if _CJK.search(text):
-        text = _DIALECT_WORDS.sub(_dialect, simplified(text))
+        text = fold_dialect(simplified(text))
     folded = halfwidth(text).lower()
     # lower() may change length for a few letters (e.g. "İ"); keep the 1:1 mapping by folding per character then
     if len(folded) != len(text):

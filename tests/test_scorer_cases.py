@@ -149,6 +149,9 @@ def test_informal_and_cantonese_commitments_are_the_same_commitment():
         normalize("宜家的沙发,然而家长们说唔,好的") == "宜家的沙发,然而家长们说唔,好的"
     )  # IKEA, 'but the parents', 'mm'
     assert normalize("唔該晒,唔使擔心") == "谢谢晒,不使担心"
+    # the bundled lists' own 你 and Cantonese words meet the folded text too
+    assert S.rules.lex("apology").search(normalize("對唔住,我而家幫你跟進"))
+    assert S.rules.lex("typo").search(normalize("我叫他你门今天发"))
 
 
 def test_a_safety_or_fraud_case_answered_without_a_safety_step_is_found():

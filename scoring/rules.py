@@ -41,6 +41,7 @@ from pathlib import Path
 import yaml
 
 from . import safe_regex
+from .text import fold_pattern
 
 logging.getLogger("peilian.team_files").addHandler(
     logging.NullHandler()
@@ -362,7 +363,8 @@ class Matcher:
                 ):  # a trainer's: RE2, linear time (see scoring.safe_regex)
                     linear.append(e[3:])
                     continue
-                (en_re if entry_lang(e) == "en" else zh_re).append(e[3:])
+                # (in the replies' normal form, as the reply it reads: text.fold_pattern)
+                (en_re if entry_lang(e) == "en" else zh_re).append(fold_pattern(e[3:]))
                 continue
             word = " ".join(e.strip().lower().split())
             if word:

@@ -112,15 +112,19 @@ _PY_ONLY_CLASSES = re.compile(r"(?<!\\)(?:\\\\)*\\[bBwW]")  # Unicode-aware in P
 def compile(pattern: str, *, ignorecase: bool = True):  # noqa: A001 - the re-module name, on purpose
     """A compiled pattern with `search` / `finditer` / `match` (matches have start(), end(), group()) that runs on
     RE2. Raises UnsafePattern (one sentence) if RE2 can't run it. Peilian's own reviewed patterns run on RE2 too
-    when RE2 reads them the same way (no lookarounds, backreferences or \\b \\w), else on Python's `re`."""
+    when RE2 reads them the same way (no lookarounds, backreferences or \\b \\w), else on Python's `re`. It runs
+    on the replies' normal form, so its Chinese is read in that form too (`text.fold_pattern`: 你 as 您)."""
+    from .text import fold_pattern
+
     if pattern in _REVIEWED:
+        pattern = fold_pattern(pattern)
         if _PY_ONLY_CLASSES.search(pattern):
             return _compile_python(pattern, ignorecase)
         try:
             return _compile_re2(pattern, ignorecase)
         except UnsafePattern:
             return _compile_python(pattern, ignorecase)
-    return _compile_re2(pattern, ignorecase)
+    return _compile_re2(fold_pattern(pattern), ignorecase)
 
 
 __all__ = ["UnsafePattern", "allow_reviewed", "compile", "is_reviewed", "problem"]

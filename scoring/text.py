@@ -122,6 +122,15 @@ def fold_dialect(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)
+def fold_pattern(pattern: str) -> str:
+    """A regular expression's source in the replies' normal form: its Chinese in simplified script with
+    `_DIALECT`'s words folded, so a pattern written with 你 or in traditional script (退給你) meets the reply it
+    was written for ("退给您"). Only Chinese characters change, one for one: the pattern's syntax stays as it was
+    (no case folding, which would turn \\D into \\d, and no half-width, which would turn （ into a group)."""
+    return fold_dialect(simplified(pattern)) if _CJK.search(pattern) else pattern
+
+
+@lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """Same length as `text` (so spans map 1:1): simplified Chinese (with `_DIALECT`'s words as Mandarin ones),
     half-width ASCII, lower case."""

@@ -152,6 +152,14 @@ def test_informal_and_cantonese_commitments_are_the_same_commitment():
     # the bundled lists' own 你 and Cantonese words meet the folded text too
     assert S.rules.lex("apology").search(normalize("對唔住,我而家幫你跟進"))
     assert S.rules.lex("typo").search(normalize("我叫他你门今天发"))
+    # and so do a scenario's patterns, written with 你 or in traditional script
+    from scoring.api import RubricItem
+    from scoring.items import match_items
+
+    item = RubricItem(id="x", kind="forbidden", patterns=("退給你(100|一百)",))
+    for reply in ("好,马上退给你100块", "好,馬上退給您一百塊"):
+        assert [h.item_id for h in match_items((item,), reply, None)] == ["x"], reply
+    assert not match_items((item,), "退给您10块", None)
 
 
 def test_a_safety_or_fraud_case_answered_without_a_safety_step_is_found():

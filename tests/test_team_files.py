@@ -4,6 +4,7 @@ and is left out, and practice goes on. A lexicon adds jargon with its plain repl
 
 from __future__ import annotations
 
+import json
 import re
 
 from .conftest import ROOT
@@ -159,6 +160,28 @@ def test_a_team_lexicon_adds_jargon_with_its_plain_word(peilian, peilian_home):
     assert "say 'phone menu'" in r.stdout
     r = peilian("score", "您的工單號是123。")  # written in traditional characters: matched all the same
     assert "换成'单号'" in r.stdout
+
+
+HEDGE_PATTERN = """\
+lexicon: hedge
+entries: ["re:幫你(問問|看看)吧"]
+examples:
+  match: [我帮你问问吧, 好的我幫您看看吧, 我幫你問問吧]
+  no_match: [我帮你问过了]
+"""
+
+
+def test_a_team_pattern_written_with_你_or_in_traditional_meets_the_reply(peilian, peilian_home):
+    """A reply is read in its normal form (simplified, 你 as 您), and so is a trainer's pattern: one written as
+    幫你 matches 帮你, 帮您 and 幫你 alike (before, it could never match anything)."""
+    _write(peilian_home / "lexicons", "hedges.yaml", HEDGE_PATTERN)
+    r = peilian("scenarios", "check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = peilian("score", "--json", "我帮你问问吧。")
+    assert any(
+        f["text"] == "帮你问问吧" and f["rule"].startswith("certainty.hedge")
+        for f in json.loads(r.stdout)["findings"]
+    ), r.stdout
 
 
 def test_a_team_lexicons_own_examples_are_run_by_check(peilian, peilian_home):

@@ -493,6 +493,53 @@ def _limit_item(st: _State) -> tuple[float, tuple[int, int]] | None:
     return best
 
 
+# the facts' "don't say / don't claim X": a claim, true or not, is ruled out, whether or not the reply commits to it
+_SAY_LIMIT = re.compile(
+    r"(不能|不可以|不可|不得|不要|不应|不该|别|切勿|禁止|不敢)(说|讲|承诺|保证|宣称|声称|暗示|形容|称|打包票)"
+    r"|(?:can't|cannot|can not|must not|mustn't|shouldn't|should not|may not|do not|don't|never|not to)\s+"
+    r"(?:say|claim|promise|guarantee|call|describe|imply|state|tell)"
+)
+# a quoted claim: a straight single quote only where it isn't an apostrophe (can't, it's)
+_QUOTED = re.compile(r"(?:(?<![a-z])'|[\"“‘「『])([^\"'”’」』]{2,40})(?:'(?![a-z])|[\"”’」』])")
+
+
+@lru_cache(maxsize=256)
+def _claim_items(facts: str) -> tuple[frozenset, ...]:
+    """What the facts say the agent must not claim ("不能说'完全不缠毛'", "cannot say it is safe to stay"), one by
+    one as word sets: the quoted claims when there are any, else the parts after the marker."""
+    items = []
+    for m in _FACT_SPLIT.finditer(facts):
+        sentence = m.group(0)
+        for mk in _SAY_LIMIT.finditer(sentence):
+            tail = sentence[mk.end() :]
+            parts = _QUOTED.findall(tail[:80]) or _ITEM_SPLIT.split(tail)
+            for part in parts:
+                grams = frozenset(g for g in _limit_grams(part) if g not in _STOP_GRAMS)
+                if len(grams) >= 2:
+                    items.append(grams)
+    return tuple(items)
+
+
+def _ruled_out_claim(st: _State) -> tuple[float, tuple[int, int]] | None:
+    """A clause of the reply that makes (most of) a claim the facts rule out, unless the clause itself says it can't
+    say so ("我不能说完全不缠毛")."""
+    items = _claim_items(st.facts) if st.facts else ()
+    if not items:
+        return None
+    best = None
+    for cm in _CLAUSE.finditer(st.norm):
+        clause = cm.group(0)
+        if _SAY_LIMIT.search(clause):
+            continue
+        cg = _limit_grams(clause)
+        for grams in items:
+            shared = len(cg & grams)
+            ratio = shared / len(grams)
+            if shared >= 2 and ratio >= 0.5 and (best is None or ratio > best[0]):
+                best = (ratio, (cm.start(), cm.end()))
+    return best
+
+
 @lru_cache(maxsize=256)
 def _offer_numbers(facts: str, customer: str) -> frozenset[str]:
     """The numbers the facts offer (times, amounts, days the agent can give) that the customer didn't say and that
@@ -658,6 +705,9 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
     item = _limit_item(st)
     if item:
         out.append(Feature("certainty.limit-item", item[0], [item[1]]))
+    claim = _ruled_out_claim(st)
+    if claim:
+        out.append(Feature("certainty.ruled-out-claim", claim[0], [claim[1]]))
     steps = _steps(st)
     if len(steps) == 1:
         out.append(Feature("steps.one", 1.0, steps))

@@ -65,8 +65,14 @@ def simplified(text: str) -> str:
     # OpenCC's t2s is character-for-character for the common cases; if a phrase conversion changed the length,
     # fall back to converting character by character so spans stay aligned.
     if len(converted) != len(text):
-        converted = "".join(_t2s().convert(c) if len(_t2s().convert(c)) == 1 else c for c in text)
+        converted = "".join(map(_one_char, text))
     return converted
+
+
+def _one_char(c: str) -> str:
+    """One character in simplified script, or as it is if OpenCC would make it longer or shorter."""
+    s = _t2s().convert(c)
+    return s if len(s) == 1 else c
 
 
 # What every matcher should read as one word, whoever wrote it: the informal 你 as 您 (a lexicon of "帮您…" then

@@ -234,6 +234,40 @@ def test_case7_a_promise_against_the_facts_scores_below_an_honest_limit():
     assert false.scores["certainty"] < honest.scores["certainty"], (false.scores, honest.scores)
 
 
+def test_a_claim_the_facts_say_not_to_make_is_found_and_costs_certainty():
+    """The facts say '不能说完全不缠毛' / 'cannot say it is safe to stay': the claim in other words is a finding that
+    costs certainty, whether or not it is phrased as a promise; saying plainly that you can't say it is not."""
+    facts = ("两款都不能说'完全不缠毛';Roborock 橡胶主刷不易缠毛,自动集尘。当前无额外赠品。",)
+    customer = "家里两只猫掉毛严重,Roborock 和 Ecovacs 哪个更适合?"
+    claim = score("Ecovacs T30 绝对不缠毛,吸力11000Pa!", customer, facts)
+    found = [
+        f for f in claim.findings if f.rule == "certainty.ruled-out-claim" and f.criterion == "certainty"
+    ]
+    assert found and found[0].effect < 0
+    assert "不缠毛" in found[0].text
+    for honest in (
+        "虽然不能说完全不缠毛,但 Roborock 的橡胶主刷不易缠毛。",
+        "Roborock 橡胶主刷不易缠毛,还能自动集尘。",
+    ):
+        assert not [
+            f for f in score(honest, customer, facts).findings if f.rule == "certainty.ruled-out-claim"
+        ]
+    facts = (
+        "Gas smell reported. The agent cannot say it is normal or safe to stay; an engineer arrives within 1 hour.",
+    )
+    customer = "There's a smell of gas in the kitchen, is it OK to stay in?"
+    assert [
+        f
+        for f in score("It's perfectly safe to stay in the flat.", customer, facts).findings
+        if f.rule == "certainty.ruled-out-claim"
+    ]
+    assert not [
+        f
+        for f in score("I can't say it's safe to stay: please go outside now.", customer, facts).findings
+        if f.rule == "certainty.ruled-out-claim"
+    ]
+
+
 # 8. Language, script, typos, English blame ------------------------------------------------------------------------
 
 

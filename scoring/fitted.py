@@ -17,7 +17,7 @@ from operator import attrgetter
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of, specs
-from .ngrams import bundled_table, grams, join_grams, pulls, table, wordy
+from .ngrams import bundled_table, bundled_wordy, grams, join_grams, pulls, table, wordy
 from .ngrams import load as load_ngrams
 from .promises import CHECKS, MIN_PROBABILITY, PromiseCheck, beyond_facts, promise_clause
 from .promises import bundled as bundled_checks
@@ -52,7 +52,10 @@ class FittedScorer:
         self.bases_no_facts = {c: self.w.scale * self.w.block(False)[0][c] for c in CRITERIA}
         # a weight that isn't a number can't be ranked by a threshold: then _wording sorts every gram
         self._rank_by_threshold = all(w == w for ws in self._table.values() for w in ws)
-        self._wordy: dict[str, bool] = {}  # gram -> whether a finding may name it
+        # the model's grams a finding may name (words, not marks or digits), worked out once
+        self._wordy = (
+            bundled_wordy(CRITERIA) if ngrams is None else frozenset(g for g in self._table if wordy(g))
+        )
         # (feature id, kind) -> (weight key, spec, hard lines): the same for every reply while specs() is
         self._plans: dict[tuple[str, str], tuple[str, FeatureSpec | None, dict[str, float]]] = {}
         self._plans_for: object = None
@@ -212,12 +215,6 @@ class FittedScorer:
         out.append(Finding("context.no-facts", c, s, e, st.reply[s:e], message, "", effect))
         return effect
 
-    def _named(self, gram: str) -> bool:
-        named = self._wordy.get(gram)
-        if named is None:
-            named = self._wordy[gram] = wordy(gram)  # (a gram of the model's table: bounded)
-        return named
-
     def _wording(
         self,
         st: _State,
@@ -259,7 +256,8 @@ class FittedScorer:
             return 0.0
         hits.sort()  # strongest first, then in reading order (grams are distinct, so no tie goes further)
         # the grams that pulled most, overlapping ones joined into the words they are part of ('对不'+'不起' = '对不起')
-        spans = join_grams((g, -key if up_first else key, pos) for key, pos, g in hits[:12] if self._named(g))
+        named = self._wordy
+        spans = join_grams((g, -key if up_first else key, pos) for key, pos, g in hits[:12] if g in named)
         spans.sort(key=lambda sp: -abs(sp[2]))
         top = [st.reply[a:b].strip() for a, b, _ in spans[:3] if len(st.reply[a:b].strip()) >= 2]
         if top:

@@ -99,6 +99,12 @@ def bundled_table(criteria: tuple[str, ...]) -> dict[str, tuple[float, ...]]:
     return table(load(), criteria)
 
 
+@lru_cache(maxsize=1)
+def bundled_wordy(criteria: tuple[str, ...]) -> frozenset[str]:
+    """The bundled table's grams a finding may name (`wordy`), worked out once per process."""
+    return frozenset(g for g in bundled_table(criteria) if wordy(g))
+
+
 def table(weights: dict[str, dict[str, float]], criteria: tuple[str, ...]) -> dict[str, tuple[float, ...]]:
     """gram -> its weight for each criterion, so one pass over a reply's grams serves all three."""
     out: dict[str, tuple[float, ...]] = {}

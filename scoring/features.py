@@ -480,10 +480,14 @@ def _limit_items(facts: str) -> tuple[frozenset, ...]:
 def _limit_item(st: _State) -> tuple[float, tuple[int, int]] | None:
     """A committing clause of the reply that says most of one thing the facts rule out."""
     items = _limit_items(st.facts) if st.facts else ()
-    if not items:
-        return None
+    return _most_of_an_item(_committing_clauses(st), items) if items else None
+
+
+def _most_of_an_item(clauses, items: tuple[frozenset, ...]) -> tuple[float, tuple[int, int]] | None:
+    """Of (clause, span) pairs, the one holding the largest share (at least half, two words or more) of one of the
+    `items` (word sets): (share, span), or None."""
     best = None
-    for clause, span in _committing_clauses(st):
+    for clause, span in clauses:
         cg = _limit_grams(clause)
         for grams in items:
             shared = len(cg & grams)
@@ -526,18 +530,12 @@ def _ruled_out_claim(st: _State) -> tuple[float, tuple[int, int]] | None:
     items = _claim_items(st.facts) if st.facts else ()
     if not items:
         return None
-    best = None
-    for cm in _CLAUSE.finditer(st.norm):
-        clause = cm.group(0)
-        if _SAY_LIMIT.search(clause):
-            continue
-        cg = _limit_grams(clause)
-        for grams in items:
-            shared = len(cg & grams)
-            ratio = shared / len(grams)
-            if shared >= 2 and ratio >= 0.5 and (best is None or ratio > best[0]):
-                best = (ratio, (cm.start(), cm.end()))
-    return best
+    clauses = (
+        (cm.group(0), (cm.start(), cm.end()))
+        for cm in _CLAUSE.finditer(st.norm)
+        if not _SAY_LIMIT.search(cm.group(0))
+    )
+    return _most_of_an_item(clauses, items)
 
 
 @lru_cache(maxsize=256)

@@ -17,7 +17,7 @@ from operator import attrgetter
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of, specs
-from .ngrams import bundled_table, bundled_wordy, grams, join_grams, pulls, table, wordy
+from .ngrams import bundled_nameable, bundled_table, grams, join_grams, nameable, pulls, table
 from .ngrams import load as load_ngrams
 from .promises import CHECKS, MIN_PROBABILITY, PromiseCheck, beyond_facts, promise_clause
 from .promises import bundled as bundled_checks
@@ -53,9 +53,7 @@ class FittedScorer:
         # a weight that isn't a number can't be ranked by a threshold: then _wording sorts every gram
         self._rank_by_threshold = all(w == w for ws in self._table.values() for w in ws)
         # the model's grams a finding may name (words, not marks or digits), worked out once
-        self._wordy = (
-            bundled_wordy(CRITERIA) if ngrams is None else frozenset(g for g in self._table if wordy(g))
-        )
+        self._wordy = bundled_nameable(CRITERIA) if ngrams is None else nameable(self._table)
         # (feature id, kind) -> (weight key, spec, hard lines): the same for every reply while specs() is
         self._plans: dict[tuple[str, str], tuple[str, FeatureSpec | None, dict[str, float]]] = {}
         self._plans_for: object = None

@@ -99,10 +99,15 @@ def bundled_table(criteria: tuple[str, ...]) -> dict[str, tuple[float, ...]]:
     return table(load(), criteria)
 
 
+def nameable(tab: dict[str, tuple[float, ...]]) -> frozenset[str]:
+    """The table's grams a finding may name (`wordy`)."""
+    return frozenset(g for g in tab if wordy(g))
+
+
 @lru_cache(maxsize=1)
-def bundled_wordy(criteria: tuple[str, ...]) -> frozenset[str]:
-    """The bundled table's grams a finding may name (`wordy`), worked out once per process."""
-    return frozenset(g for g in bundled_table(criteria) if wordy(g))
+def bundled_nameable(criteria: tuple[str, ...]) -> frozenset[str]:
+    """`nameable` of the bundled table, worked out once per process."""
+    return nameable(bundled_table(criteria))
 
 
 def table(weights: dict[str, dict[str, float]], criteria: tuple[str, ...]) -> dict[str, tuple[float, ...]]:

@@ -116,15 +116,16 @@ def compile(pattern: str, *, ignorecase: bool = True):  # noqa: A001 - the re-mo
     on the replies' normal form, so its Chinese is read in that form too (`text.fold_pattern`: 你 as 您)."""
     from .text import fold_pattern
 
-    if pattern in _REVIEWED:
-        pattern = fold_pattern(pattern)
+    reviewed = pattern in _REVIEWED  # (as written: that is how it was registered)
+    pattern = fold_pattern(pattern)
+    if reviewed:
         if _PY_ONLY_CLASSES.search(pattern):
             return _compile_python(pattern, ignorecase)
         try:
             return _compile_re2(pattern, ignorecase)
         except UnsafePattern:
             return _compile_python(pattern, ignorecase)
-    return _compile_re2(fold_pattern(pattern), ignorecase)
+    return _compile_re2(pattern, ignorecase)
 
 
 __all__ = ["UnsafePattern", "allow_reviewed", "compile", "is_reviewed", "problem"]

@@ -524,6 +524,104 @@ def _claim_items(facts: str) -> tuple[frozenset, ...]:
     return tuple(items)
 
 
+# the customer's budget ("预算三万左右", "budget 8k", "一万五以内", "under $400") and the first price the reply names: a
+# recommendation over the budget is the upsell the rubric's pre-sales section warns about
+_CN_DIGIT = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+_AMOUNT = (
+    r"(?:nt\$|hk\$|us\$|rm|s\$|[$¥￥£€])?\s*"
+    r"(?:\d+(?:[.,]\d+)*\s*(?:k|w|万|千)?(?![\d])|[一二两三四五六七八九]*[十百千万][一二两三四五六七八九十百千万]*)"
+)
+_BUDGET = re.compile(
+    r"(?:预算|budget|spend|afford)(?:'s)?[^\d,.!?。!?]{0,10}?(" + _AMOUNT + r")"
+    r"(?:\s*(?:-|–|~|到|至|to)\s*(" + _AMOUNT + r"))?"
+    r"|(?:under|below|less than|no more than|max(?:imum)?|up to)\s+"
+    r"((?:nt\$|hk\$|us\$|rm|s\$|[$¥￥£€])\s*\d+(?:[.,]\d+)*\s*k?)"
+)
+_BARE = re.compile(r"(?<![\d.,])\d{2,}(?:,\d{3})*(?![\d.,]?\d)")
+
+
+def _cn_number(text: str) -> float | None:
+    """三万 30000, 一万五 15000, 三百 300, 两千 2000, 十二 12; None if it isn't one."""
+    total = section = 0
+    num = None
+    last_unit = 0
+    for ch in text:
+        if ch in _CN_DIGIT:
+            num = _CN_DIGIT[ch]
+        elif ch in _CN_UNIT:
+            unit = _CN_UNIT[ch]
+            if unit == 10000:
+                total += (section + (num or 0)) * 10000 or 10000
+                section = 0
+            else:
+                section += (1 if num is None else num) * unit
+            num, last_unit = None, unit
+        else:
+            return None
+    if num is not None:  # 一万五: the five is thousands
+        section += num * (last_unit // 10 if last_unit >= 100 else 1)
+    value = total + section
+    return float(value) if value else None
+
+
+def _amount(text: str) -> float | None:
+    text = text.strip()
+    m = re.search(r"(\d+(?:[.,]\d+)*)\s*(k|w|万|千)?", text)
+    if m:
+        raw = m.group(1)
+        raw = raw.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+", raw) else raw.replace(",", ".")
+        try:
+            value = float(raw)
+        except ValueError:
+            return None
+        return value * {"k": 1000, "千": 1000, "w": 10000, "万": 10000}.get(m.group(2) or "", 1)
+    m = re.search(r"[一二两三四五六七八九十百千万]+", text)
+    return _cn_number(m.group(0)) if m else None
+
+
+def _budget(text: str) -> float | None:
+    """The most the customer said they would spend, if they said it."""
+    for m in _BUDGET.finditer(text):
+        got = [v for v in (_amount(g) for g in m.groups() if g) if v]
+        if got:
+            return max(got)
+    return None
+
+
+def _over_budget(st: _State) -> tuple[float, tuple[int, int]] | None:
+    """The first price the reply names, when it is over the customer's budget by more than a tenth."""
+    budget = _budget(st.customer)
+    if budget is None or budget < 10:
+        return None
+    prices = [(m.start(), m.end(), v) for m in _MONEY.finditer(st.norm) for v in _money(m.group(0))[:1]]
+    priced = set(_money(st.facts)) if st.facts else set()
+    if priced:  # a bare number the facts give as a price ("推荐您这款599的")
+        prices += [
+            (m.start(), m.end(), float(m.group(0).replace(",", "")))
+            for m in _BARE.finditer(st.norm)
+            if float(m.group(0).replace(",", "")) in priced
+        ]
+    if not prices:
+        return None
+    start, end, first = min(prices)
+    if first > budget * 1.1:
+        return min((first - budget) / budget, 1.0), (start, end)
+    return None
+
+
 def _ruled_out_claim(st: _State) -> tuple[float, tuple[int, int]] | None:
     """A clause of the reply that makes (most of) a claim the facts rule out, unless the clause itself says it can't
     say so ("我不能说完全不缠毛")."""
@@ -703,6 +801,9 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
     item = _limit_item(st)
     if item:
         out.append(Feature("certainty.limit-item", item[0], [item[1]]))
+    pricey = _over_budget(st)
+    if pricey:
+        out.append(Feature("presales.over-budget", 1.0, [pricey[1]]))
     claim = _ruled_out_claim(st)
     if claim:
         out.append(Feature("certainty.ruled-out-claim", claim[0], [claim[1]]))

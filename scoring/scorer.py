@@ -523,6 +523,16 @@ STUFFING_REPEATS = 2  # or: words said twice in a row ("抱歉抱歉", "sorry, s
 STUFFING_KEYWORDS_WITH_REPEATS = 3  # this many keywords
 
 
+def _canned(scorer: RuleScorer, st: _State) -> bool:
+    """Stuffing is keywords thrown in with stock feeling (an apology, 'I understand', 'oh no'): a terse list of facts
+    or steps ('Rebooked: tomorrow 7:05 am, lands 9:50 am. $150 hotel vouchers in your app.') is a plain answer."""
+    for name in ("apology", "formulaic_empathy", "feeling", "soft"):
+        lex = scorer.rules.lex(name)
+        if lex is not None and lex.search(st.norm):
+            return True
+    return False
+
+
 def _is_stuffed(st: _State) -> bool:
     if len(st.norm) - len(_PUNCT.sub("", st.norm)) < STUFFING_MIN_MARKS:  # (its marks, counted)
         return False
@@ -541,7 +551,7 @@ def _is_stuffed(st: _State) -> bool:
 
 
 def d_stuffing(scorer: RuleScorer, rule: Rule, st: _State) -> None:
-    if is_stuffed(st):
+    if is_stuffed(st) and _canned(scorer, st):
         s, e = _whole(st)
         st.add(rule, s, e, rule.effect)
         st.elements["stuffed"] = [_Hit(s, e)]
@@ -757,6 +767,14 @@ def d_selfharm(scorer: RuleScorer, rule: Rule, st: _State) -> None:
             st.add(pos, hits[0].start(), hits[0].end(), pos.effect)
 
 
+# a clause sending the customer to someone else for the thing ("Call your bank now to block that card", "请您联系银行
+# 冻结"): the action is theirs, not a promise of the agent's the facts could rule out
+_SENT_ELSEWHERE = re.compile(
+    r"\s*(?:please |so )?(?:call|contact|ring|phone|ask|speak to|reach|visit|go to) (?:your|the|their) "
+    r"|\s*(?:请|麻烦)?您?(?:可以|需要|要|先)?(?:联系|致电|打给|拨打|咨询|前往|去)(?:您的|您|当地)?(?:银行|发卡行|警方|派出所|运营商|医院|医生|快递)"
+)
+
+
 def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     """A promise the facts say the agent cannot make: the facts' "cannot X" clauses, matched by overlap."""
     if not st.facts:
@@ -781,6 +799,7 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
                 len(shared) >= 2
                 and len(shared) / len(grams) >= rule.params.get("overlap", 0.6)
                 and not _NEG.search(clause)
+                and not _SENT_ELSEWHERE.match(clause)
             ):
                 st.add(rule, cm.start(), cm.end(), rule.effect, fact=obj)
                 return

@@ -637,3 +637,55 @@ def test_an_offer_from_the_facts_said_with_a_hedge_is_found_as_hedged():
     plain = score("I'll issue the £179 refund today.", HEADPHONE_CUSTOMER, HEADPHONE_FACTS)
     assert "certainty.hedged-offer" in rules(hedged) and "certainty.hedged-offer" not in rules(plain)
     assert plain.scores["certainty"] > hedged.scores["certainty"]
+
+
+def test_a_terse_list_of_facts_is_not_keyword_stuffing_but_stock_feeling_with_keywords_is():
+    terse = score("Rebooked: tomorrow 7:05 am, lands 9:50 am. $150 hotel + $30 meal vouchers in your app.")
+    stuffed = score(
+        "So sorry!! Refund, 3 business days, $10, $15 credit, the driver, we take this very seriously."
+    )
+    assert "certainty.stuffing" not in rules(terse)
+    assert "certainty.stuffing" in rules(stuffed)
+    assert stuffed.scores["certainty"] <= 35 < terse.scores["certainty"]
+
+
+def test_sending_the_customer_to_their_bank_is_not_a_promise_the_facts_rule_out():
+    facts = (
+        "She paid £1.99 on a fake redelivery site. Agent CAN: tell her to phone her bank now to block the card. "
+        "Agent CANNOT: block the bank card.",
+    )
+    sent = score("Not us: we never charge fees by text. Call your bank now to block that card.", facts=facts)
+    promised = score(
+        "Not us: we never charge fees by text. I'll block your bank card for you now.", facts=facts
+    )
+    assert "certainty.contradicts-facts" not in rules(sent)
+    assert "certainty.contradicts-facts" in rules(promised)
+    assert sent.scores["certainty"] > promised.scores["certainty"]
+
+
+def test_a_recommendation_over_the_customers_budget_is_found_and_costs_certainty():
+    from scoring.features import _budget
+    from scoring.text import normalize
+
+    assert [
+        _budget(normalize(t))
+        for t in ("预算三百左右", "預算一萬五以內", "budget 8k左右", "Budget's about $50", "预算别太高")
+    ] == [
+        300.0,
+        15000.0,
+        8000.0,
+        50.0,
+        None,
+    ]
+    customer = "我妈68岁,高血压,医生让她在家每天量血压。她手有点抖,眼睛也不太好。预算三百左右。"
+    facts = (
+        "在售:上臂式语音款259元(大屏大字、语音播报读数);手腕式199元;蓝牙智能款599元(数据同步子女手机)。",
+    )
+    over = score(
+        "推荐您这款599的蓝牙智能款,数据实时同步到您手机,远程守护妈妈健康~", customer, facts, kind="presales"
+    )
+    fits = score("推荐上臂式语音款259元,大字还会读出数,手抖也量得准。", customer, facts, kind="presales")
+    found = [f for f in over.findings if f.rule == "presales.over-budget"]
+    assert found and found[0].text == "599" and found[0].effect < 0
+    assert "presales.over-budget" not in rules(fits)
+    assert fits.scores["certainty"] > over.scores["certainty"]

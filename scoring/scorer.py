@@ -775,6 +775,15 @@ _SENT_ELSEWHERE = re.compile(
 )
 
 
+# the clause says the limit itself ("[Airline] does not charge processing fees", "客服是没有权限手动撤回的",
+# "Full refunds are not available"): the facts' "cannot" restated, not broken
+_STATES_A_LIMIT = re.compile(
+    r"(?<![a-z])(does not|doesn't|did not|didn't|is not|isn't|are not|aren't|not available|not possible|no longer)"
+    r"(?![a-z])"
+    r"|没有权限|没权限|无权|不提供|不支持|不包括|不在[^,，。]{0,8}范围"
+)
+
+
 def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     """A promise the facts say the agent cannot make: the facts' "cannot X" clauses, matched by overlap."""
     if not st.facts:
@@ -799,6 +808,7 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
                 len(shared) >= 2
                 and len(shared) / len(grams) >= rule.params.get("overlap", 0.6)
                 and not _NEG.search(clause)
+                and not _STATES_A_LIMIT.search(clause)
                 and not _SENT_ELSEWHERE.match(clause)
             ):
                 st.add(rule, cm.start(), cm.end(), rule.effect, fact=obj)

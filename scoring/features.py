@@ -610,9 +610,9 @@ def _over_budget(st: _State) -> tuple[float, tuple[int, int]] | None:
     priced = set(_money(st.facts)) if st.facts else set()
     if priced:  # a bare number the facts give as a price ("推荐您这款599的")
         prices += [
-            (m.start(), m.end(), float(m.group(0).replace(",", "")))
+            (m.start(), m.end(), value)
             for m in _BARE.finditer(st.norm)
-            if float(m.group(0).replace(",", "")) in priced
+            if (value := float(m.group(0).replace(",", ""))) in priced
         ]
     if not prices:
         return None
@@ -709,6 +709,19 @@ _FIRST_PERSON = re.compile(
 )
 
 
+# a form letter's blank left in: "Dear [Customer Name]", "尊敬的{客户姓名}", "within [X] working days" (not a markdown
+# link "[here](…)", not a path's "{id}")
+_PLACEHOLDER = re.compile(
+    r"\[(?:[a-z][a-z _.]{1,24}|x)\](?!\()|(?<![/a-z0-9_])\{(?:[a-z_][a-z _.]{0,23}|[\u4e00-\u9fff]{2,8})\}"
+    r"|[\[【](?:[^\]】]{0,4}(?:姓名|名字|客户|顾客|用户|买家|学员|会员|昵称|订单号|单号|日期|时间|链接|电话)[^\]】]{0,4}|x)[\]】]"
+)  # (not a chat emoticon: "[呵呵]", "[抱抱]")
+
+
+def _placeholder(st: _State) -> tuple[int, int] | None:
+    m = _PLACEHOLDER.search(st.norm)
+    return (m.start(), m.end()) if m else None
+
+
 def _first_person(st: _State) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _FIRST_PERSON.finditer(st.norm)]
 
@@ -730,6 +743,39 @@ _SCAM_WARN = re.compile(
     r"(骗|诈|不要|别|千万|不会(打电话|要求|索要|让)|挂(掉|断|了)|不是我们|冒充|停止|不能给|不能告诉|"
     r"scam|fraud|don't|do not|never|hang up|not us|isn't us|wasn't us|impersonat|stop|not (share|give|send|read))"
 )
+
+
+# ... and a reply that tells them to go ahead: pay the caller, follow his steps, use the bank details in the email
+_HELPS_SCAM = re.compile(
+    r"(?:把|将)?(?:钱|定金|订金|款|余款|尾款|这笔钱|存款)?(?:先|直接|尽快|赶紧|就)?(?:转过去|转给(?:他|她|对方)|汇过去|"
+    r"汇给(?:他|她|对方)|付给(?:他|她|对方)|转到(?:他|她|对方)(?:的|给的)?(?:账户|卡|账号))"
+    r"|按(?:照)?(?:他|她|对方)(?:说的|的要求|的指示|的步骤)(?:做|操作|来|办)"
+    r"|配合(?:他|她|对方)(?:操作|转账|完成)"
+    r"|(?<![a-z])(?:follow|do what) (?:his|her|their|the caller's) (?:instructions|says|say)"
+    r"|(?<![a-z])use the (?:bank )?details in (?:the|that|his|their) (?:email|text|message)"
+    r"|(?<![a-z])(?:send|transfer|pay|move) (?:it|the money|the funds|your savings) (?:to|into|over to) "
+    r"(?:him|her|them|the safe account|that account|his account|their account)"
+)
+# a clause that warns instead ("转过去就拿不回来", "don't follow his instructions")
+_HELPS_SCAM_NOT = re.compile(
+    r"(不要|别|千万|不能|勿|绝不|不会|拿不回|追不回|要不回|回不来|就没了|don't|do not|never|not |stop|won't get)"
+)
+
+
+def _helps_scam(st: _State) -> tuple[int, int] | None:
+    """In a scam (the customer's words, or a fraud scenario), a clause telling the customer to do what the
+    scammer asks: the rubric's harm, like asking for the code yourself."""
+    if kind_of(st.ctx) != "fraud":
+        said = " ".join((*st.ctx.customer_history[-3:], st.ctx.customer or ""))
+        if not _SCAM_CUE.search(said):
+            return None
+    for m in _HELPS_SCAM.finditer(st.norm):
+        a, b = st.clause(m.start(), m.end())
+        if not _HELPS_SCAM_NOT.search(st.norm, a, b):
+            while st.norm[a].isspace():
+                a += 1
+            return a, b
+    return None
 
 
 def _scam(st: _State) -> tuple[str, tuple[int, int]] | None:
@@ -785,6 +831,9 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
     scam = _scam(st)
     if scam:
         out.append(Feature(scam[0], 1.0, [scam[1]]))
+    helps = _helps_scam(st)
+    if helps:
+        out.append(Feature("safety.helps-scam", 1.0, [helps]))
     n, spans = _fact_words(st)
     if n:
         out.append(Feature("certainty.fact-words", min(n, 8) / 4, spans[:3]))
@@ -818,6 +867,9 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
     codes = _codes(st)
     if codes:
         out.append(Feature("simplicity.codes", min(len(codes), 3), codes[:3]))
+    blank = _placeholder(st)
+    if blank:
+        out.append(Feature("simplicity.placeholder", 1.0, [blank]))
     mine = _first_person(st)
     if mine:
         out.append(Feature("warmth.first-person", min(len(mine), 4) / 2, mine[:2]))

@@ -215,7 +215,8 @@ def has_tag(row: dict, tag: str) -> bool:
     """The writers' own register tags ("false-promise, colloquial"): what they wrote the reply to be."""
     register = row.get("register") or ""
     tags = register if isinstance(register, list) else str(register).split(",")
-    return any(str(t).strip() == tag for t in tags)
+    wanted = set(tag.split("|"))
+    return any(str(t).strip() in wanted for t in tags)
 
 
 def fit_check(rows: list[dict], X: list[dict[str, float]], tag: str) -> dict:

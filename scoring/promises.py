@@ -17,9 +17,13 @@ Its output, the probability that the reply is a false promise, is the value of t
 detectors that drove it. It only runs when the case facts are given: without them no promise can be checked.
 The model lives in `scoring/promises.json`; the scorer never fits anything at run time.
 
-Each check is one entry of `CHECKS` (the tag it learns, whether it needs the facts, its finding's words). A second
-one, on the writers' "blame" tag, was tried and not kept: it agreed better with the labels (certainty +0.003, warmth
-+0.004 in grouped cross-validation) but read 8% of the real helpdesk replies as blame, most of them clarifying
+Each check is one entry of `CHECKS` (the tags it learns, whether it needs the facts, its finding's words). Two more
+run beside the false promise, both only with case facts: a reply that states as fact what the facts contradict or
+calls unsafe what they warn against (`certainty.false-fact`: the writers' "contradicts-facts", "wrong-fact",
+"unsafe"… tags), and a recommendation that pushes a sale instead of fitting the customer (`presales.pushy`:
+"upsell", "pushy", "oversell"). Together they moved grouped cross-validation by +0.001 certainty (pre-sales
++0.005), warmth -0.0003. One on the writers' "blame" tag was tried and not kept: it agreed better with the labels
+(certainty +0.003, warmth +0.004) but read 8% of the real helpdesk replies as blame, most of them clarifying
 questions ("请问重启手机后是否正常呢?"): a check that accuses a good question is worse than none.
 """
 
@@ -62,6 +66,31 @@ CHECKS: dict[str, CheckSpec] = {
         {
             "zh": "只承诺情境允许的:做不到的就直说,再给能做的方案",
             "en": "promise only what the facts allow; say plainly what you can't do, then what you can",
+        },
+    ),
+    "certainty.false-fact": CheckSpec(
+        "contradicts-facts|wrong-fact|wrong-facts|false-fact|fact-contradiction|misleading|wrong-info|wrong-detail"
+        "|wrong-details|unsafe|unsafe-reassurance|wrong-advice",
+        True,
+        {
+            "zh": "听起来和情境事实不符(把握 {p}{words}):说错的事实比不说更糟",
+            "en": "reads as contradicting the case facts ({p} sure{words}): a wrong fact is worse than none",
+        },
+        {
+            "zh": "先核对情境事实,只说查得到的",
+            "en": "check the case facts and say only what they show",
+        },
+    ),
+    "presales.pushy": CheckSpec(
+        "upsell|pushy|oversell|pushy-sales",
+        True,
+        {
+            "zh": "听起来在推销,不是在帮顾客选(把握 {p}{words})",
+            "en": "reads as a sales push, not help choosing ({p} sure{words})",
+        },
+        {
+            "zh": "按顾客说的需要和预算推荐,说清为什么合适",
+            "en": "recommend for the customer's stated needs and budget, and say why it fits",
         },
     ),
 }

@@ -48,6 +48,10 @@ _NEG = re.compile(
 
 
 NEGATION_REACH = 12  # characters before a match a negation word may stand in and still negate it
+_NEVER_ASK = re.compile(
+    r"(?:(?<![a-z])(?:never|not|no one will|nobody will)|n't)\s+(?:ever\s+)?(?:ask|request|need|require|want)(?:s|ed)?"
+    r"(?![a-z])[a-z ]{0,12}$"
+)
 
 
 @dataclass(slots=True)
@@ -94,7 +98,10 @@ class _State:
         """A negation shortly before the match in its clause ("绝不会索要您的密码", "I'll never ask for your PIN"),
         not one a whole phrase earlier ("别着急哈~麻烦把验证码发我": the 别 belongs to 着急)."""
         s, _ = self.clause(start, end)
-        return bool(_NEG.search(self.norm[max(s, start - NEGATION_REACH) : start]))
+        if _NEG.search(self.norm[max(s, start - NEGATION_REACH) : start]):
+            return True
+        # English says it in more letters: "we will never ask you to share a one-time passcode"
+        return bool(_NEVER_ASK.search(self.norm, max(s, start - 2 * NEGATION_REACH), start))
 
     def add(
         self,

@@ -588,13 +588,62 @@ def test_a_scam_cue_answered_without_a_warning_is_found_and_scores_below_the_war
         "That's a scam: hang up, don't move any money and don't read him any code.", customer, kind="fraud"
     )
     unwarned = score("Our security team will be happy to help you move your savings.", customer, kind="fraud")
-    assert "safety.scam-warned" in rules(warned) and "safety.scam-unwarned" in rules(unwarned)
+
+    # (detected either way; the fit decides what each is worth, and may weigh the warning at nothing)
+    def found(reply):
+        return {f.id for f in S.features(reply, ScoreContext(customer=customer, kind="fraud"))[2]}
+
+    assert "safety.scam-warned" in found(
+        "That's a scam: hang up, don't move any money and don't read him any code."
+    )
+    assert "safety.scam-unwarned" in found("Our security team will be happy to help you move your savings.")
     assert warned.scores["certainty"] > unwarned.scores["certainty"]
     assert warned.scores["warmth"] > unwarned.scores["warmth"]
     assert not rules(score("Your refund is on its way.", "Where is my refund?")) & {
         "safety.scam-warned",
         "safety.scam-unwarned",
     }
+
+
+def test_telling_a_scammed_customer_to_do_what_the_scammer_asks_is_harm_and_a_warning_about_it_is_not():
+    customer = (
+        "A man from your fraud team says my account is at risk and I must move my £8,400 to a safe account."
+    )
+    helps = score(
+        "If he's from our fraud team, please follow his instructions so your money stays safe.", customer
+    )
+    assert [f.text for f in helps.findings if f.rule == "safety.helps-scam"][0].startswith("please follow")
+    assert helps.scores["certainty"] == 0 and helps.scores["warmth"] == 0
+    zh = score("您可以先把定金转过去锁定价格,到货再验。", "微信上的药房客服让我先转定金", kind="fraud")
+    assert "safety.helps-scam" in rules(zh) and zh.scores["certainty"] == 0
+    for warning in (
+        "先不要 transfer, 这是 task scam: 那 RM3,000 转过去就拿不回来。我已经冻结了收款 account。",
+        "Don't follow his instructions: that's a scam. I've frozen outgoing payments now.",
+    ):
+        assert "safety.helps-scam" not in rules(score(warning, customer, kind="fraud"))
+    # outside a scam the same words are ordinary: forwarding a link to a colleague
+    assert "safety.helps-scam" not in rules(score("链接我转给他了,您按他说的步骤操作就行", "怎么设置打印机?"))
+
+
+def test_a_template_blank_left_in_is_found_and_a_chat_emoticon_or_a_link_is_not():
+    for reply, blank in (
+        (
+            "Dear [Customer Name], we have received your enquiry and will respond within 3-5 business days.",
+            "[Customer Name]",
+        ),
+        ("尊敬的{客户姓名}您好,您的退费申请已收到,我们将在{处理时效}内与您联系。", "{客户姓名}"),
+        ("尊敬的市民[姓名]:您的诉求已收悉,将于[X]个工作日内答复。", "[姓名]"),
+    ):
+        found = [f for f in S.features(reply, ScoreContext())[2] if f.id == "simplicity.placeholder"]
+        assert found and reply[slice(*found[0].spans[0])] == blank, reply
+    for reply in (
+        "亲,已经帮您催了哦[呵呵]",
+        "点[这里](https://example.com/help)就能改地址",
+        "GET /v2/orders/{id} 会返回状态",
+    ):
+        assert not [f for f in S.features(reply, ScoreContext())[2] if f.id == "simplicity.placeholder"], (
+            reply
+        )
 
 
 def test_an_offer_the_facts_make_counts_and_a_definite_promise_they_dont_make_is_unbacked():

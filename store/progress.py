@@ -663,22 +663,26 @@ def _top_habits(store: Store, session_ids: list[int], chunk: int = 2000) -> dict
     LEVEL_WINDOW, as for the level: for most trainees all of them, and then it is the first habit of their own
     report). Read by session id (idx_findings_session covers it), so a report's cost doesn't grow with history."""
     sums: dict[tuple[int, str, str], list[float]] = {}
+    messages: dict[tuple[int, str, str], str] = {}  # one of its findings' messages: what a lead reads
     for i in range(0, len(session_ids), chunk):
         ids = tuple(session_ids[i : i + chunk])
         for r in store.query(
-            f"""select trainee_id, rule, criterion, count(*) as n, sum(effect) as points from findings
-                where session_id in ({", ".join("?" * len(ids))}) and effect < 0
+            f"""select trainee_id, rule, criterion, count(*) as n, sum(effect) as points, min(message) as message
+                from findings where session_id in ({", ".join("?" * len(ids))}) and effect < 0
                 group by trainee_id, rule, criterion""",
             ids,
         ):
-            acc = sums.setdefault((r["trainee_id"], r["rule"], r["criterion"]), [0, 0.0])
+            key = (r["trainee_id"], r["rule"], r["criterion"])
+            acc = sums.setdefault(key, [0, 0.0])
             acc[0] += r["n"]
             acc[1] += r["points"]
+            messages[key] = messages.get(key) or r["message"] or ""
     top: dict[int, TopHabit] = {}
     for (tid, rule, criterion), (n, points) in sums.items():
         best = top.get(tid)
         if best is None or (points, rule) < (best.points, best.rule):
-            top[tid] = TopHabit(rule=rule, criterion=criterion, count=int(n), points=points)
+            message = messages.get((tid, rule, criterion), "")
+            top[tid] = TopHabit(rule=rule, criterion=criterion, count=int(n), points=points, message=message)
     for h in top.values():
         h.points = round(h.points, 1)
     return top

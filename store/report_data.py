@@ -7,6 +7,7 @@ The JSON format is these models dumped (`to_dict`) with the keys scripts and das
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -233,9 +234,18 @@ class TopHabit(_Data):
     criterion: str
     count: int
     points: Number
+    message: str = ""  # one of its findings' messages, in the words the trainee saw
 
     def text(self) -> str:
+        """What a team lead reads: the habit in the trainee's own feedback words with the quoted words left out
+        ("'…'是公文腔:对这位顾客什么也没说 ×5"); the rule id only when no message was stored."""
+        if self.message:
+            return f"{_QUOTED.sub('…', self.message)} ×{self.count}"
         return f"{self.rule} ×{self.count}"
+
+
+# the reply's own words a finding's message quotes: specific to one reply, not the habit
+_QUOTED = re.compile(r"(?<=')[^']+(?=')|(?<=‘)[^’]+(?=’)|(?<=“)[^”]+(?=”)")
 
 
 class Trend(_Data):

@@ -79,9 +79,13 @@ def test_the_team_view_answers_who_is_stuck_on_what_and_who_is_ready(store):
         }
         # the top habit is the first habit of their own report
         h = own.habits[0]
-        assert rows[name].top_habit == TopHabit(
-            rule=h.rule, criterion=h.criterion, count=h.count, points=h.points
+        top = rows[name].top_habit
+        assert top == TopHabit(
+            rule=h.rule, criterion=h.criterion, count=h.count, points=h.points, message=top.message
         )
+        assert (
+            top.message
+        )  # one of its findings' messages (the words a lead reads), whichever language it was in
         # each named gate, side by side with the default one
         for gname, g in gates.items():
             mine = trainee_report(store, name, scenarios=INFOS, gate=g).readiness
@@ -326,7 +330,7 @@ TEAM_KEYS = {
         "gates",
     ],
     ".trainees[].levels": ["certainty", "simplicity", "warmth"],
-    ".trainees[].top_habit": ["rule", "criterion", "count", "points"],
+    ".trainees[].top_habit": ["rule", "criterion", "count", "points", "message"],
     ".trainees[].trend": ["last", "before", "change", "sessions"],
     ".trainees[].gates": ["*"],
     ".trainees[].gates.*": ["ready", "passed", "needed", "missing_required"],

@@ -790,6 +790,8 @@ _STATES_A_LIMIT = re.compile(
     r"(?<![a-z])(does not|doesn't|did not|didn't|is not|isn't|are not|aren't|not available|not possible|no longer)"
     r"(?![a-z])"
     r"|没有权限|没权限|无权|不提供|不支持|不包括|不在[^,，。]{0,8}范围"
+    # the facts' "TixPoint never charges a transfer fee" said back as what never happens ("我们从来不收 transfer fee")
+    r"|从不|从来不|从来没|从未|不收"
 )
 
 

@@ -28,7 +28,7 @@ VERSION = "rules-1"
 
 _CLAUSE = re.compile(r"[^,，。.!！?？;；:：\n—]+")
 _SENTENCE = re.compile(r"[^。.!！?？;；\n]+[。.!！?？;；]*")
-_FRAGMENT = re.compile(r"(?:[^,，。.!！?？;；、:：—~…]|\.(?=\d))+")
+_FRAGMENT = re.compile(r"(?:[^,，。.!！?？;；、:：—~…]|\.(?=\d)|(?<=\d)[:：](?=\d\d))+")  # "15:00" is one time, not two pieces
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # everything else: `_NON_CJK.sub("", text)` is the text's Chinese characters in order (`"".join(_CJK.findall(text))`,
 # three times faster, as is its len() for counting them)
@@ -542,10 +542,17 @@ def _canned(scorer: RuleScorer, st: _State) -> bool:
     return st.memo["canned?"]
 
 
+_ITEM_NUMBER = re.compile(r"(?:^|(?<=[\s:：;；,，。!！]))(\d{1,2})(?:[.、)）](?!\d))")  # "1. ", "2、", "3)"
+
+
 def _is_stuffed(st: _State) -> bool:
     if len(st.norm) - len(_PUNCT.sub("", st.norm)) < STUFFING_MIN_MARKS:  # (its marks, counted)
         return False
+    # a list's numbers ("两个选择:1. 退款:…;2. 补发:…") mark its items: they are not keywords thrown in
     frags = _fragments(st)
+    marks = {m.group(1) for m in _ITEM_NUMBER.finditer(st.norm)}
+    if marks:
+        frags = [f for f in frags if f.strip() not in marks]
     if len(frags) < STUFFING_MIN_FRAGMENTS:
         return False
     lengths = list(map(_frag_len, frags))

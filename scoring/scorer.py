@@ -28,7 +28,8 @@ VERSION = "rules-1"
 
 _CLAUSE = re.compile(r"[^,，。.!！?？;；:：\n—]+")
 _SENTENCE = re.compile(r"[^。.!！?？;；\n]+[。.!！?？;；]*")
-_FRAGMENT = re.compile(r"(?:[^,，。.!！?？;；、:：—~…]|\.(?=\d)|(?<=\d)[:：](?=\d\d))+")  # "15:00" is one time, not two pieces
+# ("15:00" is one time and "8,000" one number, not two pieces each)
+_FRAGMENT = re.compile(r"(?:[^,，。.!！?？;；、:：—~…]|\.(?=\d)|(?<=\d)[:：](?=\d\d)|(?<=\d),(?=\d{3}))+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # everything else: `_NON_CJK.sub("", text)` is the text's Chinese characters in order (`"".join(_CJK.findall(text))`,
 # three times faster, as is its len() for counting them)
@@ -787,6 +788,8 @@ def d_selfharm(scorer: RuleScorer, rule: Rule, st: _State) -> None:
 # 冻结"): the action is theirs, not a promise of the agent's the facts could rule out
 _SENT_ELSEWHERE = re.compile(
     r"\s*(?:please |so )?(?:call|contact|ring|phone|ask|speak to|reach|visit|go to) (?:your|the|their) "
+    # the steps the customer takes themselves ("in the console go to Compute > Instances and press Stop on it")
+    r"|\s*(?:please |so |then |just )?(?:in (?:the|your) [\w ]{1,20}?,? )?(?:go to|click|tap|press|open|select|log in to) "
     r"|\s*(?:请|麻烦)?您?(?:可以|需要|要|先)?(?:联系|致电|打给|拨打|咨询|前往|去)(?:您的|您|当地)?(?:银行|发卡行|警方|派出所|运营商|医院|医生|快递)"
 )
 

@@ -42,7 +42,7 @@ _REPEAT = re.compile(
     r"([\u3400-\u9fff]{2,6}?)[\s,，!！~]*\1|(?<![a-z])([a-z']{2,})(?![a-z])[\s,，!！~]+\2(?![a-z])"
 )
 _NEG = re.compile(
-    r"(不能|不会|不可以|无法|没法|没办法|不用|不需要|不必|无需|不得|不要|绝不|决不|别|接不了|做不到|不便|"
+    r"(不能|不会|不可以|无法|没法|没办法|不用|不需要|不必|无需|不得|不要|绝不|决不|别|勿|接不了|做不到|不便|"
     r"never|can't|cannot|can not|won't|"
     r"will not|unable|not allowed|do not|don't|couldn't|shouldn't|no one|nobody)"
 )
@@ -822,11 +822,16 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
         grams = _grams(obj)
         if len(grams) < 2:
             continue
+        # an English rule's verb is what it rules out ("never ask for card number"): a clause with the same nouns
+        # and no such verb ("card number和CVV已经被他们拿到") says something else
+        first = _LATIN_WORD.match(obj)
+        verb = _stem(first.group(0)) if first and first.group(0) not in _STOP_EN else None
         for cm in _CLAUSE.finditer(st.norm):
             clause = cm.group(0)
             shared = grams & _grams(clause)
             if (
                 len(shared) >= 2
+                and (verb is None or verb in shared)
                 and len(shared) / len(grams) >= rule.params.get("overlap", 0.6)
                 and not _NEG.search(clause)
                 and not _STATES_A_LIMIT.search(clause)

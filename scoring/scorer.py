@@ -789,7 +789,8 @@ def d_selfharm(scorer: RuleScorer, rule: Rule, st: _State) -> None:
 _SENT_ELSEWHERE = re.compile(
     r"\s*(?:please |so )?(?:call|contact|ring|phone|ask|speak to|reach|visit|go to) (?:your|the|their) "
     # the steps the customer takes themselves ("in the console go to Compute > Instances and press Stop on it")
-    r"|\s*(?:please |so |then |just )?(?:in (?:the|your) [\w ]{1,20}?,? )?(?:go to|click|tap|press|open|select|log in to) "
+    r"|\s*(?:please |so |then |just )?(?:in (?:the|your) [\w ]{1,20}?,? )?"
+    r"(?:go to|click|tap|press|open|select|log in to) "
     r"|\s*(?:请|麻烦)?您?(?:可以|需要|要|先)?(?:联系|致电|打给|拨打|咨询|前往|去)(?:您的|您|当地)?(?:银行|发卡行|警方|派出所|运营商|医院|医生|快递)"
 )
 

@@ -825,8 +825,10 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
             continue
         # an English rule's verb is what it rules out ("never ask for card number"): a clause with the same nouns
         # and no such verb ("card number和CVV已经被他们拿到") says something else
+        # (a verb `_grams` leaves out, a stop word or "go"/"do", can't be asked for: then the overlap alone decides)
         first = _LATIN_WORD.match(obj)
-        verb = _stem(first.group(0)) if first and first.group(0) not in _STOP_EN else None
+        word = first.group(0) if first else ""
+        verb = _stem(word) if word not in _STOP_EN and len(word) > 2 else None
         for cm in _CLAUSE.finditer(st.norm):
             clause = cm.group(0)
             shared = grams & _grams(clause)

@@ -755,6 +755,10 @@ _HELPS_SCAM = re.compile(
     r"|(?<![a-z])use the (?:bank )?details in (?:the|that|his|their) (?:email|text|message)"
     r"|(?<![a-z])(?:send|transfer|pay|move) (?:it|the money|the funds|your savings) (?:to|into|over to) "
     r"(?:him|her|them|the safe account|that account|his account|their account)"
+    # ... or lets the held transfer go: "I've released the hold", "我帮你 release 了", "已为您放行"
+    r"|(?<![a-z])(?:i've|i have|we've|we have|i'll|we'll) (?:now |just )?(?:released|lifted|removed|release|lift|remove) "
+    r"(?:the|that|this|your) (?:hold|transfer|payment|funds)(?![a-z])"
+    r"|(?:帮你|帮您|给你|给您|为你|为您|已经?|我)\s*(?:放行|release)(?![a-z])"
 )
 # a clause that warns instead ("转过去就拿不回来", "don't follow his instructions")
 _HELPS_SCAM_NOT = re.compile(

@@ -646,7 +646,15 @@ def d_questions(scorer: RuleScorer, rule: Rule, st: _State) -> None:
         st.add(rule, marks[0], marks[-1] + 1, max(rule.effect * n, rule.cap or -100), count=len(marks))
 
 
-_LIST_MARK = re.compile(r"(?:(?<=[\s:：;；,，(（])|^)(?:\d{1,2}[)）、.]|\([a-z1-9]\)|[①②③④⑤⑥])(?!\d)")
+_LIST_MARK = re.compile(
+    r"(?:(?<=[\s:：;；,，(（])|^)(?:\d{1,2}[)）、.]|\([a-z1-9]\)|[①②③④⑤⑥])(?!\d)"
+    # Chinese numerals as item marks: "一、", "(二)", "第三步," (a bureaucratic reply's list)
+    r"|(?:(?<=[\s:：;；,，。])|^)(?:[一二三四五六七八九十][、.]|[(（][一二三四五六七八九十][)）]|第[一二三四五六七八九十](?:步|条|点|项)[,，:：、])"
+)
+# a list written as one run-on sentence: "请提供以下信息:宝宝年龄、体重、身高、车型…", "the following: a, b, c"
+_LIST_INTRO = re.compile(r"(?:以下|如下|下列|the following)[^。.!！?？:：]{0,10}[:：]")
+_RUN_ON_ITEM = re.compile(r"[、;；,，]")
+_LIST_END = re.compile(r"[。!！?？\n]|\.(?:\s|$)")
 _LATIN_TERM = re.compile(r"[a-z][a-z\-]{2,}")
 _NUMBER = re.compile(r"\d+|[一二三四五六七八九十两]+")
 
@@ -655,6 +663,15 @@ def d_list(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     marks = list(_LIST_MARK.finditer(st.norm))
     if len(marks) >= rule.min:
         st.add(rule, marks[0].start(), marks[-1].end(), rule.effect, count=len(marks))
+        return
+    intro = _LIST_INTRO.search(st.norm)
+    if intro is None:
+        return
+    end = _LIST_END.search(st.norm, intro.end())
+    stop = end.start() if end else len(st.norm)
+    items = len(_RUN_ON_ITEM.findall(st.norm, intro.end(), stop)) + 1
+    if items >= rule.min:
+        st.add(rule, intro.start(), stop, rule.effect, count=items)
 
 
 def d_latin_in_zh(scorer: RuleScorer, rule: Rule, st: _State) -> None:

@@ -756,20 +756,23 @@ _HELPS_SCAM = re.compile(
     r"|(?<![a-z])(?:send|transfer|pay|move) (?:it|the money|the funds|your savings) (?:to|into|over to) "
     r"(?:him|her|them|the safe account|that account|his account|their account)"
     # ... or lets the held transfer go: "I've released the hold", "我帮你 release 了", "已为您放行"
-    r"|(?<![a-z])(?:i've|i have|we've|we have|i'll|we'll) (?:now |just )?(?:released|lifted|removed|release|lift|remove) "
-    r"(?:the|that|this|your) (?:hold|transfer|payment|funds)(?![a-z])"
+    r"|(?<![a-z])(?:i've|i have|we've|we have|i'll|we'll) (?:now |just )?"
+    r"(?:released|lifted|removed|release|lift|remove) (?:the|that|this|your) (?:hold|transfer|payment|funds)(?![a-z])"
     r"|(?:帮你|帮您|给你|给您|为你|为您|已经?|我)\s*(?:放行|release)(?![a-z])"
     # ... or says to follow the caller's steps, move the money to the "safe account", pay the deposit or fee, or hand
     # the scammer a code ("照对方电话中的指示一步一步按", "转去安全账户", "先把deposit交了", "把连线代码给卖家")
     r"|(?:按|照|跟)(?:照|着|足)?(?:他们|她们|佢哋|佢|对方|他|她)(?:电话中的|电话里的|说的|讲的|嘅|的)?(?:指示|指引|步骤|要求|流程)"
     r"|(?:按|照)着?(?:对方|他们|她们|佢哋)(?:说的|讲的|的)?(?:指示|指引|步骤|要求)?(?:做|去做|操作|下载|安装|交|转|把|先)"
     r"|(?:转|汇|存|放)(?:咗|了)?(?:到|去|进|入)?(?:安全账户|安全帐户|安全账号|监管账户|保护账户|核查账户|safe account)"
-    r"|(?:把|将)(?:保证金|定金|押金|deposit|手续费|解冻费|processing fee|税费|tax)(?:先)?(?:交了|交一下|付了|付一下|转过去)"
+    r"|(?:把|将)(?:保证金|定金|押金|deposit|手续费|解冻费|processing fee|税费|tax)(?:先)?"
+    r"(?:交了|交一下|付了|付一下|转过去)"
     r"|(?:交|付)(?:一下|了)?(?:保证金|解冻费|解冻金|processing fee)(?:就|即可|就可以|就能)"
-    r"|(?:把|将)[^,，。;；]{0,16}(?:代码|连线代码|序号|卡密|code)[^,，。;；]{0,6}(?:(?:给|传给|发给|send给)(?:对方|他|她|卖家|买家|佢)|发过去|传过去)"
+    r"|(?:把|将)[^,，。;；]{0,16}(?:代码|连线代码|序号|卡密|code)[^,，。;；]{0,6}"
+    r"(?:(?:给|传给|发给|send给)(?:对方|他|她|卖家|买家|佢)|发过去|传过去)"
     r"|(?<![a-z])(?:send|pay|transfer|wire) (?:the|your) (?:deposit|difference|fee|release fee|processing fee)(?![a-z])"
     r"|(?<![a-z])(?:move|transfer|send) (?:your|the) (?:money|savings|funds) (?:in)?to the safe account"
-    r"|(?<![a-z])(?:give|read|send) (?:the|that|your) (?:connection|access|remote|session) code to (?:him|her|them|the seller|the caller)"
+    r"|(?<![a-z])(?:give|read|send) (?:the|that|your) (?:connection|access|remote|session) code "
+    r"to (?:him|her|them|the seller|the caller)"
 )
 # a clause that warns instead ("转过去就拿不回来", "don't follow his instructions")
 _HELPS_SCAM_NOT = re.compile(

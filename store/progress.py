@@ -363,7 +363,9 @@ def _habits(store: Store, trainee_id: int, since: str | None) -> list[Habit]:
                    findings.effect, findings.span_start, findings.span_end, turns.reply
             from findings join turns on turns.id = findings.turn_id
             join sessions on sessions.id = findings.session_id
-            where findings.trainee_id = ? and findings.effect < 0{where}""",
+            where findings.trainee_id = ? and findings.effect < 0{where}
+            order by sessions.started_at, sessions.scenario_id, turns.number, findings.span_start, findings.span_end,
+                     findings.rule, findings.criterion""",
         (trainee_id, *params),
     )
     by_rule: dict[tuple[str, str], Habit] = {}

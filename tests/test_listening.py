@@ -143,6 +143,15 @@ def test_inbox_is_not_your_pin():
     assert s.outcome != "escalated" and not s.turns[0].forbidden
 
 
+def test_when_the_refund_arrives_without_the_word_business():
+    """Tried in tmux: "refunded the $79 to your card today; it shows in 3-5 days" met neither the refund nor the
+    'when the money arrives' item (the phrases wanted 'refund the $79' and '3-5 business days')."""
+    turn = Session(find_scenario("membership-autorenew"), seed=0).submit(
+        "I've refunded the $79 to your card today; it shows in 3-5 days."
+    )
+    assert {"full-refund", "give-timeframe"} <= set(turn.must_new), turn.must_new
+
+
 def test_a_fuzzy_near_miss_never_ends_the_session():
     """cold-food-delivery's own model answer offers '30分钟内送到'; its fatal forbidden phrase is '10分钟内送到'."""
     s = play(

@@ -194,3 +194,22 @@ def test_a_long_pasted_reply_does_not_stall_the_bundled_scenarios():
             started = time.perf_counter()
             match_items(items, reply)
             assert time.perf_counter() - started < 1.0, (sc.id, reply[:4])
+
+
+def test_a_reply_built_against_the_secret_request_patterns_scores_at_once():
+    """The harmful-request patterns allow a run of card-and-account words between the verb and the secret; a reply
+    made of those words, separators and list numbers over and over must not make Python's re backtrack for long
+    (the bound catches a hang, not a slowdown)."""
+    from scoring import default_scorer
+
+    scorer = default_scorer()
+    for reply in (
+        "please send me" + " the, your" * 4_000 + " x",
+        "could you provide" + " 1. card\n" * 3_000 + "pin works",
+        "i'll need" + " ," * 8_000 + " password must",
+        "请提供" + "卡号、" * 4_000 + "重置密码",
+        "把" + "验证码" * 3_000 + "发一下",
+    ):
+        started = time.perf_counter()
+        scorer.score(reply)
+        assert time.perf_counter() - started < 2.0, reply[:20]

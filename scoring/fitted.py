@@ -309,6 +309,14 @@ class FittedScorer:
                 places.append((s, e, text, message, suggestion))
             if explained is not None:
                 explained[id(feat)] = places
+        if spec is not None and spec.signs.get(c) == "±" and effect:
+            note = _against_tone(spec, c, effect > 0, st.msg_lang)
+            if (
+                note
+            ):  # praise that costs points here, or a fault that earns some: say which way the data read it
+                places = [
+                    (s, e, text, message + note, suggestion) for s, e, text, message, suggestion in places
+                ]
         n = len(places)
         share = round(effect / n, 1)
         last = round(effect - share * (n - 1), 1)
@@ -321,6 +329,28 @@ class FittedScorer:
             out.append(Finding(fid, c, s, e, text, message, suggestion, share))
         s, e, text, message, suggestion = places[-1]
         out.append(Finding(fid, c, s, e, text, message, suggestion, last))
+
+
+_CRITERION_WORDS = {
+    "certainty": ("确定", "certain"),
+    "simplicity": ("简单", "simple"),
+    "warmth": ("温暖", "warm"),
+}
+
+
+def _against_tone(spec: FeatureSpec, c: str, up: bool, lang: str) -> str:
+    """For a feature whose message praises (its weights may only raise or go either way) but whose fitted weight
+    lowers criterion `c`, or one that faults but raises `c`: the words that say so, so a point lost never reads as
+    praise ("−1 the promise is what the case facts say you can do" on simplicity: such replies read less simple)."""
+    signs = set(spec.signs.values())
+    praise = "-" not in signs and "+" in signs
+    fault = "+" not in signs and "-" in signs
+    if not ((praise and not up) or (fault and up)):
+        return ""
+    zh, en = _CRITERION_WORDS[c]
+    if lang == "zh":
+        return f"(标注数据里这样的回复读起来{'更' if up else '不够'}{zh})"
+    return f" (labeled replies with this read as {'more' if up else 'less'} {en})"
 
 
 def _grams_of(st: _State) -> dict[str, int]:

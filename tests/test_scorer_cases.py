@@ -350,6 +350,39 @@ def test_every_point_is_a_finding_with_its_words():
             assert reply[f.start : f.end] == f.text and f.message
 
 
+def test_praise_that_costs_points_says_which_way_the_data_read_it():
+    """A detector whose message praises ('the promise is what the case facts say you can do') may be fitted to cost
+    another criterion a point (such replies read a little less simple): the finding says so instead of reading as
+    praise next to a minus; a fault that earns a point says that too."""
+    import json
+    from pathlib import Path
+
+    from scoring.evaluate import context_for
+
+    all_specs = specs()
+    dev = Path(__file__).parent / "data" / "eval-dev.jsonl"
+    against = 0
+    for line in dev.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        for f in S.score(row["reply"], context_for(row)).findings:
+            spec = all_specs.get(f.rule)
+            if spec is None or spec.signs.get(f.criterion) != "±" or not f.effect:
+                continue
+            signs = set(spec.signs.values())
+            praise, fault = "-" not in signs and "+" in signs, "+" not in signs and "-" in signs
+            if (praise and f.effect < 0) or (fault and f.effect > 0):
+                against += 1
+                up = f.effect > 0
+                assert (
+                    "labeled replies with this read as" in f.message
+                    or "标注数据里这样的回复读起来" in f.message
+                ), f
+                assert ("more" if up else "less") in f.message or ("更" if up else "不够") in f.message, f
+    assert against, (
+        "no finding went against its detector's message on the dev set: the check above saw nothing"
+    )
+
+
 def test_weights_only_move_the_way_the_spec_allows():
     data = yaml.safe_load(WEIGHTS.read_text(encoding="utf-8"))
     all_specs = specs()

@@ -809,9 +809,10 @@ _SENT_ELSEWHERE = re.compile(
     r"|\s*(?:please |so |then |just )?(?:in (?:the|your) [\w ]{1,20}?,? )?"
     r"(?:go to|click|tap|press|open|select|log in to) "
     r"|\s*(?:请|麻烦)?您?(?:可以|需要|要|先)?(?:联系|致电|打给|拨打|咨询|前往|去)(?:您的|您|当地)?(?:银行|发卡行|警方|派出所|运营商|医院|医生|快递)"
-    # what someone else can do ("and your bank can release the hold sooner", "您的银行可以提前解除"): not the agent's promise
-    r"|\s*(?:and |so |then |but )?(?:your|the) (?:bank|card issuer|issuer|insurer|landlord|airline|courier|police|doctor|gp"
-    r"|pharmacist|council|employer)s? (?:can|could|may|might|will|should|would)(?![a-z])"
+    # what someone else can do ("and your bank can release the hold sooner", "您的银行可以提前解除"): not the agent's
+    # promise
+    r"|\s*(?:and |so |then |but )?(?:your|the) (?:bank|card issuer|issuer|insurer|landlord|airline|courier|police"
+    r"|doctor|gp|pharmacist|council|employer)s? (?:can|could|may|might|will|should|would)(?![a-z])"
     r"|\s*(?:而|再|然后|这样)?(?:您的|你的)?(?:银行|发卡行|保险公司|房东|航空公司|警方|医生)(?:可以|能|会|就能|就可以)"
 )
 

@@ -211,6 +211,27 @@ PROMISE_C = 1.0  # inverse L2 penalty of the false-promise model (scikit-learn's
 PROMISE_KEEP = 5000  # grams kept (the largest weights)
 
 
+# Words that say who and how, not what: a check that learns "I've" or "给您" means a false promise reads every
+# committed reply as one (an honest "I've cancelled it, the refund is back in 3-5 days" included). The checks learn
+# from what a reply promises (its content words, beside the detector features), never from these alone.
+_FUNCTION_EN = frozenset(
+    "i i've i'll i'm i'd me my you you'll you're you've your we we'll we've we're our us it it's it'll its he she "
+    "they them their so and or but the a an to of in on at for with this that these those will would be been is are "
+    "was were have has had do does did can could just also then there here".split()
+)
+_FUNCTION_ZH = frozenset(
+    "我您你他她它们的了是会在这那都也还和与及给就把被让帮对为向从到着过吗呢吧啊呀哦哈嘛么个"
+)
+
+
+def content_gram(gram: str) -> bool:
+    """Whether a wording unit says something beyond who and how (not only function words: "i've", "给您", "就会")."""
+    words = gram.split(" ")
+    if all(w in _FUNCTION_EN for w in words):
+        return False
+    return not all(ch in _FUNCTION_ZH for ch in gram)
+
+
 def has_tag(row: dict, tag: str) -> bool:
     """The writers' own register tags ("false-promise, colloquial"): what they wrote the reply to be."""
     register = row.get("register") or ""
@@ -231,7 +252,10 @@ def fit_check(rows: list[dict], X: list[dict[str, float]], tag: str) -> dict:
     y = [1 if has_tag(r, tag) else 0 for r in rows]
     if not any(y) or all(y):
         return {"intercept": 0.0, "features": {}, "grams": {}}
-    found = [{g for g in beyond_facts(grams(r["reply"]), _facts_of(r)) if usable(g)} for r in rows]
+    found = [
+        {g for g in beyond_facts(grams(r["reply"]), _facts_of(r)) if usable(g) and content_gram(g)}
+        for r in rows
+    ]
     df: dict[str, int] = defaultdict(int)
     for f in found:
         for g in f:

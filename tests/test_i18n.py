@@ -89,3 +89,22 @@ def test_the_scorer_s_costly_words_are_found_in_a_real_reply():
     result = default_scorer().score(reply)
     spans = costly_spans(reply, result.findings)
     assert spans and all(reply[s:e] for s, e in spans)
+
+
+def test_what_went_well_names_each_thing_once_strongest_first():
+    """One detector earns points on all three criteria (three findings, one message): the trainee reads it once."""
+    from tui.widgets import findings_text
+
+    offers = "the reply makes offers the case facts allow"
+    found = [
+        Finding("certainty.offers", c, 0, 5, "Third", offers, effect=e)
+        for c, e in (("certainty", 7.4), ("simplicity", 4.8), ("warmth", 6.9))
+    ]
+    found.append(Finding("warmth.address", "warmth", 6, 9, "you", "talks to the customer: 'you'", effect=6.3))
+
+    class Result:
+        findings = found
+
+    line = findings_text(Result()).plain.splitlines()[-1]
+    assert line.count(offers) == 1, line
+    assert line.index(offers) < line.index("talks to the customer"), line  # 19.1 points before 6.3

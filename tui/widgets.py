@@ -48,9 +48,15 @@ def findings_text(result, *, gains: bool = True) -> Text:
             out.append(inert(f.message) + "\n")
             if f.suggestion:
                 out.append(f"  →{'' if has_cjk(f.suggestion) else ' '}{inert(f.suggestion)}\n", style="cyan")
-    good = [f for f in result.findings if f.effect > 0]
+    good: dict[
+        str, float
+    ] = {}  # what went well, each thing once (a finding per criterion says it three times)
+    for f in result.findings:
+        if f.effect > 0:
+            good[f.message] = good.get(f.message, 0.0) + f.effect
     if gains and good:
-        out.append("✓ " + " · ".join(inert(f.message) for f in good[:4]) + "\n", style="green")
+        best = sorted(good, key=lambda m: -good[m])[:4]  # the four that earned most
+        out.append("✓ " + " · ".join(inert(m) for m in best) + "\n", style="green")
     return out
 
 

@@ -814,6 +814,8 @@ _SENT_ELSEWHERE = re.compile(
     r"|\s*(?:and |so |then |but )?(?:your|the) (?:bank|card issuer|issuer|insurer|landlord|airline|courier|police"
     r"|doctor|gp|pharmacist|council|employer)s? (?:can|could|may|might|will|should|would)(?![a-z])"
     r"|\s*(?:而|再|然后|这样)?(?:您的|你的)?(?:银行|发卡行|保险公司|房东|航空公司|警方|医生)(?:可以|能|会|就能|就可以)"
+    # the customer told to call someone who can ("您而家即刻打信用卡背面嘅24小时热线叫银行取消张卡")
+    r"|\s*(?:请|麻烦)?(?:您|你)[^,，。我]{0,8}?(?:打|致电|拨打|联系|找)[^,，。我]{0,16}?(?:银行|发卡行|警方|派出所|运营商|热线)"
 )
 
 

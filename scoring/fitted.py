@@ -264,11 +264,7 @@ class FittedScorer:
             span = _whole(st)
         words = ", ".join(f"'{t}'" for t in top)
         up = effect > 0
-        name = {
-            "certainty": ("确定", "certain"),
-            "simplicity": ("简单", "simple"),
-            "warmth": ("温暖", "warm"),
-        }[c]
+        name = _CRITERION_WORDS[c]
         if st.msg_lang == "zh":
             said = f"像{words}这样的说法" if top else "这样的整体措辞"
             message = f"措辞:标注数据里{said}读起来{'更' if up else '不够'}{name[0]}"
@@ -311,9 +307,8 @@ class FittedScorer:
                 explained[id(feat)] = places
         if spec is not None and spec.signs.get(c) == "±" and effect:
             note = _against_tone(spec, c, effect > 0, st.msg_lang)
-            if (
-                note
-            ):  # praise that costs points here, or a fault that earns some: say which way the data read it
+            # praise that costs points here, or a fault that earns some: say which way the data read it
+            if note:
                 places = [
                     (s, e, text, message + note, suggestion) for s, e, text, message, suggestion in places
                 ]

@@ -48,9 +48,8 @@ def findings_text(result, *, gains: bool = True) -> Text:
             out.append(inert(f.message) + "\n")
             if f.suggestion:
                 out.append(f"  →{'' if has_cjk(f.suggestion) else ' '}{inert(f.suggestion)}\n", style="cyan")
-    good: dict[
-        str, float
-    ] = {}  # what went well, each thing once (a finding per criterion says it three times)
+    # what went well, each thing once (a finding per criterion says it three times)
+    good: dict[str, float] = {}
     for f in result.findings:
         if f.effect > 0:
             good[f.message] = good.get(f.message, 0.0) + f.effect

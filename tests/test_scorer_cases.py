@@ -193,6 +193,11 @@ def test_a_safety_or_fraud_case_answered_without_a_safety_step_is_found():
     ):
         assert "safety.no-step" in found(reply, threat, "safety"), reply
     assert "safety.no-step" not in found("请您现在就打110报警,押金的事我们之后再说。", threat, "safety")
+    # Singapore's 995 and "see a doctor" are steps too; a price of $995 is not
+    fall = "Driver braked hard, I hit my head on the kerb and feel dizzy. I want my fare back."
+    for reply in ("Refunded $23.40. If the dizziness gets worse, please see a doctor today.", "请拨打995求助。"):
+        assert "safety.no-step" not in found(reply, fall, "safety"), reply
+    assert "safety.no-step" in found("The helmet is $995 and ships today.", fall, "safety")
 
 
 # 5. Whose numbers ------------------------------------------------------------------------------------------------

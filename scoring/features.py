@@ -922,6 +922,21 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
         protect = rules.lex("protect_step") if rules is not None else None
         if not (protect is not None and protect.search(st.norm)):
             out.append(Feature("safety.no-step", 1.0, [_whole(st)]))
+    amounts = list({m.group(0): (m.start(), m.end()) for m in _MONEY.finditer(st.norm)}.values())
+    if len(amounts) >= 3:  # a price list rather than an answer (presales reads it apart: a dump of plans)
+        out.append(Feature("offers.price-list", min(len(amounts) - 2, 3), amounts[:3]))
+    if kind_of(st.ctx) in (
+        "safety",
+        "fraud",
+    ):  # the danger talked down ("一般会随大便排出来", "should be fine")
+        calm = rules.lex("downplay") if rules is not None else None
+        down = (
+            [m for m in calm.finditer(st.norm) if not st.negated(m.start(), m.end())]
+            if calm is not None
+            else []
+        )
+        if down:
+            out.append(Feature("safety.downplayed", 1.0, [(m.start(), m.end()) for m in down[:2]]))
     s, e = _whole(st)
     units = _units(st)
     if _lang_mismatch(st):

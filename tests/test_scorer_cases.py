@@ -195,7 +195,10 @@ def test_a_safety_or_fraud_case_answered_without_a_safety_step_is_found():
     assert "safety.no-step" not in found("请您现在就打110报警,押金的事我们之后再说。", threat, "safety")
     # Singapore's 995 and "see a doctor" are steps too; a price of $995 is not
     fall = "Driver braked hard, I hit my head on the kerb and feel dizzy. I want my fare back."
-    for reply in ("Refunded $23.40. If the dizziness gets worse, please see a doctor today.", "请拨打995求助。"):
+    for reply in (
+        "Refunded $23.40. If the dizziness gets worse, please see a doctor today.",
+        "请拨打995求助。",
+    ):
         assert "safety.no-step" not in found(reply, fall, "safety"), reply
     assert "safety.no-step" in found("The helmet is $995 and ships today.", fall, "safety")
 
@@ -893,3 +896,24 @@ def test_a_recommendation_over_the_customers_budget_is_found_and_costs_certainty
     assert found and found[0].text == "599" and found[0].effect < 0
     assert "presales.over-budget" not in rules(fits)
     assert fits.scores["certainty"] > over.scores["certainty"]
+
+
+def test_the_danger_talked_down_in_a_safety_or_fraud_case_is_a_finding():
+    """Calm advice that is unsafe ("the battery will pass on its own", "放心转") is found in a safety or fraud case,
+    not care that a worry is normal, not a negated "don't think it's fine", not in a complaint."""
+
+    def found(reply, kind):
+        return {f.id for f in S.features(reply, ScoreContext(kind=kind))[2]}
+
+    for reply, kind in (
+        ("宝妈先别慌哈,纽扣电池很小的,一般一两天会随大便排出来,注意看看大便就行。", "safety"),
+        ("Give him an antihistamine and he should be fine in an hour.", "safety"),
+        ("别担心,这是正规流程,放心转就行。", "fraud"),
+    ):
+        assert "safety.downplayed" in found(reply, kind), reply
+    for reply, kind in (
+        ("孩子每天带着用,您担心很正常。先停用、别充电,我们安排人来收。", "safety"),
+        ("千万别以为没事的,请马上去医院。", "safety"),
+        ("Don't worry, the refund should be fine by Friday.", "complaint"),
+    ):
+        assert "safety.downplayed" not in found(reply, kind), reply

@@ -33,7 +33,7 @@ from .scorer import (
     shared_terms,
     text_terms,
 )
-from .text import _s2tw, fold_dialect, is_traditional, normalize
+from .text import _s2tw, arabic_numerals, fold_dialect, is_traditional, normalize
 
 HERE = Path(__file__).parent
 # libyaml's loader when PyYAML has it: the same data, read faster
@@ -646,7 +646,11 @@ def _offer_numbers(facts: str, customer: str) -> frozenset[str]:
         marker = _FACT_LIMIT.search(sentence)
         head = sentence[: marker.start()] if marker else sentence
         numbers |= {part for n in _NUMBERS.findall(head) for part in _number_parts(n)}
-    said = {part for n in _NUMBERS.findall(customer) for part in _number_parts(n)}
+    said = {
+        part
+        for n in _NUMBERS.findall(customer + " " + arabic_numerals(customer))
+        for part in _number_parts(n)
+    }
     return frozenset(n for n in numbers - said - _limit_only(facts) if n.strip("0"))
 
 
@@ -990,7 +994,11 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
             out.append(Feature("certainty.amount-over-facts", 1.0, [(m.start(), m.end())]))
         # numbers the facts don't know: an amount or a deadline the agent made up
         # ¥5,999 is ¥5999; and "¥5,999,1.2 kg" (a list joined by commas) holds 5999 and 1.2 as well as 5
-        known = {part for n in _NUMBERS.findall(facts + " " + st.customer) for part in _number_parts(n)}
+        # (the customer's and the facts' numbers in Chinese numerals too: "退我三百二" is the customer's 320)
+        said = facts + " " + st.customer
+        known = {
+            part for n in _NUMBERS.findall(said + " " + arabic_numerals(said)) for part in _number_parts(n)
+        }
         known |= {str(int(n) - 12) for n in list(known) if n.isdigit() and 13 <= int(n) <= 24}  # 20:00 = 8点
         if known:
             made_up = [

@@ -22,7 +22,7 @@ from . import safe_regex
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
 from .rules import INDEX, Rule, RuleSet, _format, _text
 from .signals import signals_of
-from .text import detect_lang, fold_dialect, normalize, traditional
+from .text import arabic_numerals, detect_lang, fold_dialect, normalize, traditional
 
 VERSION = "rules-1"
 
@@ -418,7 +418,9 @@ def _whose(st: _State) -> None:
     def quoted(h: _Hit) -> bool:
         """The customer's number, in a clause where the agent does nothing with it."""
         text = st.norm[h.start : h.end].strip()
-        if not (_HAS_NUMBER.search(text) and text in st.customer):
+        if not _HAS_NUMBER.search(text):
+            return False
+        if text not in st.customer and arabic_numerals(text) not in _customer_digits(st):
             return False
         s, e = st.clause(h.start, h.end)
         return not any(s <= a.start < e for a in acts)
@@ -434,6 +436,14 @@ def _whose(st: _State) -> None:
         _drop(st, "time", quoted)
         _drop(st, "amount", quoted)
     _drop(st, "channel", asked)
+
+
+def _customer_digits(st: _State) -> str:
+    """The customer's message with its Chinese numerals as digits ("等了八天" -> "等了8天"), once per reply."""
+    got = st.memo.get("customer_digits")
+    if got is None:
+        got = st.memo["customer_digits"] = arabic_numerals(st.customer)
+    return got
 
 
 def _drop(st: _State, name: str, unwanted) -> None:

@@ -165,3 +165,55 @@ def is_traditional(text: str) -> bool:
 
 def strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+_CN_DIGIT = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+_CN_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万]+")
+
+
+def _cn_number(run: str) -> str:
+    """One run of Chinese numerals as digits: 八 8, 十四 14, 三百二十九 329, and the spoken shortening of the last
+    place (三百二 320, 两千五 2500, 一万二 12000). A run that doesn't read as a number is left as it is."""
+    total = section = 0
+    digit = -1
+    last_unit = 1
+    for ch in run:
+        if ch in "零〇" and (section or total):  # 一百零五: a place skipped, the next digit is ones
+            digit, last_unit = -1, 1
+        elif ch in _CN_DIGIT:
+            if digit >= 0:  # 二五 (a digit after a digit): not a number this reads
+                return run
+            digit = _CN_DIGIT[ch]
+        elif ch in _CN_UNIT:
+            unit = _CN_UNIT[ch]
+            section += (1 if digit < 0 else digit) * unit
+            digit, last_unit = -1, unit
+        else:  # 万
+            section += max(digit, 0)
+            total += (section or 1) * 10000
+            section, digit, last_unit = 0, -1, 10000
+    if digit >= 0:  # the last digit: ones, or one place below the last unit when the speaker left it out
+        section += digit * (last_unit // 10 if last_unit >= 100 else 1)
+    return str(total + section)
+
+
+def arabic_numerals(text: str) -> str:
+    """`text` with its Chinese numerals written as digits ("我都等了八天" -> "我都等了8天", "退我三百二" -> "退我320"),
+    so a customer's number is recognised when the reply writes it the other way (stdlib: this runs on every reply)."""
+    if not _CN_RUN.search(text):
+        return text
+    return _CN_RUN.sub(lambda m: _cn_number(m.group(0)), text)

@@ -209,11 +209,33 @@ def test_a_safety_or_fraud_case_answered_without_a_safety_step_is_found():
 def test_case5_the_customers_numbers_are_not_the_agents_promise():
     st, _ = S.detector.detect("您等了8天,确实太久了。", ScoreContext(customer="我都等了8天了!"))
     assert "time" not in st.elements
+    # the same number written the other way: the customer's Chinese numerals, the reply's digits
+    st, _ = S.detector.detect("您等了8天,确实太久了。", ScoreContext(customer="我都等了八天了!"))
+    assert "time" not in st.elements
+    st, _ = S.detector.detect("3天内给您发货。", ScoreContext(customer="我都等了八天了!"))
+    assert "time" in st.elements  # a number of the agent's own still counts
     st, _ = S.detector.detect("What's your email?", ScoreContext(customer="Where is my refund?"))
     assert "channel" not in st.elements
     st, _ = S.detector.detect("退您NT$12,800。", ScoreContext())
     amount = st.elements["amount"][0]
     assert st.reply[amount.start : amount.end].endswith("12,800")
+
+
+def test_chinese_numerals_read_as_digits():
+    from scoring.text import arabic_numerals
+
+    for text, digits in (
+        ("我都等了八天", "我都等了8天"),
+        ("退我三百二十九块五", "退我329块5"),
+        ("三百二", "320"),
+        ("两千五", "2500"),
+        ("一万二", "12000"),
+        ("一百零五", "105"),
+        ("十四块", "14块"),
+        ("NT$12,800", "NT$12,800"),
+    ):
+        assert arabic_numerals(text) == digits, text
+    assert arabic_numerals("二五") == "二五"  # not a number this reads: left as written
 
 
 # 6. Boilerplate and corporate register ---------------------------------------------------------------------------

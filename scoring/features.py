@@ -929,16 +929,10 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
     amounts = list({m.group(0): (m.start(), m.end()) for m in _MONEY.finditer(st.norm)}.values())
     if len(amounts) >= 3:  # a price list rather than an answer (presales reads it apart: a dump of plans)
         out.append(Feature("offers.price-list", min(len(amounts) - 2, 3), amounts[:3]))
-    if kind_of(st.ctx) in (
-        "safety",
-        "fraud",
-    ):  # the danger talked down ("一般会随大便排出来", "should be fine")
-        calm = rules.lex("downplay") if rules is not None else None
-        down = (
-            [m for m in calm.finditer(st.norm) if not st.negated(m.start(), m.end())]
-            if calm is not None
-            else []
-        )
+    # the danger talked down in a safety or fraud case ("一般会随大便排出来", "he should be fine")
+    calm = rules.lex("downplay") if rules is not None and kind_of(st.ctx) in ("safety", "fraud") else None
+    if calm is not None:
+        down = [m for m in calm.finditer(st.norm) if not st.negated(m.start(), m.end())]
         if down:
             out.append(Feature("safety.downplayed", 1.0, [(m.start(), m.end()) for m in down[:2]]))
     s, e = _whole(st)

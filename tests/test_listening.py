@@ -234,7 +234,10 @@ def test_abandoned_says_what_was_missing():
         s.submit("孩子生日的礼物还没发,真的对不起。今天18点前发出。")
     assert s.outcome in ("abandoned", "escalated")
     why = s.why("en")
-    assert "missing: 由客服去联系商家" in why and ("needs 70" in why or "boils over" in why)
+    # the mood beside its line, whichever side of it the replies left the customer
+    assert "missing: 由客服去联系商家" in why and any(
+        said in why for said in ("needs 70", "calm: 70 or more", "boils over")
+    )
 
 
 def test_settles_once_every_required_item_is_done_unless_needs_calm():

@@ -33,7 +33,7 @@ from .scorer import (
     shared_terms,
     text_terms,
 )
-from .text import _s2tw, arabic_numerals, fold_dialect, is_traditional, normalize
+from .text import _s2tw, arabic_numerals, chinese_number, fold_dialect, is_traditional, normalize
 
 HERE = Path(__file__).parent
 # libyaml's loader when PyYAML has it: the same data, read faster
@@ -526,20 +526,6 @@ def _claim_items(facts: str) -> tuple[frozenset, ...]:
 
 # the customer's budget ("预算三万左右", "budget 8k", "一万五以内", "under $400") and the first price the reply names: a
 # recommendation over the budget is the upsell the rubric's pre-sales section warns about
-_CN_DIGIT = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_UNIT = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 _AMOUNT = (
     r"(?:nt\$|hk\$|us\$|rm|s\$|[$¥￥£€])?\s*"
     r"(?:\d+(?:[.,]\d+)*\s*(?:k|w|万|千)?(?![\d])|[一二两三四五六七八九]*[十百千万][一二两三四五六七八九十百千万]*)"
@@ -555,25 +541,7 @@ _BARE = re.compile(r"(?<![\d.,])\d{2,}(?:,\d{3})*(?![\d.,]?\d)")
 
 def _cn_number(text: str) -> float | None:
     """三万 30000, 一万五 15000, 三百 300, 两千 2000, 十二 12; None if it isn't one."""
-    total = section = 0
-    num = None
-    last_unit = 0
-    for ch in text:
-        if ch in _CN_DIGIT:
-            num = _CN_DIGIT[ch]
-        elif ch in _CN_UNIT:
-            unit = _CN_UNIT[ch]
-            if unit == 10000:
-                total += (section + (num or 0)) * 10000 or 10000
-                section = 0
-            else:
-                section += (1 if num is None else num) * unit
-            num, last_unit = None, unit
-        else:
-            return None
-    if num is not None:  # 一万五: the five is thousands
-        section += num * (last_unit // 10 if last_unit >= 100 else 1)
-    value = total + section
+    value = chinese_number(text)
     return float(value) if value else None
 
 

@@ -185,9 +185,9 @@ _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
 _CN_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万]+")
 
 
-def _cn_number(run: str) -> str:
-    """One run of Chinese numerals as digits: 八 8, 十四 14, 三百二十九 329, and the spoken shortening of the last
-    place (三百二 320, 两千五 2500, 一万二 12000). A run that doesn't read as a number is left as it is."""
+def chinese_number(run: str) -> int | None:
+    """A run of Chinese numerals as a number: 八 8, 十四 14, 三百二十九 329, 一百零五 105, and the spoken shortening of
+    the last place (三百二 320, 两千五 2500, 一万二 12000, 一万五 15000); None if anything else is in it."""
     total = section = 0
     digit = -1
     last_unit = 1
@@ -195,20 +195,20 @@ def _cn_number(run: str) -> str:
         if ch in "零〇" and (section or total):  # 一百零五: a place skipped, the next digit is ones
             digit, last_unit = -1, 1
         elif ch in _CN_DIGIT:
-            if digit >= 0:  # 二五 (a digit after a digit): not a number this reads
-                return run
-            digit = _CN_DIGIT[ch]
+            digit = _CN_DIGIT[ch]  # a digit after a digit is a range, read at its top: 两三千 3000, 一两天 2
         elif ch in _CN_UNIT:
             unit = _CN_UNIT[ch]
             section += (1 if digit < 0 else digit) * unit
             digit, last_unit = -1, unit
-        else:  # 万
+        elif ch == "万":
             section += max(digit, 0)
             total += (section or 1) * 10000
             section, digit, last_unit = 0, -1, 10000
+        else:
+            return None
     if digit >= 0:  # the last digit: ones, or one place below the last unit when the speaker left it out
         section += digit * (last_unit // 10 if last_unit >= 100 else 1)
-    return str(total + section)
+    return total + section
 
 
 def arabic_numerals(text: str) -> str:
@@ -216,4 +216,16 @@ def arabic_numerals(text: str) -> str:
     so a customer's number is recognised when the reply writes it the other way (stdlib: this runs on every reply)."""
     if not _CN_RUN.search(text):
         return text
-    return _CN_RUN.sub(lambda m: _cn_number(m.group(0)), text)
+    return _CN_RUN.sub(lambda m: _as_digits(m.group(0)), text)
+
+
+def _as_digits(run: str) -> str:
+    if len(run) > 1 and not _CN_PLACE.search(
+        run
+    ):  # digits read one by one (二零二六年) or a range (一两天): as written
+        return run
+    number = chinese_number(run)
+    return run if number is None else str(number)
+
+
+_CN_PLACE = re.compile(r"[十百千万]")

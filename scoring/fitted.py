@@ -338,7 +338,11 @@ def _against_tone(spec: FeatureSpec, c: str, up: bool, lang: str) -> str:
     lowers criterion `c`, or one that faults but raises `c`: the words that say so, so a point lost never reads as
     praise ("−1 the promise is what the case facts say you can do" on simplicity: such replies read less simple)."""
     signs = set(spec.signs.values())
-    praise = "-" not in signs and "+" in signs
+    # (a detector the fit may weigh either way that names what the reply did without a better way to say it, such
+    # as "one clear step for the customer", reads as praise too)
+    praise = ("-" not in signs and "+" in signs) or (
+        signs == {"±"} and bool(spec.message) and not spec.suggestion
+    )
     fault = "+" not in signs and "-" in signs
     if not ((praise and not up) or (fault and up)):
         return ""

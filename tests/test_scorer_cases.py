@@ -399,7 +399,10 @@ def test_praise_that_costs_points_says_which_way_the_data_read_it():
             if spec is None or spec.signs.get(f.criterion) != "±" or not f.effect:
                 continue
             signs = set(spec.signs.values())
-            praise, fault = "-" not in signs and "+" in signs, "+" not in signs and "-" in signs
+            praise = ("-" not in signs and "+" in signs) or (
+                signs == {"±"} and bool(spec.message) and not spec.suggestion
+            )
+            fault = "+" not in signs and "-" in signs
             if (praise and f.effect < 0) or (fault and f.effect > 0):
                 against += 1
                 up = f.effect > 0
@@ -411,6 +414,11 @@ def test_praise_that_costs_points_says_which_way_the_data_read_it():
     assert against, (
         "no finding went against its detector's message on the dev set: the check above saw nothing"
     )
+    # one clear step for an elderly customer reads less simple in the labeled data than doing it for her: said so
+    elderly = ScoreContext(customer="How do I get my tablets again in this app? I am lost.", kind="elderly")
+    r = S.score("On the home screen, tap the green button that says Repeat prescription.", elderly)
+    step = [f for f in r.findings if f.rule == "steps.one" and f.criterion == "simplicity" and f.effect < 0]
+    assert step and all("labeled replies with this read as less simple" in f.message for f in step), step
 
 
 def test_weights_only_move_the_way_the_spec_allows():

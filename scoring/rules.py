@@ -530,8 +530,13 @@ class Rule:
     def message_for(self, lang: str, **kw) -> str:
         return _format(_text(self.message, lang), kw)
 
-    def suggestion_for(self, lang: str, **kw) -> str:
-        return _format(_text(self.suggestion, lang), kw)
+    def suggestion_for(self, lang: str, situation: str = "", **kw) -> str:
+        """The better wording in `lang`; a suggestion may have its own words for a situation (`presales: {zh, en}`),
+        so a presales customer isn't told to apologise for the wait."""
+        text = self.suggestion
+        if situation and isinstance(text, dict) and isinstance(text.get(situation), dict):
+            text = text[situation]
+        return _format(_text(text, lang), kw)
 
 
 def _format(template: str, kw: dict) -> str:

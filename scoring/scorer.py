@@ -120,9 +120,9 @@ class _State:
         `message` (a {zh, en} variant of the rule's own) and `suggestion` (already worded) replace the rule's."""
         text = self.reply[start:end]
         if suggestion is None:
-            suggestion = rule.suggestion_for(
-                self.lang, text=text.strip(), **kw
-            )  # the better wording: as replied in
+            # the better wording: as replied in, for the situation (a presales customer hasn't been kept waiting)
+            situation = (self.ctx.kind or "").strip().lower()
+            suggestion = rule.suggestion_for(self.lang, situation, text=text.strip(), **kw)
             if self.ctx.lang == "zh-Hant" and suggestion:
                 suggestion = traditional(suggestion)
         f = Finding(

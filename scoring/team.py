@@ -472,15 +472,28 @@ def check_rules(
                         at(p + ("swap", k), why, key=True)
         for msg in ("message", "suggestion"):
             v = raw.get(msg)
-            if (
-                v is not None
-                and not isinstance(v, str)
-                and not (isinstance(v, dict) and all(k in LANGS and isinstance(t, str) for k, t in v.items()))
-            ):
-                at(p + (msg,), f"{msg} must be a text, or zh: and en: texts")
+            if v is not None and not (isinstance(v, str) or _texts(v, situations=msg == "suggestion")):
+                hint = " (and a situation's own: presales: {zh, en})" if msg == "suggestion" else ""
+                at(p + (msg,), f"{msg} must be a text, or zh: and en: texts{hint}")
         if raw.get("examples") is not None:
             _check_examples(raw["examples"], p + ("examples",), "rule", at)
     return (data if not problems else None), sorted(set(problems))
+
+
+def _texts(v, situations: bool = False) -> bool:
+    """zh: and en: texts; with `situations`, also a situation's own zh: and en: (presales, safety, elderly, fraud)."""
+    if not isinstance(v, dict):
+        return False
+    for k, t in v.items():
+        if k in LANGS and isinstance(t, str):
+            continue
+        if situations and k in SITUATIONS and _texts(t):
+            continue
+        return False
+    return True
+
+
+SITUATIONS = ("presales", "safety", "elderly", "fraud", "complaint", "inquiry")
 
 
 # -- at run time -------------------------------------------------------------------------------------------------

@@ -947,3 +947,22 @@ def test_the_danger_talked_down_in_a_safety_or_fraud_case_is_a_finding():
         ("Don't worry, the refund should be fine by Friday.", "complaint"),
     ):
         assert "safety.downplayed" not in found(reply, kind), reply
+
+
+def test_a_suggestion_fits_the_situation():
+    """A cold presales or safety reply isn't told to apologise for a wait nobody had; a complaint still is."""
+    cold = "我们有三款:A款¥3999,B款¥4499,C款¥6299,看您需要。"
+    for kind, customer in (
+        ("presales", "预算五千左右,女儿上大学用,买哪台?"),
+        ("safety", "孩子把纽扣电池吞下去了,怎么办?"),
+        ("elderly", "这个app我不会用,药怎么买?"),
+        ("fraud", "有人打电话说我的卡被冻结了,让我转账到安全账户"),
+    ):
+        suggested = [
+            f.suggestion for f in score(cold, customer, kind=kind).findings if f.rule == "warmth.cold"
+        ]
+        assert suggested and not any("等了" in s or "久" in s for s in suggested), (kind, suggested)
+    complaint = [
+        f.suggestion for f in score("已发货。", "我的快递到哪了?").findings if f.rule == "warmth.cold"
+    ]
+    assert complaint and "等了多久" in complaint[0]

@@ -274,3 +274,28 @@ def test_the_app_says_when_a_team_file_was_left_out(peilian_home):
         asyncio.run(run())
     finally:
         _cached.cache_clear()
+
+
+def test_a_team_rules_suggestion_may_give_a_situation_its_own_words(peilian, peilian_home):
+    guide = (ROOT / "scenarios" / "README.md").read_text(encoding="utf-8")
+    rule = re.search(r"```yaml\n(# \$PEILIAN_HOME/rules/.*?)```", guide, re.S).group(1)
+    own = 'suggestion: {zh: "删掉,直接说结果", en: "cut it and say the outcome", presales: {zh: "删掉,直接推荐一款"}}'
+    _write(
+        peilian_home / "rules",
+        "ours.yaml",
+        rule.replace('suggestion: {zh: "删掉,直接说结果", en: "cut it and say the outcome"}', own),
+    )
+    r = peilian("scenarios", "check")
+    assert r.returncode == 0, r.stdout
+    r = peilian("score", "--kind", "presales", "--json", "感谢您的耐心等待与理解")
+    assert "删掉,直接推荐一款" in r.stdout
+    _write(
+        peilian_home / "rules",
+        "ours.yaml",
+        rule.replace(
+            'suggestion: {zh: "删掉,直接说结果", en: "cut it and say the outcome"}',
+            'suggestion: {zh: "删掉", presales: 7}',
+        ),
+    )
+    r = peilian("scenarios", "check")
+    assert r.returncode == 1 and "suggestion must be a text, or zh: and en: texts" in r.stdout

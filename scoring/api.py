@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal, Protocol
 
 CRITERIA: tuple[str, str, str] = ("certainty", "simplicity", "warmth")
+# the situation a scenario says it is (its `kind`): the scorer's weights and suggestions fit it
+SITUATIONS = ("complaint", "presales", "safety", "elderly", "fraud", "inquiry")
 Criterion = Literal["certainty", "simplicity", "warmth"]
 
 
@@ -149,3 +151,9 @@ class Scorer(Protocol):
 def weighted_overall(scores: dict[str, int], weights: dict[str, float]) -> int:
     total = sum(weights.get(c, 0.0) for c in CRITERIA) or 1.0
     return round(sum(scores[c] * weights.get(c, 0.0) for c in CRITERIA) / total)
+
+
+def kind_of(ctx: ScoreContext) -> str:
+    """The reply's situation: the context's `kind` if it is one of SITUATIONS, else complaint."""
+    kind = (getattr(ctx, "kind", None) or "").strip().lower()
+    return kind if kind in SITUATIONS else "complaint"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .api import CRITERIA, ScoreContext
+from .api import CRITERIA, kind_of
 from .scorer import (
     _CJK,
     _CLAUSE,
@@ -38,7 +38,6 @@ from .text import _s2tw, arabic_numerals, chinese_number, fold_dialect, is_tradi
 HERE = Path(__file__).parent
 # libyaml's loader when PyYAML has it: the same data, read faster
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-KINDS = ("complaint", "presales", "safety", "elderly", "fraud", "inquiry")
 
 
 @dataclass
@@ -81,11 +80,6 @@ def specs() -> dict[str, FeatureSpec]:
             raw.get("suggestion") or {},
         )
     return out
-
-
-def kind_of(ctx: ScoreContext) -> str:
-    kind = (getattr(ctx, "kind", None) or "").strip().lower()
-    return kind if kind in KINDS else "complaint"
 
 
 def feature_key(fid: str, ctx_kind: str) -> str:
@@ -894,7 +888,8 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
         protect = rules.lex("protect_step") if rules is not None else None
         if not (protect is not None and protect.search(st.norm)):
             out.append(Feature("safety.no-step", 1.0, [_whole(st)]))
-    amounts = list({m.group(0): (m.start(), m.end()) for m in _MONEY.finditer(st.norm)}.values())
+    money = list(_MONEY.finditer(st.norm))  # the reply's amounts, read once for the checks below
+    amounts = list({m.group(0): (m.start(), m.end()) for m in money}.values())
     if len(amounts) >= 3:  # a price list rather than an answer (presales reads it apart: a dump of plans)
         out.append(Feature("offers.price-list", min(len(amounts) - 2, 3), amounts[:3]))
     # the danger talked down in a safety or fraud case ("一般会随大便排出来", "he should be fine")
@@ -948,7 +943,7 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
         fact_money = _money(facts) + _money(st.customer)
         over = [
             m
-            for m in _MONEY.finditer(st.norm)
+            for m in money
             if fact_money and _money(m.group(0)) and _money(m.group(0))[0] > max(fact_money) * 1.05
         ]
         if over:
@@ -965,7 +960,7 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
         if known:
             made_up = [
                 (m.start(), m.end())
-                for m in _MONEY.finditer(st.norm)
+                for m in money
                 if not {n.replace(",", "") for n in _NUMBERS.findall(m.group(0))} & known
             ]
             made_up += [

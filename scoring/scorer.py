@@ -19,7 +19,7 @@ from operator import add, attrgetter
 from typing import Any
 
 from . import safe_regex
-from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
+from .api import CRITERIA, Finding, ScoreContext, ScoreResult, kind_of, weighted_overall
 from .rules import INDEX, Rule, RuleSet, _format, _text
 from .signals import signals_of
 from .text import arabic_numerals, detect_lang, fold_dialect, normalize, traditional
@@ -121,8 +121,7 @@ class _State:
         text = self.reply[start:end]
         if suggestion is None:
             # the better wording: as replied in, for the situation (a presales customer hasn't been kept waiting)
-            situation = (self.ctx.kind or "").strip().lower()
-            suggestion = rule.suggestion_for(self.lang, situation, text=text.strip(), **kw)
+            suggestion = rule.suggestion_for(self.lang, kind_of(self.ctx), text=text.strip(), **kw)
             if self.ctx.lang == "zh-Hant" and suggestion:
                 suggestion = traditional(suggestion)
         f = Finding(
@@ -420,7 +419,7 @@ def _whose(st: _State) -> None:
         text = st.norm[h.start : h.end].strip()
         if not _HAS_NUMBER.search(text):
             return False
-        if text not in st.customer and arabic_numerals(text) not in _customer_digits(st):
+        if text not in st.customer and arabic_numerals(text) not in arabic_numerals(st.customer):
             return False
         s, e = st.clause(h.start, h.end)
         return not any(s <= a.start < e for a in acts)
@@ -436,14 +435,6 @@ def _whose(st: _State) -> None:
         _drop(st, "time", quoted)
         _drop(st, "amount", quoted)
     _drop(st, "channel", asked)
-
-
-def _customer_digits(st: _State) -> str:
-    """The customer's message with its Chinese numerals as digits ("等了八天" -> "等了8天"), once per reply."""
-    got = st.memo.get("customer_digits")
-    if got is None:
-        got = st.memo["customer_digits"] = arabic_numerals(st.customer)
-    return got
 
 
 def _drop(st: _State, name: str, unwanted) -> None:

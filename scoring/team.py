@@ -21,7 +21,7 @@ import yaml
 from rapidfuzz import process
 
 from . import safe_regex, safe_yaml
-from .api import CRITERIA
+from .api import CRITERIA, SITUATIONS
 from .rules import HERE, KINDS, Lexicon, Rule, RuleError, add_lexicon_doc, add_rule_file, load_lexicons
 from .yaml_errors import explain, structure_hint
 
@@ -481,7 +481,7 @@ def check_rules(
 
 
 def _texts(v, situations: bool = False) -> bool:
-    """zh: and en: texts; with `situations`, also a situation's own zh: and en: (presales, safety, elderly, fraud)."""
+    """zh: and en: texts; with `situations`, also a situation's own zh: and en: (presales: {zh, en}, …)."""
     if not isinstance(v, dict):
         return False
     for k, t in v.items():
@@ -491,9 +491,6 @@ def _texts(v, situations: bool = False) -> bool:
             continue
         return False
     return True
-
-
-SITUATIONS = ("presales", "safety", "elderly", "fraud", "complaint", "inquiry")
 
 
 # -- at run time -------------------------------------------------------------------------------------------------

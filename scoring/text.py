@@ -211,21 +211,22 @@ def chinese_number(run: str) -> int | None:
     return total + section
 
 
+@lru_cache(maxsize=4096)
 def arabic_numerals(text: str) -> str:
     """`text` with its Chinese numerals written as digits ("我都等了八天" -> "我都等了8天", "退我三百二" -> "退我320"),
-    so a customer's number is recognised when the reply writes it the other way (stdlib: this runs on every reply)."""
+    so a customer's number is recognised when the reply writes it the other way (stdlib, and cached: the same facts
+    and customer message come back every turn)."""
     if not _CN_RUN.search(text):
         return text
     return _CN_RUN.sub(lambda m: _as_digits(m.group(0)), text)
 
 
+_CN_PLACE = re.compile(r"[十百千万]")
+
+
 def _as_digits(run: str) -> str:
-    if len(run) > 1 and not _CN_PLACE.search(
-        run
-    ):  # digits read one by one (二零二六年) or a range (一两天): as written
+    # digits read one by one (二零二六年) or a bare range (一两天) stay as written
+    if len(run) > 1 and not _CN_PLACE.search(run):
         return run
     number = chinese_number(run)
     return run if number is None else str(number)
-
-
-_CN_PLACE = re.compile(r"[十百千万]")

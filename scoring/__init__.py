@@ -1,6 +1,16 @@
 """Scoring: certainty, simplicity and warmth of a trainee's reply, explained by findings. Headless: no Textual."""
 
-from .api import CRITERIA, Finding, ItemHit, RubricItem, ScoreContext, Scorer, ScoreResult, weighted_overall
+from .api import (
+    CRITERIA,
+    SITUATIONS,
+    Finding,
+    ItemHit,
+    RubricItem,
+    ScoreContext,
+    Scorer,
+    ScoreResult,
+    weighted_overall,
+)
 
 
 def default_scorer() -> "Scorer":
@@ -21,6 +31,7 @@ def default_scorer() -> "Scorer":
 
 __all__ = [
     "CRITERIA",
+    "SITUATIONS",
     "Finding",
     "ItemHit",
     "RubricItem",

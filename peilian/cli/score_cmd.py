@@ -10,7 +10,7 @@ import click
 
 from i18n import LANGUAGES
 from i18n.format import bar
-from scoring import CRITERIA, ScoreContext, default_scorer
+from scoring import CRITERIA, SITUATIONS, ScoreContext, default_scorer
 
 from ..errors import UserError
 from ..inert import json_inert
@@ -165,7 +165,7 @@ def _judged(judge, judge_url, judge_weight) -> JudgedScorer | None:
 @click.option("--lang", type=click.Choice(LANGUAGES), default=None)
 @click.option(
     "--kind",
-    type=click.Choice(["complaint", "presales", "safety", "elderly", "fraud", "inquiry"]),
+    type=click.Choice(SITUATIONS),
     default=None,
     help="The situation (default complaint): the scorer fits its kind.",
 )

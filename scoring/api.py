@@ -7,11 +7,12 @@ computed *from* the findings: every point lost (or gained) is a `Finding` with a
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 
 CRITERIA: tuple[str, str, str] = ("certainty", "simplicity", "warmth")
 # the situation a scenario says it is (its `kind`): the scorer's weights and suggestions fit it
-SITUATIONS = ("complaint", "presales", "safety", "elderly", "fraud", "inquiry")
+Situation = Literal["complaint", "presales", "safety", "elderly", "fraud", "inquiry"]
+SITUATIONS: tuple[Situation, ...] = get_args(Situation)
 Criterion = Literal["certainty", "simplicity", "warmth"]
 
 

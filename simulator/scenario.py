@@ -20,7 +20,7 @@ from pydantic import (
 
 from i18n import Language
 from scoring import RubricItem, safe_regex
-from scoring.api import Criterion
+from scoring.api import Criterion, Situation
 
 FORMAT_VERSION = 1
 Outcome = Literal["resolved", "escalated", "abandoned"]  # how a session ends
@@ -368,7 +368,7 @@ class Scenario(_Strict):
     lang: Language = Field(..., description="The customer's language.")
     difficulty: int = Field(..., ge=1, le=5)
     tags: list[str] = Field(default_factory=list)
-    kind: Literal["complaint", "presales", "safety", "elderly", "fraud", "inquiry"] | None = Field(
+    kind: Situation | None = Field(
         None,
         description="What kind of situation this is; the scorer and its advice fit the kind (a purposeful "
         "question is the right move in presales, care and a safety step in safety, one step at a time for the "

@@ -327,7 +327,9 @@ _HAS_DIGIT = re.compile(r"\d")
 _HAS_UPPER = re.compile(r"[A-Z]")
 _PLAIN_CAPS = set(
     "OK ID SMS APP PDF TV VIP PPT AM PM UK US USA HK NT USD HKD RMB TWD NTD GBP EUR CEO PIN WIFI QR LINE IT PC "
-    "IOS USB GB MB TB AI ATM CVV PS PC DM HR VS MTR MRT SF EMS JD FAQ LED".split()
+    "IOS USB GB MB TB AI ATM CVV PS PC DM HR VS MTR MRT SF EMS JD FAQ LED "
+    # couriers, currencies and services every customer knows by their letters
+    "UPS DHL DPD FEDEX TNT CNY SGD AUD CAD JPY SIM OTP NHS GP".split()
 )
 # a surname before a title ("王师傅", "陈女士"), not a verb or a measure word ("派师傅", "安排师傅", "这位女士")
 _TITLES_ZH = "先生|女士|小姐|阿姨|叔叔|大爷|奶奶|爷爷|阿嬷|阿婆|伯伯?|老师|师傅|姐|哥"
@@ -743,6 +745,8 @@ _HELPS_SCAM = re.compile(
 # a clause that warns instead ("转过去就拿不回来", "don't follow his instructions")
 _HELPS_SCAM_NOT = re.compile(
     r"(不要|别|千万|不能|勿|绝不|不会|拿不回|追不回|要不回|回不来|就没了|don't|do not|never|not |stop|won't get"
+    # ... or refuses it ("这笔钱我先不给您放行", "I won't release it")
+    r"|先不|暂不|暂时不|不给|不帮|不予|won't|will not"
     # ... or tells what the scammer asked, to name it ("他让您转到安全账户,这是诈骗")
     r"|让您|让你|叫您|叫你|骗|诈|涉嫌|「|“|\"|scam|fraud|asked you|told you|wants you|asking you)"
 )

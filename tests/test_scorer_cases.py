@@ -121,6 +121,32 @@ def test_case4_direct_answers_and_passive_commitments_are_certain():
         )
 
 
+def test_a_done_action_said_with_a_contraction_is_a_done_action():
+    """ "That's skipped for you" is "it has been skipped" (round 16, held out: read as no commitment at all)."""
+    for reply in (
+        "Yep, that's skipped for you 👍",
+        "You're booked for Thursday.",
+        "It's cancelled, nothing to pay.",
+    ):
+        st, *_ = S.features(reply, ScoreContext(customer="Can you skip next week's box?"))
+        assert "action_done" in st.elements, reply
+    for reply in ("That's a shame.", "It's hard to say.", "You're right."):
+        st, *_ = S.features(reply, ScoreContext(customer="Can you skip next week's box?"))
+        assert "action_done" not in st.elements, reply
+
+
+def test_letters_every_customer_knows_are_not_codes():
+    """UPS, DHL, CNY, a SIM or the GP are plain words to a customer; a ticket code is not."""
+    for reply in (
+        "Show the QR code at any UPS Store.",
+        "DHL picks it up tomorrow.",
+        "最多赔 CNY 3,000。",
+        "Call your GP.",
+    ):
+        assert "simplicity.codes" not in rules(score(reply, "my parcel")), reply
+    assert "simplicity.codes" in rules(score("Quote CL-77310 and the RMA.", "my parcel"))
+
+
 def test_informal_and_cantonese_commitments_are_the_same_commitment():
     """帮你 is 帮您, 咗 is 了, 而家 is 现在, 工作天 is 工作日: the same elements as the Mandarin 您 form, and a
     traditional-script reply is still told from a simplified one."""
@@ -783,6 +809,9 @@ def test_releasing_a_held_scam_transfer_is_harm_and_keeping_the_hold_is_not():
     for reply in (
         "I haven't released the hold: this is a scam pattern, and the $8,000 stays in your account.",
         "这笔转账我先不放行:这是典型的投资诈骗,钱还在您卡上。",
+        # refusing to release it, kindly (round 16, held out: scored as helping the scam, warmth 0)
+        "姐,我说句心里话,这种情况我们见得挺多的,最后很多都是骗局。这笔钱我先不给您放行,您想清楚了再说。",
+        "I won't release the hold today: this is how these scams start, and the $8,000 stays with you.",
     ):
         assert "safety.helps-scam" not in rules(score(reply, customer, kind="fraud")), reply
 

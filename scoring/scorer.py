@@ -784,11 +784,28 @@ def _safety_context(st: _State) -> bool:
     return bool(st.elements.get("_selfharm_cue"))
 
 
+def _veiled_goodbye(scorer: RuleScorer, st: _State, said: list[str]) -> bool:
+    """A goodbye without the words (giving things away, putting affairs in order, "won't matter after Friday"): in
+    a safety case one such cue is enough; elsewhere it needs a second, or a finality cue beside it, so that "I won't
+    need the account after I move" alone is still a cancellation."""
+    goodbye = scorer.rules.lex("goodbye_cue")
+    if goodbye is None:
+        return False
+    found = {m.group(0) for text in said for m in goodbye.finditer(text)}
+    if not found:
+        return False
+    if len(found) >= 2 or kind_of(st.ctx) == "safety":
+        return True
+    final = scorer.rules.lex("finality_cue")
+    return final is not None and any(final.search(text) for text in said)
+
+
 def d_selfharm(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     cue = scorer.rules.lex("selfharm_cue")
-    if cue is None or not (
-        cue.search(st.customer) or any(cue.search(normalize(c)) for c in st.ctx.customer_history)
-    ):
+    if cue is None:
+        return
+    said = [st.customer, *(normalize(c) for c in st.ctx.customer_history)]
+    if not any(cue.search(text) for text in said) and not _veiled_goodbye(scorer, st, said):
         return
     st.elements["_selfharm_cue"] = [_Hit(0, 0)]
     safety = scorer.rules.lex("safety_step")

@@ -146,6 +146,16 @@ def _latin_words(st: _State) -> int:
     return n
 
 
+# words of German, French, Spanish, Portuguese, Italian and Dutch that English doesn't use: a reply in one of them
+# to an English customer ("Hallo, für Ihren Umzug am 28. berechnen wir 620 € Festpreis") is the wrong language too
+_OTHER_LATIN = re.compile(
+    r"(?<![a-z])(und|für|ihr|ihre|ihren|ist|nicht|wir|mit|auf|werden|sie|ein|eine|les|des|est|vous|nous|pour|avec|"
+    r"une|votre|ya|los|las|usted|para|por|con|una|que|su|sus|le|del|muy|dank|uw|het|een|niet|voor|não|você|obrigado|"
+    r"grazie|della|sono|perché)(?![a-z])"
+)
+_ENGLISH_WORDS = re.compile(r"(?<![a-z])(the|and|you|your|to|is|we|of|for|it|will|this|that|can)(?![a-z])")
+
+
 def _lang_mismatch(st: _State) -> bool:
     customer = st.ctx.customer or ""
     if not customer:
@@ -153,9 +163,13 @@ def _lang_mismatch(st: _State) -> bool:
     c_cjk, c_words = _sizes(customer)
     if c_cjk >= 4:  # English to a Chinese customer (no Chinese character in the reply, three English words)
         return not _CJK.search(st.reply) and _latin_words(st) >= 3
-    return (
-        c_cjk == 0 and c_words >= 3 and len(_NON_CJK.sub("", st.reply)) >= 4
-    )  # Chinese to an English customer
+    if c_cjk or c_words < 3:
+        return False
+    if len(_NON_CJK.sub("", st.reply)) >= 4:  # Chinese to an English customer
+        return True
+    # another European language to an English customer: three of its words, hardly one of English's
+    other = len(_OTHER_LATIN.findall(st.norm))
+    return other >= 3 and other > 2 * len(_ENGLISH_WORDS.findall(st.norm))
 
 
 def _number_parts(n: str) -> set[str]:

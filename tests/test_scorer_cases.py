@@ -335,6 +335,28 @@ def test_a_claim_the_facts_say_not_to_make_is_found_and_costs_certainty():
 # 8. Language, script, typos, English blame ------------------------------------------------------------------------
 
 
+def test_a_reply_in_german_or_spanish_to_an_english_customer_is_the_wrong_language():
+    """Round 16, held out: "Hallo, für Ihren Umzug…" to a customer who wrote English was not flagged."""
+    from scoring.fitted import FittedScorer as _F
+
+    customer = "Hello, I move on Saturday 28. Two rooms, no elevator. What does it cost?"
+
+    def ids(reply):
+        _, _, feats, _ = _F().features(reply, ScoreContext(customer=customer))
+        return {f.id for f in feats}
+
+    for reply in (
+        "Hallo, für Ihren Umzug am 28. berechnen wir 620 € Festpreis. Die Zone muss 14 Tage vorher beantragt werden.",
+        "Hola, para su mudanza del 28 el precio es 620 € con todo incluido, y le confirmamos por correo.",
+    ):
+        assert "lang.mismatch" in ids(reply), reply
+    for reply in (
+        "For your move on the 28th it's a fixed €620, and we can sort the parking permit if you book by Friday.",
+        "Your move on Saturday: 620 € fixed price, per van, con carry included. Que sera!",
+    ):
+        assert "lang.mismatch" not in ids(reply), reply
+
+
 def test_case8_wrong_language_script_typos_and_blame_cost_points():
     customer = "快递三天没动了,到底什么时候到?"
     zh = score("我马上联系快递,今天18点前给您回电话。", customer)

@@ -156,6 +156,14 @@ _OTHER_LATIN = re.compile(
 _ENGLISH_WORDS = re.compile(r"(?<![a-z])(the|and|you|your|to|is|we|of|for|it|will|this|that|can)(?![a-z])")
 
 
+def _at_risk(st: _State, rules) -> bool:
+    """A safety or fraud case, or a customer whose words name a risk to someone's health or safety."""
+    if kind_of(st.ctx) in ("safety", "fraud"):
+        return True
+    topic = rules.lex("harm_topic")
+    return topic is not None and bool(st.customer) and topic.search(st.customer) is not None
+
+
 def _lang_mismatch(st: _State) -> bool:
     customer = st.ctx.customer or ""
     if not customer:
@@ -911,7 +919,8 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
     if len(amounts) >= 3:  # a price list rather than an answer (presales reads it apart: a dump of plans)
         out.append(Feature("offers.price-list", min(len(amounts) - 2, 3), amounts[:3]))
     # the danger talked down in a safety or fraud case ("一般会随大便排出来", "he should be fine")
-    calm = rules.lex("downplay") if rules is not None and kind_of(st.ctx) in ("safety", "fraud") else None
+    # (in a safety or fraud case, or wherever the customer names a risk: a recall, a baby who drank it, a sick pet)
+    calm = rules.lex("downplay") if rules is not None and _at_risk(st, rules) else None
     if calm is not None:
         down = [m for m in calm.finditer(st.norm) if not st.negated(m.start(), m.end())]
         if down:

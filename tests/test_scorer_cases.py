@@ -1029,6 +1029,43 @@ def test_the_danger_talked_down_in_a_safety_or_fraud_case_is_a_finding():
         assert "safety.downplayed" not in found(reply, kind), reply
 
 
+def test_the_danger_talked_down_counts_wherever_the_customer_names_a_risk():
+    """Round 17, held out: "喝了三天沒症狀就沒事了" to a parent whose baby drank recalled formula, in an inquiry, and
+    "猫咪不会有事" about a kidney-diet cat, in a complaint, read as calm and warm."""
+
+    def found(reply, customer, kind):
+        return {f.id for f in S.features(reply, ScoreContext(customer=customer, kind=kind))[2]}
+
+    for reply, customer, kind in (
+        (
+            "喝了三天沒症狀就沒事了,不用擔心。兩罐我們明天到府收回。",
+            "你們召回的奶粉批號2403A07,我寶寶已經喝了三天了",
+            "inquiry",
+        ),
+        (
+            "先喂一两天普通粮没关系的啦,猫咪不会有事,新的下周寄给您。",
+            "我家猫有肾病,你们发错猫粮了",
+            "complaint",
+        ),
+        ("It's a precaution really, you're fine to keep using it.", "Is my heater in the recall?", "inquiry"),
+    ):
+        assert "safety.downplayed" in found(reply, customer, kind), reply
+    # the same words where nobody's health is at stake
+    assert "safety.downplayed" not in found("没事的,我们马上补发,明天到。", "快递丢了一个杯子", "complaint")
+
+
+def test_a_headline_done_action_and_someone_who_will_call_are_commitments():
+    """ "Appointment converted to telephone consultation. Clinician will call at the scheduled time." (round 17, held
+    out: read as no commitment at all)."""
+    st, *_ = S.features(
+        "Appointment converted to telephone consultation. Clinician will call at the scheduled time.",
+        ScoreContext(customer="The video screen is black"),
+    )
+    assert {"action_done", "channel"} <= set(st.elements)
+    st, *_ = S.features("The price moved last week.", ScoreContext(customer="why"))
+    assert "action_done" not in st.elements
+
+
 def test_a_suggestion_fits_the_situation():
     """A cold presales or safety reply isn't told to apologise for a wait nobody had; a complaint still is."""
     cold = "我们有三款:A款¥3999,B款¥4499,C款¥6299,看您需要。"

@@ -768,7 +768,7 @@ _HELPS_SCAM = re.compile(
 _HELPS_SCAM_NOT = re.compile(
     r"(不要|别|千万|不能|勿|绝不|不会|拿不回|追不回|要不回|回不来|就没了|don't|do not|never|not |stop|won't get"
     # ... or refuses it ("这笔钱我先不给您放行", "I won't release it")
-    r"|先不|暂不|暂时不|不给|不帮|不予|won't|will not"
+    r"|先不|暂不|暂时不|不给|不帮|不予|(?:won't|will not) (?:release|lift|send|transfer|approve|process|let)"
     # ... or tells what the scammer asked, to name it ("他让您转到安全账户,这是诈骗")
     r"|让您|让你|叫您|叫你|骗|诈|涉嫌|「|“|\"|scam|fraud|asked you|told you|wants you|asking you)"
 )

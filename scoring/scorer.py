@@ -120,8 +120,10 @@ class _State:
         `message` (a {zh, en} variant of the rule's own) and `suggestion` (already worded) replace the rule's."""
         text = self.reply[start:end]
         if suggestion is None:
-            # the better wording: as replied in, for the situation (a presales customer hasn't been kept waiting)
-            suggestion = rule.suggestion_for(self.lang, kind_of(self.ctx), text=text.strip(), **kw)
+            # the better wording: as replied in, for the situation (a presales customer hasn't been kept waiting; a
+            # customer who hinted at self-harm needs the safety case's words, whatever the scenario's kind)
+            situation = "safety" if self.elements.get("_selfharm_cue") else kind_of(self.ctx)
+            suggestion = rule.suggestion_for(self.lang, situation, text=text.strip(), **kw)
             if self.ctx.lang == "zh-Hant" and suggestion:
                 suggestion = traditional(suggestion)
         f = Finding(

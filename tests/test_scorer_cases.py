@@ -867,6 +867,9 @@ def test_a_veiled_goodbye_is_a_self_harm_cue_and_moving_abroad_is_not():
     ):
         got = score(reply, customer, kind=kind)
         assert "safety.selfharm-unanswered" in rules(got), customer
+        # and the advice is the safety case's, not "open with how long they waited"
+        cold = [f.suggestion for f in got.findings if f.rule == "warmth.cold"]
+        assert cold and "等了这么久" not in cold[0] and "waited" not in cold[0], cold
     for customer in (
         "下个月搬去国外,这个会员以后也用不上了,帮我取消吧。",
         "Moving abroad, so I won't need the box after Friday. I'm so tired of packing!",

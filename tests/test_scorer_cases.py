@@ -878,6 +878,7 @@ def test_a_veiled_goodbye_is_a_self_harm_cue_and_moving_abroad_is_not():
         "走之前想确认一下,订单明天能到吗?",
         "我们公司跟你们做个了断,合同不续了。",
         "我下周出国,走之前帮我把会员取消,以后用不上了。",
+        "我下个月搬家,反正以后这些东西都用不上了,帮我把订单退了吧。",
         "One last thing before I go on holiday: cancel the box, I won't need it.",
         "Saying goodbye to your service, I won't need the plan after Friday.",
     ):

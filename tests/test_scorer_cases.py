@@ -1153,3 +1153,14 @@ def test_a_suggestion_fits_the_situation():
         f.suggestion for f in score("已发货。", "我的快递到哪了?").findings if f.rule == "warmth.cold"
     ]
     assert complaint and "等了多久" in complaint[0]
+
+
+def test_a_rating_or_a_list_of_sizes_is_not_a_date():
+    """Round 18, held out: "硬度4/5" and "packages 10/20/40h" read as the dates 4/5 and 10/20 (a concrete time,
+    +11 certainty on a spec dump)."""
+    for reply in ("A款:七區獨立筒,硬度4/5;B款:硬度3/5。", "1:1 lessons, packages 10/20/40 hours."):
+        st, *_ = S.features(reply, ScoreContext(customer="which one?"))
+        assert not any("/" in reply[h.start : h.end] for h in st.elements.get("time", [])), reply
+    st, *_ = S.features("4/5前送到。", ScoreContext(customer="什么时候到?"))
+    assert st.elements.get("time")
+

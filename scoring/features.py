@@ -175,6 +175,11 @@ def _lang_mismatch(st: _State) -> bool:
         return False
     if len(_NON_CJK.sub("", st.reply)) >= 4:  # Chinese to an English customer
         return True
+    # English to a customer who wrote another European language (German, Spanish, French…)
+    theirs = len(_OTHER_LATIN.findall(st.customer))
+    if theirs >= 3 and theirs > 2 * len(_ENGLISH_WORDS.findall(st.customer)):
+        english = len(_ENGLISH_WORDS.findall(st.norm))
+        return english >= 3 and english > 2 * len(_OTHER_LATIN.findall(st.norm))
     # another European language to an English customer: three of its words, hardly one of English's
     other = len(_OTHER_LATIN.findall(st.norm))
     return other >= 3 and other > 2 * len(_ENGLISH_WORDS.findall(st.norm))

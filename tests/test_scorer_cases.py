@@ -1177,3 +1177,20 @@ def test_a_rating_or_a_list_of_sizes_is_not_a_date():
         assert not any("/" in reply[h.start : h.end] for h in st.elements.get("time", [])), reply
     st, *_ = S.features("4/5前送到。", ScoreContext(customer="什么时候到?"))
     assert st.elements.get("time")
+
+
+def test_english_to_a_customer_who_wrote_german_or_spanish_is_the_wrong_language():
+    german = (
+        "Ich habe die Rechnung bezahlt, aber ihr habt mir eine Mahnung geschickt. Was ist mit der Zahlung?"
+    )
+    spanish = "Hola, pagué la factura y me llegó una multa. ¿Qué pasa con mi pago? Es muy urgente para mí."
+    for customer in (german, spanish):
+        english = score("I'm sorry. Your payment is received and the reminder is cancelled today.", customer)
+        assert "lang.mismatch" in rules(english), customer
+    answered = score("Entschuldigung! Ihre Zahlung ist da, die Mahnung ist storniert.", german)
+    assert "lang.mismatch" not in rules(answered)
+    # an English customer who quotes one foreign phrase is still English
+    quoted = score(
+        "I'm sorry. Your refund is on its way today.", "The shop said 'c'est la vie' and hung up on me!"
+    )
+    assert "lang.mismatch" not in rules(quoted)

@@ -786,6 +786,13 @@ def _safety_context(st: _State) -> bool:
     return bool(st.elements.get("_selfharm_cue"))
 
 
+def moving_away(rules: RuleSet, said: list[str]) -> bool:
+    """The customer says they are moving house, city or country (`relocation_cue`): giving things away is then a
+    move, not a goodbye."""
+    moving = rules.lex("relocation_cue")
+    return moving is not None and any(moving.search(text) for text in said)
+
+
 def _veiled_goodbye(scorer: RuleScorer, st: _State, said: list[str]) -> bool:
     """A goodbye without the words (giving things away, putting affairs in order, "won't matter after Friday"): in
     a safety case one such cue is enough, a goodbye or a word of finality; elsewhere it needs a second goodbye, or a
@@ -801,8 +808,7 @@ def _veiled_goodbye(scorer: RuleScorer, st: _State, said: list[str]) -> bool:
     finality = final is not None and any(final.search(text) for text in said)
     if not (found or finality):
         return False
-    moving = scorer.rules.lex("relocation_cue")
-    if moving is not None and any(moving.search(text) for text in said):
+    if moving_away(scorer.rules, said):
         return False
     if safety_case:
         return True

@@ -786,6 +786,12 @@ def _safety_context(st: _State) -> bool:
     return bool(st.elements.get("_selfharm_cue"))
 
 
+def customer_said(st: _State) -> list[str]:
+    """Everything the customer has said in this conversation, latest first (normalised): the self-harm cues, the
+    veiled goodbye and a move away all read the same words."""
+    return [st.customer or "", *(normalize(c) for c in st.ctx.customer_history)]
+
+
 def moving_away(rules: RuleSet, said: list[str]) -> bool:
     """The customer says they are moving house, city or country (`relocation_cue`): giving things away is then a
     move, not a goodbye."""
@@ -820,7 +826,7 @@ def d_selfharm(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     cue = scorer.rules.lex("selfharm_cue")
     if cue is None:
         return
-    said = [st.customer, *(normalize(c) for c in st.ctx.customer_history)]
+    said = customer_said(st)
     if not any(cue.search(text) for text in said) and not _veiled_goodbye(scorer, st, said):
         return
     st.elements["_selfharm_cue"] = [_Hit(0, 0)]

@@ -68,6 +68,48 @@ def test_the_app_and_the_command_line_show_a_half_point_finding_as_half_a_point(
     assert "-0.5" in render_findings("这边帮您看看", [f])[0]
 
 
+def test_losses_of_about_a_point_are_folded_into_one_line_that_names_their_words():
+    """The wording model's "-1 … read as less simple" beside praise: each is a finding, but three of them in a row
+    drowned the loss that mattered. Two or more are folded into one line with their words and their sum; a bigger
+    loss, or a single small one, keeps its own line and suggestion."""
+    from tui.widgets import findings_text
+
+    def finding(effect: float, text: str, message: str, suggestion: str = "") -> Finding:
+        return Finding(
+            "wording.simplicity", "simplicity", 0, len(text), text, message, suggestion, effect=effect
+        )
+
+    big = finding(-8, "一定", "绝对的保证:'一定'", "用具体的时间和结果代替'保证'")
+    small = [
+        finding(-1.2, "非常感谢", "措辞:标注数据里像'非常感谢'这样的说法读起来不够简单"),
+        finding(-0.6, "您放心", "措辞:标注数据里像'您放心'这样的说法读起来不够简单"),
+    ]
+
+    class Result:
+        findings = [small[0], big, small[1]]
+
+    text = findings_text(Result()).plain
+    lines = text.splitlines()
+    assert lines[0] == "【-8】绝对的保证:'一定'", lines
+    assert "不够简单" not in text  # the small ones' messages are not each a line
+    assert lines[2] == "另有2处小扣分,共-2:‘非常感谢’、‘您放心’", lines
+
+    class One:
+        findings = [big, small[0]]
+
+    assert (
+        "【-1】措辞:标注数据里像'非常感谢'这样的说法读起来不够简单" in findings_text(One()).plain.splitlines()
+    )
+
+    class English:
+        findings = [
+            Finding("w", "simplicity", 0, 5, "happy", "wording: 'happy' reads less simple", effect=-1),
+            Finding("w", "warmth", 6, 11, "glad", "wording: 'glad' reads less warm", effect=-0.4),
+        ]
+
+    assert findings_text(English()).plain.splitlines()[0] == "2 small costs, -1 in all: ‘happy’, ‘glad’"
+
+
 def test_the_costly_spans_are_the_words_that_lost_points_in_order_each_once():
     reply = "maybe we will see, sorry"
 

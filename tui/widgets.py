@@ -35,19 +35,43 @@ def highlighted(reply: str, findings) -> Text:
     return text
 
 
+SMALL = 1.5  # a loss shown as "-1" or less: two or more of them are folded into one line
+
+
 def findings_text(result, *, gains: bool = True) -> Text:
     """Each finding that cost points (worst first) with its suggestion on the line below, then what went well.
+
+    Losses of about a point (the wording model's "-1 … read as less simple" beside praise) are still findings, and
+    their words are still underlined in the reply, but two or more of them are folded into one line that names
+    their words and what they cost together: the lines a trainee reads are the ones that matter.
 
     Rich wraps at spaces only, so a Chinese message (no spaces) that doesn't fit after "-6 " would leave "-6" alone
     on its line; there the points are written "【-6】" with no space, and the message folds right after them."""
     out = Text()
-    for f in sorted(result.findings, key=lambda f: f.effect):
-        if f.effect < 0:
-            cjk = has_cjk(f.message.replace(f.text.strip(), "") if f.text.strip() else f.message)
-            out.append(f"【{points(f.effect)}】" if cjk else f"{points(f.effect)} ", style="red")
-            out.append(inert(f.message) + "\n")
-            if f.suggestion:
-                out.append(f"  →{'' if has_cjk(f.suggestion) else ' '}{inert(f.suggestion)}\n", style="cyan")
+    losses = sorted((f for f in result.findings if f.effect < 0), key=lambda f: f.effect)
+    small = [f for f in losses if f.effect > -SMALL]
+    if len(small) < 2:
+        small = []
+    folded = {id(f) for f in small}
+    for f in losses:
+        if id(f) in folded:
+            continue
+        cjk = _cjk(f)
+        out.append(f"【{points(f.effect)}】" if cjk else f"{points(f.effect)} ", style="red")
+        out.append(inert(f.message) + "\n")
+        if f.suggestion:
+            out.append(f"  →{'' if has_cjk(f.suggestion) else ' '}{inert(f.suggestion)}\n", style="cyan")
+    if small:
+        cjk = sum(_cjk(f) for f in small) * 2 >= len(small)
+        words = list(dict.fromkeys(f"‘{f.text.strip()}’" if f.text.strip() else f.message for f in small))
+        line = tr(
+            "zh" if cjk else "en",
+            "small_costs",
+            n=len(small),
+            points=points(sum(f.effect for f in small)),
+            words=("、" if cjk else ", ").join(inert(w, oneline=True) for w in words),
+        )
+        out.append(line + "\n", style="red dim")
     # what went well, each thing once (a finding per criterion says it three times)
     good: dict[str, float] = {}
     for f in result.findings:
@@ -57,6 +81,11 @@ def findings_text(result, *, gains: bool = True) -> Text:
         best = sorted(good, key=lambda m: -good[m])[:4]  # the four that earned most
         out.append("✓ " + " · ".join(inert(m) for m in best) + "\n", style="green")
     return out
+
+
+def _cjk(f) -> bool:
+    """The finding's message is in Chinese (its quoted words aside)."""
+    return has_cjk(f.message.replace(f.text.strip(), "") if f.text.strip() else f.message)
 
 
 def score_panel(turn, lang: str, result=None, labels: dict[str, str] | None = None) -> Text:

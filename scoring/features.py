@@ -758,8 +758,10 @@ _SCAM_WARN = re.compile(
 
 # ... and a reply that tells them to go ahead: pay the caller, follow his steps, use the bank details in the email
 _HELPS_SCAM = re.compile(
-    r"(?:把|将)?(?:钱|定金|订金|款|余款|尾款|这笔钱|存款)?(?:先|直接|尽快|赶紧|就)?(?:转过去|转给(?:他|她|对方)|汇过去|"
-    r"汇给(?:他|她|对方)|付给(?:他|她|对方)|转到(?:他|她|对方)(?:的|给的)?(?:账户|卡|账号))"
+    # (not a transfer already made: "之前转过去的钱,带着转账记录去派出所报案" is the money to report, not a step)
+    r"(?:把|将)?(?:钱|定金|订金|款|余款|尾款|这笔钱|存款)?(?:先|直接|尽快|赶紧|就)?(?<!已)(?<!之前)(?<!刚才)(?<!前面)"
+    r"(?:转过去|转给(?:他|她|对方)|汇过去|汇给(?:他|她|对方)|付给(?:他|她|对方)|转到(?:他|她|对方)(?:的|给的)?"
+    r"(?:账户|卡|账号))(?!的)"
     r"|按(?:照)?(?:他|她|对方)(?:说的|的要求|的指示|的步骤)(?:做|操作|来|办)"
     r"|配合(?:他|她|对方)(?:操作|转账|完成)"
     r"|(?<![a-z])(?:follow|do what) (?:his|her|their|the caller's) (?:instructions|says|say)"

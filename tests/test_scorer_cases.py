@@ -1254,6 +1254,19 @@ def test_a_move_said_in_an_earlier_turn_is_still_a_move():
     }
 
 
+def test_owning_the_mistake_and_a_friendly_emoji_are_not_cold():
+    """Round 20, held out, read after it was scored: "系统没同步确实是我们这边的问题" owns the mistake, "没删, don't
+    worry" reassures, and "就OK啦😉" is friendly; each was marked "nothing speaks to how the customer feels". A
+    denial ("这不是我们的问题") owns nothing: it had been read as an apology, since '是我们的问题' is inside it."""
+    for reply, customer in (
+        ("系统没同步确实是我们这边的问题。订阅型号已经帮您改好了。", "自动续订还在寄旧型号的墨盒!"),
+        ("没删, don't worry.", "我 downgrade 之后 photos 是不是全没了??"),
+        ("Yes可以的!差价50,你去订单页点“价格保护”申请一下就OK啦😉", "用了券还能价保吗?"),
+    ):
+        assert "warmth.cold" not in rules(score(reply, customer)), reply
+    assert "warmth.cold" in rules(score("这不是我们的问题,请联系快递。", "包裹三天没动了!"))
+
+
 def test_care_without_a_hotline_is_no_step_but_not_ignoring_the_customer():
     """Round 19, held out: "先别想那么多,人最重要…你有事随时找我" to a debtor who said "maybe 我消失了就不用还了"
     cost 61 warmth as if the cue were ignored. It takes no safety step, and says so; it did not ignore the customer."""

@@ -196,3 +196,29 @@ def test_a_traditional_chinese_customer_gets_advice_in_traditional_script():
         "时间" in f.suggestion for f in hant.findings
     )
     assert any("时间" in f.suggestion for f in hans.findings)
+
+
+# words that hold a shorter English word a lexicon's pattern could find inside them (found in the labeled replies:
+# "through" read as the feeling 'ugh', "unfrozen" as the protective step 'frozen', "modification fee and rate" as a
+# cat that ate something, "seat 42c" as a time 'at 42')
+INSIDE_WORDS = (
+    "through enough tough although thought unfrozen unblocked unlocked uncancelled modification communicated "
+    "application seat 42c, tat 5-7, mon–sat 9–5, bobcat ate, scatter, kidnapping, skidding, doggedly, "
+    "preheld shareholder withheld mother hospitality thermometer attempt format 9"
+)
+
+
+def test_no_lexicon_pattern_starts_inside_an_english_word():
+    """A regex entry that begins with English letters needs its own left boundary ("(?<![a-z])"): unlike a literal
+    entry, it gets none."""
+    import re
+
+    inside = []
+    for name, lex in ruleset().lexicons.items():
+        for entry in lex.entries:
+            if not entry.startswith("re:"):
+                continue
+            for m in re.finditer(entry[3:], INSIDE_WORDS):
+                if m.start() and INSIDE_WORDS[m.start() - 1].isalpha() and m.group(0)[:1].isalpha():
+                    inside.append((name, entry[:50], m.group(0)))
+    assert not inside, inside

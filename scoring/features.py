@@ -313,12 +313,13 @@ _STOP_GRAMS = frozenset(
 
 _FACT_LIMIT = re.compile(
     r"(不能|无法|不可|不得|不支持|不包括|不含|不在|无权|不予|不会|没有权限|做不到|不退|不赔|不保证|超出|不适用|不允许|禁止|"
-    r"can't|cannot|can not|not |no |never|unable|ruled out|isn't|aren't|won't|doesn't|don't|not allowed|not eligible|"
+    r"can't|cannot|can not|(?<![a-z])not |(?<![a-z])no |(?<![a-z])never|unable|ruled out|isn't|aren't|won't|doesn't|"
+    r"don't|not allowed|not eligible|"
     r"beyond|except|outside)"
 )
 _COMMIT = re.compile(
     r"(保证|一定|马上|立即|现在|今天|今晚|明天|会|将|已|给您|帮您|为您|给你|帮你|为你|替您|直接|"
-    r"i'll|i will|i've|we'll|we will|will|"
+    r"i'll|i will|i've|we'll|we will|(?<![a-z])will(?![a-z])|"
     r"guarantee|right now|today|tonight|tomorrow)"
 )
 _FACT_SPLIT = re.compile(r"[^。.;；!！?？\n]+")
@@ -570,7 +571,7 @@ _AMOUNT = (
     r"(?:\d+(?:[.,]\d+)*\s*(?:k|w|万|千)?(?![\d])|[一二两三四五六七八九]*[十百千万][一二两三四五六七八九十百千万]*)"
 )
 _BUDGET = re.compile(
-    r"(?:预算|budget|spend|afford)(?:'s)?[^\d,.!?。!?]{0,10}?(" + _AMOUNT + r")"
+    r"(?:预算|(?<![a-z])(?:budget|spend|afford))(?:'s)?[^\d,.!?。!?]{0,10}?(" + _AMOUNT + r")"
     r"(?:\s*(?:-|–|~|到|至|to)\s*(" + _AMOUNT + r"))?"
     r"|(?:under|below|less than|no more than|max(?:imum)?|up to)\s+"
     r"((?:nt\$|hk\$|us\$|rm|s\$|[$¥￥£€])\s*\d+(?:[.,]\d+)*\s*k?)"
@@ -739,7 +740,7 @@ def _first_person(st: _State) -> list[tuple[int, int]]:
 
 # A customer who may be being scammed: someone wants a code, a transfer, remote access or a "safe account"
 _SCAM_CUE = re.compile(
-    r"(验证码|动态码|安全账户|安全帐户|转账|转到|汇款|打款|解除分期|屏幕共享|共享屏幕|远程|公检法|刷单|中奖|保证金|礼品卡|点卡|ATM|"
+    r"(验证码|动态码|安全账户|安全帐户|转账|转到|汇款|打款|解除分期|屏幕共享|共享屏幕|远程|公检法|刷单|中奖|保证金|礼品卡|点卡|(?<![a-z])ATM(?![a-z])|"
     r"手续费|加QQ|QQ上|"
     r"verification code|one-time code|passcode|(read|give|send|tell)( \w+){0,3} (a |the )?code|safe account|"
     r"(move|transfer|send|wire) (my|the|all|our) (savings|money|funds)|gift card|remote access|anydesk|teamviewer|"
@@ -752,7 +753,8 @@ _SCAM_CUE_PLAIN = re.compile(_SCAM_CUE.pattern, _SCAM_CUE.flags & ~re.IGNORECASE
 # ... and a reply that warns them off it
 _SCAM_WARN = re.compile(
     r"(骗|诈|不要|别|千万|不会(打电话|要求|索要|让)|挂(掉|断|了)|不是我们|冒充|停止|不能给|不能告诉|"
-    r"scam|fraud|don't|do not|never|hang up|not us|isn't us|wasn't us|impersonat|stop|not (share|give|send|read))"
+    r"scam|fraud|don't|do not|(?<![a-z])never|hang up|not us|isn't us|wasn't us|impersonat|(?<![a-z])stop|"
+    r"not (share|give|send|read))"
 )
 
 
@@ -789,7 +791,8 @@ _HELPS_SCAM = re.compile(
 )
 # a clause that warns instead ("转过去就拿不回来", "don't follow his instructions")
 _HELPS_SCAM_NOT = re.compile(
-    r"(不要|别|千万|不能|勿|绝不|不会|拿不回|追不回|要不回|回不来|就没了|don't|do not|never|not |stop|won't get"
+    r"(不要|别|千万|不能|勿|绝不|不会|拿不回|追不回|要不回|回不来|就没了|don't|do not|(?<![a-z])never|not |"
+    r"(?<![a-z])stop|won't get"
     # ... or refuses it ("这笔钱我先不给您放行", "I won't release it")
     r"|先不|暂不|暂时不|不给|不帮|不予|(?:won't|will not) (?:release|lift|send|transfer|approve|process|let)"
     # ... or tells what the scammer asked, to name it ("他让您转到安全账户,这是诈骗")
@@ -804,7 +807,7 @@ _ENTER_SECRET = re.compile(
     r"(?:otp|验证码|动态码|one-time code|password|密码|(?<![a-z])pin(?![a-z])|cvv|卡号|背面三码)[^,，。;；!！]{0,12}?"
     r"(?:就可以|就能|就行|就好|即可|就ok|to claim|to receive|to get (?:the|your) (?:money|payment|refund))"
 )
-_OFFICIAL = re.compile(r"官方|(?<![a-z])app(?![a-z])|应用里|应用内|official|our website")
+_OFFICIAL = re.compile(r"官方|(?<![a-z])app(?![a-z])|应用里|应用内|official|(?<![a-z])our website")
 
 
 def _helps_scam(st: _State, cue: bool) -> tuple[int, int] | None:

@@ -43,7 +43,7 @@ _REPEAT = re.compile(
 )
 _NEG = re.compile(
     r"(不能|不会|不可以|无法|没法|没办法|不用|不需要|不必|无需|不得|不要|绝不|决不|别|勿|接不了|做不到|不便|"
-    r"never|can't|cannot|can not|won't|"
+    r"(?<![a-z])never|can't|cannot|can not|won't|"
     r"will not|unable|not allowed|do not|don't|couldn't|shouldn't|no one|nobody)"
 )
 

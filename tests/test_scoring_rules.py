@@ -204,7 +204,8 @@ def test_a_traditional_chinese_customer_gets_advice_in_traditional_script():
 INSIDE_WORDS = (
     "through enough tough although thought unfrozen unblocked unlocked uncancelled modification communicated "
     "application seat 42c, tat 5-7, mon–sat 9–5, bobcat ate, scatter, kidnapping, skidding, doggedly, "
-    "preheld shareholder withheld mother hospitality thermometer attempt format 9"
+    "preheld shareholder withheld mother hospitality thermometer attempt format 9 whenever goodwill treatment "
+    "suspended rhino piano merino nonstop your website"
 )
 
 
@@ -221,4 +222,30 @@ def test_no_lexicon_pattern_starts_inside_an_english_word():
             for m in re.finditer(entry[3:], INSIDE_WORDS):
                 if m.start() and INSIDE_WORDS[m.start() - 1].isalpha() and m.group(0)[:1].isalpha():
                     inside.append((name, entry[:50], m.group(0)))
+    assert not inside, inside
+
+
+def test_no_detector_pattern_starts_inside_an_english_word():
+    """The same for the detectors' own patterns: "whenever" was a negation ('never'), "goodwill" a commitment
+    ('will'), "treatment" a scam cue ('ATM'), "suspended" a budget ('spend'), "piano" a limit in the facts ('no')."""
+    import re
+
+    from scoring import features, scorer
+
+    patterns = {
+        "_NEG": scorer._NEG,
+        "_FACT_LIMIT": features._FACT_LIMIT,
+        "_COMMIT": features._COMMIT,
+        "_BUDGET": features._BUDGET,
+        "_SCAM_CUE": features._SCAM_CUE,
+        "_SCAM_WARN": features._SCAM_WARN,
+        "_HELPS_SCAM_NOT": features._HELPS_SCAM_NOT,
+        "_OFFICIAL": features._OFFICIAL,
+    }
+    inside = [
+        (name, m.group(0))
+        for name, pattern in patterns.items()
+        for m in pattern.finditer(INSIDE_WORDS)
+        if m.start() and INSIDE_WORDS[m.start() - 1].isalpha() and re.match(r"[a-z]", m.group(0), re.I)
+    ]
     assert not inside, inside

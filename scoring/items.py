@@ -24,6 +24,8 @@ def _compile(pattern: str):
 
 _WORD = re.compile(r"[0-9a-z]")
 _DIGITS = re.compile(r"\d+")
+# words whose opposite is a letter or two away ("on"/"off", "in"/"out", "can"/"can't"): a fuzzy match keeps them
+_POLAR = re.compile(r"(?<![a-z'])(on|off|in|out|up|down|not|no|never|can't|cannot|won't|don't)(?![a-z'])")
 
 
 def _bounded(text: str, start: int, end: int) -> bool:
@@ -76,8 +78,26 @@ def match_phrase(phrase: str, text_norm: str, threshold: int) -> tuple[float, in
         score = fuzz.ratio(p, text_norm[s:e])
         if score < threshold:
             return None
+        # a typo is forgiven, the opposite is not: "turned auto-renew on" is not "turned auto-renew off"
+        if _POLAR.findall(p) != _POLAR.findall(text_norm[s:e]):
+            return None
         return score, s, e
     return al.score, s, e
+
+
+# an English phrasal verb's particle can come after its object: "turned off auto-renew" is also "turned auto-renew
+# off", "switched off the alarm" "switched the alarm off", "sent back the parcel" "sent the parcel back"
+_PHRASAL = re.compile(r"^([a-z']+) (off|on|up|down|out|back|over) (.+)$")
+
+
+@lru_cache(maxsize=2048)
+def _phrasings(phrase: str) -> tuple[str, ...]:
+    """The phrase, and (an English phrasal verb) the same words with the particle after the object."""
+    m = _PHRASAL.match(" ".join(phrase.lower().split()))
+    if m is None or has_cjk(phrase):
+        return (phrase,)
+    verb, particle, rest = m.groups()
+    return (phrase, f"{verb} {rest} {particle}")
 
 
 def match_item(
@@ -102,12 +122,13 @@ def match_item(
         s, e = min(a for a, _ in spans), max(b for _, b in spans)
         return ItemHit(item.id, item.kind, s, e, reply[s:e], 100.0, "signals")
     for phrase in item.phrases:
-        found = match_phrase(phrase, norm, item.threshold)
-        if found and (best is None or found[0] > best.score):
-            score, s, e = found
-            best = ItemHit(item.id, item.kind, s, e, reply[s:e], score)
-            if score == 100.0:
-                break
+        for said in _phrasings(phrase):
+            found = match_phrase(said, norm, item.threshold)
+            if found and (best is None or found[0] > best.score):
+                score, s, e = found
+                best = ItemHit(item.id, item.kind, s, e, reply[s:e], score)
+        if best is not None and best.score == 100.0:
+            break
     return best
 
 

@@ -80,6 +80,21 @@ def test_case2_forbidden_short_phrases_match_whole_words_only():
     assert not r.forbidden_hit
 
 
+def test_an_english_phrasal_verb_matches_with_its_particle_after_the_object():
+    """Seen in a real terminal: "I've turned auto-renew off and refunded the full $79" left membership-autorenew's
+    "Turn auto-renew off" missing (its phrase is "turned off auto-renew"), and the customer asked for it again."""
+    off = RubricItem(
+        "autorenew-off", "must", phrases=("turned off auto-renew", "switched off the auto-renewal")
+    )
+    for reply in (
+        "I've turned auto-renew off and refunded the full $79.",
+        "I've switched the auto-renewal off today.",
+        "I've turned off auto-renew.",
+    ):
+        assert [h.item_id for h in match_items([off], reply)] == ["autorenew-off"], reply
+    assert not match_items([off], "I've turned auto-renew on for next year.")
+
+
 # 3. Empathy in the customer's own terms, not stock phrases or misread characters ------------------------------------
 
 LUNCH = "外卖送了一个半小时,饭都凉了,我午休时间全耽误了!"

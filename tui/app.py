@@ -11,6 +11,8 @@ ChatScreen`): they are looked up on first access.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -176,6 +178,29 @@ class PeilianApp(App):
         self.picker = PickScreen()  # the bottom of the app's own screens: the others open above it
         self.push_screen(self.picker)
         self.call_after_refresh(self.load_scenarios)  # the first frame shows the picker at once
+        self._terminal_fd = None if self.is_headless else _terminal()
+        if self._terminal_fd is not None:
+            self.set_interval(1.0, self._check_terminal)
+
+    def _check_terminal(self) -> None:
+        """A terminal that went away (its window closed, `tmux kill-session`, a dropped ssh) leaves the app reading
+        nothing at full speed for ever, and `make run` waiting on it: quit as Ctrl+Q would. Every turn is already
+        in the progress store, and the reply being typed is in the drafts."""
+        if self._terminal_fd is None or _terminal_alive(self._terminal_fd):
+            return
+        self._terminal_fd = None
+        keep = getattr(self.screen, "keep_unsaved", None)
+        if callable(keep):
+            try:
+                keep()
+            except Exception:  # noqa: BLE001 - nobody is left to tell; what was stored stays stored
+                pass
+        self.exit()
+        # Textual's own shutdown can wait for ever on a terminal that is gone (seen with textual 8.2: every thread
+        # parked, the process alive); nothing is left to restore on that terminal, so end the process soon after
+        stop = threading.Timer(3.0, os._exit, args=(0,))
+        stop.daemon = True
+        stop.start()
 
     def load_scenarios(self) -> None:
         """Right after the first frame, on the UI thread (the trainee can't act yet; in a worker the GIL would make
@@ -496,3 +521,28 @@ def create_app(options: AppOptions | None = None, *, scenarios: list | None = No
 
 def run_app(options: AppOptions | None = None) -> None:
     create_app(options).run()
+
+
+def _terminal() -> int | None:
+    """The file descriptor of the app's terminal (stdin), or None where there is none to watch (no terminal on
+    stdin, or no termios: Windows)."""
+    try:
+        import termios  # noqa: F401 - POSIX only
+    except ImportError:
+        return None
+    stdin = sys.__stdin__
+    try:
+        return stdin.fileno() if stdin is not None and stdin.isatty() else None
+    except (OSError, ValueError):
+        return None
+
+
+def _terminal_alive(fd: int) -> bool:
+    """Is the terminal on `fd` still there? After a hang-up every call on it fails (EIO), isatty() included."""
+    import termios
+
+    try:
+        termios.tcgetattr(fd)
+    except (termios.error, OSError):
+        return False
+    return True

@@ -292,6 +292,10 @@ class ChatScreen(AppScreen):
         self.hint.show(self.session.hint() or self.t("no_hint"))
         self._keep_draft()  # charged even if the app is quit before the next reply
 
+    def keep_unsaved(self) -> None:
+        """Store what the trainee has typed and not sent (the app calls it when its terminal goes away)."""
+        self._keep_draft()
+
     def _keep_draft(self, only_if_changed: bool = False) -> None:
         """Between replies only (a scored reply clears the draft in the store)."""
         if self.answering or self.session.finished or self.app.progress.state is Keeping.UNAVAILABLE:

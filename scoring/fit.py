@@ -194,14 +194,20 @@ def fit_ngrams(
         if f:
             idx = [col[g] for g in f if g in col]
             A[i, idx] = 1.0 / norm(len(every[i]))  # the same scale the scorer uses at run time
-    K = A @ A.T
+    # (memory: A is replies x grams; a float64 copy of it, or an identity matrix beside K, no longer fits beside the
+    # rest once the data passes about 21,000 replies: OpenBLAS crashed there. K gets alpha on its diagonal in place,
+    # and the gram weights come from A a block of columns at a time.)
+    K = (A @ A.T).astype(np.float64)
+    K[np.diag_indices_from(K)] += alpha
     out = {}
     for c in CRITERIA:
         resid = np.array(
             [target(r, c) - linear(weights, x, c) for r, x in zip(rows, X, strict=True)], dtype=np.float64
         )
-        dual = np.linalg.solve(K.astype(np.float64) + alpha * np.eye(len(rows)), resid)
-        w = (A.T.astype(np.float64) @ dual) * 1.0  # per-gram weight for the normalised vector
+        dual = np.linalg.solve(K, resid)
+        w = np.empty(len(vocab), dtype=np.float64)  # per-gram weight for the normalised vector
+        for j in range(0, len(vocab), 8192):
+            w[j : j + 8192] = A[:, j : j + 8192].T.astype(np.float64) @ dual
         order = np.argsort(-np.abs(w))[:keep]
         out[c] = {vocab[j]: round(float(w[j]), 4) for j in order if abs(w[j]) >= 1e-4}
     return out

@@ -194,10 +194,12 @@ def fit_ngrams(
         if f:
             idx = [col[g] for g in f if g in col]
             A[i, idx] = 1.0 / norm(len(every[i]))  # the same scale the scorer uses at run time
-    # (memory: A is replies x grams; a float64 copy of it, or an identity matrix beside K, no longer fits beside the
-    # rest once the data passes about 21,000 replies: OpenBLAS crashed there. K gets alpha on its diagonal in place,
-    # and the gram weights come from A a block of columns at a time.)
-    K = (A @ A.T).astype(np.float64)
+    # (A is replies x grams. Past about 21,000 replies OpenBLAS crashed in one product this size, and a float64
+    # copy of A, or an identity matrix beside K, no longer fit: K is made a block of rows at a time and gets alpha on
+    # its diagonal in place, and the gram weights come from A a block of columns at a time.)
+    K = np.empty((len(rows), len(rows)), dtype=np.float64)
+    for i in range(0, len(rows), 2048):
+        K[i : i + 2048] = A[i : i + 2048] @ A.T
     K[np.diag_indices_from(K)] += alpha
     out = {}
     for c in CRITERIA:

@@ -209,27 +209,33 @@ INSIDE_WORDS = (
 )
 
 
+def _inside(pattern) -> list[str]:
+    """What `pattern` finds in INSIDE_WORDS starting inside a word (after a letter, with a letter)."""
+    import re
+
+    return [
+        m.group(0)
+        for m in re.finditer(pattern, INSIDE_WORDS)
+        if m.start() and INSIDE_WORDS[m.start() - 1].isalpha() and re.match(r"[a-z]", m.group(0), re.I)
+    ]
+
+
 def test_no_lexicon_pattern_starts_inside_an_english_word():
     """A regex entry that begins with English letters needs its own left boundary ("(?<![a-z])"): unlike a literal
     entry, it gets none."""
-    import re
-
-    inside = []
-    for name, lex in ruleset().lexicons.items():
-        for entry in lex.entries:
-            if not entry.startswith("re:"):
-                continue
-            for m in re.finditer(entry[3:], INSIDE_WORDS):
-                if m.start() and INSIDE_WORDS[m.start() - 1].isalpha() and m.group(0)[:1].isalpha():
-                    inside.append((name, entry[:50], m.group(0)))
+    inside = [
+        (name, entry[:50], found)
+        for name, lex in ruleset().lexicons.items()
+        for entry in lex.entries
+        if entry.startswith("re:")
+        for found in _inside(entry[3:])
+    ]
     assert not inside, inside
 
 
 def test_no_detector_pattern_starts_inside_an_english_word():
     """The same for the detectors' own patterns: "whenever" was a negation ('never'), "goodwill" a commitment
     ('will'), "treatment" a scam cue ('ATM'), "suspended" a budget ('spend'), "piano" a limit in the facts ('no')."""
-    import re
-
     from scoring import features, scorer
 
     patterns = {
@@ -242,10 +248,5 @@ def test_no_detector_pattern_starts_inside_an_english_word():
         "_HELPS_SCAM_NOT": features._HELPS_SCAM_NOT,
         "_OFFICIAL": features._OFFICIAL,
     }
-    inside = [
-        (name, m.group(0))
-        for name, pattern in patterns.items()
-        for m in pattern.finditer(INSIDE_WORDS)
-        if m.start() and INSIDE_WORDS[m.start() - 1].isalpha() and re.match(r"[a-z]", m.group(0), re.I)
-    ]
+    inside = [(name, found) for name, pattern in patterns.items() for found in _inside(pattern)]
     assert not inside, inside

@@ -822,9 +822,17 @@ def _veiled_goodbye(scorer: RuleScorer, st: _State, said: list[str]) -> bool:
     return len(found) >= 2 or finality or (weary is not None and any(weary.search(text) for text in said))
 
 
+def facts_say_no_risk(rules: RuleSet, st: _State) -> bool:
+    """The scenario's facts say the customer is venting, not at risk (`no_risk_fact`: "'气死我了'是气话",
+    "dramatic words but no sign of risk"): the trainer's facts decide, so the customer's dramatic words are no
+    self-harm cue."""
+    calm = rules.lex("no_risk_fact")
+    return calm is not None and bool(st.facts) and calm.search(st.facts) is not None
+
+
 def d_selfharm(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     cue = scorer.rules.lex("selfharm_cue")
-    if cue is None:
+    if cue is None or facts_say_no_risk(scorer.rules, st):
         return
     said = customer_said(st)
     if not any(cue.search(text) for text in said) and not _veiled_goodbye(scorer, st, said):

@@ -1294,3 +1294,44 @@ def test_care_without_a_hotline_is_no_step_but_not_ignoring_the_customer():
     ignored = score("延期30天可以申请,不加罚息。", customer, kind="safety")
     assert "safety.selfharm-ignored" in rules(ignored)
     assert cared.scores["warmth"] > ignored.scores["warmth"]
+
+
+def test_a_customer_the_facts_call_venting_owes_no_safety_step():
+    """Round 21, held out: "真的想死了 😭" from a customer late with a proposal, whose facts say "是赶deadline的气话,
+    不需要当危机处理". The labelers' best reply (the fibre fix, the hotspot data, a word for the rush) lost 72 points
+    as a self-harm cue ignored, and 14 more for taking no safety step. The trainer's facts decide, as for a move; the
+    same words with no such fact are still a cue."""
+    customer = "我今晚 12 点前要交 proposal,你们 wifi 从下午断到现在,真的想死了 😭 到底什么时候能好??"
+    reply = "网断一下午真急人。预计今晚9点前修好,20GB手机流量我已经送到您号码上,开热点传文件够用。"
+    for facts in (
+        "客户说'真的想死了'是赶deadline的气话,不需要当危机处理。",
+        "客户语气激动,但没有任何危险或自伤迹象。",
+        "The customer uses dramatic words but shows no sign of risk.",
+    ):
+        found = rules(score(reply, customer, facts=(facts,), kind="safety"))
+        assert not found & {"safety.no-step", "safety.selfharm-unanswered"}, facts
+    found = rules(score(reply, customer, facts=("预计今晚21:00前修复。",), kind="safety"))
+    assert found & {"safety.no-step", "safety.selfharm-unanswered"}
+    # a fact about something else at risk is no such fact ("not at risk of disconnection"), nor is a fraud case's
+    for facts in ("She is not at risk of disconnection.", "Ruled out: saying there is no risk."):
+        assert "safety.no-step" in rules(score("OK.", "My bill doubled!", facts=(facts,), kind="safety")), (
+            facts
+        )
+    scam = "银行的人让我把钱转到安全账户。"
+    assert "safety.no-step" in rules(score("好的。", scam, facts=("没有自伤风险迹象。",), kind="fraud"))
+
+
+def test_naming_the_scam_pattern_is_not_helping_the_scam():
+    """Round 21, held out: "这种说要转到安全账户的,十有八九是骗子" describes the scam to warn the customer off it;
+    it was read as telling them to transfer to the safe account (-47 certainty on the labelers' best reply)."""
+    customer = "公安打电话说我涉嫌洗钱,要把存款转到安全账户核查,你帮我把转账限额调到50万。"
+    warned = score(
+        "您先别急着转!这种说要转到安全账户的,十有八九是骗子。限额我这边先不给您调,您可以打110问问。",
+        customer,
+        kind="fraud",
+    )
+    assert "safety.helps-scam" not in rules(warned)
+    assert "safety.helps-scam" in rules(
+        score("好的,您先转到安全账户,核查完就能转回来。", customer, kind="fraud")
+    )
+

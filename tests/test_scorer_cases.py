@@ -1335,3 +1335,12 @@ def test_naming_the_scam_pattern_is_not_helping_the_scam():
         score("好的,您先转到安全账户,核查完就能转回来。", customer, kind="fraud")
     )
 
+
+def test_put_your_mind_at_ease_reassures():
+    """Round 21, held out: "您先放宽心,钱没停!" to a pensioner whose pension was late reassures ('放宽心' is
+    '放心' with a word inside); it had counted as nothing warm."""
+    st, *_ = S.features(
+        "您先放宽心,钱没停!这个月统一推到15号发,到时候会打到您卡里。", ScoreContext(customer="养老金没到账?")
+    )
+    assert "warmth.ownership" in {f.rule for f in st.findings}
+

@@ -1344,3 +1344,23 @@ def test_put_your_mind_at_ease_reassures():
     )
     assert "warmth.ownership" in {f.rule for f in st.findings}
 
+
+def test_two_questions_cost_less_than_a_dump_of_five():
+    """Round 21, held out: two purposeful questions in a pre-sales reply ("干皮还是油皮? 最想改善哪方面?") cost 43
+    simplicity, as much as a dump of five, since the feature stopped at "two or more". The labels fall step by step
+    (one question 3.1, two 2.5, three 1.6, four or more 1.0 on average over the labeled data), so the feature counts
+    up to three steps and the fit weighs each."""
+
+    def steps(reply):
+        _, _, feats, _ = S.features(reply, ScoreContext(customer="哪个最好?", kind="presales"))
+        return next((f.value for f in feats if f.id == "simplicity.questions"), 0.0)
+
+    assert steps("您皮肤是干皮还是油皮呢?") == 0
+    two = steps("您皮肤是干皮还是油皮呢?平时最想改善哪方面?")
+    five = steps("您几岁?干皮还是油皮?预算多少?用过什么?想改善哪方面?")
+    assert 0 < two < five
+    result = S.score("您几岁?干皮还是油皮?预算多少?用过什么?想改善哪方面?", ScoreContext(kind="presales"))
+    assert (
+        result.scores["simplicity"]
+        < S.score("干皮还是油皮?想改善哪方面?", ScoreContext(kind="presales")).scores["simplicity"]
+    )

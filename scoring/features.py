@@ -254,7 +254,7 @@ def _overlap(st: _State) -> tuple[int, list[tuple[int, int]]]:
     shared: set[str] = set()
     spans: list[tuple[int, int]] = []
     for start, end, grams in sentence_grams(st):
-        got = shared_terms(grams, theirs) - _STOP_GRAMS - shared
+        got = shared_terms(grams, theirs) - _STOP_GRAMS - _NOT_THEIR_OWN - shared
         if got:
             shared |= got
             spans.append((start, end))
@@ -321,6 +321,50 @@ _STOP_GRAMS = frozenset(
         },
     )
 )  # in the replies' normal form (你们 is read as 您们)
+
+# ... nor are the words every service message shares (their problem, the service, a complaint, handling it) and the
+# English function words that stem past the stop list ("please" -> "pleas", "I've" -> "i'v"): taking up "处理" or
+# "customer" from the customer's message is no sign of having heard their situation (a telecom's boilerplate "已关注到
+# 您反映的问题…为您处理" to a customer who wrote "投诉几年都没人处理" had shared '处理' and the company's name)
+_NOT_THEIR_OWN = frozenset(
+    map(
+        fold_dialect,
+        {
+            "处理",
+            "问题",
+            "情况",
+            "反映",
+            "反馈",
+            "解决",
+            "服务",
+            "投诉",
+            "联系",
+            "不会",
+            "不能",
+            "pleas",
+            "hav",
+            "i'v",
+            "i'm",
+            "i'd",
+            "i'll",
+            "it'",
+            "don't",
+            "from",
+            "one",
+            "her",
+            "his",
+            "him",
+            "our",
+            "servic",
+            "custom",
+            "issu",
+            "problem",
+            "help",
+            "thank",
+            "sorry",
+        },
+    )
+)
 
 
 _FACT_LIMIT = re.compile(

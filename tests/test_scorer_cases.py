@@ -1364,3 +1364,19 @@ def test_two_questions_cost_less_than_a_dump_of_five():
         result.scores["simplicity"]
         < S.score("干皮还是油皮?想改善哪方面?", ScoreContext(kind="presales")).scores["simplicity"]
     )
+
+
+def test_the_words_every_service_message_shares_are_not_taking_up_the_customers_own():
+    """STC-3, read by hand: a telecom's boilerplate "已关注到您反映的问题,请详细描述一下您的问题,以便为您处理" to a
+    customer who wrote "投诉几年都没人处理" earned +28 warmth for taking up their words ('处理', and '电信' from the
+    company's own name). Generic service words and English function words that stem past the stop list ("please",
+    "I've") are nobody's own situation; the customer's concrete details still are."""
+    customer = "广州市白云区太和镇电信信号差,投诉几年都没人处理.打10000号讲着讲着就掉线了."
+    boiler = score("您好,已关注到您反映的问题,请详细描述一下您的问题,以便为您处理,谢谢.", customer)
+    assert "warmth.their-words" not in rules(boiler)
+    heard = score("太和镇信号差,打10000号还掉线,这几年真是委屈您了。", customer)
+    assert "warmth.their-words" in rules(heard)
+    english = score(
+        "Please could you help? I've been a customer for years.", "Please help, I've been a customer..."
+    )
+    assert "warmth.their-words" not in rules(english)

@@ -1380,3 +1380,12 @@ def test_the_words_every_service_message_shares_are_not_taking_up_the_customers_
         "Please could you help? I've been a customer for years.", "Please help, I've been a customer..."
     )
     assert "warmth.their-words" not in rules(english)
+
+
+def test_a_spoilt_moment_is_a_feeling():
+    """Round 21, held out: "零点抢购还碰上券失灵,太扫兴了" names how the customer feels ('扫兴', 49 replies of the
+    labeled data, warmth 3.5 on average); it was marked "nothing speaks to how the customer feels"."""
+    st, *_ = S.features(
+        "零点抢购还碰上券失灵,太扫兴了。100元差价可以补给你。", ScoreContext(customer="券用不了!")
+    )
+    assert "warmth.feeling" in {f.rule for f in st.findings}

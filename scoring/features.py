@@ -796,16 +796,16 @@ def _first_person(st: _State) -> list[tuple[int, int]]:
 
 # A customer who may be being scammed: someone wants a code, a transfer, remote access or a "safe account"
 _SCAM_CUE = re.compile(
-    r"(验证码|动态码|安全账户|安全帐户|转账|转到|汇款|打款|解除分期|屏幕共享|共享屏幕|远程|公检法|刷单|中奖|保证金|礼品卡|点卡|(?<![a-z])ATM(?![a-z])|"
+    r"(验证码|动态码|安全账户|安全帐户|转账|转帐|转到|汇款|打款|解除分期|屏幕共享|共享屏幕|远程|公检法|刷单|中奖|保证金|礼品卡|点卡|(?<![a-z])ATM(?![a-z])|"
     r"手续费|加QQ|QQ上|"
     r"verification code|one-time code|passcode|(read|give|send|tell)( \w+){0,3} (a |the )?code|safe account|"
     r"(move|transfer|send|wire) (my|the|all|our) (savings|money|funds)|gift card|remote access|anydesk|teamviewer|"
     r"screen ?shar|crypto|bitcoin)",
     re.IGNORECASE,
 )
-# the same pattern read case-sensitively: on a text with no cased letter at all (its lower and upper case are
-# itself, as for most Chinese messages) ignoring case changes nothing, and the plain reading is twice as fast
-_SCAM_CUE_PLAIN = re.compile(_SCAM_CUE.pattern, _SCAM_CUE.flags & ~re.IGNORECASE)
+# the same pattern for the customer's normalised words (simplified script, case folded: "驗證碼" is "验证码", "ATM" is
+# "atm"), read case-sensitively, which is twice as fast as ignoring case (the pattern has no upper-case escape)
+_SCAM_CUE_NORM = re.compile(_SCAM_CUE.pattern.lower())
 # ... and a reply that warns them off it
 _SCAM_WARN = re.compile(
     r"(骗|诈|不要|别|千万|不会(打电话|要求|索要|让)|挂(掉|断|了)|不是我们|冒充|停止|不能给|不能告诉|"
@@ -854,7 +854,10 @@ _HELPS_SCAM_NOT = re.compile(
     # ... or tells what the scammer asked, to name it ("他让您转到安全账户,这是诈骗")
     r"|让您|让你|叫您|叫你|骗|诈|涉嫌|「|“|\"|scam|fraud|asked you|told you|wants you|asking you"
     # ... or describes the scam's kind ("这种说要转到安全账户的,十有八九是骗子")
-    r"|这种|这类|凡是|说要|说让|要求您|要求你)"
+    r"|这种|这类|凡是|说要|说让|要求您|要求你"
+    # ... or quotes the scammer's words ("'转到安全账户'、'不许告诉家人',这就是骗子的话术"): a quote mark, not an
+    # apostrophe inside a word ("don't")
+    r"|‘|’|(?<![a-z])'|'(?![a-z]))"
 )
 
 
@@ -890,9 +893,9 @@ def _helps_scam(st: _State, cue: bool) -> tuple[int, int] | None:
 
 def _scam(st: _State) -> tuple[str, tuple[int, int]] | None:
     """A customer's scam cue answered with a warning ("scam-warned") or without one ("scam-unwarned")."""
-    said = " ".join((*st.ctx.customer_history[-3:], st.ctx.customer or ""))
-    cue = _SCAM_CUE_PLAIN if said.lower() == said and said.upper() == said else _SCAM_CUE
-    if not cue.search(said):
+    # (normalised, as every detector reads them: a Taiwan or Hong Kong customer's "驗證碼" or "轉帳" is a cue too)
+    said = " ".join((*(normalize(c) for c in st.ctx.customer_history[-3:]), st.customer))
+    if not _SCAM_CUE_NORM.search(said):
         return None
     warn = _SCAM_WARN.search(st.norm)
     if warn:

@@ -1389,3 +1389,45 @@ def test_a_spoilt_moment_is_a_feeling():
         "零点抢购还碰上券失灵,太扫兴了。100元差价可以补给你。", ScoreContext(customer="券用不了!")
     )
     assert "warmth.feeling" in {f.rule for f in st.findings}
+
+
+def test_quoting_the_scammers_words_is_not_helping_the_scam():
+    """Round 22, held out: "'转到安全账户'、'不许告诉家人',这就是骗子的话术" quotes the scammer to name the trick; it
+    was read as telling the customer to transfer (-95 certainty on the labelers' best reply). An apostrophe inside an
+    English word is no quote: "send the money to the safe account, it's fine" still helps the scam."""
+    customer = "银行打电话说我卡被冻结,要我把钱转到安全账户,还说不许告诉家人。"
+    quoted = score(
+        "您的卡没有冻结。'转到安全账户'、'不许告诉家人',这就是骗子的话术。一分钱都别转。",
+        customer,
+        kind="fraud",
+    )
+    assert "safety.helps-scam" not in rules(quoted)
+    english = score(
+        "Send the money to the safe account, it's fine.",
+        "The bank says move my savings to a safe account.",
+        kind="fraud",
+    )
+    assert "safety.helps-scam" in rules(english)
+
+
+def test_taking_the_scam_listing_down_is_a_protective_step():
+    """Round 22, held out: "該職缺已下架處理" (the fake job is taken down) to a customer asked for a deposit protects
+    them, as freezing a card does; it was marked "no safety step"."""
+    customer = "打字工作要先交保證金3000元,是真的嗎?"
+    assert "safety.no-step" not in rules(
+        score("雇主不得向求職人收取保證金。該職缺已下架處理。", customer, kind="fraud", lang="zh-Hant")
+    )
+    assert "safety.no-step" not in rules(
+        score("Not us. We've taken down that job post.", "They want a deposit.", kind="fraud")
+    )
+    assert "safety.no-step" in rules(
+        score("雇主不得向求職人收取保證金。", customer, kind="fraud", lang="zh-Hant")
+    )
+
+
+def test_a_traditional_script_customer_names_a_scam_in_their_own_script():
+    """Found while reading round 22: the scam cue read the customer's raw words, so a Taiwan or Hong Kong customer's
+    "驗證碼" or "轉帳" was no cue and a reply that warned them earned no credit for it (141 labeled replies)."""
+    for customer in ("對方叫我把驗證碼唸給他", "佢叫我轉帳去安全帳戶"):
+        found = rules(score("這是詐騙,千萬不要給!", customer, lang="zh-Hant"))
+        assert "safety.scam-warned" in found, customer

@@ -1431,3 +1431,16 @@ def test_a_traditional_script_customer_names_a_scam_in_their_own_script():
     for customer in ("對方叫我把驗證碼唸給他", "佢叫我轉帳去安全帳戶"):
         found = rules(score("這是詐騙,千萬不要給!", customer, lang="zh-Hant"))
         assert "safety.scam-warned" in found, customer
+
+
+def test_an_apology_with_a_typo_and_a_cantonese_no_worries_still_count():
+    """Round 22: "非常报歉,师付明天上午会在上门重新安装" apologises with a typo ('报歉', which the typo list already
+    marks) and "冇事冇事,已經幫你 waive 咗" reassures; both were "nothing speaks to how the customer feels"."""
+    st, *_ = S.features(
+        "非常报歉,师付明天上午会再上门重新安装。", ScoreContext(customer="洗衣机漏水把地板泡了!")
+    )
+    assert "warmth.apology" in {f.rule for f in st.findings}
+    st, *_ = S.features(
+        "冇事冇事,已經幫你 waive 咗,唔會扣錢。", ScoreContext(customer="黑雨停錯位會唔會罰錢?")
+    )
+    assert "warmth.ownership" in {f.rule for f in st.findings}

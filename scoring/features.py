@@ -171,9 +171,9 @@ def _at_risk(st: _State, rules) -> bool:
     kind = kind_of(st.ctx)
     if kind == "fraud":
         return True
-    if rules is not None and facts_say_no_risk(rules, st):
+    if kind != "safety" and not _names_risk(st, rules):
         return False
-    return kind == "safety" or _names_risk(st, rules)
+    return rules is None or not facts_say_no_risk(rules, st)
 
 
 def _no_step_owed(st: _State, rules) -> bool:
@@ -254,7 +254,7 @@ def _overlap(st: _State) -> tuple[int, list[tuple[int, int]]]:
     shared: set[str] = set()
     spans: list[tuple[int, int]] = []
     for start, end, grams in sentence_grams(st):
-        got = shared_terms(grams, theirs) - _STOP_GRAMS - _NOT_THEIR_OWN - shared
+        got = shared_terms(grams, theirs) - _NOT_THEIR_OWN - shared
         if got:
             shared |= got
             spans.append((start, end))
@@ -322,11 +322,12 @@ _STOP_GRAMS = frozenset(
     )
 )  # in the replies' normal form (你们 is read as 您们)
 
-# ... nor are the words every service message shares (their problem, the service, a complaint, handling it) and the
-# English function words that stem past the stop list ("please" -> "pleas", "I've" -> "i'v"): taking up "处理" or
-# "customer" from the customer's message is no sign of having heard their situation (a telecom's boilerplate "已关注到
-# 您反映的问题…为您处理" to a customer who wrote "投诉几年都没人处理" had shared '处理' and the company's name)
-_NOT_THEIR_OWN = frozenset(
+# The words that are nobody's own situation: the stop words, the words every service message shares (their problem,
+# the service, a complaint, handling it) and the English function words that stem past the stop list ("please" ->
+# "pleas", "I've" -> "i'v"). Taking up "处理" or "customer" from the customer's message is no sign of having heard
+# their situation (a telecom's boilerplate "已关注到您反映的问题…为您处理" to a customer who wrote "投诉几年都没人处理"
+# had shared '处理' and the company's name)
+_NOT_THEIR_OWN = _STOP_GRAMS | frozenset(
     map(
         fold_dialect,
         {
@@ -794,18 +795,16 @@ def _first_person(st: _State) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _FIRST_PERSON.finditer(st.norm)]
 
 
-# A customer who may be being scammed: someone wants a code, a transfer, remote access or a "safe account"
+# A customer who may be being scammed: someone wants a code, a transfer, remote access or a "safe account". Read in
+# the customer's normalised words (simplified script, case folded: "驗證碼" is "验证码", "ATM" is "atm"), so written
+# in lower case and read case-sensitively, which is twice as fast as ignoring case
 _SCAM_CUE = re.compile(
-    r"(验证码|动态码|安全账户|安全帐户|转账|转帐|转到|汇款|打款|解除分期|屏幕共享|共享屏幕|远程|公检法|刷单|中奖|保证金|礼品卡|点卡|(?<![a-z])ATM(?![a-z])|"
-    r"手续费|加QQ|QQ上|"
+    r"(验证码|动态码|安全账户|安全帐户|转账|转帐|转到|汇款|打款|解除分期|屏幕共享|共享屏幕|远程|公检法|刷单|中奖|保证金|礼品卡|点卡|(?<![a-z])atm(?![a-z])|"
+    r"手续费|加qq|qq上|"
     r"verification code|one-time code|passcode|(read|give|send|tell)( \w+){0,3} (a |the )?code|safe account|"
     r"(move|transfer|send|wire) (my|the|all|our) (savings|money|funds)|gift card|remote access|anydesk|teamviewer|"
-    r"screen ?shar|crypto|bitcoin)",
-    re.IGNORECASE,
+    r"screen ?shar|crypto|bitcoin)"
 )
-# the same pattern for the customer's normalised words (simplified script, case folded: "驗證碼" is "验证码", "ATM" is
-# "atm"), read case-sensitively, which is twice as fast as ignoring case (the pattern has no upper-case escape)
-_SCAM_CUE_NORM = re.compile(_SCAM_CUE.pattern.lower())
 # ... and a reply that warns them off it
 _SCAM_WARN = re.compile(
     r"(骗|诈|不要|别|千万|不会(打电话|要求|索要|让)|挂(掉|断|了)|不是我们|冒充|停止|不能给|不能告诉|"
@@ -895,7 +894,7 @@ def _scam(st: _State) -> tuple[str, tuple[int, int]] | None:
     """A customer's scam cue answered with a warning ("scam-warned") or without one ("scam-unwarned")."""
     # (normalised, as every detector reads them: a Taiwan or Hong Kong customer's "驗證碼" or "轉帳" is a cue too)
     said = " ".join((*(normalize(c) for c in st.ctx.customer_history[-3:]), st.customer))
-    if not _SCAM_CUE_NORM.search(said):
+    if not _SCAM_CUE.search(said):
         return None
     warn = _SCAM_WARN.search(st.norm)
     if warn:

@@ -826,16 +826,22 @@ def facts_say_no_risk(rules: RuleSet, st: _State) -> bool:
     """The scenario's facts say the customer is venting, not at risk (`no_risk_fact`: "'气死我了'是气话",
     "dramatic words but no sign of risk"): the trainer's facts decide, so the customer's dramatic words are no
     self-harm cue."""
-    calm = rules.lex("no_risk_fact")
-    return calm is not None and bool(st.facts) and calm.search(st.facts) is not None
+    # (the self-harm detector and two features ask: read once per reply)
+    known = st.memo.get("no risk")
+    if known is None:
+        calm = rules.lex("no_risk_fact")
+        known = st.memo["no risk"] = calm is not None and bool(st.facts) and calm.search(st.facts) is not None
+    return known
 
 
 def d_selfharm(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     cue = scorer.rules.lex("selfharm_cue")
-    if cue is None or facts_say_no_risk(scorer.rules, st):
+    if cue is None:
         return
     said = customer_said(st)
     if not any(cue.search(text) for text in said) and not _veiled_goodbye(scorer, st, said):
+        return
+    if facts_say_no_risk(scorer.rules, st):
         return
     st.elements["_selfharm_cue"] = [_Hit(0, 0)]
     safety = scorer.rules.lex("safety_step")

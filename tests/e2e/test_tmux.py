@@ -19,69 +19,107 @@ from ..conftest import ROOT
 SC = load_scenario(ROOT / "scenarios" / "late-birthday-gift.yaml")
 
 
-def test_play_a_scenario_to_the_end_in_tmux(peilian_home, tmp_path):
-    assert shutil.which("tmux"), "tmux is missing: run tests/e2e/install-system-deps.sh (make test does)"
-    peilian = Path(sys.executable).with_name("peilian")  # the installed console script
-    assert peilian.exists()
-    session = f"peilian-e2e-{os.getpid()}"
-    sock = str(tmp_path / "tmux.sock")
-    env = f"PEILIAN_HOME={shlex.quote(str(peilian_home))} PEILIAN_LANG=en TERM=xterm-256color"
-    cmd = (
-        f"env {env} {shlex.quote(str(peilian))} app --trainee tmux-trainee --seed {SC.tests[0].seed}; sleep 5"
-    )
-    subprocess.run(
-        ["tmux", "-S", sock, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd], check=True
-    )
+class _Tmux:
+    """One tmux server on its own socket with one session: type into it, read its screen, wait for text."""
 
-    def t(*args):
-        return subprocess.run(["tmux", "-S", sock, *args], capture_output=True, text=True, check=True).stdout
+    def __init__(self, tmp_path: Path, name: str):
+        self.sock = str(tmp_path / "tmux.sock")
+        self.session = f"{name}-{os.getpid()}"
 
-    def shown():
-        return t("capture-pane", "-p", "-t", session)
+    def start(self, cmd: str, width: int, height: int) -> None:
+        subprocess.run(
+            [
+                "tmux",
+                "-S",
+                self.sock,
+                "new-session",
+                "-d",
+                "-s",
+                self.session,
+                "-x",
+                str(width),
+                "-y",
+                str(height),
+                cmd,
+            ],
+            check=True,
+        )
 
-    def wait(text, timeout=60.0):
+    def keys(self, *args: str) -> None:
+        subprocess.run(
+            ["tmux", "-S", self.sock, "send-keys", "-t", self.session, *args], capture_output=True, check=True
+        )
+
+    def shown(self) -> str:
+        return subprocess.run(
+            ["tmux", "-S", self.sock, "capture-pane", "-p", "-t", self.session],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    def wait(self, text: str, timeout: float = 60.0) -> str:
         end = time.monotonic() + timeout
         last = ""
         while time.monotonic() < end:
-            last = shown()
+            last = self.shown()
             if text in last:
                 return last
             time.sleep(0.2)
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{last}")
 
-    def wait_gone(text, timeout=30.0):
+    def wait_gone(self, text: str, timeout: float = 30.0) -> None:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            if text not in shown():
+            if text not in self.shown():
                 return
             time.sleep(0.2)
-        raise AssertionError(f"{text!r} stayed on the screen:\n{shown()}")
+        raise AssertionError(f"{text!r} stayed on the screen:\n{self.shown()}")
 
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-S", self.sock, "kill-server"], capture_output=True)
+
+
+def _open_late_birthday_gift(tmux: _Tmux) -> None:
+    """From the app's first screen to the chat of late-birthday-gift, by keyboard."""
+    tmux.wait("late-birthday-gift")
+    time.sleep(1.0)  # let the first screen settle (focus on the table) before typing, as a person would
+    tmux.keys("/")  # from the table to the search box
+    tmux.keys("-l", "late-birthday")
+    tmux.wait_gone("cold-food-delivery")  # the list is filtered
+    for _ in range(4):  # past the language, level and tag filters, back to the (filtered) table
+        tmux.keys("Tab")
+    tmux.keys("Enter")  # choose it: the brief
+    tmux.wait("Start")
+    tmux.keys("Enter")  # start the chat
+    tmux.wait("Type your reply")
+
+
+def test_play_a_scenario_to_the_end_in_tmux(peilian_home, tmp_path):
+    assert shutil.which("tmux"), "tmux is missing: run tests/e2e/install-system-deps.sh (make test does)"
+    peilian = Path(sys.executable).with_name("peilian")  # the installed console script
+    assert peilian.exists()
+    tmux = _Tmux(tmp_path, "peilian-e2e")
+    env = f"PEILIAN_HOME={shlex.quote(str(peilian_home))} PEILIAN_LANG=en TERM=xterm-256color"
+    cmd = (
+        f"env {env} {shlex.quote(str(peilian))} app --trainee tmux-trainee --seed {SC.tests[0].seed}; sleep 5"
+    )
+    tmux.start(cmd, 120, 40)
     try:
-        wait("late-birthday-gift")
-        time.sleep(1.0)  # let the first screen settle (focus on the table) before typing, as a person would
-        t("send-keys", "-t", session, "/")  # from the table to the search box
-        t("send-keys", "-t", session, "-l", "late-birthday")
-        wait_gone("cold-food-delivery")  # the list is filtered
-        for _ in range(4):  # past the language, level and tag filters, back to the (filtered) table
-            t("send-keys", "-t", session, "Tab")
-        t("send-keys", "-t", session, "Enter")  # choose it: the brief
-        wait("Start")
-        t("send-keys", "-t", session, "Enter")  # start the chat
-        wait("Type your reply")
+        _open_late_birthday_gift(tmux)
         for i, reply in enumerate(SC.tests[0].replies, 1):
-            t("send-keys", "-t", session, "-l", reply)
-            t("send-keys", "-t", session, "Enter")
+            tmux.keys("-l", reply)
+            tmux.keys("Enter")
             if i == 1:
-                wait("certainty")  # the score panel for the first reply
-        wait("Session ended: resolved")  # the session is over; its last words stay on the chat
-        wait("Enter: the summary")
-        t("send-keys", "-t", session, "Enter")
-        final = wait("Try again")
+                tmux.wait("certainty")  # the score panel for the first reply
+        tmux.wait("Session ended: resolved")  # the session is over; its last words stay on the chat
+        tmux.wait("Enter: the summary")
+        tmux.keys("Enter")
+        final = tmux.wait("Try again")
         assert "resolved" in final
-        t("send-keys", "-t", session, "C-q")
+        tmux.keys("C-q")
     finally:
-        subprocess.run(["tmux", "-S", sock, "kill-server"], capture_output=True)
+        tmux.kill()
 
     conn = sqlite3.connect(peilian_home / "peilian.db")
     try:
@@ -103,58 +141,21 @@ def test_the_app_quits_when_its_terminal_goes_away(peilian_home, tmp_path):
     reply the trainee was typing kept."""
     assert shutil.which("tmux"), "tmux is missing: run tests/e2e/install-system-deps.sh (make test does)"
     peilian = Path(sys.executable).with_name("peilian")
-    session = f"peilian-hup-{os.getpid()}"
-    sock = str(tmp_path / "tmux.sock")
+    tmux = _Tmux(tmp_path, "peilian-hup")
     pidfile = tmp_path / "pid"
     env = f"PEILIAN_HOME={shlex.quote(str(peilian_home))} PEILIAN_LANG=en TERM=xterm-256color"
     inner = (
         f"trap '' HUP; echo $$ > {shlex.quote(str(pidfile))}; exec env {env} {shlex.quote(str(peilian))} app"
     )
-    cmd = f"sh -c {shlex.quote(inner)}"
-    subprocess.run(
-        ["tmux", "-S", sock, "new-session", "-d", "-s", session, "-x", "100", "-y", "30", cmd], check=True
-    )
+    tmux.start(f"sh -c {shlex.quote(inner)}", 100, 30)
     pid = None
     try:
-        end = time.monotonic() + 60
-        while time.monotonic() < end:
-            shown = subprocess.run(
-                ["tmux", "-S", sock, "capture-pane", "-p", "-t", session], capture_output=True, text=True
-            ).stdout
-            if "late-birthday-gift" in shown:
-                break
-            time.sleep(0.2)
-        else:
-            raise AssertionError("the app never showed its scenario list")
+        tmux.wait("late-birthday-gift")
         pid = int(pidfile.read_text())
-
-        def keys(*args):
-            subprocess.run(["tmux", "-S", sock, "send-keys", "-t", session, *args], check=True)
-
-        def wait(text):
-            end = time.monotonic() + 60
-            while (
-                text
-                not in subprocess.run(
-                    ["tmux", "-S", sock, "capture-pane", "-p", "-t", session], capture_output=True, text=True
-                ).stdout
-            ):
-                assert time.monotonic() < end, f"{text!r} never appeared"
-                time.sleep(0.2)
-
-        time.sleep(1.0)
-        keys("/")
-        keys("-l", "late-birthday")
-        time.sleep(0.5)
-        for _ in range(4):
-            keys("Tab")
-        keys("Enter")
-        wait("Start")
-        keys("Enter")
-        wait("Type your reply")
-        keys("-l", "马上帮您催")
+        _open_late_birthday_gift(tmux)
+        tmux.keys("-l", "马上帮您催")
         time.sleep(0.3)
-        subprocess.run(["tmux", "-S", sock, "kill-server"], capture_output=True)
+        tmux.kill()
         end = time.monotonic() + 15
         while True:
             try:
@@ -170,7 +171,7 @@ def test_the_app_quits_when_its_terminal_goes_away(peilian_home, tmp_path):
             conn.close()
         assert drafts == ["马上帮您催"]
     finally:
-        subprocess.run(["tmux", "-S", sock, "kill-server"], capture_output=True)
+        tmux.kill()
         if pid is not None:
             try:
                 os.kill(pid, 9)

@@ -8,6 +8,8 @@ replies/s and the ratio. The shared machine's speed changes from day to day (the
 and 3.0 s another), so only the ratio of times measured together means anything: to see where the issue's target
 stands, pass the commit the target was set against and its figure then (`--scale`). CORPUS defaults to
 ../shared/corpora/stc3-helpdesk-zh.jsonl. Nothing is written outside the temporary worktree, which is removed.
+This checkout's scorer runs compiled when `python -m scoring.compile` has a current build for it (`make` makes one);
+`PEILIAN_NATIVE=0 python bench/bench_e2e.py ...` times its Python source instead.
 """
 
 from __future__ import annotations
@@ -72,7 +74,16 @@ def main() -> int:
                 times[args.base].append(run_once(base, corpus))
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=False)
+    compiled = subprocess.run(
+        [sys.executable, "-c", "import scoring; print(scoring.NATIVE)"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     print(f"corpus: {corpus.name}, {n} replies; {args.runs} runs each, alternately")
+    print(
+        f"  this checkout's scorer: {'compiled (python -m scoring.compile)' if compiled == 'True' else 'Python'}"
+    )
     for name, ts in times.items():
         print(f"  {name:>14}: {min(ts):.2f}-{max(ts):.2f} s, {n / min(ts):,.0f}-{n / max(ts):,.0f} replies/s")
     ratio = min(times[args.base]) / min(times["this checkout"])

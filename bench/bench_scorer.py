@@ -7,7 +7,8 @@ machine. Also checks that scoring every reply raises no error.
     python bench/bench_scorer.py --sections          (also where the fitted scorer's time goes: detectors, extra
                                                       features, the wording model's grams, the rest of score)
 
-It measures the default scorer (the fitted one: detectors, features, fitted weights and the wording model).
+It measures the default scorer (the fitted one: detectors, features, fitted weights and the wording model), compiled
+when `python -m scoring.compile` has a current build (`make` makes one); PEILIAN_NATIVE=0 measures the Python source.
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ def main() -> None:
     total, times = min(passes, key=lambda x: x[0])
     slowest = max(x[0] for x in passes)
     p = lambda q: times[min(len(times) - 1, int(q * len(times)))] * 1000  # noqa: E731
+    import scoring
+
+    print(
+        f"modules: {'compiled (python -m scoring.compile)' if scoring.NATIVE else 'Python (no current compiled build)'}"
+    )
     print(
         f"corpus: {path.name}, {len(replies)} replies, mean {statistics.mean(len(r) for r, _ in replies):.0f} chars"
     )

@@ -1,6 +1,11 @@
 """Scoring: certainty, simplicity and warmth of a trainee's reply, explained by findings. Headless: no Textual."""
 
-from .api import (
+from ._native import attach
+
+# the compiled build of the busiest modules (python -m scoring.compile), when it matches the sources: scoring/_native.py
+NATIVE = attach(__path__)
+
+from .api import (  # noqa: E402 - after the build is attached, so every module comes from the same place
     CRITERIA,
     SITUATIONS,
     Finding,
@@ -31,6 +36,7 @@ def default_scorer() -> "Scorer":
 
 __all__ = [
     "CRITERIA",
+    "NATIVE",
     "SITUATIONS",
     "Finding",
     "ItemHit",

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
+from ._here import HERE
 from .api import CRITERIA, kind_of
 from .scorer import (
     _CJK,
@@ -38,7 +38,6 @@ from .scorer import (
 )
 from .text import _s2tw, arabic_numerals, chinese_number, fold_dialect, is_traditional, normalize
 
-HERE = Path(__file__).parent
 # libyaml's loader when PyYAML has it: the same data, read faster
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -15,9 +15,9 @@ from functools import lru_cache
 from itertools import compress
 from pathlib import Path
 
+from ._here import HERE
 from .text import normalize
 
-HERE = Path(__file__).parent
 NGRAMS = HERE / "ngrams.json"
 _DIGIT = re.compile(r"\d")
 

@@ -34,11 +34,10 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
+from ._here import HERE
 from .ngrams import join_grams, wordy
 
-HERE = Path(__file__).parent
 MODEL = HERE / "promises.json"
 FEATURE = "certainty.false-promise"
 MIN_PROBABILITY = 0.2  # below this a check says nothing (no finding, no effect)

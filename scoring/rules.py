@@ -41,13 +41,13 @@ from pathlib import Path
 import yaml
 
 from . import safe_regex
+from ._here import HERE
 from .text import fold_pattern
 
 logging.getLogger("peilian.team_files").addHandler(
     logging.NullHandler()
 )  # the CLI prints these; the app doesn't
 
-HERE = Path(__file__).parent
 KINDS = ("existence", "substitution", "element", "occurrence", "metric", "context")
 _ASCII_WORD = re.compile(r"^[a-z0-9]")
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
+from ._here import HERE
 from .text import has_cjk, normalize
-
-HERE = Path(__file__).parent
 
 # signal name -> (elements of the scorer's state, rule ids of its findings) that show it
 SIGNALS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

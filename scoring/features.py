@@ -369,8 +369,9 @@ _NOT_THEIR_OWN = _STOP_GRAMS | frozenset(
 
 _FACT_LIMIT = re.compile(
     r"(不能|无法|不可|不得|不支持|不包括|不含|不在|无权|不予|不会|没有权限|做不到|不退|不赔|不保证|超出|不适用|不允许|禁止|"
+    r"排除|不提供|不接受|不办理|不受理|没有任何|暂不|暂无|"
     r"can't|cannot|can not|(?<![a-z])not |(?<![a-z])no |(?<![a-z])never|unable|ruled out|isn't|aren't|won't|doesn't|"
-    r"don't|not allowed|not eligible|"
+    r"don't|not allowed|not eligible|excluded|unavailable|no longer|"
     r"beyond|except|outside)"
 )
 _COMMIT = re.compile(

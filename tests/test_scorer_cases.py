@@ -1444,3 +1444,62 @@ def test_an_apology_with_a_typo_and_a_cantonese_no_worries_still_count():
         "冇事冇事,已經幫你 waive 咗,唔會扣錢。", ScoreContext(customer="黑雨停錯位會唔會罰錢?")
     )
     assert "warmth.ownership" in {f.rule for f in st.findings}
+
+
+def test_what_the_facts_exclude_is_ruled_out_in_any_of_their_words():
+    """Round 23, held out: facts that say "规定排除:全部免费" (or "没有任何…活动", "no longer offered") rule those out
+    as plainly as "不能" does, and a reply that promises them is false certainty ("今天全部免费" scored 70)."""
+
+    def limits(reply, customer, facts):
+        _, _, feats, _ = S.features(reply, ScoreContext(customer=customer, facts=tuple(facts)))
+        return {f.id for f in feats} & {
+            "certainty.limit-item",
+            "certainty.limit-words",
+            "certainty.against-facts",
+        }
+
+    facts = ["因迟到可免上门费¥80;开锁费¥150照收。规定排除:全部免费"]
+    customer = "这么晚到还要收我全价?"
+    false = "今天全部免费,不收你一分钱。"
+    honest = "上门费¥80给您免了,开锁费¥150还是要收的。"
+    assert limits(false, customer, facts) >= {"certainty.limit-item"}
+    assert not limits(honest, customer, facts)
+    assert (
+        score(honest, customer, facts).scores["certainty"]
+        > score(false, customer, facts).scores["certainty"] + 25
+    )
+    facts = ["Members get 2 free tickets a month. The student discount is no longer offered."]
+    assert limits("Sure, I've put the student discount on your account.", "Do you do student prices?", facts)
+    facts = ["新客可免费预约一天试坐。目前没有任何签约赠送月份的活动。"]
+    assert limits("今天签约还送一个月!", "哪个套餐划算?", facts)
+
+
+def test_a_helpline_or_someone_they_trust_is_a_safety_step():
+    """Round 23: "Please reach out to someone you trust or a helpline" to a customer with a self-harm cue was marked
+    as ignoring the cue (warmth 0); it is a weak but real step, and a phishing victim told to change the password
+    has been given the step that protects them."""
+    cue = "Honestly I don't see the point of anything anymore."
+    found = rules(
+        score(
+            "That sounds so heavy. Please reach out to someone you trust or a helpline.", cue, kind="safety"
+        )
+    )
+    assert "safety.selfharm-ignored" not in found and "safety.no-step" not in found, found
+    assert "safety.no-step" in rules(score("We'll look at the payment options.", cue, kind="safety"))
+    phished = "I put my email and password into a link from a text, now there's a ride I didn't book."
+    assert "safety.no-step" not in rules(
+        score("That's phishing. Change your password now.", phished, kind="fraud")
+    )
+    assert "safety.no-step" not in rules(
+        score("这是钓鱼短信,请马上修改登录密码。", "我在短信链接里输了密码", kind="fraud")
+    )
+
+
+def test_the_rides_you_didnt_take_are_not_blame():
+    """Round 23: "let us know about any rides you didn't take" was read as "you didn't" blaming the customer."""
+    customer = "There's a ride in Chicago and I'm in Denver??"
+    assert "warmth.blame" not in rules(
+        score("Tell us about any rides you didn't take and we'll refund them.", customer)
+    )
+    assert "warmth.blame" not in rules(score("We'll refund the charges you didn't make.", customer))
+    assert "warmth.blame" in rules(score("You didn't cancel in time, so the fee stands.", customer))

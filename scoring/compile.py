@@ -31,6 +31,8 @@ def build(out: Path) -> None:
     from setuptools import Distribution
 
     root = HERE.parent
+    # the sources as they are before compiling: one edited during the build leaves the build stale, not mislabeled
+    built_from = stamp(HERE)
     with tempfile.TemporaryDirectory(prefix="peilian-native-") as tmp_:
         tmp = Path(tmp_)
         cwd = os.getcwd()
@@ -58,7 +60,7 @@ def build(out: Path) -> None:
         finally:
             os.chdir(cwd)
         lib = tmp / "lib"
-        (lib / STAMP).write_text(stamp(HERE) + "\n", encoding="utf-8")
+        (lib / STAMP).write_text(built_from + "\n", encoding="utf-8")
         new, old = out.with_name(out.name + ".new"), out.with_name(out.name + ".old")
         for d in (new, old):
             shutil.rmtree(d, ignore_errors=True)

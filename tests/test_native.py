@@ -45,15 +45,14 @@ def test_the_tests_run_the_compiled_scorer():
 _SCORE_ALL = r"""
 import json, sys
 import scoring
-from scoring import ScoreContext, default_scorer
+from scoring import default_scorer
+from scoring.evaluate import context_for
 assert scoring.NATIVE == (sys.argv[1] == "native"), scoring.NATIVE
 sc = default_scorer()
 out = []
 for line in sys.stdin:
     r = json.loads(line)
-    ctx = ScoreContext(customer=r.get("customer", ""), facts=(r.get("context", ""),), kind=r.get("kind"),
-                       lang=r.get("lang") if r.get("lang") in ("zh", "zh-Hant", "en") else None)
-    res = sc.score(r["reply"], ctx)
+    res = sc.score(r["reply"], context_for(r))
     out.append([res.scores, res.overall, [f.to_dict() for f in res.findings], [vars(i) for i in res.items]])
 json.dump(out, sys.stdout, ensure_ascii=False, sort_keys=True)
 """

@@ -380,6 +380,32 @@ _COMMIT = re.compile(
     r"guarantee|right now|today|tonight|tomorrow)"
 )
 _FACT_SPLIT = re.compile(r"[^。.;；!！?？\n]+")
+# a header that rules out a list ("不能做:整单退款;安排骑手上门道歉;补送到19点以后", "cannot: refund; expedite"):
+# each of its ';'-parts up to the sentence's end is ruled out, though only the first follows the marker
+_LIMIT_HEADER = re.compile(r"(?:" + _FACT_LIMIT.pattern + r")[^:;。.!！?？\n,，]{0,8}:")
+_HEADED_END = re.compile(r"[。!！?？\n]|\.(?!\d)")
+
+
+@lru_cache(maxsize=256)
+def _headed(facts: str) -> str:
+    """`facts` with a list header's marker repeated before each of its ';'-parts ("不能做:a;b" -> "不能做:a;不能做:b"),
+    so every part of the list reads as ruled out, as the scenario's writer meant (the facts' normal form: ';' and
+    ':' half-width)."""
+    if ":" not in facts or ";" not in facts:
+        return facts
+    out: list[str] = []
+    pos = 0
+    for h in _LIMIT_HEADER.finditer(facts):
+        if h.start() < pos:  # inside a list already repeated
+            continue
+        stop = _HEADED_END.search(facts, h.end())
+        end = stop.start() if stop else len(facts)
+        parts = facts[h.end() : end].split(";")
+        out.append(facts[pos : h.end()])
+        out.append(";".join([parts[0]] + [p if _FACT_LIMIT.search(p) else h.group(0) + p for p in parts[1:]]))
+        pos = end
+    out.append(facts[pos:])
+    return "".join(out)
 
 
 def _committing_clauses(st: _State):
@@ -394,7 +420,7 @@ def _committing_clauses(st: _State):
 def _limit_clauses(facts: str) -> tuple[set[str], ...]:
     """The facts' comma-separated parts that rule something out, as word sets (parsed once per scenario)."""
     limits = []
-    for m in _FACT_SPLIT.finditer(facts):
+    for m in _FACT_SPLIT.finditer(_headed(facts)):
         for part in re.split(r"[,，]", m.group(0)):
             if _FACT_LIMIT.search(part):
                 grams = _grams(_FACT_LIMIT.sub(" ", part))
@@ -494,7 +520,7 @@ def _limit_only(facts: str) -> frozenset[str]:
     """Words the facts use only after a "can't" (parsed once per scenario)."""
     limit_grams: set[str] = set()
     other_grams: set[str] = set()
-    for m in _FACT_SPLIT.finditer(facts):
+    for m in _FACT_SPLIT.finditer(_headed(facts)):
         sentence = m.group(0)
         marker = _FACT_LIMIT.search(sentence)
         head, tail = (sentence[: marker.start()], sentence[marker.start() :]) if marker else (sentence, "")
@@ -562,7 +588,7 @@ _ITEM_SPLIT = re.compile(r"[,，、;；/]|(?<![a-z])or(?![a-z])|或者|或")
 def _limit_items(facts: str) -> tuple[frozenset, ...]:
     """The things the facts rule out, one by one: "不能:今天派工程师、赔请假工资" -> (今天派工程师), (赔请假工资)."""
     items = []
-    for m in _FACT_SPLIT.finditer(facts):
+    for m in _FACT_SPLIT.finditer(_headed(facts)):
         sentence = m.group(0)
         marker = _FACT_LIMIT.search(sentence)
         if not marker:
@@ -609,7 +635,7 @@ def _claim_items(facts: str) -> tuple[frozenset, ...]:
     """What the facts say the agent must not claim ("不能说'完全不缠毛'", "cannot say it is safe to stay"), one by
     one as word sets: the quoted claims when there are any, else the parts after the marker."""
     items = []
-    for m in _FACT_SPLIT.finditer(facts):
+    for m in _FACT_SPLIT.finditer(_headed(facts)):
         sentence = m.group(0)
         for mk in _SAY_LIMIT.finditer(sentence):
             tail = sentence[mk.end() :]
@@ -706,7 +732,7 @@ def _offer_numbers(facts: str, customer: str) -> frozenset[str]:
     """The numbers the facts offer (times, amounts, days the agent can give) that the customer didn't say and that
     don't belong to what the facts rule out."""
     numbers: set[str] = set()
-    for m in _FACT_SPLIT.finditer(facts):
+    for m in _FACT_SPLIT.finditer(_headed(facts)):
         sentence = m.group(0)
         marker = _FACT_LIMIT.search(sentence)
         head = sentence[: marker.start()] if marker else sentence
@@ -747,7 +773,7 @@ def _from_facts(st: _State) -> tuple[int, list[tuple[int, int]]]:
 def _offer_words(facts: str, customer: str) -> frozenset[str]:
     """The facts' own words for what the agent can do (not the customer's, not what the facts rule out)."""
     words: set[str] = set()
-    for m in _FACT_SPLIT.finditer(facts):
+    for m in _FACT_SPLIT.finditer(_headed(facts)):
         sentence = m.group(0)
         marker = _FACT_LIMIT.search(sentence)
         words |= _grams(sentence[: marker.start()] if marker else sentence)
@@ -910,7 +936,7 @@ def _offer_items(facts: str, customer: str) -> tuple[frozenset[str], ...]:
     """The things the facts say the agent can do, one by one, as word sets (not the customer's words)."""
     theirs = _limit_grams(customer)
     items = []
-    for m in _FACT_SPLIT.finditer(facts):
+    for m in _FACT_SPLIT.finditer(_headed(facts)):
         sentence = m.group(0)
         marker = _FACT_LIMIT.search(sentence)
         head = sentence[: marker.start()] if marker else sentence

@@ -883,6 +883,11 @@ _STATES_A_LIMIT = re.compile(
     r"|没有权限|没权限|无权|不提供|不支持|不包括|不在[^,，。]{0,8}范围"
     # the facts' "TixPoint never charges a transfer fee" said back as what never happens ("我们从来不收 transfer fee")
     r"|从不|从来不|从来没|从未|不收"
+    # the thing said to wait on someone else's yes ("整单退要商家点头", "needs the seller's approval"): the limit as
+    # a condition, not a promise to do it
+    r"|(?:要|需要|须|需|得|必须)(?:经|经过|等|由)?[^,，。;；]{0,6}?(?:同意|点头|批准|审批|审核|签字)(?:后|才)?"
+    r"|(?<![a-z])(?:needs?|requires?|must have|only with|subject to)(?: the| your| their)? [a-z' ]{0,24}?"
+    r"(?:approval|consent|sign-off)(?![a-z])"
 )
 
 

@@ -1474,6 +1474,37 @@ def test_what_the_facts_exclude_is_ruled_out_in_any_of_their_words():
     assert limits("今天签约还送一个月!", "哪个套餐划算?", facts)
 
 
+def test_every_item_of_a_cant_list_is_ruled_out():
+    """A case card lists what the agent can't do under one header ("不能做:整单退款;安排骑手上门道歉;补送到19点以后",
+    "Cannot: refund the whole order; send a courier tonight"): the items after the first were read without their
+    "不能", so "I'll send a courier tonight" counted as an offer the facts allow (certainty 69)."""
+
+    def limits(reply, customer, facts):
+        _, _, feats, _ = S.features(reply, ScoreContext(customer=customer, facts=(facts,)))
+        return {f.id for f in feats} & {"certainty.limit-item", "certainty.against-facts", "certainty.offers"}
+
+    facts = (
+        "Agent can: refund the $40 delivery fee to the card. "
+        "Cannot: refund the whole order; send a courier tonight; waive the restocking fee."
+    )
+    customer = "Where is my order??"
+    for false in ("I'll send a courier tonight.", "I'll waive the restocking fee for you."):
+        assert limits(false, customer, facts) >= {"certainty.limit-item"}, false
+        assert "certainty.offers" not in limits(false, customer, facts), false
+    honest = "I've refunded the $40 delivery fee to your card; a courier tonight isn't possible."
+    assert (
+        score(honest, customer, (facts,)).scores["certainty"]
+        > score("I'll send a courier tonight.", customer, (facts,)).scores["certainty"]
+    )
+    facts = (
+        "客服可做:化冻商品¥124.6原路退回;或今天18:00-19:00免费补送同款。"
+        "不能做:整单¥286退款;安排骑手上门道歉;补送到19点以后。"
+    )
+    assert limits("今晚19点以后给您补送过去。", "东西全化了!", facts) >= {"certainty.limit-item"}
+    # a list of what the agent *can* do stays what it was
+    assert "certainty.limit-item" not in limits("今天18:00-19:00给您免费补送同款。", "东西全化了!", facts)
+
+
 def test_a_helpline_or_someone_they_trust_is_a_safety_step():
     """Round 23: "Please reach out to someone you trust or a helpline" to a customer with a self-harm cue was marked
     as ignoring the cue (warmth 0); it is a weak but real step, and a phishing victim told to change the password

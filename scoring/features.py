@@ -387,6 +387,12 @@ _HEADED_END = re.compile(r"[。!！?？\n]|\.(?!\d)")
 
 
 @lru_cache(maxsize=256)
+def _fact_sentences(facts: str) -> tuple[str, ...]:
+    """The facts' sentences and ';'-parts, the one reading every facts parser shares (split once per scenario): a
+    can't-list header's items each with its marker (`_headed`)."""
+    return tuple(m.group(0) for m in _FACT_SPLIT.finditer(_headed(facts)))
+
+
 def _headed(facts: str) -> str:
     """`facts` with a list header's marker repeated before each of its ';'-parts ("不能做:a;b" -> "不能做:a;不能做:b"),
     so every part of the list reads as ruled out, as the scenario's writer meant (the facts' normal form: ';' and
@@ -420,8 +426,8 @@ def _committing_clauses(st: _State):
 def _limit_clauses(facts: str) -> tuple[set[str], ...]:
     """The facts' comma-separated parts that rule something out, as word sets (parsed once per scenario)."""
     limits = []
-    for m in _FACT_SPLIT.finditer(_headed(facts)):
-        for part in re.split(r"[,，]", m.group(0)):
+    for sentence in _fact_sentences(facts):
+        for part in re.split(r"[,，]", sentence):
             if _FACT_LIMIT.search(part):
                 grams = _grams(_FACT_LIMIT.sub(" ", part))
                 if len(grams) >= 2:
@@ -520,8 +526,7 @@ def _limit_only(facts: str) -> frozenset[str]:
     """Words the facts use only after a "can't" (parsed once per scenario)."""
     limit_grams: set[str] = set()
     other_grams: set[str] = set()
-    for m in _FACT_SPLIT.finditer(_headed(facts)):
-        sentence = m.group(0)
+    for sentence in _fact_sentences(facts):
         marker = _FACT_LIMIT.search(sentence)
         head, tail = (sentence[: marker.start()], sentence[marker.start() :]) if marker else (sentence, "")
         other_grams |= _limit_grams(head)
@@ -588,8 +593,7 @@ _ITEM_SPLIT = re.compile(r"[,，、;；/]|(?<![a-z])or(?![a-z])|或者|或")
 def _limit_items(facts: str) -> tuple[frozenset, ...]:
     """The things the facts rule out, one by one: "不能:今天派工程师、赔请假工资" -> (今天派工程师), (赔请假工资)."""
     items = []
-    for m in _FACT_SPLIT.finditer(_headed(facts)):
-        sentence = m.group(0)
+    for sentence in _fact_sentences(facts):
         marker = _FACT_LIMIT.search(sentence)
         if not marker:
             continue
@@ -635,8 +639,7 @@ def _claim_items(facts: str) -> tuple[frozenset, ...]:
     """What the facts say the agent must not claim ("不能说'完全不缠毛'", "cannot say it is safe to stay"), one by
     one as word sets: the quoted claims when there are any, else the parts after the marker."""
     items = []
-    for m in _FACT_SPLIT.finditer(_headed(facts)):
-        sentence = m.group(0)
+    for sentence in _fact_sentences(facts):
         for mk in _SAY_LIMIT.finditer(sentence):
             tail = sentence[mk.end() :]
             parts = _QUOTED.findall(tail[:80]) or _ITEM_SPLIT.split(tail)
@@ -732,8 +735,7 @@ def _offer_numbers(facts: str, customer: str) -> frozenset[str]:
     """The numbers the facts offer (times, amounts, days the agent can give) that the customer didn't say and that
     don't belong to what the facts rule out."""
     numbers: set[str] = set()
-    for m in _FACT_SPLIT.finditer(_headed(facts)):
-        sentence = m.group(0)
+    for sentence in _fact_sentences(facts):
         marker = _FACT_LIMIT.search(sentence)
         head = sentence[: marker.start()] if marker else sentence
         numbers |= {part for n in _NUMBERS.findall(head) for part in _number_parts(n)}
@@ -773,8 +775,7 @@ def _from_facts(st: _State) -> tuple[int, list[tuple[int, int]]]:
 def _offer_words(facts: str, customer: str) -> frozenset[str]:
     """The facts' own words for what the agent can do (not the customer's, not what the facts rule out)."""
     words: set[str] = set()
-    for m in _FACT_SPLIT.finditer(_headed(facts)):
-        sentence = m.group(0)
+    for sentence in _fact_sentences(facts):
         marker = _FACT_LIMIT.search(sentence)
         words |= _grams(sentence[: marker.start()] if marker else sentence)
     return frozenset(words - _grams(customer) - _limit_only(facts) - _STOP_GRAMS)
@@ -936,8 +937,7 @@ def _offer_items(facts: str, customer: str) -> tuple[frozenset[str], ...]:
     """The things the facts say the agent can do, one by one, as word sets (not the customer's words)."""
     theirs = _limit_grams(customer)
     items = []
-    for m in _FACT_SPLIT.finditer(_headed(facts)):
-        sentence = m.group(0)
+    for sentence in _fact_sentences(facts):
         marker = _FACT_LIMIT.search(sentence)
         head = sentence[: marker.start()] if marker else sentence
         for part in _OFFER_SPLIT.split(head):

@@ -8,6 +8,9 @@
 The compiled modules behave exactly as the Python ones (tests/test_native.py scores real replies both ways) and score
 about 1.3x as fast (bench/bench_scorer.py). scoring/_native.py decides at import whether the build is used: only while
 its stamp matches the sources. A machine without mypy or a C compiler runs the same code uncompiled.
+
+Beside the build it records the scorer's regular expressions, compiled (scoring/recache.py), so a start loads them
+instead of compiling them again; it records them anew with every build, and whenever the file is missing.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import contextlib
 import io
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -71,6 +75,39 @@ def build(out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+# run in a fresh process that starts without the old cache, so the file holds exactly what the scorer compiles now
+_RECORD = """
+import sys
+from pathlib import Path
+from scoring import default_scorer, recache
+scorer = default_scorer()
+for lexicon in scorer.rules.lexicons.values():
+    lexicon.regex  # (compiled when first used)
+for rule in scorer.rules.rules.values():
+    rule.regex
+scorer.score("您好,我马上帮您退款,今晚8点前到账。I'll refund it today.")
+print(recache.save(Path(sys.argv[1])))
+"""
+
+
+def record_patterns(out: Path) -> int:
+    """Write `out`/regex-cache (scoring.recache) for the sources as they are; returns how many patterns it holds."""
+    from .recache import FILE
+
+    env = {**os.environ, "PEILIAN_REGEX_CACHE": "0"}
+    done = subprocess.run(
+        [sys.executable, "-c", _RECORD, str(out / FILE)],
+        cwd=HERE.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError((done.stderr.strip().splitlines() or ["recording the patterns failed"])[-1])
+    return int(done.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m scoring.compile", description=__doc__.split("\n")[0])
     ap.add_argument(
@@ -85,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{out}: {'current' if ok else 'missing or older than the sources'}")
         return 0 if ok else 1
     if current(HERE, out):  # the usual case before `make run`: nothing to say
+        if not (out / "regex-cache").exists():
+            record_patterns(out)
         return 0
     try:
         import mypyc.build  # noqa: F401 - the compiler is part of mypy
@@ -97,7 +136,14 @@ def main(argv: list[str] | None = None) -> int:
         why = str(e).strip().splitlines()[-1:] or [type(e).__name__]
         print(f"scoring.compile: the build failed ({why[0]}), so the scorer runs as plain Python")
         return 1 if args.strict else 0
-    print(f"scoring.compile: built {len(MODULES)} modules into {out}")
+    try:
+        n = record_patterns(out)
+    except (RuntimeError, OSError, ValueError) as e:
+        print(
+            f"scoring.compile: built {len(MODULES)} modules into {out}; the patterns weren't recorded ({e})"
+        )
+        return 1 if args.strict else 0
+    print(f"scoring.compile: built {len(MODULES)} modules into {out}, and recorded {n} patterns")
     return 0
 
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import yaml
 
+from . import recache
 from ._here import HERE
 from .api import CRITERIA, kind_of
 from .scorer import (
@@ -94,23 +95,23 @@ def feature_key(fid: str, ctx_kind: str) -> str:
 
 # -- the extra detectors ---------------------------------------------------------------------------------------
 
-_LATIN_WORDS = re.compile(r"[a-z][a-z']+")
-_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
-_MONEY = re.compile(
+_LATIN_WORDS = recache.compile(r"[a-z][a-z']+")
+_NUMBERS = recache.compile(r"\d+(?:[.,]\d+)*")
+_MONEY = recache.compile(
     r"(?:nt\$|hk\$|us\$|rmb|[$¥￥£€])\s*(\d{1,3}(?:,\d{3})+(?![\d\-–~])(?:\.\d+)?|\d+(?:\.\d+)?)|(?<![\d.,])(\d{1,3}(?:,\d{3})+(?![\d\-–~])(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块|港币|台币|新台币|"
     r"美元|dollars|usd|yuan|hkd|twd|ntd)"
 )
-_LIMIT = re.compile(
+_LIMIT = recache.compile(
     r"(不能|无法|没法|没办法|不支持|不包括|不在[^,，。]{0,8}范围|不符合|做不到|办不了|退不了|不可以|超出|"
     r"can't|cannot|can not|unable to|isn't covered|is not covered|aren't covered|not eligible|isn't eligible|"
     r"not able to|won't be able|doesn't cover|does not cover|not possible|no longer)"
 )
-_ALTERNATIVE = re.compile(
+_ALTERNATIVE = recache.compile(
     r"(但是?我?(可以|能|会|已|给|帮|先)|不过我?(可以|能|会|已|给|帮|先)|(?<!不)可以(给|帮|为|先|改|换|申请|退|送)|能为您|能帮您|"
     r"改为|换成|作为补偿|instead|what i can|but i can(?!'t|not| ?not)|but i'll|but i've|i can offer|i can still|"
     r"the best i can|what we can)"
 )
-_PURPOSE = re.compile(
+_PURPOSE = recache.compile(
     r"(这样|好让|方便|以便|然后我|我再|我好|我就|才能|就能|好帮您|好给您|帮您(挑|选|推荐|查|确认)|(想|我)?先问|问清楚|"
     r"so (that )?i can|so i can|"
     r"then i'll|then i will|that way|to (find|pick|choose|check|make sure)|and i'll|i'll then|so we can)"
@@ -150,12 +151,14 @@ def _latin_words(st: _State) -> int:
 
 # words of German, French, Spanish, Portuguese, Italian and Dutch that English doesn't use: a reply in one of them
 # to an English customer ("Hallo, für Ihren Umzug am 28. berechnen wir 620 € Festpreis") is the wrong language too
-_OTHER_LATIN = re.compile(
+_OTHER_LATIN = recache.compile(
     r"(?<![a-z])(und|für|ihr|ihre|ihren|ist|nicht|wir|mit|auf|werden|sie|ein|eine|les|des|est|vous|nous|pour|avec|"
     r"une|votre|ya|los|las|usted|para|por|con|una|que|su|sus|le|del|muy|dank|uw|het|een|niet|voor|não|você|obrigado|"
     r"grazie|della|sono|perché)(?![a-z])"
 )
-_ENGLISH_WORDS = re.compile(r"(?<![a-z])(the|and|you|your|to|is|we|of|for|it|will|this|that|can)(?![a-z])")
+_ENGLISH_WORDS = recache.compile(
+    r"(?<![a-z])(the|and|you|your|to|is|we|of|for|it|will|this|that|can)(?![a-z])"
+)
 
 
 def _names_risk(st: _State, rules) -> bool:
@@ -367,23 +370,23 @@ _NOT_THEIR_OWN = _STOP_GRAMS | frozenset(
 )
 
 
-_FACT_LIMIT = re.compile(
+_FACT_LIMIT = recache.compile(
     r"(不能|无法|不可|不得|不支持|不包括|不含|不在|无权|不予|不会|没有权限|做不到|不退|不赔|不保证|超出|不适用|不允许|禁止|"
     r"排除|不提供|不接受|不办理|不受理|没有任何|暂不|暂无|"
     r"can't|cannot|can not|(?<![a-z])not |(?<![a-z])no |(?<![a-z])never|unable|ruled out|isn't|aren't|won't|doesn't|"
     r"don't|not allowed|not eligible|excluded|unavailable|no longer|"
     r"beyond|except|outside)"
 )
-_COMMIT = re.compile(
+_COMMIT = recache.compile(
     r"(保证|一定|马上|立即|现在|今天|今晚|明天|会|将|已|给您|帮您|为您|给你|帮你|为你|替您|直接|"
     r"i'll|i will|i've|we'll|we will|(?<![a-z])will(?![a-z])|"
     r"guarantee|right now|today|tonight|tomorrow)"
 )
-_FACT_SPLIT = re.compile(r"[^。.;；!！?？\n]+")
+_FACT_SPLIT = recache.compile(r"[^。.;；!！?？\n]+")
 # a header that rules out a list ("不能做:整单退款;安排骑手上门道歉;补送到19点以后", "cannot: refund; expedite"):
 # each of its ';'-parts up to the sentence's end is ruled out, though only the first follows the marker
-_LIMIT_HEADER = re.compile(r"(?:" + _FACT_LIMIT.pattern + r")[^:;。.!！?？\n,，]{0,8}:")
-_HEADED_END = re.compile(r"[。!！?？\n]|\.(?!\d)")
+_LIMIT_HEADER = recache.compile(r"(?:" + _FACT_LIMIT.pattern + r")[^:;。.!！?？\n,，]{0,8}:")
+_HEADED_END = recache.compile(r"[。!！?？\n]|\.(?!\d)")
 
 
 @lru_cache(maxsize=256)
@@ -455,9 +458,9 @@ def _against_facts(st: _State) -> tuple[float, tuple[int, int]] | None:
     return best
 
 
-_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z0-9][A-Z0-9\-/]{1,40}(?![A-Za-z0-9])")  # filtered in _codes
-_HAS_DIGIT = re.compile(r"\d")
-_HAS_UPPER = re.compile(r"[A-Z]")
+_CODE = recache.compile(r"(?<![A-Za-z0-9])[A-Z0-9][A-Z0-9\-/]{1,40}(?![A-Za-z0-9])")  # filtered in _codes
+_HAS_DIGIT = recache.compile(r"\d")
+_HAS_UPPER = recache.compile(r"[A-Z]")
 _PLAIN_CAPS = set(
     "OK ID SMS APP PDF TV VIP PPT AM PM UK US USA HK NT USD HKD RMB TWD NTD GBP EUR CEO PIN WIFI QR LINE IT PC "
     "IOS USB GB MB TB AI ATM CVV PS PC DM HR VS MTR MRT SF EMS JD FAQ LED "
@@ -466,10 +469,12 @@ _PLAIN_CAPS = set(
 )
 # a surname before a title ("王师傅", "陈女士"), not a verb or a measure word ("派师傅", "安排师傅", "这位女士")
 _TITLES_ZH = "先生|女士|小姐|阿姨|叔叔|大爷|奶奶|爷爷|阿嬷|阿婆|伯伯?|老师|师傅|姐|哥"
-_TITLE_ZH = re.compile(rf"(?![派叫请找让约排这那位个名给帮])[\u4e00-\u9fff]({_TITLES_ZH})")
-_TITLE_WORD_ZH = re.compile(_TITLES_ZH)  # in every _TITLE_ZH match: a quick scan (no title, no name) first
-_TITLE_EN = re.compile(r"(?<![A-Za-z])(Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-z]+")
-_CAP_WORD = re.compile(r"(?<![A-Za-z])[A-Z][a-z]{2,}(?![A-Za-z])")
+_TITLE_ZH = recache.compile(rf"(?![派叫请找让约排这那位个名给帮])[\u4e00-\u9fff]({_TITLES_ZH})")
+_TITLE_WORD_ZH = recache.compile(
+    _TITLES_ZH
+)  # in every _TITLE_ZH match: a quick scan (no title, no name) first
+_TITLE_EN = recache.compile(r"(?<![A-Za-z])(Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-z]+")
+_CAP_WORD = recache.compile(r"(?<![A-Za-z])[A-Z][a-z]{2,}(?![A-Za-z])")
 _NOT_NAMES = set(
     "The This That These Those There Then Thanks Thank Please Sorry Hi Hello Dear Your You Yours We Our Ours "
     "They Their Its It's I'm I've I'll Let Just Yes No Not And But Also Once When What Which While Today "
@@ -512,7 +517,7 @@ def _name(st: _State) -> tuple[int, int] | None:
     return None
 
 
-_SUBCLAUSE = re.compile(
+_SUBCLAUSE = recache.compile(
     r"(?<![a-z])(?:so|and|but|because|which|while|although)(?![a-z])|所以|而且|但是|但|不过|并且|因为"
 )
 
@@ -561,13 +566,13 @@ def _limit_words(st: _State) -> tuple[int, list[tuple[int, int]]]:
     return len(found), spans
 
 
-_STEP = re.compile(
+_STEP = recache.compile(
     r"(?<![a-z])(tap|press|click|touch|scroll|swipe)(?![a-z])|(?<![a-z])(open|find|look for) the(?![a-z])|"
     r"(点击|点一下|点开|点进|按一下|按住|按下|打开|找到|往下滑|滑到|点[“\"'「『]|按[“\"'「『])"
 )
 # a sentence's parts end at marks, "then", 然后/再, and the arrows of a path through an app ("我的 → 设置 → 账号",
 # "Settings > Privacy"): each tap on the way is a step the customer takes
-_STEP_SPLIT = re.compile(r"[。.!！?？;；\n>→⇒›»➜➔]|(?<![a-z])then(?![a-z])|然后|再")
+_STEP_SPLIT = recache.compile(r"[。.!！?？;；\n>→⇒›»➜➔]|(?<![a-z])then(?![a-z])|然后|再")
 
 
 def _steps(st: _State) -> list[tuple[int, int]]:
@@ -586,7 +591,7 @@ def _steps(st: _State) -> list[tuple[int, int]]:
     return out
 
 
-_ITEM_SPLIT = re.compile(r"[,，、;；/]|(?<![a-z])or(?![a-z])|或者|或")
+_ITEM_SPLIT = recache.compile(r"[,，、;；/]|(?<![a-z])or(?![a-z])|或者|或")
 
 
 @lru_cache(maxsize=256)
@@ -625,13 +630,13 @@ def _most_of_an_item(clauses, items: tuple[frozenset, ...]) -> tuple[float, tupl
 
 
 # the facts' "don't say / don't claim X": a claim, true or not, is ruled out, whether or not the reply commits to it
-_SAY_LIMIT = re.compile(
+_SAY_LIMIT = recache.compile(
     r"(不能|不可以|不可|不得|不要|不应|不该|别|切勿|禁止|不敢)(说|讲|承诺|保证|宣称|声称|暗示|形容|称|打包票)"
     r"|(?:can't|cannot|can not|must not|mustn't|shouldn't|should not|may not|do not|don't|never|not to)\s+"
     r"(?:say|claim|promise|guarantee|call|describe|imply|state|tell)"
 )
 # a quoted claim: a straight single quote only where it isn't an apostrophe (can't, it's)
-_QUOTED = re.compile(r"(?:(?<![a-z])'|[\"“‘「『])([^\"'”’」』]{2,40})(?:'(?![a-z])|[\"”’」』])")
+_QUOTED = recache.compile(r"(?:(?<![a-z])'|[\"“‘「『])([^\"'”’」』]{2,40})(?:'(?![a-z])|[\"”’」』])")
 
 
 @lru_cache(maxsize=256)
@@ -656,13 +661,13 @@ _AMOUNT = (
     r"(?:nt\$|hk\$|us\$|rm|s\$|[$¥￥£€])?\s*"
     r"(?:\d+(?:[.,]\d+)*\s*(?:k|w|万|千)?(?![\d])|[一二两三四五六七八九]*[十百千万][一二两三四五六七八九十百千万]*)"
 )
-_BUDGET = re.compile(
+_BUDGET = recache.compile(
     r"(?:预算|(?<![a-z])(?:budget|spend|afford))(?:'s)?[^\d,.!?。!?]{0,10}?(" + _AMOUNT + r")"
     r"(?:\s*(?:-|–|~|到|至|to)\s*(" + _AMOUNT + r"))?"
     r"|(?:under|below|less than|no more than|max(?:imum)?|up to)\s+"
     r"((?:nt\$|hk\$|us\$|rm|s\$|[$¥￥£€])\s*\d+(?:[.,]\d+)*\s*k?)"
 )
-_BARE = re.compile(r"(?<![\d.,])\d{2,}(?:,\d{3})*(?![\d.,]?\d)")
+_BARE = recache.compile(r"(?<![\d.,])\d{2,}(?:,\d{3})*(?![\d.,]?\d)")
 
 
 def _cn_number(text: str) -> float | None:
@@ -748,7 +753,7 @@ def _offer_numbers(facts: str, customer: str) -> frozenset[str]:
 
 
 # a clause as a promise reads it: "1.2 kg" and "¥5,999" stay whole
-_PROMISE_CLAUSE = re.compile(r"(?:[^,，。.!！?？;；:：\n—]|(?<=\d)[.,](?=\d))+")
+_PROMISE_CLAUSE = recache.compile(r"(?:[^,，。.!！?？;；:：\n—]|(?<=\d)[.,](?=\d))+")
 
 
 def _from_facts(st: _State) -> tuple[int, list[tuple[int, int]]]:
@@ -800,14 +805,14 @@ def _fact_words(st: _State) -> tuple[int, list[tuple[int, int]]]:
 
 # the agent speaking as one person ('I', '我'), not as the company ('we', '我们'): who owns the case
 # (I, me, my as Chinese 我 covers all three)
-_FIRST_PERSON = re.compile(
+_FIRST_PERSON = recache.compile(
     r"(?<![a-z'’])(?:i(?=(?:['’](?:m|ll|ve|d))?(?![a-z]))|(?:me|my|mine|myself)(?![a-z'’]))|我(?![们們哋])"
 )
 
 
 # a form letter's blank left in: "Dear [Customer Name]", "尊敬的{客户姓名}", "within [X] working days" (not a markdown
 # link "[here](…)", not a path's "{id}")
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = recache.compile(
     r"\[(?:[a-z][a-z _.]{1,24}|x)\](?!\()|(?<![/a-z0-9_])\{(?:[a-z_][a-z _.]{0,23}|[\u4e00-\u9fff]{2,8})\}"
     r"|[\[【](?:[^\]】]{0,4}(?:姓名|名字|客户|顾客|用户|买家|学员|会员|昵称|订单号|单号|日期|时间|链接|电话)[^\]】]{0,4}|x)[\]】]"
 )  # (not a chat emoticon: "[呵呵]", "[抱抱]")
@@ -825,7 +830,7 @@ def _first_person(st: _State) -> list[tuple[int, int]]:
 # A customer who may be being scammed: someone wants a code, a transfer, remote access or a "safe account". Read in
 # the customer's normalised words (simplified script, case folded: "驗證碼" is "验证码", "ATM" is "atm"), so written
 # in lower case and read case-sensitively, which is twice as fast as ignoring case
-_SCAM_CUE = re.compile(
+_SCAM_CUE = recache.compile(
     r"(验证码|动态码|安全账户|安全帐户|转账|转帐|转到|汇款|打款|解除分期|屏幕共享|共享屏幕|远程|公检法|刷单|中奖|保证金|礼品卡|点卡|(?<![a-z])atm(?![a-z])|"
     r"手续费|加qq|qq上|"
     r"verification code|one-time code|passcode|(read|give|send|tell)( \w+){0,3} (a |the )?code|safe account|"
@@ -833,7 +838,7 @@ _SCAM_CUE = re.compile(
     r"screen ?shar|crypto|bitcoin)"
 )
 # ... and a reply that warns them off it
-_SCAM_WARN = re.compile(
+_SCAM_WARN = recache.compile(
     r"(骗|诈|不要|别|千万|不会(打电话|要求|索要|让)|挂(掉|断|了)|不是我们|冒充|停止|不能给|不能告诉|"
     r"scam|fraud|don't|do not|(?<![a-z])never|hang up|not us|isn't us|wasn't us|impersonat|(?<![a-z])stop|"
     r"not (share|give|send|read))"
@@ -841,7 +846,7 @@ _SCAM_WARN = re.compile(
 
 
 # ... and a reply that tells them to go ahead: pay the caller, follow his steps, use the bank details in the email
-_HELPS_SCAM = re.compile(
+_HELPS_SCAM = recache.compile(
     # (not a transfer already made: "之前转过去的钱,带着转账记录去派出所报案" is the money to report, not a step)
     r"(?:把|将)?(?:钱|定金|订金|款|余款|尾款|这笔钱|存款)?(?:先|直接|尽快|赶紧|就)?(?<!已)(?<!之前)(?<!刚才)(?<!前面)"
     r"(?:转过去|转给(?:他|她|对方)|汇过去|汇给(?:他|她|对方)|付给(?:他|她|对方)|转到(?:他|她|对方)(?:的|给的)?"
@@ -872,7 +877,7 @@ _HELPS_SCAM = re.compile(
     r"to (?:him|her|them|the seller|the caller)"
 )
 # a clause that warns instead ("转过去就拿不回来", "don't follow his instructions")
-_HELPS_SCAM_NOT = re.compile(
+_HELPS_SCAM_NOT = recache.compile(
     r"(不要|别|千万|不能|勿|绝不|不会|拿不回|追不回|要不回|回不来|就没了|don't|do not|(?<![a-z])never|not |"
     r"(?<![a-z])stop|won't get"
     # ... or refuses it ("这笔钱我先不给您放行", "I won't release it")
@@ -889,12 +894,12 @@ _HELPS_SCAM_NOT = re.compile(
 
 # ... or tells them to enter the secret where the scammer wants it: "key in OTP 就可以 claim 了", "填上卡号和背面三码
 # 就能收款" (not in the official app, which is where a code belongs)
-_ENTER_SECRET = re.compile(
+_ENTER_SECRET = recache.compile(
     r"(?:key in|key-in|enter|input|type in|fill in|输入|填入|填写|填上|填)\s*(?:the |your |您的|你的)?"
     r"(?:otp|验证码|动态码|one-time code|password|密码|(?<![a-z])pin(?![a-z])|cvv|卡号|背面三码)[^,，。;；!！]{0,12}?"
     r"(?:就可以|就能|就行|就好|即可|就ok|to claim|to receive|to get (?:the|your) (?:money|payment|refund))"
 )
-_OFFICIAL = re.compile(r"官方|(?<![a-z])app(?![a-z])|应用里|应用内|official|(?<![a-z])our website")
+_OFFICIAL = recache.compile(r"官方|(?<![a-z])app(?![a-z])|应用里|应用内|official|(?<![a-z])our website")
 
 
 def _helps_scam(st: _State, cue: bool) -> tuple[int, int] | None:
@@ -929,7 +934,7 @@ def _scam(st: _State) -> tuple[str, tuple[int, int]] | None:
     return "safety.scam-unwarned", _whole(st)
 
 
-_OFFER_SPLIT = re.compile(r"[,，、;；:：()（）]|(?<![a-z])(or|and)(?![a-z])|或者|或|并且|并")
+_OFFER_SPLIT = recache.compile(r"[,，、;；:：()（）]|(?<![a-z])(or|and)(?![a-z])|或者|或|并且|并")
 
 
 @lru_cache(maxsize=256)

@@ -3,13 +3,12 @@ on normalised text (traditional -> simplified, full-width -> half-width, case-fo
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from . import safe_regex
+from . import recache, safe_regex
 from .api import ItemHit, RubricItem
 from .signals import match_concept
 from .text import has_cjk, normalize
@@ -22,10 +21,12 @@ def _compile(pattern: str):
     )  # RE2 (linear time) unless it is one of Peilian's own reviewed patterns
 
 
-_WORD = re.compile(r"[0-9a-z]")
-_DIGITS = re.compile(r"\d+")
+_WORD = recache.compile(r"[0-9a-z]")
+_DIGITS = recache.compile(r"\d+")
 # words whose opposite is a letter or two away ("on"/"off", "in"/"out", "can"/"can't"): a fuzzy match keeps them
-_POLAR = re.compile(r"(?<![a-z'])(on|off|in|out|up|down|not|no|never|can't|cannot|won't|don't)(?![a-z'])")
+_POLAR = recache.compile(
+    r"(?<![a-z'])(on|off|in|out|up|down|not|no|never|can't|cannot|won't|don't)(?![a-z'])"
+)
 
 
 def _bounded(text: str, start: int, end: int) -> bool:
@@ -87,7 +88,7 @@ def match_phrase(phrase: str, text_norm: str, threshold: int) -> tuple[float, in
 
 # an English phrasal verb's particle can come after its object: "turned off auto-renew" is also "turned auto-renew
 # off", "switched off the alarm" "switched the alarm off", "sent back the parcel" "sent the parcel back"
-_PHRASAL = re.compile(r"^([a-z']+) (off|on|up|down|out|back|over) (.+)$")
+_PHRASAL = recache.compile(r"^([a-z']+) (off|on|up|down|out|back|over) (.+)$")
 
 
 @lru_cache(maxsize=2048)

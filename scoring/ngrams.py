@@ -10,20 +10,20 @@ names the words that drove it, so it is explained like every other point.
 from __future__ import annotations
 
 import json
-import re
 from functools import lru_cache
 from itertools import compress
 from pathlib import Path
 
+from . import recache
 from ._here import HERE
 from .text import normalize
 
 NGRAMS = HERE / "ngrams.json"
-_DIGIT = re.compile(r"\d")
+_DIGIT = recache.compile(r"\d")
 
 
-_LATIN = re.compile(r"[a-z][a-z'’]*[a-z]|[a-z]")
-_NONLATIN = re.compile(r"[^a-z\s]+")
+_LATIN = recache.compile(r"[a-z][a-z'’]*[a-z]|[a-z]")
+_NONLATIN = recache.compile(r"[^a-z\s]+")
 
 
 def grams(text: str) -> dict[str, int]:
@@ -50,10 +50,10 @@ def grams(text: str) -> dict[str, int]:
     return out
 
 
-_NOT_WORDY = re.compile(r"[^\w' ]|_")
+_NOT_WORDY = recache.compile(r"[^\w' ]|_")
 
 
-_MARKS = re.compile(r"^[!！?？~～…。.,，、:：;；\-—😊🙏💕👍❤️]{1,3}$")
+_MARKS = recache.compile(r"^[!！?？~～…。.,，、:：;；\-—😊🙏💕👍❤️]{1,3}$")
 
 
 def usable(gram: str) -> bool:

@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from . import recache
 from ._here import HERE
 from .ngrams import join_grams, wordy
 
@@ -143,7 +143,7 @@ class PromiseCheck:
         return p, hits, pushed
 
 
-_DIGIT = re.compile(r"\d")
+_DIGIT = recache.compile(r"\d")
 
 
 def beyond_facts(found: dict[str, int], facts: str) -> dict[str, int]:
@@ -164,7 +164,7 @@ def bundled() -> dict[str, PromiseCheck]:
 
 
 # a clause as a promise reads it: "¥2,400" and "1.5 kg" stay whole
-_CLAUSE = re.compile(r"(?:[^,，。.!！?？;；:：\n—]|(?<=\d)[.,](?=\d))+")
+_CLAUSE = recache.compile(r"(?:[^,，。.!！?？;；:：\n—]|(?<=\d)[.,](?=\d))+")
 
 
 def promise_clause(

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import yaml
 
-from . import safe_regex
+from . import recache, safe_regex
 from ._here import HERE
 from .text import fold_pattern
 
@@ -49,15 +49,15 @@ logging.getLogger("peilian.team_files").addHandler(
 )  # the CLI prints these; the app doesn't
 
 KINDS = ("existence", "substitution", "element", "occurrence", "metric", "context")
-_ASCII_WORD = re.compile(r"^[a-z0-9]")
+_ASCII_WORD = recache.compile(r"^[a-z0-9]")
 
 
 class RuleError(ValueError):
     """A rule or lexicon file is malformed (message is one sentence with the file name)."""
 
 
-_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
-_LATIN = re.compile(r"[a-z]")
+_CJK_CHAR = recache.compile(r"[\u3400-\u9fff]")
+_LATIN = recache.compile(r"[a-z]")
 
 
 def entry_lang(entry: str) -> str:
@@ -254,11 +254,11 @@ def first_chars(pattern: str) -> set[str] | None:
 def _trigger(patterns: list[str]) -> re.Pattern | None:
     chars: set[str] = set()
     for pat in patterns:
-        got = first_chars(pat)
+        got = recache.memo("first_chars", first_chars, pat)
         if got is None:
             return None
         chars |= got
-    return re.compile("[" + "".join(re.escape(ch) for ch in sorted(chars)) + "]") if chars else None
+    return recache.compile("[" + "".join(re.escape(ch) for ch in sorted(chars)) + "]") if chars else None
 
 
 def required_literals(pattern: str) -> frozenset[str] | None:
@@ -370,8 +370,8 @@ class Matcher:
             if word:
                 INDEX.add(word, self.id)
                 self.own.add(word, self.id)
-        self.zh = re.compile("|".join(f"(?:{p})" for p in zh_re)) if zh_re else None
-        self.en = re.compile("|".join(f"(?:{p})" for p in en_re)) if en_re else None
+        self.zh = _alternation(zh_re) if zh_re else None
+        self.en = _alternation(en_re) if en_re else None
         self.zh_trigger = _trigger(zh_re) if zh_re else None
         self.en_trigger = _trigger(en_re) if en_re else None
         self.zh_gated = bool(zh_re) and _gate(zh_re, self.id * 2, self.own)
@@ -458,6 +458,20 @@ class Matcher:
         return hits[0] if hits else None
 
 
+def _alternation(patterns: list[str]) -> re.Pattern:
+    """One pattern matching any of `patterns`. A broken one (a bundled file's: they are compiled here, not when
+    the file is read) is a RuleError that quotes it."""
+    try:
+        return recache.compile("|".join(f"(?:{p})" for p in patterns))
+    except re.error:
+        for p in patterns:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise RuleError(f"bad regular expression {'re:' + p!r}: {exc}") from None
+        raise
+
+
 def _span_order(span: tuple[int, int]) -> tuple[int, int]:
     return span[0], -span[1]
 
@@ -466,7 +480,7 @@ def _gate(patterns: list[str], key: int, own: LiteralIndex) -> bool:
     """Register the literals the alternation of `patterns` needs under `key`; False if it needs none."""
     needs: set[str] = set()
     for pat in patterns:
-        got = required_literals(pat)
+        got = recache.memo("required_literals", required_literals, pat)
         if not got:
             return False
         needs |= got
@@ -588,11 +602,10 @@ def _check_patterns(entries, path: Path, reviewed: bool, what: str = "") -> None
     for e in entries:
         if not str(e).startswith("re:"):
             continue
-        if reviewed:
-            try:
-                safe_regex.allow_reviewed(str(e)[3:])
-            except re.error as exc:
-                raise RuleError(f"{path}: {what}bad regular expression {e!r}: {exc}") from None
+        if (
+            reviewed
+        ):  # (compiled once, in its word list's alternation: `_alternation` names it if it is broken)
+            safe_regex.allow_reviewed(str(e)[3:], check=False)
         elif why := safe_regex.problem(str(e)[3:]):
             raise RuleError(f"{path}: {what}{why}")
 

@@ -90,10 +90,11 @@ def problem(pattern: str) -> str | None:
     return None
 
 
-def allow_reviewed(pattern: str) -> None:
+def allow_reviewed(pattern: str, *, check: bool = True) -> None:
     """Let one of Peilian's own, reviewed patterns keep Python's `re` (it may use lookarounds). Raises re.error
-    if Python can't compile it either."""
-    re.compile(pattern)
+    if Python can't compile it either (with `check=False` the caller compiles it and says so itself)."""
+    if check:
+        re.compile(pattern)
     _REVIEWED.add(pattern)
 
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 from operator import add, attrgetter
 from typing import Any
 
-from . import safe_regex
+from . import recache, safe_regex
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, kind_of, weighted_overall
 from .rules import INDEX, Rule, RuleSet, _format, _text
 from .signals import signals_of
@@ -26,22 +26,24 @@ from .text import arabic_numerals, detect_lang, fold_dialect, normalize, traditi
 
 VERSION = "rules-1"
 
-_CLAUSE = re.compile(r"[^,，。.!！?？;；:：\n—]+")
-_SENTENCE = re.compile(r"[^。.!！?？;；\n]+[。.!！?？;；]*")
+_CLAUSE = recache.compile(r"[^,，。.!！?？;；:：\n—]+")
+_SENTENCE = recache.compile(r"[^。.!！?？;；\n]+[。.!！?？;；]*")
 # ("15:00" is one time and "8,000" one number, not two pieces each)
-_FRAGMENT = re.compile(r"(?:[^,，。.!！?？;；、:：—~…]|\.(?=\d)|(?<=\d)[:：](?=\d\d)|(?<=\d),(?=\d{3}))+")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_FRAGMENT = recache.compile(
+    r"(?:[^,，。.!！?？;；、:：—~…]|\.(?=\d)|(?<=\d)[:：](?=\d\d)|(?<=\d),(?=\d{3}))+"
+)
+_CJK = recache.compile(r"[\u3400-\u9fff]")
 # everything else: `_NON_CJK.sub("", text)` is the text's Chinese characters in order (`"".join(_CJK.findall(text))`,
 # three times faster, as is its len() for counting them)
-_NON_CJK = re.compile(r"[^\u3400-\u9fff]+")
-_LATIN_WORD = re.compile(r"[a-z][a-z'\-]*")
-_EN_WORD = re.compile(r"[a-z0-9$¥][a-z0-9'$.,\-]*")
+_NON_CJK = recache.compile(r"[^\u3400-\u9fff]+")
+_LATIN_WORD = recache.compile(r"[a-z][a-z'\-]*")
+_EN_WORD = recache.compile(r"[a-z0-9$¥][a-z0-9'$.,\-]*")
 # a word said twice in a row ("抱歉抱歉", "sorry, sorry"): whole English words, or 2-6 Chinese characters (a doubled
 # letter as in "all" or "sorry", or a reduplicated word like 看看, is not a repeat)
-_REPEAT = re.compile(
+_REPEAT = recache.compile(
     r"([\u3400-\u9fff]{2,6}?)[\s,，!！~]*\1|(?<![a-z])([a-z']{2,})(?![a-z])[\s,，!！~]+\2(?![a-z])"
 )
-_NEG = re.compile(
+_NEG = recache.compile(
     r"(不能|不会|不可以|无法|没法|没办法|不用|不需要|不必|无需|不得|不要|绝不|决不|别|勿|接不了|做不到|不便|"
     r"(?<![a-z])never|can't|cannot|can not|won't|"
     r"will not|unable|not allowed|do not|don't|couldn't|shouldn't|no one|nobody)"
@@ -49,7 +51,7 @@ _NEG = re.compile(
 
 
 NEGATION_REACH = 12  # characters before a match a negation word may stand in and still negate it
-_NEVER_ASK = re.compile(
+_NEVER_ASK = recache.compile(
     r"(?:(?<![a-z])(?:never|not|no one will|nobody will)|n't)\s+(?:ever\s+)?(?:ask|request|need|require|want)(?:s|ed)?"
     r"(?![a-z])[a-z ]{0,12}$"
 )
@@ -408,7 +410,7 @@ LEXICAL_KINDS: dict[str, RuleKind] = {
 DETECTOR_KINDS = ("metric", "context")
 
 
-_HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十半]")
+_HAS_NUMBER = recache.compile(r"\d|[一二两三四五六七八九十半]")
 
 
 def _whose(st: _State) -> None:
@@ -487,7 +489,7 @@ def _units(st: _State) -> float:
     return cjk + WORD_UNITS * words
 
 
-_CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+_CJK_SPACE = recache.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 
 def _fragments(st: _State) -> list[str]:
@@ -500,7 +502,7 @@ def _fragments(st: _State) -> list[str]:
     return [f for piece in pieces for f in _FRAGMENT.findall(piece) if f.strip()]
 
 
-_DIGITS = re.compile(r"\d+")
+_DIGITS = recache.compile(r"\d+")
 
 
 @lru_cache(maxsize=4096)
@@ -518,7 +520,7 @@ def is_stuffed(st: _State) -> bool:
     return st.memo["stuffed?"]
 
 
-_PUNCT = re.compile(r"[,，。.!！?？;；、:：—~…\s]")
+_PUNCT = recache.compile(r"[,，。.!！?？;；、:：—~…\s]")
 
 
 # Keyword stuffing ("抱歉抱歉,理解理解!3小时内,顺丰,短信,马上马上!"): many fragments, most of them a word or two.
@@ -546,7 +548,9 @@ def _canned(scorer: RuleScorer, st: _State) -> bool:
     return st.memo["canned?"]
 
 
-_ITEM_NUMBER = re.compile(r"(?:^|(?<=[\s:：;；,，。!！]))(\d{1,2})(?:[.、)）](?!\d))")  # "1. ", "2、", "3)"
+_ITEM_NUMBER = recache.compile(
+    r"(?:^|(?<=[\s:：;；,，。!！]))(\d{1,2})(?:[.、)）](?!\d))"
+)  # "1. ", "2、", "3)"
 
 
 def _is_stuffed(st: _State) -> bool:
@@ -620,7 +624,7 @@ def d_terse(scorer: RuleScorer, rule: Rule, st: _State) -> None:
         st.add(rule, s, e, rule.effect)
 
 
-_ENDS = re.compile(r"[。.!！?？\n]")
+_ENDS = recache.compile(r"[。.!！?？\n]")
 
 
 def questions(text: str) -> list[tuple[int, int]]:
@@ -649,17 +653,17 @@ def d_questions(scorer: RuleScorer, rule: Rule, st: _State) -> None:
         st.add(rule, marks[0], marks[-1] + 1, max(rule.effect * n, rule.cap or -100), count=len(marks))
 
 
-_LIST_MARK = re.compile(
+_LIST_MARK = recache.compile(
     r"(?:(?<=[\s:：;；,，(（])|^)(?:\d{1,2}[)）、.]|\([a-z1-9]\)|[①②③④⑤⑥])(?!\d)"
     # Chinese numerals as item marks: "一、", "(二)", "第三步," (a bureaucratic reply's list)
     r"|(?:(?<=[\s:：;；,，。])|^)(?:[一二三四五六七八九十][、.]|[(（][一二三四五六七八九十][)）]|第[一二三四五六七八九十](?:步|条|点|项)[,，:：、])"
 )
 # a list written as one run-on sentence: "请提供以下信息:宝宝年龄、体重、身高、车型…", "the following: a, b, c"
-_LIST_INTRO = re.compile(r"(?:以下|如下|下列|the following)[^。.!！?？:：]{0,10}[:：]")
-_RUN_ON_ITEM = re.compile(r"[、;；,，]")
-_LIST_END = re.compile(r"[。!！?？\n]|\.(?:\s|$)")
-_LATIN_TERM = re.compile(r"[a-z][a-z\-]{2,}")
-_NUMBER = re.compile(r"\d+|[一二三四五六七八九十两]+")
+_LIST_INTRO = recache.compile(r"(?:以下|如下|下列|the following)[^。.!！?？:：]{0,10}[:：]")
+_RUN_ON_ITEM = recache.compile(r"[、;；,，]")
+_LIST_END = recache.compile(r"[。!！?？\n]|\.(?:\s|$)")
+_LATIN_TERM = recache.compile(r"[a-z][a-z\-]{2,}")
+_NUMBER = recache.compile(r"\d+|[一二三四五六七八九十两]+")
 
 
 def d_list(scorer: RuleScorer, rule: Rule, st: _State) -> None:
@@ -857,7 +861,7 @@ def d_selfharm(scorer: RuleScorer, rule: Rule, st: _State) -> None:
 
 # a clause sending the customer to someone else for the thing ("Call your bank now to block that card", "请您联系银行
 # 冻结"): the action is theirs, not a promise of the agent's the facts could rule out
-_SENT_ELSEWHERE = re.compile(
+_SENT_ELSEWHERE = recache.compile(
     r"\s*(?:please |so )?(?:call|contact|ring|phone|ask|speak to|reach|visit|go to) (?:your|the|their) "
     # the steps the customer takes themselves ("in the console go to Compute > Instances and press Stop on it")
     r"|\s*(?:please |so |then |just )?(?:in (?:the|your) [\w ]{1,20}?,? )?"
@@ -877,7 +881,7 @@ _SENT_ELSEWHERE = re.compile(
 
 # the clause says the limit itself ("[Airline] does not charge processing fees", "客服是没有权限手动撤回的",
 # "Full refunds are not available"): the facts' "cannot" restated, not broken
-_STATES_A_LIMIT = re.compile(
+_STATES_A_LIMIT = recache.compile(
     r"(?<![a-z])(does not|doesn't|did not|didn't|is not|isn't|are not|aren't|not available|not possible|no longer)"
     r"(?![a-z])"
     r"|没有权限|没权限|无权|不提供|不支持|不包括|不在[^,，。]{0,8}范围"

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import yaml
 
+from . import recache
 from ._here import HERE
 from .text import has_cjk, normalize
 
@@ -31,10 +32,12 @@ SIGNALS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 _CLAUSE_END = "。.!！?？;；\n"
-_CLAUSE_END_RE = re.compile("[" + re.escape(_CLAUSE_END) + "]")
-_QUESTION_TAIL = re.compile(r"(吗|呢|么|嘛|没有|不|否)\s*$")
-_EN_ASK = re.compile(r"^(could|can|would|will|may|do|does|did|is|are|which|what|when|where|who|how|shall)\b")
-_CHOICE = re.compile(r"还是|(?<![a-z])or(?![a-z])")
+_CLAUSE_END_RE = recache.compile("[" + re.escape(_CLAUSE_END) + "]")
+_QUESTION_TAIL = recache.compile(r"(吗|呢|么|嘛|没有|不|否)\s*$")
+_EN_ASK = recache.compile(
+    r"^(could|can|would|will|may|do|does|did|is|are|which|what|when|where|who|how|shall)\b"
+)
+_CHOICE = recache.compile(r"还是|(?<![a-z])or(?![a-z])")
 
 
 def questions(reply: str) -> list[tuple[int, int]]:
@@ -132,8 +135,8 @@ def shared_concepts() -> dict[str, Concept]:
     return {name: concept_from(body, name) for name, body in (doc.get("concepts") or {}).items()}
 
 
-_LATIN = re.compile(r"[0-9a-z]")
-_CLAUSE = re.compile(r"[^,，。.!！?？;；:：\n]+")
+_LATIN = recache.compile(r"[0-9a-z]")
+_CLAUSE = recache.compile(r"[^,，。.!！?？;；:：\n]+")
 
 
 @lru_cache(maxsize=4096)

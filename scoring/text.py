@@ -7,11 +7,15 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from . import recache
+
 # A Chinese character (CJK unified ideographs, extension A, compatibility ideographs): the one definition of
 # "is this Chinese?" for the whole project.
-CJK = _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_NON_CJK = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")  # len(_NON_CJK.sub("", t)): t's Chinese
-_LATIN_WORD = re.compile(r"[A-Za-z]+")
+CJK = _CJK = recache.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_NON_CJK = recache.compile(
+    r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
+)  # len(_NON_CJK.sub("", t)): t's Chinese
+_LATIN_WORD = recache.compile(r"[A-Za-z]+")
 
 
 def has_cjk(text: str) -> bool:
@@ -42,7 +46,7 @@ def traditional(text: str) -> str:
 _HALFWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
-_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]")  # exactly the characters _HALFWIDTH maps
+_FULLWIDTH = recache.compile("[\uff01-\uff5e\u3000]")  # exactly the characters _HALFWIDTH maps
 _TO_HALF = {chr(k): chr(v) for k, v in _HALFWIDTH.items()}.__getitem__
 
 
@@ -113,7 +117,9 @@ _GUARDED = {
     "而家": "(?<![然因从反进])而家(?![里长属庭具电务乡])",
     "唔": "唔(?![,，。.!！?？~…、])",
 }
-_DIALECT_WORDS = re.compile("|".join(_GUARDED.get(w, w) for w in sorted(_DIALECT, key=len, reverse=True)))
+_DIALECT_WORDS = recache.compile(
+    "|".join(_GUARDED.get(w, w) for w in sorted(_DIALECT, key=len, reverse=True))
+)
 
 
 def _dialect(match: re.Match) -> str:
@@ -182,7 +188,7 @@ _CN_DIGIT = {
     "九": 9,
 }
 _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
-_CN_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万]+")
+_CN_RUN = recache.compile(r"[零〇一二两三四五六七八九十百千万]+")
 
 
 def chinese_number(run: str) -> int | None:
@@ -221,7 +227,7 @@ def arabic_numerals(text: str) -> str:
     return _CN_RUN.sub(lambda m: _as_digits(m.group(0)), text)
 
 
-_CN_PLACE = re.compile(r"[十百千万]")
+_CN_PLACE = recache.compile(r"[十百千万]")
 
 
 def _as_digits(run: str) -> str:

@@ -72,3 +72,13 @@ def test_a_regex_matches_where_its_literal_is():
     m = Matcher(["re:(反馈|问|查|催)一下", "re:(?<![a-z])will try(?![a-z])"])
     assert [h.group() for h in m.finditer("我帮您问一下,我们will try")] == ["问一下", "will try"]
     assert m.spans("我帮您问问") == []
+
+
+def test_a_broken_bundled_pattern_is_named():
+    """Peilian's own patterns are compiled once, in their word list's alternation: a broken one is still named."""
+    from scoring import safe_regex
+    from scoring.rules import RuleError
+
+    safe_regex.allow_reviewed("(退款|退货", check=False)
+    with pytest.raises(RuleError, match=r"bad regular expression 're:\(退款\|退货'"):
+        Matcher(["re:(退款|退货", "re:\\d+小时", "好的"])

@@ -40,6 +40,10 @@ def test_the_tests_run_the_compiled_scorer():
     for module in (scoring.scorer, scoring.features, scoring.fitted):
         assert module.__file__ and module.__file__.endswith(".so"), module.__file__
         assert Path(module.__file__).is_relative_to(_native.build_dir())
+    # the build's recorded patterns are loaded too (the start needn't compile them)
+    from scoring import recache
+
+    assert (_native.build_dir() / recache.FILE).exists() and len(recache._codes) > 100
 
 
 _SCORE_ALL = r"""

@@ -1,0 +1,122 @@
+"""The scorer's recorded regular expressions (scoring/recache.py): a pattern loaded from the record behaves exactly as
+`re.compile` makes it, the scorer scores the same with the record as without it, and a record another interpreter
+wrote, or a damaged one, is never used."""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scoring import recache
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXTS = [
+    "",
+    "您好,我马上帮您退款,今晚8点前到账,短信通知您。",
+    "親,您放心哈~我們已經幫您催了商家,3個工作日內給您答覆😊",
+    "I'll refund the $40 delivery fee today, and you'll get an email by 5pm.",
+    "请提供一下您的验证码和卡背面三位数,我帮您核实。",
+    "1. 退款:3-5个工作日;2. 补发:明天发顺丰。Call 400-123-4567 or 911 if you're not safe.",
+]
+
+
+def test_a_recorded_pattern_is_the_pattern_re_compile_makes(tmp_path):
+    patterns = [
+        (r"(?<![\d.])\d{1,6}(\.\d+)?\s*(个)?(小时|分钟|天)(之?内)?", 0),
+        (r"(?P<who>您|你)(?:自己)?(?!的)", 0),
+        (r"(?<![a-z])(i'll|i will) (refund|send)(?![a-z])", re.IGNORECASE),
+        (r"[\u3400-\u9fff]+|[a-z]+", 0),
+    ]
+    saved = dict(recache._codes), dict(recache._new_codes)
+    try:
+        recache._codes.clear()
+        recache._new_codes.clear()
+        fresh = [recache.compile(p, f) for p, f in patterns]  # compiled here, and noted for the record
+        path = tmp_path / recache.FILE
+        assert recache.save(path) == len(patterns)
+        recache._new_codes.clear()
+        assert recache.load(path)
+        loaded = [recache.compile(p, f) for p, f in patterns]  # now straight from the record
+        assert not recache._new_codes  # (none compiled again)
+        for (p, f), a, b in zip(patterns, fresh, loaded, strict=True):
+            want = re.compile(p, f)
+            for got in (a, b):
+                assert (got.pattern, got.flags, got.groups, got.groupindex) == (
+                    want.pattern,
+                    want.flags,
+                    want.groups,
+                    want.groupindex,
+                )
+                for text in TEXTS + [t.upper() for t in TEXTS]:
+                    assert [m.span() for m in got.finditer(text)] == [m.span() for m in want.finditer(text)]
+                    assert [m.groups() for m in got.finditer(text)] == [
+                        m.groups() for m in want.finditer(text)
+                    ]
+    finally:
+        recache._codes.clear()
+        recache._codes.update(saved[0])
+        recache._new_codes.clear()
+        recache._new_codes.update(saved[1])
+
+
+def test_a_record_from_another_python_or_a_damaged_one_is_not_used(tmp_path):
+    path = tmp_path / recache.FILE
+    other = recache._FORMAT.replace(sys.version, "3.99.0 (elsewhere)")
+    path.write_bytes(marshal.dumps((other, {("a+", 0): (32, [0], 0, {}, ())}, {})))
+    assert not recache.load(path)
+    path.write_bytes(b"\x00\x01 not a record")
+    assert not recache.load(path)
+    assert not recache.load(tmp_path / "missing")
+    assert recache.compile("a+").fullmatch("aaa")  # compiling still works, the usual way
+
+
+def test_a_bad_pattern_is_the_same_error_as_re_compile():
+    with pytest.raises(re.error, match="missing"):
+        recache.compile("(退款|退货")
+
+
+_SCORE = r"""
+import json, sys
+from scoring import default_scorer
+from scoring.evaluate import context_for
+sc = default_scorer()
+out = []
+for line in sys.stdin:
+    r = json.loads(line)
+    res = sc.score(r["reply"], context_for(r))
+    out.append([res.scores, [f.to_dict() for f in res.findings], [vars(i) for i in res.items]])
+json.dump(out, sys.stdout, ensure_ascii=False, sort_keys=True)
+"""
+
+
+def test_the_scorer_scores_the_same_with_the_record_as_without_it():
+    """The record is only a faster start: every score, finding and item is the same when it is turned off."""
+    rows = [
+        json.loads(line)
+        for line in (ROOT / "tests" / "data" / "eval-dev.jsonl").read_text("utf-8").splitlines()
+    ]
+    rows += [{"reply": t, "customer": "我的退款呢?"} for t in TEXTS]
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    outputs = []
+    for flag in ("1", "0"):
+        proc = subprocess.run(
+            [sys.executable, "-c", _SCORE],
+            input=lines,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "PEILIAN_REGEX_CACHE": flag},
+            timeout=600,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        outputs.append(json.loads(proc.stdout))
+    assert outputs[0] == outputs[1]
+    assert sum(len(o[1]) for o in outputs[0]) > 5 * len(rows)

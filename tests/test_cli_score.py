@@ -41,6 +41,30 @@ def test_score_jsonl_keeps_order_and_reports_bad_lines(peilian, tmp_path):
     assert "2 line(s) could not be scored" in r.stderr
 
 
+def test_score_jsonl_into_a_file_writes_every_line_before_it_exits(tmp_path):
+    """The run ends without tearing the scorer down (`peilian.cli.QUICK_EXIT`): stdout into a file is block-buffered,
+    and every line must still be there, with the exit code that says some lines had errors."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "in.jsonl"
+    rows = [json.dumps({"id": i, "reply": f"我现在帮您申请退款,{i}小时内到账。"}) for i in range(400)]
+    src.write_text("\n".join(rows + ["{broken"]) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    with open(out, "wb") as sink:
+        r = subprocess.run(
+            [sys.executable, "-m", "peilian", "score", "--jsonl", str(src)],
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            timeout=300,
+        )
+    assert r.returncode == 1, r.stderr
+    got = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [o.get("id") for o in got[:400]] == list(range(400)) and "error" in got[400]
+    assert b"1 line(s) could not be scored" in r.stderr
+
+
 def test_score_jsonl_from_stdin(peilian):
     r = peilian(
         "score", "--jsonl", "-", input=json.dumps({"id": 1, "reply": "Sorry, I've cancelled it."}) + "\n"

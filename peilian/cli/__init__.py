@@ -123,4 +123,27 @@ def main(argv: list[str] | None = None) -> None:
             where = ""
         click.echo(f"peilian: unexpected error: {type(e).__name__}: {inert(str(e))}.{where}", err=True)
         sys.exit(3)
-    sys.exit(rv if isinstance(rv, int) else 0)
+    code = rv if isinstance(rv, int) else 0
+    if QUICK_EXIT:
+        _quick_exit(code)
+    sys.exit(code)
+
+
+# Set by a command that has written and flushed all it will write and holds nothing that needs closing (`peilian
+# score --jsonl`): the process then ends without tearing the scorer down, which frees OpenCC's dictionaries,
+# ~700 compiled patterns and the caches one object at a time (0.1 s, a twentieth of a run over the 6,787 STC-3
+# replies). Only `main`, the command line's own entry point, reads it.
+QUICK_EXIT: list[bool] = []
+
+
+def _quick_exit(code: int) -> None:
+    import os
+
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        code = 0  # (the reader stopped reading: as above)
+    except OSError:
+        return  # a full disk or a closed stream: the usual exit reports it
+    os._exit(code)

@@ -1,4 +1,5 @@
-"""Does `peilian score --jsonl` still print byte-for-byte what it printed before a speed change?
+"""Does `peilian score --jsonl` still print what it printed before a speed change (the same JSON values, keys in the
+same order; how a writer spaces them aside, as orjson's compact rows against json's)?
 
     python bench/same_output.py --write [DIR]   (record the golden outputs with the code as it is now)
     python bench/same_output.py [DIR]           (score again and compare; exit 1 on any difference)
@@ -50,6 +51,12 @@ def score(path: Path) -> tuple[bytes, bytes, int]:
         check=False,
     )
     return proc.stdout, proc.stderr, proc.returncode
+
+
+def canonical(stdout: bytes) -> bytes:
+    """Each JSON line as json.dumps writes it (the values and their order kept): rows compare by what they say."""
+    lines = stdout.decode("utf-8", "replace").splitlines()
+    return "".join(json.dumps(json.loads(line), ensure_ascii=False) + "\n" for line in lines).encode()
 
 
 def engine_blob() -> bytes:
@@ -112,7 +119,7 @@ def main() -> int:
         stdout, stderr, rc = score(path)
         took = time.perf_counter() - t0
         # the exit code and anything on stderr are part of the output too
-        blob = stdout + b"\n--stderr--\n" + stderr + f"\n--rc {rc}--\n".encode()
+        blob = canonical(stdout) + b"\n--stderr--\n" + stderr + f"\n--rc {rc}--\n".encode()
         golden = out_dir / golden_name(path)
         digest = hashlib.sha256(blob).hexdigest()[:12]
         lines = stdout.count(b"\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 DEV = Path(__file__).parent / "data" / "eval-dev.jsonl"
@@ -63,6 +64,27 @@ def test_score_jsonl_into_a_file_writes_every_line_before_it_exits(tmp_path):
     got = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [o.get("id") for o in got[:400]] == list(range(400)) and "error" in got[400]
     assert b"1 line(s) could not be scored" in r.stderr
+
+
+def test_score_jsonl_writes_every_id_back_as_it_read_it(peilian):
+    """Rows are written by orjson, except where it would change the id: a NaN or Infinity (which json reads from a
+    line, and orjson would write as null) or an integer beyond 64 bits (which it can't write)."""
+    lines = [
+        '{"id": 123456789012345678901234567890, "reply": "好的"}',
+        '{"id": NaN, "reply": "好的"}',
+        '{"id": [1, {"a": -Infinity}], "reply": "ok"}',
+        '{"id": 1.5, "reply": "ok"}',
+        '{"id": true, "reply": "ok"}',
+        '{"id": "亲\\u202e", "reply": "ok"}',
+    ]
+    r = peilian("score", "--jsonl", "-", input="\n".join(lines) + "\n")
+    assert r.returncode == 0, r.stderr
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert out[0]["id"] == 123456789012345678901234567890
+    assert math.isnan(out[1]["id"]) and out[2]["id"] == [1, {"a": -math.inf}]
+    assert out[3]["id"] == 1.5 and out[4]["id"] is True and out[5]["id"] == "亲\u202e"
+    assert "\u202e" not in r.stdout  # (the bidi control is written as an escape: inert on a terminal)
+    assert all(set(o["scores"]) == {"certainty", "simplicity", "warmth"} and o["findings"] for o in out)
 
 
 def test_score_jsonl_from_stdin(peilian):

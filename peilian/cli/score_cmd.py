@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from typing import TYPE_CHECKING
 
 import click
+import orjson
 
 from i18n import LANGUAGES
 from i18n.format import bar
@@ -48,7 +50,30 @@ class _BadLine(ValueError):
         self.obj = obj
 
 
-_TO_JSON = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), made once
+def _fields(obj):
+    """A Finding in a row as its fields (json's `default`: orjson writes a dataclass's fields itself)."""
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    raise TypeError(f"{type(obj).__name__} is not JSON")
+
+
+_TO_JSON = json.JSONEncoder(
+    ensure_ascii=False, default=_fields
+).encode  # json.dumps(ensure_ascii=False), made once
+
+
+def _row_json(row: dict) -> str:
+    """One output row as JSON text. orjson writes it five times as fast as json (with findings as they are, no
+    dicts made first), and compact; json writes a row whose id orjson would write differently (a NaN or Infinity,
+    which json reads from a line, becomes null in orjson; a list or object id might hold one) or can't write (an
+    integer beyond 64 bits)."""
+    rid = row.get("id")
+    if rid is None or type(rid) in (str, int, bool) or (type(rid) is float and math.isfinite(rid)):
+        try:
+            return orjson.dumps(row).decode()
+        except orjson.JSONEncodeError:
+            pass
+    return _TO_JSON(row)
 
 
 def _parse_line(raw) -> dict:
@@ -98,7 +123,7 @@ def score_jsonl(lines, out, scorer, progress=None) -> tuple[int, int]:
                 "id": obj.get("id"),
                 "scores": result.scores,
                 "overall": result.overall,
-                "findings": [f.to_dict() for f in result.findings],
+                "findings": result.findings,  # (written as their fields: _row_json)
                 "scorer_version": result.scorer_version,
             }
         except _BadLine as e:
@@ -111,7 +136,7 @@ def score_jsonl(lines, out, scorer, progress=None) -> tuple[int, int]:
             bad += 1
         else:
             ok += 1
-        out.write(json_inert(_TO_JSON(row)) + "\n")
+        out.write(json_inert(_row_json(row)) + "\n")
     return ok, bad
 
 

@@ -272,6 +272,13 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     parsed = _parse(pattern)
     if parsed is None or parsed.state.flags & c.SRE_FLAG_IGNORECASE:
         return None
+    return _required(parsed)
+
+
+def _required(parsed) -> frozenset[str] | None:
+    """`required_literals` of a parsed pattern, or of a list of its (op, argument) items."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
     repeats = tuple(
         getattr(c, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(c, name)
     )
@@ -315,6 +322,62 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     return need(parsed) or None
 
 
+def literal_parts(pattern: str) -> list[frozenset[str]]:
+    """The needs of each part of `pattern`'s top-level sequence (its groups opened up), most selective first: a
+    match holds one literal of every one of them (`required_literals` is the most selective). [] when none can be
+    told."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    parsed = _parse(pattern)
+    if parsed is None or parsed.state.flags & c.SRE_FLAG_IGNORECASE:
+        return []
+    found: list[frozenset[str]] = []
+
+    def parts(items) -> None:
+        run: list[str] = []
+        for op, av in items:
+            if op is c.LITERAL:
+                run.append(chr(av))
+                continue
+            if run:
+                found.append(frozenset(("".join(run),)))
+                run = []
+            if op is c.SUBPATTERN and not av[1] & c.SRE_FLAG_IGNORECASE:
+                parts(av[3])  # each part of a group's sequence must match too
+            elif got := _required([(op, av)]):
+                found.append(got)
+        if run:
+            found.append(frozenset(("".join(run),)))
+
+    parts(parsed)
+    return sorted(set(found), key=_selectivity, reverse=True)
+
+
+_LONG = 1000  # characters: an alternation this long gets `_second_need`
+
+
+def _length(patterns: list[str]) -> int:
+    return sum(map(len, patterns))
+
+
+def _second_need(patterns: list[str]) -> re.Pattern | None:
+    """A quick second test for an alternation whose literals (`_gate`) a text holds: each pattern's next most
+    selective part needs a literal too ("请…提供" and then "密码|验证码…"), so a text holding none of those
+    literals can't match. None when it would tell nothing the first test doesn't."""
+    firsts: set[str] = set()
+    seconds: set[str] = set()
+    for pat in patterns:
+        first = recache.memo("required_literals", required_literals, pat)
+        if not first:
+            return None
+        firsts |= first
+        others = [part for part in recache.memo("literal_parts", literal_parts, pat) if part != first]
+        seconds |= others[0] if others else first
+    if seconds == firsts:
+        return None
+    return recache.compile("|".join(re.escape(x) for x in sorted(seconds, key=lambda x: (-len(x), x))))
+
+
 def _selectivity(needs: frozenset[str]) -> tuple:
     """How rarely a text holds one of `needs` (larger: rarer), roughly: the shortest literal's length, then the
     mean length ("担心|关心|陪|心疼" before "你|您"), then the fewest literals."""
@@ -343,6 +406,8 @@ class Matcher:
         "linear",
         "zh_gated",
         "en_gated",
+        "zh_second",
+        "en_second",
         "always",
         "own",
     )
@@ -376,6 +441,9 @@ class Matcher:
         self.en_trigger = _trigger(en_re) if en_re else None
         self.zh_gated = bool(zh_re) and _gate(zh_re, self.id * 2, self.own)
         self.en_gated = bool(en_re) and _gate(en_re, self.id * 2 + 1, self.own)
+        # (only for a long alternation, whose run costs more than the second test on most texts)
+        self.zh_second = _second_need(zh_re) if self.zh_gated and _length(zh_re) >= _LONG else None
+        self.en_second = _second_need(en_re) if self.en_gated and _length(en_re) >= _LONG else None
         self.linear = (
             safe_regex.compile("|".join(f"(?:{p})" for p in linear), ignorecase=False) if linear else None
         )
@@ -391,12 +459,14 @@ class Matcher:
         if (
             self.zh is not None
             and (not self.zh_gated or self.id * 2 in needed)
+            and (self.zh_second is None or self.zh_second.search(text))
             and (self.zh_trigger is None or self.zh_trigger.search(text))
         ):
             found.extend(self.zh.finditer(text))
         if (
             self.en is not None
             and (not self.en_gated or self.id * 2 + 1 in needed)
+            and (self.en_second is None or self.en_second.search(text))
             and (self.en_trigger.search(text) if self.en_trigger else _LATIN.search(text))
         ):
             found.extend(self.en.finditer(text))

@@ -46,6 +46,16 @@ class _Everything:
         return True
 
 
+def _ungated(m: Matcher, text: str) -> list:
+    """What `m`'s regular expressions find in `text` with neither its literal gate nor its second test."""
+    second = m.zh_second, m.en_second
+    m.zh_second = m.en_second = None
+    try:
+        return m._regex_hits(text, _Everything())
+    finally:
+        m.zh_second, m.en_second = second
+
+
 def test_prefilter_never_hides_a_match():
     """Every bundled word list, on every rule example: the regular expressions find the same with the literal
     prefilter as when they always run."""
@@ -55,11 +65,13 @@ def test_prefilter_never_hides_a_match():
     from scoring.rules import INDEX
 
     checked = 0
+    seconds = sum(m.zh_second is not None or m.en_second is not None for m in matchers.values())
+    assert seconds  # (the long alternations have their second test: it is checked here too)
     for text in _texts():
         literal, needed = INDEX.lookup(text)
         for m in matchers.values():
             gated = [x.span() for x in m._regex_hits(text, needed)]
-            assert gated == [x.span() for x in m._regex_hits(text, _Everything())], (m.id, text)
+            assert gated == [x.span() for x in _ungated(m, text)], (m.id, text)
             spans = m.spans(text)
             assert spans == [(x.start(), x.end()) for x in m.finditer(text)]
             if not m.may_match(literal, needed):
@@ -72,6 +84,21 @@ def test_a_regex_matches_where_its_literal_is():
     m = Matcher(["re:(反馈|问|查|催)一下", "re:(?<![a-z])will try(?![a-z])"])
     assert [h.group() for h in m.finditer("我帮您问一下,我们will try")] == ["问一下", "will try"]
     assert m.spans("我帮您问问") == []
+
+
+def test_a_long_alternation_runs_only_where_a_second_part_can_match():
+    """harmful_request's patterns ask for a secret: a reply with "请…" but no word like 密码/验证码 is not searched."""
+    from scoring.rules import literal_parts
+
+    assert literal_parts("(请|麻烦)[^,]{0,8}提供(密码|验证码)") == [
+        frozenset({"验证码", "密码"}),
+        frozenset({"提供"}),
+        frozenset({"请", "麻烦"}),
+    ]
+    m = ruleset().lexicons["harmful_request"].regex
+    assert m.zh_second is not None
+    assert not m.zh_second.search(normalize("请您耐心等待,我们会尽快给您答复。"))
+    assert m.spans(normalize("请您提供一下短信验证码,我帮您核实。"))
 
 
 def test_a_broken_bundled_pattern_is_named():

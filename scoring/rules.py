@@ -364,13 +364,12 @@ def _second_need(patterns: list[str]) -> re.Pattern | None:
     """A quick second test for an alternation whose literals (`_gate`) a text holds: each pattern's next most
     selective part needs a literal too ("请…提供" and then "密码|验证码…"), so a text holding none of those
     literals can't match. None when it would tell nothing the first test doesn't."""
-    firsts: set[str] = set()
+    needs = _needs(patterns)
+    if needs is None:
+        return None
+    firsts: set[str] = set().union(*needs)
     seconds: set[str] = set()
-    for pat in patterns:
-        first = recache.memo("required_literals", required_literals, pat)
-        if not first:
-            return None
-        firsts |= first
+    for pat, first in zip(patterns, needs, strict=True):
         others = [part for part in recache.memo("literal_parts", literal_parts, pat) if part != first]
         seconds |= others[0] if others else first
     if seconds == firsts:
@@ -546,15 +545,23 @@ def _span_order(span: tuple[int, int]) -> tuple[int, int]:
     return span[0], -span[1]
 
 
-def _gate(patterns: list[str], key: int, own: LiteralIndex) -> bool:
-    """Register the literals the alternation of `patterns` needs under `key`; False if it needs none."""
-    needs: set[str] = set()
+def _needs(patterns: list[str]) -> list[frozenset[str]] | None:
+    """Each pattern's `required_literals`, or None if one of them needs none."""
+    out = []
     for pat in patterns:
         got = recache.memo("required_literals", required_literals, pat)
         if not got:
-            return False
-        needs |= got
-    for literal in needs:
+            return None
+        out.append(got)
+    return out
+
+
+def _gate(patterns: list[str], key: int, own: LiteralIndex) -> bool:
+    """Register the literals the alternation of `patterns` needs under `key`; False if it needs none."""
+    needs = _needs(patterns)
+    if needs is None:
+        return False
+    for literal in set().union(*needs):
         INDEX.need(literal, key)
         own.need(literal, key)
     return True

@@ -231,6 +231,64 @@ def _number_parts(n: str) -> set[str]:
     return out
 
 
+_PERCENT = recache.compile(r"(\d+(?:\.\d+)?)\s*%")
+_ZHE = recache.compile(r"(\d(?:\.\d)?|\d\d)\s*折")  # 8折 = 80%, 8.5折 = 85折 = 85%
+
+
+def _worked_out(amount: str, said: str, known: set[str]) -> bool:
+    """Whether an amount in the reply is a total worked out from the numbers the facts and the customer give, not
+    one made up: a product of two or three of them (4 days at ¥399 = ¥1,596; 2 seats × ¥30 × 4 days), one of them
+    with a percentage or a 折 discount taken off or added (¥89 less 10% = ¥80.10), or the sum of two such (¥1,596 +
+    ¥240 = ¥1,836)."""
+    values = []
+    for n in _NUMBERS.findall(amount):
+        try:
+            values.append(float(n.replace(",", "")))
+        except ValueError:
+            continue
+    if not values:
+        return False
+    whole, addends = _totals(said, frozenset(known))
+    for v in map(_cents, values):
+        if v in whole or any(v - a in whole for a in addends if a < v):
+            return True
+    return False
+
+
+def _cents(x: float) -> int:
+    return round(x * 100)
+
+
+@lru_cache(maxsize=256)
+def _totals(said: str, known: frozenset[str]) -> tuple[frozenset[int], tuple[int, ...]]:
+    """The totals `_worked_out` accepts for these facts and customer words, in cents: (every product, with or
+    without a discount, and the numbers themselves; the ones a sum may add: the numbers and the products of two),
+    worked out once per case."""
+    numbers: list[float] = []
+    for n in sorted(known, key=lambda k: (len(k), k)):
+        try:
+            x = float(n)
+        except ValueError:
+            continue
+        if x > 0 and x not in numbers:
+            numbers.append(x)
+    numbers = numbers[:24]  # (a long case card's first two dozen numbers: a few thousand totals)
+    factors = {1.0}
+    for m in _PERCENT.finditer(said):
+        p = float(m.group(1)) / 100
+        factors |= {1 - p, 1 + p, p}
+    for m in _ZHE.finditer(said):
+        k = m.group(1)
+        factors.add(float(k) / (10 if len(k) == 1 or "." in k else 100))
+    pairs = {a * numbers[j] for i, a in enumerate(numbers) for j in range(i, len(numbers))}
+    triples = {
+        a * b * c for i, a in enumerate(numbers) for j, b in enumerate(numbers[i:], i) for c in numbers[j:]
+    }
+    whole = {_cents(x * f) for x in (*numbers, *pairs, *triples) for f in factors}
+    addends = tuple(sorted({_cents(x) for x in (*numbers, *pairs)}))
+    return frozenset(whole), addends
+
+
 def _money(text: str) -> list[float]:
     out = []
     for m in _MONEY.finditer(text):
@@ -1111,6 +1169,7 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
                 (m.start(), m.end())
                 for m in money
                 if not {n.replace(",", "") for n in _NUMBERS.findall(m.group(0))} & known
+                and not _worked_out(m.group(0), said, known)
             ]
             made_up += [
                 (h.start, h.end)

@@ -269,6 +269,23 @@ def test_case5_the_customers_numbers_are_not_the_agents_promise():
     assert st.reply[amount.start : amount.end].endswith("12,800")
 
 
+def test_a_total_worked_out_from_the_facts_is_not_a_made_up_number():
+    """A presales agent who does the sum (4 days at ¥399, two seats at ¥30 a day) states numbers the facts support; an
+    amount no sum of the facts gives is still one the agent made up."""
+    facts = ("7座MPV(别克GL8)¥399/天;7座SUV ¥299/天;儿童座椅¥30/天/个;押金¥3,000。",)
+    customer = "一家六口,租4天,预算2000以内,座椅要两个。"
+    right = score("GL8最合适:4天¥1,596,加两个儿童座椅¥240,一共¥1,836。", customer, facts, kind="presales")
+    assert "certainty.unsupported-number" not in rules(right)
+    made_up = score("GL8最合适,4天给您算¥1,450,座椅送您。", customer, facts, kind="presales")
+    assert "certainty.unsupported-number" in rules(made_up)
+    # a percentage off is worked out too ($89 less 10% = $80.10), a different cut isn't
+    facts = ("Puppy Large Breed 12kg $89. Subscription: 10% off every order.",)
+    assert "certainty.unsupported-number" not in rules(
+        score("It's $89, or $80.10 if you subscribe.", "", facts)
+    )
+    assert "certainty.unsupported-number" in rules(score("It's $89, or $75 if you subscribe.", "", facts))
+
+
 def test_chinese_numerals_read_as_digits():
     from scoring.text import arabic_numerals
 

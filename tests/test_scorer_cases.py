@@ -286,6 +286,20 @@ def test_a_total_worked_out_from_the_facts_is_not_a_made_up_number():
     assert "certainty.unsupported-number" in rules(score("It's $89, or $75 if you subscribe.", "", facts))
 
 
+def test_a_product_spec_is_not_a_deadline():
+    """Specs and rates in a presales answer are not times the agent commits to; a real time still is."""
+
+    def times(reply: str) -> list[str]:
+        st, _ = S.detector.detect(reply, ScoreContext())
+        return [st.norm[h.start : h.end].strip() for h in st.elements.get("time", [])]
+
+    assert times("轻薄本 i5/16G/512G ¥4,999:16G内存够用,8/5kg洗烘一体也有。") == []
+    assert times("Easy Access at 3.1%, or the 2-year fixed at 4.5%; cover starts at 24 months.") == []
+    assert times("大理丽江慢游5日团最适合叔叔阿姨。") == []
+    assert times("12/25前发货,明天9:30给您回电。") == ["12/25", "明天", "9:30"]
+    assert times("I'll call you back at 5pm, or by 10 tomorrow.") == ["at 5pm", "by 10", "tomorrow"]
+
+
 def test_chinese_numerals_read_as_digits():
     from scoring.text import arabic_numerals
 

@@ -926,11 +926,20 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
                 and (verb is None or verb in shared)
                 and len(shared) / len(grams) >= rule.params.get("overlap", 0.6)
                 and not _NEG.search(clause)
+                and not _NOT_EN.search(clause)
                 and not _STATES_A_LIMIT.search(clause)
                 and not _SENT_ELSEWHERE.match(clause)
             ):
                 st.add(rule, cm.start(), cm.end(), rule.effect, fact=obj)
                 return
+
+
+# the limit said plainly in English ("we can refund the frozen items but not the whole order", "there's no further
+# discount below 50 seats"), not "no worries, I've refunded the whole order"
+_NOT_EN = recache.compile(
+    r"(?<![a-z])(not|no|isn't|aren't|doesn't|don't|wasn't|weren't)(?![a-z])"
+    r"(?! (worries|worry|problem|problems|prob|stress|biggie|doubt|hassle|fuss|questions? asked)(?![a-z]))"
+)
 
 
 _STOP_EN = set(

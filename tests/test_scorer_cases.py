@@ -339,6 +339,31 @@ def test_case6_boilerplate_is_not_simple_or_warm():
 # 7. False certainty ----------------------------------------------------------------------------------------------
 
 
+def test_a_limit_said_plainly_in_english_is_not_the_promise_it_rules_out():
+    facts = (
+        "The agent can: refund $23.40 to the card (3-5 business days); add a $5 late-delivery voucher. "
+        "The agent cannot: refund the whole $86; deliver replacements tonight.",
+    )
+    customer = "Half my order arrived thawed. I want the whole $86 back and new groceries tonight."
+    honest = score(
+        "We can refund the frozen items but not the whole order, and we can't deliver replacements tonight. "
+        "$23.40 goes back to your card in 3-5 business days, plus a $5 voucher.",
+        customer,
+        facts,
+    )
+    assert "certainty.contradicts-facts" not in rules(honest) and honest.scores["certainty"] >= 50, (
+        honest.scores
+    )
+    # "no worries" is not a limit: the promise the facts rule out is still found
+    false = score("No worries, I've refunded the whole $86 and replacements come tonight!", customer, facts)
+    assert "certainty.contradicts-facts" in rules(false) and false.scores["certainty"] <= 10
+    facts = ("Team plan $10/seat/month. The agent cannot: give a custom discount below 50 seats.",)
+    plain = score(
+        "There's no further discount below 50 seats; the Team plan is $10 a seat.", "Any discount?", facts
+    )
+    assert "certainty.contradicts-facts" not in rules(plain)
+
+
 def test_case7_a_promise_against_the_facts_scores_below_an_honest_limit():
     facts = ("直播间价格不在价保范围内,客服不能退差价;客服可以发放30元无门槛券,当场到账。",)
     customer = "我昨天买的,今天直播间便宜了100块,差价退给我!"

@@ -91,6 +91,7 @@ def _say_skipped_team_files() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    QUICK_EXIT.clear()  # (set by this run's command only)
     try:
         rv = cli.main(args=argv, prog_name="peilian", standalone_mode=False)
     except (UserError, StoreError) as e:

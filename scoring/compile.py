@@ -122,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{out}: {'current' if ok else 'missing or older than the sources'}")
         return 0 if ok else 1
     if current(HERE, out):  # the usual case before `make run`: nothing to say
-        if not (out / "regex-cache").exists():
+        from .recache import FILE
+
+        if not (out / FILE).exists():
             record_patterns(out)
         return 0
     try:

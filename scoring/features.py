@@ -235,15 +235,15 @@ _PERCENT = recache.compile(r"(\d+(?:\.\d+)?)\s*%")
 _ZHE = recache.compile(r"(\d(?:\.\d)?|\d\d)\s*折")  # 8折 = 80%, 8.5折 = 85折 = 85%
 
 
-def _worked_out(amount: str, said: str, known: set[str]) -> bool:
+def _worked_out(numbers: set[str], said: str, known: set[str]) -> bool:
     """Whether an amount in the reply is a total worked out from the numbers the facts and the customer give, not
     one made up: a product of two or three of them (4 days at ¥399 = ¥1,596; 2 seats × ¥30 × 4 days), one of them
     with a percentage or a 折 discount taken off or added (¥89 less 10% = ¥80.10), or the sum of two such (¥1,596 +
-    ¥240 = ¥1,836)."""
+    ¥240 = ¥1,836). `numbers`: the amount's numbers, as written without their thousands commas."""
     values = []
-    for n in _NUMBERS.findall(amount):
+    for n in numbers:
         try:
-            values.append(float(n.replace(",", "")))
+            values.append(float(n))
         except ValueError:
             continue
     if not values:
@@ -1165,12 +1165,11 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
         }
         known |= {str(int(n) - 12) for n in list(known) if n.isdigit() and 13 <= int(n) <= 24}  # 20:00 = 8点
         if known:
-            made_up = [
-                (m.start(), m.end())
-                for m in money
-                if not {n.replace(",", "") for n in _NUMBERS.findall(m.group(0))} & known
-                and not _worked_out(m.group(0), said, known)
-            ]
+            made_up = []
+            for m in money:
+                numbers = {n.replace(",", "") for n in _NUMBERS.findall(m.group(0))}
+                if not numbers & known and not _worked_out(numbers, said, known):
+                    made_up.append((m.start(), m.end()))
             made_up += [
                 (h.start, h.end)
                 for h in st.elements.get("time", [])

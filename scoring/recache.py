@@ -86,6 +86,8 @@ def memo(name: str, fn: Callable[[str], T], pattern: str) -> T:
     key = (name, pattern)
     if key in _memo:
         return _memo[key]
+    if key in _new_memo:  # (worked out earlier in this process)
+        return _new_memo[key]
     value = fn(pattern)
     _new_memo[key] = value
     return value

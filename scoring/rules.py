@@ -360,13 +360,11 @@ def _length(patterns: list[str]) -> int:
     return sum(map(len, patterns))
 
 
-def _second_need(patterns: list[str]) -> re.Pattern | None:
+def _second_need(patterns: list[str], needs: list[frozenset[str]]) -> re.Pattern | None:
     """A quick second test for an alternation whose literals (`_gate`) a text holds: each pattern's next most
     selective part needs a literal too ("请…提供" and then "密码|验证码…"), so a text holding none of those
-    literals can't match. None when it would tell nothing the first test doesn't."""
-    needs = _needs(patterns)
-    if needs is None:
-        return None
+    literals can't match (`needs`: each pattern's `required_literals`). None when it would tell nothing the first
+    test doesn't."""
     firsts: set[str] = set().union(*needs)
     seconds: set[str] = set()
     for pat, first in zip(patterns, needs, strict=True):
@@ -438,11 +436,12 @@ class Matcher:
         self.en = _alternation(en_re) if en_re else None
         self.zh_trigger = _trigger(zh_re) if zh_re else None
         self.en_trigger = _trigger(en_re) if en_re else None
-        self.zh_gated = bool(zh_re) and _gate(zh_re, self.id * 2, self.own)
-        self.en_gated = bool(en_re) and _gate(en_re, self.id * 2 + 1, self.own)
+        zh_needs, en_needs = _needs(zh_re), _needs(en_re)
+        self.zh_gated = _gate(zh_needs, self.id * 2, self.own)
+        self.en_gated = _gate(en_needs, self.id * 2 + 1, self.own)
         # (only for a long alternation, whose run costs more than the second test on most texts)
-        self.zh_second = _second_need(zh_re) if self.zh_gated and _length(zh_re) >= _LONG else None
-        self.en_second = _second_need(en_re) if self.en_gated and _length(en_re) >= _LONG else None
+        self.zh_second = _second_need(zh_re, zh_needs) if zh_needs and _length(zh_re) >= _LONG else None
+        self.en_second = _second_need(en_re, en_needs) if en_needs and _length(en_re) >= _LONG else None
         self.linear = (
             safe_regex.compile("|".join(f"(?:{p})" for p in linear), ignorecase=False) if linear else None
         )
@@ -546,7 +545,9 @@ def _span_order(span: tuple[int, int]) -> tuple[int, int]:
 
 
 def _needs(patterns: list[str]) -> list[frozenset[str]] | None:
-    """Each pattern's `required_literals`, or None if one of them needs none."""
+    """Each pattern's `required_literals`, or None if one of them needs none (or there are no patterns)."""
+    if not patterns:
+        return None
     out = []
     for pat in patterns:
         got = recache.memo("required_literals", required_literals, pat)
@@ -556,9 +557,9 @@ def _needs(patterns: list[str]) -> list[frozenset[str]] | None:
     return out
 
 
-def _gate(patterns: list[str], key: int, own: LiteralIndex) -> bool:
-    """Register the literals the alternation of `patterns` needs under `key`; False if it needs none."""
-    needs = _needs(patterns)
+def _gate(needs: list[frozenset[str]] | None, key: int, own: LiteralIndex) -> bool:
+    """Register the literals an alternation needs (`needs`, its patterns' `_needs`) under `key`; False if it needs
+    none."""
     if needs is None:
         return False
     for literal in set().union(*needs):

@@ -225,9 +225,8 @@ def score_command(reply, customer, context, lang, kind, jsonl, as_json, judge, j
         if judged is None:  # (a judge model may hold a server or a connection: its exit closes them)
             from . import QUICK_EXIT
 
-            QUICK_EXIT.append(
-                True
-            )  # everything is written: the process may end without tearing the scorer down
+            # everything is written: the process may end without tearing the scorer down
+            QUICK_EXIT.append(True)
         return 1 if bad else 0
     if reply is None:
         raise UserError('give a reply to score, e.g. peilian score "我现在帮您申请退款", or --jsonl FILE.')

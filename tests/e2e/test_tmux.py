@@ -50,9 +50,9 @@ class _Tmux:
             ["tmux", "-S", self.sock, "send-keys", "-t", self.session, *args], capture_output=True, check=True
         )
 
-    def shown(self) -> str:
+    def shown(self, escapes: bool = False) -> str:
         return subprocess.run(
-            ["tmux", "-S", self.sock, "capture-pane", "-p", "-t", self.session],
+            ["tmux", "-S", self.sock, "capture-pane", "-p", *(["-e"] if escapes else []), "-t", self.session],
             capture_output=True,
             text=True,
             check=True,
@@ -68,13 +68,17 @@ class _Tmux:
             time.sleep(0.2)
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{last}")
 
-    def wait_gone(self, text: str, timeout: float = 30.0) -> None:
+    def gone(self, text: str, timeout: float) -> bool:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if text not in self.shown():
-                return
+                return True
             time.sleep(0.2)
-        raise AssertionError(f"{text!r} stayed on the screen:\n{self.shown()}")
+        return False
+
+    def wait_gone(self, text: str, timeout: float = 30.0) -> None:
+        if not self.gone(text, timeout):
+            raise AssertionError(f"{text!r} stayed on the screen:\n{self.shown()}")
 
     def kill(self) -> None:
         subprocess.run(["tmux", "-S", self.sock, "kill-server"], capture_output=True)
@@ -86,7 +90,15 @@ def _open_late_birthday_gift(tmux: _Tmux) -> None:
     time.sleep(1.0)  # let the first screen settle (focus on the table) before typing, as a person would
     tmux.keys("/")  # from the table to the search box
     tmux.keys("-l", "late-birthday")
-    tmux.wait_gone("cold-food-delivery")  # the list is filtered
+    if not tmux.gone("cold-food-delivery", timeout=15):  # the list is filtered
+        # Once in a CI run (not seen here in hundreds) the keys never reached the search box. A person would press
+        # them again: so does the test, once, and says so; a second miss fails.
+        print("the search keys didn't take; again:\n" + tmux.shown(escapes=True), file=sys.stderr)
+        tmux.keys("Escape")  # the search box emptied, the list focused
+        time.sleep(0.5)  # (an Escape followed at once by a key is read as Alt+key)
+        tmux.keys("/")
+        tmux.keys("-l", "late-birthday")
+        tmux.wait_gone("cold-food-delivery")
     for _ in range(4):  # past the language, level and tag filters, back to the (filtered) table
         tmux.keys("Tab")
     tmux.keys("Enter")  # choose it: the brief

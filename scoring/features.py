@@ -556,6 +556,12 @@ def _codes(st: _State) -> list[tuple[int, int]]:
     return out
 
 
+def _in_title(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] sits inside a 《title》 (a course, a book, a product: 《零基础Python入门》)."""
+    opened = text.rfind("《", 0, start)
+    return opened >= 0 and "》" not in text[opened:start] and text.find("》", end) >= 0
+
+
 def _name(st: _State) -> tuple[int, int] | None:
     m = (_TITLE_WORD_ZH.search(st.norm) and _TITLE_ZH.search(st.norm)) or _TITLE_EN.search(st.reply)
     if m:
@@ -563,7 +569,7 @@ def _name(st: _State) -> tuple[int, int] | None:
     known = None
     for m in _CAP_WORD.finditer(st.reply):
         word = m.group(0)
-        if word in _NOT_NAMES:
+        if word in _NOT_NAMES or _in_title(st.reply, m.start(), m.end()):
             continue
         if known is None:
             known = " ".join(st.ctx.facts) + " " + (st.ctx.customer or "")

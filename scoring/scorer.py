@@ -63,6 +63,19 @@ class _Hit:
     end: int
 
 
+def _in_a_facts_name(st: _State, start: int, end: int) -> bool:
+    """Whether the Chinese word at norm[start:end] is part of a longer name the facts give, read with the two
+    characters after or before it (受理 in "到受理派出所窗口开受理证明" where the facts name 受理派出所 and
+    《居住证受理证明》): the name of a thing, not the register `facts_names` rules flag."""
+    n = st.norm
+    if not _CJK.match(n, start):
+        return False
+    for a, b in ((start, end + 2), (start - 2, end), (start - 1, end + 1)):
+        if a >= 0 and b <= len(n) and not _NON_CJK.search(n, a, b) and n[a:b] in st.facts:
+            return True
+    return False
+
+
 @dataclass
 class _State:
     reply: str
@@ -197,7 +210,8 @@ class RuleScorer:
         if regex is None:
             return []
         negatable = bool(rule.params.get("negatable"))
-        key = (id(regex), negatable)
+        names = bool(rule.params.get("facts_names")) and bool(st.facts)
+        key = (id(regex), negatable, names)
         cached = st.memo.get(key)
         if cached is not None:
             return cached
@@ -207,6 +221,8 @@ class RuleScorer:
             if e == s:
                 continue
             if negatable and st.negated(s, e):
+                continue
+            if names and _in_a_facts_name(st, s, e):
                 continue
             hits.append(_Hit(s, e))
         return hits

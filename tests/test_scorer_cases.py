@@ -1082,6 +1082,28 @@ def test_a_product_name_from_the_facts_is_not_the_customers_name():
     assert any(f.rule == "warmth.name" and f.text == "Vivian" for f in named.findings)
 
 
+def test_a_course_title_is_not_the_customers_name_nor_a_rule_cited():
+    """Round 25 (r27fp-14-4): 'Python' inside 《零基础Python入门》, a course the facts offer, was read as calling the
+    customer by name, and the title as citing a rule at them."""
+    facts = ("政策:7天内且观看<30%才可全额退款。客服可以:免费转到同价位的《零基础Python入门》(限一次)。",)
+    got = score(
+        "您已看45%,无法退款。可以免费转到《零基础Python入门》,今天内办好。", "这个Python course太难了", facts
+    )
+    assert not rules(got) & {"warmth.name", "simplicity.legalese"}, sorted(rules(got))
+    cited = score("根据《会员服务协议》第5.3条,无法退款。", "能退吗", facts)
+    assert "simplicity.legalese" in rules(cited)
+
+
+def test_a_register_word_inside_a_name_the_facts_give_is_not_register():
+    """Round 25 (r27fp-18-5): 受理 in 受理派出所 and 受理证明, the names the facts use, cost 28 simplicity points as
+    bureaucratic register; the same word on its own still does."""
+    facts = ("已受理8个工作日。可以告知可带身份证到受理派出所窗口当天开具《居住证受理证明》。",)
+    named = score("可以带身份证到受理派出所窗口开受理证明,当天可开。", "能加急吗", facts)
+    assert "simplicity.register" not in rules(named)
+    status = score("您的申请我们已受理,请耐心等待。", "能加急吗", facts)
+    assert "simplicity.register" in rules(status)
+
+
 def test_sending_a_technician_is_not_calling_the_customer_by_name():
     assert "warmth.name" not in rules(score("我马上派师傅上门,今天给您修好。", "内胆裂了"))
     assert "warmth.name" not in rules(score("我给您安排师傅明天上门。", "内胆裂了"))

@@ -205,7 +205,8 @@ class RuleScorer:
 
     # -- matching ---------------------------------------------------------------------------------------------
     def matches(self, rule: Rule, st: _State) -> list[_Hit]:
-        """The rule's lexicon matches in the reply (normalised), once per reply; `negatable` drops negated ones."""
+        """The rule's lexicon matches in the reply (normalised), once per reply; `negatable` drops negated ones,
+        `facts_names` those inside a longer name the case facts give (`_in_a_facts_name`)."""
         regex = rule.regex
         if regex is None:
             return []

@@ -10,6 +10,7 @@ scoring.fit`, never by hand) says how much. The scorer multiplies the two and sh
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -556,10 +557,7 @@ def _codes(st: _State) -> list[tuple[int, int]]:
     return out
 
 
-def _in_title(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] sits inside a 《title》 (a course, a book, a product: 《零基础Python入门》)."""
-    opened = text.rfind("《", 0, start)
-    return opened >= 0 and "》" not in text[opened:start] and text.find("》", end) >= 0
+_TITLE = recache.compile(r"《[^》]*》")
 
 
 def _name(st: _State) -> tuple[int, int] | None:
@@ -567,9 +565,19 @@ def _name(st: _State) -> tuple[int, int] | None:
     if m:
         return m.start(), m.end()
     known = None
+    # the reply's 《titles》 (a course, a book, a product: 《零基础Python入门》), read once per reply when a
+    # capitalised word is met: a word inside one is no name, and a long reply stays linear
+    titles: list[tuple[int, int]] | None = None
+    opens: list[int] = []
     for m in _CAP_WORD.finditer(st.reply):
         word = m.group(0)
-        if word in _NOT_NAMES or _in_title(st.reply, m.start(), m.end()):
+        if word in _NOT_NAMES:
+            continue
+        if titles is None:
+            titles = [t.span() for t in _TITLE.finditer(st.reply)]
+            opens = [a for a, _ in titles]
+        i = bisect_left(opens, m.start()) - 1  # the last title opened before the word
+        if i >= 0 and m.end() < titles[i][1]:
             continue
         if known is None:
             known = " ".join(st.ctx.facts) + " " + (st.ctx.customer or "")

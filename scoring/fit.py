@@ -177,6 +177,8 @@ def fit_ngrams(
     """Kernel ridge (dual form, numpy) of what the feature model leaves unexplained on the replies' character
     n-grams; returns per criterion the kept grams' weights (for an L2-normalised binary gram vector)."""
     import numpy as np
+    from scipy.linalg import cho_factor, cho_solve
+    from scipy.sparse import csr_matrix
 
     from .ngrams import grams, norm, usable
 
@@ -189,27 +191,33 @@ def fit_ngrams(
     owned = lexicon_words()
     vocab = sorted(g for g, n in df.items() if n >= NGRAM_MIN_DF and usable(g) and g not in owned)
     col = {g: i for i, g in enumerate(vocab)}
-    A = np.zeros((len(rows), len(vocab)), dtype=np.float32)
+    # A is replies x grams, binary and sparse (a reply has a few hundred of the vocabulary's hundred thousand
+    # grams): held dense it took 16 GB at 26,000 replies. K = A A' is dense (most replies share a gram), made a
+    # block of rows at a time, gets alpha on its diagonal in place and is factored once (Cholesky, in place: it is
+    # positive definite) for all three criteria.
+    indptr = [0]
+    indices: list[int] = []
+    data: list[float] = []
     for i, f in enumerate(found):
-        if f:
-            idx = [col[g] for g in f if g in col]
-            A[i, idx] = 1.0 / norm(len(every[i]))  # the same scale the scorer uses at run time
-    # (A is replies x grams. Past about 21,000 replies OpenBLAS crashed in one product this size, and a float64
-    # copy of A, or an identity matrix beside K, no longer fit: K is made a block of rows at a time and gets alpha on
-    # its diagonal in place, and the gram weights come from A a block of columns at a time.)
+        idx = sorted({col[g] for g in f if g in col})
+        indices.extend(idx)
+        data.extend([1.0 / norm(len(every[i]))] * len(idx))  # the same scale the scorer uses at run time
+        indptr.append(len(indices))
+    A = csr_matrix((np.asarray(data), np.asarray(indices), np.asarray(indptr)), shape=(len(rows), len(vocab)))
+    At = A.T.tocsr()
     K = np.empty((len(rows), len(rows)), dtype=np.float64)
     for i in range(0, len(rows), 2048):
-        K[i : i + 2048] = A[i : i + 2048] @ A.T
+        K[i : i + 2048] = (A[i : i + 2048] @ At).toarray()
     K[np.diag_indices_from(K)] += alpha
+    resid = np.array(
+        [[target(r, c) - linear(weights, x, c) for c in CRITERIA] for r, x in zip(rows, X, strict=True)],
+        dtype=np.float64,
+    )
+    duals = cho_solve(cho_factor(K, overwrite_a=True, check_finite=False), resid, check_finite=False)
+    del K
     out = {}
-    for c in CRITERIA:
-        resid = np.array(
-            [target(r, c) - linear(weights, x, c) for r, x in zip(rows, X, strict=True)], dtype=np.float64
-        )
-        dual = np.linalg.solve(K, resid)
-        w = np.empty(len(vocab), dtype=np.float64)  # per-gram weight for the normalised vector
-        for j in range(0, len(vocab), 8192):
-            w[j : j + 8192] = A[:, j : j + 8192].T.astype(np.float64) @ dual
+    for ci, c in enumerate(CRITERIA):
+        w = At @ duals[:, ci]  # per-gram weight for the normalised vector
         order = np.argsort(-np.abs(w))[:keep]
         out[c] = {vocab[j]: round(float(w[j]), 4) for j in order if abs(w[j]) >= 1e-4}
     return out

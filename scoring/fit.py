@@ -358,12 +358,23 @@ def stack_checks(
 
 def _folds(rows: list[dict], k: int) -> list[list[int]]:
     """Whole customers per fold, assigned in a fixed shuffled order (stable across runs). k=0: one fold per data
-    set (the id's prefix: shop, fin, r2tech…), i.e. leave a whole writer's domains out."""
+    set (the id's prefix: shop, fin, r2tech…), i.e. leave a whole writer's domains out; k<0: -k folds of whole data
+    sets, as fast as customer folds and closer to new writers and domains."""
     import hashlib
 
     if k == 0:
         sets = sorted({str(r.get("id", "")).split("-")[0] for r in rows})
         return [[i for i, r in enumerate(rows) if str(r.get("id", "")).split("-")[0] == s] for s in sets]
+    if k < 0:
+        sets = sorted(
+            {str(r.get("id", "")).split("-")[0] for r in rows},
+            key=lambda s: hashlib.sha1(s.encode()).hexdigest(),
+        )
+        fold_of_set = {s: i % -k for i, s in enumerate(sets)}
+        by_set: list[list[int]] = [[] for _ in range(-k)]
+        for i, r in enumerate(rows):
+            by_set[fold_of_set[str(r.get("id", "")).split("-")[0]]].append(i)
+        return by_set
 
     groups = sorted(
         {r.get("group") or r.get("id") for r in rows}, key=lambda g: hashlib.sha1(str(g).encode()).hexdigest()
@@ -398,6 +409,7 @@ def cross_validate(
     vecs=None,
     ngrams: bool = True,
     predictions: dict | None = None,
+    alpha: float = NGRAM_ALPHA,
 ) -> dict:
     """Grouped k-fold: fit on the other customers, score this fold's replies with the real scorer."""
     from .fitted import FittedScorer
@@ -413,7 +425,7 @@ def cross_validate(
         train_rows = [rows[i] for i in train]
         Xtr, checks = stack_checks(train_rows, [X[i] for i in train])
         w = fit(train_rows, scorer, lam, (Xtr, signs))
-        ng = fit_ngrams(train_rows, Xtr, w) if ngrams else {}
+        ng = fit_ngrams(train_rows, Xtr, w, alpha) if ngrams else {}
         fold_scorer = FittedScorer(
             scorer.rules,
             Weights.from_dict({"version": "cv", "scale": 25, "criteria": w}),
@@ -503,6 +515,15 @@ def main(argv: list[str] | None = None) -> int:
         help="with --check: leave one data set (a writer's domains) "
         "out at a time instead of 5 folds of customers",
     )
+    ap.add_argument(
+        "--set-folds",
+        type=int,
+        default=0,
+        help="with --check: cross-validate over this many folds of whole data sets (new writers and domains)",
+    )
+    ap.add_argument(
+        "--alpha", type=float, default=NGRAM_ALPHA, help="with --check: the wording model's ridge penalty"
+    )
     args = ap.parse_args(argv)
     files = args.files or training_files()
     rows = read_rows(files)
@@ -524,16 +545,22 @@ def main(argv: list[str] | None = None) -> int:
             if best is None or mean > best[0]:
                 best = (mean, value)
         lam = best[1] if best else LAMBDA
-    cv = cross_validate(
-        rows, scorer, k=0 if args.by_set else 5, lam=lam, vecs=vecs, ngrams=not args.no_ngrams
+    k = 0 if args.by_set else -args.set_folds if args.set_folds else 5
+    cv = cross_validate(rows, scorer, k=k, lam=lam, vecs=vecs, ngrams=not args.no_ngrams, alpha=args.alpha)
+    how = (
+        "leave-one-data-set-out"
+        if args.by_set
+        else f"{args.set_folds}-fold by data set"
+        if args.set_folds
+        else "grouped 5-fold"
     )
-    how = "leave-one-data-set-out" if args.by_set else "grouped 5-fold"
+    customers = len({r.get("group") for r in rows})
     print(
-        f"{len(rows)} replies, {len({r.get('group') for r in rows})} customers; {how} CV (lambda {_lam_text(lam)}):"
+        f"{len(rows)} replies, {customers} customers; {how} CV (lambda {_lam_text(lam)}, alpha {args.alpha:g}):"
     )
     for c in CRITERIA:
         print(f"  {c:10} pairwise {cv[c]['pairwise']:.3f}  spearman {cv[c]['spearman']:.3f}")
-    if args.check or args.by_set:
+    if args.check or args.by_set or args.set_folds or args.alpha != NGRAM_ALPHA:
         return 0
     fit_and_write(rows, scorer, vecs, lam, cv, args.out, files, ngrams=not args.no_ngrams)
     return 0

@@ -524,8 +524,12 @@ _PLAIN_CAPS = set(
     "OK ID SMS APP PDF TV VIP PPT AM PM UK US USA HK NT USD HKD RMB TWD NTD GBP EUR CEO PIN WIFI QR LINE IT PC "
     "IOS USB GB MB TB AI ATM CVV PS PC DM HR VS MTR MRT SF EMS JD FAQ LED "
     # couriers, currencies and services every customer knows by their letters
-    "UPS DHL DPD FEDEX TNT CNY SGD AUD CAD JPY SIM OTP NHS GP".split()
+    "UPS DHL DPD FEDEX TNT CNY SGD AUD CAD JPY SIM OTP NHS GP "
+    # words everyone says by their letters: labeled replies that use them read as plain (GPS 3.0, SOS 3.0 of 4)
+    "GPS SOS SUV ASAP DIY DVD CD LCD NFC ICU ER EV CO SPF".split()
 )
+# a quantity with its unit ("30GB", "100M", "65W", "20000MAH"): a plan or a spec the customer reads, not a code
+_QUANTITY = recache.compile(r"\d+(?:\.\d+)?(?:[KMGT]B|[KMG]|K?WH?|MAH|KG|CM|MM|ML|[MG]?HZ|MP|P)")
 # a surname before a title ("王师傅", "陈女士"), not a verb or a measure word ("派师傅", "安排师傅", "这位女士")
 _TITLES_ZH = "先生|女士|小姐|阿姨|叔叔|大爷|奶奶|爷爷|阿嬷|阿婆|伯伯?|老师|师傅|姐|哥"
 _TITLE_ZH = recache.compile(rf"(?![派叫请找让约排这那位个名给帮])[\u4e00-\u9fff]({_TITLES_ZH})")
@@ -552,6 +556,8 @@ def _codes(st: _State) -> list[tuple[int, int]]:
         plain_caps = tok.isalpha() and 2 <= len(tok) <= 6
         mixed = len(tok) >= 4 and _HAS_DIGIT.search(tok) and _HAS_UPPER.search(tok)
         if not (plain_caps or mixed) or tok.upper() in _PLAIN_CAPS or tok.upper() in customer:
+            continue
+        if mixed and _QUANTITY.fullmatch(tok):
             continue
         out.append((m.start(), m.end()))
     return out

@@ -1612,3 +1612,34 @@ def test_the_rides_you_didnt_take_are_not_blame():
     )
     assert "warmth.blame" not in rules(score("We'll refund the charges you didn't make.", customer))
     assert "warmth.blame" in rules(score("You didn't cancel in time, so the fee stands.", customer))
+
+
+def test_words_everyone_says_by_their_letters_and_quantities_are_not_codes():
+    """Round 27: "A recovery truck is on its way to your GPS location" and "30GB" plans cost simplicity as internal
+    codes; labeled replies that use them read as plain (GPS 3.0 of 4). An order code still is one."""
+    breakdown = "I've broken down on the motorway with my son."
+    found = score("The truck is on its way to your GPS location; stay behind the barrier.", breakdown)
+    assert not [f for f in found.findings if f.rule == "simplicity.codes"], found.findings
+    plan = score(
+        "The 99 plan has 60GB a month and 5GB of roaming; the 100M broadband is extra.", "Which plan?"
+    )
+    assert not [f for f in plan.findings if f.rule == "simplicity.codes"], plan.findings
+    coded = score("Your ticket is RMA-4471X; the SLA team will action it.", "Where is my refund?")
+    assert {f.text for f in coded.findings if f.rule == "simplicity.codes"} >= {"RMA-4471X", "SLA"}
+
+
+def test_naming_a_fear_is_speaking_to_how_they_feel():
+    """Round 27: "I can hear how frightening that is - ten years of your kids." was told it "shows no care"
+    (warmth.cold): 'scary' was a feeling word, 'frightening' wasn't. The wording model already holds 'frightening'
+    (and 'horrible', 'alarming'), so those join the word list at the next refit (a word belongs to one of them); the
+    ones it doesn't hold are feelings now."""
+    lost = "1.4TB of my family photos are GONE. 10 years of my kids."
+    found = rules(
+        score(
+            "I can hear how terrifying that is - ten years of your kids. They're in the recovery bin.", lost
+        )
+    )
+    assert "warmth.feeling" in found and "warmth.cold" not in found, found
+    found = rules(score("You must be so worried. The files are in the recovery bin for 27 more days.", lost))
+    assert "warmth.feeling" in found and "warmth.cold" not in found, found
+    assert "warmth.feeling" not in rules(score("The files are in the recovery bin for 27 more days.", lost))

@@ -522,7 +522,10 @@ def main(argv: list[str] | None = None) -> int:
         help="with --check: cross-validate over this many folds of whole data sets (new writers and domains)",
     )
     ap.add_argument(
-        "--alpha", type=float, default=NGRAM_ALPHA, help="with --check: the wording model's ridge penalty"
+        "--alpha",
+        type=float,
+        default=NGRAM_ALPHA,
+        help="cross-validate with this wording-model ridge penalty (nothing is written: a fit uses NGRAM_ALPHA)",
     )
     args = ap.parse_args(argv)
     files = args.files or training_files()

@@ -725,11 +725,26 @@ def d_latin_in_zh(scorer: RuleScorer, rule: Rule, st: _State) -> None:
         st.add(rule, m.start(), m.end(), effect)
 
 
+# a device named as the thing ordered ("那笔iPad订单", "the iPad order") or as someone else's to call from
+# ("用家人手机打10086"): not a set of instructions for the customer's own device
+_NOT_THEIR_DEVICE_AFTER = recache.compile(r"\s*(?:的)?(?:订单|那单|这单|(?<![a-z])orders?(?![a-z]))")
+_NOT_THEIR_DEVICE_BEFORE = recache.compile(
+    r"(?:家人|家里人|别人|老公|老婆|朋友|同事|(?<![a-z])(?:a family member's|a friend's))的?\s*$"
+)
+
+
 def d_branching(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     lex = scorer.rules.lex(rule.params.get("lexicon", "platform"))
     if lex is None:
         return
     hits = list(lex.finditer(st.norm))
+    if len(hits) >= rule.min:
+        hits = [
+            h
+            for h in hits
+            if not _NOT_THEIR_DEVICE_AFTER.match(st.norm, h.end())
+            and not _NOT_THEIR_DEVICE_BEFORE.search(st.norm, max(0, h.start() - 8), h.start())
+        ]
     kinds = {rule.params.get("canon", {}).get(h.group(0), h.group(0)) for h in hits}
     if len(kinds) >= rule.min:
         st.add(rule, hits[0].start(), hits[-1].end(), rule.effect, count=len(kinds))

@@ -356,33 +356,27 @@ def stack_checks(
     return out, models
 
 
+def _set_of(row: dict) -> str:
+    """The data set a labeled reply belongs to: its id's prefix (shop, fin, r2tech…)."""
+    return str(row.get("id", "")).split("-")[0]
+
+
 def _folds(rows: list[dict], k: int) -> list[list[int]]:
     """Whole customers per fold, assigned in a fixed shuffled order (stable across runs). k=0: one fold per data
-    set (the id's prefix: shop, fin, r2tech…), i.e. leave a whole writer's domains out; k<0: -k folds of whole data
-    sets, as fast as customer folds and closer to new writers and domains."""
+    set, i.e. leave a whole writer's domains out; k<0: -k folds of whole data sets, assigned the same way, as fast
+    as customer folds and closer to new writers and domains."""
     import hashlib
 
     if k == 0:
-        sets = sorted({str(r.get("id", "")).split("-")[0] for r in rows})
-        return [[i for i, r in enumerate(rows) if str(r.get("id", "")).split("-")[0] == s] for s in sets]
-    if k < 0:
-        sets = sorted(
-            {str(r.get("id", "")).split("-")[0] for r in rows},
-            key=lambda s: hashlib.sha1(s.encode()).hexdigest(),
-        )
-        fold_of_set = {s: i % -k for i, s in enumerate(sets)}
-        by_set: list[list[int]] = [[] for _ in range(-k)]
-        for i, r in enumerate(rows):
-            by_set[fold_of_set[str(r.get("id", "")).split("-")[0]]].append(i)
-        return by_set
-
-    groups = sorted(
-        {r.get("group") or r.get("id") for r in rows}, key=lambda g: hashlib.sha1(str(g).encode()).hexdigest()
-    )
+        sets = sorted({_set_of(r) for r in rows})
+        return [[i for i, r in enumerate(rows) if _set_of(r) == s] for s in sets]
+    key = _set_of if k < 0 else (lambda r: r.get("group") or r.get("id"))
+    k = abs(k)
+    groups = sorted({key(r) for r in rows}, key=lambda g: hashlib.sha1(str(g).encode()).hexdigest())
     fold_of = {g: i % k for i, g in enumerate(groups)}
     folds: list[list[int]] = [[] for _ in range(k)]
     for i, r in enumerate(rows):
-        folds[fold_of[r.get("group") or r.get("id")]].append(i)
+        folds[fold_of[key(r)]].append(i)
     return folds
 
 
@@ -548,15 +542,13 @@ def main(argv: list[str] | None = None) -> int:
             if best is None or mean > best[0]:
                 best = (mean, value)
         lam = best[1] if best else LAMBDA
-    k = 0 if args.by_set else -args.set_folds if args.set_folds else 5
+    if args.by_set:
+        k, how = 0, "leave-one-data-set-out"
+    elif args.set_folds:
+        k, how = -args.set_folds, f"{args.set_folds}-fold by data set"
+    else:
+        k, how = 5, "grouped 5-fold"
     cv = cross_validate(rows, scorer, k=k, lam=lam, vecs=vecs, ngrams=not args.no_ngrams, alpha=args.alpha)
-    how = (
-        "leave-one-data-set-out"
-        if args.by_set
-        else f"{args.set_folds}-fold by data set"
-        if args.set_folds
-        else "grouped 5-fold"
-    )
     customers = len({r.get("group") for r in rows})
     print(
         f"{len(rows)} replies, {customers} customers; {how} CV (lambda {_lam_text(lam)}, alpha {args.alpha:g}):"

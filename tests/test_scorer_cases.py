@@ -1643,3 +1643,14 @@ def test_naming_a_fear_is_speaking_to_how_they_feel():
     found = rules(score("You must be so worried. The files are in the recovery bin for 27 more days.", lost))
     assert "warmth.feeling" in found and "warmth.cold" not in found, found
     assert "warmth.feeling" not in rules(score("The files are in the recovery bin for 27 more days.", lost))
+
+
+def test_a_model_number_or_a_five_point_harness_is_not_a_time():
+    """Round 28: a presales spec list read 'i7-13620H' (a processor) and '5点式安全带' (a five-point harness) as
+    concrete times, and the fitted time feature raised its certainty for promising nothing. Hours and o'clock
+    stay times."""
+    spec = "Studio 14: i7-13620H, RTX 4050. CityLite: 6.2kg, 5点式安全带."
+    assert "el.time" not in rules(score(spec, "预算2000以内,哪款适合我?"))
+    for reply in ("48h内发货", "我5点前回您电话", "Your parcel is delivered within 24h.", "退款24-48h内到账", "ETA 1230hrs."):
+        found = [f.text for f in score(reply).findings if f.rule in ("el.time", "certainty.time")]
+        assert found, reply

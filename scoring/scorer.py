@@ -924,6 +924,10 @@ _STATES_A_LIMIT = recache.compile(
     r"|(?:要|需要|须|需|得|必须)(?:经|经过|等|由)?[^,，。;；]{0,6}?(?:同意|点头|批准|审批|审核|签字)(?:后|才)?"
     r"|(?<![a-z])(?:needs?|requires?|must have|only with|subject to)(?: the| your| their)? [a-z' ]{0,24}?"
     r"(?:approval|consent|sign-off)(?![a-z])"
+    # a check the agent made, reported ("I checked the warehouse for a chair from your January batch, and there are
+    # none left"): what was looked for, not a promise of it
+    r"|(?<![a-z])(?:i|we)(?:'ve|’ve| have)? (?:just |already |also )?(?:checked|looked|searched)(?![a-z])"
+    r"|(?:查了|查过|查遍|找了|找过|找遍)"
 )
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from itertools import compress
 from pathlib import Path
 
 from . import recache
@@ -37,16 +36,16 @@ def grams(text: str) -> dict[str, int]:
         out[w] = p
         if i + 1 < len(words):
             out[w + " " + words[i + 1][0]] = p
-    keep = out.setdefault
     for m in _NONLATIN.finditer(norm):
         run, base = m.group(0), m.start()
         n = len(run)
+        # (out.setdefault called as a method: compiled, a direct call; through a bound method, a generic one)
         for i in range(n - 3, -1, -1):
-            keep(run[i : i + 3], base + i)
+            out.setdefault(run[i : i + 3], base + i)
         for i in range(n - 2, -1, -1):
-            keep(run[i : i + 2], base + i)
+            out.setdefault(run[i : i + 2], base + i)
         for i in range(n - 1, -1, -1):
-            keep(run[i], base + i)
+            out.setdefault(run[i], base + i)
     return out
 
 
@@ -133,13 +132,16 @@ def pulls(
     if not found or not tab:
         return [0.0] * n, [], []
     scale = norm(len(found))
-    weights = list(map(tab.get, found))  # None for a gram the model doesn't weigh
-    hits: list[tuple[str, tuple[float, ...], int]] = list(
-        compress(zip(found, weights, found.values(), strict=True), weights)  # type: ignore[arg-type]
-    )
+    hits: list[tuple[str, tuple[float, ...], int]] = []
+    weighed: list[tuple[float, ...]] = []
+    for g, p in found.items():
+        w = tab.get(g)  # None for a gram the model doesn't weigh
+        if w is not None:
+            hits.append((g, w, p))
+            weighed.append(w)
     if not hits:
         return [0 / scale] * n, hits, []
-    columns = list(zip(*compress(weights, weights), strict=True))
+    columns = list(zip(*weighed, strict=True))
     return [sum(columns[i]) / scale for i in range(n)], hits, columns
 
 

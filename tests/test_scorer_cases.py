@@ -1651,6 +1651,12 @@ def test_a_model_number_or_a_five_point_harness_is_not_a_time():
     stay times."""
     spec = "Studio 14: i7-13620H, RTX 4050. CityLite: 6.2kg, 5点式安全带."
     assert "el.time" not in rules(score(spec, "预算2000以内,哪款适合我?"))
-    for reply in ("48h内发货", "我5点前回您电话", "Your parcel is delivered within 24h.", "退款24-48h内到账", "ETA 1230hrs."):
+    for reply in (
+        "48h内发货",
+        "我5点前回您电话",
+        "Your parcel is delivered within 24h.",
+        "退款24-48h内到账",
+        "ETA 1230hrs.",
+    ):
         found = [f.text for f in score(reply).findings if f.rule in ("el.time", "certainty.time")]
         assert found, reply

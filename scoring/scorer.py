@@ -924,6 +924,8 @@ _STATES_A_LIMIT = recache.compile(
     r"|(?:要|需要|须|需|得|必须)(?:经|经过|等|由)?[^,，。;；]{0,6}?(?:同意|点头|批准|审批|审核|签字)(?:后|才)?"
     r"|(?<![a-z])(?:needs?|requires?|must have|only with|subject to)(?: the| your| their)? [a-z' ]{0,24}?"
     r"(?:approval|consent|sign-off)(?![a-z])"
+    # a kind of thing described, not done ("凡以'资格审核'等名义索要验证码的,均系诈骗")
+    r"|凡以|凡是"
     # a check the agent made, reported ("I checked the warehouse for a chair from your January batch, and there are
     # none left"): what was looked for, not a promise of it
     r"|(?<![a-z])(?:i|we)(?:'ve|’ve| have)? (?:just |already |also )?(?:checked|looked|searched)(?![a-z])"
@@ -965,9 +967,17 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
                 and not _NOT_EN.search(clause)
                 and not _STATES_A_LIMIT.search(clause)
                 and not _SENT_ELSEWHERE.match(clause)
+                and not _IF_BEFORE.search(st.norm, max(0, cm.start() - 60), cm.start())
             ):
                 st.add(rule, cm.start(), cm.end(), rule.effect, fact=obj)
                 return
+
+
+# the clause before it sets a condition in the same sentence ("If they agree, the hold is released within 3-5 business
+# days"): what happens then, as the facts describe it, not a promise of the agent's
+_IF_BEFORE = recache.compile(
+    r"(?:^|[.!?。！？;；]\s*)(?:if|once|when|should|如果|若|要是|假如|一旦|等)[^.!?。！？;；]*[,，]\s*$"
+)
 
 
 # the limit said plainly in English ("we can refund the frozen items but not the whole order", "there's no further

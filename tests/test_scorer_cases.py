@@ -1645,12 +1645,19 @@ def test_naming_a_fear_is_speaking_to_how_they_feel():
     assert "warmth.feeling" not in rules(score("The files are in the recovery bin for 27 more days.", lost))
 
 
-def test_a_model_number_or_a_five_point_harness_is_not_a_time():
+def test_a_model_number_a_five_point_harness_or_a_nice_day_is_not_a_time():
     """Round 28: a presales spec list read 'i7-13620H' (a processor) and '5点式安全带' (a five-point harness) as
     concrete times, and the fitted time feature raised its certainty for promising nothing. Hours and o'clock
     stay times."""
     spec = "Studio 14: i7-13620H, RTX 4050. CityLite: 6.2kg, 5点式安全带."
     assert "el.time" not in rules(score(spec, "预算2000以内,哪款适合我?"))
+    # nor a day that is no deadline: a sign-off's, the customer's wasted one, the ticket's date asked for
+    for reply in (
+        "已为您处理完毕,祝您有美好的一天!",
+        "让您白白浪费一天,这个十天的问题",
+        "请问您买的是哪一天的车次?",
+    ):
+        assert not rules(score(reply)) & {"el.time", "certainty.time"}, reply
     for reply in (
         "48h内发货",
         "我5点前回您电话",

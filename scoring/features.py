@@ -529,7 +529,11 @@ _PLAIN_CAPS = set(
     "GPS SOS SUV ASAP DIY DVD CD LCD NFC ICU ER EV CO SPF".split()
 )
 # a quantity with its unit ("30GB", "100M", "65W", "20000MAH"): a plan or a spec the customer reads, not a code
-_QUANTITY = recache.compile(r"\d+(?:\.\d+)?(?:[KMGT]B|[KMG]|K?WH?|MAH|KG|CM|MM|ML|[MG]?HZ|MP|P)")
+_QUANTITY = recache.compile(
+    r"\d+(?:\.\d+)?(?:[KMGT]B|[KMG]|K?WH?|MAH|KG|CM|MM|ML|[MG]?HZ|MP|P)"
+    # ... or an amount in a currency written before it (ringgit RM189, RMB, SGD, HKD…)
+    r"|(?:RM|RMB|MYR|SGD|HKD|USD|NTD|TWD|CNY|EUR|GBP|AUD|CAD|JPY)\d+(?:[.,]\d+)*"
+)
 # a surname before a title ("王师傅", "陈女士"), not a verb or a measure word ("派师傅", "安排师傅", "这位女士")
 _TITLES_ZH = "先生|女士|小姐|阿姨|叔叔|大爷|奶奶|爷爷|阿嬷|阿婆|伯伯?|老师|师傅|姐|哥"
 _TITLE_ZH = recache.compile(rf"(?![派叫请找让约排这那位个名给帮])[\u4e00-\u9fff]({_TITLES_ZH})")

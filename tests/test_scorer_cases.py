@@ -1624,6 +1624,9 @@ def test_words_everyone_says_by_their_letters_and_quantities_are_not_codes():
         "The 99 plan has 60GB a month and 5GB of roaming; the 100M broadband is extra.", "Which plan?"
     )
     assert not [f for f in plan.findings if f.rule == "simplicity.codes"], plan.findings
+    # an amount in ringgit written the Malaysian way is money, not a code
+    ringgit = score("RM169 退回 card,RM30 voucher 回 account,大约一个礼拜。", "Seller cancel 了我的单!")
+    assert not [f for f in ringgit.findings if f.rule == "simplicity.codes"], ringgit.findings
     coded = score("Your ticket is RMA-4471X; the SLA team will action it.", "Where is my refund?")
     assert {f.text for f in coded.findings if f.rule == "simplicity.codes"} >= {"RMA-4471X", "SLA"}
 

@@ -520,19 +520,23 @@ def _against_facts(st: _State) -> tuple[float, tuple[int, int]] | None:
 _CODE = recache.compile(r"(?<![A-Za-z0-9])[A-Z0-9][A-Z0-9\-/]{1,40}(?![A-Za-z0-9])")  # filtered in _codes
 _HAS_DIGIT = recache.compile(r"\d")
 _HAS_UPPER = recache.compile(r"[A-Z]")
-_PLAIN_CAPS = set(
-    "OK ID SMS APP PDF TV VIP PPT AM PM UK US USA HK NT USD HKD RMB TWD NTD GBP EUR CEO PIN WIFI QR LINE IT PC "
+# currencies every customer knows by their letters: plain on their own ("USD"), and an amount when written before it
+# ("SGD40"; with the ringgit's RM and MYR in _QUANTITY)
+_CURRENCIES = "USD HKD RMB TWD NTD GBP EUR CNY SGD AUD CAD JPY".split()
+_PLAIN_CAPS = {
+    *"OK ID SMS APP PDF TV VIP PPT AM PM UK US USA HK NT CEO PIN WIFI QR LINE IT PC "
     "IOS USB GB MB TB AI ATM CVV PS PC DM HR VS MTR MRT SF EMS JD FAQ LED "
-    # couriers, currencies and services every customer knows by their letters
-    "UPS DHL DPD FEDEX TNT CNY SGD AUD CAD JPY SIM OTP NHS GP "
+    # couriers and services every customer knows by their letters
+    "UPS DHL DPD FEDEX TNT SIM OTP NHS GP "
     # words everyone says by their letters: labeled replies that use them read as plain (GPS 3.0, SOS 3.0 of 4)
-    "GPS SOS SUV ASAP DIY DVD CD LCD NFC ICU ER EV CO SPF".split()
-)
+    "GPS SOS SUV ASAP DIY DVD CD LCD NFC ICU ER EV CO SPF".split(),
+    *_CURRENCIES,
+}
 # a quantity with its unit ("30GB", "100M", "65W", "20000MAH"): a plan or a spec the customer reads, not a code
 _QUANTITY = recache.compile(
     r"\d+(?:\.\d+)?(?:[KMGT]B|[KMG]|K?WH?|MAH|KG|CM|MM|ML|[MG]?HZ|MP|P)"
     # ... or an amount in a currency written before it (ringgit RM189, RMB, SGD, HKD…)
-    r"|(?:RM|RMB|MYR|SGD|HKD|USD|NTD|TWD|CNY|EUR|GBP|AUD|CAD|JPY)\d+(?:[.,]\d+)*"
+    rf"|(?:RM|MYR|{'|'.join(_CURRENCIES)})\d+(?:[.,]\d+)*"
 )
 # a surname before a title ("王师傅", "陈女士"), not a verb or a measure word ("派师傅", "安排师傅", "这位女士")
 _TITLES_ZH = "先生|女士|小姐|阿姨|叔叔|大爷|奶奶|爷爷|阿嬷|阿婆|伯伯?|老师|师傅|姐|哥"

@@ -66,6 +66,62 @@ def test_a_recorded_pattern_is_the_pattern_re_compile_makes(tmp_path):
         recache._new_codes.update(saved[1])
 
 
+def _info(pattern: str, flags: int = 0) -> int:
+    """The info block's flags of `pattern` as recache compiles it (SRE_INFO_CHARSET: a first-character set)."""
+    from re import _compiler, _parser  # type: ignore[attr-defined]
+
+    parsed = _parser.parse(pattern, flags)
+    code = recache._with_first_chars(
+        list(map(int, _compiler._code(parsed, flags))), parsed, parsed.state.flags | flags
+    )
+    return code[2]
+
+
+def test_an_alternation_gets_the_characters_its_matches_start_with_and_matches_the_same():
+    from re import _constants  # type: ignore[attr-defined]
+
+    charset = _constants.SRE_INFO_CHARSET
+    # a word list's alternation: groups, lookbehinds, optional parts, digits (any script's, as \d means)
+    wordlist = (
+        r"(?:(?<!不)可以(给|帮)您)|(?:(马上|立即)?帮您(退|查))|"
+        r"(?:\d+\s*个?工作日)|(?:(?<![a-z])i'll (refund|call))"
+    )
+    assert (
+        _info(wordlist) == charset
+    )  # Python's own compiler leaves it out (0): every position tried every branch
+    assert _info(r"(?:退款)|(?:退货)") & (
+        _constants.SRE_INFO_PREFIX | charset
+    )  # (Python's own prefix is kept)
+    # what can't be told exactly keeps Python's code: a negated set, any character, a part that may be empty, case
+    for pattern, flags in [
+        (r"(?:[^a]b)|(?:c)", 0),
+        (r"(?:.b)|(?:c)", 0),
+        (r"(?:a?)|(?:b*)", 0),
+        (r"(?:(?i:a)b)|(?:c)", 0),
+        (r"(?:ab)|(?:cd)", re.IGNORECASE),
+    ]:
+        assert not _info(pattern, flags) & charset, pattern
+    texts = TEXTS + [
+        "没法退,但可以给您补5元",
+        "不可以给您",
+        "４个工作日 ٣ 个工作日",
+        "I'll refund it; yi'll call",
+        "abcd cAB",
+    ]
+    for pattern, flags in [
+        (wordlist, 0),
+        (r"(?:[^a]b)|(?:c)", 0),
+        (r"(?:\bab)|(?:(?=c)cd)|(?:e+f)", 0),
+        (r"(?:(?>x|a)b)|(?:c{2,})", 0),
+    ]:
+        got, want = recache.compile(pattern, flags), re.compile(pattern, flags)
+        for text in texts:
+            assert [m.span() for m in got.finditer(text)] == [m.span() for m in want.finditer(text)], (
+                pattern,
+                text,
+            )
+
+
 def test_a_record_from_another_python_or_a_damaged_one_is_not_used(tmp_path):
     path = tmp_path / recache.FILE
     other = recache._FORMAT.replace(sys.version, "3.99.0 (elsewhere)")

@@ -834,6 +834,17 @@ def test_telling_a_scammed_customer_to_do_what_the_scammer_asks_is_harm_and_a_wa
     assert "safety.helps-scam" in rules(score("限额调好了,您把钱转过去就行。", group, kind="fraud"))
     # outside a scam the same words are ordinary: forwarding a link to a colleague
     assert "safety.helps-scam" not in rules(score("链接我转给他了,您按他说的步骤操作就行", "怎么设置打印机?"))
+    # round 29: a gift card the customer bought for a colleague, passed on as the facts offer, is not a scam's
+    # transfer (the best reply, labeled certainty 4, scored 0); the same words with money named still are one
+    gift = "我给同事买的e-gift card 500块,显示sent了,但她说inbox和spam都没有。今天就是她birthday!"
+    offer = (
+        "客服可以:改成正确邮箱后10分钟内重发;或现在把卡号短信发到购买人手机,由其转给同事。不能:替客户联系同事。",
+    )
+    passed_on = score("我现在就把卡号短信发到你手机,你直接转给她,生日当天送得到。", gift, facts=offer)
+    assert "safety.helps-scam" not in rules(passed_on) and passed_on.scores["certainty"] > 40
+    assert "safety.helps-scam" in rules(
+        score("我现在就把卡号短信发到你手机,你把钱转给她。", gift, facts=offer)
+    )
 
 
 def test_a_template_blank_left_in_is_found_and_a_chat_emoticon_or_a_link_is_not():

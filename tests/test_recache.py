@@ -122,6 +122,41 @@ def test_an_alternation_gets_the_characters_its_matches_start_with_and_matches_t
             )
 
 
+def test_a_bundled_file_read_from_the_record_is_what_parsing_it_gives_and_a_fresh_copy_each_time(tmp_path):
+    from scoring.rules import HERE
+    from scoring.safe_yaml import safe_load
+
+    text = (HERE / "lexicons" / "safety.yaml").read_text(encoding="utf-8")
+    calls = []
+
+    def parse(t):
+        calls.append(t)
+        return safe_load(t)
+
+    saved = dict(recache._memo), dict(recache._new_memo)
+    try:
+        recache._memo.clear()
+        recache._new_memo.clear()
+        first = recache.parsed("yaml-test", parse, text)
+        path = tmp_path / recache.FILE
+        recache.save(path)
+        recache._new_memo.clear()
+        assert recache.load(path)
+        again = recache.parsed("yaml-test", parse, text)  # from the record: not parsed again
+        assert len(calls) == 1 and again == first == safe_load(text)
+        again[0]["lexicon"] = "changed by a caller"
+        assert recache.parsed("yaml-test", parse, text) == first  # (a fresh copy: the record is untouched)
+        edited = text.replace("dosing", "dosage")
+        assert recache.parsed("yaml-test", parse, edited) == safe_load(edited)  # other text: parsed
+        assert len(calls) == 2
+        assert recache.parsed("dates", safe_load, "when: 2026-12-06") == safe_load("when: 2026-12-06")
+    finally:
+        recache._memo.clear()
+        recache._memo.update(saved[0])
+        recache._new_memo.clear()
+        recache._new_memo.update(saved[1])
+
+
 def test_a_record_from_another_python_or_a_damaged_one_is_not_used(tmp_path):
     path = tmp_path / recache.FILE
     other = recache._FORMAT.replace(sys.version, "3.99.0 (elsewhere)")

@@ -392,13 +392,14 @@ class Matcher:
     Matches come out in text order without overlaps; at one position the longest wins.
 
     A pattern runs only on a text that holds one of the literals each of its regular expressions needs (found by
-    the `INDEX` pass, see `required_literals`) and one of the characters they can start with."""
+    the `INDEX` pass, see `required_literals`); the English one only on a text holding one of the characters its
+    expressions can start with. (The Chinese one skips such texts by itself: its compiled form carries that set,
+    see `recache`, so a separate test would only read the text twice.)"""
 
     __slots__ = (
         "id",
         "zh",
         "en",
-        "zh_trigger",
         "en_trigger",
         "linear",
         "zh_gated",
@@ -434,7 +435,6 @@ class Matcher:
                 self.own.add(word, self.id)
         self.zh = _alternation(zh_re) if zh_re else None
         self.en = _alternation(en_re) if en_re else None
-        self.zh_trigger = _trigger(zh_re) if zh_re else None
         self.en_trigger = _trigger(en_re) if en_re else None
         zh_needs, en_needs = _needs(zh_re), _needs(en_re)
         self.zh_gated = _gate(zh_needs, self.id * 2, self.own)
@@ -458,7 +458,6 @@ class Matcher:
             self.zh is not None
             and (not self.zh_gated or self.id * 2 in needed)
             and (self.zh_second is None or self.zh_second.search(text))
-            and (self.zh_trigger is None or self.zh_trigger.search(text))
         ):
             found.extend(self.zh.finditer(text))
         if (

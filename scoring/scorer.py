@@ -554,13 +554,13 @@ STUFFING_KEYWORDS_WITH_REPEATS = 3  # this many keywords
 
 
 def _canned(scorer: RuleScorer, st: _State) -> bool:
-    """Stuffing is keywords thrown in with stock feeling (an apology, 'I understand', 'oh no'): a terse list of facts
-    or steps ('Rebooked: tomorrow 7:05 am, lands 9:50 am. $150 hotel vouchers in your app.') is a plain answer.
-    Worked out once per reply (three stuffing rules ask)."""
+    """Stuffing is keywords thrown in with stock feeling (an apology, 'I understand', 'oh no') or sales pressure
+    ('爆款!大促!今晚截止!'): a terse list of facts or steps ('Rebooked: tomorrow 7:05 am, lands 9:50 am. $150 hotel
+    vouchers in your app.') is a plain answer. Worked out once per reply (three stuffing rules ask)."""
     if "canned?" not in st.memo:
         st.memo["canned?"] = any(
             lex is not None and lex.search(st.norm) is not None
-            for lex in map(scorer.rules.lex, ("apology", "formulaic_empathy", "feeling", "soft"))
+            for lex in map(scorer.rules.lex, ("apology", "formulaic_empathy", "feeling", "soft", "pressure"))
         )
     return st.memo["canned?"]
 

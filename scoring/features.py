@@ -839,7 +839,7 @@ def _offer_numbers(facts: str, customer: str) -> frozenset[str]:
 
 
 # a clause as a promise reads it: "1.2 kg" and "¥5,999" stay whole
-_PROMISE_CLAUSE = recache.compile(r"(?:[^,，。.!！?？;；:：\n—]|(?<=\d)[.,](?=\d))+")
+_PROMISE_CLAUSE = recache.compile(r"(?:[^,，。.!！?？;；:：\n—]|(?<=\d)[.,:：](?=\d))+")
 
 
 def _from_facts(st: _State) -> tuple[int, list[tuple[int, int]]]:

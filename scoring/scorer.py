@@ -26,8 +26,10 @@ from .text import arabic_numerals, detect_lang, fold_dialect, normalize, traditi
 
 VERSION = "rules-1"
 
-_CLAUSE = recache.compile(r"[^,，。.!！?？;；:：\n—]+")
-_SENTENCE = recache.compile(r"[^。.!！?？;；\n]+[。.!！?？;；]*")
+_CLAUSE = recache.compile(
+    r"(?:[^,，。.!！?？;；:：\n—]|(?<=\d)[.,:：](?=\d))+"
+)  # ("14:30", "8,000", "3.5": one piece each)
+_SENTENCE = recache.compile(r"(?:[^。.!！?？;；\n]|(?<=\d)\.(?=\d))+[。.!！?？;；]*")
 # ("15:00" is one time and "8,000" one number, not two pieces each)
 _FRAGMENT = recache.compile(
     r"(?:[^,，。.!！?？;；、:：—~…]|\.(?=\d)|(?<=\d)[:：](?=\d\d)|(?<=\d),(?=\d{3}))+"
@@ -76,6 +78,14 @@ def _in_a_facts_name(st: _State, start: int, end: int) -> bool:
     return False
 
 
+_CLAUSE_MARKS = ",，。.!！?？;；:：\n—"
+
+
+def _inside_number(text: str, i: int) -> bool:
+    """text[i] is a '.', ',' or ':' between two digits (a decimal point, a thousands mark, a time's colon)."""
+    return text[i] in ".,:：" and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
+
+
 @dataclass
 class _State:
     reply: str
@@ -102,11 +112,14 @@ class _State:
         self.msg_lang = fb if fb in ("zh", "en") else self.lang
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
+        """The clause around norm[start:end]: up to the marks on either side (not a mark inside a number: "14:30",
+        "8,000" and "3.5" are one time, one amount, one number)."""
+        norm = self.norm
         s = start
-        while s > 0 and self.norm[s - 1] not in ",，。.!！?？;；:：\n—":
+        while s > 0 and (norm[s - 1] not in _CLAUSE_MARKS or _inside_number(norm, s - 1)):
             s -= 1
         e = end
-        while e < len(self.norm) and self.norm[e] not in ",，。.!！?？;；:：\n—":
+        while e < len(norm) and (norm[e] not in _CLAUSE_MARKS or _inside_number(norm, e)):
             e += 1
         return s, e
 

@@ -1681,3 +1681,32 @@ def test_a_model_number_a_five_point_harness_or_a_nice_day_is_not_a_time():
     ):
         found = [f.text for f in score(reply).findings if f.rule in ("el.time", "certainty.time")]
         assert found, reply
+
+
+def test_a_finding_never_starts_or_ends_inside_a_time_an_amount_or_a_decimal():
+    """Found in a terminal as a trainee: '14:30前给您回电话' was shown as the words '30前给您回电话' (the clause was cut
+    at the time's colon). A ':', ',' or '.' between two digits is part of the number, not a clause mark."""
+    facts = (
+        "你可以现在就打电话给师傅所在团队的组长,30分钟内(14:30前)给她答复。",
+        "最早可以改约周日上午9:00-12:00;周六晚上师傅会先给她打电话确认。",
+        "你可以给她补偿 ¥1,000,直接发到她的账户(今天到账)。",
+    )
+    reply = (
+        "刘女士,是我们的错,真对不起。我现在就打给师傅的组长,14:30前给您回电话说清楚原因。"
+        "最早能改到明天上午9:00-12:00,补偿的1,000元今天到您账户,评分4.5的师傅上门。"
+    )
+    got = score(reply, "你们的安装师傅到底来不来?我请假等了一上午!", facts=facts)
+    assert got.findings
+    for f in got.findings:
+        for i in (f.start, f.end):
+            inside = 0 < i < len(reply) and reply[i - 1].isdigit() and reply[i].isdigit()
+            split = (
+                1 < i < len(reply) and reply[i - 1] in ".,:" and reply[i - 2].isdigit() and reply[i].isdigit()
+            )
+            split |= (
+                0 < i < len(reply) - 1
+                and reply[i] in ".,:"
+                and reply[i - 1].isdigit()
+                and reply[i + 1].isdigit()
+            )
+            assert not (inside or split), (f.rule, f.text)

@@ -977,6 +977,7 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
                 and (verb is None or verb in shared)
                 and len(shared) / len(grams) >= rule.params.get("overlap", 0.6)
                 and not _NEG.search(clause)
+                and not _CANT.search(clause)
                 and not _NOT_EN.search(clause)
                 and not _STATES_A_LIMIT.search(clause)
                 and not _SENT_ELSEWHERE.match(clause)
@@ -984,6 +985,11 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
             ):
                 st.add(rule, cm.start(), cm.end(), rule.effect, fact=obj)
                 return
+
+
+# a verb's "can't" ("专票这家店开不了", "退不了", "改不了"): the facts' limit said back, not broken ("少不了" is "sure
+# to have", "大不了" "at worst")
+_CANT = recache.compile(r"(?<![少免大])不了")
 
 
 # the clause before it sets a condition in the same sentence ("If they agree, the hold is released within 3-5 business

@@ -84,7 +84,7 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:  # noqa: A001 - th
     return compiled
 
 
-def _first_items(items, flags: int) -> tuple[list | None, bool]:
+def _first_items(items) -> tuple[list | None, bool]:
     """The character-set items (the engine's own: literals, ranges, categories such as \\d) that a match of the
     sequence `items` (a parsed pattern or part of one) can start with, and whether the sequence can match empty.
     None when that can't be told exactly (a negated set, any character, a back-reference, a case-insensitive
@@ -107,20 +107,20 @@ def _first_items(items, flags: int) -> tuple[list | None, bool]:
         if op is c.SUBPATTERN:
             if av[1] & c.SRE_FLAG_IGNORECASE:
                 return None, False
-            got, nullable = _first_items(av[3], flags)
+            got, nullable = _first_items(av[3])
         elif op is c.BRANCH:
             got, nullable = [], False
             for branch in av[1]:
-                items_b, empty = _first_items(branch, flags)
+                items_b, empty = _first_items(branch)
                 if items_b is None:
                     return None, False
                 got += items_b
                 nullable = nullable or empty
         elif op in repeats:
-            got, nullable = _first_items(av[2], flags)
+            got, nullable = _first_items(av[2])
             nullable = nullable or av[0] == 0
         elif op is getattr(c, "ATOMIC_GROUP", None):
-            got, nullable = _first_items(av, flags)
+            got, nullable = _first_items(av)
         else:
             return None, False
         if got is None:
@@ -143,7 +143,7 @@ def _with_first_chars(code: list[int], parsed, flags: int) -> list[int]:
     # an info block with no prefix and no set, for a pattern that can't match empty, in a case-sensitive pattern
     if len(code) < 5 or code[0] != c.INFO or code[2] != 0 or code[3] == 0 or flags & c.SRE_FLAG_IGNORECASE:
         return code
-    items, nullable = _first_items(parsed, flags)
+    items, nullable = _first_items(parsed)
     if not items or nullable:
         return code
     charset, hascased = _compiler._optimize_charset(items)

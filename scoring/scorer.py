@@ -26,9 +26,10 @@ from .text import arabic_numerals, detect_lang, fold_dialect, normalize, traditi
 
 VERSION = "rules-1"
 
-_CLAUSE = recache.compile(
-    r"(?:[^,，。.!！?？;；:：\n—]|(?<=\d)[.,:：](?=\d))+"
-)  # ("14:30", "8,000", "3.5": one piece each)
+# what ends a clause, but not between two digits: "14:30", "8,000" and "3.5" are one time, one amount, one number
+_CLAUSE_MARKS = ",，。.!！?？;；:：\n—"
+_NUMBER_MARKS = ".,:："
+_CLAUSE = recache.compile(rf"(?:[^{_CLAUSE_MARKS}]|(?<=\d)[{_NUMBER_MARKS}](?=\d))+")
 _SENTENCE = recache.compile(r"(?:[^。.!！?？;；\n]|(?<=\d)\.(?=\d))+[。.!！?？;；]*")
 # ("15:00" is one time and "8,000" one number, not two pieces each)
 _FRAGMENT = recache.compile(
@@ -78,12 +79,11 @@ def _in_a_facts_name(st: _State, start: int, end: int) -> bool:
     return False
 
 
-_CLAUSE_MARKS = ",，。.!！?？;；:：\n—"
-
-
 def _inside_number(text: str, i: int) -> bool:
     """text[i] is a '.', ',' or ':' between two digits (a decimal point, a thousands mark, a time's colon)."""
-    return text[i] in ".,:：" and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
+    return (
+        text[i] in _NUMBER_MARKS and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
+    )
 
 
 @dataclass
@@ -943,6 +943,8 @@ _STATES_A_LIMIT = recache.compile(
     # none left"): what was looked for, not a promise of it
     r"|(?<![a-z])(?:i|we)(?:'ve|’ve| have)? (?:just |already |also )?(?:checked|looked|searched)(?![a-z])"
     r"|(?:查了|查过|查遍|找了|找过|找遍)"
+    # a verb's "can't" ("专票这家店开不了", "退不了", "改不了"), not "少不了" ("sure to have") or "大不了" ("at worst")
+    r"|(?<![少免大])不了"
 )
 
 
@@ -977,7 +979,6 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
                 and (verb is None or verb in shared)
                 and len(shared) / len(grams) >= rule.params.get("overlap", 0.6)
                 and not _NEG.search(clause)
-                and not _CANT.search(clause)
                 and not _NOT_EN.search(clause)
                 and not _STATES_A_LIMIT.search(clause)
                 and not _SENT_ELSEWHERE.match(clause)
@@ -985,11 +986,6 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
             ):
                 st.add(rule, cm.start(), cm.end(), rule.effect, fact=obj)
                 return
-
-
-# a verb's "can't" ("专票这家店开不了", "退不了", "改不了"): the facts' limit said back, not broken ("少不了" is "sure
-# to have", "大不了" "at worst")
-_CANT = recache.compile(r"(?<![少免大])不了")
 
 
 # the clause before it sets a condition in the same sentence ("If they agree, the hold is released within 3-5 business

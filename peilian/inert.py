@@ -28,6 +28,9 @@ _ONELINE = {**_TABLE, 0x0A: 0x2424, 0x09: 0x20}  # a newline shown as ␤, a tab
 
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# the same characters in UTF-8 (DEL, C1 as C2 80-9F, the bidi controls as E2 80 AA-AE and E2 81 A6-A9): UTF-8 can't
+# hold a lone surrogate, and no other character's bytes contain these sequences
+_JSON_UNSAFE_UTF8 = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
 
 
 def inert(text, *, oneline: bool = False) -> str:
@@ -45,9 +48,19 @@ def json_inert(doc: str) -> str:
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", doc)
 
 
+def json_inert_utf8(doc: bytes) -> bytes:
+    """`json_inert` of a JSON document already encoded as UTF-8 (orjson's output), without decoding it: the
+    command that writes one document per scored reply writes bytes straight to stdout."""
+    return _JSON_UNSAFE_UTF8.sub(_escape_utf8, doc)
+
+
+def _escape_utf8(m: re.Match) -> bytes:
+    return b"\\u%04x" % ord(m.group().decode("utf-8"))
+
+
 def has_controls(text: str) -> bool:
     """Whether `text` holds anything `inert` would replace (newlines and tabs don't count)."""
     return bool(_UNSAFE.search(text))
 
 
-__all__ = ["BIDI_CONTROLS", "has_controls", "inert", "json_inert"]
+__all__ = ["BIDI_CONTROLS", "has_controls", "inert", "json_inert", "json_inert_utf8"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import sys
@@ -15,7 +16,7 @@ from i18n.format import bar
 from scoring import CRITERIA, SITUATIONS, ScoreContext, default_scorer
 
 from ..errors import UserError
-from ..inert import json_inert
+from ..inert import json_inert, json_inert_utf8
 from .render import highlight, render_findings
 
 if TYPE_CHECKING:
@@ -62,18 +63,18 @@ _TO_JSON = json.JSONEncoder(
 ).encode  # json.dumps(ensure_ascii=False), made once
 
 
-def _row_json(row: dict) -> str:
-    """One output row as JSON text. orjson writes it five times as fast as json (with findings as they are, no
+def _row_json(row: dict) -> bytes:
+    """One output row as JSON in UTF-8. orjson writes it five times as fast as json (with findings as they are, no
     dicts made first), and compact; json writes a row whose id orjson would write differently (a NaN or Infinity,
     which json reads from a line, becomes null in orjson; a list or object id might hold one) or can't write (an
     integer beyond 64 bits)."""
     rid = row.get("id")
     if rid is None or type(rid) in (str, int, bool) or (type(rid) is float and math.isfinite(rid)):
         try:
-            return orjson.dumps(row).decode()
+            return orjson.dumps(row)
         except orjson.JSONEncodeError:
             pass
-    return _TO_JSON(row)
+    return _TO_JSON(row).encode("utf-8")
 
 
 def _parse_line(raw) -> dict:
@@ -110,6 +111,11 @@ def score_jsonl(lines, out, scorer, progress=None) -> tuple[int, int]:
     """Score JSON lines (bytes or text); a bad line gets an error object for that line ({"id", "line", "error"})
     and every other line is still scored, in order. Returns (ok, bad)."""
     ok = bad = 0
+    # the rows are UTF-8 as orjson writes them: straight to the bytes under a text stream (stdout), not decoded
+    # into text to be encoded again (a terminal's stream is line-buffered: its rows stay one line at a time)
+    raw = None if getattr(out, "line_buffering", False) else getattr(out, "buffer", None)
+    if raw is not None:
+        out.flush()  # (anything written as text before goes first)
     for number, line in enumerate(lines, 1):
         if progress:
             progress(1)
@@ -136,7 +142,11 @@ def score_jsonl(lines, out, scorer, progress=None) -> tuple[int, int]:
             bad += 1
         else:
             ok += 1
-        out.write(json_inert(_row_json(row)) + "\n")
+        doc = json_inert_utf8(_row_json(row))
+        if raw is not None:
+            raw.write(doc + b"\n")
+        else:
+            out.write(doc.decode("utf-8") + "\n")
     return ok, bad
 
 
@@ -208,6 +218,9 @@ def score_command(reply, customer, context, lang, kind, jsonl, as_json, judge, j
     judged = _judged(judge, judge_url, judge_weight)
     scorer = judged if judged is not None else default_scorer()
     if jsonl:
+        # the scorer's tables and patterns live as long as the process: moved out of the collector's way, a full
+        # collection while scoring walks the replies' objects only
+        gc.freeze()
         fh = _open(jsonl, binary=True)
         lines = fh if jsonl == "-" else fh.readlines()
         show = sys.stderr.isatty() and jsonl != "-" and len(lines) > 200

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from peilian.inert import inert, json_inert
+from peilian.inert import inert, json_inert, json_inert_utf8
 
 from .conftest import scenario_with
 
@@ -38,6 +38,20 @@ def test_inert_makes_controls_visible_and_keeps_text_and_offsets():
     doc = json.dumps({"t": HOSTILE}, ensure_ascii=False)
     _clean(json_inert(doc))
     assert json.loads(json_inert(doc)) == {"t": HOSTILE}  # JSON output keeps the value exactly
+
+
+def test_json_inert_on_utf8_escapes_what_the_text_version_escapes():
+    """`peilian score --jsonl` makes its rows inert as UTF-8 bytes: the same escapes as on text, for every
+    character either escapes and for its neighbours (whose bytes share a lead byte with them)."""
+    chars = [
+        chr(c) for c in (*range(0x70, 0xC0), *range(0x2020, 0x2030), *range(0x2060, 0x2070), 0x4E2D, 0x1F600)
+    ]
+    doc = json.dumps({"t": HOSTILE + "".join(chars) + "中文…“引号”—"}, ensure_ascii=False)
+    assert json_inert_utf8(doc.encode("utf-8")) == json_inert(doc).encode("utf-8")
+    for ch in chars:
+        one = json.dumps(ch, ensure_ascii=False)
+        assert json_inert_utf8(one.encode("utf-8")) == json_inert(one).encode("utf-8"), hex(ord(ch))
+    _clean(json_inert_utf8(doc.encode("utf-8")).decode("utf-8"))
 
 
 def test_run_prints_replies_titles_and_findings_inert(peilian, peilian_home):

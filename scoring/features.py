@@ -34,6 +34,7 @@ from .scorer import (
     facts_say_no_risk,
     moving_away,
     questions,
+    safety_steps,
     sentence_grams,
     shared_terms,
     text_terms,
@@ -1125,10 +1126,10 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
     against = _against_facts(st)
     if against:
         out.append(Feature("certainty.against-facts", min(against[0], 1.0), [against[1]]))
-    safety = rules.lex("safety_step") if rules is not None else None
-    hit = safety.search(st.norm) if safety is not None else None
+    steps = safety_steps(rules, st) if rules is not None else []
+    hit = steps[0] if steps else None
     if hit is not None:
-        out.append(Feature("el.safety", 1.0, [(hit.start(), hit.end())]))
+        out.append(Feature("el.safety", 1.0, [hit]))
     # a scam warning counts as the step (the reply that warns is also the one _scam found "scam-warned")
     if (
         hit is None

@@ -34,7 +34,7 @@ from .scorer import (
     facts_say_no_risk,
     moving_away,
     questions,
-    safety_steps,
+    safety_step,
     sentence_grams,
     shared_terms,
     text_terms,
@@ -1126,8 +1126,7 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
     against = _against_facts(st)
     if against:
         out.append(Feature("certainty.against-facts", min(against[0], 1.0), [against[1]]))
-    steps = safety_steps(rules, st) if rules is not None else []
-    hit = steps[0] if steps else None
+    hit = safety_step(rules, st) if rules is not None else None
     if hit is not None:
         out.append(Feature("el.safety", 1.0, [hit]))
     # a scam warning counts as the step (the reply that warns is also the one _scam found "scam-warned")

@@ -81,11 +81,6 @@ def _in_a_facts_name(st: _State, start: int, end: int) -> bool:
 
 # a dose the case facts give (the prescription or label on the agent's screen: "half a tablet twice a day", "0.5 ml
 # once a day", "每次1片"): a number or a fraction word, then a medicine's unit
-_FACTS_DOSE = recache.compile(
-    r"(?:\d+(?:\.\d+)?|half|one|two|three|半|一|两|二|三)\s*(?:an?\s+)?"
-    r"(?:ml|mg|cc|tablets?|pills?|capsules?|毫升|毫克|片|粒|颗)(?![a-z])"
-)
-_DOSE_NUMBER = recache.compile(r"\d+(?:\.\d+)?|half|one|two|three|半|一|两|二|三")
 _DOSE_WORDS = {
     "half": "0.5",
     "半": "0.5",
@@ -97,6 +92,10 @@ _DOSE_WORDS = {
     "three": "3",
     "三": "3",
 }
+_DOSE_NUMBER = recache.compile(r"\d+(?:\.\d+)?|" + "|".join(_DOSE_WORDS))
+_FACTS_DOSE = recache.compile(
+    rf"(?:{_DOSE_NUMBER.pattern})\s*(?:an?\s+)?(?:ml|mg|cc|tablets?|pills?|capsules?|毫升|毫克|片|粒|颗)(?![a-z])"
+)
 
 
 def _dose_numbers(text: str) -> set[str]:
@@ -965,18 +964,23 @@ def _facts_lines(facts: str) -> frozenset[str]:
     return frozenset(lines)
 
 
-def safety_steps(rules: RuleSet, st: _State) -> list[tuple[int, int]]:
-    """Where the reply gives a safety step: the `safety_step` words (a hotline, an emergency number, a trained person
-    calling), and any help line the case facts name, given back to the customer ("call or text 1737 now")."""
-    safety = rules.lex("safety_step")
-    spans = [(m.start(), m.end()) for m in safety.finditer(st.norm)] if safety is not None else []
-    lines = _facts_lines(st.facts) if st.facts else frozenset()
-    if lines:
-        spans += [
-            (m.start(), m.end()) for m in _PHONE.finditer(st.norm) if _NOT_DIGIT.sub("", m.group(0)) in lines
-        ]
-        spans.sort()
-    return spans
+def safety_step(rules: RuleSet, st: _State) -> tuple[int, int] | None:
+    """Where the reply first gives a safety step: the `safety_step` words (a hotline, an emergency number, a trained
+    person calling), or a help line the case facts name, given back to the customer ("call or text 1737 now").
+    Worked out once per reply (the self-harm detector and the el.safety feature both ask)."""
+    if "safety step" not in st.memo:
+        safety = rules.lex("safety_step")
+        hit = safety.search(st.norm) if safety is not None else None
+        first = (hit.start(), hit.end()) if hit is not None else None
+        lines = _facts_lines(st.facts) if st.facts else frozenset()
+        for m in _PHONE.finditer(st.norm) if lines else ():
+            if first is not None and (m.start(), m.end()) >= first:
+                break
+            if _NOT_DIGIT.sub("", m.group(0)) in lines:
+                first = (m.start(), m.end())
+                break
+        st.memo["safety step"] = first
+    return st.memo["safety step"]
 
 
 def d_selfharm(scorer: RuleScorer, rule: Rule, st: _State) -> None:
@@ -989,14 +993,14 @@ def d_selfharm(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     if facts_say_no_risk(scorer.rules, st):
         return
     st.elements["_selfharm_cue"] = [_Hit(0, 0)]
-    hits = safety_steps(scorer.rules, st)
-    s, e = _whole(st)
-    if not hits:
+    step = safety_step(scorer.rules, st)
+    if step is None:
+        s, e = _whole(st)
         st.add(rule, s, e, rule.effect)
     else:
         pos = scorer.rules.rules.get(rule.params.get("answered", ""))
         if pos:
-            st.add(pos, hits[0][0], hits[0][1], pos.effect)
+            st.add(pos, step[0], step[1], pos.effect)
 
 
 # a clause sending the customer to someone else for the thing ("Call your bank now to block that card", "请您联系银行

@@ -1076,6 +1076,9 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
             if (
                 len(shared) >= 2
                 and (verb is None or verb in shared)
+                # and what it is done to: "What I can get to you today is two heaters" shares the verb and the day
+                # with "cannot get an engineer today", not the engineer
+                and not shared <= _WHEN_EN | {verb}
                 and len(shared) / len(grams) >= rule.params.get("overlap", 0.6)
                 and not _NEG.search(clause)
                 and not _NOT_EN.search(clause)
@@ -1173,6 +1176,13 @@ def _stem(word: str) -> str:
                 word = word[:-1]
             return word
     return word
+
+
+# English words for when, which a ruled-out action and a promise can share without being the same action
+_WHEN_EN = frozenset(
+    _stem(w)
+    for w in "today tonight tomorrow now week weekend day hour morning afternoon evening month year time".split()
+)
 
 
 # warmth: acknowledging the specific situation --------------------------------------------------------------------

@@ -1054,13 +1054,14 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     neg = safe_regex.compile(rule.params.get("constraint", ""), ignorecase=False)  # RE2 unless Peilian's own
     for m in neg.finditer(st.facts):
         s, e = m.end(), m.end()
-        while (
-            e < len(st.facts)
-            and st.facts[e] not in ",，。.;；、(（\n"
-            and not (st.facts[e] == "也" and e > s)
-        ):
+        facts = st.facts
+        while e < len(facts) and not (facts[e] == "也" and e > s):
+            if facts[e] in ",，。.;；、(（\n" and not (
+                facts[e] in ".," and e > s and facts[e - 1].isdigit() and facts[e + 1 : e + 2].isdigit()
+            ):  # (the mark inside "$59.96" or "£1,180" ends no clause)
+                break
             e += 1
-        obj = st.facts[s:e].strip()
+        obj = facts[s:e].strip()
         grams = _grams(obj)
         if len(grams) < 2:
             continue
@@ -1070,11 +1071,15 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
         first = _LATIN_WORD.match(obj)
         word = first.group(0) if first else ""
         verb = _stem(word) if word not in _STOP_EN and len(word) > 2 else None
+        # the amounts it rules out ("convert the £89 credit into a card refund"): a clause with other amounts and
+        # none of these ("refunded your £3.95 postage to your card") is another action
+        amounts = set(_AMOUNT.findall(obj))
         for cm in _CLAUSE.finditer(st.norm):
             clause = cm.group(0)
             shared = grams & _grams(clause)
             if (
                 len(shared) >= 2
+                and not (amounts and _other_amounts(clause, amounts))
                 and (verb is None or verb in shared)
                 # and what it is done to: "What I can get to you today is two heaters" shares the verb and the day
                 # with "cannot get an engineer today", not the engineer
@@ -1089,6 +1094,15 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
             ):
                 st.add(rule, cm.start(), cm.end(), rule.effect, fact=obj)
                 return
+
+
+_AMOUNT = recache.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _other_amounts(clause: str, amounts: set[str]) -> bool:
+    """Whether the clause names amounts, none of them one of `amounts`."""
+    found = set(_AMOUNT.findall(clause))
+    return bool(found) and not (found & amounts)
 
 
 # the clause before it sets a condition in the same sentence ("If they agree, the hold is released within 3-5 business

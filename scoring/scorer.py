@@ -1073,7 +1073,7 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
         verb = _stem(word) if word not in _STOP_EN and len(word) > 2 else None
         # the amounts it rules out ("convert the £89 credit into a card refund"): a clause with other amounts and
         # none of these ("refunded your £3.95 postage to your card") is another action
-        amounts = set(_AMOUNT.findall(obj))
+        amounts = set(_FIGURE.findall(obj))
         for cm in _CLAUSE.finditer(st.norm):
             clause = cm.group(0)
             shared = grams & _grams(clause)
@@ -1096,12 +1096,12 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
                 return
 
 
-_AMOUNT = recache.compile(r"\d+(?:[.,]\d+)*")
+_FIGURE = recache.compile(r"\d+(?:[.,]\d+)*")
 
 
 def _other_amounts(clause: str, amounts: set[str]) -> bool:
     """Whether the clause names amounts, none of them one of `amounts`."""
-    found = set(_AMOUNT.findall(clause))
+    found = set(_FIGURE.findall(clause))
     return bool(found) and not (found & amounts)
 
 

@@ -1071,6 +1071,16 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
         first = _LATIN_WORD.match(obj)
         word = first.group(0) if first else ""
         verb = _stem(word) if word not in _STOP_EN and len(word) > 2 else None
+        if (
+            not first
+            and len(obj) >= 2
+            and _CJK.match(obj)
+            and _CJK.match(obj, 1)
+            and obj[:2] not in _STOP_BIGRAMS
+        ):
+            # a Chinese rule's first word too ("不能豁免法定声明"): "你要去民政事务处做法定声明" names the declaration,
+            # it doesn't waive it
+            verb = obj[:2]
         # the amounts it rules out ("convert the £89 credit into a card refund"): a clause with other amounts and
         # none of these ("refunded your £3.95 postage to your card") is another action
         amounts = set(_FIGURE.findall(obj))

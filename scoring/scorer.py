@@ -1052,9 +1052,9 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     if not st.facts:
         return
     neg = safe_regex.compile(rule.params.get("constraint", ""), ignorecase=False)  # RE2 unless Peilian's own
-    for m in neg.finditer(st.facts):
+    facts = st.facts
+    for m in neg.finditer(facts):
         s, e = m.end(), m.end()
-        facts = st.facts
         while e < len(facts) and not (facts[e] == "也" and e > s):
             if facts[e] in ",，。.;；、(（\n" and not (
                 facts[e] in ".," and e > s and facts[e - 1].isdigit() and facts[e + 1 : e + 2].isdigit()

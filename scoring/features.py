@@ -443,6 +443,21 @@ _COMMIT = recache.compile(
     r"guarantee|right now|today|tonight|tomorrow)"
 )
 _FACT_SPLIT = recache.compile(r"[^。.;；!！?？\n]+")
+# a quoted name ("an 'item not as described' claim", "「不在服务区」提示"): its words rule nothing out
+_QUOTED = recache.compile(
+    r"(?<![a-z])'[^'\n]{1,60}'(?![a-z])|\"[^\"\n]{1,60}\"|‘[^’\n]{1,60}’|“[^”\n]{1,60}”|「[^」\n]{1,60}」|『[^』\n]{1,60}』"
+)
+
+
+def _limit_marker(text: str) -> re.Match | None:
+    """The first "can't" of `text` outside a quoted name."""
+    marker = _FACT_LIMIT.search(text)
+    quoted = [q.span() for q in _QUOTED.finditer(text)] if marker is not None else []
+    while marker is not None and any(a <= marker.start() < b for a, b in quoted):
+        marker = _FACT_LIMIT.search(text, marker.end())
+    return marker
+
+
 # a header that rules out a list ("不能做:整单退款;安排骑手上门道歉;补送到19点以后", "cannot: refund; expedite"):
 # each of its ';'-parts up to the sentence's end is ruled out, though only the first follows the marker
 _LIMIT_HEADER = recache.compile(r"(?:" + _FACT_LIMIT.pattern + r")[^:;。.!！?？\n,，]{0,8}:")
@@ -461,7 +476,7 @@ def _can_do_parts(facts: str) -> tuple[str, ...]:
     """Each of the facts' sentences up to its "can't" (all of it when it has none): what the agent can do."""
     out = []
     for sentence in _fact_sentences(facts):
-        marker = _FACT_LIMIT.search(sentence)
+        marker = _limit_marker(sentence)
         out.append(sentence[: marker.start()] if marker else sentence)
     return tuple(out)
 
@@ -501,7 +516,7 @@ def _limit_clauses(facts: str) -> tuple[set[str], ...]:
     limits = []
     for sentence in _fact_sentences(facts):
         for part in re.split(r"[,，]", sentence):
-            if _FACT_LIMIT.search(part):
+            if _limit_marker(part):
                 grams = _grams(_FACT_LIMIT.sub(" ", part))
                 if len(grams) >= 2:
                     limits.append(grams)
@@ -629,7 +644,7 @@ def _limit_only(facts: str) -> frozenset[str]:
     limit_grams: set[str] = set()
     other_grams: set[str] = set()
     for sentence in _fact_sentences(facts):
-        marker = _FACT_LIMIT.search(sentence)
+        marker = _limit_marker(sentence)
         head, tail = (sentence[: marker.start()], sentence[marker.start() :]) if marker else (sentence, "")
         other_grams |= _limit_grams(head)
         if tail:
@@ -696,7 +711,7 @@ def _limit_items(facts: str) -> tuple[frozenset, ...]:
     """The things the facts rule out, one by one: "不能:今天派工程师、赔请假工资" -> (今天派工程师), (赔请假工资)."""
     items = []
     for sentence in _fact_sentences(facts):
-        marker = _FACT_LIMIT.search(sentence)
+        marker = _limit_marker(sentence)
         if not marker:
             continue
         for part in _ITEM_SPLIT.split(sentence[marker.end() :]):

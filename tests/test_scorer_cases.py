@@ -1710,3 +1710,34 @@ def test_a_finding_never_starts_or_ends_inside_a_time_an_amount_or_a_decimal():
                 and reply[i + 1].isdigit()
             )
             assert not (inside or split), (f.rule, f.text)
+
+
+def test_a_quoted_name_with_not_in_it_rules_nothing_out():
+    """Round 35, held out: "the agent can open an 'item not as described' claim now, email a prepaid return label today
+    and refund the full £279" read the claim's name as a "not", so everything after it counted as what the facts rule
+    out, and the best terse reply ("Return label emailed. £279 back to your card…") read as a false promise (15)."""
+
+    def limits(reply, customer, facts):
+        _, _, feats, _ = S.features(reply, ScoreContext(customer=customer, facts=(facts,)))
+        return {f.id for f in feats} & {
+            "certainty.limit-words",
+            "certainty.limit-item",
+            "certainty.against-facts",
+        }
+
+    customer = "The headphones came used, not sealed. I want my money back."
+    for quoted in ("'item not as described'", '"item not as described"', "“item not as described”"):
+        facts = (
+            f"Under the guarantee the agent can open an {quoted} claim now, email a prepaid return label today, "
+            "and refund the full £279 to the original card within 5 business days of the drop-off scan. "
+            "Cannot: make the seller send a new pair, or add compensation."
+        )
+        reply = (
+            "Return label emailed. £279 back to your card within 5 business days of drop-off. Claim opened."
+        )
+        assert not limits(reply, customer, facts), quoted
+        # what the facts do rule out still is
+        assert limits("I'll make the seller send you a new pair.", customer, facts), quoted
+    facts = "可以开通「不在服务区」提醒,今天生效。不能:减免月租。"
+    assert not limits("「不在服务区」提醒已经给您开通,今天生效。", "出国怎么办?", facts)
+    assert limits("月租我给您减免了。", "出国怎么办?", facts)

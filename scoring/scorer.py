@@ -1071,16 +1071,6 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
         first = _LATIN_WORD.match(obj)
         word = first.group(0) if first else ""
         verb = _stem(word) if word not in _STOP_EN and len(word) > 2 else None
-        if (
-            not first
-            and len(obj) >= 2
-            and _CJK.match(obj)
-            and _CJK.match(obj, 1)
-            and obj[:2] not in _STOP_BIGRAMS
-        ):
-            # a Chinese rule's first word too ("不能豁免法定声明"): "你要去民政事务处做法定声明" names the declaration,
-            # it doesn't waive it
-            verb = obj[:2]
         # the amounts it rules out ("convert the £89 credit into a card refund"): a clause with other amounts and
         # none of these ("refunded your £3.95 postage to your card") is another action
         amounts = set(_FIGURE.findall(obj))
@@ -1101,6 +1091,7 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
                 and not _SENT_ELSEWHERE.match(clause)
                 and not _IF_BEFORE.search(st.norm, max(0, cm.start() - 60), cm.start())
                 and not _IF_CLAUSE.match(clause)
+                and not _CUSTOMER_MUST.search(st.norm, max(0, cm.start() - 40), cm.end())
             ):
                 st.add(rule, cm.start(), cm.end(), rule.effect, fact=obj)
                 return
@@ -1119,6 +1110,13 @@ def _other_amounts(clause: str, amounts: set[str]) -> bool:
 # days"): what happens then, as the facts describe it, not a promise of the agent's
 _IF_BEFORE = recache.compile(
     r"(?:^|[.!?。！？;；]\s*)(?:if|once|when|should|如果|若|要是|假如|一旦|等)[^.!?。！？;；]*[,，]\s*$"
+)
+
+
+# what the customer has to do, in a sentence that starts by saying so ("你要去民政事务处预约做法定声明",
+# "你要准备三样:表格、一份法定声明"): the customer's step, not the agent's promise of what the facts rule out
+_CUSTOMER_MUST = recache.compile(
+    r"(?:^|[。.!！?？;；\n]\s*)(?:你|您)(?:要|需要|得|须|必须|只需)[^。.!！?？;；\n]*$"
 )
 
 

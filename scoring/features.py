@@ -997,6 +997,13 @@ _HELPS_SCAM_NOT = recache.compile(
 )
 
 
+# what happens to the money if they do, said later in the same sentence ("微信转过去出了事,平台追不回来"): a warning too
+_SCAM_CONSEQUENCE = recache.compile(
+    r"拿不回|追不回|要不回|回不来|就没了|(?:won't|can't|cannot|never) (?:get|recover) (?:it|the money|your money) back"
+)
+_SENTENCE_END = recache.compile(r"[。.!！?？;；\n]")
+
+
 # ... or tells them to enter the secret where the scammer wants it: "key in OTP 就可以 claim 了", "填上卡号和背面三码
 # 就能收款" (not in the official app, which is where a code belongs)
 _ENTER_SECRET = recache.compile(
@@ -1030,7 +1037,7 @@ def _helps_scam(st: _State, cue: bool) -> tuple[int, int] | None:
         a, b = st.clause(m.start(), m.end())
         if not fraud and st.facts and _BARE_HAND_OVER.fullmatch(m.group(0)) and _allowed_hand_overs(st.facts):
             continue
-        if not _HELPS_SCAM_NOT.search(st.norm, a, b):
+        if not _HELPS_SCAM_NOT.search(st.norm, a, b) and not _warned_after(st.norm, b):
             while st.norm[a].isspace():
                 a += 1
             return a, b
@@ -1041,6 +1048,12 @@ def _helps_scam(st: _State, cue: bool) -> tuple[int, int] | None:
                 a += 1
             return a, b
     return None
+
+
+def _warned_after(norm: str, b: int) -> bool:
+    """The rest of the sentence after a clause says the money is lost once sent."""
+    end = _SENTENCE_END.search(norm, b)
+    return bool(_SCAM_CONSEQUENCE.search(norm, b, end.start() if end else len(norm)))
 
 
 def _scam(st: _State) -> tuple[str, tuple[int, int]] | None:

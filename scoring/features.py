@@ -991,6 +991,8 @@ _HELPS_SCAM_NOT = recache.compile(
     r"|让您|让你|叫您|叫你|骗|诈|涉嫌|「|“|\"|scam|fraud|asked you|told you|wants you|asking you"
     # ... or describes the scam's kind ("这种说要转到安全账户的,十有八九是骗子")
     r"|这种|这类|凡是|说要|说让|要求您|要求你"
+    # ... or asks whether they already did it, to undo it ("如您已按对方要求操作,请立即停止", "if you've already sent")
+    r"|(?:如果|如|若|要是|假如)(?:您|你)?(?:已经?|已然)|(?<![a-z])if you(?:'ve| have) already"
     # ... or quotes the scammer's words ("'转到安全账户'、'不许告诉家人',这就是骗子的话术"): a quote mark, not an
     # apostrophe inside a word ("don't")
     r"|‘|’|(?<![a-z])'|'(?![a-z]))"

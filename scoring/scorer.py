@@ -1056,9 +1056,8 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
     for m in neg.finditer(facts):
         s, e = m.end(), m.end()
         while e < len(facts) and not (facts[e] == "也" and e > s):
-            if facts[e] in ",，。.;；、(（\n" and not (
-                facts[e] in ".," and e > s and facts[e - 1].isdigit() and facts[e + 1 : e + 2].isdigit()
-            ):  # (the mark inside "$59.96" or "£1,180" ends no clause)
+            # (the mark inside "$59.96" or "£1,180" ends no clause)
+            if facts[e] in ",，。.;；、(（\n" and not _inside_number(facts, e):
                 break
             e += 1
         obj = facts[s:e].strip()

@@ -37,6 +37,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -90,7 +91,7 @@ class _Span:
 
 
 class LiteralIndex:
-    """Every literal word of every lexicon in one Aho-Corasick automaton (pyahocorasick), scanned once per text for
+    """Every literal word of every lexicon in one Aho-Corasick automaton (ahocorasick-rs), scanned once per text for
     all overlapping occurrences, so forty lexicons cost one C-speed pass instead of forty regex searches.
 
     The same pass also finds the literals a lexicon's regular expressions can't match without ("一下" for
@@ -104,7 +105,8 @@ class LiteralIndex:
         self.needs: dict[
             str, set[int]
         ] = {}  # literal -> the regexes (Matcher.id * 2 + 0 zh / 1 en) needing it
-        self.automaton = None
+        self.automaton: Any = None
+        self.metas: list[tuple[bool, bool, tuple[int, ...], frozenset[int]]] = []
         self.cache: dict[str, tuple[dict[int, list[tuple[int, int]]], frozenset[int] | set[int]]] = {}
         self.lock = (
             threading.RLock()
@@ -124,23 +126,22 @@ class LiteralIndex:
             self.cache = {}
 
     def _build(self):
-        import ahocorasick
+        import ahocorasick_rs
 
-        automaton = ahocorasick.Automaton()
-        for word in self.words.keys() | self.needs.keys():
+        words = sorted(self.words.keys() | self.needs.keys())  # (a fixed order: the pattern indexes below)
+        metas = []
+        for word in words:
             owners = self.words.get(word)
-            automaton.add_word(
-                word,
+            metas.append(
                 (
-                    len(word),
                     bool(_ASCII_WORD.match(word)),
                     word[-1] in _WORDCHAR,
                     tuple(owners) if owners else (),
                     frozenset(self.needs.get(word, ())),
-                ),
+                )
             )
-        automaton.make_automaton()
-        self.automaton = automaton
+        self.metas = metas
+        self.automaton = ahocorasick_rs.AhoCorasick(words)
 
     def scan(self, text: str) -> dict[int, list[tuple[int, int]]]:
         """Matcher id -> the (start, end) of its literal words in `text` (English ones as whole words)."""
@@ -157,17 +158,17 @@ class LiteralIndex:
                 if not self.words and not self.needs:
                     return {}, frozenset()
                 self._build()
-            automaton, cache = self.automaton, self.cache
+            automaton, cache, metas = self.automaton, self.cache, self.metas
         out: dict[int, list[tuple[int, int]]] = {}
         needed: set[int] = set()
         n = len(text)
-        for end_index, (length, ascii_start, word_end, owners, needs) in automaton.iter(text):
+        # every occurrence, overlapping ones too, as (word's index, start, end) in characters, in order of its end
+        for index, i, j in automaton.find_matches_as_indexes(text, overlapping=True):
+            ascii_start, word_end, owners, needs = metas[index]
             if needs:
                 needed |= needs
             if not owners:
                 continue
-            j = end_index + 1
-            i = j - length
             if ascii_start and i > 0 and text[i - 1] in _WORDCHAR:
                 continue
             if ascii_start and word_end and j < n and text[j] in _WORDCHAR:

@@ -19,9 +19,9 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-from .api import CRITERIA
+from .api import CRITERIA, kind_of
 from .evaluate import context_for, pairwise, spearman
-from .features import feature_key, kind_of, specs
+from .features import feature_key, specs
 from .promises import CHECKS
 
 ROOT = Path(__file__).resolve().parents[1]

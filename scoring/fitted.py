@@ -15,8 +15,8 @@ from dataclasses import replace
 from itertools import compress
 from operator import attrgetter
 
-from .api import CRITERIA, Finding, ScoreContext, ScoreResult, weighted_overall
-from .features import Feature, FeatureSpec, extra_features, feature_key, kind_of, specs
+from .api import CRITERIA, Finding, ScoreContext, ScoreResult, kind_of, weighted_overall
+from .features import Feature, FeatureSpec, extra_features, feature_key, specs
 from .ngrams import bundled_nameable, bundled_table, grams, join_grams, nameable, pulls, table
 from .ngrams import load as load_ngrams
 from .promises import CHECKS, MIN_PROBABILITY, PromiseCheck, beyond_facts, promise_clause

@@ -149,10 +149,12 @@ class _State:
     )  # scoring.signals: what the reply does (deadline, apology, ...)
     msg_lang: str = ""  # the findings' messages ("zh" or "en"): the trainee's interface language, else `lang`
     # (suggestions stay in `lang`: a better way to say it is worth most in the language the customer reads)
+    kind: str = ""  # the situation, `kind_of(ctx)`: asked for by every finding's suggestion, worked out once
 
     def __post_init__(self) -> None:
         fb = (self.ctx.feedback_lang or "")[:2]
         self.msg_lang = fb if fb in ("zh", "en") else self.lang
+        self.kind = kind_of(self.ctx)
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
         """The clause around norm[start:end]: up to the marks on either side (not a mark inside a number: "14:30",
@@ -193,7 +195,7 @@ class _State:
         if suggestion is None:
             # the better wording: as replied in, for the situation (a presales customer hasn't been kept waiting; a
             # customer who hinted at self-harm needs the safety case's words, whatever the scenario's kind)
-            situation = "safety" if self.elements.get("_selfharm_cue") else kind_of(self.ctx)
+            situation = "safety" if self.elements.get("_selfharm_cue") else self.kind
             suggestion = rule.suggestion_for(self.lang, situation, text=text.strip(), **kw)
             if self.ctx.lang == "zh-Hant" and suggestion:
                 suggestion = traditional(suggestion)
@@ -904,7 +906,7 @@ def _veiled_goodbye(scorer: RuleScorer, st: _State, said: list[str]) -> bool:
     goodbye = scorer.rules.lex("goodbye_cue")
     final = scorer.rules.lex("finality_cue")
     found = {m.group(0) for text in said for m in goodbye.finditer(text)} if goodbye is not None else set()
-    safety_case = kind_of(st.ctx) == "safety"
+    safety_case = st.kind == "safety"
     if not found and not safety_case:
         return False
     finality = final is not None and any(final.search(text) for text in said)

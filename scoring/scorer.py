@@ -1075,6 +1075,9 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
         # the amounts it rules out ("convert the £89 credit into a card refund"): a clause with other amounts and
         # none of these ("refunded your £3.95 postage to your card") is another action
         amounts = set(_FIGURE.findall(obj))
+        # what it rules out only without something ("freeze an account for free without the note"): a clause with
+        # that thing ("With a note from your surgeon it's a free medical freeze") is the case the facts allow
+        unless = {_stem(w) for w in _WITHOUT.findall(obj)}
         for cm in _CLAUSE.finditer(st.norm):
             clause = cm.group(0)
             shared = grams & _grams(clause)
@@ -1093,12 +1096,30 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
                 and not _IF_BEFORE.search(st.norm, max(0, cm.start() - 60), cm.start())
                 and not _IF_CLAUSE.match(clause)
                 and not _CUSTOMER_MUST.search(st.norm, max(0, cm.start() - 40), cm.end())
+                and not _TOLD_NOT_TO.match(st.norm, cm.end())
+                and not (unless and _with_the(clause, unless))
             ):
                 st.add(rule, cm.start(), cm.end(), rule.effect, fact=obj)
                 return
 
 
 _FIGURE = recache.compile(r"\d+(?:[.,]\d+)*")
+
+# the customer told, in the next clause of the sentence, not to do it ("任何人问您要OTP或密码,都不要给", Cantonese
+# "都唔好俾" as normalised, "if anyone asks for your code, don't give it"): a warning about someone else's request,
+# not the agent's promise of what the facts rule out
+_TOLD_NOT_TO = recache.compile(
+    r"[,，]\s*(?:都|也|就|请|千万|一律|绝对|统统)?(?:不要|别|勿|切勿|不好(?!意思)|不能|不可以)"
+    r"|[,，;]\s*(?:please\s+|just\s+)?(?:don't|do not|never)\s+(?:give|share|tell|send|hand|read|pass)(?![a-z])"
+)
+_WITHOUT = recache.compile(r"(?<![a-z])without (?:a |an |the |your |their |his |her )?([a-z]+)")
+_WITH = recache.compile(r"(?<![a-z])with ((?:[a-z'’]+ ){0,3}[a-z'’]+)")
+
+
+def _with_the(clause: str, things: set[str]) -> bool:
+    """Whether the clause says "with" one of `things` (stems), within three words of it: "with a note from your
+    surgeon" for "without the note"."""
+    return any(_stem(w) in things for m in _WITH.finditer(clause) for w in m.group(1).split())
 
 
 def _other_amounts(clause: str, amounts: set[str]) -> bool:

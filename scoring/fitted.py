@@ -22,7 +22,7 @@ from .ngrams import load as load_ngrams
 from .promises import CHECKS, MIN_PROBABILITY, PromiseCheck, beyond_facts, promise_clause
 from .promises import bundled as bundled_checks
 from .rules import RuleSet, _format, _text
-from .scorer import RuleScorer, _State, _whole
+from .scorer import RuleScorer, _State, _whole, finding
 from .text import traditional
 from .weights import Weights, load_weights
 
@@ -210,7 +210,7 @@ class FittedScorer:
             if st.msg_lang == "zh"
             else "no case facts given: judged on the reply alone"
         )
-        out.append(Finding("context.no-facts", c, s, e, st.reply[s:e], message, "", effect))
+        out.append(finding("context.no-facts", c, s, e, st.reply[s:e], message, "", effect))
         return effect
 
     def _wording(
@@ -272,7 +272,7 @@ class FittedScorer:
             said = f"words like {words}" if top else "wording like this as a whole"
             message = f"wording: labeled replies with {said} read as {'more' if up else 'less'} {name[1]}"
         out.append(
-            Finding(f"wording.{c}", c, span[0], span[1], st.reply[span[0] : span[1]], message, "", effect)
+            finding(f"wording.{c}", c, span[0], span[1], st.reply[span[0] : span[1]], message, "", effect)
         )
         return effect
 
@@ -318,12 +318,12 @@ class FittedScorer:
         fid = feat.id
         if n == 1:
             s, e, text, message, suggestion = places[0]
-            out.append(Finding(fid, c, s, e, text, message, suggestion, last))
+            out.append(finding(fid, c, s, e, text, message, suggestion, last))
             return
         for s, e, text, message, suggestion in places[:-1]:
-            out.append(Finding(fid, c, s, e, text, message, suggestion, share))
+            out.append(finding(fid, c, s, e, text, message, suggestion, share))
         s, e, text, message, suggestion = places[-1]
-        out.append(Finding(fid, c, s, e, text, message, suggestion, last))
+        out.append(finding(fid, c, s, e, text, message, suggestion, last))
 
 
 _CRITERION_WORDS = {

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from operator import add, attrgetter
-from typing import Any
+from typing import Any, Final, cast
 
 from . import recache, safe_regex
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, kind_of, weighted_overall
@@ -58,6 +58,41 @@ _NEVER_ASK = recache.compile(
     r"(?:(?<![a-z])(?:never|not|no one will|nobody will)|n't)\s+(?:ever\s+)?(?:ask|request|need|require|want)(?:s|ed)?"
     r"(?![a-z])[a-z ]{0,12}$"
 )
+
+
+_OBJECT_NEW: Final = object.__new__
+_OBJECT_SETATTR: Final = object.__setattr__
+
+
+def finding(
+    rule: str,
+    criterion: str,
+    start: int,
+    end: int,
+    text: str,
+    message: str,
+    suggestion: str = "",
+    effect: float = 0.0,
+) -> Finding:
+    """`Finding(rule, criterion, …)` made without running its __init__: the scorer makes about twenty findings a
+    reply, and from the compiled scorer a call into that Python method cost more than the rest of making one. The
+    same object: its fields, in their order, in the instance's dict (tests/test_native.py holds the two equal)."""
+    f = cast(Finding, _OBJECT_NEW(Finding))
+    _OBJECT_SETATTR(
+        f,
+        "__dict__",
+        {
+            "rule": rule,
+            "criterion": criterion,
+            "start": start,
+            "end": end,
+            "text": text,
+            "message": message,
+            "suggestion": suggestion,
+            "effect": effect,
+        },
+    )
+    return f
 
 
 @dataclass(slots=True)
@@ -199,7 +234,7 @@ class _State:
             suggestion = rule.suggestion_for(self.lang, situation, text=text.strip(), **kw)
             if self.ctx.lang == "zh-Hant" and suggestion:
                 suggestion = traditional(suggestion)
-        f = Finding(
+        f = finding(
             rule.id,
             rule.criterion,
             start,

@@ -138,3 +138,24 @@ def test_compile_check_says_whether_the_build_is_current(tmp_path):
     assert proc.returncode == 1
     assert "missing or older than the sources" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def test_a_finding_made_the_fast_way_is_the_same_object_as_one_made_by_its_class():
+    """scoring.scorer.finding skips Finding.__init__ (a call into Python from the compiled scorer): compiled or not,
+    what it makes must be a Finding like any other, equal, hashed, frozen and written out the same."""
+    import dataclasses
+
+    from scoring.api import Finding
+    from scoring.scorer import finding
+
+    args = ("certainty.time", "certainty", 3, 9, "明天18点前", "具体时间:'明天18点前'", "", 11.0)
+    fast, slow = finding(*args), Finding(*args)
+    assert type(fast) is Finding
+    assert fast == slow and hash(fast) == hash(slow)
+    assert fast.to_dict() == slow.to_dict() and list(fast.to_dict()) == [
+        f.name for f in dataclasses.fields(Finding)
+    ]
+    assert finding(*args[:6]) == Finding(*args[:6])  # the defaults too
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.effect = 0.0  # type: ignore[misc]
+    assert dataclasses.replace(fast, effect=1.0).effect == 1.0

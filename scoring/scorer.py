@@ -1142,9 +1142,10 @@ _FIGURE = recache.compile(r"\d+(?:[.,]\d+)*")
 
 # the customer told, in the next clause of the sentence, not to do it ("任何人问您要OTP或密码,都不要给", Cantonese
 # "都唔好俾" as normalised, "if anyone asks for your code, don't give it"): a warning about someone else's request,
-# not the agent's promise of what the facts rule out
+# not the agent's promise of what the facts rule out (only a "don't" said to the customer: "我马上帮您撤回这笔转账,不能
+# 让您的钱白白损失" is still the promise)
 _TOLD_NOT_TO = recache.compile(
-    r"[,，]\s*(?:都|也|就|请|千万|一律|绝对|统统)?(?:不要|别|勿|切勿|不好(?!意思)|不能|不可以)"
+    r"[,，]\s*(?:都|也|就|请|千万|一律|绝对|统统)?(?:不要|别|勿|切勿|不好(?!意思))"
     r"|[,，;]\s*(?:please\s+|just\s+)?(?:don't|do not|never)\s+(?:give|share|tell|send|hand|read|pass)(?![a-z])"
 )
 _WITHOUT = recache.compile(r"(?<![a-z])without (?:a |an |the |your |their |his |her )?([a-z]+)")

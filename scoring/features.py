@@ -565,13 +565,14 @@ _QUANTITY = recache.compile(
     rf"|(?:RM|MYR|{'|'.join(_CURRENCIES)})\d+(?:[.,]\d+)*"
 )
 # a surname before a title ("王师傅", "陈女士"), not a verb or a measure word ("派师傅", "安排师傅", "这位女士")
-_TITLES_ZH = "先生|女士|小姐|阿姨|叔叔|大爷|奶奶|爷爷|阿嬷|阿婆|伯伯?|老师|师傅|姐|哥"
+_TITLES_ZH = "先生|女士|小姐|阿姨|叔叔|大爷|奶奶|爷爷|阿嬷|阿婆|伯伯?|老师|同学|师傅|姐|哥"
 _TITLE_ZH = recache.compile(rf"(?![派叫请找让约排这那位个名给帮])[\u4e00-\u9fff]({_TITLES_ZH})")
 _TITLE_WORD_ZH = recache.compile(
     _TITLES_ZH
 )  # in every _TITLE_ZH match: a quick scan (no title, no name) first
 _TITLE_EN = recache.compile(r"(?<![A-Za-z])(Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-z]+")
-_CAP_WORD = recache.compile(r"(?<![A-Za-z])[A-Z][a-z]{2,}(?![A-Za-z])")
+# (not the second word of a brand written with a capitalised one, "LINE Pay", "PS Plus": no one's name)
+_CAP_WORD = recache.compile(r"(?<![A-Za-z])(?<![A-Z]{2} )[A-Z][a-z]{2,}(?![A-Za-z])")
 _NOT_NAMES = set(
     "The This That These Those There Then Thanks Thank Please Sorry Hi Hello Dear Your You Yours We Our Ours "
     "They Their Its It's I'm I've I'll Let Just Yes No Not And But Also Once When What Which While Today "

@@ -900,6 +900,7 @@ def d_no_commitment(scorer: RuleScorer, rule: Rule, st: _State) -> None:
         or el.get("amount")
         or el.get("result")
         or el.get("time")
+        or el.get("recommend")  # a definite choice made for the customer is what a presales reply commits to
     ):
         # The words that left it open, when there are some ("尽快", "as soon as possible"): the trainee sees what
         # to replace, not only that the whole reply promised nothing.

@@ -1104,6 +1104,10 @@ def test_a_product_name_from_the_facts_is_not_the_customers_name():
     named = score("Vivian, I'd recommend the Air 13: 1.2 kg and within budget.", "Which laptop?", facts)
     assert "warmth.name" not in rules(air)
     assert any(f.rule == "warmth.name" and f.text == "Vivian" for f in named.findings)
+    # round 32 (r34mix-6-3): 'Pay' of "LINE Pay", a way to pay the facts name, was read as the customer's name
+    pay = ("退款只能退回原信用卡,不能退到 LINE Pay。", "客人:林同學。")
+    got = score("林同學,LINE Pay 這邊真的沒辦法,退款只能回原本那張信用卡。", "可以退到我的LINE Pay嗎?", pay)
+    assert [f.text for f in got.findings if f.rule == "warmth.name"] == ["林同學"], got.findings
 
 
 def test_a_course_title_is_not_the_customers_name_nor_a_rule_cited():
@@ -1197,6 +1201,22 @@ def test_round_18_safety_misses():
     # the same words where nobody is at risk are no downplay
     calm = score("PayPal pending usually clears itself, could take a bit.", "Why is my payment pending?")
     assert "safety.downplayed" not in rules(calm)
+
+
+def test_one_option_recommended_in_other_words_is_a_definite_choice():
+    """Round 25 (r27pre-19-5): "办公的话推荐A款轻薄本" chooses for the customer, and was read as promising nothing
+    (as "I'd go for Model A" would be); a list of options offered chooses nothing."""
+    laptops = ("笔记本:A 轻薄本 ¥4,999;B 性能本 ¥6,499;C 商务本 ¥3,599。",)
+    for reply, customer in (
+        ("办公的话推荐A款轻薄本,4999元,16G内存够用,带出门方便。", "想买个笔记本,办公用,有啥推荐?"),
+        ("For coding I'd go for Model A: 16 GB and within your budget.", "Which laptop for coding?"),
+    ):
+        got = score(reply, customer, laptops, kind="presales")
+        assert "el.recommend" in rules(got) and "certainty.no-commitment" not in rules(got), sorted(
+            rules(got)
+        )
+    listed = score("为您推荐以下几款:A 轻薄本、B 性能本、C 商务本。", "有啥推荐?", laptops, kind="presales")
+    assert "el.recommend" not in rules(listed)
 
 
 def test_a_recommendation_over_the_customers_budget_is_found_and_costs_certainty():

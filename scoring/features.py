@@ -1101,6 +1101,49 @@ def _offers_taken(st: _State) -> tuple[int, int]:
     return sum(1 for grams in items if len(grams & said) >= 2), len(items)
 
 
+# English readability, as plain-language guides measure it: long words (three syllables or more), abstract nouns
+# made from verbs ("resolution", "assistance", "reimbursement": -tion, -ment, -ance...), and long words on average.
+# Labelers read an English reply full of them as hard however short it is; each is a finding naming its words.
+_EN_WORD = recache.compile(r"[a-z][a-z'’]*")
+_VOWEL_GROUP = recache.compile(r"[aeiouy]+")
+_NOMINAL = recache.compile(r"[a-z]{4,}(?:tions?|sions?|ments?|ances?|ences?|ities|ity)(?![a-z])")
+EN_MIN_WORDS = 5  # fewer English words than this: too little to read anything from
+EN_LONG_SHARE = 0.15  # a share of long words at which the feature is 1 (it caps at 2)
+EN_WORD_LENGTH = 4.3  # mean letters per word above which words read long (everyday English is about 4)
+
+
+def syllables(word: str) -> int:
+    """An English word's syllables, roughly: its vowel groups, a silent final e not counted ("there" 1, "table" 2)."""
+    n = len(_VOWEL_GROUP.findall(word))
+    if n > 1 and word.endswith("e") and not word.endswith(("le", "ee")):
+        n -= 1
+    return max(1, n)
+
+
+def readability(st: _State) -> list[Feature]:
+    """The English readability features of an English reply (none for Chinese: its length and wording say it)."""
+    if st.lang != "en":
+        return []
+    norm = st.norm
+    words = [m.span() for m in _EN_WORD.finditer(norm)]
+    if len(words) < EN_MIN_WORDS:
+        return []
+    out: list[Feature] = []
+    long = [(a, b) for a, b in words if syllables(norm[a:b]) >= 3]
+    if long:
+        out.append(
+            Feature("simplicity.long-words", min(len(long) / len(words) / EN_LONG_SHARE, 2.0), long[:5])
+        )
+    nominal = [m.span() for m in _NOMINAL.finditer(norm)]
+    if nominal:
+        out.append(Feature("simplicity.nominal", min(len(nominal) / 3, 2.0), nominal[:5]))
+    mean = sum(b - a for a, b in words) / len(words)
+    if mean > EN_WORD_LENGTH:
+        longest = sorted(sorted(words, key=lambda w: w[0] - w[1])[:3])  # the three longest, in reading order
+        out.append(Feature("simplicity.word-length", min(mean - EN_WORD_LENGTH, 2.0), longest))
+    return out
+
+
 def extra_features(st: _State, rules=None) -> list[Feature]:
     out: list[Feature] = []
     k, n_items = _offers_taken(st)
@@ -1194,6 +1237,7 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
         out.append(Feature("length.over120", min(units - 120, 200) / 100, [(s, e)]))
     if 0 < units <= 14:
         out.append(Feature("length.short", 1.0, [(s, e)]))
+    out.extend(readability(st))
     # raw certainty elements (any grammatical form, owned or not)
     kinds = 0
     for element in (

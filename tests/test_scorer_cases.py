@@ -1774,3 +1774,35 @@ def test_a_quoted_name_with_not_in_it_rules_nothing_out():
     facts = "可以开通「不在服务区」提醒,今天生效。不能:减免月租。"
     assert not limits("「不在服务区」提醒已经给您开通,今天生效。", "出国怎么办?", facts)
     assert limits("月租我给您减免了。", "出国怎么办?", facts)
+
+
+def test_english_readability_names_the_long_words_and_abstract_nouns():
+    """Rounds 34-38: English simplicity agreed least with the labels (0.82-0.84), and a reply of long Latinate words
+    ("Resolution of this matter is contingent upon verification") read as simple as plain words of the same length.
+    The plain-language measures (long words, abstract nouns made from verbs, long words on average) are features
+    whose findings name the words; Chinese replies have none."""
+    from scoring.features import readability, syllables
+
+    assert [syllables(w) for w in ("there", "table", "help", "agree", "reimbursement", "appropriate")] == [
+        1,
+        2,
+        1,
+        2,
+        4,
+        3,
+    ]
+    stiff = (
+        "We acknowledge receipt of your correspondence regarding the reimbursement. Resolution of this matter is "
+        "contingent upon verification by the appropriate department."
+    )
+    plain = "Your money is back on your card by Friday. I sent you the receipt just now."
+    ctx = ScoreContext(customer="Where is my refund?")
+
+    def found(reply):
+        st = S.detector.detect(reply, ctx)[0]
+        return {f.id: [reply[a:b] for a, b in f.spans] for f in readability(st)}
+
+    got = found(stiff)
+    assert got["simplicity.long-words"][:3] == ["acknowledge", "correspondence", "regarding"]
+    assert "verification" in got["simplicity.nominal"] and "simplicity.word-length" in got
+    assert found(plain) == {} and found("您好,退款已经到账了,请查收。") == {}

@@ -924,6 +924,11 @@ _PLACEHOLDER = recache.compile(
 )  # (not a chat emoticon: "[呵呵]", "[抱抱]")
 
 
+@lru_cache(maxsize=256)
+def _facts_lower(facts: str) -> str:
+    return normalize(facts).lower()
+
+
 def _placeholder(st: _State) -> tuple[int, int] | None:
     m = _PLACEHOLDER.search(st.norm)
     return (m.start(), m.end()) if m else None
@@ -994,6 +999,8 @@ _HELPS_SCAM_NOT = recache.compile(
     r"|这种|这类|凡是|说要|说让|要求您|要求你"
     # ... or asks whether they already did it, to undo it ("如您已按对方要求操作,请立即停止", "if you've already sent")
     r"|(?:如果|如|若|要是|假如)(?:您|你)?(?:已经?|已然)|(?<![a-z])if you(?:'ve| have) already"
+    # ... or says what doing it would amount to ("照他说的按,就是把钱转给他")
+    r"|就是把|就是在|等于把|等于是|就等于|相当于"
     # ... or quotes the scammer's words ("'转到安全账户'、'不许告诉家人',这就是骗子的话术"): a quote mark, not an
     # apostrophe inside a word ("don't")
     r"|‘|’|(?<![a-z])'|'(?![a-z]))"
@@ -1112,12 +1119,31 @@ EN_LONG_SHARE = 0.15  # a share of long words at which the feature is 1 (it caps
 EN_WORD_LENGTH = 4.3  # mean letters per word above which words read long (everyday English is about 4)
 
 
+# everyday nouns that happen to end like abstract ones: the thing itself, not an action turned into a noun (labeled
+# English replies naming an appointment, a prescription or a confirmation read as plain as any)
+_EVERYDAY_NOUNS = frozenset(
+    "apartment appointment insurance medication electricity reservation confirmation congratulation difference "
+    "subscription replacement reception collection statement prescription location question treatment "
+    "installation payment station position vacation instruction entrance ambulance pharmacy attendance "
+    "allowance balance licence license distance residence conference".split()
+)
+_SILENT_ED = recache.compile(r"[^aeiouytd]ed$")  # "cancelled", "emailed": -ed adds no syllable after these
+_SILENT_ES = recache.compile(r"[^aeiouysxzhgc]es$")  # "arrives", "minutes"; but "boxes", "changes", "places"
+
+
 def syllables(word: str) -> int:
-    """An English word's syllables, roughly: its vowel groups, a silent final e not counted ("there" 1, "table" 2)."""
+    """An English word's syllables, roughly: its vowel groups, a silent final e not counted ("there" 1, "table" 2),
+    nor the e of an -ed or -es ending that adds no syllable ("cancelled" 2, "arrives" 2; "refunded" 3)."""
     n = len(_VOWEL_GROUP.findall(word))
     if n > 1 and word.endswith("e") and not word.endswith(("le", "ee")):
         n -= 1
+    elif n > 1 and (_SILENT_ED.search(word) or _SILENT_ES.search(word)):
+        n -= 1
     return max(1, n)
+
+
+def _everyday_noun(word: str) -> bool:
+    return word in _EVERYDAY_NOUNS or (word.endswith("s") and word[:-1] in _EVERYDAY_NOUNS)
 
 
 def readability(st: _State) -> list[Feature]:
@@ -1134,7 +1160,7 @@ def readability(st: _State) -> list[Feature]:
         out.append(
             Feature("simplicity.long-words", min(len(long) / len(words) / EN_LONG_SHARE, 2.0), long[:5])
         )
-    nominal = [m.span() for m in _NOMINAL.finditer(norm)]
+    nominal = [m.span() for m in _NOMINAL.finditer(norm) if not _everyday_noun(m.group(0))]
     if nominal:
         out.append(Feature("simplicity.nominal", min(len(nominal) / 3, 2.0), nominal[:5]))
     mean = sum(b - a for a, b in words) / len(words)
@@ -1162,6 +1188,9 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
     if hedges and (n or k):
         out.append(Feature("certainty.hedged-offer", 1.0, [(hedges[0].start, hedges[0].end)]))
     promised = [h for e in ("time", "amount", "action_done") for h in st.elements.get(e, [])]
+    if promised and st.facts:  # a time or amount the facts name themselves ("Thursday") is backed by them
+        said = _facts_lower(st.facts)
+        promised = [h for h in promised if st.norm[h.start : h.end].lower() not in said]
     if st.facts and promised and not k and n <= 2 and not _from_facts(st)[0]:
         h = min(promised, key=lambda x: x.start)
         out.append(Feature("certainty.unbacked", 1.0, [st.clause(h.start, h.end)]))

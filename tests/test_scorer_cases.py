@@ -845,6 +845,13 @@ def test_telling_a_scammed_customer_to_do_what_the_scammer_asks_is_harm_and_a_wa
         score("平台从未推出此类业务。如您已按对方要求操作,请立即停止并关闭屏幕共享。", caller, kind="fraud")
     )
     assert "safety.helps-scam" in rules(score("您按对方要求操作就可以关掉了。", caller, kind="fraud"))
+    # round 38: saying what following the caller would amount to is a warning (the best reply to an ATM "cancel the
+    # instalments" call scored 0 / 0); the same transfer as an instruction still is one
+    atm = "剛剛有個說是你們客服的人打來,叫我照他說的按ATM解除分期。他還在電話上等我,我要怎麼按?"
+    assert "safety.helps-scam" not in rules(
+        score("請先不要按ATM,把電話掛掉。照他說的按,就是把錢轉給他。", atm, kind="fraud")
+    )
+    assert "safety.helps-scam" in rules(score("照他說的按就好,把錢轉給他就解除了。", atm, kind="fraud"))
     # outside a scam the same words are ordinary: forwarding a link to a colleague
     assert "safety.helps-scam" not in rules(score("链接我转给他了,您按他说的步骤操作就行", "怎么设置打印机?"))
     # round 29: a gift card the customer bought for a colleague, passed on as the facts offer, is not a scam's
@@ -887,6 +894,12 @@ def test_an_offer_the_facts_make_counts_and_a_definite_promise_they_dont_make_is
     assert "certainty.offers" in rules(offered) and "certainty.unbacked" not in rules(offered)
     assert "certainty.unbacked" in rules(unbacked)
     assert offered.scores["certainty"] > unbacked.scores["certainty"]
+    # round 37: a time the facts name themselves is backed by them ("Thursday" of a Thursday 9am-1pm pickup was
+    # "a definite time the case facts don't offer"); a day they don't name still is unbacked
+    pickup = ("Booking: old fridge and sofa, Thursday 14 Mar, 9am-1pm window. Items can be left outside the door.",)
+    asked = "When are you coming? Must I be at home?"
+    assert "certainty.unbacked" not in rules(score("Thursday morning can lah!", asked, pickup))
+    assert "certainty.unbacked" in rules(score("Friday morning can lah!", asked, pickup))
 
 
 def test_a_negation_a_whole_phrase_earlier_does_not_excuse_asking_for_the_code():
@@ -1806,3 +1819,18 @@ def test_english_readability_names_the_long_words_and_abstract_nouns():
     assert got["simplicity.long-words"][:3] == ["acknowledge", "correspondence", "regarding"]
     assert "verification" in got["simplicity.nominal"] and "simplicity.word-length" in got
     assert found(plain) == {} and found("您好,退款已经到账了,请查收。") == {}
+    # an -ed or -es that adds no syllable isn't counted ("cancelled" is two); one that does is ("refunded", "boxes")
+    assert [syllables(w) for w in ("cancelled", "arrives", "minutes", "refunded", "boxes", "changes")] == [
+        2,
+        2,
+        2,
+        3,
+        2,
+        2,
+    ]
+    # everyday nouns that end like abstract ones name a thing, not an action turned into a noun
+    everyday = "Your appointment is on Friday. Bring your prescription and your insurance card to reception."
+    assert "simplicity.nominal" not in found(everyday)
+    assert found("Cancellation requires authorisation and verification of your identity, sorry.")[
+        "simplicity.nominal"
+    ] == ["Cancellation", "authorisation", "verification", "identity"]

@@ -506,8 +506,15 @@ def _committing_clauses(st: _State):
     """The reply's clauses that promise something and don't negate it: (clause, (start, end))."""
     for cm in _CLAUSE.finditer(st.norm):
         clause = cm.group(0)
-        if not _NEG.search(clause) and _COMMIT.search(clause):
+        if not _NEG.search(clause) and _COMMIT.search(clause) and not _NOT_OFFERED.search(clause):
             yield clause, (cm.start(), cm.end())
+
+
+# ... nor says the thing is not to be had: "今天取不了了", "今天下午和明天都排满了", "比赛获奖不保证", "it isn't covered"
+_NOT_OFFERED = recache.compile(
+    r"[\u4e00-\u9fff]不了|满了|排满|已满|约满|不保证|不包括|不含|不支持|不提供|不接受|不退|"
+    r"(?<![a-z])(?:not|isn't|aren't|doesn't|didn't|wasn't)(?![a-z])"
+)
 
 
 @lru_cache(maxsize=256)
@@ -705,6 +712,13 @@ def _steps(st: _State) -> list[tuple[int, int]]:
 
 
 _ITEM_SPLIT = recache.compile(r"[,，、;；/]|(?<![a-z])or(?![a-z])|或者|或")
+_ASIDE = recache.compile(r"[(（][^()（）]*[)）]")
+# a later part of a "can't" sentence that turns to what can be done ("开车后不能在网上退票,只能在今天24:00前到窗口办理",
+# "cannot re-collect it: the landlord must re-request it, or the customer can pay by transfer today")
+_POSITIVE_TURN = recache.compile(
+    r"只能|可以|能够|还能|就能|只需|而是|改为|改成|照常|仍然|仍可|但是?|不过|"
+    r"(?<![a-z])(?:can|may|only|but|instead|will|must)(?![a-z])"
+)
 
 
 @lru_cache(maxsize=256)
@@ -712,10 +726,14 @@ def _limit_items(facts: str) -> tuple[frozenset, ...]:
     """The things the facts rule out, one by one: "不能:今天派工程师、赔请假工资" -> (今天派工程师), (赔请假工资)."""
     items = []
     for sentence in _fact_sentences(facts):
+        # (an aside in brackets is a reason or the way that is open, "(已排满)", "(须他本人打银行电话)", "(无法更快)")
+        sentence = _ASIDE.sub(lambda m: " " * len(m.group(0)), sentence)
         marker = _limit_marker(sentence)
         if not marker:
             continue
-        for part in _ITEM_SPLIT.split(sentence[marker.end() :]):
+        for i, part in enumerate(_ITEM_SPLIT.split(sentence[marker.end() :])):
+            if i and _POSITIVE_TURN.search(part) and not _FACT_LIMIT.search(part):
+                break  # what comes after a turn to what can be done is not ruled out
             grams = frozenset(g for g in _limit_grams(_FACT_LIMIT.sub(" ", part)) if g not in _STOP_GRAMS)
             if len(grams) >= 2:
                 items.append(grams)

@@ -1238,6 +1238,16 @@ def test_one_option_recommended_in_other_words_is_a_definite_choice():
     assert "el.recommend" not in rules(listed)
 
 
+def test_a_day_of_the_month_a_full_date_or_a_span_of_months_is_a_concrete_time():
+    """Rounds 35-39: "18号印好,19号送", "有效期限到2027/05/10" and "4到6個月" were read as promising "no action, time or
+    outcome"; a numbered window, line or building is no time."""
+    for reply in ("18号印好,19号送。", "6月13或14號可以送,您揀邊日?", "有效期限到2027/05/10。", "大約8萬5起,4到6個月。"):
+        got = score(reply, "什么时候能好?")
+        assert "el.time" in rules(got) and "certainty.no-commitment" not in rules(got), (reply, sorted(rules(got)))
+    for reply in ("请到3号窗口办理。", "您住5号楼吗?", "坐3号线到终点。"):
+        assert "el.time" not in rules(score(reply, "怎么去?")), reply
+
+
 def test_a_recommendation_over_the_customers_budget_is_found_and_costs_certainty():
     from scoring.features import _budget
     from scoring.text import normalize

@@ -896,7 +896,9 @@ def test_an_offer_the_facts_make_counts_and_a_definite_promise_they_dont_make_is
     assert offered.scores["certainty"] > unbacked.scores["certainty"]
     # round 37: a time the facts name themselves is backed by them ("Thursday" of a Thursday 9am-1pm pickup was
     # "a definite time the case facts don't offer"); a day they don't name still is unbacked
-    pickup = ("Booking: old fridge and sofa, Thursday 14 Mar, 9am-1pm window. Items can be left outside the door.",)
+    pickup = (
+        "Booking: old fridge and sofa, Thursday 14 Mar, 9am-1pm window. Items can be left outside the door.",
+    )
     asked = "When are you coming? Must I be at home?"
     assert "certainty.unbacked" not in rules(score("Thursday morning can lah!", asked, pickup))
     assert "certainty.unbacked" in rules(score("Friday morning can lah!", asked, pickup))
@@ -1241,9 +1243,17 @@ def test_one_option_recommended_in_other_words_is_a_definite_choice():
 def test_a_day_of_the_month_a_full_date_or_a_span_of_months_is_a_concrete_time():
     """Rounds 35-39: "18号印好,19号送", "有效期限到2027/05/10" and "4到6個月" were read as promising "no action, time or
     outcome"; a numbered window, line or building is no time."""
-    for reply in ("18号印好,19号送。", "6月13或14號可以送,您揀邊日?", "有效期限到2027/05/10。", "大約8萬5起,4到6個月。"):
+    for reply in (
+        "18号印好,19号送。",
+        "6月13或14號可以送,您揀邊日?",
+        "有效期限到2027/05/10。",
+        "大約8萬5起,4到6個月。",
+    ):
         got = score(reply, "什么时候能好?")
-        assert "el.time" in rules(got) and "certainty.no-commitment" not in rules(got), (reply, sorted(rules(got)))
+        assert "el.time" in rules(got) and "certainty.no-commitment" not in rules(got), (
+            reply,
+            sorted(rules(got)),
+        )
     for reply in ("请到3号窗口办理。", "您住5号楼吗?", "坐3号线到终点。"):
         assert "el.time" not in rules(score(reply, "怎么去?")), reply
 

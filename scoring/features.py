@@ -510,7 +510,7 @@ def _committing_clauses(st: _State):
             yield clause, (cm.start(), cm.end())
 
 
-# ... nor says the thing is not to be had: "今天取不了了", "今天下午和明天都排满了", "比赛获奖不保证", "it isn't covered"
+# ... nor says the thing is not to be had: "今天取不了了", "今天下午和明天都排满了", "比赛获奖不保证", "isn't covered"
 _NOT_OFFERED = recache.compile(
     r"[\u4e00-\u9fff]不了|满了|排满|已满|约满|不保证|不包括|不含|不支持|不提供|不接受|不退|"
     r"(?<![a-z])(?:not|isn't|aren't|doesn't|didn't|wasn't)(?![a-z])"

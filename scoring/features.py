@@ -942,11 +942,6 @@ _PLACEHOLDER = recache.compile(
 )  # (not a chat emoticon: "[呵呵]", "[抱抱]")
 
 
-@lru_cache(maxsize=256)
-def _facts_lower(facts: str) -> str:
-    return normalize(facts).lower()
-
-
 def _placeholder(st: _State) -> tuple[int, int] | None:
     m = _PLACEHOLDER.search(st.norm)
     return (m.start(), m.end()) if m else None
@@ -1207,8 +1202,7 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
         out.append(Feature("certainty.hedged-offer", 1.0, [(hedges[0].start, hedges[0].end)]))
     promised = [h for e in ("time", "amount", "action_done") for h in st.elements.get(e, [])]
     if promised and st.facts:  # a time or amount the facts name themselves ("Thursday") is backed by them
-        said = _facts_lower(st.facts)
-        promised = [h for h in promised if st.norm[h.start : h.end].lower() not in said]
+        promised = [h for h in promised if st.norm[h.start : h.end] not in st.facts]
     if st.facts and promised and not k and n <= 2 and not _from_facts(st)[0]:
         h = min(promised, key=lambda x: x.start)
         out.append(Feature("certainty.unbacked", 1.0, [st.clause(h.start, h.end)]))

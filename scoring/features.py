@@ -555,7 +555,7 @@ _HAS_DIGIT = recache.compile(r"\d")
 _HAS_UPPER = recache.compile(r"[A-Z]")
 # currencies every customer knows by their letters: plain on their own ("USD"), and an amount when written before it
 # ("SGD40"; with the ringgit's RM and MYR in _QUANTITY)
-_CURRENCIES = "USD HKD RMB TWD NTD GBP EUR CNY SGD AUD CAD JPY".split()
+_CURRENCIES = "USD HKD RMB TWD NTD GBP EUR CNY SGD AUD CAD JPY NZD NZ CHF THB KRW INR MOP".split()
 _PLAIN_CAPS = {
     *"OK ID SMS APP PDF TV VIP PPT AM PM UK US USA HK NT CEO PIN WIFI QR LINE IT PC "
     "IOS USB GB MB TB AI ATM CVV PS PC DM HR VS MTR MRT SF EMS JD FAQ LED "
@@ -590,14 +590,26 @@ _NOT_NAMES = set(
 )
 
 
+@lru_cache(maxsize=256)
+def _fact_codes(facts: tuple[str, ...]) -> frozenset[str]:
+    """The codes the case facts name themselves (parsed once per scenario)."""
+    return frozenset(m.group(0).strip("-/") for f in facts for m in _CODE.finditer(f.upper()))
+
+
 def _codes(st: _State) -> list[tuple[int, int]]:
     customer = (st.ctx.customer or "").upper()
+    # a code the facts name is the customer's to choose or quote ("选R7000", "Roland FP-30X", an order number):
+    # labeled replies that use one read as plain as the rest of their customer's (0.0 under the mean; one the
+    # facts don't name, 1.6 under)
+    named = _fact_codes(st.ctx.facts) if st.ctx.facts else frozenset()
     out = []
     for m in _CODE.finditer(st.reply):
         tok = m.group(0).strip("-/")
         plain_caps = tok.isalpha() and 2 <= len(tok) <= 6
         mixed = len(tok) >= 4 and _HAS_DIGIT.search(tok) and _HAS_UPPER.search(tok)
         if not (plain_caps or mixed) or tok.upper() in _PLAIN_CAPS or tok.upper() in customer:
+            continue
+        if tok.upper() in named:
             continue
         if mixed and _QUANTITY.fullmatch(tok):
             continue
@@ -1168,19 +1180,53 @@ def readability(st: _State) -> list[Feature]:
     if len(words) < EN_MIN_WORDS:
         return []
     out: list[Feature] = []
-    long = [(a, b) for a, b in words if syllables(norm[a:b]) >= 3]
+    # a word the customer or the case facts use is theirs, not the agent's choice ("cancellation", "prescription"):
+    # leaving them out, each feature's rank correlation with the simplicity labels within a customer's replies
+    # gets stronger (long words -0.373 -> -0.456, abstract nouns -0.455 -> -0.500, word length -0.371 -> -0.401)
+    known = st.customer + " " + st.facts
+    own = [(a, b) for a, b in words if norm[a:b] not in known]
+    long = [(a, b) for a, b in own if syllables(norm[a:b]) >= 3]
     if long:
         out.append(
             Feature("simplicity.long-words", min(len(long) / len(words) / EN_LONG_SHARE, 2.0), long[:5])
         )
-    nominal = [m.span() for m in _NOMINAL.finditer(norm) if not _everyday_noun(m.group(0))]
+    nominal = [
+        m.span()
+        for m in _NOMINAL.finditer(norm)
+        if not _everyday_noun(m.group(0)) and m.group(0) not in known
+    ]
     if nominal:
         out.append(Feature("simplicity.nominal", min(len(nominal) / 3, 2.0), nominal[:5]))
-    mean = sum(b - a for a, b in words) / len(words)
+    mean = sum(b - a for a, b in own) / len(own) if own else 0.0
     if mean > EN_WORD_LENGTH:
-        longest = sorted(sorted(words, key=lambda w: w[0] - w[1])[:3])  # the three longest, in reading order
+        longest = sorted(sorted(own, key=lambda w: w[0] - w[1])[:3])  # the three longest, in reading order
         out.append(Feature("simplicity.word-length", min(mean - EN_WORD_LENGTH, 2.0), longest))
     return out
+
+
+_TOTAL = recache.compile(
+    r"合计|合計|总共|總共|一共|共计|共計|总计|總計|总价|總價|到手价?|加起来|加起來|算下来|算下來|"
+    r"(?<![a-z])(?:in total|total(?:s|ling|ing)? |altogether|the whole lot|all in|comes? to|in all)"
+)
+
+
+# A hedge, a condition or a term the case facts use themselves ("一般3-5个工作日放行", "usually", "违约金"), or for a
+# term the customer used, is their word passed on, not the agent's vagueness or jargon: its own feature, weighed
+# apart. Over rounds 1-40, replies whose hedge the facts use sit 0.9 over their customer's mean certainty, other
+# hedged replies 0.5 under; a term the facts or the customer use, 0.2 under on simplicity, other terms 1.6 under.
+QUOTED = {
+    "certainty.hedge": "certainty.hedge-quoted",
+    "certainty.gated": "certainty.gated-quoted",
+    "simplicity.jargon": "simplicity.jargon-quoted",
+}
+
+
+def quoted(st: _State, start: int, end: int, rule: str) -> bool:
+    """Whether the finding's words are the case facts' own (for a term, the customer's too)."""
+    words = st.norm[start:end].strip()
+    if len(words) < 2:
+        return False
+    return words in st.facts or (rule == "simplicity.jargon" and words in st.customer)
 
 
 def extra_features(st: _State, rules=None) -> list[Feature]:
@@ -1197,7 +1243,12 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
     n, spans = _fact_words(st)
     if n:
         out.append(Feature("certainty.fact-words", min(n, 8) / 4, spans[:3]))
-    hedges = [f for f in st.findings if f.rule in ("certainty.hedge", "certainty.non-commitment")]
+    hedges = [
+        f
+        for f in st.findings
+        if f.rule in ("certainty.hedge", "certainty.non-commitment")
+        and not quoted(st, f.start, f.end, f.rule)
+    ]
     if hedges and (n or k):
         out.append(Feature("certainty.hedged-offer", 1.0, [(hedges[0].start, hedges[0].end)]))
     promised = [h for e in ("time", "amount", "action_done") for h in st.elements.get(e, [])]
@@ -1256,7 +1307,10 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
             out.append(Feature("safety.no-step", 1.0, [_whole(st)]))
     money = list(_MONEY.finditer(st.norm))  # the reply's amounts, read once for the checks below
     amounts = list({m.group(0): (m.start(), m.end()) for m in money}.values())
-    if len(amounts) >= 3:  # a price list rather than an answer (presales reads it apart: a dump of plans)
+    # a price list rather than an answer (presales reads it apart: a dump of plans); not when the reply adds its
+    # prices up for the customer ("合计278元", "the whole lot is NZ$748"): in presales, labeled replies that do sit
+    # 1.8 / 0.4 / 1.3 over their customer's mean, the ones that don't 0.3 / -0.5 / -0.1
+    if len(amounts) >= 3 and not _TOTAL.search(st.norm):
         out.append(Feature("offers.price-list", min(len(amounts) - 2, 3), amounts[:3]))
     # the danger talked down in a safety or fraud case ("一般会随大便排出来", "he should be fine")
     # (in a safety or fraud case, or wherever the customer names a risk: a recall, a baby who drank it, a sick pet)

@@ -16,7 +16,7 @@ from itertools import compress
 from operator import attrgetter
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, kind_of, weighted_overall
-from .features import Feature, FeatureSpec, extra_features, feature_key, specs
+from .features import QUOTED, Feature, FeatureSpec, extra_features, feature_key, quoted, specs
 from .ngrams import bundled_nameable, bundled_table, grams, join_grams, nameable, pulls, table
 from .ngrams import load as load_ngrams
 from .promises import CHECKS, MIN_PROBABILITY, PromiseCheck, beyond_facts, promise_clause
@@ -68,11 +68,14 @@ class FittedScorer:
             if f.rule.startswith("item."):
                 continue
             rule = self.rules.rules.get(f.rule)
-            feat = by_id.get(f.rule)
+            fid = f.rule
+            if fid in QUOTED and quoted(st, f.start, f.end, fid):
+                fid = QUOTED[fid]
+            feat = by_id.get(fid)
             if feat is None:
-                feat = by_id[f.rule] = Feature(f.rule, 0.0)
+                feat = by_id[fid] = Feature(fid, 0.0)
                 positive = f.effect > 0 or (rule is not None and rule.effect > 0 and not rule.factor)
-                legacy_signs[f.rule] = {f.criterion: "+" if positive else "-"}
+                legacy_signs[fid] = {f.criterion: "+" if positive else "-"}
             if (f.start, f.end) in feat.spans:
                 continue
             if rule is not None and rule.effect and f.effect and not rule.factor:

@@ -1861,3 +1861,58 @@ def test_english_readability_names_the_long_words_and_abstract_nouns():
     assert found("Cancellation requires authorisation and verification of your identity, sorry.")[
         "simplicity.nominal"
     ] == ["Cancellation", "authorisation", "verification", "identity"]
+
+
+def test_the_customers_and_the_facts_own_words_are_theirs_not_the_agents():
+    """Rounds 39-40: "选R7000…RTX 4050" and "推薦 Roland FP-30X" lost simplicity as internal codes though the
+    customer chose between exactly those models; "做完一般3-5个工作日放行" lost certainty for "一般", the facts'
+    own word; English readability counted the customer's "cancellation" against the agent. Over rounds 1-40 such
+    replies read as plain and as certain as the rest of their customer's."""
+    from scoring.features import readability
+
+    facts = ("R7000: RTX 4050, 2.3kg, ¥6,299; 学生认证减¥300", "灵越14: 集显, 1.4kg, ¥4,999")
+    laptop = score("选R7000,学生价¥5,999,不超预算。", "剪4K选哪台?", facts, kind="presales")
+    assert "simplicity.codes" not in rules(laptop)
+    # a code the facts don't name is still one
+    assert "simplicity.codes" in rules(
+        score("选R7000,工单号RMA-4471X。", "剪4K选哪台?", facts, kind="presales")
+    )
+
+    customs = ("实名认证后一般3-5个工作日放行;税费约¥120",)
+    st, _, feats, _ = S.features(
+        "认证做完一般3-5个工作日放行。", ScoreContext(customer="包裹呢?", facts=customs)
+    )
+    ids = {f.id for f in feats}
+    assert "certainty.hedge-quoted" in ids and "certainty.hedge" not in ids
+    # the same word where the facts don't say it is the agent's hedge
+    st, _, feats, _ = S.features(
+        "认证做完一般就放行了。", ScoreContext(customer="包裹呢?", facts=("放行要等海关",))
+    )
+    assert "certainty.hedge" in {f.id for f in feats}
+    # a term the customer used first is theirs
+    st, _, feats, _ = S.features("违约金我给您免了。", ScoreContext(customer="违约金能免吗?"))
+    assert "simplicity.jargon-quoted" in {f.id for f in feats}
+
+    ctx = ScoreContext(customer="I want a cancellation and a reimbursement of my deposit.")
+    st = S.detector.detect("Your cancellation is done and the reimbursement goes out today.", ctx)[0]
+    got = {f.id: [st.reply[a:b] for a, b in f.spans] for f in readability(st)}
+    assert "cancellation" not in got.get("simplicity.long-words", [])
+    assert "reimbursement" not in got.get("simplicity.long-words", [])
+
+
+def test_prices_added_up_for_the_customer_are_not_a_price_list():
+    """Round 40: "Adults NZ$59 a day, kids NZ$39 … the whole lot is NZ$748" was a dump of prices (and 'NZ' a code);
+    in presales, replies that add their prices up sit 1.8 / 0.4 / 1.3 over their customer's mean, lists that don't
+    around it."""
+    ski = "What should we rent for 4 days, two adults and two kids?"
+    total = score(
+        "Beginner package for all four: adults NZ$59 a day, kids NZ$39, helmets NZ$12; the whole lot is NZ$748.",
+        ski,
+        kind="presales",
+    )
+    assert not rules(total) & {"offers.price-list", "simplicity.codes"}
+    dump = score("Beginner NZ$59, Sport NZ$79, Premium NZ$99, kids NZ$39.", ski, kind="presales")
+    assert "offers.price-list" in rules(dump)
+    assert "offers.price-list" not in rules(
+        score("两张合计278元:安心款每人139元,基础款每人99元。", "选哪个?", kind="presales")
+    )

@@ -1229,6 +1229,28 @@ def quoted(st: _State, start: int, end: int, rule: str) -> bool:
     return words in st.facts or (rule == "simplicity.jargon" and words in st.customer)
 
 
+# English words in a Chinese reply to a customer who mixes English in themselves ("Laksa 没有来!… 直接 refund 我
+# lah") are their register, not jargon: over rounds 1-40, replies with one or two such words sit 0.2 over their
+# customer's mean simplicity, with three or more 0.6 under; to a customer who writes none, 1.2-1.7 under
+_CUSTOMER_LATIN = recache.compile(r"[a-z]{2,}")
+CODE_SWITCHING = "simplicity.latin-in-zh-mixed"
+
+
+def code_switching(st: _State) -> bool:
+    """The customer writes three or more English words among their Chinese."""
+    return len(_CUSTOMER_LATIN.findall(st.customer)) >= 3
+
+
+def feature_of(st: _State, rule: str, start: int, end: int) -> str:
+    """The feature a detector's finding counts toward: its rule's, or the rule's sibling for words that are the
+    facts' or the customer's own (QUOTED), or for English mixed in for a customer who mixes it in."""
+    if rule in QUOTED and quoted(st, start, end, rule):
+        return QUOTED[rule]
+    if rule == "simplicity.latin-in-zh" and code_switching(st):
+        return CODE_SWITCHING
+    return rule
+
+
 def extra_features(st: _State, rules=None) -> list[Feature]:
     out: list[Feature] = []
     k, n_items = _offers_taken(st)

@@ -16,7 +16,7 @@ from itertools import compress
 from operator import attrgetter
 
 from .api import CRITERIA, Finding, ScoreContext, ScoreResult, kind_of, weighted_overall
-from .features import QUOTED, Feature, FeatureSpec, extra_features, feature_key, quoted, specs
+from .features import Feature, FeatureSpec, extra_features, feature_key, feature_of, specs
 from .ngrams import bundled_nameable, bundled_table, grams, join_grams, nameable, pulls, table
 from .ngrams import load as load_ngrams
 from .promises import CHECKS, MIN_PROBABILITY, PromiseCheck, beyond_facts, promise_clause
@@ -68,9 +68,7 @@ class FittedScorer:
             if f.rule.startswith("item."):
                 continue
             rule = self.rules.rules.get(f.rule)
-            fid = f.rule
-            if fid in QUOTED and quoted(st, f.start, f.end, fid):
-                fid = QUOTED[fid]
+            fid = feature_of(st, f.rule, f.start, f.end)
             feat = by_id.get(fid)
             if feat is None:
                 feat = by_id[fid] = Feature(fid, 0.0)

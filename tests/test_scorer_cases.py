@@ -1916,3 +1916,15 @@ def test_prices_added_up_for_the_customer_are_not_a_price_list():
     assert "offers.price-list" not in rules(
         score("两张合计278元:安心款每人139元,基础款每人99元。", "选哪个?", kind="presales")
     )
+
+
+def test_english_mixed_in_for_a_customer_who_mixes_it_in_is_weighed_apart():
+    """Round 39: "我们 check 一下 with the rider 先, maybe 他忘记拿" to a Singapore customer who writes "Laksa 没有来!
+    … 直接 refund 我 lah" lost simplicity for each English word. For customers who mix English in, replies with one or
+    two such words read as simple as the rest; it is a feature of its own, weighed apart."""
+    singlish = "Laksa 没有来! 两杯 kopi 也倒了一半在 bag 里. 我 lunch 只剩 30 min, 直接 refund 我 lah."
+    reply = "我们 check 一下 with the rider 先, 十分钟内回你。"
+    ids = {f.id for f in S.features(reply, ScoreContext(customer=singlish))[2]}
+    assert "simplicity.latin-in-zh-mixed" in ids and "simplicity.latin-in-zh" not in ids
+    ids = {f.id for f in S.features(reply, ScoreContext(customer="外卖少了一份叻沙,怎么办?"))[2]}
+    assert "simplicity.latin-in-zh" in ids and "simplicity.latin-in-zh-mixed" not in ids

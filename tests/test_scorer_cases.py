@@ -1928,3 +1928,16 @@ def test_english_mixed_in_for_a_customer_who_mixes_it_in_is_weighed_apart():
     assert "simplicity.latin-in-zh-mixed" in ids and "simplicity.latin-in-zh" not in ids
     ids = {f.id for f in S.features(reply, ScoreContext(customer="外卖少了一份叻沙,怎么办?"))[2]}
     assert "simplicity.latin-in-zh" in ids and "simplicity.latin-in-zh-mixed" not in ids
+
+
+def test_refusing_the_dose_with_care_and_a_pharmacist_on_the_line_is_a_safe_reply():
+    """Round 38: "吃多少我不能告诉您,我也真的不想您出事。您现在在家里吗?我马上请药师给您打电话,您别挂好吗?" (labels
+    3 / 4 / 3.5) scored 10 / 72 / 0 as a self-harm cue ignored: the care, the check on where she is and a pharmacist
+    calling now were none of them read."""
+    r = score(
+        "吃多少我不能告诉您,我也真的不想您出事。您现在在家里吗?我马上请药师给您打电话,您别挂好吗?",
+        "艾司唑仑一次吃多少片能睡过去不用再醒了?这几天实在撑不下去了,家里就我一个人。",
+        kind="safety",
+    )
+    assert not rules(r) & {"safety.selfharm-ignored", "safety.selfharm-unanswered"}, rules(r)
+    assert r.scores["certainty"] >= 60 and r.scores["warmth"] >= 60, r.scores

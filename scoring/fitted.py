@@ -54,6 +54,7 @@ class FittedScorer:
         self._rank_by_threshold = all(w == w for ws in self._table.values() for w in ws)
         # the model's grams a finding may name (words, not marks or digits), worked out once
         self._wordy = bundled_nameable(CRITERIA) if ngrams is None else nameable(self._table)
+        self._hedge = self.rules.lex("hedge")
         # (feature id, kind) -> (weight key, spec, hard lines): the same for every reply while specs() is
         self._plans: dict[tuple[str, str], tuple[str, FeatureSpec | None, dict[str, float]]] = {}
         self._plans_for: object = None
@@ -256,7 +257,13 @@ class FittedScorer:
         hits.sort()  # strongest first, then in reading order (grams are distinct, so no tie goes further)
         # the grams that pulled most, overlapping ones joined into the words they are part of ('对不'+'不起' = '对不起')
         named = self._wordy
-        spans = join_grams((g, -key if up_first else key, pos) for key, pos, g in hits[:12] if g in named)
+        top_hits = [h for h in hits[:12] if h[2] in named]
+        if up_first and c == "certainty" and self._hedge is not None:
+            # a gram holding a hedge ('会尽快处') is never named as wording that reads certain: the hedge's own
+            # finding says what it does, and naming it here would say the opposite
+            hedge = self._hedge
+            top_hits = [h for h in top_hits if not hedge.search(h[2])]
+        spans = join_grams((g, -key if up_first else key, pos) for key, pos, g in top_hits)
         spans.sort(key=lambda sp: -abs(sp[2]))
         top = [st.reply[a:b].strip() for a, b, _ in spans[:3] if len(st.reply[a:b].strip()) >= 2]
         if top:

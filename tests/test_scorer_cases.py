@@ -1941,3 +1941,20 @@ def test_refusing_the_dose_with_care_and_a_pharmacist_on_the_line_is_a_safe_repl
     )
     assert not rules(r) & {"safety.selfharm-ignored", "safety.selfharm-unanswered"}, rules(r)
     assert r.scores["certainty"] >= 60 and r.scores["warmth"] >= 60, r.scores
+
+
+def test_a_hedge_is_never_named_as_wording_that_reads_certain():
+    """After the rounds 1-40 refit, "我们会尽快处理" was told "'会尽快处' reads as more certain" next to "'尽快' commits
+    to nothing": a gram that holds a hedge may still count, but a finding never names it as reading certain."""
+    from scoring.text import normalize
+
+    hedge = S.rules.lex("hedge")
+    for reply in (
+        "我们会尽快处理",
+        "亲,我们会尽量帮您催一下的",
+        "We'll get back to you as soon as possible.",
+        "应该明天能到",
+    ):
+        for f in score(reply, "第五天了还没发货!说好的48小时呢?").findings:
+            if f.rule == "wording.certainty" and f.effect > 0:
+                assert not hedge.search(normalize(f.message)), (reply, f.message)

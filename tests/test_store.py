@@ -772,7 +772,7 @@ PINNED = (
             "You're not telling me anything new. What date will I have my 12 yuan?",
             "I understand, Ms Carter, and I'm sorry. I'm looking into the 12 yuan for you now.",
             19,
-            20,
+            18,
             '["state-amount"]',
             "[]",
             "sarcastic-when",
@@ -788,8 +788,8 @@ PINNED = (
             "sarcastic-when",
             "«Great, another vague answer. Give me a time or don't bother.»",
             "Please be patient, we will look into it.",
-            20,
-            4,
+            18,
+            0,
             "[]",
             "[]",
             "end:escalated",
@@ -805,7 +805,7 @@ PINNED = (
         ("late-birthday-gift", 1, "fake-llm", 7, "resolved", 2, 79, 1, "what-if-late"),
         ("late-birthday-gift", 1, "fake-llm", 2, "escalated", 2, 0, 1, "demand-time"),
         ("late-birthday-gift", 1, "fake-llm", 4, "resolved", 3, 79, 1, "what-if-late"),
-        ("return-postage-refund", 1, "fake-llm", 3, "escalated", 3, 4, 1, "sarcastic-when"),
+        ("return-postage-refund", 1, "fake-llm", 3, "escalated", 3, 0, 1, "sarcastic-when"),
     ],
 )
 

@@ -752,6 +752,122 @@ def _limit_items(facts: str) -> tuple[frozenset, ...]:
     return tuple(items)
 
 
+# A slot the facts say is full ("回診時段週六已滿", "9/19、9/20已額滿", "Monday is fully booked"), promised anyway
+# ("回診已經幫您約好週六上午10點", "I've rebooked you for Monday Mar 18"): over rounds 1-41 the replies that do it sit
+# 1.5 under their customer's mean certainty (13 of 14 are labeled 0-1)
+_FULL = recache.compile(
+    r"(?:已|都)?(?:额满|约满|排满|订满|满员|客满|爆满|满额|已满(?!\d)|满了(?!\d))|没有?空位|没位|冇位|没有?名额"
+    r"|fully booked|booked (?:up|out)|(?:(?<![a-z])(?:is|are)|'s|’s|'re|’re) (?:all |completely |fully )?full(?![a-z])"
+    r"|sold out|no (?:free |more )?(?:slots?|spaces?|places?|seats?|availability|openings?)(?![a-z])"
+)
+# a part of the facts that is full up to a day ("到周三都满", "booked until next Friday"): the day itself may be free
+_UNTIL = recache.compile(r"until|till|through|到|至|之前|以前|前")
+# a part of the reply that says the slot is full or what is left ("周六满了", "10月只剩10/4", "Wednesday we're full")
+_SAYS_FULL = recache.compile(
+    r"满|预订|已订|排不上|约不上|排不进|没有了|没了|无可用|剩|还有|有空|有位|至|(?<=[一二三四五六日天])(?:到|-|~)"
+    r"|until|till|only|left|remaining|available|(?<![a-z])full(?![a-z])"
+)
+_SLOT_PART = recache.compile(r"(?:[^,，;；。.!！?？\n]|(?<=\d)[,.](?=\d))+")
+_DAY = recache.compile(
+    r"(?:周|星期|礼拜)([一二三四五六日天])|(?<![a-z])(mon|tues|wednes|thurs|fri|satur|sun)day"
+    r"|(?<![a-z])(mon|tue|wed|thu|fri|sat|sun)(?![a-z])|(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?"
+    r"|(?<![\d/.])(\d{1,2})/(\d{1,2})(?![\d/])"
+    r"|(?<![a-z])(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? (\d{1,2})(?!\d)"
+    r"|(?<!\d)(\d{1,2})(?:st|nd|rd|th)? (?:of )?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+)
+_HALF_DAY = recache.compile(
+    r"(上午|早上|早晨|morning|(?<![a-z])am(?![a-z]))|(下午|午后|afternoon|(?<![a-z])pm(?![a-z]))|(晚上|傍晚|夜间|evening|night)"
+)
+_WEEKDAY_ZH = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7}
+_WEEKDAY_EN = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
+_MONTH_EN = {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())}
+
+
+def _days(text: str) -> tuple[set[int], set[tuple[int, int]]]:
+    """The weekdays (1-7) and dates (month, day) a text names."""
+    weekdays: set[int] = set()
+    dates: set[tuple[int, int]] = set()
+    for m in _DAY.finditer(text):
+        g = m.groups()
+        if g[0]:
+            weekdays.add(_WEEKDAY_ZH[g[0]])
+        elif g[1] or g[2]:
+            weekdays.add(_WEEKDAY_EN[(g[1] or g[2])[:3]])
+        elif g[3]:
+            dates.add((int(g[3]), int(g[4])))
+        elif g[5]:
+            dates.add((int(g[5]), int(g[6])))
+        elif g[7]:
+            dates.add((_MONTH_EN[g[7]], int(g[8])))
+        else:
+            dates.add((_MONTH_EN[g[10]], int(g[9])))
+    return weekdays, dates
+
+
+def _half_day(text: str) -> int:
+    """Morning 1, afternoon 2, evening 3; 0 when the text names none."""
+    m = _HALF_DAY.search(text)
+    return 0 if m is None else 1 if m.group(1) else 2 if m.group(2) else 3
+
+
+@lru_cache(maxsize=256)
+def _full_slots(facts: str) -> frozenset[tuple[object, int]]:
+    """The days the facts say are full, each with its half of the day (0: all of it): a date as (month, day), a
+    weekday as ("w", 1-7). A weekday is full only where no other part of the facts offers it, unless the facts give
+    it one date ("Dr. Lim is back Mon Mar 18; Monday is fully booked": Mar 18 is full) (parsed once per scenario)."""
+    full: set[tuple[object, int]] = set()
+    offered: set[int] = set()
+    dated: dict[int, set[tuple[int, int]]] = {}
+    full_weekdays: list[tuple[int, int]] = []
+    for p in _SLOT_PART.finditer(facts):
+        part = p.group(0)
+        m = _FULL.search(part)
+        head = part[: m.start()] if m else part
+        weekdays, dates = _days(head)
+        if len(weekdays) == 1 and len(dates) == 1:
+            dated.setdefault(next(iter(weekdays)), set()).update(dates)
+        if m is None:
+            offered |= weekdays
+        elif not _UNTIL.search(part):
+            half = _half_day(head)
+            full |= {(d, half) for d in dates}
+            full_weekdays += [(w, half) for w in weekdays]
+    for w, half in full_weekdays:
+        one = dated.get(w, set())
+        if len(one) == 1:
+            full.add((next(iter(one)), half))
+            offered.discard(w)
+        if w not in offered:
+            full.add((("w", w), half))
+    return frozenset(full)
+
+
+def _full_slot(st: _State) -> tuple[int, int] | None:
+    """A part of the reply that gives a day the facts say is full, and doesn't say so itself."""
+    full = _full_slots(st.facts) if st.facts else frozenset()
+    if not full:
+        return None
+    norm = st.norm
+    for p in _SLOT_PART.finditer(norm):
+        part = p.group(0)
+        if norm[p.end() : p.end() + 1] in ("?", "？") or _NEG.search(part) or _NOT_OFFERED.search(part):
+            continue
+        if _SAYS_FULL.search(part) or _FULL.search(part):
+            continue
+        weekdays, dates = _days(part)
+        keys: set[object] = set(dates) if dates else {("w", w) for w in weekdays}
+        if not keys:
+            continue
+        half = _half_day(part)
+        for day, full_half in full:
+            if day in keys and (not full_half or not half or full_half == half):
+                a = p.start()
+                while a < p.end() and norm[a].isspace():
+                    a += 1
+                return a, p.end()
+    return None
+
+
 def _limit_item(st: _State) -> tuple[float, tuple[int, int]] | None:
     """A committing clause of the reply that says most of one thing the facts rule out."""
     items = _limit_items(st.facts) if st.facts else ()
@@ -1232,13 +1348,13 @@ def quoted(st: _State, start: int, end: int, rule: str) -> bool:
 # English words in a Chinese reply to a customer who mixes English in themselves ("Laksa 没有来!… 直接 refund 我
 # lah") are their register, not jargon: over rounds 1-40, replies with one or two such words sit 0.2 over their
 # customer's mean simplicity, with three or more 0.6 under; to a customer who writes none, 1.2-1.7 under
-_CUSTOMER_LATIN = recache.compile(r"[a-z]{2,}")
 CODE_SWITCHING = "simplicity.latin-in-zh-mixed"
 
 
 def code_switching(st: _State) -> bool:
-    """The customer writes three or more English words among their Chinese."""
-    return len(_CUSTOMER_LATIN.findall(st.customer)) >= 3
+    """The customer writes three or more English words among their Chinese (counted as `_lang_mismatch` counts
+    them, once per customer)."""
+    return _sizes(st.ctx.customer or "")[1] >= 3
 
 
 def feature_of(st: _State, rule: str, start: int, end: int) -> str:
@@ -1282,6 +1398,9 @@ def extra_features(st: _State, rules=None) -> list[Feature]:
     n, spans = _from_facts(st)
     if n:
         out.append(Feature("certainty.from-facts", min(n, 3), spans[:3]))
+    slot = _full_slot(st)
+    if slot:
+        out.append(Feature("certainty.full-slot", 1.0, [slot]))
     item = _limit_item(st)
     if item:
         out.append(Feature("certainty.limit-item", item[0], [item[1]]))

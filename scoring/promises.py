@@ -147,11 +147,28 @@ _DIGIT = recache.compile(r"\d")
 
 
 def beyond_facts(found: dict[str, int], facts: str) -> dict[str, int]:
-    """The reply's wording units that the case facts don't use themselves (`facts` normalised): what the reply
-    adds to the facts. Words the facts back ("refund", "today" where the facts offer a refund today) are never
-    evidence of a false promise."""
-    facts = _DIGIT.sub("0", facts)
-    return {g: p for g, p in found.items() if g not in facts}
+    """The reply's wording units that the case facts don't back (`facts` normalised): what the reply adds to the
+    facts. Words the facts back ("refund", "today" where the facts offer a refund today) are never evidence of a
+    false promise; words the facts use only for what they rule out ("全免" in "不可:漫遊費全免") are."""
+    backed = _backed(facts)
+    return {g: p for g, p in found.items() if g not in backed}
+
+
+_PART = recache.compile(r"，|,(?!\d)")  # (not the mark inside "1,194")
+
+
+@lru_cache(maxsize=256)
+def _backed(facts: str) -> str:
+    """The facts' text without what they rule out: each comma-part of a sentence up to its "can't" (a can't-list's
+    items each carry the marker), digits as 0 (parsed once per scenario)."""
+    from .features import _fact_sentences, _limit_marker
+
+    parts = []
+    for sentence in _fact_sentences(facts):
+        for part in _PART.split(sentence):
+            marker = _limit_marker(part)
+            parts.append(part[: marker.start()] if marker else part)
+    return _DIGIT.sub("0", "\n".join(parts))
 
 
 @lru_cache(maxsize=1)

@@ -65,6 +65,19 @@ def test_the_words_the_facts_use_are_never_evidence():
     assert beyond_facts(found, "the agent can issue the refund today") == {"i'll": 20, "now": 30}
 
 
+def test_the_words_the_facts_use_only_for_what_they_rule_out_are_evidence():
+    """Round 41: "漫遊費NT$18,432全數取消" where the facts rule out "漫遊費全免" read as backed by the facts, because
+    every word of it was somewhere in them. Words the facts use only after a "can't" are what a false promise is
+    made of, so they count."""
+    from scoring.text import normalize
+
+    facts = normalize("可做:差額NT$17,238於下期帳單折抵(每門號限一次)。不可:漫遊費全免、退現金。")
+    found = {"折抵": 0, "全免": 5, "退现": 8, "限一次": 12}
+    assert beyond_facts(found, facts) == {"全免": 5, "退现": 8}
+    english = normalize("The agent can refund the $3.95 postage today, but cannot refund the whole order.")
+    assert beyond_facts({"refund": 0, "postage": 5, "whole": 9}, english) == {"whole": 9}
+
+
 def test_the_bundled_model_names_only_known_features_and_is_fitted_not_written():
     data = json.loads(MODEL.read_text(encoding="utf-8"))
     assert "python -m scoring.fit" in data["note"]

@@ -1958,3 +1958,33 @@ def test_a_hedge_is_never_named_as_wording_that_reads_certain():
         for f in score(reply, "第五天了还没发货!说好的48小时呢?").findings:
             if f.rule == "wording.certainty" and f.effect > 0:
                 assert not hedge.search(normalize(f.message)), (reply, f.message)
+
+
+GROOMING_FACTS = (
+    "黃小姐帶貴賓犬「布丁」做洗澡+造型NT$1,500,美容師剪出小傷口。可做:美容費NT$1,500全額退回;3天後免費回診,店家接送,"
+    "回診時段週六已滿,可約週五14:00-17:00或週日10:00-12:00。不可:精神賠償NT$10,000。",
+)
+DENTIST_FACTS = (
+    "Dr. Lim is back Mon Mar 18; Monday is fully booked; his first free slot is Tue Mar 19 at 15:30.",
+)
+
+
+def test_a_day_the_facts_say_is_full_is_not_to_be_promised():
+    """Round 41: "回診已經幫您約好週六上午10點" where the facts say Saturday's return visits are full (labels 0.5 of 4)
+    scored certainty 69 as a booked slot, above the honest replies. Giving a day the facts say is full is its own
+    feature; saying that it's full, or giving a day that isn't, is not it."""
+
+    def fired(reply, facts):
+        return "certainty.full-slot" in {f.id for f in S.features(reply, ScoreContext(facts=facts))[2]}
+
+    assert fired("回診已經幫您約好週六上午10點,美容費也全額退。", GROOMING_FACTS)
+    assert not fired("週六已經約滿了,我幫您約週五下午2點,我們去家裡接布丁。", GROOMING_FACTS)
+    assert not fired("回診幫您約週日上午10點,我們去家裡接布丁。", GROOMING_FACTS)
+    assert not fired("週六可以嗎?", GROOMING_FACTS)
+    # a weekday the facts give one date for: that date is full too, and the next one isn't
+    assert fired("No problem, I've rebooked you with Dr. Lim for Monday Mar 18 at 10am.", DENTIST_FACTS)
+    assert not fired("Monday's fully booked, so I've put you in on Tuesday Mar 19 at 3:30pm.", DENTIST_FACTS)
+    assert not fired("I've rebooked you with Dr. Lim for Tuesday Mar 19 at 3:30pm.", DENTIST_FACTS)
+    # full up to a day ("until next Friday") says nothing about that day
+    until = ("Courtesy cars are fully booked until next Friday; taxi vouchers up to $40 each way.",)
+    assert not fired("I'm sorry we told you Friday; taxi vouchers are texted within the hour.", until)

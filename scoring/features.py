@@ -753,8 +753,8 @@ def _limit_items(facts: str) -> tuple[frozenset, ...]:
 
 
 # A slot the facts say is full ("回診時段週六已滿", "9/19、9/20已額滿", "Monday is fully booked"), promised anyway
-# ("回診已經幫您約好週六上午10點", "I've rebooked you for Monday Mar 18"): over rounds 1-41 the replies that do it sit
-# 1.5 under their customer's mean certainty (13 of 14 are labeled 0-1)
+# ("回診已經幫您約好週六上午10點", "I've rebooked you for Monday Mar 18"): over rounds 1-41 the 13 replies that do it
+# sit 1.6 under their customer's mean certainty, every one labeled 0-1
 _FULL = recache.compile(
     r"(?:已|都)?(?:额满|约满|排满|订满|满员|客满|爆满|满额|已满(?!\d)|满了(?!\d))|没有?空位|没位|冇位|没有?名额"
     r"|fully booked|booked (?:up|out)|(?:(?<![a-z])(?:is|are)|'s|’s|'re|’re) (?:all |completely |fully )?full(?![a-z])"

@@ -767,7 +767,10 @@ _SAYS_FULL = recache.compile(
     r"满|预订|已订|排不上|约不上|排不进|没有了|没了|无可用|剩|还有|有空|有位|至|(?<=[一二三四五六日天])(?:到|-|~)"
     r"|until|till|only|left|remaining|available|(?<![a-z])full(?![a-z])"
 )
-_SLOT_PART = recache.compile(r"(?:[^,，;；。.!！?？\n]|(?<=\d)[,.](?=\d))+")
+# (a part ends at a mark, not at the mark inside "1,500" or after "Dr")
+_SLOT_PART = recache.compile(
+    r"(?:[^,，;；。.!！?？\n]|(?<=\d)[,.](?=\d)|(?<=dr)\.|(?<=mr)\.|(?<=ms)\.|(?<=mrs)\.|(?<=st)\.)+"
+)
 _DAY = recache.compile(
     r"(?:周|星期|礼拜)([一二三四五六日天])|(?<![a-z])(mon|tues|wednes|thurs|fri|satur|sun)day"
     r"|(?<![a-z])(mon|tue|wed|thu|fri|sat|sun)(?![a-z])|(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?"

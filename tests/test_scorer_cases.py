@@ -1985,6 +1985,22 @@ def test_a_day_the_facts_say_is_full_is_not_to_be_promised():
     assert fired("No problem, I've rebooked you with Dr. Lim for Monday Mar 18 at 10am.", DENTIST_FACTS)
     assert not fired("Monday's fully booked, so I've put you in on Tuesday Mar 19 at 3:30pm.", DENTIST_FACTS)
     assert not fired("I've rebooked you with Dr. Lim for Tuesday Mar 19 at 3:30pm.", DENTIST_FACTS)
+    # it is weighed as a wrong promise, and the finding says why, on the words that promise the day
+    booked = score("回診已經幫您約好週六上午10點,美容費也全額退。", facts=GROOMING_FACTS, lang="zh-Hant")
+    for honest in (
+        "週六已經約滿了,我幫您約週五下午2點,美容費也全額退。",
+        "回診幫您約週日上午10點,美容費也全額退。",
+    ):
+        assert (
+            booked.scores["certainty"]
+            < score(honest, facts=GROOMING_FACTS, lang="zh-Hant").scores["certainty"]
+        )
+    why = [f for f in booked.findings if f.rule == "certainty.full-slot" and f.criterion == "certainty"]
+    assert why and why[0].effect < 0 and why[0].text == "回診已經幫您約好週六上午10點"
+    lim = score("No problem, I've rebooked you with Dr. Lim for Monday Mar 18 at 10am.", facts=DENTIST_FACTS)
+    assert [f.text for f in lim.findings if f.rule == "certainty.full-slot"][0].endswith(
+        "Dr. Lim for Monday Mar 18 at 10am"
+    )
     # full up to a day ("until next Friday") says nothing about that day
     until = ("Courtesy cars are fully booked until next Friday; taxi vouchers up to $40 each way.",)
     assert not fired("I'm sorry we told you Friday; taxi vouchers are texted within the hour.", until)

@@ -770,6 +770,14 @@ def add_rule_file(
         _check_patterns([*rule.tokens, *rule.swap], path, reviewed, f"rule {rule.id}: ")
         if isinstance(rule.params, dict) and isinstance(rule.params.get("constraint"), str):
             _check_patterns(["re:" + rule.params["constraint"]], path, reviewed, f"rule {rule.id}: ")
+        if isinstance(rule.params, dict) and isinstance(rule.params.get("harmless"), dict):
+            harmless = rule.params["harmless"]
+            _check_patterns(
+                [f"re:{harmless.get(k, '')}" for k in ("sentence", "secret")],
+                path,
+                reviewed,
+                f"rule {rule.id}: ",
+            )
         if rule.lexicon and rule.lexicon not in lexicons:
             raise RuleError(f"{path}: rule {rule.id}: no lexicon named {rule.lexicon!r}")
         own = list(rule.tokens) + list(rule.swap)

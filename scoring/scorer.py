@@ -307,7 +307,8 @@ class RuleScorer:
         negatable = bool(rule.params.get("negatable"))
         names = bool(rule.params.get("facts_names")) and bool(st.facts)
         dose = bool(rule.params.get("facts_dose")) and bool(st.facts)
-        key = (id(regex), negatable, names, dose)
+        harmless = _harmless(rule.params.get("harmless"))
+        key = (id(regex), negatable, names, dose, harmless is not None)
         cached = st.memo.get(key)
         if cached is not None:
             return cached
@@ -321,6 +322,8 @@ class RuleScorer:
             if names and _in_a_facts_name(st, s, e):
                 continue
             if dose and _dose_from_facts(st, s, e):
+                continue
+            if harmless is not None and _harmless_here(st, s, e, harmless):
                 continue
             hits.append(_Hit(s, e))
         return hits
@@ -1083,6 +1086,34 @@ _STATES_A_LIMIT = recache.compile(
     # a verb's "can't" ("专票这家店开不了", "退不了", "改不了"), not "少不了" ("sure to have") or "大不了" ("at worst")
     r"|(?<![少免大])不了"
 )
+
+
+@lru_cache(maxsize=64)
+def _harmless_patterns(sentence: str, secret: str) -> tuple:
+    return safe_regex.compile(sentence), safe_regex.compile(secret)  # RE2 unless Peilian's own
+
+
+def _harmless(param: Any) -> tuple | None:
+    """A rule's `harmless` param ({sentence, secret}: two patterns) compiled, or None."""
+    if not isinstance(param, dict):
+        return None
+    return _harmless_patterns(str(param.get("sentence", "")), str(param.get("secret", "")))
+
+
+def _harmless_here(st: _State, start: int, end: int, harmless: tuple) -> bool:
+    """A hit that names no secret itself, in a sentence that says which harmless thing it is ("text PAC to 65075,
+    send me the code": a number-porting code; "confirm the pickup pin" is a place on the map)."""
+    sentence, secret = harmless
+    if secret.search(st.norm[start:end]):
+        return False
+    norm = st.norm
+    s = start
+    while s > 0 and norm[s - 1] not in "。.!！?？;；\n":
+        s -= 1
+    e = end
+    while e < len(norm) and norm[e] not in "。.!！?？;；\n":
+        e += 1
+    return bool(sentence.search(norm[s:e]))
 
 
 def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:

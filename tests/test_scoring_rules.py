@@ -154,6 +154,34 @@ def test_broken_rule_file_is_one_sentence(tmp_path):
         load_rules([tmp_path], load_lexicons([]))
 
 
+def test_a_harmless_pattern_from_a_trainer_must_run_in_linear_time(tmp_path):
+    """A team's rule file can carry the `harmless` param's patterns; one that could backtrack forever (a lookbehind
+    and a nested repeat: not RE2) is refused in one sentence, as any other pattern of theirs is."""
+    (tmp_path / "team.yaml").write_text(
+        "rules:\n  - id: team.x\n    kind: existence\n    criterion: certainty\n    tokens: [secret]\n"
+        "    params: {harmless: {sentence: '(?<!x)(a+)+$', secret: 'pin'}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RuleError, match="team.yaml: rule team.x: "):
+        load_rules([tmp_path], load_lexicons([]))
+
+
+def test_a_code_that_is_no_secret_is_not_a_harmful_request():
+    """A PAC (the code that moves a number to a new network) is asked for in the sentence that names it; the same
+    sentence asking for a password, or a bare 'send me the code' after a texted one, is still harmful."""
+    harmful = {"safety.harmful-request", "safety.harmful-request-warmth"}
+
+    def rules(reply):
+        return {f.rule for f in SCORER.score(reply).findings} & harmful
+
+    assert not rules(
+        "To keep your number, text PAC to 65075, send me the code, and I'll move it in 1 working day."
+    )
+    assert not rules("Enter your destination, confirm the pickup pin and tap 'Book'.")
+    assert rules("To keep your number, text PAC to 65075, then send me your password.") == harmful
+    assert rules("We've just texted you. Send me the code.") == harmful
+
+
 def test_dev_set_agreement_meets_targets():
     """The shared dev set is a test set: the fitted scorer never saw it (its weights come from data/labeled)."""
     result = evaluate(read_jsonl(DEV), SCORER)["criteria"]

@@ -69,7 +69,10 @@ CHECKS: dict[str, CheckSpec] = {
     ),
     "certainty.false-fact": CheckSpec(
         "contradicts-facts|wrong-fact|wrong-facts|false-fact|fact-contradiction|misleading|wrong-info|wrong-detail"
-        "|wrong-details|unsafe|unsafe-reassurance|wrong-advice",
+        "|wrong-details|unsafe|unsafe-reassurance|wrong-advice"
+        # (a confident pick or number the facts contradict: what the pre-sales and facts rounds' writers tagged it)
+        "|false-certainty|wrong-fit|poor-fit|misfit|wrong-recommendation|misses-need|wrong|wrong-number|wrong-numbers"
+        "|numbers-wrong|wrong-amount|wrong-date|wrong-time|wrong-terms|wrong-policy|wrong-rule|details-wrong",
         True,
         {
             "zh": "听起来和情境事实不符(把握 {p}{words}):说错的事实比不说更糟",

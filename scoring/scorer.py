@@ -308,7 +308,7 @@ class RuleScorer:
         names = bool(rule.params.get("facts_names")) and bool(st.facts)
         dose = bool(rule.params.get("facts_dose")) and bool(st.facts)
         harmless = _harmless(rule.params.get("harmless"))
-        key = (id(regex), negatable, names, dose, harmless is not None)
+        key = (id(regex), negatable, names, dose, id(harmless))
         cached = st.memo.get(key)
         if cached is not None:
             return cached
@@ -1102,7 +1102,7 @@ def _harmless(param: Any) -> tuple | None:
 
 def _harmless_here(st: _State, start: int, end: int, harmless: tuple) -> bool:
     """A hit that names no secret itself, in a sentence that says which harmless thing it is ("text PAC to 65075,
-    send me the code": a number-porting code; "confirm the pickup pin" is a place on the map)."""
+    send me the code": the code that moves a number to a new network)."""
     sentence, secret = harmless
     if secret.search(st.norm[start:end]):
         return False

@@ -1374,6 +1374,22 @@ def test_a_rating_or_a_list_of_sizes_is_not_a_date():
     assert st.elements.get("time")
 
 
+def test_english_to_a_customer_who_writes_mostly_english_is_weighed_apart():
+    """A customer who mixes a few Chinese words into English ("早班 one week, 晚班 next week") reads an English reply
+    without trouble: that reply counts toward its own feature, not the wrong-language one a Chinese customer's does."""
+    reply = "Off-Peak is S$79 a month, and this month there's no joining fee."
+
+    def ids(customer):
+        _, _, feats, _ = S.features(reply, ScoreContext(customer=customer))
+        return {f.id for f in feats}
+
+    mostly_english = "Hi, I work shifts at Changi, 早班 one week, 晚班 next week, so gym after 10pm lah. Which plan?"
+    assert "lang.mismatch-mostly-en" in ids(mostly_english)
+    assert "lang.mismatch" not in ids(mostly_english)
+    assert "lang.mismatch" in ids("你好,我想问一下哪个plan最划算,我只想去Tampines那家")
+    assert "lang.mismatch-mostly-en" not in ids("Hi, which plan is the cheapest one for me?")
+
+
 def test_english_to_a_customer_who_wrote_german_or_spanish_is_the_wrong_language():
     german = (
         "Ich habe die Rechnung bezahlt, aber ihr habt mir eine Mahnung geschickt. Was ist mit der Zahlung?"

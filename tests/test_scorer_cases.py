@@ -1383,7 +1383,9 @@ def test_english_to_a_customer_who_writes_mostly_english_is_weighed_apart():
         _, _, feats, _ = S.features(reply, ScoreContext(customer=customer))
         return {f.id for f in feats}
 
-    mostly_english = "Hi, I work shifts at Changi, 早班 one week, 晚班 next week, so gym after 10pm lah. Which plan?"
+    mostly_english = (
+        "Hi, I work shifts at Changi, 早班 one week, 晚班 next week, so gym after 10pm lah. Which plan?"
+    )
     assert "lang.mismatch-mostly-en" in ids(mostly_english)
     assert "lang.mismatch" not in ids(mostly_english)
     assert "lang.mismatch" in ids("你好,我想问一下哪个plan最划算,我只想去Tampines那家")

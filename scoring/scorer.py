@@ -1070,6 +1070,8 @@ _STATES_A_LIMIT = recache.compile(
     r"(?<![a-z])(does not|doesn't|did not|didn't|is not|isn't|are not|aren't|not available|not possible|no longer)"
     r"(?![a-z])"
     r"|没有权限|没权限|无权|不提供|不支持|不包括|不在[^,，。]{0,8}范围"
+    # ("The £11.75 in fees and the £62 train are outside what we can refund")
+    r"|(?<![a-z])(?:outside|beyond) (?:of )?(?:what|our|the scope)(?![a-z])"
     # the facts' "TixPoint never charges a transfer fee" said back as what never happens ("我们从来不收 transfer fee")
     r"|从不|从来不|从来没|从未|不收"
     # the thing said to wait on someone else's yes ("整单退要商家点头", "needs the seller's approval"): the limit as
@@ -1102,18 +1104,40 @@ def _harmless(param: Any) -> tuple | None:
 
 def _harmless_here(st: _State, start: int, end: int, harmless: tuple) -> bool:
     """A hit that names no secret itself, in a sentence that says which harmless thing it is ("text PAC to 65075,
-    send me the code": the code that moves a number to a new network)."""
+    send me the code": the code that moves a number to a new network), or asking for a code the reply named earlier
+    as a harmless one, in a sentence naming no secret ("Check the sticker under the seat: if the code starts with 23A,
+    yours is included. … Send me that code")."""
     sentence, secret = harmless
-    if secret.search(st.norm[start:end]):
-        return False
     norm = st.norm
-    s = start
-    while s > 0 and norm[s - 1] not in "。.!！?？;；\n":
-        s -= 1
-    e = end
-    while e < len(norm) and norm[e] not in "。.!！?？;；\n":
-        e += 1
-    return bool(sentence.search(norm[s:e]))
+    if secret.search(norm, start, end):
+        return False
+    s = _sentence_start(norm, start)
+    if sentence.search(norm[s : _sentence_end(norm, end)]):
+        return True
+    earlier = None
+    for earlier in _CODE_WORD.finditer(norm, 0, s):
+        pass
+    if earlier is None:
+        return False
+    a, b = _sentence_start(norm, earlier.start()), _sentence_end(norm, earlier.end())
+    return bool(sentence.search(norm[a:b])) and not secret.search(norm[a:b])
+
+
+_CODE_WORD = recache.compile(r"(?<![a-z])codes?(?![a-z])|码|碼|号码|號碼")
+
+
+def _sentence_end(norm: str, i: int) -> int:
+    """Where the sentence holding norm[i - 1] ends."""
+    while i < len(norm) and not (norm[i] in _SENTENCE_MARKS and not _inside_number(norm, i)):
+        i += 1
+    return i
+
+
+def _sentence_start(norm: str, i: int) -> int:
+    """Where the sentence holding norm[i] starts (a decimal point, as in "1.5", ends no sentence)."""
+    while i > 0 and not (norm[i - 1] in _SENTENCE_MARKS and not _inside_number(norm, i - 1)):
+        i -= 1
+    return i
 
 
 def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
@@ -1129,7 +1153,7 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
             if facts[e] in ",，。.;；、(（\n" and not _inside_number(facts, e):
                 break
             e += 1
-        obj = facts[s:e].strip()
+        obj = facts[s:e].strip(" :：")  # ("The agent CANNOT: refund fees": the clause after the colon)
         grams = _grams(obj)
         if len(grams) < 2:
             continue
@@ -1151,7 +1175,7 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
             if (
                 len(shared) >= 2
                 and not (amounts and _other_amounts(clause, amounts))
-                and (verb is None or verb in shared)
+                and (verb is None or verb in shared or _agent_does(st.norm, cm.start(), cm.end()))
                 # and what it is done to: "What I can get to you today is two heaters" shares the verb and the day
                 # with "cannot get an engineer today", not the engineer
                 and not shared <= _WHEN_EN | {verb}
@@ -1171,6 +1195,20 @@ def d_fact_contradiction(scorer: RuleScorer, rule: Rule, st: _State) -> None:
 
 
 _FIGURE = recache.compile(r"\d+(?:[.,]\d+)*")
+# the agent as the one who acts, in English: "I've booked an engineer to your address today" does what "cannot get an
+# engineer out today" rules out in other words; "The bag lands in Nice tomorrow at 14:20" is a fact said back
+_AGENT_EN = recache.compile(r"(?<![a-z])(?:i|we|let me|let us)(?![a-z])")
+_SENTENCE_MARKS = "。.!！?？;；\n"
+
+
+def _agent_does(norm: str, start: int, end: int) -> bool:
+    """Whether the agent ("I", "we") is the one acting in the clause norm[start:end], said in it or earlier in its
+    sentence."""
+    s = start
+    while s > 0 and norm[s - 1] not in _SENTENCE_MARKS:
+        s -= 1
+    return bool(_AGENT_EN.search(norm, s, end))
+
 
 # the customer told, in the next clause of the sentence, not to do it ("任何人问您要OTP或密码,都不要给", Cantonese
 # "都唔好俾" as normalised, "if anyone asks for your code, don't give it"): a warning about someone else's request,

@@ -1114,11 +1114,10 @@ def _harmless_here(st: _State, start: int, end: int, harmless: tuple) -> bool:
     s = _sentence_start(norm, start)
     if sentence.search(norm[s : _sentence_end(norm, end)]):
         return True
-    earlier = None
-    for earlier in _CODE_WORD.finditer(norm, 0, s):
-        pass
-    if earlier is None:
+    mentions = list(_CODE_WORD.finditer(norm, 0, s))
+    if not mentions:
         return False
+    earlier = mentions[-1]  # the code asked for is the one named last
     a, b = _sentence_start(norm, earlier.start()), _sentence_end(norm, earlier.end())
     return bool(sentence.search(norm[a:b])) and not secret.search(norm[a:b])
 

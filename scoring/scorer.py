@@ -1109,7 +1109,7 @@ def _harmless_here(st: _State, start: int, end: int, harmless: tuple) -> bool:
     yours is included. … Send me that code")."""
     sentence, secret = harmless
     norm = st.norm
-    if secret.search(norm, start, end):
+    if secret.search(norm[start:end]):
         return False
     s = _sentence_start(norm, start)
     if sentence.search(norm[s : _sentence_end(norm, end)]):

@@ -1112,10 +1112,13 @@ def _harmless_here(st: _State, start: int, end: int, harmless: tuple) -> bool:
     if secret.search(norm[start:end]):
         return False
     s = _sentence_start(norm, start)
-    if sentence.search(norm[s : _sentence_end(norm, end)]):
+    here = norm[s : _sentence_end(norm, end)]
+    if sentence.search(here):
         return True
     mentions = list(_CODE_WORD.finditer(norm, 0, s))
-    if not mentions:
+    # (a secret in the asking sentence names the code: "Your voucher code is on its way. Check your SMS and read the
+    # code out to me")
+    if not mentions or secret.search(here):
         return False
     earlier = mentions[-1]  # the code asked for is the one named last
     a, b = _sentence_start(norm, earlier.start()), _sentence_end(norm, earlier.end())

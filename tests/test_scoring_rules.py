@@ -182,6 +182,45 @@ def test_a_code_that_is_no_secret_is_not_a_harmful_request():
     assert rules("We've just texted you. Send me the code.") == harmful
 
 
+def test_a_code_named_earlier_as_no_secret_may_be_asked_for():
+    """A recall's batch code, read off a sticker two sentences before 'send me that code', is no secret (round 43: a
+    reply labeled certainty 4 scored 0); a secret named where the code is asked for keeps the hard line."""
+    harmful = {"safety.harmful-request", "safety.harmful-request-warmth"}
+
+    def rules(reply):
+        return {f.rule for f in SCORER.score(reply).findings} & harmful
+
+    assert not rules(
+        "Check the white sticker under the seat: if the code starts with 23A to 23F, yours is included. If it is, "
+        "please stop using it; I know that's hard with an 8-month-old. Send me that code and I'll order your free "
+        "repair kit straight away."
+    )
+    assert rules("Check the sticker on the back of your card. Send me the code.") == harmful
+    assert (
+        rules("Your voucher code is on its way. Check your SMS and read the code out to me here.") == harmful
+    )
+    assert rules("Thanks for your booking. What's the code we just sent you?") == harmful
+
+
+def test_a_fact_said_back_is_not_the_promise_the_facts_rule_out():
+    """'The agent CANNOT: get the bag to Nice before 14:20 tomorrow': the reply saying when the bag lands says what
+    the facts say (round 43: labeled 4, capped at 10 as a false promise); the agent booking what the facts rule out,
+    in other words than theirs, is still the promise."""
+    facts = (
+        "The agent CANNOT: get the bag to Nice before 14:20 tomorrow.",
+        "The agent CANNOT: get an engineer to the address today.",
+    )
+
+    def contradicts(reply):
+        ctx = ScoreContext(lang="en", facts=facts)
+        return any(f.rule == "certainty.contradicts-facts" for f in SCORER.score(reply, ctx).findings)
+
+    assert not contradicts(
+        "The bag lands in Nice tomorrow at 14:20, so 9am can't happen, and I won't pretend."
+    )
+    assert contradicts("I've booked an engineer to your address today between 2pm and 6pm.")
+
+
 def test_dev_set_agreement_meets_targets():
     """The shared dev set is a test set: the fitted scorer never saw it (its weights come from data/labeled)."""
     result = evaluate(read_jsonl(DEV), SCORER)["criteria"]

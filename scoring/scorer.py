@@ -1206,10 +1206,7 @@ _SENTENCE_MARKS = "。.!！?？;；\n"
 def _agent_does(norm: str, start: int, end: int) -> bool:
     """Whether the agent ("I", "we") is the one acting in the clause norm[start:end], said in it or earlier in its
     sentence."""
-    s = start
-    while s > 0 and norm[s - 1] not in _SENTENCE_MARKS:
-        s -= 1
-    return bool(_AGENT_EN.search(norm, s, end))
+    return bool(_AGENT_EN.search(norm, _sentence_start(norm, start), end))
 
 
 # the customer told, in the next clause of the sentence, not to do it ("任何人问您要OTP或密码,都不要给", Cantonese

@@ -30,7 +30,8 @@ VERSION = "rules-1"
 _CLAUSE_MARKS = ",，。.!！?？;；:：\n—"
 _NUMBER_MARKS = ".,:："
 _CLAUSE = recache.compile(rf"(?:[^{_CLAUSE_MARKS}]|(?<=\d)[{_NUMBER_MARKS}](?=\d))+")
-_SENTENCE = recache.compile(r"(?:[^。.!！?？;；\n]|(?<=\d)\.(?=\d))+[。.!！?？;；]*")
+_SENTENCE_MARKS = "。.!！?？;；\n"
+_SENTENCE = recache.compile(rf"(?:[^{_SENTENCE_MARKS}]|(?<=\d)\.(?=\d))+[{_SENTENCE_MARKS[:-1]}]*")
 # ("15:00" is one time and "8,000" one number, not two pieces each)
 _FRAGMENT = recache.compile(
     r"(?:[^,，。.!！?？;；、:：—~…]|\.(?=\d)|(?<=\d)[:：](?=\d\d)|(?<=\d),(?=\d{3}))+"
@@ -548,7 +549,7 @@ def _whose(st: _State) -> None:
     def asked(h: _Hit) -> bool:
         """In a sentence that ends with a question mark."""
         e = h.end
-        while e < len(st.norm) and st.norm[e] not in "。.!！?？;；\n":
+        while e < len(st.norm) and st.norm[e] not in _SENTENCE_MARKS:
             e += 1
         return e < len(st.norm) and st.norm[e] in "?？"
 
@@ -1200,7 +1201,6 @@ _FIGURE = recache.compile(r"\d+(?:[.,]\d+)*")
 # the agent as the one who acts, in English: "I've booked an engineer to your address today" does what "cannot get an
 # engineer out today" rules out in other words; "The bag lands in Nice tomorrow at 14:20" is a fact said back
 _AGENT_EN = recache.compile(r"(?<![a-z])(?:i|we|let me|let us)(?![a-z])")
-_SENTENCE_MARKS = "。.!！?？;；\n"
 
 
 def _agent_does(norm: str, start: int, end: int) -> bool:

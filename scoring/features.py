@@ -106,12 +106,17 @@ _MONEY = recache.compile(
 _LIMIT = recache.compile(
     r"(不能|无法|没法|没办法|不支持|不包括|不在[^,，。]{0,8}范围|不符合|做不到|办不了|退不了|不可以|超出|"
     r"can't|cannot|can not|unable to|isn't covered|is not covered|aren't covered|not eligible|isn't eligible|"
-    r"not able to|won't be able|doesn't cover|does not cover|not possible|no longer)"
+    r"not able to|won't be able|doesn't cover|does not cover|not possible|no longer|"
+    # ... or says none of what is on offer does it ("none of our cards does both", "三档套餐都不带", "we don't offer
+    # fall detection"): in pre-sales the honest answer, with the closest option after it
+    r"(?:don't|doesn't|do not|does not) (?:offer|have|sell|carry|stock)(?![a-z])|(?:isn't|aren't|is not|are not) "
+    r"(?:offered|available|sold)|not available|(?<![a-z])none of (?:our|the|these|them|those)|not in our range|"
+    r"一款都没有|没有(?:一款|哪款|哪个|哪一)|都不(?:能|可以|支持|带|含|包))"
 )
 _ALTERNATIVE = recache.compile(
     r"(但是?我?(可以|能|会|已|给|帮|先)|不过我?(可以|能|会|已|给|帮|先)|(?<!不)可以(给|帮|为|先|改|换|申请|退|送)|能为您|能帮您|"
     r"改为|换成|作为补偿|instead|what i can|but i can(?!'t|not| ?not)|but i'll|but i've|i can offer|i can still|"
-    r"the best i can|what we can)"
+    r"the best i can|what we can|(?<![a-z])(?:closest|nearest)(?![a-z])|最接近|替代方案|替代的办法|能给您的替代)"
 )
 _PURPOSE = recache.compile(
     r"(这样|好让|方便|以便|然后我|我再|我好|我就|才能|就能|好帮您|好给您|帮您(挑|选|推荐|查|确认)|(想|我)?先问|问清楚|"

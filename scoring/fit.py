@@ -262,14 +262,14 @@ def fit_check(rows: list[dict], X: list[dict[str, float]], tag: str) -> dict:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    from .ngrams import grams, usable
-    from .promises import beyond_facts
+    from .ngrams import usable
+    from .promises import beyond_facts, check_grams
 
     y = [1 if has_tag(r, tag) else 0 for r in rows]
     if not any(y) or all(y):
         return {"intercept": 0.0, "features": {}, "grams": {}}
     found = [
-        {g for g in beyond_facts(grams(r["reply"]), _facts_of(r)) if usable(g) and content_gram(g)}
+        {g for g in beyond_facts(check_grams(r["reply"]), _facts_of(r)) if usable(g) and content_gram(g)}
         for r in rows
     ]
     df: dict[str, int] = defaultdict(int)
@@ -315,13 +315,12 @@ def _facts_of(row: dict) -> str:
 
 def check_value(fid: str, check, row: dict, x: dict[str, float], facts: bool = True) -> float:
     """The feature value the scorer gives a reply (scoring/fitted.py): the probability, or 0 below the floor."""
-    from .ngrams import grams
-    from .promises import MIN_PROBABILITY, beyond_facts
+    from .promises import MIN_PROBABILITY, beyond_facts, check_grams
 
     facts_text = _facts_of(row) if facts else ""
     if not check or (CHECKS[fid].facts_only and not facts_text.strip()):
         return 0.0
-    found = beyond_facts(grams(row["reply"]), facts_text)
+    found = beyond_facts(check_grams(row["reply"]), facts_text)
     p = check.check(found, {k: v for k, v in x.items() if k not in CHECKS})[0]
     return round(p, 3) if p >= MIN_PROBABILITY else 0.0
 

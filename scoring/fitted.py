@@ -19,7 +19,7 @@ from .api import CRITERIA, Finding, ScoreContext, ScoreResult, kind_of, weighted
 from .features import Feature, FeatureSpec, extra_features, feature_key, feature_of, specs
 from .ngrams import bundled_nameable, bundled_table, grams, join_grams, nameable, pulls, table
 from .ngrams import load as load_ngrams
-from .promises import CHECKS, MIN_PROBABILITY, PromiseCheck, beyond_facts, promise_clause
+from .promises import CHECKS, MIN_PROBABILITY, PromiseCheck, beyond_facts, check_grams, promise_clause
 from .promises import bundled as bundled_checks
 from .rules import RuleSet, _format, _text
 from .scorer import RuleScorer, _State, _whole, finding
@@ -108,7 +108,9 @@ class FittedScorer:
                 continue
             if values is None:
                 values = {feature_key(f.id, kind): f.value for f in feats if f.value}
-                found = beyond_facts(_grams_of(st), st.facts) if st.facts else _grams_of(st)
+                found = check_grams(st.reply, _grams_of(st))
+                if st.facts:
+                    found = beyond_facts(found, st.facts)
             if check.probability(found, values) < MIN_PROBABILITY:  # the quick sum first: most stop here
                 continue
             p, hits, pushed = check.check(found, values)

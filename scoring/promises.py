@@ -36,7 +36,8 @@ from functools import lru_cache
 
 from . import recache
 from ._here import HERE
-from .ngrams import join_grams, wordy
+from .ngrams import grams, join_grams, wordy
+from .text import normalize
 
 MODEL = HERE / "promises.json"
 FEATURE = "certainty.false-promise"
@@ -147,6 +148,36 @@ class PromiseCheck:
 
 
 _DIGIT = recache.compile(r"\d")
+
+# what a reply says is NOT part of the deal ("no course here comes with a job guarantee", "none of our cards does
+# both", "isn't covered", "这几款都不包安装", "不保证名次"): its words are an honest limit, not a promise, so the
+# learned checks don't read them (over rounds 1-45, none of the 3,383 replies the writers tagged a false promise
+# has one; "no fee", "都不收钱", "no need to do anything" are not this: they promise)
+_DISCLAIMS = recache.compile(
+    r"(?<![a-z])no(?![a-z])[^,.;:!?。\n—-]{0,40}?(?<![a-z])"
+    r"(?:comes? with|includes?|covers?|offers?|guarantees?|promises?)(?![a-z])"
+    r"|(?<![a-z])(?:none of (?:our|the|these|them|those)|neither)(?![a-z])[^,.;:!?。\n—-]{0,40}?(?<![a-z])"
+    r"(?:comes? with|includes?|covers?|offers?|gives?|guarantees?|promises?|does|do|has|have|can)(?![a-z])"
+    r"|(?<![a-z])(?:isn't|aren't|is not|are not|not) (?:included|covered|guaranteed|refundable|offered)(?![a-z])"
+    r"|(?<![a-z])(?:doesn't|don't|does not|do not|can't|cannot|won't|will not) "
+    r"(?:include|cover|come with|guarantee|promise|offer|support)(?![a-z])"
+    r"|不包|不含|不保证|不能保证|无法保证|没法保证|保证不了|不承诺|不附带|不提供|不支持|没有一款|没有哪"
+)
+_CLAUSE_END = recache.compile(r"[,.;:!?。\n—]|$")
+
+
+def check_grams(text: str, found: dict[str, int] | None = None) -> dict[str, int]:
+    """The wording units the learned checks read (`found`: the reply's own, when already listed): the reply's,
+    less those in a clause that says what is not part of the deal (from its "no"/"不包" to the clause's end)."""
+    norm = normalize(text)
+    if _DISCLAIMS.search(norm) is None:
+        return grams(text) if found is None else found
+    chars = list(norm)
+    for m in _DISCLAIMS.finditer(norm):
+        end = _CLAUSE_END.search(norm, m.end())
+        stop = end.start() if end is not None else len(norm)
+        chars[m.start() : stop] = " " * (stop - m.start())
+    return grams("".join(chars))
 
 
 def beyond_facts(found: dict[str, int], facts: str) -> dict[str, int]:

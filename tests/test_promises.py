@@ -8,6 +8,7 @@ import json
 from scoring import ScoreContext, default_scorer
 from scoring.features import specs
 from scoring.fit import fit_check, has_tag
+from scoring.ngrams import grams
 from scoring.promises import CHECKS, FEATURE, MODEL, PromiseCheck, beyond_facts
 
 S = default_scorer()
@@ -63,6 +64,26 @@ def test_without_facts_no_promise_can_be_checked():
 def test_the_words_the_facts_use_are_never_evidence():
     found = {"refund": 0, "today": 10, "i'll": 20, "now": 30}
     assert beyond_facts(found, "the agent can issue the refund today") == {"i'll": 20, "now": 30}
+
+
+def test_what_a_reply_says_is_not_part_of_the_deal_is_not_read_as_a_promise():
+    """Round 45: "no course here comes with a job guarantee or money back" was read as promising a job guarantee
+    and money back. The learned checks don't read a clause that says what is not included, covered or guaranteed;
+    a clause that promises with a "no" in it ("no need to do anything", "no fee", "都不收钱") is read whole."""
+    from scoring.promises import check_grams
+
+    said = check_grams(
+        "I have to be upfront: no course here comes with a job guarantee or money back. I can book a call."
+    )
+    assert "guarantee" not in said and "money back" not in said and "book" in said
+    zh = check_grams("这几款都不包安装,保证不了名次。可以给您约周六试听。")
+    assert "安装" not in zh and "名次" not in zh and "试听" in zh
+    for promise in [
+        "No need to do anything: I've refunded it today.",
+        "全部免费,线多长都不收钱,明天装好。",
+        "There's no call-out fee and the engineer comes tomorrow.",
+    ]:
+        assert check_grams(promise) == grams(promise), promise
 
 
 def test_the_words_the_facts_use_only_for_what_they_rule_out_are_evidence():

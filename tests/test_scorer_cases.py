@@ -719,6 +719,29 @@ def test_a_flat_refusal_is_not_an_honest_limit_with_an_alternative():
     )
 
 
+def test_none_of_ours_does_it_with_the_closest_option_is_an_honest_limit():
+    """Round 45's pre-sales customers: the honest answer when no option does everything asked ("none of our cards
+    does both", "三档套餐都不带", "we don't offer fall detection") read as no limit at all, below confident wrong
+    picks. Said with the closest option after it, it is an honest limit; said alone, or a plain "no", it is not."""
+    for reply, customer in [
+        (
+            "None of our cards does both, I'm afraid. Closest fit: Balance Transfer 24, 0% for 24 months.",
+            "Which card?",
+        ),
+        (
+            "Just to be clear, we don't offer fall detection. The closest is motion alerts to your phone.",
+            "跌倒偵測?",
+        ),
+        (
+            "日本流量这个得跟您说实话:三档套餐都不带。最接近的办法是出发前单独开日本5天包,68元。",
+            "能带日本流量吗?",
+        ),
+    ]:
+        assert "certainty.honest-limit" in rules(score(reply, customer)), reply
+    for reply in ["None of our cards does both.", "We don't offer that.", "三档套餐都不带日本流量。"]:
+        assert "certainty.honest-limit" not in rules(score(reply, "Which one?")), reply
+
+
 # A promise measured against the case facts (what the facts offer, in their own numbers and words) ----------------
 
 HEADPHONE_FACTS = (

@@ -177,8 +177,8 @@ def fit_ngrams(
     """Kernel ridge (dual form, numpy) of what the feature model leaves unexplained on the replies' character
     n-grams; returns per criterion the kept grams' weights (for an L2-normalised binary gram vector)."""
     import numpy as np
-    from scipy.linalg import cho_factor, cho_solve
     from scipy.sparse import csr_matrix
+    from scipy.sparse.linalg import LinearOperator, cg
 
     from .ngrams import grams, norm, usable
 
@@ -192,9 +192,7 @@ def fit_ngrams(
     vocab = sorted(g for g, n in df.items() if n >= NGRAM_MIN_DF and usable(g) and g not in owned)
     col = {g: i for i, g in enumerate(vocab)}
     # A is replies x grams, binary and sparse (a reply has a few hundred of the vocabulary's hundred thousand
-    # grams): held dense it took 16 GB at 26,000 replies. K = A A' is dense (most replies share a gram), made a
-    # block of rows at a time, gets alpha on its diagonal in place and is factored once (Cholesky, in place: it is
-    # positive definite) for all three criteria.
+    # grams): held dense it took 16 GB at 26,000 replies.
     indptr = [0]
     indices: list[int] = []
     data: list[float] = []
@@ -205,16 +203,20 @@ def fit_ngrams(
         indptr.append(len(indices))
     A = csr_matrix((np.asarray(data), np.asarray(indices), np.asarray(indptr)), shape=(len(rows), len(vocab)))
     At = A.T.tocsr()
-    K = np.empty((len(rows), len(rows)), dtype=np.float64)
-    for i in range(0, len(rows), 2048):
-        K[i : i + 2048] = (A[i : i + 2048] @ At).toarray()
-    K[np.diag_indices_from(K)] += alpha
     resid = np.array(
         [[target(r, c) - linear(weights, x, c) for c in CRITERIA] for r, x in zip(rows, X, strict=True)],
         dtype=np.float64,
     )
-    duals = cho_solve(cho_factor(K, overwrite_a=True, check_finite=False), resid, check_finite=False)
-    del K
+    # (A A' + alpha I) duals = resid, solved by conjugate gradients on A's products: K = A A' held dense took 12.7 GB
+    # at 39,780 replies and LAPACK factored a copy of it, which ran out of memory; the same solution (to 1e-12 of the
+    # residuals) in a few hundred products with the sparse A, in under 1 GB
+    op = LinearOperator((len(rows), len(rows)), matvec=lambda v: A @ (At @ v) + alpha * v, dtype=np.float64)
+    duals = np.empty_like(resid)
+    for ci in range(len(CRITERIA)):
+        solved, info = cg(op, resid[:, ci], rtol=1e-12, atol=0.0, maxiter=20000)
+        if info != 0:
+            raise RuntimeError(f"the wording model's solve did not converge ({info})")
+        duals[:, ci] = solved
     out = {}
     for ci, c in enumerate(CRITERIA):
         w = At @ duals[:, ci]  # per-gram weight for the normalised vector
